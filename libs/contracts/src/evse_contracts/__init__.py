@@ -1,0 +1,1 @@
+"""Shared contracts: HTTP bodies, bus messages, problems and the subject table."""

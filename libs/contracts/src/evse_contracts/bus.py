@@ -1,0 +1,77 @@
+"""Bus conventions: the reply envelope, routes (subject + request + reply) and headers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, model_validator
+
+from .base import Contract
+from .problems import Problem
+
+__all__ = [
+    "PRINCIPAL_HEADER",
+    "REQUEST_ID_HEADER",
+    "Empty",
+    "Health",
+    "Reply",
+    "Route",
+    "health_route",
+]
+
+REQUEST_ID_HEADER = "x-request-id"
+PRINCIPAL_HEADER = "x-principal"
+
+RequestT = TypeVar("RequestT", bound=BaseModel)
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
+
+
+class Reply(BaseModel, Generic[ReplyT]):
+    """The envelope of every bus reply: exactly one of `ok` or `problem`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ok: ReplyT | None = None
+    problem: Problem | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Reply[ReplyT]:
+        if (self.ok is None) == (self.problem is None):
+            raise ValueError("a reply carries exactly one of 'ok' or 'problem'")
+        return self
+
+
+class Empty(Contract):
+    """A request or reply with no fields."""
+
+
+class Health(Contract):
+    service: str
+    status: str = "ok"
+
+
+@dataclass(frozen=True)
+class Route(Generic[RequestT, ReplyT]):
+    """One request/reply subject with the models that may travel on it."""
+
+    subject: str
+    request: type[RequestT]
+    reply: type[ReplyT]
+    _reply_adapter: TypeAdapter[Reply[Any]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_reply_adapter", TypeAdapter(Reply[self.reply]))  # type: ignore[name-defined]
+
+    @property
+    def service(self) -> str:
+        return self.subject.split(".", 1)[0]
+
+    def parse_reply(self, data: bytes) -> Reply[ReplyT]:
+        """Validate raw reply bytes against this route's envelope."""
+        reply: Reply[ReplyT] = self._reply_adapter.validate_json(data)
+        return reply
+
+
+def health_route(subject: str) -> Route[Empty, Health]:
+    return Route(subject, Empty, Health)

@@ -1,0 +1,113 @@
+"""Problems (RFC 9457) on the bus, and the domain errors that become them.
+
+Services raise a `DomainError` subclass; the service runtime turns it into a `Problem`
+reply; the gateway renders that problem as `application/problem+json`. The slug is the
+stable part of the problem `type` URI, and the status travels with it, so the gateway
+never guesses a status code.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from .base import Contract
+
+__all__ = [
+    "DomainError",
+    "FieldError",
+    "InternalError",
+    "InvalidCursor",
+    "NotFound",
+    "Problem",
+    "ProblemDocument",
+    "ServiceUnavailable",
+    "ValidationFailed",
+]
+
+
+class FieldError(Contract):
+    """One invalid input: where it is (`query.country`, `body.email`) and what is wrong."""
+
+    loc: str
+    msg: str
+    type: str = "value_error"
+
+
+class Problem(Contract):
+    """A problem as it travels on the bus: the gateway adds `type` URI and `instance`."""
+
+    slug: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    title: str
+    status: int = Field(ge=400, le=599)
+    detail: str
+    errors: tuple[FieldError, ...] = ()
+
+
+class DomainError(Exception):
+    """Base of every error a service or the gateway reports to clients as a problem."""
+
+    slug: ClassVar[str] = "internal-error"
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str, *, errors: tuple[FieldError, ...] = ()) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+    def to_problem(self) -> Problem:
+        return Problem(
+            slug=self.slug,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            errors=self.errors,
+        )
+
+
+class InternalError(DomainError):
+    slug = "internal-error"
+    status = 500
+    title = "Internal error"
+
+
+class NotFound(DomainError):
+    """A resource that does not exist, or that the caller may not see."""
+
+    slug = "not-found"
+    status = 404
+    title = "Not found"
+
+
+class ValidationFailed(DomainError):
+    """Input that does not satisfy the contract; `errors` lists each field."""
+
+    slug = "validation-failed"
+    status = 400
+    title = "Validation failed"
+
+
+class InvalidCursor(DomainError):
+    slug = "invalid-cursor"
+    status = 400
+    title = "Invalid pagination cursor"
+
+
+class ServiceUnavailable(DomainError):
+    slug = "service-unavailable"
+    status = 503
+    title = "Service unavailable"
+
+
+class ProblemDocument(Contract):
+    """RFC 9457 problem details as the gateway returns them (`application/problem+json`)."""
+
+    type: str = Field(description="URI of the problem type; its last segment is a stable slug.")
+    title: str
+    status: int
+    detail: str
+    instance: str = Field(description="The request path that caused the problem.")
+    request_id: str = Field(description="Quote it when reporting the problem.")
+    errors: tuple[FieldError, ...] = ()

@@ -1,0 +1,34 @@
+"""The subject table: every request/reply subject with its request and reply models."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import catalogue
+from .bus import Route, health_route
+
+__all__ = ["HEALTH_SUBJECTS", "SUBJECT_TABLE", "route_for"]
+
+HEALTH_SUBJECTS: Mapping[str, str] = {
+    "catalogue": "catalogue.health",
+    "telemetry": "telemetry.health",
+    "provider-bridge": "bridge.health",
+    "onboarding": "onboarding.health",
+}
+"""Each bus service and the subject it answers health checks on."""
+
+_ROUTES: tuple[Route[Any, Any], ...] = (
+    catalogue.EVSE_MAKES_LIST,
+    catalogue.EVSE_MAKES_GET,
+    catalogue.EVSE_MODELS_LIST,
+    catalogue.EVSE_MODELS_GET,
+    *(health_route(subject) for subject in HEALTH_SUBJECTS.values()),
+)
+
+SUBJECT_TABLE: Mapping[str, Route[Any, Any]] = {route.subject: route for route in _ROUTES}
+
+
+def route_for(subject: str) -> Route[Any, Any]:
+    """Look a subject up in the table; an unknown subject is a programming error."""
+    return SUBJECT_TABLE[subject]

@@ -1,0 +1,1 @@
+"""Local backends for dev and tests. Services never import this package."""

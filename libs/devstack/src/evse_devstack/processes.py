@@ -1,0 +1,77 @@
+"""Child processes that die with their parent: no orphaned servers after Ctrl-C or a crash."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+__all__ = ["free_port", "spawn", "stop", "wait_for_port"]
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask the kernel to SIGTERM this child when its parent dies (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def spawn(
+    cmd: Sequence[str | Path],
+    *,
+    env: Mapping[str, str] | None = None,
+    output: IO[bytes] | int | None = subprocess.DEVNULL,
+) -> subprocess.Popen[bytes]:
+    """Start `cmd` in its own process group, tied to this process's lifetime."""
+    return subprocess.Popen(
+        [str(part) for part in cmd],
+        env={**os.environ, **(env or {})},
+        stdout=output,
+        stderr=subprocess.STDOUT if output not in (None, subprocess.DEVNULL) else output,
+        preexec_fn=_die_with_parent,
+        start_new_session=True,
+    )
+
+
+def stop(proc: subprocess.Popen[bytes], *, timeout_s: float = 15.0) -> None:
+    """SIGTERM the process group, wait, then SIGKILL what is left."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], *, timeout_s: float = 30.0) -> None:
+    """Block until something listens on 127.0.0.1:`port`, or fail if `proc` exits."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode} before listening")
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listened on port {port} within {timeout_s:g} s")

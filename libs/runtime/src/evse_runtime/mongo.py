@@ -1,0 +1,27 @@
+"""MongoDB connection for a service: one client per process, opened in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+__all__ = ["Database", "open_database"]
+
+Database = AsyncDatabase[dict[str, Any]]
+
+
+@asynccontextmanager
+async def open_database(url: str, name: str) -> AsyncIterator[Database]:
+    """Connect, check the server answers, and close the client on exit."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        url, tz_aware=True, serverSelectionTimeoutMS=10_000, appname=name
+    )
+    try:
+        await client.admin.command("ping")
+        yield client[name]
+    finally:
+        await client.close()

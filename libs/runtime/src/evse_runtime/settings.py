@@ -1,0 +1,32 @@
+"""Settings every process shares; each service subclasses `ServiceSettings`."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["BusSettings", "ServiceSettings"]
+
+
+class BusSettings(BaseSettings):
+    """Where NATS is, and how this process logs. `NATS_URL` works as well as `EVSE_NATS_URL`."""
+
+    model_config = SettingsConfigDict(env_prefix="EVSE_", extra="ignore")
+
+    nats_url: str = Field(
+        "nats://127.0.0.1:4222", validation_alias=AliasChoices("EVSE_NATS_URL", "NATS_URL")
+    )
+    log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    request_timeout_s: float = Field(5.0, gt=0)
+
+
+class ServiceSettings(BusSettings):
+    """A bus service: NATS plus its own MongoDB database, drained within `graceful_timeout_s`."""
+
+    mongodb_url: str = Field(
+        "mongodb://127.0.0.1:27017/?directConnection=true",
+        validation_alias=AliasChoices("EVSE_MONGODB_URL", "MONGODB_URL"),
+    )
+    database: str
+    graceful_timeout_s: float = Field(10.0, gt=0)
+    metrics_port: int | None = Field(None, description="Serve Prometheus metrics on this port.")

@@ -1,0 +1,1 @@
+"""Catalogue service: what chargers exist, and where each is supported."""

@@ -1,0 +1,40 @@
+"""`evse-catalogue` runs the service; `evse-catalogue seed` loads the shipped catalogue."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import nats
+
+from evse_contracts.catalogue import CATALOGUE_CHANGED
+from evse_runtime.mongo import open_database
+from evse_runtime.service import run_service
+
+from .app import create_app
+from .seed import seed_catalogue
+from .settings import CatalogueSettings
+from .store import MongoCatalogueStore
+
+
+async def seed(settings: CatalogueSettings) -> None:
+    """Seed, then tell running replicas to reload their snapshot."""
+    async with open_database(settings.mongodb_url, settings.database) as db:
+        await seed_catalogue(MongoCatalogueStore(db))
+    nc = await nats.connect(settings.nats_url)
+    try:
+        await nc.publish(CATALOGUE_CHANGED, b"{}")
+    finally:
+        await nc.drain()
+
+
+def main() -> None:
+    settings = CatalogueSettings()
+    if sys.argv[1:] == ["seed"]:
+        asyncio.run(seed(settings))
+        return
+    run_service(service="catalogue", settings=settings, create_app=lambda: create_app(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""HTTP gateway: the public `/v2` API, routed over NATS to the services."""

@@ -1,0 +1,51 @@
+"""Build the gateway FastAPI app: NATS in the lifespan, `/v2` routes, problem handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import nats
+from fastapi import FastAPI
+
+from evse_runtime.bus_client import BusClient
+
+from .problems import install_problem_handlers
+from .request_context import RequestContextMiddleware
+from .routes import catalogue, health
+from .settings import GatewaySettings
+
+__all__ = ["create_app"]
+
+API_DESCRIPTION = """
+Onboard home EV chargers from many vendors, read their live state and history, and steer them.
+
+Errors are RFC 9457 problems (`application/problem+json`) whose `type` ends in a stable slug.
+Lists are cursor-paginated: follow `next` until it is null.
+"""
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="gateway")
+        app.state.bus = BusClient(nc, timeout_s=settings.request_timeout_s)
+        try:
+            yield
+        finally:
+            await nc.drain()
+
+    app = FastAPI(
+        title="EVSE platform API",
+        version="2.0.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.add_middleware(RequestContextMiddleware)
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(catalogue.router, prefix="/v2")
+    return app

@@ -1,0 +1,119 @@
+"""The one place that turns problems and exceptions into `application/problem+json`."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from evse_contracts.problems import (
+    DomainError,
+    FieldError,
+    InternalError,
+    Problem,
+    ProblemDocument,
+    ValidationFailed,
+)
+
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "install_problem_handlers",
+    "problem_response",
+    "problem_responses",
+]
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+VALIDATION_PROBLEM_KEY = "x-validation-problem"
+log = structlog.get_logger("evse.gateway")
+
+_HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 406: "not-acceptable"}
+
+
+def problem_response(
+    request: Request, problem: Problem, headers: dict[str, str] | None = None
+) -> Response:
+    document = ProblemDocument(
+        type=f"{request.app.state.settings.public_base_url}/problems/{problem.slug}",
+        title=problem.title,
+        status=problem.status,
+        detail=problem.detail,
+        instance=request.url.path,
+        request_id=request.state.request_id,
+        errors=problem.errors,
+    )
+    return Response(
+        document.model_dump_json(exclude_defaults=False),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting problem bodies for the given statuses."""
+    return {
+        status: {"model": ProblemDocument, "content": {PROBLEM_MEDIA_TYPE: {}}}
+        for status in statuses
+    }
+
+
+def _validation_slug(request: Request) -> str:
+    route = request.scope.get("route")
+    extra = getattr(route, "openapi_extra", None) or {}
+    slug: str = extra.get(VALIDATION_PROBLEM_KEY, ValidationFailed.slug)
+    return slug
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return problem_response(request, exc.to_problem())
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = tuple(
+        FieldError(loc=".".join(str(p) for p in err["loc"]), msg=err["msg"], type=err["type"])
+        for err in exc.errors()
+    )
+    problem = Problem(
+        slug=_validation_slug(request),
+        title=ValidationFailed.title,
+        status=400,
+        detail="; ".join(f"{e.loc}: {e.msg}" for e in errors) or "the request is invalid",
+        errors=errors,
+    )
+    return problem_response(request, problem)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no route matches {request.method} {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    problem = Problem(
+        slug=_HTTP_SLUGS.get(exc.status_code, "http-error"),
+        title=HTTPStatus(exc.status_code).phrase,
+        status=exc.status_code,
+        detail=detail,
+    )
+    return problem_response(request, problem, headers=dict(exc.headers or {}))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", path=request.url.path)
+    problem = InternalError("the gateway failed to handle the request").to_problem()
+    return problem_response(request, problem)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(HTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,100 @@
+"""`/v2/evse_makes` and `/v2/evse_models`: the public charger catalogue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from evse_contracts.catalogue import (
+    EVSE_MAKES_GET,
+    EVSE_MAKES_LIST,
+    EVSE_MODELS_GET,
+    EVSE_MODELS_LIST,
+    EvseMake,
+    EvseModel,
+    GetEvseMake,
+    GetEvseModel,
+    ListEvseMakes,
+    ListEvseModels,
+    OnboardingMethod,
+)
+from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
+
+from ..deps import Bus, RequestId, Settings
+from ..problems import problem_responses
+from ..responses import json_response, list_response
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["EVSE catalogue"])
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
+Cursor = Annotated[str | None, Query(description="Opaque cursor from a previous `next` link.")]
+
+
+@router.get(
+    "/evse_makes",
+    response_model=ListResponse[EvseMake],
+    responses=problem_responses(400, 503),
+)
+async def list_evse_makes(
+    request: Request,
+    bus: Bus,
+    settings: Settings,
+    request_id: RequestId,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    name: Annotated[str | None, Query(max_length=100, description="Name prefix.")] = None,
+) -> Response:
+    """List all the EVSE makes known by the system."""
+    query = ListEvseMakes(limit=limit, cursor=cursor, name=name)
+    page = await bus.request(EVSE_MAKES_LIST, query, request_id=request_id)
+    return list_response(request, page, settings.public_base_url)
+
+
+@router.get(
+    "/evse_makes/{evse_make_id}",
+    response_model=EvseMake,
+    responses=problem_responses(404, 503),
+)
+async def get_evse_make(evse_make_id: str, bus: Bus, request_id: RequestId) -> Response:
+    """Retrieve details for a single, specific EVSE make."""
+    make = await bus.request(EVSE_MAKES_GET, GetEvseMake(uid=evse_make_id), request_id=request_id)
+    return json_response(make)
+
+
+@router.get(
+    "/evse_models",
+    response_model=ListResponse[EvseModel],
+    responses=problem_responses(400, 503),
+)
+async def list_evse_models(
+    request: Request,
+    bus: Bus,
+    settings: Settings,
+    request_id: RequestId,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    evse_make_id: Annotated[str | None, Query(description="Only this make's models.")] = None,
+    onboarding_method: Annotated[OnboardingMethod | None, Query()] = None,
+) -> Response:
+    """List all the EVSE models known by the system."""
+    query = ListEvseModels(
+        limit=limit, cursor=cursor, evse_make_id=evse_make_id, onboarding_method=onboarding_method
+    )
+    page = await bus.request(EVSE_MODELS_LIST, query, request_id=request_id)
+    return list_response(request, page, settings.public_base_url)
+
+
+@router.get(
+    "/evse_models/{evse_model_id}",
+    response_model=EvseModel,
+    responses=problem_responses(404, 503),
+)
+async def get_evse_model(evse_model_id: str, bus: Bus, request_id: RequestId) -> Response:
+    """Retrieve details for a single, specific EVSE model."""
+    model = await bus.request(
+        EVSE_MODELS_GET, GetEvseModel(uid=evse_model_id), request_id=request_id
+    )
+    return json_response(model)

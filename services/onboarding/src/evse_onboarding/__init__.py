@@ -1,0 +1,1 @@
+"""Onboarding service: applications, users, the EVSE registry and the onboarding flow."""

@@ -1,0 +1,1 @@
+"""Bridge service: vendor-cloud adapters, polling, vendor webhooks and OCPP."""

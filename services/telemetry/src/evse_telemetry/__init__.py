@@ -1,0 +1,1 @@
+"""Telemetry service: status, command, error and OCPP logs from JetStream; connectivity."""
