@@ -68,6 +68,7 @@ class ReplyMiddleware(BaseMiddleware):
         except DomainError as exc:
             return encode_problem(exc.to_problem()), exc.slug
         except ValidationError as exc:
+            log.warning("invalid bus request", errors=exc.errors(include_url=False))
             return encode_problem(_bad_request(exc)), "invalid-bus-request"
         except Exception:
             log.exception("handler failed")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import uvloop
@@ -22,7 +23,7 @@ from .mongo import Database
 from .replies import ReplyMiddleware
 from .settings import ServiceSettings
 
-__all__ = ["DB_CONTEXT", "create_broker", "request_router", "run_service", "service_app"]
+__all__ = ["DB_CONTEXT", "create_broker", "request_router", "run_service", "service_app", "serving"]
 
 _FASTSTREAM_LOG = logging.getLogger("evse.faststream")
 DB_CONTEXT = "db"
@@ -65,6 +66,13 @@ def create_broker(*, service: str, health_subject: str, settings: ServiceSetting
 def service_app(broker: NatsBroker, lifespan: Lifespan) -> FastStream:
     """The FastStream app of a service, logging through the JSON log pipeline."""
     return FastStream(broker, lifespan=lifespan, logger=_FASTSTREAM_LOG)
+
+
+@asynccontextmanager
+async def serving(app: FastStream) -> AsyncIterator[FastStream]:
+    """Run `app` (lifespan, then broker) for the duration of the block; for embedding and tests."""
+    async with app.lifespan_context(), app:
+        yield app
 
 
 def run_service(

@@ -11,7 +11,7 @@ __all__ = ["BusSettings", "ServiceSettings"]
 class BusSettings(BaseSettings):
     """Where NATS is, and how this process logs. `NATS_URL` works as well as `EVSE_NATS_URL`."""
 
-    model_config = SettingsConfigDict(env_prefix="EVSE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="EVSE_", extra="ignore", populate_by_name=True)
 
     nats_url: str = Field(
         "nats://127.0.0.1:4222", validation_alias=AliasChoices("EVSE_NATS_URL", "NATS_URL")

@@ -32,9 +32,7 @@ def paginate(
         if not keep(items[index]):
             continue
         if len(page) == query.limit:
-            return Page(
-                results=tuple(page), next_cursor=encode_cursor({"after": uids[last_index]})
-            )
+            return Page(results=tuple(page), next_cursor=encode_cursor({"after": uids[last_index]}))
         page.append(items[index])
         last_index = index
     return Page(results=tuple(page))

@@ -1,0 +1,36 @@
+# `make run` and `make test` work on a machine with only Python 3.11 and pip.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+export UV_PYTHON_DOWNLOADS := never
+PACKAGES := -p evse_contracts -p evse_runtime -p evse_devstack -p evse_gateway \
+	-p evse_catalogue -p evse_telemetry -p evse_provider_bridge -p evse_onboarding
+
+.PHONY: install run test lint typecheck pytest bench format
+
+install:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13,<0.14"
+	@$(UV) sync --frozen --quiet
+
+run: install
+	@$(UV) run --frozen evse-dev run
+
+test: install lint typecheck pytest
+
+lint:
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck:
+	$(UV) run --frozen mypy $(PACKAGES)
+
+pytest:
+	$(UV) run --frozen pytest
+
+format: install
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+bench: install
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(UV) run --frozen python bench/catalogue_read.py

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import pytest
+
+from evse_catalogue.errors import EvseMakeNotFound, EvseModelNotFound
+from evse_catalogue.seed import load_seed
+from evse_catalogue.snapshot import CatalogueSnapshot
+from evse_contracts.catalogue import ListEvseMakes, ListEvseModels
+from evse_contracts.pagination import decode_cursor
+
+SERIAL_PROVIDERS = {"chargepoint", "eo", "syncev", "enelx", "easee", "wallbox", "zaptec"}
+
+
+@pytest.fixture(scope="module")
+def snapshot() -> CatalogueSnapshot:
+    seed = load_seed()
+    docs = {
+        kind: [{"_id": d["uid"], **{k: v for k, v in d.items() if k != "uid"}} for d in rows]
+        for kind, rows in seed.items()
+    }
+    return CatalogueSnapshot.from_documents(docs["evse_makes"], docs["evse_models"])
+
+
+def test_seed_covers_every_serial_import_provider(snapshot: CatalogueSnapshot) -> None:
+    providers = {m.provider for m in snapshot.models if m.onboarding_method == "serial"}
+    assert providers == SERIAL_PROVIDERS
+
+
+def test_seed_has_every_onboarding_method(snapshot: CatalogueSnapshot) -> None:
+    assert {m.onboarding_method for m in snapshot.models} == {"serial", "oauth", "ocpp"}
+
+
+def test_models_carry_their_make_name(snapshot: CatalogueSnapshot) -> None:
+    for model in snapshot.models:
+        assert snapshot.get_make(model.evse_make.uid).name == model.evse_make.name
+
+
+def test_listing_pages_walk_every_model_once_in_uid_order(snapshot: CatalogueSnapshot) -> None:
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = snapshot.list_models(ListEvseModels(limit=4, cursor=cursor))
+        seen.extend(m.uid for m in page.results)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+        assert decode_cursor(cursor, keys=frozenset({"after"}))["after"] == seen[-1]
+    assert seen == sorted(m.uid for m in snapshot.models)
+
+
+def test_last_full_page_has_no_next_cursor(snapshot: CatalogueSnapshot) -> None:
+    page = snapshot.list_models(ListEvseModels(limit=len(snapshot.models)))
+    assert len(page.results) == len(snapshot.models) and page.next_cursor is None
+
+
+def test_filter_by_make_and_method(snapshot: CatalogueSnapshot) -> None:
+    zaptec = next(m for m in snapshot.makes if m.name == "Zaptec")
+    page = snapshot.list_models(
+        ListEvseModels(limit=500, evse_make_id=zaptec.uid, onboarding_method="serial")
+    )
+    assert page.results and all(m.evse_make.uid == zaptec.uid for m in page.results)
+    none = snapshot.list_models(ListEvseModels(evse_make_id=zaptec.uid, onboarding_method="ocpp"))
+    assert none.results == ()
+
+
+def test_make_name_filter_is_a_case_insensitive_prefix(snapshot: CatalogueSnapshot) -> None:
+    page = snapshot.list_makes(ListEvseMakes(name="wall"))
+    assert [m.name for m in page.results] == ["Wallbox"]
+
+
+def test_unknown_uids_raise_typed_not_found(snapshot: CatalogueSnapshot) -> None:
+    with pytest.raises(EvseModelNotFound):
+        snapshot.get_model("evsemodel00000000000000000000000000")
+    with pytest.raises(EvseMakeNotFound):
+        snapshot.get_make("nope")

@@ -1,0 +1,219 @@
+"""HTTP → gateway → real NATS → catalogue → real MongoDB-protocol server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import nats
+import pytest
+import pytest_asyncio
+
+from evse_catalogue.seed import load_seed
+from evse_catalogue.store import MongoCatalogueStore
+from evse_contracts.catalogue import CATALOGUE_CHANGED
+from evse_devstack.backends import NatsServer
+from evse_runtime.mongo import open_database
+from tests.utils.services import running_catalogue, running_gateway
+
+SEED = load_seed()
+PROBLEM_JSON = "application/problem+json"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def catalogue_db(nats_url: str, mongodb_url: str) -> AsyncIterator[str]:
+    database = "test_catalogue_api"
+    async with open_database(mongodb_url, database) as db:
+        await db.client.drop_database(database)
+    async with running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database=database):
+        yield database
+
+
+@pytest_asyncio.fixture(scope="module")
+async def api(catalogue_db: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        running_gateway(nats_url=nats_url) as base_url,
+        httpx.AsyncClient(base_url=base_url) as client,
+    ):
+        yield client
+
+
+def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body: dict[str, object] = response.json()
+    assert (
+        body["type"]
+        == f"{response.request.url.scheme}://{response.request.url.netloc.decode()}/problems/{slug}"
+    )
+    assert body["status"] == status
+    assert body["instance"] == response.request.url.path
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+async def test_list_makes_returns_the_seeded_makes(api: httpx.AsyncClient) -> None:
+    response = await api.get("/v2/evse_makes", params={"limit": 500})
+    assert response.status_code == 200
+    body = response.json()
+    assert {m["name"] for m in body["results"]} == {m["name"] for m in SEED["evse_makes"]}
+    assert body["next"] is None
+
+
+async def test_following_next_links_visits_every_model_once(api: httpx.AsyncClient) -> None:
+    uids: list[str] = []
+    url: str | None = "/v2/evse_models?limit=7"
+    while url is not None:
+        response = await api.get(url)
+        assert response.status_code == 200
+        body = response.json()
+        assert len(body["results"]) <= 7
+        uids.extend(m["uid"] for m in body["results"])
+        url = body["next"]
+    assert uids == sorted(m["uid"] for m in SEED["evse_models"])
+
+
+async def test_models_can_be_filtered_by_make(api: httpx.AsyncClient) -> None:
+    easee = next(m["uid"] for m in SEED["evse_makes"] if m["name"] == "Easee")
+    response = await api.get("/v2/evse_models", params={"evse_make_id": easee})
+    names = {m["name"] for m in response.json()["results"]}
+    assert names == {"Easee Home", "Easee Charge Lite", "Easee One"}
+
+
+async def test_get_model_includes_make_capabilities_and_compatibility(
+    api: httpx.AsyncClient,
+) -> None:
+    seeded = next(m for m in SEED["evse_models"] if m["name"] == "Zaptec Go")
+    response = await api.get(f"/v2/evse_models/{seeded['uid']}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["evse_make"]["name"] == "Zaptec"
+    assert body["onboarding_method"] == "serial" and body["provider"] == "zaptec"
+    assert {v["mode"] for v in body["vpp_modes"]} >= {"turn_down", "frequency_response"}
+    assert {"region": "nordics", "support": "live"} in body["compatibility"]
+
+
+async def test_get_make_by_uid(api: httpx.AsyncClient) -> None:
+    seeded = SEED["evse_makes"][0]
+    response = await api.get(f"/v2/evse_makes/{seeded['uid']}")
+    assert response.status_code == 200
+    assert response.json() == seeded
+
+
+async def test_unknown_model_is_a_404_problem(api: httpx.AsyncClient) -> None:
+    response = await api.get("/v2/evse_models/evsemodel01ZZZZZZZZZZZZZZZZZZZZZZZZ")
+    body = assert_problem(response, 404, "evse-model-not-found")
+    assert "evsemodel01ZZZZZZZZZZZZZZZZZZZZZZZZ" in str(body["detail"])
+
+
+async def test_unknown_make_is_a_404_problem(api: httpx.AsyncClient) -> None:
+    assert_problem(await api.get("/v2/evse_makes/evsemake-nope"), 404, "evse-make-not-found")
+
+
+@pytest.mark.parametrize("limit", ["0", "501", "ten"])
+async def test_out_of_range_limit_is_a_400_problem_naming_the_field(
+    api: httpx.AsyncClient, limit: str
+) -> None:
+    body = assert_problem(
+        await api.get("/v2/evse_models", params={"limit": limit}), 400, "validation-failed"
+    )
+    assert [e["loc"] for e in body["errors"]] == ["query.limit"]  # type: ignore[attr-defined]
+
+
+async def test_tampered_cursor_is_a_400_problem(api: httpx.AsyncClient) -> None:
+    response = await api.get("/v2/evse_makes", params={"cursor": "bm90LWEtY3Vyc29y"})
+    assert_problem(response, 400, "invalid-cursor")
+
+
+async def test_unknown_route_is_a_404_problem(api: httpx.AsyncClient) -> None:
+    assert_problem(await api.get("/v2/no_such_thing"), 404, "not-found")
+
+
+async def test_wrong_method_is_a_405_problem(api: httpx.AsyncClient) -> None:
+    assert_problem(await api.delete("/v2/evse_makes"), 405, "method-not-allowed")
+
+
+async def test_request_id_is_echoed_or_generated(api: httpx.AsyncClient) -> None:
+    echoed = await api.get("/v2/evse_makes", headers={"x-request-id": "trace-42"})
+    assert echoed.headers["x-request-id"] == "trace-42"
+    generated = await api.get("/v2/evse_makes", headers={"x-request-id": "bad id\twith tab"})
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_openapi_documents_the_catalogue_routes(api: httpx.AsyncClient) -> None:
+    paths = (await api.get("/openapi.json")).json()["paths"]
+    for path in (
+        "/v2/evse_makes",
+        "/v2/evse_makes/{evse_make_id}",
+        "/v2/evse_models",
+        "/v2/evse_models/{evse_model_id}",
+    ):
+        assert "get" in paths[path]
+    assert (await api.get("/docs")).status_code == 200
+
+
+async def test_new_catalogue_data_is_served_after_a_change_event(
+    api: httpx.AsyncClient, catalogue_db: str, nats_url: str, mongodb_url: str
+) -> None:
+    make = {
+        "uid": "evsemake01KZZZZZZZZZZZZZZZZZZZZZZZ",
+        "name": "Test Make",
+        "website": "https://example.com",
+        "headquarters_country": "SE",
+    }
+    async with open_database(mongodb_url, catalogue_db) as db:
+        await MongoCatalogueStore(db).upsert_makes([make])
+    assert (await api.get(f"/v2/evse_makes/{make['uid']}")).status_code == 404
+    nc = await nats.connect(nats_url)
+    await nc.publish(CATALOGUE_CHANGED, b"{}")
+    await nc.drain()
+    for _ in range(100):
+        response = await api.get(f"/v2/evse_makes/{make['uid']}")
+        if response.status_code == 200:
+            break
+    assert response.json() == make
+
+
+async def test_seeding_twice_stores_each_entry_once(
+    mongodb_url: str, nats_url: str, database_name: str
+) -> None:
+    for _ in range(2):
+        async with running_catalogue(
+            nats_url=nats_url, mongodb_url=mongodb_url, database=database_name
+        ):
+            pass
+    async with open_database(mongodb_url, database_name) as db:
+        assert await db["evse_models"].count_documents({}) == len(SEED["evse_models"])
+        assert await db["evse_makes"].count_documents({}) == len(SEED["evse_makes"])
+
+
+async def test_gateway_answers_503_at_once_when_catalogue_is_not_running(
+    private_nats: NatsServer,
+) -> None:
+    async with (
+        running_gateway(nats_url=private_nats.url, request_timeout_s=600) as base_url,
+        httpx.AsyncClient(base_url=base_url) as client,
+    ):
+        body = assert_problem(await client.get("/v2/evse_models"), 503, "service-unavailable")
+    assert body["detail"] == "no catalogue service is running"
+
+
+async def test_gateway_recovers_when_catalogue_comes_back(
+    private_nats: NatsServer, mongodb_url: str, database_name: str
+) -> None:
+    async with (
+        running_gateway(nats_url=private_nats.url) as base_url,
+        httpx.AsyncClient(base_url=base_url) as client,
+    ):
+        async with running_catalogue(
+            nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name
+        ):
+            assert (await client.get("/v2/evse_makes")).status_code == 200
+        assert_problem(await client.get("/v2/evse_makes"), 503, "service-unavailable")
+
+
+async def test_readiness_names_the_services_not_answering(api: httpx.AsyncClient) -> None:
+    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    body = assert_problem(await api.get("/readyz"), 503, "service-unavailable")
+    assert "catalogue" not in str(body["detail"])
+    assert "telemetry" in str(body["detail"])
