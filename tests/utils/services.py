@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from faststream import FastStream
 
-from evse_catalogue.app import create_app as create_catalogue
+from evse_catalogue.app import create_service as create_catalogue
 from evse_catalogue.seed import seed_catalogue
 from evse_catalogue.settings import CatalogueSettings
 from evse_catalogue.store import MongoCatalogueStore
@@ -17,19 +16,19 @@ from evse_devstack.processes import free_port
 from evse_gateway.app import create_app as create_gateway
 from evse_gateway.settings import GatewaySettings
 from evse_runtime.mongo import open_database
-from evse_runtime.service import serving
+from evse_runtime.service import Runtime, running
 
 
 @asynccontextmanager
 async def running_catalogue(
     *, nats_url: str, mongodb_url: str, database: str, seed: bool = True
-) -> AsyncIterator[FastStream]:
+) -> AsyncIterator[Runtime]:
     if seed:
         async with open_database(mongodb_url, database) as db:
             await seed_catalogue(MongoCatalogueStore(db))
     settings = CatalogueSettings(nats_url=nats_url, mongodb_url=mongodb_url, database=database)
-    async with serving(create_catalogue(settings)) as app:
-        yield app
+    async with running(create_catalogue(settings)) as runtime:
+        yield runtime
 
 
 @asynccontextmanager

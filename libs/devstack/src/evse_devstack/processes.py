@@ -53,14 +53,21 @@ def stop(proc: subprocess.Popen[bytes], *, timeout_s: float = 15.0) -> None:
     """SIGTERM the process group, wait, then SIGKILL what is left."""
     if proc.poll() is not None:
         return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
+    _signal_group(proc, signal.SIGTERM)
     try:
         proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        _signal_group(proc, signal.SIGKILL)
         proc.wait()
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """Signal the process group `spawn` made, or the process alone if it has none."""
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(sig)
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], *, timeout_s: float = 30.0) -> None:

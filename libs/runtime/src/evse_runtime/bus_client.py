@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from evse_contracts.bus import REQUEST_ID_HEADER, Route
 from evse_contracts.problems import DomainError, Problem, ServiceUnavailable
 
+from .replies import ok_body
+
 __all__ = ["BusClient", "RemoteProblem"]
 
 RequestT = TypeVar("RequestT", bound=BaseModel)
@@ -45,6 +47,41 @@ class BusClient:
         request_id: str = "",
         headers: Mapping[str, str] | None = None,
     ) -> ReplyT:
+        """The reply's resource, validated against the route's reply model."""
+        reply = route.parse_reply(await self._send(route, request, request_id, headers))
+        if reply.problem is not None:
+            raise RemoteProblem(reply.problem)
+        assert reply.ok is not None
+        return reply.ok
+
+    async def request_json(
+        self,
+        route: Route[RequestT, ReplyT],
+        request: RequestT,
+        *,
+        request_id: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """The reply's resource as the JSON the service serialised from its model, unparsed.
+
+        For pass-through callers (the gateway): the service built those bytes from the
+        route's reply model, so parsing and re-serialising them would only cost time.
+        """
+        data = await self._send(route, request, request_id, headers)
+        body = ok_body(data)
+        if body is not None:
+            return body
+        problem = route.parse_reply(data).problem
+        assert problem is not None
+        raise RemoteProblem(problem)
+
+    async def _send(
+        self,
+        route: Route[RequestT, ReplyT],
+        request: RequestT,
+        request_id: str,
+        headers: Mapping[str, str] | None,
+    ) -> bytes:
         all_headers = {REQUEST_ID_HEADER: request_id, **(headers or {})}
         payload = request.__pydantic_serializer__.to_json(request)
         try:
@@ -57,11 +94,8 @@ class BusClient:
             raise ServiceUnavailable(
                 f"the {route.service} service did not answer within {self._timeout_s:g} s"
             ) from exc
-        reply = route.parse_reply(msg.data)
-        if reply.problem is not None:
-            raise RemoteProblem(reply.problem)
-        assert reply.ok is not None
-        return reply.ok
+        data: bytes = msg.data
+        return data
 
     async def ping(self, subject: str) -> bool:
         """Tell whether anyone answers `subject` within the timeout."""

@@ -1,33 +1,35 @@
-"""Turn what a request handler returns or raises into the reply envelope, and log it."""
+"""The reply envelope on the wire: `{"ok": resource}` or `{"problem": problem}`."""
 
 from __future__ import annotations
 
-from time import perf_counter
-from typing import Any
-
-import structlog
-from faststream import BaseMiddleware
-from faststream.message import StreamMessage
 from pydantic import BaseModel, ValidationError
 
-from evse_contracts.bus import REQUEST_ID_HEADER, Reply
-from evse_contracts.problems import DomainError, FieldError, InternalError, Problem
+from evse_contracts.bus import Reply
+from evse_contracts.problems import FieldError, Problem
 
-__all__ = ["ReplyMiddleware", "encode_ok", "encode_problem"]
+__all__ = ["bad_request_problem", "encode_ok", "encode_problem", "ok_body"]
 
-log = structlog.get_logger("evse.bus")
+_OK_PREFIX = b'{"ok":'
 
 
 def encode_ok(resource: BaseModel) -> bytes:
     """Serialise `{"ok": resource}` without re-validating the resource."""
-    return b'{"ok":' + resource.__pydantic_serializer__.to_json(resource) + b"}"
+    return _OK_PREFIX + resource.__pydantic_serializer__.to_json(resource) + b"}"
+
+
+def ok_body(reply: bytes) -> bytes | None:
+    """The resource JSON inside an `encode_ok` reply, unparsed; None for any other reply."""
+    if reply.startswith(_OK_PREFIX) and reply.endswith(b"}"):
+        return reply[len(_OK_PREFIX) : -1]
+    return None
 
 
 def encode_problem(problem: Problem) -> bytes:
     return Reply[BaseModel](problem=problem).model_dump_json(exclude_none=True).encode()
 
 
-def _bad_request(exc: ValidationError) -> Problem:
+def bad_request_problem(exc: ValidationError) -> Problem:
+    """The problem for a bus request that does not match its subject's contract."""
     errors = tuple(
         FieldError(loc=".".join(str(p) for p in err["loc"]), msg=err["msg"], type=err["type"])
         for err in exc.errors(include_url=False)
@@ -39,39 +41,3 @@ def _bad_request(exc: ValidationError) -> Problem:
         detail="the request does not match the subject's contract",
         errors=errors,
     )
-
-
-class ReplyMiddleware(BaseMiddleware):
-    """Request/reply subjects only: wrap results as `{"ok"}`, errors as `{"problem"}`.
-
-    One log line per message with the request id taken from the NATS headers, so a
-    request can be followed from the gateway through every service it touched.
-    """
-
-    async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
-        request_id = msg.headers.get(REQUEST_ID_HEADER, "")
-        subject = getattr(msg.raw_message, "subject", "")
-        started = perf_counter()
-        with structlog.contextvars.bound_contextvars(request_id=request_id, subject=subject):
-            reply, outcome = await self._handle(call_next, msg)
-            log.info(
-                "handled",
-                outcome=outcome,
-                latency_ms=round((perf_counter() - started) * 1000, 3),
-            )
-        return reply
-
-    @staticmethod
-    async def _handle(call_next: Any, msg: StreamMessage[Any]) -> tuple[bytes, str]:
-        try:
-            result = await call_next(msg)
-        except DomainError as exc:
-            return encode_problem(exc.to_problem()), exc.slug
-        except ValidationError as exc:
-            log.warning("invalid bus request", errors=exc.errors(include_url=False))
-            return encode_problem(_bad_request(exc)), "invalid-bus-request"
-        except Exception:
-            log.exception("handler failed")
-            problem = InternalError("the service failed to handle the request").to_problem()
-            return encode_problem(problem), problem.slug
-        return encode_ok(result), "ok"

@@ -1,85 +1,164 @@
-"""Build a bus service: a NATS broker with problem replies, a health subject and metrics."""
+"""Run a bus service: connect NATS and MongoDB, register handlers, serve, drain on SIGTERM.
+
+A service is a `Service` value: its name (also its queue group), its health subject, its
+settings and a `setup` context manager that opens what it needs and registers handlers on
+the `Runtime` it is given. `running()` serves it for the duration of a block (tests, embedding);
+`run_service()` serves it until SIGTERM or Ctrl-C (the entry points).
+
+Drain order on stop: unsubscribe (no new work), stop background loops, wait for in-flight
+handlers up to `graceful_timeout_s`, close `setup`'s resources, then flush and close NATS.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Annotated
+import asyncio
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+import nats
+import structlog
 import uvloop
-from faststream import Context, FastStream
-from faststream._internal.basic_types import Lifespan
-from faststream.nats import NatsBroker, NatsRouter
-from faststream.nats.prometheus import NatsPrometheusMiddleware
-from prometheus_client import REGISTRY, start_http_server
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from nats.js import JetStreamContext
+from prometheus_client import start_http_server
+from pydantic import BaseModel
 from pymongo.errors import PyMongoError
 
-from evse_contracts.bus import Empty, Health
+from evse_contracts.bus import Empty, Health, Route, health_route
 from evse_contracts.problems import ServiceUnavailable
 
+from .gc_tuning import freeze_startup_objects
 from .logging import configure_logging
-from .mongo import Database
-from .replies import ReplyMiddleware
+from .mongo import Database, open_database
+from .responders import Handler, InFlight, RequestContext, Responder
 from .settings import ServiceSettings
 
-__all__ = ["DB_CONTEXT", "create_broker", "request_router", "run_service", "service_app", "serving"]
+__all__ = ["Runtime", "Service", "run_service", "running"]
 
-_FASTSTREAM_LOG = logging.getLogger("evse.faststream")
-DB_CONTEXT = "db"
-"""Context key of the service's MongoDB database, set by each service's lifespan."""
-
-
-def request_router() -> NatsRouter:
-    """A router for request/reply subjects: replies are envelopes, errors are problems."""
-    return NatsRouter(middlewares=(ReplyMiddleware,))
+RequestT = TypeVar("RequestT", bound=BaseModel)
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
+log = structlog.get_logger("evse.service")
+MessageCallback = Callable[[Msg], Awaitable[None]]
 
 
-def _health_router(service: str, subject: str) -> NatsRouter:
-    router = request_router()
+class Runtime:
+    """Given to a service's `setup`: its connections, and where it registers its work."""
 
-    @router.subscriber(subject, queue=service)
-    async def health(_: Empty, db: Annotated[Database, Context(DB_CONTEXT)]) -> Health:
+    def __init__(self, *, service: str, nc: NatsClient, db: Database, settings: ServiceSettings):
+        self.service = service
+        self.nc = nc
+        self.js: JetStreamContext = nc.jetstream()
+        self.db = db
+        self.settings = settings
+        self.stopping = asyncio.Event()
+        self._responders: list[Responder[Any, Any]] = []
+        self._listeners: list[tuple[str, MessageCallback]] = []
+        self._loops: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._subscriptions: list[Subscription] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._in_flight = InFlight(settings.max_in_flight)
+
+    def respond(self, route: Route[RequestT, ReplyT], handler: Handler[RequestT, ReplyT]) -> None:
+        """Answer `route` in this service's queue group: replicas share the load."""
+        self._responders.append(Responder(route, handler))
+
+    def listen(self, subject: str, callback: MessageCallback) -> None:
+        """Receive every message on `subject` in every replica (a broadcast, no queue group)."""
+        self._listeners.append((subject, callback))
+
+    def loop(self, body: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run `body` as a background task from start; it must return once `stopping` is set."""
+        self._loops.append(body)
+
+    async def start(self) -> None:
+        for responder in self._responders:
+            sub = await self.nc.subscribe(
+                responder.route.subject, queue=self.service, cb=self._scheduled(responder)
+            )
+            self._subscriptions.append(sub)
+        for subject, callback in self._listeners:
+            self._subscriptions.append(
+                await self.nc.subscribe(subject, cb=self._scheduled(callback))
+            )
+        self._tasks = [asyncio.create_task(body()) for body in self._loops]
+
+    def _scheduled(
+        self, work: Callable[[Msg], Awaitable[None]]
+    ) -> Callable[[Msg], Awaitable[None]]:
+        async def schedule(msg: Msg) -> None:
+            await self._in_flight.start(work(msg))
+
+        return schedule
+
+    async def drain(self) -> None:
+        for sub in self._subscriptions:
+            await sub.unsubscribe()
+        self.stopping.set()
+        timeout = self.settings.graceful_timeout_s
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=timeout)
+        abandoned = await self._in_flight.wait(timeout)
+        log.info("drained", abandoned=abandoned)
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    health_subject: str
+    settings: ServiceSettings
+    setup: Callable[[Runtime], AbstractAsyncContextManager[None]]
+
+
+def _health(service: str, db: Database) -> Handler[Empty, Health]:
+    async def health(_: Empty, __: RequestContext) -> Health:
         try:
             await db.command("ping")
         except PyMongoError as exc:
             raise ServiceUnavailable(f"{service} cannot reach its database") from exc
         return Health(service=service)
 
-    return router
-
-
-def create_broker(*, service: str, health_subject: str, settings: ServiceSettings) -> NatsBroker:
-    """A broker whose per-message logging is left to `ReplyMiddleware` (one line, JSON)."""
-    broker = NatsBroker(
-        settings.nats_url,
-        graceful_timeout=settings.graceful_timeout_s,
-        logger=_FASTSTREAM_LOG,
-        log_level=logging.DEBUG,
-        middlewares=(NatsPrometheusMiddleware(registry=REGISTRY, app_name=service),),
-        max_reconnect_attempts=-1,
-    )
-    broker.include_router(_health_router(service, health_subject))
-    return broker
-
-
-def service_app(broker: NatsBroker, lifespan: Lifespan) -> FastStream:
-    """The FastStream app of a service, logging through the JSON log pipeline."""
-    return FastStream(broker, lifespan=lifespan, logger=_FASTSTREAM_LOG)
+    return health
 
 
 @asynccontextmanager
-async def serving(app: FastStream) -> AsyncIterator[FastStream]:
-    """Run `app` (lifespan, then broker) for the duration of the block; for embedding and tests."""
-    async with app.lifespan_context(), app:
-        yield app
+async def running(service: Service) -> AsyncIterator[Runtime]:
+    """Serve `service` for the duration of the block."""
+    settings = service.settings
+    nc = await nats.connect(settings.nats_url, name=service.name, max_reconnect_attempts=-1)
+    try:
+        async with open_database(settings.mongodb_url, settings.database) as db:
+            runtime = Runtime(service=service.name, nc=nc, db=db, settings=settings)
+            runtime.respond(health_route(service.health_subject), _health(service.name, db))
+            async with service.setup(runtime):
+                await runtime.start()
+                try:
+                    yield runtime
+                finally:
+                    await runtime.drain()
+    finally:
+        await nc.drain()
 
 
-def run_service(
-    *, service: str, settings: ServiceSettings, create_app: Callable[[], FastStream]
-) -> None:
-    """Entry point body of every service: logs, metrics port, then run until SIGTERM."""
-    configure_logging(service, settings.log_level)
-    if settings.metrics_port is not None:
-        start_http_server(settings.metrics_port)
-    uvloop.run(create_app().run())
+def run_service(service: Service) -> None:
+    """Entry point body of every service: JSON logs, metrics port, serve until SIGTERM."""
+    configure_logging(service.name, service.settings.log_level)
+    if service.settings.metrics_port is not None:
+        start_http_server(service.settings.metrics_port)
+    uvloop.run(_serve_until_signalled(service))
+
+
+async def _serve_until_signalled(service: Service) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with running(service):
+        freeze_startup_objects()
+        log.info("started")
+        await stop.wait()
+        log.info("stopping")

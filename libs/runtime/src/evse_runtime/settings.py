@@ -29,4 +29,5 @@ class ServiceSettings(BusSettings):
     )
     database: str
     graceful_timeout_s: float = Field(10.0, gt=0)
+    max_in_flight: int = Field(256, ge=1, description="Messages handled at once per replica.")
     metrics_port: int | None = Field(None, description="Serve Prometheus metrics on this port.")

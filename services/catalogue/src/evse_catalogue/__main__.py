@@ -11,7 +11,7 @@ from evse_contracts.catalogue import CATALOGUE_CHANGED
 from evse_runtime.mongo import open_database
 from evse_runtime.service import run_service
 
-from .app import create_app
+from .app import create_service
 from .seed import seed_catalogue
 from .settings import CatalogueSettings
 from .store import MongoCatalogueStore
@@ -33,7 +33,7 @@ def main() -> None:
     if sys.argv[1:] == ["seed"]:
         asyncio.run(seed(settings))
         return
-    run_service(service="catalogue", settings=settings, create_app=lambda: create_app(settings))
+    run_service(create_service(settings))
 
 
 if __name__ == "__main__":

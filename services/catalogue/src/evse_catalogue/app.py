@@ -1,34 +1,26 @@
-"""The catalogue FastStream app: broker, lifespan, handler registration."""
+"""The catalogue service: what it opens at start and which handlers it registers."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from faststream import ContextRepo, FastStream
+from evse_runtime.service import Runtime, Service
 
-from evse_runtime.mongo import open_database
-from evse_runtime.service import DB_CONTEXT, create_broker, service_app
-
-from .handlers import QUEUE, build_router
+from .handlers import register_handlers
 from .holder import SnapshotHolder
 from .settings import CatalogueSettings
 from .store import MongoCatalogueStore
 
-__all__ = ["create_app"]
+__all__ = ["create_service"]
 
 
-def create_app(settings: CatalogueSettings) -> FastStream:
-    broker = create_broker(service=QUEUE, health_subject="catalogue.health", settings=settings)
-    broker.include_router(build_router())
-
+def create_service(settings: CatalogueSettings) -> Service:
     @asynccontextmanager
-    async def lifespan(context: ContextRepo) -> AsyncIterator[None]:
-        async with open_database(settings.mongodb_url, settings.database) as db:
-            store = MongoCatalogueStore(db)
-            await store.ensure_indexes()
-            context.set_global(DB_CONTEXT, db)
-            context.set_global("snapshot", await SnapshotHolder.load(store))
-            yield
+    async def setup(runtime: Runtime) -> AsyncIterator[None]:
+        store = MongoCatalogueStore(runtime.db)
+        await store.ensure_indexes()
+        register_handlers(runtime, await SnapshotHolder.load(store))
+        yield
 
-    return service_app(broker, lifespan)
+    return Service("catalogue", "catalogue.health", settings, setup)

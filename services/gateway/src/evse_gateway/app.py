@@ -9,6 +9,7 @@ import nats
 from fastapi import FastAPI
 
 from evse_runtime.bus_client import BusClient
+from evse_runtime.gc_tuning import freeze_startup_objects
 
 from .problems import install_problem_handlers
 from .request_context import RequestContextMiddleware
@@ -30,6 +31,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="gateway")
         app.state.bus = BusClient(nc, timeout_s=settings.request_timeout_s)
+        freeze_startup_objects()
         try:
             yield
         finally:

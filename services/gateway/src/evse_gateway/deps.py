@@ -1,33 +1,39 @@
-"""FastAPI dependencies, collected as `Annotated` aliases."""
+"""What routes need from the app: one bus request per call, carrying the request id.
+
+Plain functions of the `Request` rather than FastAPI dependencies: each dependency costs a
+resolution pass per request, and these are needed by every route on the hot path.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Request
+from pydantic import BaseModel
 
+from evse_contracts.bus import Route
 from evse_runtime.bus_client import BusClient
 
 from .settings import GatewaySettings
 
-__all__ = ["Bus", "RequestId", "Settings"]
+__all__ = ["ask", "ask_json", "settings_of"]
+
+RequestT = TypeVar("RequestT", bound=BaseModel)
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
 
 
-def _bus(request: Request) -> BusClient:
-    bus: BusClient = request.app.state.bus
-    return bus
-
-
-def _settings(request: Request) -> GatewaySettings:
+def settings_of(request: Request) -> GatewaySettings:
     settings: GatewaySettings = request.app.state.settings
     return settings
 
 
-def _request_id(request: Request) -> str:
-    request_id: str = request.state.request_id
-    return request_id
+async def ask(request: Request, route: Route[RequestT, ReplyT], payload: RequestT) -> ReplyT:
+    """Send `payload` on `route` and return the reply, or raise its problem."""
+    bus: BusClient = request.app.state.bus
+    return await bus.request(route, payload, request_id=request.state.request_id)
 
 
-Bus = Annotated[BusClient, Depends(_bus)]
-Settings = Annotated[GatewaySettings, Depends(_settings)]
-RequestId = Annotated[str, Depends(_request_id)]
+async def ask_json(request: Request, route: Route[RequestT, ReplyT], payload: RequestT) -> bytes:
+    """Like `ask`, but the resource stays the JSON bytes the service sent, for pass-through."""
+    bus: BusClient = request.app.state.bus
+    return await bus.request_json(route, payload, request_id=request.state.request_id)

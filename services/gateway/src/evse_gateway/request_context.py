@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
-import uuid
 from time import perf_counter
 
 import structlog
@@ -18,13 +19,18 @@ _HEADER = REQUEST_ID_HEADER.encode()
 log = structlog.get_logger("evse.gateway")
 
 
+_PROCESS_PREFIX = os.urandom(8).hex()
+_sequence = itertools.count()
+
+
 def _incoming_id(scope: Scope) -> str:
+    """The caller's id when it is safe to log, else a new one unique across processes."""
     for name, value in scope["headers"]:
         if name == _HEADER:
             candidate: str = value.decode("latin-1")
             if _SAFE_ID.match(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    return f"{_PROCESS_PREFIX}{next(_sequence):016x}"
 
 
 class RequestContextMiddleware:
@@ -49,14 +55,15 @@ class RequestContextMiddleware:
                 message["headers"] = [*message.get("headers", []), (_HEADER, request_id.encode())]
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            try:
-                await self.app(scope, receive, send_with_id)
-            finally:
-                log.info(
-                    "request",
-                    method=scope["method"],
-                    path=scope["path"],
-                    status=status,
-                    latency_ms=round((perf_counter() - started) * 1000, 3),
-                )
+        # uvicorn runs each request in a task of its own, so the binding ends with it.
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                latency_ms=round((perf_counter() - started) * 1000, 3),
+            )

@@ -10,7 +10,9 @@ from pydantic import BaseModel
 
 from evse_contracts.pagination import ListResponse, Page
 
-__all__ = ["json_response", "list_response"]
+from .deps import settings_of
+
+__all__ = ["json_response", "list_response", "raw_json_response"]
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 
@@ -20,10 +22,14 @@ def json_response(model: BaseModel, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type="application/json")
 
 
-def list_response(request: Request, page: Page[ItemT], public_base_url: str) -> Response:
+def raw_json_response(body: bytes, status_code: int = 200) -> Response:
+    return Response(body, status_code=status_code, media_type="application/json")
+
+
+def list_response(request: Request, page: Page[ItemT]) -> Response:
     """Turn a bus page into `{"results", "next"}`, `next` being the full URL of the next page."""
     next_url = None
     if page.next_cursor is not None:
         query = request.url.include_query_params(cursor=page.next_cursor).query
-        next_url = f"{public_base_url}{request.url.path}?{query}"
+        next_url = f"{settings_of(request).public_base_url}{request.url.path}?{query}"
     return json_response(ListResponse[ItemT](results=page.results, next=next_url))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from evse_runtime.service import run_service
 
-from .app import QUEUE, create_app
+from .app import create_service
 from .settings import OnboardingSettings
 
 
 def main() -> None:
-    settings = OnboardingSettings()
-    run_service(service=QUEUE, settings=settings, create_app=lambda: create_app(settings))
+    run_service(create_service(OnboardingSettings()))
 
 
 if __name__ == "__main__":

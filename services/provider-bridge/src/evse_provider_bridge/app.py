@@ -1,29 +1,20 @@
-"""The provider-bridge FastStream app: broker, lifespan, handler registration."""
+"""The provider-bridge service: what it opens at start and which handlers it registers."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from faststream import ContextRepo, FastStream
-
-from evse_runtime.mongo import open_database
-from evse_runtime.service import DB_CONTEXT, create_broker, service_app
+from evse_runtime.service import Runtime, Service
 
 from .settings import BridgeSettings
 
-__all__ = ["QUEUE", "create_app"]
-
-QUEUE = "provider-bridge"
+__all__ = ["create_service"]
 
 
-def create_app(settings: BridgeSettings) -> FastStream:
-    broker = create_broker(service=QUEUE, health_subject="bridge.health", settings=settings)
-
+def create_service(settings: BridgeSettings) -> Service:
     @asynccontextmanager
-    async def lifespan(context: ContextRepo) -> AsyncIterator[None]:
-        async with open_database(settings.mongodb_url, settings.database) as db:
-            context.set_global(DB_CONTEXT, db)
-            yield
+    async def setup(runtime: Runtime) -> AsyncIterator[None]:
+        yield
 
-    return service_app(broker, lifespan)
+    return Service("provider-bridge", "bridge.health", settings, setup)

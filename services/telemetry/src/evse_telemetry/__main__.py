@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from evse_runtime.service import run_service
 
-from .app import QUEUE, create_app
+from .app import create_service
 from .settings import TelemetrySettings
 
 
 def main() -> None:
-    settings = TelemetrySettings()
-    run_service(service=QUEUE, settings=settings, create_app=lambda: create_app(settings))
+    run_service(create_service(TelemetrySettings()))
 
 
 if __name__ == "__main__":

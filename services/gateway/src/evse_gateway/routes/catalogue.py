@@ -22,9 +22,9 @@ from evse_contracts.catalogue import (
 )
 from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
 
-from ..deps import Bus, RequestId, Settings
+from ..deps import ask, ask_json
 from ..problems import problem_responses
-from ..responses import json_response, list_response
+from ..responses import list_response, raw_json_response
 
 __all__ = ["router"]
 
@@ -40,17 +40,13 @@ Cursor = Annotated[str | None, Query(description="Opaque cursor from a previous 
 )
 async def list_evse_makes(
     request: Request,
-    bus: Bus,
-    settings: Settings,
-    request_id: RequestId,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     name: Annotated[str | None, Query(max_length=100, description="Name prefix.")] = None,
 ) -> Response:
     """List all the EVSE makes known by the system."""
     query = ListEvseMakes(limit=limit, cursor=cursor, name=name)
-    page = await bus.request(EVSE_MAKES_LIST, query, request_id=request_id)
-    return list_response(request, page, settings.public_base_url)
+    return list_response(request, await ask(request, EVSE_MAKES_LIST, query))
 
 
 @router.get(
@@ -58,10 +54,9 @@ async def list_evse_makes(
     response_model=EvseMake,
     responses=problem_responses(404, 503),
 )
-async def get_evse_make(evse_make_id: str, bus: Bus, request_id: RequestId) -> Response:
+async def get_evse_make(request: Request, evse_make_id: str) -> Response:
     """Retrieve details for a single, specific EVSE make."""
-    make = await bus.request(EVSE_MAKES_GET, GetEvseMake(uid=evse_make_id), request_id=request_id)
-    return json_response(make)
+    return raw_json_response(await ask_json(request, EVSE_MAKES_GET, GetEvseMake(uid=evse_make_id)))
 
 
 @router.get(
@@ -71,9 +66,6 @@ async def get_evse_make(evse_make_id: str, bus: Bus, request_id: RequestId) -> R
 )
 async def list_evse_models(
     request: Request,
-    bus: Bus,
-    settings: Settings,
-    request_id: RequestId,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     evse_make_id: Annotated[str | None, Query(description="Only this make's models.")] = None,
@@ -83,8 +75,7 @@ async def list_evse_models(
     query = ListEvseModels(
         limit=limit, cursor=cursor, evse_make_id=evse_make_id, onboarding_method=onboarding_method
     )
-    page = await bus.request(EVSE_MODELS_LIST, query, request_id=request_id)
-    return list_response(request, page, settings.public_base_url)
+    return list_response(request, await ask(request, EVSE_MODELS_LIST, query))
 
 
 @router.get(
@@ -92,9 +83,8 @@ async def list_evse_models(
     response_model=EvseModel,
     responses=problem_responses(404, 503),
 )
-async def get_evse_model(evse_model_id: str, bus: Bus, request_id: RequestId) -> Response:
+async def get_evse_model(request: Request, evse_model_id: str) -> Response:
     """Retrieve details for a single, specific EVSE model."""
-    model = await bus.request(
-        EVSE_MODELS_GET, GetEvseModel(uid=evse_model_id), request_id=request_id
+    return raw_json_response(
+        await ask_json(request, EVSE_MODELS_GET, GetEvseModel(uid=evse_model_id))
     )
-    return json_response(model)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from evse_contracts.problems import ServiceUnavailable
 from evse_contracts.subjects import HEALTH_SUBJECTS
+from evse_runtime.bus_client import BusClient
 
-from ..deps import Bus
 from ..problems import problem_responses
 from ..responses import json_response
 
@@ -36,8 +36,9 @@ async def healthz() -> Response:
 
 
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
-async def readyz(bus: Bus) -> Response:
+async def readyz(request: Request) -> Response:
     """Ready when NATS is connected and every service answers its health subject."""
+    bus: BusClient = request.app.state.bus
     names = list(HEALTH_SUBJECTS)
     answers = await asyncio.gather(*(bus.ping(HEALTH_SUBJECTS[name]) for name in names))
     services = dict(zip(names, answers, strict=True))

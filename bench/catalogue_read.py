@@ -1,0 +1,117 @@
+"""GET /v2/evse_models/{id} through the whole path vs a raw FastAPI→NATS→echo baseline.
+
+Both run as separate processes on this machine, both loaded by wrk at 32 connections in the
+same run; prints requests/s, p50/p99 and the ratio, and writes them to bench/results/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+from evse_catalogue.seed import load_seed
+from evse_devstack.backends import mongodb, nats
+from evse_devstack.processes import free_port, spawn, stop, wait_for_port
+
+BENCH = Path(__file__).parent
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+CONNECTIONS = 32
+
+
+def wrk(url: str) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def latency(pct: str) -> float:
+        value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{url} answered {errors.group(1)} non-2xx responses")
+    return {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
+
+
+def main() -> None:
+    model = load_seed()["evse_models"][0]
+    quiet = {"EVSE_LOG_LEVEL": "WARNING"}
+    with nats() as nats_backend, mongodb() as mongo_backend:
+        env = {**quiet, "EVSE_NATS_URL": nats_backend.url, "EVSE_MONGODB_URL": mongo_backend.url}
+        subprocess.run(["evse-catalogue", "seed"], env={**os.environ, **env}, check=True)
+        port, base_port = free_port(), free_port()
+        procs = [
+            spawn(["evse-catalogue"], env=env),
+            spawn(["evse-gateway"], env={**env, "EVSE_PORT": str(port)}),
+            spawn(
+                [
+                    sys.executable,
+                    BENCH / "echo_baseline.py",
+                    "gateway",
+                    nats_backend.url,
+                    str(base_port),
+                ]
+            ),
+        ]
+        body = json.dumps({"ok": model})
+        procs.append(
+            spawn([sys.executable, BENCH / "echo_baseline.py", "responder", nats_backend.url, body])
+        )
+        try:
+            wait_for_port(base_port, procs[2])
+            wait_until_ready_catalogue(f"http://127.0.0.1:{port}", model["uid"])
+            path = f"/v2/evse_models/{model['uid']}"
+            wrk(f"http://127.0.0.1:{port}{path}")  # warm-up
+            baseline = wrk(f"http://127.0.0.1:{base_port}/echo/{model['uid']}")
+            platform_ = wrk(f"http://127.0.0.1:{port}{path}")
+        finally:
+            for proc in procs:
+                stop(proc)
+    report(baseline, platform_, mongo_backend.kind)
+
+
+def wait_until_ready_catalogue(base_url: str, uid: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base_url}/v2/evse_models/{uid}", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError("catalogue never answered")
+
+
+def report(baseline: dict[str, float], measured: dict[str, float], store: str) -> None:
+    ratio = measured["rps"] / baseline["rps"]
+    lines = [
+        f"catalogue_read  {datetime.now(UTC):%Y-%m-%d %H:%M}Z  {platform.node()}  "
+        f"{os.cpu_count()} cores  store: {store}",
+        f"wrk -c{CONNECTIONS} -d{DURATION} GET /v2/evse_models/{{id}}",
+        f"baseline (FastAPI + raw nats-py request to echo): {baseline['rps']:.0f} req/s  "
+        f"p50 {baseline['p50_ms']:.2f} ms  p99 {baseline['p99_ms']:.2f} ms",
+        f"platform (gateway → NATS → catalogue):           {measured['rps']:.0f} req/s  "
+        f"p50 {measured['p50_ms']:.2f} ms  p99 {measured['p99_ms']:.2f} ms",
+        f"ratio platform/baseline: {ratio:.2f}x   (target >= 0.70x, p99 <= 10 ms)",
+    ]
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    results = BENCH / "results"
+    results.mkdir(exist_ok=True)
+    (results / "catalogue_read.txt").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
