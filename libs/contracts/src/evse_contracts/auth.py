@@ -1,0 +1,18 @@
+"""Who is calling: the verified token claims the gateway forwards in `x-principal`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .base import Contract
+
+__all__ = ["Principal"]
+
+
+class Principal(Contract):
+    """An application, or one of its users acting through it."""
+
+    kind: Literal["application", "user"]
+    application_uid: str
+    user_uid: str | None = None
+    scopes: tuple[str, ...] = ()
