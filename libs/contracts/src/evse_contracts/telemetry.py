@@ -2,17 +2,18 @@
 
 One model per log kind serves both as the JetStream event and as the HTTP log item. Each is
 keyed by `(evse_uid, <timestamp>)`; the timestamp is `sampled_at`, or `logged_at` for
-command logs. Publishers set `Nats-Msg-Id` to `<kind>:<evse_uid>:<timestamp>` (see
+command logs, at millisecond precision (what MongoDB stores). Publishers set `Nats-Msg-Id` to `<kind>:<evse_uid>:<timestamp>` (see
 `message_id`) so JetStream drops a republished event inside its duplicate window.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
-from .base import Contract, UtcDateTime
+from .base import Contract, to_utc
 
 __all__ = [
     "COMMAND",
@@ -28,6 +29,7 @@ __all__ = [
     "ConnectivitySample",
     "ErrorLog",
     "LogKind",
+    "LogTimestamp",
     "OcppLog",
     "PhaseReading",
     "StatusLog",
@@ -36,7 +38,18 @@ __all__ = [
     "kind_of",
     "message_id",
     "timestamp_of",
+    "to_utc_millis",
 ]
+
+
+def to_utc_millis(value: datetime) -> datetime:
+    """UTC, truncated to the millisecond: what MongoDB stores, so what the log key can be."""
+    utc = to_utc(value)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+
+
+LogTimestamp = Annotated[AwareDatetime, AfterValidator(to_utc_millis)]
+"""A log's key timestamp: any offset in, UTC millisecond precision stored and served."""
 
 TELEMETRY_STREAM = "TELEMETRY"
 LogKind = Literal["status", "command", "error", "ocpp"]
@@ -83,7 +96,7 @@ class ConnectivitySample(Contract):
 
 class StatusLog(Contract):
     evse_uid: str
-    sampled_at: UtcDateTime
+    sampled_at: LogTimestamp
     state: ChargerState
     online: bool
     plugged_in: bool
@@ -99,7 +112,7 @@ class StatusLog(Contract):
 
 class CommandLog(Contract):
     evse_uid: str
-    logged_at: UtcDateTime
+    logged_at: LogTimestamp
     command_id: str
     command: str = Field(description="e.g. start_charging, stop_charging, set_current_limit")
     parameters: dict[str, str | int | float | bool | None] = {}
@@ -112,7 +125,7 @@ class CommandLog(Contract):
 
 class ErrorLog(Contract):
     evse_uid: str
-    sampled_at: UtcDateTime
+    sampled_at: LogTimestamp
     provider: str
     vendor_api: str = Field(description="The vendor endpoint family, e.g. `chargers.state`.")
     http_method: str | None = None
@@ -125,7 +138,7 @@ class ErrorLog(Contract):
 
 class OcppLog(Contract):
     evse_uid: str
-    sampled_at: UtcDateTime
+    sampled_at: LogTimestamp
     direction: Literal["inbound", "outbound"]
     message_type_id: Literal[2, 3, 4] = Field(description="2 CALL, 3 CALLRESULT, 4 CALLERROR.")
     unique_id: str
