@@ -2,8 +2,9 @@
 
 One model per log kind serves both as the JetStream event and as the HTTP log item. Each is
 keyed by `(evse_uid, <timestamp>)`; the timestamp is `sampled_at`, or `logged_at` for
-command logs, at millisecond precision (what MongoDB stores). Publishers set `Nats-Msg-Id` to `<kind>:<evse_uid>:<timestamp>` (see
-`message_id`) so JetStream drops a republished event inside its duplicate window.
+command logs, at millisecond precision (what MongoDB stores). Publishers set `Nats-Msg-Id`
+to `<kind>:<evse_uid>:<timestamp>` (see `message_id`) so JetStream drops a republished
+event inside its duplicate window.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def kind_of(event: TelemetryEvent) -> LogKind:
 def timestamp_of(event: TelemetryEvent) -> str:
     """The event's key timestamp in ISO 8601 UTC with `Z`, as it appears on the wire."""
     when = event.logged_at if isinstance(event, CommandLog) else event.sampled_at
-    return when.isoformat().replace("+00:00", "Z")
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def event_subject(event: TelemetryEvent) -> str:
