@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
@@ -11,6 +12,11 @@ from .bus import Route
 from .pagination import Page, PageQuery
 
 __all__ = [
+    "EVSE_FIRMWARE_VERSIONS_GET",
+    "EVSE_FIRMWARE_VERSIONS_LIST",
+    "EvseFirmwareVersion",
+    "GetEvseFirmwareVersion",
+    "ListEvseFirmwareVersions",
     "EVSE_MAKES_GET",
     "EVSE_MAKES_LIST",
     "EVSE_MODELS_GET",
@@ -88,6 +94,26 @@ class EvseModel(Contract):
     compatibility: tuple[RegionCompatibility, ...]
 
 
+class EvseFirmwareVersion(Contract):
+    uid: str
+    evse_model_uid: str
+    version: str
+    release_date: date
+    release_notes_url: str | None = None
+    is_production: bool
+
+
+class ListEvseFirmwareVersions(PageQuery):
+    """Production releases only; optionally of one make or one model."""
+
+    evse_make_id: str | None = None
+    evse_model_id: str | None = None
+
+
+class GetEvseFirmwareVersion(Contract):
+    uid: str
+
+
 class ListEvseMakes(PageQuery):
     name: str | None = Field(None, description="Case-insensitive prefix of the make name.")
 
@@ -109,5 +135,11 @@ EVSE_MAKES_LIST = Route("catalogue.evse_makes.list", ListEvseMakes, Page[EvseMak
 EVSE_MAKES_GET = Route("catalogue.evse_makes.get", GetEvseMake, EvseMake)
 EVSE_MODELS_LIST = Route("catalogue.evse_models.list", ListEvseModels, Page[EvseModel])
 EVSE_MODELS_GET = Route("catalogue.evse_models.get", GetEvseModel, EvseModel)
+EVSE_FIRMWARE_VERSIONS_LIST = Route(
+    "catalogue.evse_firmware_versions.list", ListEvseFirmwareVersions, Page[EvseFirmwareVersion]
+)
+EVSE_FIRMWARE_VERSIONS_GET = Route(
+    "catalogue.evse_firmware_versions.get", GetEvseFirmwareVersion, EvseFirmwareVersion
+)
 CATALOGUE_CHANGED = "catalogue.events.changed"
 """Broadcast (no queue group) after catalogue data changes: every replica reloads."""

@@ -23,6 +23,8 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     catalogue.EVSE_MAKES_GET,
     catalogue.EVSE_MODELS_LIST,
     catalogue.EVSE_MODELS_GET,
+    catalogue.EVSE_FIRMWARE_VERSIONS_LIST,
+    catalogue.EVSE_FIRMWARE_VERSIONS_GET,
     *(health_route(subject) for subject in HEALTH_SUBJECTS.values()),
 )
 
