@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from evse_devstack.backends import Backend, NatsServer, mongodb, nats
+from evse_devstack.keys import KeyPair, ensure_keypair
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +35,12 @@ def nats_url(nats_backend: Backend) -> str:
 @pytest.fixture(scope="session")
 def mongodb_url(mongodb_backend: Backend) -> str:
     return mongodb_backend.url
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> KeyPair:
+    """The token-signing key pair onboarding signs with and the gateway verifies with."""
+    return ensure_keypair(tmp_path_factory.mktemp("keys"))
 
 
 @pytest.fixture

@@ -12,9 +12,12 @@ from evse_catalogue.app import create_service as create_catalogue
 from evse_catalogue.seed import seed_catalogue
 from evse_catalogue.settings import CatalogueSettings
 from evse_catalogue.store import MongoCatalogueStore
+from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
 from evse_gateway.app import create_app as create_gateway
 from evse_gateway.settings import GatewaySettings
+from evse_onboarding.app import create_service as create_onboarding
+from evse_onboarding.settings import OnboardingSettings
 from evse_runtime.mongo import open_database
 from evse_runtime.service import Runtime, running
 
@@ -28,6 +31,20 @@ async def running_catalogue(
             await seed_catalogue(MongoCatalogueStore(db))
     settings = CatalogueSettings(nats_url=nats_url, mongodb_url=mongodb_url, database=database)
     async with running(create_catalogue(settings)) as runtime:
+        yield runtime
+
+
+@asynccontextmanager
+async def running_onboarding(
+    *, nats_url: str, mongodb_url: str, database: str, keys: KeyPair
+) -> AsyncIterator[Runtime]:
+    settings = OnboardingSettings(
+        nats_url=nats_url,
+        mongodb_url=mongodb_url,
+        database=database,
+        jwt_private_key_file=keys.private_key_file,
+    )
+    async with running(create_onboarding(settings)) as runtime:
         yield runtime
 
 

@@ -6,7 +6,9 @@ from typing import Literal
 
 from .base import Contract
 
-__all__ = ["Principal"]
+__all__ = ["TOKEN_AUDIENCE", "Principal"]
+
+TOKEN_AUDIENCE = "evse-api"
 
 
 class Principal(Contract):
@@ -16,3 +18,8 @@ class Principal(Contract):
     application_uid: str
     user_uid: str | None = None
     scopes: tuple[str, ...] = ()
+
+    @property
+    def subject(self) -> str:
+        """The uid the token speaks for: the user's, else the application's."""
+        return self.user_uid or self.application_uid

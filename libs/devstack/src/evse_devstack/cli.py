@@ -8,24 +8,37 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from .stack import start_stack
+from .stack import Stack, start_stack
 
 __all__ = ["main"]
 
 
-def _banner(base_url: str, nats_kind: str, mongo_kind: str, log_dir: Path) -> str:
+def _banner(stack: Stack) -> str:
+    base = stack.base_url
+    demo = stack.demo
+    assert demo is not None
     return f"""
 EVSE platform is running.
 
-  API        {base_url}/v2
-  API docs   {base_url}/docs
-  Readiness  {base_url}/readyz
+  API        {base}/v2
+  API docs   {base}/docs
+  Readiness  {base}/readyz
 
-  NATS       {nats_kind}
-  MongoDB    {mongo_kind}
-  Logs       {log_dir}/<service>.log
+  NATS       {stack.nats.kind}
+  MongoDB    {stack.mongodb.kind}
+  Logs       {stack.log_dir}/<service>.log
 
-Try:  curl {base_url}/v2/evse_makes
+Demo application
+  client_id      {demo.client_id}
+  client_secret  {demo.client_secret}
+  demo user      {demo.user_email}  (user_uid {demo.user_uid})
+
+Application token:
+  curl -s {base}/v2/oauth/token -d grant_type=client_credentials \\
+       -d client_id={demo.client_id} -d client_secret={demo.client_secret}
+Token acting as the demo user: add  -d user_uid={demo.user_uid}
+
+Anonymous catalogue:  curl {base}/v2/evse_makes
 Press Ctrl-C to stop everything.
 """
 
@@ -41,10 +54,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path(".data"))
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    log_dir = args.data_dir / "logs"
     try:
-        with start_stack(args.data_dir, port=args.port, log_dir=log_dir) as stack:
-            sys.stdout.write(_banner(stack.base_url, stack.nats.kind, stack.mongodb.kind, log_dir))
+        with start_stack(args.data_dir, port=args.port) as stack:
+            sys.stdout.write(_banner(stack))
             sys.stdout.flush()
             signal.pause()
     except KeyboardInterrupt:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .backends import Backend, mongodb, nats
+from .demo import DemoCredentials, create_demo_tenant
+from .keys import ensure_keypair
 from .processes import free_port, spawn, stop
 
 __all__ = ["BUS_SERVICES", "Stack", "start_stack", "wait_until_ready"]
@@ -28,6 +30,7 @@ class Stack:
     base_url: str
     env: dict[str, str]
     log_dir: Path
+    demo: DemoCredentials | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start(
@@ -64,15 +67,21 @@ def wait_until_ready(base_url: str, *, timeout_s: float = 60.0) -> None:
 
 @contextlib.contextmanager
 def start_stack(
-    data_dir: Path | None, *, port: int | None = None, log_dir: Path
+    data_dir: Path, *, port: int | None = None, persistent: bool = True
 ) -> Iterator[Stack]:
-    """Backends, seeded catalogue, every bus service and the gateway; all stopped on exit."""
+    """Backends, seeded catalogue, demo tenant, every bus service and the gateway.
+
+    With `persistent`, NATS and MongoDB keep their data under `data_dir`; otherwise they
+    start empty and only keys, credentials and logs go there. Everything stops on exit.
+    """
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
+    log_dir = data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
+    keys = ensure_keypair(data_dir / "keys")
     with (
-        nats(None if data_dir is None else data_dir / "nats") as nats_backend,
-        mongodb(None if data_dir is None else data_dir / "mongo") as mongo_backend,
+        nats(data_dir / "nats" if persistent else None) as nats_backend,
+        mongodb(data_dir / "mongo" if persistent else None) as mongo_backend,
     ):
         env = {
             "EVSE_NATS_URL": nats_backend.url,
@@ -82,9 +91,19 @@ def start_stack(
         stack = Stack(nats_backend, mongo_backend, base_url, env, log_dir)
         try:
             subprocess.run(["evse-catalogue", "seed"], env={**os.environ, **env}, check=True)
+            stack.demo = create_demo_tenant(
+                env, secret_file=data_dir / "demo-client-secret", redirect_url=f"{base_url}/docs"
+            )
+            signing = {"EVSE_JWT_PRIVATE_KEY_FILE": str(keys.private_key_file)}
             for service in BUS_SERVICES:
-                stack.start(service, [f"evse-{service}"])
-            stack.start("gateway", ["evse-gateway"], {"EVSE_PORT": str(port)})
+                stack.start(
+                    service, [f"evse-{service}"], signing if service == "onboarding" else None
+                )
+            stack.start(
+                "gateway",
+                ["evse-gateway"],
+                {"EVSE_PORT": str(port), "EVSE_JWT_PUBLIC_KEY_FILE": str(keys.public_key_file)},
+            )
             wait_until_ready(base_url)
             yield stack
         finally:

@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from evse_runtime.bus_client import BusClient
 from evse_runtime.gc_tuning import freeze_startup_objects
 
+from .auth import AuthMiddleware, TokenVerifier
 from .problems import install_problem_handlers
 from .request_context import RequestContextMiddleware
-from .routes import catalogue, health
+from .routes import catalogue, health, oauth
 from .settings import GatewaySettings
 
 __all__ = ["create_app"]
@@ -46,8 +47,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    verifier = TokenVerifier.from_file(settings.jwt_public_key_file, settings.token_issuer)
+    app.add_middleware(AuthMiddleware, verifier=verifier)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(oauth.router, prefix="/v2")
     app.include_router(catalogue.router, prefix="/v2")
     return app

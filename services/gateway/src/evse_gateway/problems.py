@@ -71,7 +71,9 @@ def _validation_slug(request: Request) -> str:
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return problem_response(request, exc.to_problem())
+    problem = exc.to_problem()
+    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
+    return problem_response(request, problem, headers=headers)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:

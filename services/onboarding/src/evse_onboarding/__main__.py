@@ -1,4 +1,4 @@
-"""`evse-onboarding` runs the service."""
+"""`evse-onboarding` runs the service (`evse-admin` manages applications and users)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
+
 from evse_runtime.settings import ServiceSettings
 
 __all__ = ["OnboardingSettings"]
@@ -7,3 +11,8 @@ __all__ = ["OnboardingSettings"]
 
 class OnboardingSettings(ServiceSettings):
     database: str = "evse_onboarding"
+    jwt_private_key_file: Path | None = Field(
+        None, description="Ed25519 private key (PEM) that signs access tokens."
+    )
+    token_ttl_s: int = Field(3600, ge=60, le=86_400)
+    token_issuer: str = Field("evse-platform", description="`iss` of tokens; the gateway's too.")

@@ -1,0 +1,68 @@
+"""The demo application and user that `make run` creates, with credentials kept across runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["DEMO_CLIENT_ID", "DEMO_EMAIL", "DemoCredentials", "create_demo_tenant"]
+
+DEMO_CLIENT_ID = "demo-app"
+DEMO_EMAIL = "driver@example.com"
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    client_id: str
+    client_secret: str
+    application_uid: str
+    user_uid: str
+    user_email: str
+
+
+def _secret(secret_file: Path) -> str:
+    if secret_file.exists():
+        return secret_file.read_text().strip()
+    secret_file.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(24)
+    secret_file.write_text(secret)
+    secret_file.chmod(0o600)
+    return secret
+
+
+def _admin(args: list[str], env: Mapping[str, str]) -> dict[str, str]:
+    out = subprocess.run(
+        ["evse-admin", *args], env={**os.environ, **env}, check=True, capture_output=True
+    ).stdout
+    result: dict[str, str] = json.loads(out)
+    return result
+
+
+def create_demo_tenant(
+    env: Mapping[str, str], *, secret_file: Path, redirect_url: str
+) -> DemoCredentials:
+    """Create (or reset) the demo application and its demo user; idempotent."""
+    secret = _secret(secret_file)
+    app = _admin(
+        [
+            "create-application",
+            "--name",
+            "Demo app",
+            "--redirect-url",
+            redirect_url,
+            "--client-id",
+            DEMO_CLIENT_ID,
+            "--client-secret",
+            secret,
+        ],
+        env,
+    )
+    user = _admin(["create-user", "--client-id", DEMO_CLIENT_ID, "--email", DEMO_EMAIL], env)
+    return DemoCredentials(
+        DEMO_CLIENT_ID, secret, app["application_uid"], user["user_uid"], user["email"]
+    )

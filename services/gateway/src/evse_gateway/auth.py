@@ -1,0 +1,147 @@
+"""Bearer tokens: verified locally with the public key, cached until they expire.
+
+`AuthMiddleware` sets `request.state.principal` (a `Principal`, or None when no token was
+sent). A token that is present but invalid — forged, expired, `alg=none`, wrong audience —
+is answered 401 at once, on every route: bad credentials are never downgraded to anonymous.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from fastapi import Request
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from evse_contracts.auth import TOKEN_AUDIENCE, Principal
+from evse_contracts.problems import DomainError
+
+from .problems import problem_response
+
+__all__ = [
+    "AuthMiddleware",
+    "InsufficientScope",
+    "TokenVerifier",
+    "Unauthorized",
+    "require_principal",
+]
+
+_AUTHORIZATION = b"authorization"
+_CACHE_SIZE = 10_000
+
+
+class Unauthorized(DomainError):
+    slug = "unauthorized"
+    status = 401
+    title = "Unauthorized"
+
+
+class InsufficientScope(DomainError):
+    slug = "insufficient-scope"
+    status = 403
+    title = "Insufficient scope"
+
+
+class TokenVerifier:
+    """Verify EdDSA JWTs; remember verified ones so a hot token costs a dict lookup."""
+
+    def __init__(self, public_key: Ed25519PublicKey | None, issuer: str) -> None:
+        self._key = public_key
+        self._issuer = issuer
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+
+    @classmethod
+    def from_file(cls, path: Path | None, issuer: str) -> TokenVerifier:
+        if path is None:
+            return cls(None, issuer)
+        key = load_pem_public_key(path.read_bytes())
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError(f"{path} is not an Ed25519 public key")
+        return cls(key, issuer)
+
+    def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires_at = self._decode(token)
+        self._verified[token] = (principal, expires_at)
+        if len(self._verified) > _CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float]:
+        if self._key is None:
+            raise Unauthorized("this gateway is not configured to accept tokens")
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=["EdDSA"],
+                audience=TOKEN_AUDIENCE,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("the access token has expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"the access token is invalid: {exc}") from exc
+        kind = claims.get("kind")
+        try:
+            principal = Principal(
+                kind=kind,
+                application_uid=claims.get("app"),
+                user_uid=claims["sub"] if kind == "user" else None,
+                scopes=tuple(str(claims.get("scope", "")).split()),
+            )
+        except ValidationError as exc:
+            raise Unauthorized("the access token's claims are not ours") from exc
+        return principal, float(claims["exp"])
+
+
+def _bearer_token(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == _AUTHORIZATION:
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer":
+                bearer: str = token.strip()
+                return bearer
+    return None
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp, verifier: TokenVerifier) -> None:
+        self.app = app
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            token = _bearer_token(scope)
+            principal = None
+            if token is not None:
+                try:
+                    principal = self.verifier.verify(token)
+                except Unauthorized as exc:
+                    response = problem_response(
+                        Request(scope),
+                        exc.to_problem(),
+                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                    )
+                    await response(scope, receive, send)
+                    return
+            scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+def require_principal(request: Request, scope: str) -> Principal:
+    """The caller, who must have sent a valid token carrying `scope`."""
+    principal: Principal | None = request.state.principal
+    if principal is None:
+        raise Unauthorized("this endpoint needs a bearer access token")
+    if scope not in principal.scopes:
+        raise InsufficientScope(f"the access token lacks the {scope!r} scope")
+    return principal

@@ -1,0 +1,79 @@
+"""`POST /v2/oauth/token`: access tokens by the client-credentials grant (RFC 6749 §4.4)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from evse_contracts.onboarding import TOKENS_ISSUE, AccessToken, IssueToken
+from evse_contracts.problems import ValidationFailed
+
+from ..deps import ask
+from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
+from ..responses import json_response
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Authentication"])
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    """Client id and secret from HTTP Basic auth (RFC 6749 §2.3.1), if sent that way."""
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, sep, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (client_id, secret) if sep else None
+
+
+@router.post(
+    "/oauth/token",
+    response_model=AccessToken,
+    responses=problem_responses(400, 401, 503),
+    openapi_extra={VALIDATION_PROBLEM_KEY: "invalid-request"},
+)
+async def issue_token(
+    request: Request,
+    grant_type: Annotated[str, Form(description="Must be `client_credentials`.")],
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+    user_uid: Annotated[
+        str | None, Form(description="Issue a token acting as this user of the application.")
+    ] = None,
+    scope: Annotated[str | None, Form(description="Space-separated subset of scopes.")] = None,
+) -> Response:
+    """Exchange client credentials (form fields or HTTP Basic) for a bearer access token."""
+    if grant_type != "client_credentials":
+        raise UnsupportedGrantType(f"grant_type {grant_type!r} is not supported")
+    basic = _basic_credentials(request)
+    if basic is not None:
+        client_id, client_secret = basic
+    if not client_id or not client_secret:
+        raise InvalidRequest("client_id and client_secret are required")
+    grant = IssueToken(
+        grant_type="client_credentials",
+        client_id=client_id,
+        client_secret=client_secret,
+        user_uid=user_uid,
+        scope=scope,
+    )
+    token = await ask(request, TOKENS_ISSUE, grant)
+    response = json_response(token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class InvalidRequest(ValidationFailed):
+    slug = "invalid-request"
+
+
+class UnsupportedGrantType(ValidationFailed):
+    slug = "unsupported-grant-type"
+    title = "Unsupported grant type"

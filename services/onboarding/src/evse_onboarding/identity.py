@@ -1,0 +1,76 @@
+"""Applications and their users: who they are, and the tokens they get."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from evse_contracts.auth import Principal
+from evse_contracts.ids import new_uid
+from evse_contracts.onboarding import AccessToken, IssueToken
+
+from .credentials import hash_secret, verify_secret
+from .errors import InvalidClient, InvalidGrant
+from .store import Application, IdentityStore, User
+from .tokens import TokenSigner, granted_scopes
+
+__all__ = ["issue_token", "register_application", "register_user"]
+
+
+async def issue_token(
+    *, store: IdentityStore, signer: TokenSigner, request: IssueToken, now: datetime
+) -> AccessToken:
+    """Client credentials → an application token, or a user token with `user_uid`."""
+    application = await store.application_by_client_id(request.client_id)
+    if application is None or not verify_secret(
+        request.client_secret, application.client_secret_hash
+    ):
+        raise InvalidClient()
+    scopes = granted_scopes(request.scope)
+    if request.user_uid is None:
+        principal = Principal(kind="application", application_uid=application.uid, scopes=scopes)
+        return signer.issue(principal, now=now)
+    user = await store.user(request.user_uid)
+    if user is None or user.application_uid != application.uid:
+        raise InvalidGrant(f"the application has no user {request.user_uid!r}")
+    principal = Principal(
+        kind="user", application_uid=application.uid, user_uid=user.uid, scopes=scopes
+    )
+    return signer.issue(principal, now=now)
+
+
+async def register_application(
+    *,
+    store: IdentityStore,
+    name: str,
+    client_id: str,
+    client_secret: str,
+    onboarding_redirect_url: str,
+    program_id: str | None,
+    now: datetime,
+) -> Application:
+    """Create the application, or reset the one with that client id to these values."""
+    return await store.save_application(
+        Application(
+            uid=new_uid("app"),
+            name=name,
+            client_id=client_id,
+            client_secret_hash=hash_secret(client_secret),
+            onboarding_redirect_url=onboarding_redirect_url,
+            program_id=program_id,
+            created_at=now,
+        )
+    )
+
+
+async def register_user(
+    *, store: IdentityStore, application: Application, email: str, now: datetime
+) -> User:
+    """Create the user, or return the application's user that has this email already."""
+    return await store.save_user(
+        User(
+            uid=new_uid("user"),
+            application_uid=application.uid,
+            email=email.strip().lower(),
+            created_at=now,
+        )
+    )

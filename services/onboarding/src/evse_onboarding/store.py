@@ -1,0 +1,107 @@
+"""Every MongoDB call of the onboarding service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from pymongo import ASCENDING, ReturnDocument
+
+from evse_runtime.mongo import Database
+
+__all__ = ["Application", "IdentityStore", "MongoIdentityStore", "User"]
+
+
+@dataclass(frozen=True)
+class Application:
+    uid: str
+    name: str
+    client_id: str
+    client_secret_hash: str
+    onboarding_redirect_url: str
+    program_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class User:
+    uid: str
+    application_uid: str
+    email: str
+    created_at: datetime
+
+
+class IdentityStore(Protocol):
+    async def ensure_indexes(self) -> None: ...
+    async def application_by_client_id(self, client_id: str) -> Application | None: ...
+    async def save_application(self, application: Application) -> Application: ...
+    async def user(self, uid: str) -> User | None: ...
+    async def save_user(self, user: User) -> User: ...
+
+
+class MongoIdentityStore:
+    def __init__(self, db: Database) -> None:
+        self._applications = db["applications"]
+        self._users = db["users"]
+
+    async def ensure_indexes(self) -> None:
+        await self._applications.create_index([("client_id", ASCENDING)], unique=True)
+        await self._users.create_index(
+            [("application_uid", ASCENDING), ("email", ASCENDING)], unique=True
+        )
+
+    async def application_by_client_id(self, client_id: str) -> Application | None:
+        doc = await self._applications.find_one({"client_id": client_id})
+        return None if doc is None else _application(doc)
+
+    async def save_application(self, application: Application) -> Application:
+        """Insert, or update the one with the same client id (keeping its uid)."""
+        fields = {k: v for k, v in application.__dict__.items() if k not in ("uid", "created_at")}
+        doc = await self._applications.find_one_and_update(
+            {"client_id": application.client_id},
+            {
+                "$set": fields,
+                "$setOnInsert": {"_id": application.uid, "created_at": application.created_at},
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert doc is not None, "an upsert returning the document after always finds one"
+        return _application(doc)
+
+    async def user(self, uid: str) -> User | None:
+        doc = await self._users.find_one({"_id": uid})
+        return None if doc is None else _user(doc)
+
+    async def save_user(self, user: User) -> User:
+        """Insert, or return the application's existing user with that email."""
+        doc = await self._users.find_one_and_update(
+            {"application_uid": user.application_uid, "email": user.email},
+            {"$setOnInsert": {"_id": user.uid, "created_at": user.created_at}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert doc is not None, "an upsert returning the document after always finds one"
+        return _user(doc)
+
+
+def _application(doc: dict[str, Any]) -> Application:
+    return Application(
+        uid=doc["_id"],
+        name=doc["name"],
+        client_id=doc["client_id"],
+        client_secret_hash=doc["client_secret_hash"],
+        onboarding_redirect_url=doc["onboarding_redirect_url"],
+        program_id=doc.get("program_id"),
+        created_at=doc["created_at"],
+    )
+
+
+def _user(doc: dict[str, Any]) -> User:
+    return User(
+        uid=doc["_id"],
+        application_uid=doc["application_uid"],
+        email=doc["email"],
+        created_at=doc["created_at"],
+    )
