@@ -16,21 +16,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from evse_contracts.auth import TOKEN_AUDIENCE
 from evse_devstack.keys import KeyPair, ensure_keypair
-from evse_onboarding.identity import register_application, register_user
 from evse_onboarding.store import MongoIdentityStore
 from evse_onboarding.tokens import load_private_key
 from evse_runtime.mongo import open_database
+from tests.utils.factories import Tenant, create_tenant
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
 
 PROBLEM_JSON = "application/problem+json"
-
-
-@dataclass(frozen=True)
-class Tenant:
-    client_id: str
-    secret: str
-    application_uid: str
-    user_uid: str
 
 
 @dataclass(frozen=True)
@@ -41,23 +33,6 @@ class Api:
     bob: Tenant
 
 
-async def _tenant(store: MongoIdentityStore, name: str) -> Tenant:
-    now = datetime.now(UTC)
-    app = await register_application(
-        store=store,
-        name=name,
-        client_id=f"{name}-client",
-        client_secret=f"{name}-secret",
-        onboarding_redirect_url=f"https://{name}.example/done",
-        program_id=None,
-        now=now,
-    )
-    user = await register_user(
-        store=store, application=app, email=f"driver@{name}.example", now=now
-    )
-    return Tenant(app.client_id, f"{name}-secret", app.uid, user.uid)
-
-
 @pytest_asyncio.fixture(scope="module")
 async def api(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Api]:
     database = "test_auth_api"
@@ -65,7 +40,7 @@ async def api(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[A
         await db.client.drop_database(database)
         store = MongoIdentityStore(db)
         await store.ensure_indexes()
-        alice, bob = await _tenant(store, "alice"), await _tenant(store, "bob")
+        alice, bob = await create_tenant(store, "alice"), await create_tenant(store, "bob")
     async with (
         running_onboarding(
             nats_url=nats_url, mongodb_url=mongodb_url, database=database, keys=keys

@@ -25,6 +25,8 @@ PRINCIPAL_HEADER = "x-principal"
 
 RequestT = TypeVar("RequestT", bound=BaseModel)
 ReplyT = TypeVar("ReplyT", bound=BaseModel)
+RequestT_co = TypeVar("RequestT_co", bound=BaseModel, covariant=True)
+ReplyT_co = TypeVar("ReplyT_co", bound=BaseModel, covariant=True)
 
 
 class Reply(BaseModel, Generic[ReplyT]):
@@ -52,12 +54,12 @@ class Health(Contract):
 
 
 @dataclass(frozen=True)
-class Route(Generic[RequestT, ReplyT]):
+class Route(Generic[RequestT_co, ReplyT_co]):
     """One request/reply subject with the models that may travel on it."""
 
     subject: str
-    request: type[RequestT]
-    reply: type[ReplyT]
+    request: type[RequestT_co]
+    reply: type[ReplyT_co]
     _reply_adapter: TypeAdapter[Reply[Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -67,9 +69,9 @@ class Route(Generic[RequestT, ReplyT]):
     def service(self) -> str:
         return self.subject.split(".", 1)[0]
 
-    def parse_reply(self, data: bytes) -> Reply[ReplyT]:
+    def parse_reply(self, data: bytes) -> Reply[ReplyT_co]:
         """Validate raw reply bytes against this route's envelope."""
-        reply: Reply[ReplyT] = self._reply_adapter.validate_json(data)
+        reply: Reply[ReplyT_co] = self._reply_adapter.validate_json(data)
         return reply
 
 

@@ -7,18 +7,35 @@ collections.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from .base import Contract, UtcDateTime
+from .bus import Empty, Route
+from .catalogue import EvseMakeSummary, OnboardingMethod, VppModeCapability
+from .pagination import Page, PageQuery
 
 __all__ = [
+    "EVSES_DECOMMISSION",
+    "EVSES_GET",
+    "EVSES_LIST",
+    "EVSES_RECONNECT",
+    "EVSES_VPP_MODES",
     "EVSE_DECOMMISSIONED",
     "EVSE_EVENTS_STREAM",
     "EVSE_ONBOARDED",
     "EVSE_RECONNECTED",
+    "Evse",
     "EvseDecommissioned",
+    "EvseModelSummary",
     "EvseOnboarded",
     "EvseReconnected",
+    "EvseRef",
+    "EvseState",
+    "EvseVppModes",
+    "ListEvses",
+    "ReconnectionUrl",
 ]
 
 EVSE_EVENTS_STREAM = "EVSE_EVENTS"
@@ -52,3 +69,57 @@ class EvseReconnected(Contract):
     application_uid: str
     user_uid: str | None
     occurred_at: UtcDateTime
+
+
+EvseState = Literal["active", "decommissioned"]
+
+
+class EvseModelSummary(Contract):
+    uid: str
+    name: str
+
+
+class Evse(Contract):
+    """A charger linked to the platform, as `GET /v2/evses/{evse_id}` returns it."""
+
+    uid: str
+    id: int = Field(description="Legacy integer id; prefer `uid`.")
+    application_uid: str
+    user_uid: str | None
+    evse_make: EvseMakeSummary
+    evse_model: EvseModelSummary
+    onboarding_method: OnboardingMethod
+    provider: str | None
+    serial_number: str
+    state: EvseState
+    onboarded_at: UtcDateTime
+
+
+class ListEvses(PageQuery):
+    user_id: str | None = None
+    state: EvseState | None = None
+    evse_make_id: str | None = None
+    evse_model_id: str | None = None
+
+
+class EvseRef(Contract):
+    """An EVSE named by its uid or its legacy integer id, as in `/v2/evses/{evse_id}`."""
+
+    evse_id: str = Field(min_length=1, max_length=64)
+
+
+class ReconnectionUrl(Contract):
+    url: str
+    expires_at: UtcDateTime
+
+
+class EvseVppModes(Contract):
+    evse_uid: str
+    vpp_modes: tuple[VppModeCapability, ...]
+
+
+EVSES_LIST = Route("evses.list", ListEvses, Page[Evse])
+EVSES_GET = Route("evses.get", EvseRef, Evse)
+EVSES_DECOMMISSION = Route("evses.decommission", EvseRef, Empty)
+EVSES_RECONNECT = Route("evses.reconnect", EvseRef, ReconnectionUrl)
+EVSES_VPP_MODES = Route("evses.vpp_modes.get", EvseRef, EvseVppModes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import catalogue, onboarding
+from . import catalogue, evses, onboarding
 from .bus import Route, health_route
 
 __all__ = ["HEALTH_SUBJECTS", "SUBJECT_TABLE", "route_for"]
@@ -26,6 +26,11 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     catalogue.EVSE_FIRMWARE_VERSIONS_LIST,
     catalogue.EVSE_FIRMWARE_VERSIONS_GET,
     onboarding.TOKENS_ISSUE,
+    evses.EVSES_LIST,
+    evses.EVSES_GET,
+    evses.EVSES_DECOMMISSION,
+    evses.EVSES_RECONNECT,
+    evses.EVSES_VPP_MODES,
     *(health_route(subject) for subject in HEALTH_SUBJECTS.values()),
 )
 

@@ -14,7 +14,7 @@ from evse_runtime.gc_tuning import freeze_startup_objects
 from .auth import AuthMiddleware, TokenVerifier
 from .problems import install_problem_handlers
 from .request_context import RequestContextMiddleware
-from .routes import catalogue, health, oauth
+from .routes import catalogue, evses, health, oauth
 from .settings import GatewaySettings
 
 __all__ = ["create_app"]
@@ -54,4 +54,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(oauth.router, prefix="/v2")
     app.include_router(catalogue.router, prefix="/v2")
+    app.include_router(evses.router, prefix="/v2")
     return app

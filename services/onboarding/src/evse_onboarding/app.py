@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from evse_runtime.bus_client import BusClient
 from evse_runtime.service import Runtime, Service
+from evse_runtime.streams import EVSE_EVENTS, ensure_stream
 
+from .evse_registry import Registry
 from .handlers import register_handlers
+from .outbox import EventOutbox
+from .registry_store import MongoRegistryStore
+from .sessions_store import MongoSessionStore
 from .settings import OnboardingSettings
 from .store import MongoIdentityStore
 from .tokens import TokenSigner, load_private_key
@@ -27,8 +33,23 @@ def create_service(settings: OnboardingSettings) -> Service:
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[None]:
         identities = MongoIdentityStore(runtime.db)
-        await identities.ensure_indexes()
-        register_handlers(runtime, identities=identities, signer=signer)
+        evses = MongoRegistryStore(runtime.db)
+        sessions = MongoSessionStore(runtime.db)
+        for store in (identities, evses, sessions):
+            await store.ensure_indexes()
+        await ensure_stream(runtime.js, EVSE_EVENTS)
+        outbox = EventOutbox(runtime.js, evses)
+        registry = Registry(
+            evses, sessions, outbox, settings.public_base_url, settings.session_ttl_s
+        )
+        register_handlers(
+            runtime,
+            identities=identities,
+            signer=signer,
+            registry=registry,
+            bus=BusClient(runtime.nc, timeout_s=settings.request_timeout_s),
+        )
+        runtime.loop(lambda: outbox.relay(runtime.stopping, settings.outbox_relay_interval_s))
         yield
 
     return Service("onboarding", "onboarding.health", settings, setup)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from evse_contracts.problems import DomainError
+from evse_contracts.problems import DomainError, NotFound
 
-__all__ = ["InvalidClient", "InvalidGrant", "InvalidScope"]
+__all__ = [
+    "EvseHasNoUser",
+    "EvseNotFound",
+    "InvalidClient",
+    "InvalidGrant",
+    "InvalidScope",
+]
 
 
 class InvalidClient(DomainError):
@@ -26,3 +32,20 @@ class InvalidScope(DomainError):
     slug = "invalid-scope"
     status = 400
     title = "Invalid scope"
+
+
+class EvseNotFound(NotFound):
+    slug = "evse-not-found"
+    title = "EVSE not found"
+
+    def __init__(self, evse_id: str) -> None:
+        super().__init__(f"no EVSE {evse_id!r} is visible to this caller")
+
+
+class EvseHasNoUser(DomainError):
+    slug = "evse-has-no-user"
+    status = 409
+    title = "EVSE has no user"
+
+    def __init__(self, evse_uid: str) -> None:
+        super().__init__(f"EVSE {evse_uid} has no user assigned, so it cannot be reconnected")

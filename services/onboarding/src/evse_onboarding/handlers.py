@@ -1,13 +1,31 @@
-"""One small function per onboarding subject."""
+"""One small function per onboarding subject: who asks, what the registry says, reply."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from evse_contracts.bus import Empty
+from evse_contracts.catalogue import EVSE_MODELS_GET, GetEvseModel
+from evse_contracts.evses import (
+    EVSES_DECOMMISSION,
+    EVSES_GET,
+    EVSES_LIST,
+    EVSES_RECONNECT,
+    EVSES_VPP_MODES,
+    Evse,
+    EvseRef,
+    EvseVppModes,
+    ListEvses,
+    ReconnectionUrl,
+)
 from evse_contracts.onboarding import TOKENS_ISSUE, AccessToken, IssueToken
+from evse_contracts.pagination import Page
+from evse_runtime.bus_client import BusClient
+from evse_runtime.principals import caller
 from evse_runtime.responders import RequestContext
 from evse_runtime.service import Runtime
 
+from .evse_registry import Registry
 from .identity import issue_token
 from .store import IdentityStore
 from .tokens import TokenSigner
@@ -15,10 +33,42 @@ from .tokens import TokenSigner
 __all__ = ["register_handlers"]
 
 
-def register_handlers(runtime: Runtime, *, identities: IdentityStore, signer: TokenSigner) -> None:
+def register_handlers(
+    runtime: Runtime,
+    *,
+    identities: IdentityStore,
+    signer: TokenSigner,
+    registry: Registry,
+    bus: BusClient,
+) -> None:
     async def issue(request: IssueToken, _: RequestContext) -> AccessToken:
         return await issue_token(
             store=identities, signer=signer, request=request, now=datetime.now(UTC)
         )
 
+    async def list_evses(request: ListEvses, ctx: RequestContext) -> Page[Evse]:
+        return await registry.list(caller(ctx), request)
+
+    async def get_evse(request: EvseRef, ctx: RequestContext) -> Evse:
+        return await registry.get(caller(ctx), request.evse_id)
+
+    async def decommission(request: EvseRef, ctx: RequestContext) -> Empty:
+        await registry.decommission(caller(ctx), request.evse_id, now=datetime.now(UTC))
+        return Empty()
+
+    async def reconnect(request: EvseRef, ctx: RequestContext) -> ReconnectionUrl:
+        return await registry.reconnect(caller(ctx), request.evse_id, now=datetime.now(UTC))
+
+    async def vpp_modes(request: EvseRef, ctx: RequestContext) -> EvseVppModes:
+        evse = await registry.get(caller(ctx), request.evse_id)
+        model = await bus.request(
+            EVSE_MODELS_GET, GetEvseModel(uid=evse.evse_model.uid), request_id=ctx.request_id
+        )
+        return EvseVppModes(evse_uid=evse.uid, vpp_modes=model.vpp_modes)
+
     runtime.respond(TOKENS_ISSUE, issue)
+    runtime.respond(EVSES_LIST, list_evses)
+    runtime.respond(EVSES_GET, get_evse)
+    runtime.respond(EVSES_DECOMMISSION, decommission)
+    runtime.respond(EVSES_RECONNECT, reconnect)
+    runtime.respond(EVSES_VPP_MODES, vpp_modes)

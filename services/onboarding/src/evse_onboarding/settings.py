@@ -16,3 +16,8 @@ class OnboardingSettings(ServiceSettings):
     )
     token_ttl_s: int = Field(3600, ge=60, le=86_400)
     token_issuer: str = Field("evse-platform", description="`iss` of tokens; the gateway's too.")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="Where browsers reach the hosted onboarding pages."
+    )
+    session_ttl_s: int = Field(900, ge=60, description="How long an onboarding link works.")
+    outbox_relay_interval_s: float = Field(2.0, gt=0)

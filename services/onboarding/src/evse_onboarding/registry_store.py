@@ -1,0 +1,151 @@
+"""Every MongoDB call of the EVSE registry: EVSEs, the legacy id counter, the event outbox.
+
+Lifecycle events are written in the same document update as the change they announce
+(`outbox`), then published and removed; a crash in between leaves them in the outbox,
+where the relay loop finds and publishes them (JetStream de-duplicates by event id).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from pymongo import ASCENDING, ReturnDocument
+
+from evse_contracts.catalogue import EvseMakeSummary
+from evse_contracts.evses import EvseModelSummary
+from evse_runtime.mongo import Database
+
+from .registry import EvseRecord
+
+__all__ = ["EvseFilter", "MongoRegistryStore", "RegistryStore"]
+
+EvseFilter = dict[str, str]
+"""Equality filters on stored fields: user_uid, state, evse_make.uid, evse_model.uid."""
+
+
+class RegistryStore(Protocol):
+    async def ensure_indexes(self) -> None: ...
+    async def next_evse_id(self) -> int: ...
+    async def insert(self, record: EvseRecord) -> None: ...
+    async def find(self, ref: str | int) -> EvseRecord | None: ...
+    async def find_active_device(self, provider: str | None, serial: str) -> EvseRecord | None: ...
+    async def page(
+        self, *, application_uid: str, filters: EvseFilter, after: str | None, limit: int
+    ) -> list[EvseRecord]: ...
+    async def decommission(
+        self, uid: str, *, now: datetime, event: dict[str, Any]
+    ) -> EvseRecord | None: ...
+    async def with_pending_events(self, limit: int) -> list[EvseRecord]: ...
+    async def clear_event(self, uid: str, event_id: str) -> None: ...
+
+
+class MongoRegistryStore:
+    def __init__(self, db: Database) -> None:
+        self._evses = db["evses"]
+        self._counters = db["counters"]
+
+    async def ensure_indexes(self) -> None:
+        await self._evses.create_index([("evse_id", ASCENDING)], unique=True)
+        await self._evses.create_index(
+            [("provider", ASCENDING), ("serial_number", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"state": "active"},
+        )
+        await self._evses.create_index([("application_uid", ASCENDING), ("_id", ASCENDING)])
+        await self._evses.create_index(
+            [("application_uid", ASCENDING), ("user_uid", ASCENDING), ("_id", ASCENDING)]
+        )
+        await self._evses.create_index([("outbox.id", ASCENDING)], sparse=True)
+
+    async def next_evse_id(self) -> int:
+        doc = await self._counters.find_one_and_update(
+            {"_id": "evse_id"},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert doc is not None, "an upsert returning the document after always finds one"
+        value: int = doc["value"]
+        return value
+
+    async def insert(self, record: EvseRecord) -> None:
+        await self._evses.insert_one(_document(record))
+
+    async def find(self, ref: str | int) -> EvseRecord | None:
+        query = {"evse_id": ref} if isinstance(ref, int) else {"_id": ref}
+        doc = await self._evses.find_one(query)
+        return None if doc is None else _record(doc)
+
+    async def find_active_device(self, provider: str | None, serial: str) -> EvseRecord | None:
+        doc = await self._evses.find_one(
+            {"provider": provider, "serial_number": serial, "state": "active"}
+        )
+        return None if doc is None else _record(doc)
+
+    async def page(
+        self, *, application_uid: str, filters: EvseFilter, after: str | None, limit: int
+    ) -> list[EvseRecord]:
+        query: dict[str, Any] = {"application_uid": application_uid, **filters}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        cursor = self._evses.find(query).sort("_id", ASCENDING).limit(limit)
+        return [_record(doc) async for doc in cursor]
+
+    async def decommission(
+        self, uid: str, *, now: datetime, event: dict[str, Any]
+    ) -> EvseRecord | None:
+        doc = await self._evses.find_one_and_update(
+            {"_id": uid, "state": "active"},
+            {
+                "$set": {"state": "decommissioned", "decommissioned_at": now},
+                "$push": {"outbox": event},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else _record(doc)
+
+    async def with_pending_events(self, limit: int) -> list[EvseRecord]:
+        cursor = self._evses.find({"outbox.id": {"$exists": True}}).limit(limit)
+        return [_record(doc) async for doc in cursor]
+
+    async def clear_event(self, uid: str, event_id: str) -> None:
+        await self._evses.update_one({"_id": uid}, {"$pull": {"outbox": {"id": event_id}}})
+
+
+def _document(record: EvseRecord) -> dict[str, Any]:
+    return {
+        "_id": record.uid,
+        "evse_id": record.evse_id,
+        "application_uid": record.application_uid,
+        "user_uid": record.user_uid,
+        "evse_make": record.evse_make.model_dump(),
+        "evse_model": record.evse_model.model_dump(),
+        "onboarding_method": record.onboarding_method,
+        "provider": record.provider,
+        "serial_number": record.serial_number,
+        "vendor_device_id": record.vendor_device_id,
+        "state": record.state,
+        "onboarded_at": record.onboarded_at,
+        "decommissioned_at": record.decommissioned_at,
+        "outbox": list(record.outbox),
+    }
+
+
+def _record(doc: dict[str, Any]) -> EvseRecord:
+    return EvseRecord(
+        uid=doc["_id"],
+        evse_id=doc["evse_id"],
+        application_uid=doc["application_uid"],
+        user_uid=doc.get("user_uid"),
+        evse_make=EvseMakeSummary.model_validate(doc["evse_make"]),
+        evse_model=EvseModelSummary.model_validate(doc["evse_model"]),
+        onboarding_method=doc["onboarding_method"],
+        provider=doc.get("provider"),
+        serial_number=doc["serial_number"],
+        vendor_device_id=doc.get("vendor_device_id"),
+        state=doc["state"],
+        onboarded_at=doc["onboarded_at"],
+        decommissioned_at=doc.get("decommissioned_at"),
+        outbox=tuple(doc.get("outbox", ())),
+    )

@@ -1,0 +1,43 @@
+"""Every MongoDB call about hosted onboarding sessions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Protocol
+
+from pymongo import ASCENDING
+
+from evse_runtime.mongo import Database
+
+from .sessions import OnboardingSession
+
+__all__ = ["MongoSessionStore", "SessionStore"]
+
+
+class SessionStore(Protocol):
+    async def ensure_indexes(self) -> None: ...
+    async def insert(self, session: OnboardingSession) -> None: ...
+    async def find(self, uid: str) -> OnboardingSession | None: ...
+
+
+class MongoSessionStore:
+    def __init__(self, db: Database) -> None:
+        self._sessions = db["onboarding_sessions"]
+
+    async def ensure_indexes(self) -> None:
+        """Expired sessions are removed by MongoDB a day after they expire."""
+        await self._sessions.create_index([("expires_at", ASCENDING)], expireAfterSeconds=86_400)
+
+    async def insert(self, session: OnboardingSession) -> None:
+        doc = asdict(session)
+        doc["_id"] = doc.pop("uid")
+        await self._sessions.insert_one(doc)
+
+    async def find(self, uid: str) -> OnboardingSession | None:
+        doc = await self._sessions.find_one({"_id": uid})
+        return None if doc is None else _session(doc)
+
+
+def _session(doc: dict[str, Any]) -> OnboardingSession:
+    fields = {k: v for k, v in doc.items() if k != "_id"}
+    return OnboardingSession(uid=doc["_id"], **fields)
