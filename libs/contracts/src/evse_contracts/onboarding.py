@@ -1,4 +1,5 @@
-"""Onboarding contracts: access tokens (RFC 6749 client credentials) and their bus route."""
+"""Onboarding contracts: access tokens (RFC 6749 client credentials), hosted onboarding
+sessions and the pages the gateway proxies for them."""
 
 from __future__ import annotations
 
@@ -6,10 +7,25 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Contract
+from .base import Contract, UtcDateTime
 from .bus import Route
+from .evses import Evse
 
-__all__ = ["SCOPES", "TOKENS_ISSUE", "AccessToken", "IssueToken"]
+__all__ = [
+    "ONBOARDING_IMPORT",
+    "ONBOARDING_PAGE",
+    "ONBOARDING_START",
+    "SCOPES",
+    "TOKENS_ISSUE",
+    "AccessToken",
+    "ImportEvse",
+    "ImportedEvse",
+    "IssueToken",
+    "OnboardingLink",
+    "PageRequest",
+    "PageResponse",
+    "StartOnboarding",
+]
 
 SCOPES = ("evses:read", "evses:write", "onboarding")
 """Every scope a token can carry; a token gets all of them unless it asks for fewer."""
@@ -33,3 +49,52 @@ class AccessToken(Contract):
 
 
 TOKENS_ISSUE = Route("onboarding.tokens.issue", IssueToken, AccessToken)
+
+
+class StartOnboarding(Contract):
+    """`GET /v2/evse_onboarding`: where the hosted flow starts, and the caller's `state`."""
+
+    make_id: str | None = Field(None, max_length=64)
+    model_id: str | None = Field(None, max_length=64)
+    state: str | None = Field(None, max_length=500, description="Echoed on the final redirect.")
+
+
+class OnboardingLink(Contract):
+    url: str
+    expires_at: UtcDateTime
+
+
+class PageRequest(Contract):
+    """One browser request to a hosted onboarding page, as the gateway forwards it."""
+
+    session_uid: str = Field(max_length=64)
+    step: str = Field("", pattern=r"^[a-z_]{0,32}$")
+    method: Literal["GET", "POST"]
+    form: dict[str, str] = {}
+    query: dict[str, str] = {}
+    accept_language: str | None = Field(None, max_length=1024)
+
+
+class PageResponse(Contract):
+    """An HTML page, or a redirect (`location`) to another page or to the application."""
+
+    status: int = 200
+    html: str | None = None
+    location: str | None = None
+
+
+class ImportEvse(Contract):
+    """`POST /v2/evse_onboarding/import`: a charger by provider and serial number."""
+
+    provider: str = Field(min_length=1, max_length=40, description="e.g. zaptec, easee, wallbox")
+    serial_number: str = Field(min_length=1, max_length=100)
+
+
+class ImportedEvse(Contract):
+    evse: Evse
+    created: bool = Field(description="False when this user had imported the device already.")
+
+
+ONBOARDING_IMPORT = Route("onboarding.evses.import", ImportEvse, ImportedEvse)
+ONBOARDING_START = Route("onboarding.sessions.start", StartOnboarding, OnboardingLink)
+ONBOARDING_PAGE = Route("onboarding.pages.render", PageRequest, PageResponse)

@@ -14,7 +14,7 @@ from evse_runtime.gc_tuning import freeze_startup_objects
 from .auth import AuthMiddleware, TokenVerifier
 from .problems import install_problem_handlers
 from .request_context import RequestContextMiddleware
-from .routes import catalogue, evses, health, oauth
+from .routes import catalogue, evses, health, oauth, onboarding
 from .settings import GatewaySettings
 
 __all__ = ["create_app"]
@@ -55,4 +55,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(oauth.router, prefix="/v2")
     app.include_router(catalogue.router, prefix="/v2")
     app.include_router(evses.router, prefix="/v2")
+    app.include_router(onboarding.router, prefix="/v2")
+    app.include_router(onboarding.pages)
     return app

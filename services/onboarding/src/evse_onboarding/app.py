@@ -10,8 +10,11 @@ from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import EVSE_EVENTS, ensure_stream
 
 from .evse_registry import Registry
+from .flow import HostedFlow
 from .handlers import register_handlers
+from .importer import Importer
 from .outbox import EventOutbox
+from .pages import page_templates
 from .registry_store import MongoRegistryStore
 from .sessions_store import MongoSessionStore
 from .settings import OnboardingSettings
@@ -40,14 +43,29 @@ def create_service(settings: OnboardingSettings) -> Service:
         await ensure_stream(runtime.js, EVSE_EVENTS)
         outbox = EventOutbox(runtime.js, evses)
         registry = Registry(
-            evses, sessions, outbox, settings.public_base_url, settings.session_ttl_s
+            evses, identities, sessions, outbox, settings.public_base_url, settings.session_ttl_s
+        )
+        bus = BusClient(runtime.nc, timeout_s=settings.request_timeout_s)
+        importer = Importer(evses, outbox, bus)
+        flow = HostedFlow(
+            identities=identities,
+            sessions=sessions,
+            evses=evses,
+            importer=importer,
+            outbox=outbox,
+            catalogue=bus,
+            templates=page_templates(),
+            public_base_url=settings.public_base_url,
+            session_ttl_s=settings.session_ttl_s,
         )
         register_handlers(
             runtime,
             identities=identities,
             signer=signer,
             registry=registry,
-            bus=BusClient(runtime.nc, timeout_s=settings.request_timeout_s),
+            bus=bus,
+            importer=importer,
+            flow=flow,
         )
         runtime.loop(lambda: outbox.relay(runtime.stopping, settings.outbox_relay_interval_s))
         yield

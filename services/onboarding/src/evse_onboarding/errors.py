@@ -5,11 +5,15 @@ from __future__ import annotations
 from evse_contracts.problems import DomainError, NotFound
 
 __all__ = [
+    "EvseAlreadyOnboarded",
     "EvseHasNoUser",
+    "EvseModelNotSupported",
     "EvseNotFound",
     "InvalidClient",
     "InvalidGrant",
     "InvalidScope",
+    "UnsupportedProvider",
+    "UserTokenRequired",
 ]
 
 
@@ -49,3 +53,33 @@ class EvseHasNoUser(DomainError):
 
     def __init__(self, evse_uid: str) -> None:
         super().__init__(f"EVSE {evse_uid} has no user assigned, so it cannot be reconnected")
+
+
+class UserTokenRequired(DomainError):
+    slug = "user-token-required"
+    status = 403
+    title = "User token required"
+
+    def __init__(self) -> None:
+        super().__init__("this needs a token acting as one of the application's users")
+
+
+class UnsupportedProvider(DomainError):
+    slug = "unsupported-provider"
+    status = 400
+    title = "Unsupported provider"
+
+
+class EvseAlreadyOnboarded(DomainError):
+    slug = "evse-already-onboarded"
+    status = 409
+    title = "EVSE already onboarded"
+
+    def __init__(self, provider: str, serial_number: str) -> None:
+        super().__init__(f"{provider} charger {serial_number} is onboarded by another user")
+
+
+class EvseModelNotSupported(DomainError):
+    slug = "evse-model-not-supported"
+    status = 422
+    title = "EVSE model not supported"

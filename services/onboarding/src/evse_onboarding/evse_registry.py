@@ -21,6 +21,7 @@ from .registry import parse_evse_ref, require_visible
 from .registry_store import EvseFilter, RegistryStore
 from .sessions import new_session
 from .sessions_store import SessionStore
+from .store import IdentityStore
 
 __all__ = ["Registry"]
 
@@ -30,6 +31,7 @@ _CURSOR_KEYS = frozenset({"after"})
 @dataclass(frozen=True)
 class Registry:
     evses: RegistryStore
+    users: IdentityStore
     sessions: SessionStore
     outbox: EventOutbox
     public_base_url: str
@@ -87,9 +89,16 @@ class Registry:
         record = require_visible(await self.evses.find(parse_evse_ref(evse_id)), principal, evse_id)
         if record.user_uid is None:
             raise EvseHasNoUser(record.uid)
+        user = await self.users.user(record.user_uid)
+        application = await self.users.application(record.application_uid)
+        if user is None or application is None:
+            raise EvseHasNoUser(record.uid)
         session = new_session(
             application_uid=record.application_uid,
-            user_uid=record.user_uid,
+            user_uid=user.uid,
+            user_email=user.email,
+            redirect_url=application.onboarding_redirect_url,
+            program_id=application.program_id,
             now=now,
             ttl_s=self.session_ttl_s,
             evse_uid=record.uid,

@@ -18,15 +18,31 @@ from evse_contracts.evses import (
     ListEvses,
     ReconnectionUrl,
 )
-from evse_contracts.onboarding import TOKENS_ISSUE, AccessToken, IssueToken
+from evse_contracts.onboarding import (
+    ONBOARDING_IMPORT,
+    ONBOARDING_PAGE,
+    ONBOARDING_START,
+    TOKENS_ISSUE,
+    AccessToken,
+    ImportedEvse,
+    ImportEvse,
+    IssueToken,
+    OnboardingLink,
+    PageRequest,
+    PageResponse,
+    StartOnboarding,
+)
 from evse_contracts.pagination import Page
 from evse_runtime.bus_client import BusClient
 from evse_runtime.principals import caller
 from evse_runtime.responders import RequestContext
 from evse_runtime.service import Runtime
 
+from .errors import UserTokenRequired
 from .evse_registry import Registry
+from .flow import HostedFlow
 from .identity import issue_token
+from .importer import Importer
 from .store import IdentityStore
 from .tokens import TokenSigner
 
@@ -40,6 +56,8 @@ def register_handlers(
     signer: TokenSigner,
     registry: Registry,
     bus: BusClient,
+    importer: Importer,
+    flow: HostedFlow,
 ) -> None:
     async def issue(request: IssueToken, _: RequestContext) -> AccessToken:
         return await issue_token(
@@ -66,7 +84,32 @@ def register_handlers(
         )
         return EvseVppModes(evse_uid=evse.uid, vpp_modes=model.vpp_modes)
 
+    async def import_evse(request: ImportEvse, ctx: RequestContext) -> ImportedEvse:
+        principal = caller(ctx)
+        user = None if principal.user_uid is None else await identities.user(principal.user_uid)
+        if user is None or user.application_uid != principal.application_uid:
+            raise UserTokenRequired()
+        record, created = await importer.import_serial(
+            user=user,
+            provider=request.provider,
+            serial_number=request.serial_number,
+            request_id=ctx.request_id,
+            now=datetime.now(UTC),
+        )
+        return ImportedEvse(evse=record.to_resource(), created=created)
+
+    async def start(request: StartOnboarding, ctx: RequestContext) -> OnboardingLink:
+        return await flow.start(
+            principal=caller(ctx), request=request, request_id=ctx.request_id, now=datetime.now(UTC)
+        )
+
+    async def page(request: PageRequest, ctx: RequestContext) -> PageResponse:
+        return await flow.handle(request, request_id=ctx.request_id, now=datetime.now(UTC))
+
     runtime.respond(TOKENS_ISSUE, issue)
+    runtime.respond(ONBOARDING_IMPORT, import_evse)
+    runtime.respond(ONBOARDING_START, start)
+    runtime.respond(ONBOARDING_PAGE, page)
     runtime.respond(EVSES_LIST, list_evses)
     runtime.respond(EVSES_GET, get_evse)
     runtime.respond(EVSES_DECOMMISSION, decommission)

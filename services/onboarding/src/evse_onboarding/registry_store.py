@@ -36,6 +36,7 @@ class RegistryStore(Protocol):
     async def decommission(
         self, uid: str, *, now: datetime, event: dict[str, Any]
     ) -> EvseRecord | None: ...
+    async def add_event(self, uid: str, event: dict[str, Any]) -> EvseRecord | None: ...
     async def with_pending_events(self, limit: int) -> list[EvseRecord]: ...
     async def clear_event(self, uid: str, event_id: str) -> None: ...
 
@@ -101,6 +102,14 @@ class MongoRegistryStore:
                 "$set": {"state": "decommissioned", "decommissioned_at": now},
                 "$push": {"outbox": event},
             },
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else _record(doc)
+
+    async def add_event(self, uid: str, event: dict[str, Any]) -> EvseRecord | None:
+        doc = await self._evses.find_one_and_update(
+            {"_id": uid, "state": "active"},
+            {"$push": {"outbox": event}},
             return_document=ReturnDocument.AFTER,
         )
         return None if doc is None else _record(doc)

@@ -1,13 +1,21 @@
-"""Hosted onboarding sessions: one browser journey, short-lived, used once."""
+"""Hosted onboarding sessions: one browser journey, short-lived, finished once.
+
+A session remembers what the user picked so far; the next page follows from it
+(`next_step`). What the flow needs about the application and user is copied in at
+creation, so a page never has to look them up.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from evse_contracts.ids import new_uid
 
-__all__ = ["OnboardingSession", "new_session"]
+__all__ = ["OnboardingSession", "Step", "new_session", "next_step"]
+
+Step = Literal["make", "model", "compatibility", "connect", "done"]
 
 
 @dataclass(frozen=True)
@@ -15,38 +23,60 @@ class OnboardingSession:
     uid: str
     application_uid: str
     user_uid: str
+    user_email: str
+    redirect_url: str
     expires_at: datetime
-    evse_uid: str | None = None
+    program_id: str | None = None
+    client_state: str | None = None
     evse_make_uid: str | None = None
     evse_model_uid: str | None = None
-    client_state: str | None = None
+    support: str | None = None
+    evse_uid: str | None = None
+    evse_id: int | None = None
     completed_at: datetime | None = None
 
     def url(self, public_base_url: str) -> str:
         return f"{public_base_url}/onboarding/{self.uid}"
 
-    def is_open(self, now: datetime) -> bool:
-        return self.completed_at is None and now < self.expires_at
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
+
+
+def next_step(session: OnboardingSession) -> Step:
+    """The first page this session still needs."""
+    if session.completed_at is not None:
+        return "done"
+    if session.evse_model_uid is None:
+        return "make" if session.evse_make_uid is None else "model"
+    if session.support is None:
+        return "compatibility"
+    return "connect"
 
 
 def new_session(
     *,
     application_uid: str,
     user_uid: str,
+    user_email: str,
+    redirect_url: str,
     now: datetime,
     ttl_s: int,
+    program_id: str | None = None,
+    client_state: str | None = None,
     evse_uid: str | None = None,
     evse_make_uid: str | None = None,
     evse_model_uid: str | None = None,
-    client_state: str | None = None,
 ) -> OnboardingSession:
     return OnboardingSession(
         uid=new_uid("onb"),
         application_uid=application_uid,
         user_uid=user_uid,
+        user_email=user_email,
+        redirect_url=redirect_url,
         expires_at=now + timedelta(seconds=ttl_s),
+        program_id=program_id,
+        client_state=client_state,
         evse_uid=evse_uid,
         evse_make_uid=evse_make_uid,
         evse_model_uid=evse_model_uid,
-        client_state=client_state,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Protocol
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 
 from evse_runtime.mongo import Database
 
@@ -18,6 +18,7 @@ class SessionStore(Protocol):
     async def ensure_indexes(self) -> None: ...
     async def insert(self, session: OnboardingSession) -> None: ...
     async def find(self, uid: str) -> OnboardingSession | None: ...
+    async def update_open(self, uid: str, changes: dict[str, Any]) -> OnboardingSession | None: ...
 
 
 class MongoSessionStore:
@@ -35,6 +36,15 @@ class MongoSessionStore:
 
     async def find(self, uid: str) -> OnboardingSession | None:
         doc = await self._sessions.find_one({"_id": uid})
+        return None if doc is None else _session(doc)
+
+    async def update_open(self, uid: str, changes: dict[str, Any]) -> OnboardingSession | None:
+        """Apply `changes` unless the session was completed meanwhile (then None)."""
+        doc = await self._sessions.find_one_and_update(
+            {"_id": uid, "completed_at": None},
+            {"$set": changes},
+            return_document=ReturnDocument.AFTER,
+        )
         return None if doc is None else _session(doc)
 
 

@@ -1,0 +1,124 @@
+"""Import a charger by provider and serial number: vendor lookup, registry entry, event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pymongo.errors import DuplicateKeyError
+
+from evse_contracts.bridge import BRIDGE_DEVICES_LOOKUP, PROVIDERS, LookupDevice
+from evse_contracts.catalogue import EVSE_MODELS_GET, EvseMakeSummary, EvseModel, GetEvseModel
+from evse_contracts.evses import EVSE_ONBOARDED, EvseModelSummary, EvseOnboarded
+from evse_contracts.ids import new_uid
+from evse_runtime.bus_client import BusClient
+
+from .errors import EvseAlreadyOnboarded, EvseModelNotSupported, UnsupportedProvider
+from .outbox import EventOutbox, outbox_entry
+from .registry import EvseRecord
+from .registry_store import RegistryStore
+from .store import User
+
+__all__ = ["Importer"]
+
+
+@dataclass(frozen=True)
+class Importer:
+    evses: RegistryStore
+    outbox: EventOutbox
+    bus: BusClient
+
+    async def import_serial(
+        self, *, user: User, provider: str, serial_number: str, request_id: str, now: datetime
+    ) -> tuple[EvseRecord, bool]:
+        """The user's EVSE for this device, and whether this call created it.
+
+        Importing again for the same user returns the existing EVSE; for another user it
+        is a conflict. The vendor is asked only for devices the registry does not have.
+        """
+        provider = provider.strip().lower()
+        if provider not in PROVIDERS:
+            raise UnsupportedProvider(
+                f"{provider!r} is not a serial-import provider; supported: {', '.join(PROVIDERS)}"
+            )
+        existing = await self._existing(user, provider, serial_number)
+        if existing is not None:
+            return existing, False
+        lookup = await self.bus.request(
+            BRIDGE_DEVICES_LOOKUP,
+            LookupDevice(provider=provider, serial_number=serial_number, owner_email=user.email),
+            request_id=request_id,
+        )
+        if lookup.evse_model_uid is None:
+            raise EvseModelNotSupported(
+                f"the {lookup.evse_make} {lookup.vendor_model} is not in the catalogue yet"
+            )
+        model = await self.bus.request(
+            EVSE_MODELS_GET, GetEvseModel(uid=lookup.evse_model_uid), request_id=request_id
+        )
+        try:
+            record = await self.enrol(
+                user=user,
+                model=model,
+                provider=provider,
+                serial_number=lookup.serial_number,
+                vendor_device_id=lookup.vendor_device_id,
+                now=now,
+            )
+        except DuplicateKeyError:
+            raced = await self._existing(user, provider, serial_number)
+            if raced is None:
+                raise
+            return raced, False
+        return record, True
+
+    async def enrol(
+        self,
+        *,
+        user: User,
+        model: EvseModel,
+        provider: str | None,
+        serial_number: str,
+        vendor_device_id: str | None,
+        now: datetime,
+    ) -> EvseRecord:
+        """Add the user's EVSE to the registry and announce it (`evses.events.onboarded`)."""
+        uid = new_uid("evse")
+        evse_id = await self.evses.next_evse_id()
+        event = EvseOnboarded(
+            evse_uid=uid,
+            evse_id=evse_id,
+            application_uid=user.application_uid,
+            user_uid=user.uid,
+            evse_model_uid=model.uid,
+            provider=provider,
+            serial_number=serial_number,
+            vendor_device_id=vendor_device_id,
+            occurred_at=now,
+        )
+        record = EvseRecord(
+            uid=uid,
+            evse_id=evse_id,
+            application_uid=user.application_uid,
+            user_uid=user.uid,
+            evse_make=EvseMakeSummary(uid=model.evse_make.uid, name=model.evse_make.name),
+            evse_model=EvseModelSummary(uid=model.uid, name=model.name),
+            onboarding_method=model.onboarding_method,
+            provider=provider,
+            serial_number=serial_number,
+            vendor_device_id=vendor_device_id,
+            state="active",
+            onboarded_at=now,
+            outbox=(outbox_entry(f"onboarded:{uid}", EVSE_ONBOARDED, event),),
+        )
+        await self.evses.insert(record)
+        await self.outbox.flush(record)
+        return record
+
+    async def _existing(self, user: User, provider: str, serial: str) -> EvseRecord | None:
+        record = await self.evses.find_active_device(provider, serial)
+        if record is None:
+            return None
+        if record.user_uid != user.uid:
+            raise EvseAlreadyOnboarded(provider, serial)
+        return record

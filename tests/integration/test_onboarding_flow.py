@@ -1,0 +1,205 @@
+"""The hosted onboarding flow driven through its pages over HTTP, as a browser would."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from evse_catalogue.seed import load_seed
+from evse_devstack.keys import KeyPair
+from evse_onboarding.store import MongoIdentityStore
+from evse_runtime.mongo import open_database
+from tests.utils.factories import Tenant, create_tenant
+from tests.utils.services import running_catalogue, running_gateway, running_onboarding
+
+SEED = load_seed()
+GB = {"Accept-Language": "en-GB,en;q=0.8"}
+
+
+def model_uid(name: str) -> str:
+    return next(m["uid"] for m in SEED["evse_models"] if m["name"] == name)
+
+
+def make_uid(name: str) -> str:
+    return next(m["uid"] for m in SEED["evse_makes"] if m["name"] == name)
+
+
+@dataclass(frozen=True)
+class Browser:
+    client: httpx.AsyncClient
+    alice: Tenant
+    user_token: str
+    app_token: str
+
+    def auth(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.user_token}"}
+
+
+@pytest_asyncio.fixture(scope="module")
+async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Browser]:
+    database = "test_onboarding_flow"
+    async with open_database(mongodb_url, database) as db:
+        await db.client.drop_database(database)
+        identities = MongoIdentityStore(db)
+        await identities.ensure_indexes()
+        alice = await create_tenant(identities, "alice")
+    async with (
+        running_onboarding(
+            nats_url=nats_url, mongodb_url=mongodb_url, database=database, keys=keys
+        ),
+        running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_flow_cat"),
+        running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base_url,
+        httpx.AsyncClient(base_url=base_url) as client,
+    ):
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": alice.client_id,
+            "client_secret": alice.client_secret,
+        }
+        app_token = (await client.post("/v2/oauth/token", data=form)).json()["access_token"]
+        user_token = (
+            await client.post("/v2/oauth/token", data={**form, "user_uid": alice.user_uid})
+        ).json()["access_token"]
+        yield Browser(client, alice, user_token, app_token)
+
+
+async def start(browser: Browser, **params: str) -> str:
+    """Start a session through the API; return the hosted page URL it redirects to."""
+    response = await browser.client.get(
+        "/v2/evse_onboarding", params=params, headers=browser.auth()
+    )
+    assert response.status_code == 302, response.text
+    location: str = response.headers["location"]
+    assert "/onboarding/onb" in location
+    return location
+
+
+async def follow(browser: Browser, response: httpx.Response) -> httpx.Response:
+    """Follow redirects while they stay on the platform's pages."""
+    while response.status_code in (302, 303) and "/onboarding/" in response.headers["location"]:
+        response = await browser.client.get(response.headers["location"], headers=GB)
+    return response
+
+
+def form_action(html: str) -> str:
+    match = re.search(r'<form method="post" action="([^"]+)"', html)
+    assert match is not None, html
+    return match.group(1)
+
+
+def assert_page(response: httpx.Response, status: int, heading: str) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-store"
+    assert f"<h1>{heading}</h1>" in response.text, response.text
+    return response.text
+
+
+async def test_oauth_path_runs_from_make_picker_to_the_app_redirect(browser: Browser) -> None:
+    page = await follow(browser, await browser.client.get(await start(browser, state="xyz")))
+    html = assert_page(page, 200, "Choose your charger brand")
+    assert 'lang="en"' in html and "<label" in html and 'name="viewport"' in html
+    page = await follow(
+        browser,
+        await browser.client.post(form_action(html), data={"evse_make_id": make_uid("Ohme")}),
+    )
+    html = assert_page(page, 200, "Choose your model")
+    page = await follow(
+        browser,
+        await browser.client.post(form_action(html), data={"evse_model_id": model_uid("Home Pro")}),
+    )
+    html = assert_page(page, 200, "Your charger works with us")
+    assert "United Kingdom" in html
+    page = await follow(browser, await browser.client.post(form_action(html), headers=GB))
+    html = assert_page(page, 200, "Sign in to Ohme")
+    final = await browser.client.post(form_action(html), data={"decision": "allow"})
+    assert final.status_code == 303
+    redirect = urlsplit(final.headers["location"])
+    assert redirect.netloc == "alice.example" and redirect.path == "/done"
+    query = parse_qs(redirect.query)
+    assert query["state"] == ["xyz"] and query["evse_uid"][0].startswith("evse")
+    evse = await browser.client.get(f"/v2/evses/{query['evse_id'][0]}", headers=browser.auth())
+    assert evse.status_code == 200
+    assert evse.json()["uid"] == query["evse_uid"][0]
+    assert evse.json()["onboarding_method"] == "oauth"
+
+
+async def test_ocpp_path_shows_connection_settings(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("Terra AC Wallbox (22 kW)"))
+    de = {"Accept-Language": "de-DE"}
+    page = await browser.client.get(url, headers=de)
+    page = await browser.client.get(page.headers["location"], headers=de)
+    html = assert_page(page, 200, "Your charger works with us")
+    page = await browser.client.post(form_action(html), headers=de)
+    page = await browser.client.get(page.headers["location"], headers=de)
+    html = assert_page(page, 200, "Point your charger at us")
+    assert "/ocpp/" in html and "CP-" in html
+    final = await browser.client.post(form_action(html))
+    assert final.status_code == 303 and "evse_uid=evse" in final.headers["location"]
+
+
+async def test_unsupported_model_offers_the_waitlist(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("JuiceBox 40"))
+    page = await follow(browser, await browser.client.get(url, headers=GB))
+    html = assert_page(page, 200, "Not supported yet")
+    assert "driver@alice.example" in html
+    done = await browser.client.post(
+        url + "/waitlist", data={"email": "driver@alice.example"}, headers=GB
+    )
+    assert_page(done, 200, "You are on the list")
+
+
+async def test_a_used_link_shows_a_clear_page(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("Home Pro"))
+    await follow(browser, await browser.client.get(url, headers=GB))
+    await browser.client.post(url + "/compatibility", headers=GB)
+    final = await browser.client.post(url + "/authorize", data={"decision": "allow"})
+    assert final.status_code == 303
+    again = await browser.client.get(url)
+    assert_page(again, 410, "Already connected")
+
+
+async def test_an_unknown_link_shows_a_clear_page(browser: Browser) -> None:
+    page = await browser.client.get("/onboarding/onb01ZZZZZZZZZZZZZZZZZZZZZZZZZ")
+    assert_page(page, 404, "Link not found")
+
+
+async def test_json_response_type_returns_the_url(browser: Browser) -> None:
+    response = await browser.client.get(
+        "/v2/evse_onboarding",
+        params={"response_type": "json", "make_id": make_uid("Zaptec")},
+        headers=browser.auth(),
+    )
+    assert response.status_code == 200
+    assert "/onboarding/onb" in response.json()["url"]
+
+
+async def test_json_response_type_needs_a_make_or_model(browser: Browser) -> None:
+    response = await browser.client.get(
+        "/v2/evse_onboarding", params={"response_type": "json"}, headers=browser.auth()
+    )
+    assert response.status_code == 400
+    assert response.json()["type"].endswith("/problems/validation-failed-evse-onboarding")
+
+
+async def test_onboarding_needs_a_user_token(browser: Browser) -> None:
+    response = await browser.client.get(
+        "/v2/evse_onboarding", headers=browser.auth(browser.app_token)
+    )
+    assert response.status_code == 403
+    assert response.json()["type"].endswith("/problems/user-token-required")
+
+
+@pytest.mark.parametrize("model", ["evsemodel01ZZZZZZZZZZZZZZZZZZZZZZZZ"])
+async def test_unknown_model_is_a_404(browser: Browser, model: str) -> None:
+    response = await browser.client.get(
+        "/v2/evse_onboarding", params={"model_id": model}, headers=browser.auth()
+    )
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("/problems/evse-model-not-found")
