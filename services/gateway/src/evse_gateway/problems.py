@@ -22,6 +22,7 @@ from evse_contracts.problems import (
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
+    "VALIDATION_PROBLEM_KEY",
     "install_problem_handlers",
     "problem_response",
     "problem_responses",
@@ -71,7 +72,7 @@ def _validation_slug(request: Request) -> str:
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return problem_response(request, exc.to_problem())
+    return problem_response(request, exc.to_problem(), headers=getattr(exc, "headers", None))
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated, Any
+
+from pydantic import Field, IPvAnyNetwork, field_validator
+from pydantic_settings import NoDecode
 
 from evse_runtime.settings import BusSettings
 
@@ -14,3 +17,23 @@ class GatewaySettings(BusSettings):
         "http://127.0.0.1:8000", description="Base of problem type URIs and `next` links."
     )
     readiness_timeout_s: float = Field(1.0, gt=0)
+    anonymous_rate_limit: int = Field(
+        50,
+        ge=0,
+        description="Anonymous requests to makes and models per client IP per window; 0 = off.",
+    )
+    anonymous_rate_window_s: int = Field(3600, ge=1)
+    rate_limit_bucket: str = Field(
+        "evse_rate_limit", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream KV bucket."
+    )
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="Peers whose `X-Forwarded-For` is believed: IPs or CIDRs, comma-separated.",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
