@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from pydantic import Field, IPvAnyNetwork, field_validator
@@ -34,6 +35,9 @@ class GatewaySettings(BusSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
+        """Accept a JSON list or a comma-separated string from the environment."""
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            return json.loads(value)
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
