@@ -4,17 +4,21 @@ Every gateway replica counts in the same bucket, so they share one count. A clie
 opens at its first request and lasts `window_s`; the KV value is `<window start> <count>`.
 Each hit reads the value and writes it back with compare-and-set on the revision it read
 (`create` for a client's first hit); a conflict means another replica counted first, so the
-hit retries on the fresh value, and no update is lost. The bucket's TTL is the window, so a
+hit retries on the fresh value, and no update is lost. Within one gateway, hits for the same
+client take turns (a lock per key), so conflicts come only from other replicas and a busy
+client behind one NAT cannot starve its own requests. The bucket's TTL is the window, so a
 client's key expires once its window is over and it has gone quiet.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+from weakref import WeakValueDictionary
 
 import nats.errors
 import nats.js.errors
@@ -42,6 +46,7 @@ __all__ = [
 IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
 _MAX_ATTEMPTS = 100
+_MAX_REMEMBERED = 100_000
 
 
 @dataclass(frozen=True)
@@ -86,11 +91,18 @@ class FixedWindowCounter:
         self.limit = limit
         self.window_s = window_s
         self._clock = clock
+        self._seen: dict[str, tuple[_Window | None, int]] = {}
+        """Per client, the window and KV revision this replica last read or wrote."""
+        self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
     async def hit(self, client: str) -> Quota:
         """Count one request by `client`; raise `RateLimited` once its window is used up."""
+        turn = self._turns.get(client)
+        if turn is None:
+            turn = self._turns[client] = asyncio.Lock()
         try:
-            window = await self._count(client)
+            async with turn:
+                window = await self._count(client)
         except (nats.errors.Error, TimeoutError) as exc:
             raise ServiceUnavailable("the rate limit store did not answer") from exc
         reset_s = max(1, math.ceil(window.start + self.window_s - self._clock()))
@@ -100,29 +112,50 @@ class FixedWindowCounter:
         return quota
 
     async def _count(self, key: str) -> _Window:
-        """The client's window including this hit; a hit over the limit is not written."""
+        """The client's window including this hit; a hit over the limit is not written.
+
+        Optimistic: it writes against the revision this replica last saw (or as a new key),
+        one round trip when no other replica counted meanwhile; on conflict it reads and
+        retries. A refusal is only ever decided on a fresh read.
+        """
+        state, fresh = self._seen.get(key, (None, 0)), False
         for _ in range(_MAX_ATTEMPTS):
+            current, revision = state
             now = self._clock()
-            try:
-                entry = await self._kv.get(key)
-            except nats.js.errors.KeyNotFoundError:
-                entry = None
-            current = None if entry is None else _Window.decode(entry.value)
             if current is None or now >= current.start + self.window_s:
                 counted = _Window(now, 1)
-            elif current.count >= self.limit:
+            elif current.count < self.limit:
+                counted = _Window(current.start, current.count + 1)
+            elif fresh:
                 return _Window(current.start, current.count + 1)
             else:
-                counted = _Window(current.start, current.count + 1)
-            try:
-                if entry is None:
-                    await self._kv.create(key, counted.encode())
-                else:
-                    await self._kv.update(key, counted.encode(), last=entry.revision)
-            except nats.js.errors.KeyWrongLastSequenceError:
+                state, fresh = await self._read(key), True
                 continue
+            try:
+                if revision == 0:
+                    revision = await self._kv.create(key, counted.encode())
+                else:
+                    revision = await self._kv.update(key, counted.encode(), last=revision)
+            except nats.js.errors.KeyWrongLastSequenceError:
+                state, fresh = await self._read(key), True
+                continue
+            self._remember(key, (counted, revision))
             return counted
         raise ServiceUnavailable("the rate limit counter is too contended; try again")
+
+    async def _read(self, key: str) -> tuple[_Window | None, int]:
+        try:
+            entry = await self._kv.get(key)
+        except nats.js.errors.KeyNotFoundError:
+            return None, 0
+        state = (_Window.decode(entry.value), entry.revision or 0)
+        self._remember(key, state)
+        return state
+
+    def _remember(self, key: str, state: tuple[_Window | None, int]) -> None:
+        if len(self._seen) >= _MAX_REMEMBERED:
+            self._seen.clear()
+        self._seen[key] = state
 
 
 @dataclass(frozen=True)
