@@ -13,6 +13,7 @@ import pytest_asyncio
 
 from evse_catalogue.seed import load_seed
 from evse_devstack.keys import KeyPair
+from evse_devstack.processes import free_port
 from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
 from tests.utils.factories import Tenant, create_tenant
@@ -49,12 +50,19 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
         identities = MongoIdentityStore(db)
         await identities.ensure_indexes()
         alice = await create_tenant(identities, "alice")
+    port = free_port()
     async with (
         running_onboarding(
-            nats_url=nats_url, mongodb_url=mongodb_url, database=database, keys=keys
+            nats_url=nats_url,
+            mongodb_url=mongodb_url,
+            database=database,
+            keys=keys,
+            public_base_url=f"http://127.0.0.1:{port}",
         ),
         running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_flow_cat"),
-        running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base_url,
+        running_gateway(
+            nats_url=nats_url, port=port, jwt_public_key_file=keys.public_key_file
+        ) as base_url,
         httpx.AsyncClient(base_url=base_url) as client,
     ):
         form = {

@@ -36,26 +36,48 @@ async def running_catalogue(
 
 @asynccontextmanager
 async def running_onboarding(
-    *, nats_url: str, mongodb_url: str, database: str, keys: KeyPair
+    *,
+    nats_url: str,
+    mongodb_url: str,
+    database: str,
+    keys: KeyPair,
+    public_base_url: str = "http://127.0.0.1:8000",
 ) -> AsyncIterator[Runtime]:
     settings = OnboardingSettings(
         nats_url=nats_url,
         mongodb_url=mongodb_url,
         database=database,
         jwt_private_key_file=keys.private_key_file,
+        public_base_url=public_base_url,
     )
     async with running(create_onboarding(settings)) as runtime:
         yield runtime
 
 
 @asynccontextmanager
-async def running_gateway(*, nats_url: str, **overrides: object) -> AsyncIterator[str]:
-    """Serve the gateway over real HTTP on a free port; yield its base URL."""
-    port = free_port()
+async def running_gateway(
+    *, nats_url: str, port: int | None = None, **overrides: object
+) -> AsyncIterator[str]:
+    """Serve the gateway over real HTTP on `port` (default: a free one); yield its base URL.
+
+    The anonymous rate limit is off unless a test sets `anonymous_rate_limit`: every test
+    client is the same IP, so a shared count would make tests depend on each other.
+    """
+    port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
-    settings = GatewaySettings(nats_url=nats_url, port=port, public_base_url=base_url, **overrides)
+    settings = GatewaySettings(
+        nats_url=nats_url,
+        port=port,
+        public_base_url=base_url,
+        **{"anonymous_rate_limit": 0, **overrides},
+    )
     config = uvicorn.Config(
-        create_gateway(settings), host="127.0.0.1", port=port, log_config=None, lifespan="on"
+        create_gateway(settings),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan="on",
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -2,23 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-from evse_catalogue.errors import EvseMakeNotFound, EvseModelNotFound
-from evse_catalogue.seed import load_seed
+from evse_catalogue.errors import EvseFirmwareVersionNotFound, EvseMakeNotFound, EvseModelNotFound
 from evse_catalogue.snapshot import CatalogueSnapshot
-from evse_contracts.catalogue import ListEvseMakes, ListEvseModels
+from evse_contracts.catalogue import ListEvseFirmwareVersions, ListEvseMakes, ListEvseModels
 from evse_contracts.pagination import decode_cursor
+
+from .seeded import snapshot_of_seed
 
 SERIAL_PROVIDERS = {"chargepoint", "eo", "syncev", "enelx", "easee", "wallbox", "zaptec"}
 
 
 @pytest.fixture(scope="module")
 def snapshot() -> CatalogueSnapshot:
-    seed = load_seed()
-    docs = {
-        kind: [{"_id": d["uid"], **{k: v for k, v in d.items() if k != "uid"}} for d in rows]
-        for kind, rows in seed.items()
-    }
-    return CatalogueSnapshot.from_documents(docs["evse_makes"], docs["evse_models"])
+    return snapshot_of_seed()
 
 
 def test_seed_covers_every_serial_import_provider(snapshot: CatalogueSnapshot) -> None:
@@ -73,3 +69,28 @@ def test_unknown_uids_raise_typed_not_found(snapshot: CatalogueSnapshot) -> None
         snapshot.get_model("evsemodel00000000000000000000000000")
     with pytest.raises(EvseMakeNotFound):
         snapshot.get_make("nope")
+
+
+def test_firmware_lists_production_releases_newest_first(snapshot: CatalogueSnapshot) -> None:
+    page = snapshot.list_firmware_versions(ListEvseFirmwareVersions(limit=500))
+    assert page.results and all(f.is_production for f in page.results)
+    dates = [f.release_date for f in page.results]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_firmware_pages_walk_every_production_release_once(snapshot: CatalogueSnapshot) -> None:
+    everything = snapshot.list_firmware_versions(ListEvseFirmwareVersions(limit=500)).results
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = snapshot.list_firmware_versions(ListEvseFirmwareVersions(limit=7, cursor=cursor))
+        seen.extend(f.uid for f in page.results)
+        if (cursor := page.next_cursor) is None:
+            break
+    assert seen == [f.uid for f in everything]
+
+
+def test_non_production_firmware_is_not_found(snapshot: CatalogueSnapshot) -> None:
+    hidden = next(f for f in snapshot.firmware_versions if not f.is_production)
+    with pytest.raises(EvseFirmwareVersionNotFound):
+        snapshot.get_firmware_version(hidden.uid)

@@ -1,4 +1,4 @@
-"""Catalogue contracts: EVSE makes and models, and their bus routes."""
+"""Catalogue contracts: EVSE makes, models, firmware versions and programs, and their routes."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ __all__ = [
     "EvseFirmwareVersion",
     "GetEvseFirmwareVersion",
     "ListEvseFirmwareVersions",
+    "PROGRAMS_GET",
+    "PROGRAMS_LIST",
+    "GetProgram",
+    "ListPrograms",
+    "Program",
     "EVSE_MAKES_GET",
     "EVSE_MAKES_LIST",
     "EVSE_MODELS_GET",
@@ -104,13 +109,30 @@ class EvseFirmwareVersion(Contract):
 
 
 class ListEvseFirmwareVersions(PageQuery):
-    """Production releases only; optionally of one make or one model."""
+    """Production releases only, newest release first; optionally of one make or one model."""
 
     evse_make_id: str | None = None
     evse_model_id: str | None = None
 
 
 class GetEvseFirmwareVersion(Contract):
+    uid: str
+
+
+class Program(Contract):
+    """A partner programme (utility, energy retailer) and the EVSE models it accepts."""
+
+    uid: str
+    name: str
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")
+    supported_evse_models: tuple[str, ...] = Field(description="EVSE model uids.")
+
+
+class ListPrograms(PageQuery):
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
+
+
+class GetProgram(Contract):
     uid: str
 
 
@@ -141,5 +163,7 @@ EVSE_FIRMWARE_VERSIONS_LIST = Route(
 EVSE_FIRMWARE_VERSIONS_GET = Route(
     "catalogue.evse_firmware_versions.get", GetEvseFirmwareVersion, EvseFirmwareVersion
 )
+PROGRAMS_LIST = Route("catalogue.programs.list", ListPrograms, Page[Program])
+PROGRAMS_GET = Route("catalogue.programs.get", GetProgram, Program)
 CATALOGUE_CHANGED = "catalogue.events.changed"
 """Broadcast (no queue group) after catalogue data changes: every replica reloads."""

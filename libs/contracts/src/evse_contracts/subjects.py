@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import catalogue, evses, onboarding
+from . import catalogue, compatibility, evses, onboarding, waitlist
 from .bus import Route, health_route
 
 __all__ = ["HEALTH_SUBJECTS", "SUBJECT_TABLE", "route_for"]
@@ -25,6 +25,10 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     catalogue.EVSE_MODELS_GET,
     catalogue.EVSE_FIRMWARE_VERSIONS_LIST,
     catalogue.EVSE_FIRMWARE_VERSIONS_GET,
+    catalogue.PROGRAMS_LIST,
+    catalogue.PROGRAMS_GET,
+    compatibility.EVSE_COMPATIBILITY_CHECK,
+    waitlist.EVSE_WAITLIST_JOIN,
     onboarding.TOKENS_ISSUE,
     onboarding.ONBOARDING_START,
     onboarding.ONBOARDING_PAGE,

@@ -20,7 +20,7 @@ def create_service(settings: CatalogueSettings) -> Service:
     async def setup(runtime: Runtime) -> AsyncIterator[None]:
         store = MongoCatalogueStore(runtime.db)
         await store.ensure_indexes()
-        register_handlers(runtime, await SnapshotHolder.load(store))
+        register_handlers(runtime, await SnapshotHolder.load(store), store)
         yield
 
     return Service("catalogue", "catalogue.health", settings, setup)

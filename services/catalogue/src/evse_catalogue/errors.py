@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from evse_contracts.problems import NotFound
+from evse_contracts.problems import FieldError, NotFound, ValidationFailed
 
-__all__ = ["EvseMakeNotFound", "EvseModelNotFound"]
+__all__ = [
+    "CompatibilityCheckInvalid",
+    "EvseFirmwareVersionNotFound",
+    "EvseMakeNotFound",
+    "EvseModelNotFound",
+    "ProgramNotFound",
+    "WaitlistSignupInvalid",
+]
 
 
 class EvseMakeNotFound(NotFound):
@@ -21,3 +28,41 @@ class EvseModelNotFound(NotFound):
 
     def __init__(self, uid: str) -> None:
         super().__init__(f"no EVSE model has uid {uid!r}")
+
+
+class EvseFirmwareVersionNotFound(NotFound):
+    """Unknown, or not a production release (those are not published)."""
+
+    slug = "evse-firmware-version-not-found"
+    title = "EVSE firmware version not found"
+
+    def __init__(self, uid: str) -> None:
+        super().__init__(f"no production EVSE firmware version has uid {uid!r}")
+
+
+class ProgramNotFound(NotFound):
+    slug = "program-not-found"
+    title = "Program not found"
+
+    def __init__(self, uid: str) -> None:
+        super().__init__(f"no program has uid {uid!r}")
+
+
+def _summary(errors: tuple[FieldError, ...]) -> str:
+    return "; ".join(f"{e.loc}: {e.msg}" for e in errors)
+
+
+class CompatibilityCheckInvalid(ValidationFailed):
+    slug = "validation-failed-evse-compatibility-check"
+    title = "Invalid EVSE compatibility check"
+
+    def __init__(self, errors: tuple[FieldError, ...]) -> None:
+        super().__init__(_summary(errors), errors=errors)
+
+
+class WaitlistSignupInvalid(ValidationFailed):
+    slug = "validation-failed-evse-waitlist"
+    title = "Invalid EVSE waitlist sign-up"
+
+    def __init__(self, errors: tuple[FieldError, ...]) -> None:
+        super().__init__(_summary(errors), errors=errors)

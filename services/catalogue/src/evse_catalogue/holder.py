@@ -22,4 +22,4 @@ class SnapshotHolder:
 
 
 async def _read(store: CatalogueStore) -> CatalogueSnapshot:
-    return CatalogueSnapshot.from_documents(await store.load_makes(), await store.load_models())
+    return CatalogueSnapshot.from_documents(**await store.load_all())

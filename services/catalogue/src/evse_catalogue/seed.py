@@ -19,7 +19,10 @@ def load_seed() -> dict[str, list[dict[str, Any]]]:
 
 
 async def seed_catalogue(store: CatalogueStore) -> None:
-    """Upsert the shipped makes and models; running it again changes nothing."""
+    """Upsert the shipped catalogue; running it again changes nothing."""
     data = load_seed()
     await store.upsert_makes(data["evse_makes"])
     await store.upsert_models(data["evse_models"])
+    await store.upsert_firmware_versions(data["evse_firmware_versions"])
+    await store.upsert_programs(data["programs"])
+    await store.upsert_regions(data["compatibility_regions"])

@@ -19,6 +19,7 @@ def main() -> None:
         port=settings.port,
         log_config=None,
         access_log=False,
+        proxy_headers=False,  # the rate limiter reads X-Forwarded-For from trusted proxies only
         timeout_graceful_shutdown=10,
     )
 

@@ -13,8 +13,18 @@ from evse_runtime.gc_tuning import freeze_startup_objects
 
 from .auth import AuthMiddleware, TokenVerifier
 from .problems import install_problem_handlers
+from .rate_limit import open_counter
 from .request_context import RequestContextMiddleware
-from .routes import catalogue, evses, health, oauth, onboarding
+from .routes import (
+    catalogue,
+    compatibility,
+    evses,
+    firmware,
+    health,
+    oauth,
+    onboarding,
+    waitlist,
+)
 from .settings import GatewaySettings
 
 __all__ = ["create_app"]
@@ -32,6 +42,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="gateway")
         app.state.bus = BusClient(nc, timeout_s=settings.request_timeout_s)
+        app.state.rate_limiter = await open_counter(nc.jetstream(), settings)
         freeze_startup_objects()
         try:
             yield
@@ -54,6 +65,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(oauth.router, prefix="/v2")
     app.include_router(catalogue.router, prefix="/v2")
+    app.include_router(firmware.router, prefix="/v2")
+    app.include_router(compatibility.router, prefix="/v2")
+    app.include_router(waitlist.router, prefix="/v2")
     app.include_router(evses.router, prefix="/v2")
     app.include_router(onboarding.router, prefix="/v2")
     app.include_router(onboarding.pages)

@@ -22,6 +22,7 @@ from evse_contracts.problems import (
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
+    "VALIDATION_PROBLEM_KEY",
     "install_problem_handlers",
     "problem_response",
     "problem_responses",
@@ -72,7 +73,9 @@ def _validation_slug(request: Request) -> str:
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     problem = exc.to_problem()
-    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
+    headers: dict[str, str] | None = getattr(exc, "headers", None)
+    if problem.status == 401:
+        headers = {"WWW-Authenticate": "Bearer", **(headers or {})}
     return problem_response(request, problem, headers=headers)
 
 

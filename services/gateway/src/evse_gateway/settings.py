@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, IPvAnyNetwork, field_validator
+from pydantic_settings import NoDecode
 
 from evse_runtime.settings import BusSettings
 
@@ -20,3 +23,26 @@ class GatewaySettings(BusSettings):
     jwt_public_key_file: Path | None = Field(
         None, description="Ed25519 public key (PEM) that verifies access tokens; none: no tokens."
     )
+    anonymous_rate_limit: int = Field(
+        50,
+        ge=0,
+        description="Anonymous requests to makes and models per client IP per window; 0 = off.",
+    )
+    anonymous_rate_window_s: int = Field(3600, ge=1)
+    rate_limit_bucket: str = Field(
+        "evse_rate_limit", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream KV bucket."
+    )
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="Peers whose `X-Forwarded-For` is believed: IPs or CIDRs, comma-separated.",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        """Accept a JSON list or a comma-separated string from the environment."""
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            return json.loads(value)
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value

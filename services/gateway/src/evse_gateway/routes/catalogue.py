@@ -1,4 +1,8 @@
-"""`/v2/evse_makes` and `/v2/evse_models`: the public charger catalogue."""
+"""`/v2/evse_makes` and `/v2/evse_models`: the public charger catalogue.
+
+Anonymous callers are rate limited per client IP (`count_anonymous`, called in each route
+rather than as a dependency to keep the hot path free of dependency resolution).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
 
 from ..deps import ask, ask_json
 from ..problems import problem_responses
+from ..rate_limit import count_anonymous, with_quota
 from ..responses import list_response, raw_json_response
 
 __all__ = ["router"]
@@ -36,7 +41,7 @@ Cursor = Annotated[str | None, Query(description="Opaque cursor from a previous 
 @router.get(
     "/evse_makes",
     response_model=ListResponse[EvseMake],
-    responses=problem_responses(400, 503),
+    responses=problem_responses(400, 429, 503),
 )
 async def list_evse_makes(
     request: Request,
@@ -45,24 +50,27 @@ async def list_evse_makes(
     name: Annotated[str | None, Query(max_length=100, description="Name prefix.")] = None,
 ) -> Response:
     """List all the EVSE makes known by the system."""
+    quota = await count_anonymous(request)
     query = ListEvseMakes(limit=limit, cursor=cursor, name=name)
-    return list_response(request, await ask(request, EVSE_MAKES_LIST, query))
+    return with_quota(list_response(request, await ask(request, EVSE_MAKES_LIST, query)), quota)
 
 
 @router.get(
     "/evse_makes/{evse_make_id}",
     response_model=EvseMake,
-    responses=problem_responses(404, 503),
+    responses=problem_responses(404, 429, 503),
 )
 async def get_evse_make(request: Request, evse_make_id: str) -> Response:
     """Retrieve details for a single, specific EVSE make."""
-    return raw_json_response(await ask_json(request, EVSE_MAKES_GET, GetEvseMake(uid=evse_make_id)))
+    quota = await count_anonymous(request)
+    body = await ask_json(request, EVSE_MAKES_GET, GetEvseMake(uid=evse_make_id))
+    return with_quota(raw_json_response(body), quota)
 
 
 @router.get(
     "/evse_models",
     response_model=ListResponse[EvseModel],
-    responses=problem_responses(400, 503),
+    responses=problem_responses(400, 429, 503),
 )
 async def list_evse_models(
     request: Request,
@@ -72,19 +80,20 @@ async def list_evse_models(
     onboarding_method: Annotated[OnboardingMethod | None, Query()] = None,
 ) -> Response:
     """List all the EVSE models known by the system."""
+    quota = await count_anonymous(request)
     query = ListEvseModels(
         limit=limit, cursor=cursor, evse_make_id=evse_make_id, onboarding_method=onboarding_method
     )
-    return list_response(request, await ask(request, EVSE_MODELS_LIST, query))
+    return with_quota(list_response(request, await ask(request, EVSE_MODELS_LIST, query)), quota)
 
 
 @router.get(
     "/evse_models/{evse_model_id}",
     response_model=EvseModel,
-    responses=problem_responses(404, 503),
+    responses=problem_responses(404, 429, 503),
 )
 async def get_evse_model(request: Request, evse_model_id: str) -> Response:
     """Retrieve details for a single, specific EVSE model."""
-    return raw_json_response(
-        await ask_json(request, EVSE_MODELS_GET, GetEvseModel(uid=evse_model_id))
-    )
+    quota = await count_anonymous(request)
+    body = await ask_json(request, EVSE_MODELS_GET, GetEvseModel(uid=evse_model_id))
+    return with_quota(raw_json_response(body), quota)

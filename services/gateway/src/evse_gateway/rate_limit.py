@@ -1,0 +1,265 @@
+"""The anonymous rate limit: a fixed-window count per client IP in a JetStream KV bucket.
+
+Every gateway replica counts in the same bucket, so they share one count. A client's window
+opens at its first request and lasts `window_s`; the KV value is `<window start> <count>`.
+Each hit reads the value and writes it back with compare-and-set on the revision it read
+(`create` for a client's first hit); a conflict means another replica counted first, so the
+hit retries on the fresh value, and no update is lost. Within one gateway, hits for the same
+client take turns (a lock per key), so conflicts come only from other replicas and a busy
+client behind one NAT cannot starve its own requests. The bucket's TTL is the window, so a
+client's key expires once its window is over and it has gone quiet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+from weakref import WeakValueDictionary
+
+import nats.errors
+import nats.js.errors
+from fastapi import Request
+from fastapi.responses import Response
+from nats.js import JetStreamContext
+from nats.js.api import KeyValueConfig, StorageType
+from nats.js.kv import KeyValue
+
+from evse_contracts.problems import DomainError, ServiceUnavailable
+
+from .settings import GatewaySettings
+
+__all__ = [
+    "FixedWindowCounter",
+    "RateLimited",
+    "Quota",
+    "client_address",
+    "client_key",
+    "count_anonymous",
+    "open_counter",
+    "with_quota",
+]
+
+IPAddress = IPv4Address | IPv6Address
+IPNetwork = IPv4Network | IPv6Network
+_MAX_ATTEMPTS = 100
+_MAX_REMEMBERED = 100_000
+
+
+@dataclass(frozen=True)
+class Quota:
+    """What is left of the caller's window, as the `RateLimit-*` headers say it."""
+
+    limit: int
+    remaining: int
+    reset_s: int
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_s),
+        }
+
+
+class RateLimited(DomainError):
+    slug = "rate-limited"
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, quota: Quota, window_s: int) -> None:
+        super().__init__(
+            f"anonymous callers may make {quota.limit} requests per {window_s} s to this "
+            f"resource; try again in {quota.reset_s} s or authenticate"
+        )
+        self.headers = {**quota.headers(), "Retry-After": str(quota.reset_s)}
+
+
+class FixedWindowCounter:
+    def __init__(
+        self,
+        kv: KeyValue,
+        *,
+        limit: int,
+        window_s: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._kv = kv
+        self.limit = limit
+        self.window_s = window_s
+        self._clock = clock
+        self._seen: dict[str, tuple[_Window | None, int]] = {}
+        """Per client, the window and KV revision this replica last read or wrote."""
+        self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+
+    async def hit(self, client: str) -> Quota:
+        """Count one request by `client`; raise `RateLimited` once its window is used up."""
+        turn = self._turns.get(client)
+        if turn is None:
+            turn = self._turns[client] = asyncio.Lock()
+        try:
+            async with turn:
+                window = await self._count(client)
+        except (nats.errors.Error, TimeoutError) as exc:
+            raise ServiceUnavailable("the rate limit store did not answer") from exc
+        reset_s = max(1, math.ceil(window.start + self.window_s - self._clock()))
+        quota = Quota(self.limit, max(0, self.limit - window.count), reset_s)
+        if window.count > self.limit:
+            raise RateLimited(quota, self.window_s)
+        return quota
+
+    async def _count(self, key: str) -> _Window:
+        """The client's window including this hit; a hit over the limit is not written.
+
+        Optimistic: it writes against the revision this replica last saw (or as a new key),
+        one round trip when no other replica counted meanwhile; on conflict it reads and
+        retries. A refusal is only ever decided on a fresh read.
+        """
+        state, fresh = self._seen.get(key, (None, 0)), False
+        for _ in range(_MAX_ATTEMPTS):
+            current, revision = state
+            now = self._clock()
+            if current is None or now >= current.start + self.window_s:
+                counted = _Window(now, 1)
+            elif current.count < self.limit:
+                counted = _Window(current.start, current.count + 1)
+            elif fresh:
+                return _Window(current.start, current.count + 1)
+            else:
+                state, fresh = await self._read(key), True
+                continue
+            try:
+                if revision == 0:
+                    revision = await self._kv.create(key, counted.encode())
+                else:
+                    revision = await self._kv.update(key, counted.encode(), last=revision)
+            except nats.js.errors.KeyWrongLastSequenceError:
+                state, fresh = await self._read(key), True
+                continue
+            self._remember(key, (counted, revision))
+            return counted
+        raise ServiceUnavailable("the rate limit counter is too contended; try again")
+
+    async def _read(self, key: str) -> tuple[_Window | None, int]:
+        try:
+            entry = await self._kv.get(key)
+        except nats.js.errors.KeyNotFoundError:
+            return None, 0
+        state = (_Window.decode(entry.value), entry.revision or 0)
+        self._remember(key, state)
+        return state
+
+    def _remember(self, key: str, state: tuple[_Window | None, int]) -> None:
+        if len(self._seen) >= _MAX_REMEMBERED:
+            self._seen.clear()
+        self._seen[key] = state
+
+
+@dataclass(frozen=True)
+class _Window:
+    start: float
+    count: int
+
+    def encode(self) -> bytes:
+        return f"{self.start:.3f} {self.count}".encode()
+
+    @classmethod
+    def decode(cls, value: bytes | None) -> _Window | None:
+        """The stored window, or None for a value this code did not write."""
+        try:
+            start, count = (value or b"").split()
+            return cls(float(start), int(count))
+        except ValueError:
+            return None
+
+
+async def open_counter(
+    js: JetStreamContext, settings: GatewaySettings
+) -> FixedWindowCounter | None:
+    """The shared counter, creating its bucket if needed; None when the limit is off (0)."""
+    if settings.anonymous_rate_limit == 0:
+        return None
+    try:
+        kv = await js.key_value(settings.rate_limit_bucket)
+    except nats.js.errors.BucketNotFoundError:
+        kv = await js.create_key_value(
+            KeyValueConfig(
+                bucket=settings.rate_limit_bucket,
+                history=1,
+                ttl=settings.anonymous_rate_window_s,
+                storage=StorageType.MEMORY,
+            )
+        )
+    return FixedWindowCounter(
+        kv, limit=settings.anonymous_rate_limit, window_s=settings.anonymous_rate_window_s
+    )
+
+
+def client_address(
+    peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[IPNetwork]
+) -> IPAddress | None:
+    """The caller's IP: the peer, or behind trusted proxies the right-most untrusted hop.
+
+    `X-Forwarded-For` is read only when the peer is a trusted proxy; it is walked from the
+    right (the hop our own proxy appended) past trusted addresses. An unparsable hop ends
+    the walk at the last address a trusted proxy vouched for.
+    """
+    address = _parse(peer)
+    if address is None or not _is_trusted(address, trusted):
+        return address
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",")]
+    for hop in reversed(hops):
+        candidate = _parse(hop)
+        if candidate is None:
+            break
+        address = candidate
+        if not _is_trusted(candidate, trusted):
+            break
+    return address
+
+
+def client_key(address: IPAddress | None) -> str:
+    """A KV-safe key token for the client: IPv4 whole, IPv6 by /64 (one subscriber's block)."""
+    if address is None:
+        return "unknown"
+    if isinstance(address, IPv4Address):
+        return f"v4_{address.packed.hex()}"
+    return f"v6_{address.packed[:8].hex()}"
+
+
+async def count_anonymous(request: Request) -> Quota | None:
+    """Count the request against its client IP if it is anonymous; None if not limited."""
+    counter: FixedWindowCounter | None = request.app.state.rate_limiter
+    if counter is None or getattr(request.state, "principal", None) is not None:
+        return None
+    settings: GatewaySettings = request.app.state.settings
+    peer = request.client.host if request.client else None
+    address = client_address(
+        peer, request.headers.getlist("x-forwarded-for"), settings.trusted_proxies
+    )
+    return await counter.hit(client_key(address))
+
+
+def with_quota(response: Response, quota: Quota | None) -> Response:
+    if quota is not None:
+        response.headers.update(quota.headers())
+    return response
+
+
+def _parse(value: str | None) -> IPAddress | None:
+    if not value:
+        return None
+    try:
+        address = ip_address(value)
+    except ValueError:
+        return None
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_trusted(address: IPAddress, trusted: Sequence[IPNetwork]) -> bool:
+    return any(address in network for network in trusted)

@@ -1,0 +1,55 @@
+"""`/v2/evse_firmware_versions`: published (production) firmware releases per EVSE model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from evse_contracts.catalogue import (
+    EVSE_FIRMWARE_VERSIONS_GET,
+    EVSE_FIRMWARE_VERSIONS_LIST,
+    EvseFirmwareVersion,
+    GetEvseFirmwareVersion,
+    ListEvseFirmwareVersions,
+)
+from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
+
+from ..deps import ask, ask_json
+from ..problems import problem_responses
+from ..responses import list_response, raw_json_response
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["EVSE catalogue"])
+
+
+@router.get(
+    "/evse_firmware_versions",
+    response_model=ListResponse[EvseFirmwareVersion],
+    responses=problem_responses(400, 503),
+)
+async def list_evse_firmware_versions(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(description="Opaque cursor from `next`.")] = None,
+    evse_make_id: Annotated[str | None, Query(description="Only this make's firmware.")] = None,
+    evse_model_id: Annotated[str | None, Query(description="Only this model's firmware.")] = None,
+) -> Response:
+    """List EVSE firmware versions flagged as production releases, newest release first."""
+    query = ListEvseFirmwareVersions(
+        limit=limit, cursor=cursor, evse_make_id=evse_make_id, evse_model_id=evse_model_id
+    )
+    return list_response(request, await ask(request, EVSE_FIRMWARE_VERSIONS_LIST, query))
+
+
+@router.get(
+    "/evse_firmware_versions/{evse_firmware_version_id}",
+    response_model=EvseFirmwareVersion,
+    responses=problem_responses(404, 503),
+)
+async def get_evse_firmware_version(request: Request, evse_firmware_version_id: str) -> Response:
+    """Retrieve a single production EVSE firmware version by ID."""
+    get = GetEvseFirmwareVersion(uid=evse_firmware_version_id)
+    return raw_json_response(await ask_json(request, EVSE_FIRMWARE_VERSIONS_GET, get))

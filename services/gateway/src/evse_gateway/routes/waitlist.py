@@ -1,0 +1,57 @@
+"""`POST /v2/evse_waitlist`: tell me when my charger is supported (public)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+
+from evse_contracts.compatibility import ACCEPT_LANGUAGE_MAX_LENGTH
+from evse_contracts.waitlist import (
+    EVSE_WAITLIST_JOIN,
+    EvseWaitlistEntry,
+    EvseWaitlistSignup,
+    JoinEvseWaitlist,
+)
+
+from ..deps import ask
+from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
+from ..responses import json_response
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["EVSE compatibility"])
+VALIDATION_SLUG = "validation-failed-evse-waitlist"
+
+
+@router.post(
+    "/evse_waitlist",
+    status_code=201,
+    response_model=EvseWaitlistEntry,
+    responses={
+        200: {"model": EvseWaitlistEntry, "description": "Already on the waitlist."},
+        **problem_responses(400, 503),
+    },
+    openapi_extra={VALIDATION_PROBLEM_KEY: VALIDATION_SLUG},
+)
+async def join_evse_waitlist(
+    request: Request,
+    signup: EvseWaitlistSignup,
+    accept_language: Annotated[
+        str | None, Header(description="Used for the country when there is no program.")
+    ] = None,
+) -> Response:
+    """Add a user to the EVSE waitlist (201), or return their existing entry (200).
+
+    Exactly one device mode: picker (`evse_model_id`) or manual (`evse_make_name` and
+    `evse_model_name`). Country: the program's, else from `Accept-Language`, else `US`.
+    """
+    join = JoinEvseWaitlist(
+        signup=signup,
+        accept_language=None
+        if accept_language is None
+        else accept_language[:ACCEPT_LANGUAGE_MAX_LENGTH],
+    )
+    joined = await ask(request, EVSE_WAITLIST_JOIN, join)
+    return json_response(joined.entry, status_code=201 if joined.created else 200)
