@@ -34,6 +34,7 @@ COMPOSE_ONLY = {"vendor-simulator"}
 GATEWAY_SHUTDOWN_S = 10
 """uvicorn's `timeout_graceful_shutdown` in `evse_gateway.__main__`."""
 MARGIN_S = 5
+Rendered = dict[tuple[str, str], dict[str, Any]]
 
 
 def env_names(settings: type[BaseSettings]) -> set[str]:
@@ -59,12 +60,9 @@ def compose() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module", params=["base", "overlays/production"])
-def k8s(request: pytest.FixtureRequest) -> dict[tuple[str, str], dict[str, Any]]:
+def k8s(request: pytest.FixtureRequest) -> Rendered:
     resources = render_kustomize(DEPLOY / "k8s" / request.param)
     return {(r["kind"], r["metadata"]["name"]): r for r in resources}
-
-
-Rendered = dict[tuple[str, str], dict[str, Any]]
 
 
 def k8s_env(k8s: Rendered, container: dict[str, Any]) -> dict[str, str]:
@@ -76,7 +74,7 @@ def k8s_env(k8s: Rendered, container: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def container_of(k8s: dict[tuple[str, str], dict[str, Any]], name: str) -> dict[str, Any]:
+def container_of(k8s: Rendered, name: str) -> dict[str, Any]:
     container: dict[str, Any] = k8s["Deployment", name]["spec"]["template"]["spec"]["containers"][0]
     return container
 
@@ -103,7 +101,7 @@ def test_compose_builds_one_image_per_service(compose: dict[str, Any]) -> None:
 
 
 def test_kubernetes_runs_one_deployment_per_service(
-    k8s: dict[tuple[str, str], dict[str, Any]],
+    k8s: Rendered,
 ) -> None:
     assert {name for kind, name in k8s if kind == "Deployment"} == set(SETTINGS)
 
@@ -118,22 +116,18 @@ def test_compose_seed_sets_only_catalogue_settings(compose: dict[str, Any]) -> N
 
 
 @pytest.mark.parametrize("service", sorted(SETTINGS))
-def test_kubernetes_sets_only_settings_the_service_has(
-    k8s: dict[tuple[str, str], dict[str, Any]], service: str
-) -> None:
+def test_kubernetes_sets_only_settings_the_service_has(k8s: Rendered, service: str) -> None:
     assert unknown_settings(service, set(k8s_env(k8s, container_of(k8s, service)))) == set()
 
 
 def test_kubernetes_seed_job_sets_only_catalogue_settings(
-    k8s: dict[tuple[str, str], dict[str, Any]],
+    k8s: Rendered,
 ) -> None:
     container = k8s["Job", "catalogue-seed"]["spec"]["template"]["spec"]["containers"][0]
     assert unknown_settings("catalogue", set(k8s_env(k8s, container))) == set()
 
 
-def test_gateway_port_is_the_same_everywhere(
-    compose: dict[str, Any], k8s: dict[tuple[str, str], dict[str, Any]]
-) -> None:
+def test_gateway_port_is_the_same_everywhere(compose: dict[str, Any], k8s: Rendered) -> None:
     container = container_of(k8s, "gateway")
     port = int(k8s_env(k8s, container)["EVSE_PORT"])
     assert container["ports"] == [{"name": "http", "containerPort": port}]
@@ -145,7 +139,7 @@ def test_gateway_port_is_the_same_everywhere(
 
 @pytest.mark.parametrize("service", BUS_SERVICES)
 def test_bus_service_metrics_port_and_health_subject_match_the_code(
-    compose: dict[str, Any], k8s: dict[tuple[str, str], dict[str, Any]], service: str
+    compose: dict[str, Any], k8s: Rendered, service: str
 ) -> None:
     container = container_of(k8s, service)
     metrics_port = int(k8s_env(k8s, container)["EVSE_METRICS_PORT"])
@@ -158,7 +152,7 @@ def test_bus_service_metrics_port_and_health_subject_match_the_code(
 
 @pytest.mark.parametrize("service", BUS_SERVICES)
 def test_grace_period_covers_the_bus_service_drain(
-    compose: dict[str, Any], k8s: dict[tuple[str, str], dict[str, Any]], service: str
+    compose: dict[str, Any], k8s: Rendered, service: str
 ) -> None:
     env = k8s_env(k8s, container_of(k8s, service))
     drain = bus_drain_s(float(env["EVSE_GRACEFUL_TIMEOUT_S"])) + MARGIN_S
@@ -168,9 +162,7 @@ def test_grace_period_covers_the_bus_service_drain(
     assert seconds(compose[service]["stop_grace_period"]) >= compose_drain + MARGIN_S
 
 
-def test_grace_period_covers_the_gateway_drain(
-    compose: dict[str, Any], k8s: dict[tuple[str, str], dict[str, Any]]
-) -> None:
+def test_grace_period_covers_the_gateway_drain(compose: dict[str, Any], k8s: Rendered) -> None:
     pod = k8s["Deployment", "gateway"]["spec"]["template"]["spec"]
     pause = pod["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"]
     assert pod["terminationGracePeriodSeconds"] >= pause + GATEWAY_SHUTDOWN_S + MARGIN_S
