@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 PACKAGES := -p evse_contracts -p evse_runtime -p evse_devstack -p evse_gateway \
 	-p evse_catalogue -p evse_telemetry -p evse_provider_bridge -p evse_onboarding
 
-.PHONY: install run test lint typecheck pytest bench format
+.PHONY: install run test lint typecheck pytest bench format deploy-check
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13,<0.14"
@@ -26,6 +26,10 @@ typecheck:
 
 pytest:
 	$(UV) run --frozen pytest
+
+# Dockerfile lint, compose and Kubernetes schema checks, drift against the code (also in pytest).
+deploy-check: install
+	$(UV) run --frozen pytest tests/deploy -q
 
 format: install
 	$(UV) run --frozen ruff check --fix .
