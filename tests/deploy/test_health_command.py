@@ -25,6 +25,21 @@ async def test_health_command_exits_0_when_the_catalogue_answers(
     assert code == 0
 
 
+async def test_the_probe_of_one_replica_is_never_answered_by_another(
+    private_nats: NatsServer, mongodb_url: str, database_name: str
+) -> None:
+    async with running_catalogue(
+        nats_url=private_nats.url,
+        mongodb_url=mongodb_url,
+        database=database_name,
+        seed=False,
+        instance_id="pod-a",
+    ):
+        env = {"EVSE_NATS_URL": private_nats.url}
+        assert await evse_health("catalogue.health", **env, EVSE_INSTANCE_ID="pod-a") == 0
+        assert await evse_health("catalogue.health", **env, EVSE_INSTANCE_ID="pod-b") == 1
+
+
 async def test_health_command_exits_1_when_nothing_answers_the_subject(
     private_nats: NatsServer,
 ) -> None:

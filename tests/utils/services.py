@@ -24,12 +24,20 @@ from evse_runtime.service import Runtime, running
 
 @asynccontextmanager
 async def running_catalogue(
-    *, nats_url: str, mongodb_url: str, database: str, seed: bool = True
+    *,
+    nats_url: str,
+    mongodb_url: str,
+    database: str,
+    seed: bool = True,
+    instance_id: str | None = None,
 ) -> AsyncIterator[Runtime]:
     if seed:
         async with open_database(mongodb_url, database) as db:
             await seed_catalogue(MongoCatalogueStore(db))
-    settings = CatalogueSettings(nats_url=nats_url, mongodb_url=mongodb_url, database=database)
+    own = {} if instance_id is None else {"instance_id": instance_id}
+    settings = CatalogueSettings(
+        nats_url=nats_url, mongodb_url=mongodb_url, database=database, **own
+    )
     async with running(create_catalogue(settings)) as runtime:
         yield runtime
 

@@ -2,9 +2,10 @@
 
 For container probes (Docker `HEALTHCHECK`, Kubernetes exec probes), so it stays small and
 quick: one connection, one request, a short timeout. TARGET is a bus health subject
-(`catalogue.health`: asks over NATS, healthy on an `ok` reply) or an `http(s)://` URL (healthy
-on a 2xx). Without TARGET it checks the service the image was built for (`EVSE_SERVICE`):
-its health subject, or the gateway's `/healthz` on `EVSE_PORT`.
+(`catalogue.health`: asks this replica's own `catalogue.health.<EVSE_INSTANCE_ID>` over NATS,
+healthy on an `ok` reply, so a pod's probe is never answered by another pod) or an
+`http(s)://` URL (healthy on a 2xx). Without TARGET it checks the service the image was
+built for (`EVSE_SERVICE`): its health subject, or the gateway's `/healthz` on `EVSE_PORT`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from evse_contracts.bus import health_route
 from evse_contracts.subjects import HEALTH_SUBJECTS
 
 from .logging import configure_logging
-from .settings import BusSettings
+from .settings import BusSettings, instance_health_subject
 
 __all__ = ["HealthcheckSettings", "check", "main"]
 
@@ -90,7 +91,8 @@ def check(target: str, settings: HealthcheckSettings) -> str | None:
     timeout_s = settings.health_timeout_s
     if target.startswith(("http://", "https://")):
         return check_url(target, timeout_s)
-    return asyncio.run(check_subject(settings.nats_url, target, timeout_s))
+    subject = instance_health_subject(target, settings.instance_id)
+    return asyncio.run(check_subject(settings.nats_url, subject, timeout_s))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -45,6 +45,7 @@ Handler = Callable[[RequestT, RequestContext], Awaitable[ReplyT]]
 class Responder(Generic[RequestT, ReplyT]):
     route: Route[RequestT, ReplyT]
     handler: Handler[RequestT, ReplyT]
+    shared: bool = True
 
     async def __call__(self, msg: Msg) -> None:
         headers = msg.headers or {}

@@ -36,7 +36,7 @@ from .gc_tuning import freeze_startup_objects
 from .logging import configure_logging
 from .mongo import Database, open_database
 from .responders import Handler, InFlight, RequestContext, Responder
-from .settings import ServiceSettings
+from .settings import ServiceSettings, instance_health_subject
 
 __all__ = ["Runtime", "Service", "run_service", "running"]
 
@@ -63,9 +63,16 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self._in_flight = InFlight(settings.max_in_flight)
 
-    def respond(self, route: Route[RequestT, ReplyT], handler: Handler[RequestT, ReplyT]) -> None:
-        """Answer `route` in this service's queue group: replicas share the load."""
-        self._responders.append(Responder(route, handler))
+    def respond(
+        self,
+        route: Route[RequestT, ReplyT],
+        handler: Handler[RequestT, ReplyT],
+        *,
+        shared: bool = True,
+    ) -> None:
+        """Answer `route`; `shared` (the default) in the service's queue group, so replicas
+        share the load, else in this replica alone."""
+        self._responders.append(Responder(route, handler, shared))
 
     def listen(self, subject: str, callback: MessageCallback) -> None:
         """Receive every message on `subject` in every replica (a broadcast, no queue group)."""
@@ -78,7 +85,9 @@ class Runtime:
     async def start(self) -> None:
         for responder in self._responders:
             sub = await self.nc.subscribe(
-                responder.route.subject, queue=self.service, cb=self._scheduled(responder)
+                responder.route.subject,
+                queue=self.service if responder.shared else "",
+                cb=self._scheduled(responder),
             )
             self._subscriptions.append(sub)
         for subject, callback in self._listeners:
@@ -96,8 +105,8 @@ class Runtime:
         return schedule
 
     async def drain(self) -> None:
-        for sub in self._subscriptions:
-            await sub.unsubscribe()
+        # drain, not unsubscribe: messages already delivered to this client are still handled
+        await asyncio.gather(*(sub.drain() for sub in self._subscriptions))  # type: ignore[no-untyped-call]
         self.stopping.set()
         timeout = self.settings.graceful_timeout_s
         if self._tasks:
@@ -133,7 +142,10 @@ async def running(service: Service) -> AsyncIterator[Runtime]:
     try:
         async with open_database(settings.mongodb_url, settings.database) as db:
             runtime = Runtime(service=service.name, nc=nc, db=db, settings=settings)
-            runtime.respond(health_route(service.health_subject), _health(service.name, db))
+            health = _health(service.name, db)
+            runtime.respond(health_route(service.health_subject), health)
+            own = instance_health_subject(service.health_subject, settings.instance_id)
+            runtime.respond(health_route(own), health, shared=False)
             async with service.setup(runtime):
                 await runtime.start()
                 try:

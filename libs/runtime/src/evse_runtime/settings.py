@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import socket
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["BusSettings", "ServiceSettings"]
+__all__ = ["BusSettings", "ServiceSettings", "instance_health_subject"]
+
+
+def instance_health_subject(health_subject: str, instance_id: str) -> str:
+    """The health subject only this replica answers, so a probe checks its own pod."""
+    return f"{health_subject}.{instance_id}"
 
 
 class BusSettings(BaseSettings):
@@ -18,6 +26,11 @@ class BusSettings(BaseSettings):
     )
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     request_timeout_s: float = Field(5.0, gt=0)
+    instance_id: str = Field(
+        default_factory=lambda: re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname()),
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="This replica's name (default: the host name), e.g. in its health subject.",
+    )
 
 
 class ServiceSettings(BusSettings):
