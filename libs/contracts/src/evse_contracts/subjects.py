@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import catalogue
+from . import bridge, catalogue
 from .bus import Route, health_route
 
 __all__ = ["HEALTH_SUBJECTS", "SUBJECT_TABLE", "route_for"]
@@ -25,6 +25,8 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     catalogue.EVSE_MODELS_GET,
     catalogue.EVSE_FIRMWARE_VERSIONS_LIST,
     catalogue.EVSE_FIRMWARE_VERSIONS_GET,
+    bridge.BRIDGE_DEVICES_LOOKUP,
+    bridge.BRIDGE_COMMANDS_SEND,
     *(health_route(subject) for subject in HEALTH_SUBJECTS.values()),
 )
 
