@@ -50,7 +50,7 @@ def create_service(settings: BridgeSettings) -> Service:
 
             async def consume_lifecycle() -> None:
                 await consume(
-                    runtime.js,
+                    runtime.nc,
                     stream=EVSE_EVENTS_STREAM,
                     subject="evses.events.>",
                     durable="provider-bridge",
@@ -60,7 +60,7 @@ def create_service(settings: BridgeSettings) -> Service:
 
             async def consume_webhooks() -> None:
                 await consume(
-                    runtime.js,
+                    runtime.nc,
                     stream=WEBHOOKS_STREAM,
                     subject="webhooks.>",
                     durable="provider-bridge-webhooks",

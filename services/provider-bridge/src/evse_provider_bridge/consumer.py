@@ -6,9 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import structlog
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
-from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 __all__ = ["Poison", "consume"]
@@ -21,7 +20,7 @@ class Poison(Exception):
 
 
 async def consume(
-    js: JetStreamContext,
+    nc: NatsClient,
     *,
     stream: str,
     subject: str,
@@ -30,28 +29,44 @@ async def consume(
     stopping: asyncio.Event,
     retry_delay_s: float = 10.0,
 ) -> None:
-    sub = await js.pull_subscribe(
-        subject,
-        durable=durable,
-        stream=stream,
-        config=ConsumerConfig(
-            ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL, max_deliver=20
-        ),
+    js = nc.jetstream()
+    config = ConsumerConfig(
+        ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL, max_deliver=20
     )
+    while not stopping.is_set():
+        try:
+            sub = await js.pull_subscribe(subject, durable=durable, stream=stream, config=config)
+            break
+        except Exception:
+            log.exception("cannot subscribe yet", stream=stream, durable=durable)
+            await _pause(stopping, retry_delay_s)
+    else:
+        return
     try:
         while not stopping.is_set():
             try:
                 messages = await sub.fetch(batch=16, timeout=1.0)
-            except NatsTimeout:
+            except TimeoutError:
+                continue
+            except Exception:
+                log.exception("fetch failed", stream=stream, durable=durable)
+                await _pause(stopping, 1.0)
                 continue
             for msg in messages:
-                await _handle_one(js, stream, msg, handle, retry_delay_s)
+                await _handle_one(nc, stream, msg, handle, retry_delay_s)
     finally:
         await sub.unsubscribe()
 
 
+async def _pause(stopping: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
 async def _handle_one(
-    js: JetStreamContext,
+    nc: NatsClient,
     stream: str,
     msg: Msg,
     handle: Callable[[Msg], Awaitable[None]],
@@ -61,7 +76,7 @@ async def _handle_one(
         await handle(msg)
     except Poison as exc:
         log.warning("poison message", subject=msg.subject, reason=str(exc))
-        await js._nc.publish(f"deadletter.{stream}", msg.data, headers={"x-reason": str(exc)[:500]})
+        await nc.publish(f"deadletter.{stream}", msg.data, headers={"x-reason": str(exc)[:500]})
         await msg.term()
         return
     except Exception:
