@@ -13,7 +13,7 @@ from evse_runtime.gc_tuning import freeze_startup_objects
 
 from .problems import install_problem_handlers
 from .request_context import RequestContextMiddleware
-from .routes import catalogue, health
+from .routes import catalogue, health, webhooks
 from .settings import GatewaySettings
 
 __all__ = ["create_app"]
@@ -31,6 +31,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="gateway")
         app.state.bus = BusClient(nc, timeout_s=settings.request_timeout_s)
+        app.state.js = nc.jetstream()
         freeze_startup_objects()
         try:
             yield
@@ -50,4 +51,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(catalogue.router, prefix="/v2")
+    app.include_router(webhooks.router, prefix="/v2")
     return app

@@ -1,37 +1,15 @@
-"""Declare the JetStream streams the bridge publishes to or consumes, idempotently."""
+"""The JetStream streams the bridge publishes to or consumes, declared at start."""
 
 from __future__ import annotations
 
-import structlog
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
-from nats.js.errors import BadRequestError
 
 from evse_contracts.bridge import WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_contracts.telemetry import TELEMETRY_STREAM
+from evse_runtime.streams import ensure_stream
 
-__all__ = ["ensure_bridge_streams", "ensure_stream"]
-
-log = structlog.get_logger("evse.bridge")
-DUPLICATE_WINDOW_S = 600.0
-_STREAM_NAME_IN_USE = 10058
-
-
-async def ensure_stream(js: JetStreamContext, name: str, subjects: list[str]) -> None:
-    """Create the stream; if it exists (even with another owner's settings), leave it."""
-    config = StreamConfig(
-        name=name,
-        subjects=subjects,
-        storage=StorageType.FILE,
-        duplicate_window=DUPLICATE_WINDOW_S,
-    )
-    try:
-        await js.add_stream(config)
-    except BadRequestError as exc:
-        if exc.err_code != _STREAM_NAME_IN_USE:
-            raise
-        log.info("stream exists with other settings", stream=name)
+__all__ = ["ensure_bridge_streams"]
 
 
 async def ensure_bridge_streams(js: JetStreamContext) -> None:
