@@ -18,6 +18,7 @@ from evse_contracts.bridge import (
     SendCommand,
 )
 from evse_runtime.bus_client import BusClient, RemoteProblem
+from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import seed_for
 from tests.utils.bridge import (
     Simulator,
@@ -205,3 +206,22 @@ async def test_a_command_for_an_unlinked_evse_is_evse_not_linked(
             BRIDGE_COMMANDS_SEND, SendCommand(evse_uid="evse01NOPE", command="stop_charging")
         )
     assert (caught.value.problem.status, caught.value.problem.slug) == (404, "evse-not-linked")
+
+
+async def test_vendor_tokens_and_device_secrets_are_stored_encrypted(
+    bridge: None, nc: NatsClient, tap: TelemetryTap, mongodb_url: str, database_name: str
+) -> None:
+    seed = seed_for("enelx")[0]
+    evse_uid = await onboard(nc.jetstream(), "enelx", seed.serial_number)
+    await bus(nc).request(
+        BRIDGE_DEVICES_LOOKUP,
+        LookupDevice(provider="zaptec", serial_number="ZAP101001", owner_email="alice@example.com"),
+    )
+    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    async with open_database(mongodb_url, database_name) as db:
+        links = await db["provider_links"].find().to_list()
+        tokens = await db["provider_tokens"].find().to_list()
+    stored = repr(links) + repr(tokens)
+    assert links and tokens
+    assert f"unit-{seed.device_id}" not in stored  # JuiceNet's per-unit token
+    assert "tok-zaptec" not in stored and "access_token" not in stored

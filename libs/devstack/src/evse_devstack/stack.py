@@ -68,6 +68,7 @@ def start_stack(
 ) -> Iterator[Stack]:
     """Backends, seeded catalogue, every bus service and the gateway; all stopped on exit."""
     port = port or free_port()
+    simulator_port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_dir.mkdir(parents=True, exist_ok=True)
     with (
@@ -78,10 +79,14 @@ def start_stack(
             "EVSE_NATS_URL": nats_backend.url,
             "EVSE_MONGODB_URL": mongo_backend.url,
             "EVSE_PUBLIC_BASE_URL": base_url,
+            # The vendor-cloud simulator; the bridge's adapters default to it.
+            "EVSE_SIM_PORT": str(simulator_port),
+            "EVSE_SIMULATOR_URL": f"http://127.0.0.1:{simulator_port}",
         }
         stack = Stack(nats_backend, mongo_backend, base_url, env, log_dir)
         try:
             subprocess.run(["evse-catalogue", "seed"], env={**os.environ, **env}, check=True)
+            stack.start("vendor-simulator", ["evse-vendor-simulator"])
             for service in BUS_SERVICES:
                 stack.start(service, [f"evse-{service}"])
             stack.start("gateway", ["evse-gateway"], {"EVSE_PORT": str(port)})
