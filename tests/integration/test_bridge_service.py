@@ -225,3 +225,21 @@ async def test_vendor_tokens_and_device_secrets_are_stored_encrypted(
     assert links and tokens
     assert f"unit-{seed.device_id}" not in stored  # JuiceNet's per-unit token
     assert "tok-zaptec" not in stored and "access_token" not in stored
+
+
+async def test_lookup_against_a_slow_vendor_is_provider_unavailable(
+    sim: Simulator, nc: NatsClient, nats_url: str, mongodb_url: str, database_name: str
+) -> None:
+    await sim.faults("eo", mode="slow", delay_s=2.0)
+    async with running_bridge(
+        nats_url=nats_url,
+        mongodb_url=mongodb_url,
+        database=database_name,
+        simulator_url=sim.base_url,
+        http_timeout_s=0.3,
+    ):
+        status, slug, detail = await lookup_problem(
+            nc, provider="eo", serial_number="EM-10101", owner_email="alice@example.com"
+        )
+    assert (status, slug) == (502, "provider-unavailable")
+    assert "Timeout" in detail

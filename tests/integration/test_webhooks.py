@@ -178,3 +178,15 @@ async def test_the_bridge_turns_a_vendor_push_into_a_status_log(
         7360.0,
         32.0,
     )
+
+
+async def test_an_oversized_webhook_is_refused(nats_url: str) -> None:
+    body = b"[" + b"0," * 600 + b"0]"
+    async with (
+        running_gateway(
+            nats_url=nats_url, webhook_secrets={"zaptec": SECRET}, webhook_max_body_bytes=1000
+        ) as base_url,
+        httpx.AsyncClient(base_url=base_url) as client,
+    ):
+        response = await client.post("/v2/webhooks/zaptec", content=body, headers=signed(body))
+    assert_problem(response, 413, "webhook-payload-too-large")

@@ -23,3 +23,4 @@ class GatewaySettings(BusSettings):
     webhook_tolerance_s: float = Field(
         300.0, gt=0, description="Largest accepted clock gap of a webhook timestamp."
     )
+    webhook_max_body_bytes: int = Field(1_048_576, gt=0)

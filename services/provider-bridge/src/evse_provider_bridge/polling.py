@@ -17,6 +17,7 @@ from .adapters import Adapters
 from .adapters.base import DeviceRef
 from .adapters.errors import VendorError
 from .events import error_log, now, status_log
+from .metrics import POLLS
 from .settings import BridgeSettings
 from .store import LinkStore, ProviderLink
 from .telemetry_publisher import TelemetryPublisher
@@ -98,6 +99,7 @@ class Poller:
             log.exception("poll failed", evse_uid=link.evse_uid)
             return
         budget.record_success()
+        POLLS.labels(link.provider, "ok").inc()
         await self._publisher.publish(status_log(link.evse_uid, status, source="poll", at=now()))
         await self._store.finish_poll(
             link.evse_uid,
@@ -109,6 +111,7 @@ class Poller:
     async def _failed(self, link: ProviderLink, error: VendorError) -> None:
         vendor = self._settings.vendor(link.provider)
         log.warning("vendor call failed", evse_uid=link.evse_uid, error=str(error))
+        POLLS.labels(link.provider, "failed").inc()
         delay = vendor.poll_interval_s
         if error.retryable or error.http_status in _BACK_OFF_STATUSES:
             backoff = self._adapters.budgets[link.provider].record_failure(

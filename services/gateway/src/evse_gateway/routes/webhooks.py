@@ -23,7 +23,7 @@ from evse_runtime.streams import ensure_stream
 
 from ..deps import settings_of
 from ..problems import problem_responses
-from ..webhook_signature import UnknownWebhookProvider, verify
+from ..webhook_signature import UnknownWebhookProvider, WebhookTooLarge, verify
 
 __all__ = ["router"]
 
@@ -33,7 +33,7 @@ router = APIRouter(tags=["Vendor webhooks"])
 @router.post(
     "/webhooks/{provider}",
     status_code=202,
-    responses=problem_responses(401, 404, 503),
+    responses=problem_responses(401, 404, 413, 503),
 )
 async def receive_webhook(request: Request, provider: str) -> Response:
     """Accept a signed vendor push (`x-webhook-signature`, `x-webhook-timestamp`)."""
@@ -42,6 +42,9 @@ async def receive_webhook(request: Request, provider: str) -> Response:
     if secret is None:
         raise UnknownWebhookProvider(provider)
     body = await request.body()
+    limit = settings.webhook_max_body_bytes
+    if len(body) > limit:
+        raise WebhookTooLarge(f"the body has {len(body)} bytes; at most {limit} are accepted")
     signature = verify(
         secret=secret.get_secret_value(),
         timestamp=request.headers.get(WEBHOOK_TIMESTAMP_HEADER),

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiolimiter import AsyncLimiter
+
 from ..settings import VendorSettings
 from .base import (
     Command,
@@ -25,6 +27,7 @@ from .base import (
     VendorDevice,
     readback_progress,
 )
+from .errors import VendorError
 from .http import VendorClient
 from .payloads import as_float, body_of, expires_in, webhook_items
 from .tokens import Token, TokenSource, TokenVault
@@ -42,6 +45,7 @@ OP_MODES: dict[int, tuple[str, bool]] = {
     7: ("preparing", True),
     8: ("unavailable", True),
 }
+SETTINGS_CALLS_PER_HOUR = 10
 PRODUCT_MODELS = {1: "Easee Home", 2: "Easee Charge Lite", 100: "Easee One"}
 
 
@@ -75,6 +79,7 @@ class EaseeAdapter:
     def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
         self._client = client
         self._settings = settings
+        self._settings_budget = AsyncLimiter(SETTINGS_CALLS_PER_HOUR, 3600)
         self._tokens = TokenSource(
             key="easee", vault=vault, login=self._login, refresh=self._refresh
         )
@@ -113,6 +118,21 @@ class EaseeAdapter:
         )
         return body_of(response, self.provider, api)
 
+    async def _spend_settings_budget(self, device: DeviceRef) -> None:
+        """Refuse locally rather than be blocked: Easee allows ~10 settings calls an hour."""
+        if not self._settings_budget.has_capacity():
+            raise VendorError(
+                self.provider,
+                "chargers.settings",
+                "POST",
+                f"/api/chargers/{device.device_id}/settings",
+                "Easee's hourly budget for settings calls is spent; try again later",
+                retryable=True,
+                error_code="local-rate-budget",
+                retry_after_s=360.0,
+            )
+        await self._settings_budget.acquire()  # has capacity: returns at once
+
     async def list_devices(self) -> list[VendorDevice]:
         chargers = await self._call("GET", "api/chargers", "chargers.list")
         return [
@@ -131,6 +151,7 @@ class EaseeAdapter:
 
     async def send_command(self, device: DeviceRef, command: Command) -> CommandTicket:
         if command.name == "set_current_limit":
+            await self._spend_settings_budget(device)
             body = await self._call(
                 "POST",
                 f"api/chargers/{device.device_id}/settings",

@@ -9,6 +9,7 @@ whether retrying later may help, and the vendor's `Retry-After`.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 
 from ..budget import VendorBudget
+from ..metrics import VENDOR_CALL_SECONDS, VENDOR_CALLS
 from .errors import VendorError
 from .tokens import Token, TokenSource
 
@@ -101,9 +103,11 @@ class VendorClient:
 
     async def _send(self, method: str, url: str, *, api: str, **kwargs: Any) -> httpx.Response:
         await self._budget.acquire()
+        started = time.perf_counter()
         try:
-            return await self._http.request(method, url, **kwargs)
+            response = await self._http.request(method, url, **kwargs)
         except httpx.TransportError as exc:
+            VENDOR_CALLS.labels(self.provider, api, type(exc).__name__).inc()
             raise VendorError(
                 self.provider,
                 api,
@@ -112,6 +116,11 @@ class VendorClient:
                 f"{type(exc).__name__}: {exc}".strip(": "),
                 retryable=True,
             ) from exc
+        finally:
+            VENDOR_CALL_SECONDS.labels(self.provider).observe(time.perf_counter() - started)
+        outcome = "ok" if response.is_success else str(response.status_code)
+        VENDOR_CALLS.labels(self.provider, api, outcome).inc()
+        return response
 
     def _failure(self, method: str, url: str, api: str, response: httpx.Response) -> VendorError:
         status = response.status_code
