@@ -138,7 +138,7 @@ async def test_an_evse_leased_by_a_dead_replica_is_polled_after_the_lease_expire
                 "provider": "syncev",
                 "vendor_device_id": seed_for("syncev")[0].device_id,
                 "serial_number": seed_for("syncev")[0].serial_number,
-                "next_poll_at": datetime.now(UTC) - timedelta(seconds=1),
+                "next_poll_at": lease_until,
                 "lease_until": lease_until,
                 "lease_owner": "dead",
                 "failures": 0,
@@ -207,3 +207,32 @@ async def test_server_errors_back_off_exponentially(
 def gaps_of(events: list) -> list[float]:  # type: ignore[type-arg]
     times = [e.sampled_at for e in events]
     return [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+
+
+async def test_claiming_due_evses_and_finding_a_device_use_indexes(
+    sim: Simulator, nats_url: str, mongodb_url: str, database_name: str
+) -> None:
+    settings = replica_settings("a", sim, nats_url, mongodb_url, database_name)
+    async with running_bridge(**settings):  # type: ignore[arg-type]
+        pass
+    now = datetime.now(UTC)
+    async with open_database(mongodb_url, database_name) as db:
+        links = db["provider_links"]
+        await links.insert_many(
+            [
+                {
+                    "_id": f"evse{i}",
+                    "provider": "zaptec",
+                    "vendor_device_id": str(i),
+                    "next_poll_at": now + timedelta(seconds=i),
+                    "lease_until": now,
+                }
+                for i in range(50)
+            ]
+        )
+        due = {"next_poll_at": {"$lte": now}}
+        claim_plan = await links.find(due).sort("next_poll_at", 1).limit(1).explain()
+        device_plan = await links.find({"provider": "zaptec", "vendor_device_id": "7"}).explain()
+    for plan in (claim_plan, device_plan):
+        text = repr(plan["queryPlanner"]["winningPlan"])
+        assert "IXSCAN" in text and "COLLSCAN" not in text, text

@@ -38,8 +38,9 @@ class VendorBudget:
         self._failures = 0
 
     @property
-    def blocked(self) -> bool:
-        return time.monotonic() < self._blocked_until
+    def blocked_for_s(self) -> float:
+        """Seconds until this vendor may be polled again (0 when it may now)."""
+        return max(0.0, self._blocked_until - time.monotonic())
 
 
 def backoff_delay(

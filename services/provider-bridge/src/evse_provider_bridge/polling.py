@@ -1,9 +1,9 @@
 """The poll loop: lease a due EVSE, read its status, publish it, schedule the next poll.
 
 Leases make replicas share the work: `claim_due` is one `find_one_and_update`, so exactly one
-replica wins each due EVSE, and an EVSE whose replica died is claimable again once
-`lease_until` passes. A vendor answering 429 / 5xx (or refusing our login) is backed off
-exponentially with jitter (at least its `Retry-After`): its EVSEs are not claimed meanwhile.
+replica wins each due EVSE, and an EVSE whose replica died is claimable again once its lease
+ends. A vendor answering 429 / 5xx (or refusing our login) is backed off exponentially with
+jitter (at least its `Retry-After`): its EVSEs claimed meanwhile are rescheduled uncalled.
 """
 
 from __future__ import annotations
@@ -65,18 +65,22 @@ class Poller:
             await asyncio.wait(in_flight)
 
     async def _claim(self) -> ProviderLink | None:
-        blocked = [p for p, budget in self._adapters.budgets.items() if budget.blocked]
         return await self._store.claim_due(
-            now=now(),
-            owner=self._settings.replica_id,
-            lease_s=self._settings.lease_s,
-            skip_providers=blocked,
+            now=now(), owner=self._settings.replica_id, lease_s=self._settings.lease_s
         )
 
     async def _poll(self, link: ProviderLink) -> None:
         vendor = self._settings.vendor(link.provider)
         budget = self._adapters.budgets[link.provider]
         started = now()
+        if budget.blocked_for_s > 0:
+            await self._store.finish_poll(
+                link.evse_uid,
+                owner=self._settings.replica_id,
+                next_poll_at=started + timedelta(seconds=budget.blocked_for_s),
+                failures=link.failures,
+            )
+            return
         try:
             status = await self._adapters[link.provider].read_status(
                 DeviceRef(link.vendor_device_id, link.context)

@@ -41,7 +41,7 @@ class LinkStore(Protocol):
         self, provider: str, vendor_device_id: str
     ) -> Sequence[ProviderLink]: ...
     async def claim_due(
-        self, *, now: datetime, owner: str, lease_s: float, skip_providers: Sequence[str]
+        self, *, now: datetime, owner: str, lease_s: float
     ) -> ProviderLink | None: ...
     async def finish_poll(
         self, evse_uid: str, *, owner: str, next_poll_at: datetime, failures: int
@@ -94,16 +94,17 @@ class MongoLinkStore:
         ).to_list()
         return [self._link(doc) for doc in docs]
 
-    async def claim_due(
-        self, *, now: datetime, owner: str, lease_s: float, skip_providers: Sequence[str]
-    ) -> ProviderLink | None:
-        """Lease the most overdue EVSE nobody holds: one replica wins each EVSE."""
-        query: dict[str, Any] = {"next_poll_at": {"$lte": now}, "lease_until": {"$lte": now}}
-        if skip_providers:
-            query["provider"] = {"$nin": list(skip_providers)}
+    async def claim_due(self, *, now: datetime, owner: str, lease_s: float) -> ProviderLink | None:
+        """Lease the most overdue EVSE: one atomic update, so one replica wins each EVSE.
+
+        The lease moves `next_poll_at` to the lease's end (also kept as `lease_until`), so the
+        claim filters on one indexed field, and an EVSE whose replica died falls due again
+        when its lease ends.
+        """
+        lease_end = now + timedelta(seconds=lease_s)
         doc = await self._links.find_one_and_update(
-            query,
-            {"$set": {"lease_until": now + timedelta(seconds=lease_s), "lease_owner": owner}},
+            {"next_poll_at": {"$lte": now}},
+            {"$set": {"next_poll_at": lease_end, "lease_until": lease_end, "lease_owner": owner}},
             sort=[("next_poll_at", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
