@@ -18,8 +18,12 @@ from evse_gateway.app import create_app as create_gateway
 from evse_gateway.settings import GatewaySettings
 from evse_onboarding.app import create_service as create_onboarding
 from evse_onboarding.settings import OnboardingSettings
+from evse_provider_bridge.app import create_service as create_bridge
+from evse_provider_bridge.settings import BridgeSettings
 from evse_runtime.mongo import open_database
 from evse_runtime.service import Runtime, running
+from evse_vendor_simulator.app import create_app as create_simulator
+from evse_vendor_simulator.settings import SimulatorSettings
 
 
 @asynccontextmanager
@@ -98,3 +102,39 @@ async def running_gateway(
     finally:
         server.should_exit = True
         await task
+
+
+@asynccontextmanager
+async def running_simulator(**overrides: object) -> AsyncIterator[str]:
+    """Serve the vendor-cloud simulator over real HTTP on a free port; yield its base URL."""
+    port = free_port()
+    settings = SimulatorSettings(port=port, **overrides)  # type: ignore[arg-type]
+    config = uvicorn.Config(
+        create_simulator(settings), host="127.0.0.1", port=port, log_config=None, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def running_bridge(
+    *, nats_url: str, mongodb_url: str, database: str, simulator_url: str, **overrides: object
+) -> AsyncIterator[Runtime]:
+    settings = BridgeSettings(
+        nats_url=nats_url,
+        mongodb_url=mongodb_url,
+        database=database,
+        simulator_url=simulator_url,
+        **overrides,  # type: ignore[arg-type]
+    )
+    async with running(create_bridge(settings)) as runtime:
+        yield runtime

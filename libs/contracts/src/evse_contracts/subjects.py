@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import catalogue, compatibility, evses, onboarding, waitlist
+from . import bridge, catalogue, compatibility, evses, onboarding, waitlist
 from .bus import Route, health_route
 
 __all__ = ["HEALTH_SUBJECTS", "SUBJECT_TABLE", "route_for"]
@@ -38,6 +38,8 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     evses.EVSES_DECOMMISSION,
     evses.EVSES_RECONNECT,
     evses.EVSES_VPP_MODES,
+    bridge.BRIDGE_DEVICES_LOOKUP,
+    bridge.BRIDGE_COMMANDS_SEND,
     *(health_route(subject) for subject in HEALTH_SUBJECTS.values()),
 )
 

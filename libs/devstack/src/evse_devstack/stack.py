@@ -75,6 +75,7 @@ def start_stack(
     start empty and only keys, credentials and logs go there. Everything stops on exit.
     """
     port = port or free_port()
+    simulator_port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_dir = data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -87,10 +88,14 @@ def start_stack(
             "EVSE_NATS_URL": nats_backend.url,
             "EVSE_MONGODB_URL": mongo_backend.url,
             "EVSE_PUBLIC_BASE_URL": base_url,
+            # The vendor-cloud simulator; the bridge's adapters default to it.
+            "EVSE_SIM_PORT": str(simulator_port),
+            "EVSE_SIMULATOR_URL": f"http://127.0.0.1:{simulator_port}",
         }
         stack = Stack(nats_backend, mongo_backend, base_url, env, log_dir)
         try:
             subprocess.run(["evse-catalogue", "seed"], env={**os.environ, **env}, check=True)
+            stack.start("vendor-simulator", ["evse-vendor-simulator"])
             stack.demo = create_demo_tenant(
                 env, secret_file=data_dir / "demo-client-secret", redirect_url=f"{base_url}/docs"
             )

@@ -1,4 +1,8 @@
-"""The JetStream streams, declared by whichever service needs them first, identically."""
+"""The JetStream streams: one definition each, declared by whichever service needs it first.
+
+Every service that publishes to or consumes a stream declares it at start with the same
+configuration, so start order does not matter and a stream never drifts between services.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,34 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
+from evse_contracts.bridge import WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
+from evse_contracts.telemetry import TELEMETRY_STREAM
 
-__all__ = ["EVSE_EVENTS", "ensure_stream"]
+__all__ = ["DUPLICATE_WINDOW_S", "EVSE_EVENTS", "TELEMETRY", "WEBHOOKS", "ensure_stream"]
 
-_DUPLICATE_WINDOW_S = 600.0
+DUPLICATE_WINDOW_S = 600.0
+"""Publishers' `Nats-Msg-Id`s are remembered this long: a retry inside it is dropped."""
+_DAY_S = 24 * 3600.0
 
-EVSE_EVENTS = StreamConfig(
-    name=EVSE_EVENTS_STREAM,
-    subjects=["evses.events.>"],
-    storage=StorageType.FILE,
-    duplicate_window=_DUPLICATE_WINDOW_S,
-    discard=DiscardPolicy.OLD,
-    max_age=30 * 24 * 3600.0,
-)
+
+def _stream(name: str, subjects: list[str], max_age_s: float) -> StreamConfig:
+    return StreamConfig(
+        name=name,
+        subjects=subjects,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_S,
+        discard=DiscardPolicy.OLD,
+        max_age=max_age_s,
+    )
+
+
+TELEMETRY = _stream(TELEMETRY_STREAM, ["telemetry.events.>"], 7 * _DAY_S)
+"""Status, command, error and OCPP log events; a week lets telemetry catch up after an outage."""
+EVSE_EVENTS = _stream(EVSE_EVENTS_STREAM, ["evses.events.>"], 30 * _DAY_S)
 """EVSE lifecycle events; kept 30 days so a consumer down for a while catches up."""
+WEBHOOKS = _stream(WEBHOOKS_STREAM, ["webhooks.>"], 7 * _DAY_S)
+"""Raw vendor webhook deliveries, verified by the gateway, normalised by the bridge."""
 
 _STREAM_NAME_IN_USE = 10058
 

@@ -24,6 +24,7 @@ from .routes import (
     oauth,
     onboarding,
     waitlist,
+    webhooks,
 )
 from .settings import GatewaySettings
 
@@ -42,6 +43,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="gateway")
         app.state.bus = BusClient(nc, timeout_s=settings.request_timeout_s)
+        app.state.js = nc.jetstream()
         app.state.rate_limiter = await open_counter(nc.jetstream(), settings)
         freeze_startup_objects()
         try:
@@ -71,4 +73,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(evses.router, prefix="/v2")
     app.include_router(onboarding.router, prefix="/v2")
     app.include_router(onboarding.pages)
+    app.include_router(webhooks.router, prefix="/v2")
     return app

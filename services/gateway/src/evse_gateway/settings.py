@@ -4,9 +4,10 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, IPvAnyNetwork, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from evse_contracts.bridge import PROVIDERS
 from evse_runtime.settings import BusSettings
 
 __all__ = ["GatewaySettings"]
@@ -46,3 +47,12 @@ class GatewaySettings(BusSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+    webhook_secrets: dict[str, SecretStr] = Field(
+        default_factory=lambda: {p: SecretStr(f"dev-webhook-secret-{p}") for p in PROVIDERS},
+        description="Per-provider HMAC key of `POST /v2/webhooks/{provider}` "
+        "(`EVSE_WEBHOOK_SECRETS` as JSON); the defaults are for dev only.",
+    )
+    webhook_tolerance_s: float = Field(
+        300.0, gt=0, description="Largest accepted clock gap of a webhook timestamp."
+    )
+    webhook_max_body_bytes: int = Field(1_048_576, gt=0)

@@ -1,9 +1,130 @@
+"""Bridge settings: `EVSE_*`, vendor settings nested as `EVSE_VENDORS__<VENDOR>__<FIELD>`.
+
+Defaults point every vendor at the simulator (`make run`); production base URLs are in each
+vendor's `base_url` description. Partner passwords and API tokens are `SecretStr`: never
+logged, never serialised.
+"""
+
 from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from evse_runtime.settings import ServiceSettings
 
-__all__ = ["BridgeSettings"]
+__all__ = ["PRODUCTION_BASE_URLS", "BridgeSettings", "VendorOverrides", "VendorSettings"]
+
+SIMULATOR_URL = "http://127.0.0.1:8700"
+DEV_CREDENTIALS_KEY = "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyLWJ5dGU="
+"""A valid Fernet key for dev and tests only; production sets `EVSE_CREDENTIALS_KEY`."""
+
+PRODUCTION_BASE_URLS = {
+    "chargepoint": "https://discovery.chargepoint.com (endpoints come from discovery)",
+    "eo": "https://eoappi.eocharging.com",
+    "syncev": "(no public API; partner agreement needed)",
+    "enelx": "https://jbv1-api.emotorwerks.com",
+    "easee": "https://api.easee.com",
+    "wallbox": "https://api.wall-box.com (auth: https://user-api.wall-box.com)",
+    "zaptec": "https://api.zaptec.com",
+}
+
+
+class VendorSettings(BaseModel):
+    """One vendor cloud: where, which partner account, how often, how fast."""
+
+    base_url: str = Field(description="Simulator by default; see PRODUCTION_BASE_URLS.")
+    auth_base_url: str | None = Field(
+        None, description="Login host when it differs (Wallbox user-api, ChargePoint discovery)."
+    )
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    api_token: SecretStr = SecretStr("")
+    poll_interval_s: float = Field(30.0, gt=0)
+    requests_per_period: float = Field(5.0, gt=0, description="Request budget per replica.")
+    budget_period_s: float = Field(1.0, gt=0)
+    backoff_base_s: float = Field(2.0, gt=0)
+    backoff_max_s: float = Field(600.0, gt=0)
+
+
+class VendorOverrides(BaseModel):
+    """Any subset of `VendorSettings`; unset fields keep the vendor's default."""
+
+    base_url: str | None = None
+    auth_base_url: str | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    api_token: SecretStr | None = None
+    poll_interval_s: float | None = Field(None, gt=0)
+    requests_per_period: float | None = Field(None, gt=0)
+    budget_period_s: float | None = Field(None, gt=0)
+    backoff_base_s: float | None = Field(None, gt=0)
+    backoff_max_s: float | None = Field(None, gt=0)
+
+
+_DEFAULTS: dict[str, dict[str, object]] = {
+    # ChargePoint answers login bursts with a CAPTCHA: tokens are persisted and reused.
+    "chargepoint": {"poll_interval_s": 30, "requests_per_period": 10, "budget_period_s": 10},
+    "eo": {"poll_interval_s": 60, "requests_per_period": 10, "budget_period_s": 10},
+    "syncev": {"poll_interval_s": 60, "requests_per_period": 10, "budget_period_s": 10},
+    "enelx": {
+        "poll_interval_s": 30,
+        "requests_per_period": 10,
+        "budget_period_s": 10,
+        "api_token": SecretStr("sim-enelx-account-token"),
+    },
+    # Easee limits some endpoints to 10 calls/hour and blocks abusive IPs for 24 h:
+    # poll gently; its pushes (SignalR) are the better source when available.
+    "easee": {"poll_interval_s": 60, "requests_per_period": 30, "budget_period_s": 60},
+    "wallbox": {"poll_interval_s": 30, "requests_per_period": 10, "budget_period_s": 10},
+    # Zaptec fair-use policy: 10 requests/s per account.
+    "zaptec": {"poll_interval_s": 30, "requests_per_period": 10, "budget_period_s": 1},
+}
+
+
+def _replica_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
 class BridgeSettings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="EVSE_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+    )
+
     database: str = "evse_provider_bridge"
+    credentials_key: SecretStr = Field(
+        SecretStr(DEV_CREDENTIALS_KEY), description="Fernet key encrypting tokens at rest."
+    )
+    simulator_url: str = Field(SIMULATOR_URL, description="Base of every vendor's default URL.")
+    vendors: dict[str, VendorOverrides] = Field(
+        default_factory=dict, description="Per-vendor overrides of the simulator defaults."
+    )
+    replica_id: str = Field(default_factory=_replica_id, description="Lease owner name.")
+    lease_s: float = Field(60.0, gt=0, description="How long a replica owns an EVSE's poll.")
+    idle_wait_s: float = Field(1.0, gt=0, description="Poll-loop pause when nothing is due.")
+    max_concurrent_polls: int = Field(32, ge=1)
+    http_timeout_s: float = Field(10.0, gt=0)
+    command_check_interval_s: float = Field(1.0, gt=0)
+    command_timeout_s: float = Field(60.0, gt=0)
+
+    def vendor(self, provider: str) -> VendorSettings:
+        """The vendor's settings: simulator defaults, then the configured overrides."""
+        values: dict[str, object] = {
+            "base_url": f"{self.simulator_url.rstrip('/')}/{provider}",
+            "username": f"partner@{provider}.example",
+            "password": SecretStr("sim-partner-password"),
+            **_DEFAULTS.get(provider, {}),
+        }
+        overrides = self.vendors.get(provider)
+        if overrides is not None:
+            values.update(
+                {
+                    k: getattr(overrides, k)
+                    for k in overrides.model_fields_set
+                    if getattr(overrides, k) is not None
+                }
+            )
+        return VendorSettings.model_validate(values)

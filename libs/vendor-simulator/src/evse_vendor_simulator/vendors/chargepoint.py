@@ -1,0 +1,162 @@
+"""ChargePoint Home Flex consumer API (unofficial; evcc branch `blampe/chargepoint-pr`).
+
+`POST /discovery/v3/globalconfig` → region and endpoint bases (all under this prefix here);
+`POST {accounts}v2/driver/profile/account/login` → `{sessionId, ssoSessionId, user.userId}`;
+calls carry `CP-Session-Token`; `POST {webservices}mobileapi/v5` `{get_pandas}` →
+`device_ids`; `GET {hcpo_hcm}api/v1/configuration/users/{userId}/chargers/{deviceId}/status`
+(`chargingStatus`, `isPluggedIn`, `isConnected`, `chargeAmperageSettings`);
+`POST {accounts}v1/driver/station/{startsession|stopsession}` → `{ackId}`, confirmed by
+polling `POST {accounts}v1/driver/station/session/ack`; `PUT {hcpo_hcm}api/v1/configuration/
+chargers/{deviceId}/charge-amperage-limit`. The per-device details call (serial, model,
+firmware, owner email) is the simulator's stand-in for the partner-sharing relation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from ..fleet import SimCharger
+from ..seed import PARTNER_PASSWORD, partner_username
+from ..state import gate, sim_of
+from .forms import charger_or_404, json_of
+
+VENDOR = "chargepoint"
+router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
+USER_ID = "8200101"
+CHARGING_STATUS = {
+    "available": "AVAILABLE",
+    "preparing": "AVAILABLE",
+    "charging": "CHARGING",
+    "suspended_ev": "PAUSED",
+    "suspended_evse": "PAUSED",
+    "finishing": "DONE",
+    "faulted": "FAULTED",
+    "unavailable": "OUT_OF_SERVICE",
+    "offline": "AVAILABLE",
+}
+
+
+def _require_session(request: Request) -> None:
+    sim = sim_of(request)
+    if not sim.token_valid(VENDOR, request.headers.get("cp-session-token", "")):
+        raise HTTPException(401, detail="session expired")
+
+
+@router.post("/discovery/v3/globalconfig")
+async def discovery(request: Request) -> dict[str, Any]:
+    base = f"{str(request.base_url).rstrip('/')}/{VENDOR}/"
+    return {
+        "region": "NA-US",
+        "endPoints": {
+            "accounts_endpoint": {"value": base},
+            "hcpo_hcm_endpoint": {"value": base},
+            "webservices_endpoint": {"value": base},
+        },
+    }
+
+
+@router.post("/v2/driver/profile/account/login")
+async def login(request: Request) -> dict[str, Any]:
+    sim = sim_of(request)
+    body = await json_of(request)
+    if (
+        body.get("username") != partner_username(VENDOR)
+        or body.get("password") != PARTNER_PASSWORD
+        or sim.credentials_rejected(VENDOR)
+    ):
+        raise HTTPException(401, detail="invalid username or password")
+    token = sim.issue_token(VENDOR)
+    return {
+        "sessionId": f"{token}#D{USER_ID}#RNA-US",
+        "ssoSessionId": sim.issue_token(VENDOR, "sso"),
+        "user": {"userId": int(USER_ID)},
+    }
+
+
+@router.post("/mobileapi/v5")
+async def mobileapi(request: Request) -> dict[str, Any]:
+    _require_session(request)
+    body = await json_of(request)
+    if "get_pandas" not in body:
+        raise HTTPException(400, detail="unsupported mobileapi request")
+    ids = [int(c.seed.device_id) for c in sim_of(request).fleet.of_vendor(VENDOR)]
+    return {"get_pandas": {"device_ids": ids}}
+
+
+@router.get("/api/v1/configuration/users/{user_id}/chargers/{device_id}")
+async def details(request: Request, user_id: str, device_id: str) -> dict[str, Any]:
+    _require_session(request)
+    charger = charger_or_404(sim_of(request), VENDOR, device_id)
+    return {
+        "deviceId": int(device_id),
+        "serialNumber": charger.seed.serial_number,
+        "modelNumber": charger.seed.vendor_model,
+        "firmwareVersion": charger.seed.firmware_version,
+        "ownerEmail": charger.seed.owner_email,
+    }
+
+
+def status_body(charger: SimCharger) -> dict[str, Any]:
+    return {
+        "chargingStatus": CHARGING_STATUS[charger.state],
+        "isPluggedIn": charger.plugged_in,
+        "isConnected": charger.online,
+        "chargeAmperageSettings": {
+            "chargeLimit": int(charger.current_limit_a),
+            "possibleChargeLimit": [16, 20, 24, 28, 32, 40, 48],
+        },
+        "powerKw": round(charger.power_w / 1000, 3),
+        "energyKwh": round(charger.session_wh / 1000, 3),
+    }
+
+
+@router.get("/api/v1/configuration/users/{user_id}/chargers/{device_id}/status")
+async def status(request: Request, user_id: str, device_id: str) -> dict[str, Any]:
+    _require_session(request)
+    return status_body(charger_or_404(sim_of(request), VENDOR, device_id))
+
+
+@router.post("/v1/driver/station/{action}")
+async def session_action(request: Request, action: str) -> JSONResponse:
+    _require_session(request)
+    sim = sim_of(request)
+    if action not in {"startsession", "stopsession"}:
+        raise HTTPException(404, detail=f"unknown action {action}")
+    charger = charger_or_404(sim, VENDOR, str((await json_of(request)).get("deviceId", "")))
+    name = "start_charging" if action == "startsession" else "stop_charging"
+    command = sim.fleet.command(charger, name)
+    return JSONResponse({"ackId": int(command.command_id)}, status_code=200)
+
+
+@router.post("/v1/driver/station/session/ack")
+async def session_ack(request: Request) -> JSONResponse:
+    _require_session(request)
+    sim = sim_of(request)
+    ack_id = str((await json_of(request)).get("ackId", ""))
+    if ack_id not in sim.fleet.commands:
+        raise HTTPException(404, detail=f"unknown ackId {ack_id}")
+    command = sim.fleet.command_done(ack_id)
+    if command is None:
+        return JSONResponse({"error": {"code": "ACK_PENDING"}}, status_code=409)
+    if not command.accepted:
+        return JSONResponse(
+            {"error": {"code": "ACK_FAILED", "message": command.detail}}, status_code=422
+        )
+    return JSONResponse({"ackId": int(ack_id), "status": "success"})
+
+
+@router.put("/api/v1/configuration/chargers/{device_id}/charge-amperage-limit")
+async def amperage(request: Request, device_id: str) -> dict[str, Any]:
+    _require_session(request)
+    sim = sim_of(request)
+    charger = charger_or_404(sim, VENDOR, device_id)
+    limit = (await json_of(request)).get("chargeAmperageLimit")
+    if not isinstance(limit, int | float):
+        raise HTTPException(400, detail="chargeAmperageLimit is required")
+    command = sim.fleet.command(charger, "set_current_limit", float(limit))
+    if not command.accepted:
+        raise HTTPException(422, detail=command.detail)
+    return {"chargeAmperageLimit": limit}

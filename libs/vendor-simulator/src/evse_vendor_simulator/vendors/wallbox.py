@@ -1,0 +1,121 @@
+"""Wallbox cloud API (unofficial; cliviu74/wallbox `wallbox.py`, Home Assistant `wallbox`).
+
+`GET /users/signin` with Basic auth and `Partner: wallbox` → `data.attributes.{token, ttl}`
+(the real host is `user-api.wall-box.com`, here the same prefix); `GET /v3/chargers/groups`
+→ `result.groups[].chargers[]`; `GET /chargers/status/{id}` (`status_id` codes from the
+Wallbox portal's `chargerStatuses.js`, `charging_power` kW, `added_energy` kWh,
+`config_data.{serial_number, part_number, max_charging_current, software.currentVersion}`);
+`POST /v3/chargers/{id}/remote-action` `{action: 1 resume | 2 pause}`;
+`PUT /v2/charger/{id}` `{maxChargingCurrent}`. `config_data.owner_email` stands in for the
+partner-sharing relation.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from ..fleet import SimCharger
+from ..seed import PARTNER_PASSWORD, partner_username
+from ..state import gate, sim_of
+from .forms import charger_or_404, json_of
+
+VENDOR = "wallbox"
+router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
+STATUS_ID = {
+    "available": 161,
+    "preparing": 180,
+    "charging": 194,
+    "suspended_ev": 182,
+    "suspended_evse": 178,
+    "finishing": 181,
+    "faulted": 14,
+    "unavailable": 166,
+    "offline": 0,
+}
+
+
+@router.get("/users/signin")
+async def signin(request: Request) -> dict[str, Any]:
+    sim = sim_of(request)
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    expected = f"{partner_username(VENDOR)}:{PARTNER_PASSWORD}"
+    try:
+        given = base64.b64decode(encoded).decode()
+    except ValueError:
+        given = ""
+    if (
+        scheme.lower() != "basic"
+        or given != expected
+        or request.headers.get("partner") != "wallbox"
+        or sim.credentials_rejected(VENDOR)
+    ):
+        raise HTTPException(401, detail="unauthorized")
+    ttl_ms = int((time.time() + sim.settings.token_ttl_s) * 1000)
+    return {"data": {"attributes": {"token": sim.issue_token(VENDOR), "ttl": ttl_ms}}}
+
+
+@router.get("/v3/chargers/groups")
+async def groups(request: Request) -> dict[str, Any]:
+    sim = sim_of(request)
+    sim.require_bearer(VENDOR, request)
+    chargers = [
+        {"id": int(c.seed.device_id), "name": f"Wallbox {c.seed.serial_number}"}
+        for c in sim.fleet.of_vendor(VENDOR)
+    ]
+    return {"result": {"groups": [{"id": 1, "name": "Partner fleet", "chargers": chargers}]}}
+
+
+def status_body(charger: SimCharger) -> dict[str, Any]:
+    return {
+        "status_id": STATUS_ID[charger.state],
+        "status_description": charger.state,
+        "charging_power": round(charger.power_w / 1000, 3),
+        "added_energy": round(charger.session_wh / 1000, 3),
+        "max_available_power": 32,
+        "config_data": {
+            "serial_number": charger.seed.serial_number,
+            "part_number": charger.seed.vendor_model,
+            "max_charging_current": int(charger.current_limit_a),
+            "software": {"currentVersion": charger.seed.firmware_version},
+            "owner_email": charger.seed.owner_email,
+        },
+    }
+
+
+@router.get("/chargers/status/{charger_id}")
+async def status(request: Request, charger_id: str) -> dict[str, Any]:
+    sim = sim_of(request)
+    sim.require_bearer(VENDOR, request)
+    return status_body(charger_or_404(sim, VENDOR, charger_id))
+
+
+@router.post("/v3/chargers/{charger_id}/remote-action")
+async def remote_action(request: Request, charger_id: str) -> dict[str, Any]:
+    sim = sim_of(request)
+    sim.require_bearer(VENDOR, request)
+    charger = charger_or_404(sim, VENDOR, charger_id)
+    action = (await json_of(request)).get("action")
+    if action not in (1, 2):
+        raise HTTPException(400, detail="action must be 1 (resume) or 2 (pause)")
+    command = sim.fleet.command(charger, "start_charging" if action == 1 else "stop_charging")
+    if not command.accepted:
+        raise HTTPException(422, detail=command.detail)
+    return {"result": "ok"}
+
+
+@router.put("/v2/charger/{charger_id}")
+async def update(request: Request, charger_id: str) -> dict[str, Any]:
+    sim = sim_of(request)
+    sim.require_bearer(VENDOR, request)
+    charger = charger_or_404(sim, VENDOR, charger_id)
+    current = (await json_of(request)).get("maxChargingCurrent")
+    if not isinstance(current, int | float):
+        raise HTTPException(400, detail="maxChargingCurrent is required")
+    command = sim.fleet.command(charger, "set_current_limit", float(current))
+    if not command.accepted:
+        raise HTTPException(422, detail=command.detail)
+    return {"data": {"chargerData": {"maxChargingCurrent": current}}}

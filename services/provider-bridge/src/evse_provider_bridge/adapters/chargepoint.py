@@ -1,0 +1,217 @@
+"""ChargePoint Home Flex: the consumer mobile API (unofficial, bot-protected).
+
+Source: evcc branch `blampe/chargepoint-pr` (commit e25df4d), `charger/chargepoint/
+{identity,api,types}.go`. Discovery (`POST discovery/v3/globalconfig`) gives the region's
+endpoint bases; `POST {accounts}v2/driver/profile/account/login` gives `sessionId` and
+`ssoSessionId`, sent as `CP-Session-Token` / `CP-Region` / cookies. Logins are CAPTCHA'd
+after a few per IP, so the session is persisted and reused. Chargers: `POST
+{webservices}mobileapi/v5 {get_pandas}`; status `GET {hcpo_hcm}api/v1/configuration/users/
+{userId}/chargers/{deviceId}/status`; start/stop return an `ackId` polled at
+`POST {accounts}v1/driver/station/session/ack`; current via `charge-amperage-limit`. The
+per-device details call (serial, model, firmware, owner) is assumed for partner access.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..settings import VendorSettings
+from .base import (
+    Command,
+    CommandProgress,
+    CommandTicket,
+    DeviceRef,
+    DeviceStatus,
+    VendorDevice,
+    readback_progress,
+)
+from .errors import VendorError
+from .http import VendorClient
+from .payloads import as_float, body_of, expires_in, webhook_items
+from .tokens import Token, TokenSource, TokenVault
+
+__all__ = ["CHARGING_STATUSES", "ChargePointAdapter", "status_from_body"]
+
+DEVICE_DATA = {"appId": "com.coulomb.ChargePoint", "manufacturer": "evse-platform", "type": "IOS"}
+CHARGING_STATUSES: dict[str, str] = {
+    "AVAILABLE": "available",
+    "CHARGING": "charging",
+    "PAUSED": "suspended_evse",
+    "DONE": "finishing",
+    "FAULTED": "faulted",
+    "OUT_OF_SERVICE": "unavailable",
+}
+MODELS = {"CPH50-NEMA6-50-L23": "Home Flex (CPH50, J1772)", "CPH50-NACS": "Home Flex (CPH50, NACS)"}
+SESSION_TTL_S = 6 * 30 * 24 * 3600
+
+
+def status_from_body(body: dict[str, Any]) -> DeviceStatus:
+    online = bool(body.get("isConnected", True))
+    plugged = bool(body.get("isPluggedIn", False))
+    state = CHARGING_STATUSES.get(str(body.get("chargingStatus")), "unavailable")
+    if state == "available" and plugged:
+        state = "preparing"
+    amperage = body.get("chargeAmperageSettings") or {}
+    kw, kwh = as_float(body.get("powerKw")), as_float(body.get("energyKwh"))
+    return DeviceStatus(
+        state=state if online else "offline",  # type: ignore[arg-type]
+        online=online,
+        plugged_in=plugged,
+        power_w=None if kw is None else kw * 1000,
+        session_energy_wh=None if kwh is None else kwh * 1000,
+        current_limit_a=as_float(amperage.get("chargeLimit")),
+    )
+
+
+class ChargePointAdapter:
+    provider = "chargepoint"
+
+    def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
+        self._client = client
+        self._settings = settings
+        self._discovery = (settings.auth_base_url or settings.base_url).rstrip("/")
+        self._tokens = TokenSource(key="chargepoint", vault=vault, login=self._login)
+
+    async def _login(self) -> Token:
+        username = self._settings.username
+        found = await self._client.call(
+            "POST",
+            f"{self._discovery}/discovery/v3/globalconfig",
+            api="discovery",
+            json={"deviceData": DEVICE_DATA, "username": username},
+        )
+        config = body_of(found, self.provider, "discovery")
+        endpoints = {k: v["value"] for k, v in config["endPoints"].items()}
+        response = await self._client.call(
+            "POST",
+            f"{endpoints['accounts_endpoint']}v2/driver/profile/account/login",
+            api="account.login",
+            json={
+                "deviceData": DEVICE_DATA,
+                "username": username,
+                "password": self._settings.password.get_secret_value(),
+            },
+        )
+        body = body_of(response, self.provider, "account.login")
+        return Token(
+            access=body["sessionId"].split("#", 1)[0],
+            expires_at=expires_in(SESSION_TTL_S),
+            extra={
+                "session_id": body["sessionId"],
+                "sso": body["ssoSessionId"],
+                "user_id": str(body["user"]["userId"]),
+                "region": config["region"],
+                **endpoints,
+            },
+        )
+
+    async def _call(self, method: str, endpoint: str, path: str, api: str, **kwargs: Any) -> Any:
+        token = await self._tokens.get()
+        response = await self._client.call(
+            method,
+            f"{token.extra[endpoint]}{path}",
+            api=api,
+            auth=self._tokens,
+            auth_headers=_session_headers,
+            **kwargs,
+        )
+        return body_of(response, self.provider, api)
+
+    async def list_devices(self) -> list[VendorDevice]:
+        token = await self._tokens.get()
+        user_id = token.extra["user_id"]
+        pandas = await self._call(
+            "POST",
+            "webservices_endpoint",
+            "mobileapi/v5",
+            "mobileapi.get_pandas",
+            json={"user_id": int(user_id), "get_pandas": {"mfhs": {}}},
+        )
+        devices = []
+        for device_id in pandas["get_pandas"]["device_ids"]:
+            details = await self._call(
+                "GET",
+                "hcpo_hcm_endpoint",
+                f"api/v1/configuration/users/{user_id}/chargers/{device_id}",
+                "chargers.details",
+            )
+            model = str(details.get("modelNumber", ""))
+            devices.append(
+                VendorDevice(
+                    device_id=str(device_id),
+                    serial_number=str(details.get("serialNumber", "")),
+                    owner_email=details.get("ownerEmail"),
+                    vendor_model=MODELS.get(model, model),
+                    firmware_version=details.get("firmwareVersion"),
+                )
+            )
+        return devices
+
+    async def read_status(self, device: DeviceRef) -> DeviceStatus:
+        user_id = (await self._tokens.get()).extra["user_id"]
+        body = await self._call(
+            "GET",
+            "hcpo_hcm_endpoint",
+            f"api/v1/configuration/users/{user_id}/chargers/{device.device_id}/status",
+            "chargers.status",
+        )
+        return status_from_body(body)
+
+    async def send_command(self, device: DeviceRef, command: Command) -> CommandTicket:
+        if command.name == "set_current_limit":
+            await self._call(
+                "PUT",
+                "hcpo_hcm_endpoint",
+                f"api/v1/configuration/chargers/{device.device_id}/charge-amperage-limit",
+                "chargers.charge_amperage_limit",
+                json={"chargeAmperageLimit": command.current_limit_a},
+            )
+            return CommandTicket()
+        action = "startsession" if command.name == "start_charging" else "stopsession"
+        body = await self._call(
+            "POST",
+            "accounts_endpoint",
+            f"v1/driver/station/{action}",
+            f"station.{action}",
+            json={"deviceData": DEVICE_DATA, "deviceId": int(device.device_id)},
+        )
+        return CommandTicket(ack_id=str(body["ackId"]))
+
+    async def command_progress(
+        self, device: DeviceRef, command: Command, ticket: CommandTicket
+    ) -> CommandProgress:
+        if ticket.ack_id is None:
+            return readback_progress(command, await self.read_status(device))
+        action = "start_session" if command.name == "start_charging" else "stop_session"
+        try:
+            await self._call(
+                "POST",
+                "accounts_endpoint",
+                "v1/driver/station/session/ack",
+                "station.session_ack",
+                json={"ackId": int(ticket.ack_id), "action": action},
+            )
+        except VendorError as exc:
+            if exc.http_status == 409:
+                return "pending"
+            if exc.http_status == 422:
+                return "failed"
+            raise
+        return "confirmed"
+
+    def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
+        """ChargePoint has no push; relays may send `{"deviceId", "status": <status body>}`."""
+        return [
+            (str(item["deviceId"]), status_from_body(item["status"]))
+            for item in webhook_items(payload)
+        ]
+
+
+def _session_headers(token: Token) -> dict[str, str]:
+    return {
+        "CP-Session-Token": token.access,
+        "CP-Session-Type": "CP_SESSION_TOKEN",
+        "CP-Region": token.extra.get("region", ""),
+        "Cookie": f"coulomb_sess={token.extra.get('session_id', '')}; "
+        f"auth-session={token.extra.get('sso', '')}",
+    }

@@ -1,0 +1,48 @@
+"""Reading vendor JSON safely: a malformed vendor body becomes a `VendorError`, not a crash."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from .errors import VendorError
+
+__all__ = ["as_float", "body_of", "expires_in", "webhook_items"]
+
+
+def body_of(response: httpx.Response, provider: str, api: str) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise VendorError(
+            provider,
+            api,
+            response.request.method,
+            response.request.url.path,
+            "response is not JSON",
+            retryable=True,
+            http_status=response.status_code,
+        ) from exc
+
+
+def as_float(value: Any) -> float | None:
+    try:
+        return None if value is None or isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def expires_in(seconds: Any) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=as_float(seconds) or 300.0)
+
+
+def webhook_items(payload: bytes) -> list[dict[str, Any]]:
+    """A push body as a list of JSON objects (a single object counts as a list of one)."""
+    data = json.loads(payload)
+    items = data if isinstance(data, list) else [data]
+    if not all(isinstance(item, dict) for item in items):
+        raise ValueError("webhook payload must be a JSON object or a list of objects")
+    return items

@@ -1,0 +1,31 @@
+"""One small function per bridge subject: parse → call the domain → reply."""
+
+from __future__ import annotations
+
+from evse_contracts.bridge import (
+    BRIDGE_COMMANDS_SEND,
+    BRIDGE_DEVICES_LOOKUP,
+    CommandAccepted,
+    DeviceLookup,
+    LookupDevice,
+    SendCommand,
+)
+from evse_runtime.responders import RequestContext
+from evse_runtime.service import Runtime
+
+from .adapters import Adapters
+from .commands import CommandDesk
+from .lookup import lookup_device
+
+__all__ = ["register_handlers"]
+
+
+def register_handlers(runtime: Runtime, *, adapters: Adapters, commands: CommandDesk) -> None:
+    async def lookup(request: LookupDevice, _: RequestContext) -> DeviceLookup:
+        return await lookup_device(adapters=adapters, request=request)
+
+    async def send_command(request: SendCommand, _: RequestContext) -> CommandAccepted:
+        return await commands.send(request)
+
+    runtime.respond(BRIDGE_DEVICES_LOOKUP, lookup)
+    runtime.respond(BRIDGE_COMMANDS_SEND, send_command)

@@ -1,0 +1,65 @@
+"""Start and stop polling on `evses.events.onboarded` / `decommissioned`."""
+
+from __future__ import annotations
+
+import structlog
+from nats.aio.msg import Msg
+from pydantic import ValidationError
+
+from evse_contracts.evses import (
+    EVSE_DECOMMISSIONED,
+    EVSE_ONBOARDED,
+    EvseDecommissioned,
+    EvseOnboarded,
+)
+
+from .adapters import Adapters
+from .consumer import Poison
+from .errors import DeviceNotFound
+from .events import now
+from .lookup import find_device
+from .store import LinkStore, ProviderLink
+
+__all__ = ["LifecycleHandler"]
+
+log = structlog.get_logger("evse.bridge.lifecycle")
+
+
+class LifecycleHandler:
+    def __init__(self, *, store: LinkStore, adapters: Adapters) -> None:
+        self._store = store
+        self._adapters = adapters
+
+    async def __call__(self, msg: Msg) -> None:
+        try:
+            if msg.subject == EVSE_ONBOARDED:
+                await self.onboarded(EvseOnboarded.model_validate_json(msg.data))
+            elif msg.subject == EVSE_DECOMMISSIONED:
+                await self.decommissioned(EvseDecommissioned.model_validate_json(msg.data))
+        except ValidationError as exc:
+            raise Poison(f"invalid {msg.subject} event: {exc.error_count()} errors") from exc
+
+    async def onboarded(self, event: EvseOnboarded) -> None:
+        """Link the EVSE to its vendor device (fetching per-device secrets) and poll it now."""
+        if event.provider is None or event.provider not in self._adapters:
+            return
+        try:
+            device = await find_device(self._adapters, event.provider, event.serial_number)
+        except DeviceNotFound:
+            log.warning(
+                "onboarded EVSE not visible to the partner account", evse_uid=event.evse_uid
+            )
+            return
+        link = ProviderLink(
+            evse_uid=event.evse_uid,
+            provider=event.provider,
+            vendor_device_id=device.device_id,
+            serial_number=device.serial_number,
+            context=device.context,
+        )
+        await self._store.upsert_link(link, first_poll_at=now())
+        log.info("linked", evse_uid=event.evse_uid, provider=event.provider)
+
+    async def decommissioned(self, event: EvseDecommissioned) -> None:
+        await self._store.remove_link(event.evse_uid)
+        log.info("unlinked", evse_uid=event.evse_uid)

@@ -1,0 +1,140 @@
+"""The poll loop: lease a due EVSE, read its status, publish it, schedule the next poll.
+
+Leases make replicas share the work: `claim_due` is one `find_one_and_update`, so exactly one
+replica wins each due EVSE, and an EVSE whose replica died is claimable again once its lease
+ends. A vendor answering 429 / 5xx (or refusing our login) is backed off exponentially with
+jitter (at least its `Retry-After`): its EVSEs claimed meanwhile are rescheduled uncalled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import structlog
+
+from .adapters import Adapters
+from .adapters.base import DeviceRef
+from .adapters.errors import VendorError
+from .events import error_log, now, status_log
+from .metrics import POLLS
+from .settings import BridgeSettings
+from .store import LinkStore, ProviderLink
+from .telemetry_publisher import TelemetryPublisher
+
+__all__ = ["Poller"]
+
+log = structlog.get_logger("evse.bridge.polling")
+_BACK_OFF_STATUSES = frozenset({401, 403})
+
+
+class Poller:
+    def __init__(
+        self,
+        *,
+        store: LinkStore,
+        adapters: Adapters,
+        publisher: TelemetryPublisher,
+        settings: BridgeSettings,
+    ) -> None:
+        self._store = store
+        self._adapters = adapters
+        self._publisher = publisher
+        self._settings = settings
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Claim and poll until `stopping`; polls in flight finish before returning."""
+        slots = asyncio.Semaphore(self._settings.max_concurrent_polls)
+        in_flight: set[asyncio.Task[None]] = set()
+        while not stopping.is_set():
+            await slots.acquire()
+            try:
+                link = await self._claim()
+            except Exception:
+                log.exception("claim failed")
+                link = None
+            if link is None:
+                slots.release()
+                await _wait(stopping, self._settings.idle_wait_s)
+                continue
+            task = asyncio.create_task(self._poll(link))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            task.add_done_callback(lambda _: slots.release())
+        if in_flight:
+            await asyncio.wait(in_flight)
+
+    async def _claim(self) -> ProviderLink | None:
+        return await self._store.claim_due(
+            now=now(), owner=self._settings.replica_id, lease_s=self._settings.lease_s
+        )
+
+    async def _poll(self, link: ProviderLink) -> None:
+        vendor = self._settings.vendor(link.provider)
+        budget = self._adapters.budgets[link.provider]
+        started = now()
+        if budget.blocked_for_s > 0:
+            await self._store.finish_poll(
+                link.evse_uid,
+                owner=self._settings.replica_id,
+                next_poll_at=started + timedelta(seconds=budget.blocked_for_s),
+                failures=link.failures,
+            )
+            return
+        try:
+            status = await self._adapters[link.provider].read_status(
+                DeviceRef(link.vendor_device_id, link.context)
+            )
+        except VendorError as exc:
+            await self._failed(link, exc)
+            return
+        except (KeyError, TypeError, ValueError) as exc:
+            error = VendorError(
+                link.provider,
+                "status",
+                "GET",
+                "-",
+                f"unexpected response shape: {exc!r}",
+                retryable=False,
+            )
+            await self._failed(link, error)
+            return
+        except Exception:
+            log.exception("poll failed", evse_uid=link.evse_uid)
+            return
+        budget.record_success()
+        POLLS.labels(link.provider, "ok").inc()
+        await self._publisher.publish(status_log(link.evse_uid, status, source="poll", at=now()))
+        await self._store.finish_poll(
+            link.evse_uid,
+            owner=self._settings.replica_id,
+            next_poll_at=started + timedelta(seconds=vendor.poll_interval_s),
+            failures=0,
+        )
+
+    async def _failed(self, link: ProviderLink, error: VendorError) -> None:
+        vendor = self._settings.vendor(link.provider)
+        log.warning("vendor call failed", evse_uid=link.evse_uid, error=str(error))
+        POLLS.labels(link.provider, "failed").inc()
+        delay = vendor.poll_interval_s
+        if error.retryable or error.http_status in _BACK_OFF_STATUSES:
+            backoff = self._adapters.budgets[link.provider].record_failure(
+                base_s=vendor.backoff_base_s,
+                max_s=vendor.backoff_max_s,
+                retry_after_s=error.retry_after_s,
+            )
+            delay = max(delay, backoff)
+        await self._publisher.publish(error_log(link.evse_uid, error, at=now()))
+        await self._store.finish_poll(
+            link.evse_uid,
+            owner=self._settings.replica_id,
+            next_poll_at=now() + timedelta(seconds=delay),
+            failures=link.failures + 1,
+        )
+
+
+async def _wait(stopping: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

@@ -1,0 +1,111 @@
+"""Every vendor state code maps to one normalised state; back-off and Retry-After (pure)."""
+
+from __future__ import annotations
+
+import json
+import random
+import typing
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import SecretStr
+
+from evse_contracts.telemetry import ChargerState
+from evse_provider_bridge.adapters import chargepoint, easee, enelx, syncev, wallbox, zaptec
+from evse_provider_bridge.adapters.base import Command, DeviceStatus, readback_progress
+from evse_provider_bridge.adapters.http import retry_after_seconds
+from evse_provider_bridge.budget import backoff_delay
+from evse_provider_bridge.credentials import SecretBox
+from evse_provider_bridge.settings import DEV_CREDENTIALS_KEY
+
+STATES = set(typing.get_args(ChargerState))
+
+
+@pytest.mark.parametrize("code", sorted(wallbox.STATUS_IDS))
+def test_every_wallbox_status_id_maps_to_a_normalised_state(code: int) -> None:
+    status = wallbox.status_from_body({"status_id": code, "config_data": {}})
+    assert status.state in STATES
+    assert status.state == wallbox.STATUS_IDS[code][0]
+
+
+def test_wallbox_charging_codes_read_as_charging_and_unknown_codes_as_unavailable() -> None:
+    assert {wallbox.status_from_body({"status_id": c}).state for c in (193, 194, 195)} == {
+        "charging"
+    }
+    assert wallbox.status_from_body({"status_id": 999}).state == "unavailable"
+
+
+@pytest.mark.parametrize("mode", sorted(easee.OP_MODES))
+def test_every_easee_op_mode_maps_to_a_normalised_state(mode: int) -> None:
+    status = easee.status_from_state({"chargerOpMode": mode, "isOnline": True})
+    assert status.state == easee.OP_MODES[mode][0]
+
+
+def test_easee_offline_wins_over_the_op_mode_and_kw_become_w() -> None:
+    status = easee.status_from_state({"chargerOpMode": 3, "isOnline": False, "totalPower": 7.4})
+    assert (status.state, status.online, status.power_w) == ("offline", False, 7400.0)
+
+
+@pytest.mark.parametrize("mode", sorted(zaptec.OPERATION_MODES))
+def test_every_zaptec_operation_mode_maps(mode: int) -> None:
+    status = zaptec.status_from_observations([{"StateId": 710, "ValueAsString": str(mode)}])
+    assert status.state == zaptec.OPERATION_MODES[mode][0]
+
+
+@pytest.mark.parametrize("connector_status", sorted(syncev.CONNECTOR_STATUSES))
+def test_every_ocpp_connector_status_of_syncev_maps(connector_status: str) -> None:
+    status = syncev.status_from_body({"connectorStatus": connector_status, "online": True})
+    assert status.state == syncev.CONNECTOR_STATUSES[connector_status][0]
+
+
+@pytest.mark.parametrize("charging_status", sorted(chargepoint.CHARGING_STATUSES))
+def test_every_chargepoint_charging_status_maps(charging_status: str) -> None:
+    status = chargepoint.status_from_body({"chargingStatus": charging_status})
+    assert status.state == chargepoint.CHARGING_STATUSES[charging_status]
+
+
+@pytest.mark.parametrize("state", sorted(enelx.STATES))
+def test_every_juicenet_state_maps(state: str) -> None:
+    assert (
+        enelx.status_from_state({"success": True, "state": state}).state == enelx.STATES[state][0]
+    )
+
+
+def test_backoff_grows_exponentially_within_bounds_and_honours_retry_after() -> None:
+    rng = random.Random(7)
+    delays = [backoff_delay(n, base_s=1, max_s=60, rng=rng) for n in range(1, 10)]
+    for n, delay in enumerate(delays, start=1):
+        ceiling = min(60, 2 ** (n - 1))
+        assert ceiling / 2 <= delay <= ceiling
+    assert backoff_delay(1, base_s=1, max_s=60, retry_after_s=30, rng=rng) == 30
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds("120") == 120
+    assert retry_after_seconds("Thu, 01 Jan 2026 12:01:00 GMT", now=now) == 60
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
+
+
+def test_readback_judges_commands_by_the_charger_state() -> None:
+    plugged = DeviceStatus(state="suspended_ev", online=True, plugged_in=True)
+    charging = DeviceStatus(state="charging", online=True, plugged_in=True, current_limit_a=16)
+    unplugged = DeviceStatus(state="available", online=True, plugged_in=False)
+    start, stop = Command("start_charging"), Command("stop_charging")
+    assert readback_progress(start, plugged) == "pending"
+    assert readback_progress(start, charging) == "confirmed"
+    assert readback_progress(start, unplugged) == "failed"
+    assert readback_progress(stop, charging) == "pending"
+    assert readback_progress(stop, plugged) == "confirmed"
+    assert readback_progress(Command("set_current_limit", 16), charging) == "confirmed"
+    offline = DeviceStatus(state="offline", online=False, plugged_in=False)
+    assert readback_progress(stop, offline) == "failed"
+
+
+def test_sealed_credentials_hide_their_values_and_open_again() -> None:
+    box = SecretBox(SecretStr(DEV_CREDENTIALS_KEY))
+    sealed = box.seal({"unit_token": "very-secret-token"})
+    assert "very-secret-token" not in sealed
+    assert "very-secret-token" not in json.dumps(sealed)
+    assert box.open(sealed) == {"unit_token": "very-secret-token"}

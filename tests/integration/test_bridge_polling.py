@@ -1,0 +1,238 @@
+"""Polling shared by replicas through leases, takeover of a dead replica's EVSEs, back-off."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
+
+import nats
+import pytest_asyncio
+from nats.aio.client import Client as NatsClient
+
+from evse_contracts.bridge import PROVIDERS
+from evse_contracts.telemetry import StatusLog
+from evse_provider_bridge.settings import VendorOverrides
+from evse_runtime.mongo import open_database
+from evse_vendor_simulator.seed import seed_for
+from tests.utils.bridge import Simulator, TelemetryTap, eventually, onboard, telemetry_tap
+from tests.utils.services import running_bridge, running_simulator
+
+INTERVAL_S = 0.5
+
+
+@pytest_asyncio.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    async with running_simulator(evolve=False) as base_url:
+        simulator = Simulator(base_url)
+        try:
+            yield simulator
+        finally:
+            await simulator.close()
+
+
+@pytest_asyncio.fixture
+async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
+    client = await nats.connect(nats_url)
+    try:
+        yield client
+    finally:
+        await client.drain()
+
+
+@pytest_asyncio.fixture
+async def tap(nats_url: str) -> AsyncIterator[TelemetryTap]:
+    async with telemetry_tap(nats_url) as telemetry:
+        yield telemetry
+
+
+def replica_settings(
+    name: str, sim: Simulator, nats_url: str, mongodb_url: str, database: str, **vendor: float
+) -> dict[str, object]:
+    overrides = VendorOverrides.model_validate(
+        {"poll_interval_s": INTERVAL_S, "requests_per_period": 1000, **vendor}
+    )
+    return {
+        "nats_url": nats_url,
+        "mongodb_url": mongodb_url,
+        "database": database,
+        "simulator_url": sim.base_url,
+        "replica_id": name,
+        "idle_wait_s": 0.02,
+        "lease_s": 5.0,
+        "vendors": dict.fromkeys(PROVIDERS, overrides),
+    }
+
+
+def gaps(statuses: list[StatusLog]) -> list[float]:
+    times = sorted(s.sampled_at for s in statuses)
+    return [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+
+
+async def test_two_replicas_poll_each_evse_once_per_interval(
+    sim: Simulator,
+    nc: NatsClient,
+    tap: TelemetryTap,
+    nats_url: str,
+    mongodb_url: str,
+    database_name: str,
+) -> None:
+    settings = [
+        replica_settings(name, sim, nats_url, mongodb_url, database_name) for name in ("a", "b")
+    ]
+    async with AsyncExitStack() as stack:
+        for replica in settings:
+            await stack.enter_async_context(running_bridge(**replica))  # type: ignore[arg-type]
+        evse_uids = [
+            await onboard(nc.jetstream(), provider, seed_for(provider)[i].serial_number)
+            for provider in ("zaptec", "wallbox")
+            for i in range(3)
+        ]
+        await eventually(lambda: all(len(tap.statuses(uid)) >= 5 for uid in evse_uids))
+    for uid in evse_uids:
+        assert min(gaps(tap.statuses(uid))) >= INTERVAL_S * 0.95, uid
+
+
+async def test_a_live_replica_takes_over_when_the_other_stops(
+    sim: Simulator,
+    nc: NatsClient,
+    tap: TelemetryTap,
+    nats_url: str,
+    mongodb_url: str,
+    database_name: str,
+) -> None:
+    a = replica_settings("a", sim, nats_url, mongodb_url, database_name)
+    b = replica_settings("b", sim, nats_url, mongodb_url, database_name)
+    async with running_bridge(**a):  # type: ignore[arg-type]
+        async with running_bridge(**b):  # type: ignore[arg-type]
+            evse_uids = [
+                await onboard(nc.jetstream(), "easee", seed.serial_number)
+                for seed in seed_for("easee")
+            ]
+            await eventually(lambda: all(len(tap.statuses(uid)) >= 2 for uid in evse_uids))
+        stopped_at = datetime.now(UTC)
+        await eventually(
+            lambda: all(
+                len([s for s in tap.statuses(uid) if s.sampled_at > stopped_at]) >= 3
+                for uid in evse_uids
+            )
+        )
+
+
+async def test_an_evse_leased_by_a_dead_replica_is_polled_after_the_lease_expires(
+    sim: Simulator,
+    tap: TelemetryTap,
+    nats_url: str,
+    mongodb_url: str,
+    database_name: str,
+) -> None:
+    settings = replica_settings("live", sim, nats_url, mongodb_url, database_name)
+    async with running_bridge(**settings):  # type: ignore[arg-type]
+        pass  # creates the indexes
+    lease_until = datetime.now(UTC) + timedelta(seconds=1.5)
+    async with open_database(mongodb_url, database_name) as db:
+        await db["provider_links"].insert_one(
+            {
+                "_id": "evse01DEADREPLICA0000000000000",
+                "provider": "syncev",
+                "vendor_device_id": seed_for("syncev")[0].device_id,
+                "serial_number": seed_for("syncev")[0].serial_number,
+                "next_poll_at": lease_until,
+                "lease_until": lease_until,
+                "lease_owner": "dead",
+                "failures": 0,
+            }
+        )
+    async with running_bridge(**settings):  # type: ignore[arg-type]
+        await eventually(lambda: len(tap.statuses("evse01DEADREPLICA0000000000000")) >= 1)
+    first = tap.statuses("evse01DEADREPLICA0000000000000")[0]
+    assert first.sampled_at >= lease_until.replace(
+        microsecond=lease_until.microsecond // 1000 * 1000
+    )
+
+
+async def test_rate_limited_vendor_is_backed_off_with_error_logs_and_no_tight_loop(
+    sim: Simulator,
+    nc: NatsClient,
+    tap: TelemetryTap,
+    nats_url: str,
+    mongodb_url: str,
+    database_name: str,
+) -> None:
+    settings = replica_settings(
+        "a", sim, nats_url, mongodb_url, database_name, poll_interval_s=0.05, backoff_base_s=0.4
+    )
+    async with running_bridge(**settings):  # type: ignore[arg-type]
+        seed = seed_for("zaptec")[0]
+        evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number)
+        await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+        await sim.faults("zaptec", mode="rate_limit", retry_after_s=1)
+        before = len(await sim.calls("zaptec"))
+        await asyncio.sleep(3.0)
+        during = len(await sim.calls("zaptec")) - before
+        await sim.faults("zaptec", mode="ok")
+        await eventually(
+            lambda: tap.statuses(evse_uid)[-1].sampled_at > tap.errors(evse_uid)[-1].sampled_at
+        )
+    errors = tap.errors(evse_uid)
+    assert 1 <= len(errors) <= 4 and during == len(errors)  # ~60 calls without back-off
+    assert all((e.http_status, e.retryable, e.http_method) == (429, True, "GET") for e in errors)
+    assert errors[0].url_path == f"/zaptec/api/chargers/{seed.device_id}/state"
+    assert min(gaps_of(errors)) >= 0.95
+
+
+async def test_server_errors_back_off_exponentially(
+    sim: Simulator,
+    nc: NatsClient,
+    tap: TelemetryTap,
+    nats_url: str,
+    mongodb_url: str,
+    database_name: str,
+) -> None:
+    settings = replica_settings(
+        "a", sim, nats_url, mongodb_url, database_name, poll_interval_s=0.05, backoff_base_s=0.2
+    )
+    async with running_bridge(**settings):  # type: ignore[arg-type]
+        evse_uid = await onboard(nc.jetstream(), "wallbox", seed_for("wallbox")[0].serial_number)
+        await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+        await sim.faults("wallbox", mode="error", status=503)
+        await eventually(lambda: len(tap.errors(evse_uid)) >= 5)
+    errors = tap.errors(evse_uid)
+    assert all((e.http_status, e.retryable) == (503, True) for e in errors)
+    spacing = gaps_of(errors[:5])
+    assert spacing[-1] > spacing[0] * 2  # 0.1-0.2 s, then ... 0.8-1.6 s
+
+
+def gaps_of(events: list) -> list[float]:  # type: ignore[type-arg]
+    times = [e.sampled_at for e in events]
+    return [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+
+
+async def test_claiming_due_evses_and_finding_a_device_use_indexes(
+    sim: Simulator, nats_url: str, mongodb_url: str, database_name: str
+) -> None:
+    settings = replica_settings("a", sim, nats_url, mongodb_url, database_name)
+    async with running_bridge(**settings):  # type: ignore[arg-type]
+        pass
+    now = datetime.now(UTC)
+    async with open_database(mongodb_url, database_name) as db:
+        links = db["provider_links"]
+        await links.insert_many(
+            [
+                {
+                    "_id": f"evse{i}",
+                    "provider": "zaptec",
+                    "vendor_device_id": str(i),
+                    "next_poll_at": now + timedelta(seconds=i),
+                    "lease_until": now,
+                }
+                for i in range(50)
+            ]
+        )
+        due = {"next_poll_at": {"$lte": now}}
+        claim_plan = await links.find(due).sort("next_poll_at", 1).limit(1).explain()
+        device_plan = await links.find({"provider": "zaptec", "vendor_device_id": "7"}).explain()
+    for plan in (claim_plan, device_plan):
+        text = repr(plan["queryPlanner"]["winningPlan"])
+        assert "IXSCAN" in text and "COLLSCAN" not in text, text

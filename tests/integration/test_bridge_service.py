@@ -1,0 +1,245 @@
+"""The bridge on the bus: device lookup, lifecycle events, commands with their logs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import nats
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client as NatsClient
+
+from evse_contracts.bridge import (
+    BRIDGE_COMMANDS_SEND,
+    BRIDGE_DEVICES_LOOKUP,
+    PROVIDERS,
+    LookupDevice,
+    SendCommand,
+)
+from evse_runtime.bus_client import BusClient, RemoteProblem
+from evse_runtime.mongo import open_database
+from evse_vendor_simulator.seed import seed_for
+from tests.utils.bridge import (
+    Simulator,
+    TelemetryTap,
+    decommission,
+    eventually,
+    onboard,
+    telemetry_tap,
+)
+from tests.utils.services import running_bridge, running_simulator
+
+FAST = {"idle_wait_s": 0.05, "command_check_interval_s": 0.05, "command_timeout_s": 5.0}
+
+
+@pytest_asyncio.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    async with running_simulator(evolve=False, command_delay_s=0.05) as base_url:
+        simulator = Simulator(base_url)
+        try:
+            yield simulator
+        finally:
+            await simulator.close()
+
+
+@pytest_asyncio.fixture
+async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
+    client = await nats.connect(nats_url)
+    try:
+        yield client
+    finally:
+        await client.drain()
+
+
+@pytest_asyncio.fixture
+async def bridge(
+    sim: Simulator, nats_url: str, mongodb_url: str, database_name: str
+) -> AsyncIterator[None]:
+    async with running_bridge(
+        nats_url=nats_url,
+        mongodb_url=mongodb_url,
+        database=database_name,
+        simulator_url=sim.base_url,
+        **FAST,
+    ):
+        yield
+
+
+@pytest_asyncio.fixture
+async def tap(nats_url: str) -> AsyncIterator[TelemetryTap]:
+    async with telemetry_tap(nats_url) as telemetry:
+        yield telemetry
+
+
+def bus(nc: NatsClient) -> BusClient:
+    return BusClient(nc, timeout_s=10)
+
+
+async def lookup_problem(nc: NatsClient, **request: str) -> tuple[int, str, str]:
+    with pytest.raises(RemoteProblem) as caught:
+        await bus(nc).request(BRIDGE_DEVICES_LOOKUP, LookupDevice.model_validate(request))
+    problem = caught.value.problem
+    return problem.status, problem.slug, problem.detail
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_lookup_finds_a_shared_charger_and_maps_its_model(
+    bridge: None, nc: NatsClient, provider: str
+) -> None:
+    seed = seed_for(provider)[0]
+    found = await bus(nc).request(
+        BRIDGE_DEVICES_LOOKUP,
+        LookupDevice(
+            provider=provider,
+            serial_number=seed.serial_number,
+            owner_email=seed.owner_email.upper(),
+        ),
+    )
+    assert found.vendor_device_id == seed.device_id
+    assert found.serial_number == seed.serial_number
+    assert found.evse_model_uid is not None and found.evse_model_uid.startswith("evsemodel")
+    assert found.firmware_version is not None
+
+
+async def test_lookup_of_an_unknown_serial_is_device_not_found(
+    bridge: None, nc: NatsClient
+) -> None:
+    status, slug, _ = await lookup_problem(
+        nc, provider="zaptec", serial_number="ZAP999999", owner_email="alice@example.com"
+    )
+    assert (status, slug) == (404, "device-not-found")
+
+
+async def test_lookup_with_another_owners_email_is_a_mismatch(bridge: None, nc: NatsClient) -> None:
+    seed = seed_for("wallbox")[0]
+    status, slug, _ = await lookup_problem(
+        nc, provider="wallbox", serial_number=seed.serial_number, owner_email="bob@example.com"
+    )
+    assert (status, slug) == (422, "device-owner-mismatch")
+
+
+async def test_lookup_of_an_unsupported_provider_lists_the_supported_ones(
+    bridge: None, nc: NatsClient
+) -> None:
+    status, slug, detail = await lookup_problem(
+        nc, provider="tesla", serial_number="X", owner_email="alice@example.com"
+    )
+    assert (status, slug) == (400, "unsupported-provider")
+    assert all(provider in detail for provider in PROVIDERS)
+
+
+@pytest.mark.parametrize(
+    "switch", [{"mode": "error", "status": 503}, {"mode": "reject_credentials"}]
+)
+async def test_lookup_when_the_vendor_fails_is_provider_unavailable(
+    bridge: None, nc: NatsClient, sim: Simulator, switch: dict[str, object]
+) -> None:
+    await sim.faults("easee", **switch)
+    status, slug, _ = await lookup_problem(
+        nc, provider="easee", serial_number="EH101001", owner_email="alice@example.com"
+    )
+    assert (status, slug) == (502, "provider-unavailable")
+
+
+async def test_an_onboarded_evse_is_polled_and_a_decommissioned_one_is_not(
+    bridge: None, nc: NatsClient, sim: Simulator, tap: TelemetryTap
+) -> None:
+    seed = seed_for("syncev")[0]
+    await sim.pin(seed.serial_number, "charging")
+    evse_uid = await onboard(nc.jetstream(), "syncev", seed.serial_number)
+    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    first = tap.statuses(evse_uid)[0]
+    assert (first.state, first.online, first.plugged_in, first.source) == (
+        "charging",
+        True,
+        True,
+        "poll",
+    )
+    await decommission(nc.jetstream(), evse_uid)
+    await asyncio.sleep(0.5)
+    polls = len(tap.statuses(evse_uid))
+    await asyncio.sleep(0.5)
+    assert len(tap.statuses(evse_uid)) == polls
+
+
+async def test_a_command_is_logged_pending_then_confirmed(
+    bridge: None, nc: NatsClient, sim: Simulator, tap: TelemetryTap
+) -> None:
+    seed = seed_for("chargepoint")[0]
+    await sim.pin(seed.serial_number, "suspended_ev")
+    evse_uid = await onboard(nc.jetstream(), "chargepoint", seed.serial_number)
+    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    reply = await bus(nc).request(
+        BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="start_charging")
+    )
+    assert reply.state == "pending"
+    await eventually(lambda: len(tap.commands(evse_uid)) == 2)
+    logs = tap.commands(evse_uid)
+    assert [log.result for log in logs] == ["pending", "confirmed"]
+    assert {log.command_id for log in logs} == {reply.command_id}
+
+
+async def test_a_refused_command_is_failed_with_an_error_log(
+    bridge: None, nc: NatsClient, sim: Simulator, tap: TelemetryTap
+) -> None:
+    seed = seed_for("zaptec")[0]
+    await sim.pin(seed.serial_number, "available")
+    evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number)
+    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    reply = await bus(nc).request(
+        BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="start_charging")
+    )
+    assert reply.state == "failed"
+    await eventually(lambda: len(tap.commands(evse_uid)) == 2 and len(tap.errors(evse_uid)) == 1)
+    assert [log.result for log in tap.commands(evse_uid)] == ["pending", "failed"]
+    error = tap.errors(evse_uid)[0]
+    assert (error.http_method, error.http_status, error.retryable) == ("POST", 409, False)
+    assert error.url_path == f"/zaptec/api/chargers/{seed.device_id}/sendCommand/501"
+
+
+async def test_a_command_for_an_unlinked_evse_is_evse_not_linked(
+    bridge: None, nc: NatsClient
+) -> None:
+    with pytest.raises(RemoteProblem) as caught:
+        await bus(nc).request(
+            BRIDGE_COMMANDS_SEND, SendCommand(evse_uid="evse01NOPE", command="stop_charging")
+        )
+    assert (caught.value.problem.status, caught.value.problem.slug) == (404, "evse-not-linked")
+
+
+async def test_vendor_tokens_and_device_secrets_are_stored_encrypted(
+    bridge: None, nc: NatsClient, tap: TelemetryTap, mongodb_url: str, database_name: str
+) -> None:
+    seed = seed_for("enelx")[0]
+    evse_uid = await onboard(nc.jetstream(), "enelx", seed.serial_number)
+    await bus(nc).request(
+        BRIDGE_DEVICES_LOOKUP,
+        LookupDevice(provider="zaptec", serial_number="ZAP101001", owner_email="alice@example.com"),
+    )
+    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    async with open_database(mongodb_url, database_name) as db:
+        links = await db["provider_links"].find().to_list()
+        tokens = await db["provider_tokens"].find().to_list()
+    stored = repr(links) + repr(tokens)
+    assert links and tokens
+    assert f"unit-{seed.device_id}" not in stored  # JuiceNet's per-unit token
+    assert "tok-zaptec" not in stored and "access_token" not in stored
+
+
+async def test_lookup_against_a_slow_vendor_is_provider_unavailable(
+    sim: Simulator, nc: NatsClient, nats_url: str, mongodb_url: str, database_name: str
+) -> None:
+    await sim.faults("eo", mode="slow", delay_s=2.0)
+    async with running_bridge(
+        nats_url=nats_url,
+        mongodb_url=mongodb_url,
+        database=database_name,
+        simulator_url=sim.base_url,
+        http_timeout_s=0.3,
+    ):
+        status, slug, detail = await lookup_problem(
+            nc, provider="eo", serial_number="EM-10101", owner_email="alice@example.com"
+        )
+    assert (status, slug) == (502, "provider-unavailable")
+    assert "Timeout" in detail

@@ -1,0 +1,155 @@
+"""What bridge tests share: a telemetry tap, simulator controls, an in-memory token vault."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import nats
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from evse_contracts.evses import (
+    EVSE_DECOMMISSIONED,
+    EVSE_ONBOARDED,
+    EvseDecommissioned,
+    EvseOnboarded,
+)
+from evse_contracts.ids import new_uid
+from evse_contracts.telemetry import CommandLog, ErrorLog, StatusLog, TelemetryEvent
+from evse_provider_bridge.adapters.tokens import Token
+
+__all__ = [
+    "MemoryVault",
+    "Simulator",
+    "TelemetryTap",
+    "decommission",
+    "eventually",
+    "onboard",
+    "telemetry_tap",
+]
+
+_MODELS: dict[str, type[StatusLog] | type[CommandLog] | type[ErrorLog]] = {
+    "status": StatusLog,
+    "command": CommandLog,
+    "error": ErrorLog,
+}
+
+
+class TelemetryTap:
+    """Every telemetry event published while the tap is open, parsed."""
+
+    def __init__(self) -> None:
+        self.events: list[TelemetryEvent] = []
+
+    async def receive(self, msg: Msg) -> None:
+        kind = msg.subject.split(".")[2]
+        if kind in _MODELS:
+            self.events.append(_MODELS[kind].model_validate_json(msg.data))
+
+    def statuses(self, evse_uid: str | None = None) -> list[StatusLog]:
+        return [
+            e for e in self.events if isinstance(e, StatusLog) and evse_uid in (None, e.evse_uid)
+        ]
+
+    def commands(self, evse_uid: str | None = None) -> list[CommandLog]:
+        return [
+            e for e in self.events if isinstance(e, CommandLog) and evse_uid in (None, e.evse_uid)
+        ]
+
+    def errors(self, evse_uid: str | None = None) -> list[ErrorLog]:
+        return [
+            e for e in self.events if isinstance(e, ErrorLog) and evse_uid in (None, e.evse_uid)
+        ]
+
+
+@asynccontextmanager
+async def telemetry_tap(nats_url: str) -> AsyncIterator[TelemetryTap]:
+    tap = TelemetryTap()
+    nc = await nats.connect(nats_url)
+    try:
+        await nc.subscribe("telemetry.events.>", cb=tap.receive)
+        yield tap
+    finally:
+        await nc.drain()
+
+
+class Simulator:
+    """The simulator's `/_sim` control API."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._http = httpx.AsyncClient(base_url=base_url)
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def pin(self, serial_number: str, state: str | None) -> None:
+        response = await self._http.put(
+            f"/_sim/chargers/{serial_number}/state", json={"state": state}
+        )
+        response.raise_for_status()
+
+    async def faults(self, vendor: str, **switch: Any) -> None:
+        response = await self._http.put(f"/_sim/vendors/{vendor}/faults", json=switch)
+        response.raise_for_status()
+
+    async def calls(self, vendor: str) -> list[dict[str, Any]]:
+        response = await self._http.get("/_sim/calls", params={"vendor": vendor})
+        calls: list[dict[str, Any]] = response.json()
+        return calls
+
+
+class MemoryVault:
+    """A token vault in memory, for adapter tests without MongoDB."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, Token] = {}
+
+    async def load_token(self, key: str) -> Token | None:
+        return self.tokens.get(key)
+
+    async def save_token(self, key: str, token: Token) -> None:
+        self.tokens[key] = token
+
+    async def forget_token(self, key: str) -> None:
+        self.tokens.pop(key, None)
+
+
+async def eventually(
+    check: Callable[[], bool], *, attempts: int = 400, pause_s: float = 0.025
+) -> None:
+    """Wait until `check()` holds, polling; fail the test if it never does."""
+    for _ in range(attempts):
+        if check():
+            return
+        await asyncio.sleep(pause_s)
+    assert check(), "condition never became true"
+
+
+async def onboard(js: JetStreamContext, provider: str, serial_number: str) -> str:
+    """Publish an `EvseOnboarded` event as onboarding would; return the new EVSE's uid."""
+    evse_uid = new_uid("evse")
+    event = EvseOnboarded(
+        evse_uid=evse_uid,
+        evse_id=1,
+        application_uid=new_uid("app"),
+        user_uid=new_uid("user"),
+        evse_model_uid="evsemodel01M89P5M0S3BEHQV5PCC4F0QXC",
+        provider=provider,
+        serial_number=serial_number,
+        occurred_at=datetime.now(UTC),
+    )
+    await js.publish(EVSE_ONBOARDED, event.model_dump_json().encode())
+    return evse_uid
+
+
+async def decommission(js: JetStreamContext, evse_uid: str) -> None:
+    event = EvseDecommissioned(
+        evse_uid=evse_uid, evse_id=1, application_uid=new_uid("app"), occurred_at=datetime.now(UTC)
+    )
+    await js.publish(EVSE_DECOMMISSIONED, event.model_dump_json().encode())
