@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from evse_vendor_simulator.seed import SEED_CHARGERS, SeedCharger
+
+from .demo import DEMO_EMAIL
 from .stack import Stack, start_stack
 
 __all__ = ["main"]
@@ -38,9 +41,23 @@ Application token:
        -d client_id={demo.client_id} -d client_secret={demo.client_secret}
 Token acting as the demo user: add  -d user_uid={demo.user_uid}
 
+Import one of the demo user's simulated chargers (user token in $TOKEN):
+  curl -s {base}/v2/evse_onboarding/import -H "Authorization: Bearer $TOKEN" \\
+       -H 'content-type: application/json' \\
+       -d '{{"provider": "zaptec", "serial_number": "{_demo_serial("zaptec")}"}}'
+Their chargers: {", ".join(f"{c.vendor} {c.serial_number}" for c in _demo_chargers())}
+
 Anonymous catalogue:  curl {base}/v2/evse_makes
 Press Ctrl-C to stop everything.
 """
+
+
+def _demo_chargers() -> list[SeedCharger]:
+    return [c for c in SEED_CHARGERS if c.owner_email == DEMO_EMAIL]
+
+
+def _demo_serial(vendor: str) -> str:
+    return next(c.serial_number for c in _demo_chargers() if c.vendor == vendor)
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:

@@ -10,10 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from evse_vendor_simulator.seed import OWNERS
+
 __all__ = ["DEMO_CLIENT_ID", "DEMO_EMAIL", "DemoCredentials", "create_demo_tenant"]
 
 DEMO_CLIENT_ID = "demo-app"
-DEMO_EMAIL = "driver@example.com"
+DEMO_EMAIL = OWNERS[0]
+"""The simulator's first owner: the first charger of every simulated vendor is theirs."""
 
 
 @dataclass(frozen=True)

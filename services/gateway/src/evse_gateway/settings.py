@@ -47,6 +47,7 @@ class GatewaySettings(BusSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
     webhook_secrets: dict[str, SecretStr] = Field(
         default_factory=lambda: {p: SecretStr(f"dev-webhook-secret-{p}") for p in PROVIDERS},
         description="Per-provider HMAC key of `POST /v2/webhooks/{provider}` "

@@ -15,7 +15,6 @@ from evse_contracts.bridge import (
     WEBHOOK_DELIVERY_HEADER,
     WEBHOOK_SIGNATURE_HEADER,
     WEBHOOK_TIMESTAMP_HEADER,
-    WEBHOOKS_STREAM,
     webhook_subject,
 )
 from evse_contracts.problems import ServiceUnavailable
