@@ -25,7 +25,7 @@ class Tenant:
     user_uid: str
 
 
-async def create_tenant(store: IdentityStore, name: str) -> Tenant:
+async def create_tenant(store: IdentityStore, name: str, email: str | None = None) -> Tenant:
     now = datetime.now(UTC)
     app = await register_application(
         store=store,
@@ -36,8 +36,9 @@ async def create_tenant(store: IdentityStore, name: str) -> Tenant:
         program_id=None,
         now=now,
     )
-    email = f"driver@{name}.example"
-    user = await register_user(store=store, application=app, email=email, now=now)
+    user = await register_user(
+        store=store, application=app, email=email or f"driver@{name}.example", now=now
+    )
     return Tenant(app.client_id, f"{name}-secret", app.uid, user.uid)
 
 

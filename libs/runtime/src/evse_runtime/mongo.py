@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-__all__ = ["Database", "open_database"]
+__all__ = ["Database", "as_stored", "open_database"]
 
 Database = AsyncDatabase[dict[str, Any]]
 
@@ -25,3 +26,8 @@ async def open_database(url: str, name: str) -> AsyncIterator[Database]:
         yield client[name]
     finally:
         await client.close()
+
+
+def as_stored(instant: datetime) -> datetime:
+    """The instant as MongoDB will store it (milliseconds), so replies match later reads."""
+    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)

@@ -34,6 +34,7 @@ from evse_contracts.onboarding import (
 )
 from evse_contracts.pagination import Page
 from evse_runtime.bus_client import BusClient
+from evse_runtime.mongo import as_stored
 from evse_runtime.principals import caller
 from evse_runtime.responders import RequestContext
 from evse_runtime.service import Runtime
@@ -49,6 +50,11 @@ from .tokens import TokenSigner
 __all__ = ["register_handlers"]
 
 
+def _now() -> datetime:
+    """Now, at the precision MongoDB keeps, so a reply equals what a later read returns."""
+    return as_stored(datetime.now(UTC))
+
+
 def register_handlers(
     runtime: Runtime,
     *,
@@ -60,9 +66,7 @@ def register_handlers(
     flow: HostedFlow,
 ) -> None:
     async def issue(request: IssueToken, _: RequestContext) -> AccessToken:
-        return await issue_token(
-            store=identities, signer=signer, request=request, now=datetime.now(UTC)
-        )
+        return await issue_token(store=identities, signer=signer, request=request, now=_now())
 
     async def list_evses(request: ListEvses, ctx: RequestContext) -> Page[Evse]:
         return await registry.list(caller(ctx), request)
@@ -71,11 +75,11 @@ def register_handlers(
         return await registry.get(caller(ctx), request.evse_id)
 
     async def decommission(request: EvseRef, ctx: RequestContext) -> Empty:
-        await registry.decommission(caller(ctx), request.evse_id, now=datetime.now(UTC))
+        await registry.decommission(caller(ctx), request.evse_id, now=_now())
         return Empty()
 
     async def reconnect(request: EvseRef, ctx: RequestContext) -> ReconnectionUrl:
-        return await registry.reconnect(caller(ctx), request.evse_id, now=datetime.now(UTC))
+        return await registry.reconnect(caller(ctx), request.evse_id, now=_now())
 
     async def vpp_modes(request: EvseRef, ctx: RequestContext) -> EvseVppModes:
         evse = await registry.get(caller(ctx), request.evse_id)
@@ -94,17 +98,17 @@ def register_handlers(
             provider=request.provider,
             serial_number=request.serial_number,
             request_id=ctx.request_id,
-            now=datetime.now(UTC),
+            now=_now(),
         )
         return ImportedEvse(evse=record.to_resource(), created=created)
 
     async def start(request: StartOnboarding, ctx: RequestContext) -> OnboardingLink:
         return await flow.start(
-            principal=caller(ctx), request=request, request_id=ctx.request_id, now=datetime.now(UTC)
+            principal=caller(ctx), request=request, request_id=ctx.request_id, now=_now()
         )
 
     async def page(request: PageRequest, ctx: RequestContext) -> PageResponse:
-        return await flow.handle(request, request_id=ctx.request_id, now=datetime.now(UTC))
+        return await flow.handle(request, request_id=ctx.request_id, now=_now())
 
     runtime.respond(TOKENS_ISSUE, issue)
     runtime.respond(ONBOARDING_IMPORT, import_evse)
