@@ -221,3 +221,40 @@ async def test_the_hosted_flow_links_a_charger_by_serial(stack: Stack) -> None:
     assert query["state"] == ["s1"]
     evse = await stack.client.get(f"/v2/evses/{query['evse_uid'][0]}", headers=stack.auth("bob"))
     assert evse.json()["serial_number"] == serial
+
+
+async def test_a_command_is_accepted_then_confirmed_in_the_command_log(stack: Stack) -> None:
+    charger = next(c for c in seed_for("zaptec") if c.owner_email == ALICE)
+    evse = (await stack.import_("alice", "zaptec", charger.serial_number)).json()
+    await stack.sim.pin(charger.serial_number, "charging")
+    nc = await nats.connect(stack.nats_url)
+    logs = await nc.subscribe(f"telemetry.events.command.{evse['uid']}")
+    response = await stack.client.post(
+        f"/v2/evses/{evse['uid']}/commands",
+        json={"command": "set_current_limit", "current_limit_a": 16},
+        headers=stack.auth("alice"),
+    )
+    assert response.status_code == 202, response.text
+    accepted = response.json()
+    assert accepted["evse_uid"] == evse["uid"] and accepted["state"] == "pending"
+    results = []
+    while "confirmed" not in results and "failed" not in results:
+        log = json.loads((await logs.next_msg(timeout=15)).data)
+        assert log["command_id"] == accepted["command_id"]
+        results.append(log["result"])
+    assert results[0] == "pending" and results[-1] == "confirmed"
+    await nc.drain()
+
+
+async def test_commands_follow_tenancy_and_are_validated(stack: Stack) -> None:
+    charger = next(c for c in seed_for("zaptec") if c.owner_email == ALICE)
+    evse = (await stack.import_("alice", "zaptec", charger.serial_number)).json()
+    path = f"/v2/evses/{evse['uid']}/commands"
+    other = await stack.client.post(
+        path, json={"command": "stop_charging"}, headers=stack.auth("bob")
+    )
+    assert_problem(other, 404, "evse-not-found")
+    invalid = await stack.client.post(
+        path, json={"command": "set_current_limit"}, headers=stack.auth("alice")
+    )
+    assert_problem(invalid, 400, "validation-failed")

@@ -26,6 +26,7 @@ __all__ = [
     "CommandAccepted",
     "CommandName",
     "DeviceLookup",
+    "EvseCommand",
     "LookupDevice",
     "SendCommand",
     "webhook_subject",
@@ -77,19 +78,26 @@ class DeviceLookup(Contract):
     firmware_version: str | None = None
 
 
-class SendCommand(Contract):
-    evse_uid: str = Field(min_length=1)
+class EvseCommand(Contract):
+    """Start or stop charging, or limit the current (`POST /v2/evses/{evse_id}/commands`)."""
+
     command: CommandName
     current_limit_a: float | None = Field(
-        None, gt=0, le=80, description="Required by set_current_limit."
+        None, gt=0, le=80, description="Required by, and only by, set_current_limit."
     )
-    source: str = Field("api", description="Who asked: api, schedule, vpp.")
 
     @model_validator(mode="after")
-    def _limit_with_set_current(self) -> SendCommand:
+    def _limit_with_set_current(self) -> EvseCommand:
         if (self.command == "set_current_limit") != (self.current_limit_a is not None):
             raise ValueError("current_limit_a is required by, and only by, set_current_limit")
         return self
+
+
+class SendCommand(EvseCommand):
+    """A command for a linked EVSE, as the bridge receives it."""
+
+    evse_uid: str = Field(min_length=1)
+    source: str = Field("api", description="Who asked: api, schedule, vpp.")
 
 
 class CommandAccepted(Contract):

@@ -12,11 +12,13 @@ from typing import Literal
 from pydantic import Field
 
 from .base import Contract, UtcDateTime
+from .bridge import CommandAccepted, EvseCommand
 from .bus import Empty, Route
 from .catalogue import EvseMakeSummary, OnboardingMethod, VppModeCapability
 from .pagination import Page, PageQuery
 
 __all__ = [
+    "EVSES_COMMAND",
     "EVSES_DECOMMISSION",
     "EVSES_GET",
     "EVSES_LIST",
@@ -36,6 +38,7 @@ __all__ = [
     "EvseVppModes",
     "ListEvses",
     "ReconnectionUrl",
+    "SendEvseCommand",
 ]
 
 EVSE_EVENTS_STREAM = "EVSE_EVENTS"
@@ -123,3 +126,11 @@ EVSES_GET = Route("evses.get", EvseRef, Evse)
 EVSES_DECOMMISSION = Route("evses.decommission", EvseRef, Empty)
 EVSES_RECONNECT = Route("evses.reconnect", EvseRef, ReconnectionUrl)
 EVSES_VPP_MODES = Route("evses.vpp_modes.get", EvseRef, EvseVppModes)
+
+
+class SendEvseCommand(Contract):
+    evse_id: str = Field(min_length=1, max_length=64)
+    command: EvseCommand
+
+
+EVSES_COMMAND = Route("evses.commands.send", SendEvseCommand, CommandAccepted)

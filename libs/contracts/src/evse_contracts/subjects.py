@@ -38,6 +38,7 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     evses.EVSES_DECOMMISSION,
     evses.EVSES_RECONNECT,
     evses.EVSES_VPP_MODES,
+    evses.EVSES_COMMAND,
     bridge.BRIDGE_DEVICES_LOOKUP,
     bridge.BRIDGE_COMMANDS_SEND,
     *(health_route(subject) for subject in HEALTH_SUBJECTS.values()),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from evse_contracts.bridge import BRIDGE_COMMANDS_SEND, CommandAccepted, SendCommand
 from evse_contracts.bus import Empty
 from evse_contracts.catalogue import EVSE_MODELS_GET, GetEvseModel
 from evse_contracts.evses import (
+    EVSES_COMMAND,
     EVSES_DECOMMISSION,
     EVSES_GET,
     EVSES_LIST,
@@ -17,6 +19,7 @@ from evse_contracts.evses import (
     EvseVppModes,
     ListEvses,
     ReconnectionUrl,
+    SendEvseCommand,
 )
 from evse_contracts.onboarding import (
     ONBOARDING_IMPORT,
@@ -110,7 +113,17 @@ def register_handlers(
     async def page(request: PageRequest, ctx: RequestContext) -> PageResponse:
         return await flow.handle(request, request_id=ctx.request_id, now=_now())
 
+    async def command(request: SendEvseCommand, ctx: RequestContext) -> CommandAccepted:
+        evse = await registry.get(caller(ctx), request.evse_id)
+        send = SendCommand(
+            evse_uid=evse.uid,
+            command=request.command.command,
+            current_limit_a=request.command.current_limit_a,
+        )
+        return await bus.request(BRIDGE_COMMANDS_SEND, send, request_id=ctx.request_id)
+
     runtime.respond(TOKENS_ISSUE, issue)
+    runtime.respond(EVSES_COMMAND, command)
     runtime.respond(ONBOARDING_IMPORT, import_evse)
     runtime.respond(ONBOARDING_START, start)
     runtime.respond(ONBOARDING_PAGE, page)

@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from evse_contracts.bridge import CommandAccepted, EvseCommand
 from evse_contracts.evses import (
+    EVSES_COMMAND,
     EVSES_DECOMMISSION,
     EVSES_GET,
     EVSES_LIST,
@@ -19,6 +21,7 @@ from evse_contracts.evses import (
     EvseVppModes,
     ListEvses,
     ReconnectionUrl,
+    SendEvseCommand,
 )
 from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
 
@@ -101,3 +104,17 @@ async def get_vpp_modes(request: Request, evse_id: EvseId) -> Response:
     """Returns the VPP (Virtual Power Plant) control modes supported by this EVSE."""
     require_principal(request, READ)
     return json_response(await ask(request, EVSES_VPP_MODES, EvseRef(evse_id=evse_id)))
+
+
+@router.post(
+    "/evses/{evse_id}/commands",
+    response_model=CommandAccepted,
+    status_code=202,
+    responses=problem_responses(400, 401, 403, 404, 502, 503),
+)
+async def send_command(request: Request, evse_id: EvseId, body: EvseCommand) -> Response:
+    """Start or stop charging, or set a current limit. The charger confirms later: follow the
+    command's state in `/evses/{evse_id}/command_logs` by its `command_id`."""
+    require_principal(request, WRITE)
+    accepted = await ask(request, EVSES_COMMAND, SendEvseCommand(evse_id=evse_id, command=body))
+    return json_response(accepted, status_code=202)
