@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import catalogue
+from . import catalogue, telemetry
 from .bus import Route, health_route
 
 __all__ = ["HEALTH_SUBJECTS", "SUBJECT_TABLE", "route_for"]
@@ -25,6 +25,9 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     catalogue.EVSE_MODELS_GET,
     catalogue.EVSE_FIRMWARE_VERSIONS_LIST,
     catalogue.EVSE_FIRMWARE_VERSIONS_GET,
+    *telemetry.LOG_LIST_ROUTES.values(),
+    *telemetry.LOG_GET_ROUTES.values(),
+    telemetry.CONNECTIVITY_GET,
     *(health_route(subject) for subject in HEALTH_SUBJECTS.values()),
 )
 
