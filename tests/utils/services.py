@@ -17,6 +17,8 @@ from evse_gateway.app import create_app as create_gateway
 from evse_gateway.settings import GatewaySettings
 from evse_runtime.mongo import open_database
 from evse_runtime.service import Runtime, running
+from evse_telemetry.app import create_service as create_telemetry
+from evse_telemetry.settings import TelemetrySettings
 
 
 @asynccontextmanager
@@ -28,6 +30,17 @@ async def running_catalogue(
             await seed_catalogue(MongoCatalogueStore(db))
     settings = CatalogueSettings(nats_url=nats_url, mongodb_url=mongodb_url, database=database)
     async with running(create_catalogue(settings)) as runtime:
+        yield runtime
+
+
+@asynccontextmanager
+async def running_telemetry(
+    *, nats_url: str, mongodb_url: str, database: str, **overrides: object
+) -> AsyncIterator[Runtime]:
+    settings = TelemetrySettings(
+        nats_url=nats_url, mongodb_url=mongodb_url, database=database, **overrides
+    )
+    async with running(create_telemetry(settings)) as runtime:
         yield runtime
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer
 
-from .base import Contract, UtcDateTime, to_utc
+from .base import Contract, to_utc
 from .bus import Route
 from .pagination import Page, PageQuery
 from .problems import FieldError, ValidationFailed
@@ -81,8 +81,19 @@ def to_utc_millis(value: datetime) -> datetime:
     return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 
 
-LogTimestamp = Annotated[AwareDatetime, AfterValidator(to_utc_millis)]
-"""A log's key timestamp: any offset in, UTC millisecond precision stored and served."""
+def _iso_millis(value: datetime) -> str:
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+LogTimestamp = Annotated[
+    AwareDatetime,
+    AfterValidator(to_utc_millis),
+    PlainSerializer(_iso_millis, return_type=str, when_used="json"),
+]
+"""A log's key timestamp: any offset in, UTC millisecond precision stored and served.
+
+Serialised as `2025-03-01T12:00:00.120Z` (always three digits), the very string a client
+can put back in a log's URL."""
 
 TELEMETRY_STREAM = "TELEMETRY"
 TELEMETRY_SUBJECTS = "telemetry.events.>"
@@ -206,8 +217,7 @@ def kind_of(event: TelemetryEvent) -> LogKind:
 
 def timestamp_of(event: TelemetryEvent) -> str:
     """The event's key timestamp in ISO 8601 UTC with `Z`, as it appears on the wire."""
-    when = event.logged_at if isinstance(event, CommandLog) else event.sampled_at
-    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _iso_millis(event.logged_at if isinstance(event, CommandLog) else event.sampled_at)
 
 
 def event_subject(event: TelemetryEvent) -> str:
@@ -312,7 +322,7 @@ class Reliability(Contract):
         description="Share of the last 24 h's status samples that were online; null if none."
     )
     online_ratio_7d: float | None
-    last_seen_at: UtcDateTime | None = Field(description="Latest status sample reporting online.")
+    last_seen_at: LogTimestamp | None = Field(description="Latest status sample reporting online.")
     disconnect_count: int = Field(description="Online-to-offline transitions seen so far.")
 
 
@@ -323,7 +333,7 @@ class Connectivity(Contract):
     sim: SimCard | None
     firmware: Firmware
     reliability: Reliability
-    sampled_at: UtcDateTime | None = Field(description="Time of the latest status sample.")
+    sampled_at: LogTimestamp | None = Field(description="Time of the latest status sample.")
 
 
 def _log_routes(

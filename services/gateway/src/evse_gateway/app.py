@@ -13,7 +13,7 @@ from evse_runtime.gc_tuning import freeze_startup_objects
 
 from .problems import install_problem_handlers
 from .request_context import RequestContextMiddleware
-from .routes import catalogue, health
+from .routes import catalogue, evse_logs, health
 from .settings import GatewaySettings
 
 __all__ = ["create_app"]
@@ -50,4 +50,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(catalogue.router, prefix="/v2")
+    app.include_router(evse_logs.router, prefix="/v2")
     return app

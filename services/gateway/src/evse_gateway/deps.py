@@ -6,12 +6,14 @@ resolution pass per request, and these are needed by every route on the hot path
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel
 
-from evse_contracts.bus import Route
+from evse_contracts.auth import Principal
+from evse_contracts.bus import PRINCIPAL_HEADER, Route
 from evse_runtime.bus_client import BusClient
 
 from .settings import GatewaySettings
@@ -27,13 +29,37 @@ def settings_of(request: Request) -> GatewaySettings:
     return settings
 
 
-async def ask(request: Request, route: Route[RequestT, ReplyT], payload: RequestT) -> ReplyT:
+def _headers(request: Request, extra: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """`extra`, plus the caller's principal (`x-principal`) once authentication set one."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        return extra
+    return {**(extra or {}), PRINCIPAL_HEADER: principal.model_dump_json()}
+
+
+async def ask(
+    request: Request,
+    route: Route[RequestT, ReplyT],
+    payload: RequestT,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> ReplyT:
     """Send `payload` on `route` and return the reply, or raise its problem."""
     bus: BusClient = request.app.state.bus
-    return await bus.request(route, payload, request_id=request.state.request_id)
+    return await bus.request(
+        route, payload, request_id=request.state.request_id, headers=_headers(request, headers)
+    )
 
 
-async def ask_json(request: Request, route: Route[RequestT, ReplyT], payload: RequestT) -> bytes:
+async def ask_json(
+    request: Request,
+    route: Route[RequestT, ReplyT],
+    payload: RequestT,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> bytes:
     """Like `ask`, but the resource stays the JSON bytes the service sent, for pass-through."""
     bus: BusClient = request.app.state.bus
-    return await bus.request_json(route, payload, request_id=request.state.request_id)
+    return await bus.request_json(
+        route, payload, request_id=request.state.request_id, headers=_headers(request, headers)
+    )

@@ -69,7 +69,7 @@ class LogQueries:
         next_cursor = None
         if len(docs) > request.limit:
             last: datetime = getattr(results[-1], time_field(kind))
-            next_cursor = encode_cursor({"before": last.isoformat(timespec="milliseconds")})
+            next_cursor = encode_cursor({"before": last.isoformat()})
         page: Page[Any] = LOG_LIST_ROUTES[kind].reply(results=results, next_cursor=next_cursor)
         return page
 

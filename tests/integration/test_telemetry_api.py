@@ -1,0 +1,341 @@
+"""Events on JetStream → telemetry → MongoDB-protocol server; read back through the gateway."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from urllib.parse import quote
+
+import httpx
+import nats
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+
+from evse_contracts.telemetry import (
+    ConnectivitySample,
+    StatusLog,
+    publish_event,
+    timestamp_of,
+)
+from evse_devstack.backends import NatsServer
+from evse_runtime.mongo import Database, open_database
+from tests.utils.services import running_gateway, running_telemetry
+from tests.utils.telemetry import (
+    base_time,
+    command,
+    error,
+    ocpp,
+    onboard,
+    status,
+    stored,
+    visible,
+)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def module_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    server = NatsServer(tmp_path_factory.mktemp("nats"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def db(mongodb_url: str) -> AsyncIterator[Database]:
+    name = "test_telemetry_api"
+    async with open_database(mongodb_url, name) as database:
+        await database.client.drop_database(name)
+        yield database
+
+
+@pytest_asyncio.fixture(scope="module")
+async def telemetry(module_nats: NatsServer, mongodb_url: str, db: Database) -> AsyncIterator[None]:
+    async with running_telemetry(
+        nats_url=module_nats.url, mongodb_url=mongodb_url, database=db.name
+    ):
+        yield
+
+
+@pytest_asyncio.fixture(scope="module")
+async def api(telemetry: None, module_nats: NatsServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        running_gateway(nats_url=module_nats.url) as base_url,
+        httpx.AsyncClient(base_url=base_url) as client,
+    ):
+        yield client
+
+
+@pytest_asyncio.fixture(scope="module")
+async def nc(telemetry: None, module_nats: NatsServer) -> AsyncIterator[NatsClient]:
+    client = await nats.connect(module_nats.url)
+    try:
+        yield client
+    finally:
+        await client.drain()
+
+
+@pytest.fixture(scope="module")
+def js(nc: NatsClient) -> JetStreamContext:
+    return nc.jetstream()
+
+
+def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body: dict[str, object] = response.json()
+    assert str(body["type"]).endswith(f"/problems/{slug}")
+    assert body["status"] == status
+    return body
+
+
+def as_json(event: StatusLog) -> object:
+    return json.loads(event.model_dump_json())
+
+
+async def test_a_batch_of_status_logs_reads_back_newest_first(
+    api: httpx.AsyncClient, js: JetStreamContext, db: Database
+) -> None:
+    evse = await onboard(js)
+    start = base_time()
+    events = [
+        status(evse.evse_uid, start + timedelta(seconds=i), power_w=1000.0 + i) for i in range(30)
+    ]
+    for event in events:
+        await publish_event(js, event)
+    await visible(db, evse.evse_uid)
+    await stored(db, "status_logs", evse.evse_uid, 30)
+
+    response = await api.get(f"/v2/evses/{evse.evse_uid}/status_logs", params={"limit": 500})
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["results"] == [as_json(e) for e in reversed(events)]
+    assert body["next"] is None
+
+
+async def test_the_legacy_integer_id_reads_the_same_logs(
+    api: httpx.AsyncClient, js: JetStreamContext, db: Database
+) -> None:
+    evse = await onboard(js)
+    await publish_event(js, status(evse.evse_uid, base_time()))
+    await visible(db, evse.evse_uid)
+    await stored(db, "status_logs", evse.evse_uid, 1)
+
+    by_uid = await api.get(f"/v2/evses/{evse.evse_uid}/status_logs")
+    by_id = await api.get(f"/v2/evses/{evse.evse_id}/status_logs")
+
+    assert by_id.status_code == 200
+    assert by_id.json()["results"] == by_uid.json()["results"]
+    assert len(by_id.json()["results"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "build", "collection"),
+    [
+        ("status_logs", status, "status_logs"),
+        ("command_logs", command, "command_logs"),
+        ("error_logs", error, "error_logs"),
+        ("ocpp_logs", ocpp, "ocpp_logs"),
+    ],
+)
+async def test_every_log_kind_is_listed_and_retrieved_by_its_timestamp(
+    api: httpx.AsyncClient, js: JetStreamContext, db: Database, path: str, build, collection: str
+) -> None:
+    evse = await onboard(js)
+    event = build(evse.evse_uid, base_time())
+    await publish_event(js, event)
+    await visible(db, evse.evse_uid)
+    await stored(db, collection, evse.evse_uid, 1)
+    expected = json.loads(event.model_dump_json())
+
+    listed = await api.get(f"/v2/evses/{evse.evse_uid}/{path}")
+    one = await api.get(f"/v2/evses/{evse.evse_uid}/{path}/{timestamp_of(event)}")
+
+    assert listed.json()["results"] == [expected]
+    assert one.status_code == 200, one.text
+    assert one.json() == expected
+
+
+async def test_the_same_instant_in_any_offset_finds_the_same_log(
+    api: httpx.AsyncClient, js: JetStreamContext, db: Database
+) -> None:
+    evse = await onboard(js)
+    at = base_time().replace(hour=10, minute=15, second=30, microsecond=123_000)
+    event = status(evse.evse_uid, at)
+    await publish_event(js, event)
+    await visible(db, evse.evse_uid)
+    await stored(db, "status_logs", evse.evse_uid, 1)
+    spellings = [
+        at.strftime("%Y-%m-%dT%H:%M:%S.123Z"),
+        at.strftime("%Y-%m-%dT12:%M:%S.123+02:00"),
+        at.strftime("%Y-%m-%dT05:%M:%S.123456-05:00"),
+        at.strftime("%Y-%m-%dT%H:%M:%S.123"),
+    ]
+
+    for spelling in spellings:
+        response = await api.get(f"/v2/evses/{evse.evse_uid}/status_logs/{quote(spelling)}")
+        assert response.status_code == 200, (spelling, response.text)
+        assert response.json() == as_json(event)
+
+
+@pytest.mark.parametrize("path", ["status_logs", "command_logs", "error_logs", "ocpp_logs"])
+async def test_a_missing_log_is_a_404_named_for_its_kind(
+    api: httpx.AsyncClient, js: JetStreamContext, db: Database, path: str
+) -> None:
+    evse = await onboard(js)
+    await visible(db, evse.evse_uid)
+
+    response = await api.get(f"/v2/evses/{evse.evse_uid}/{path}/2025-01-01T00:00:00Z")
+
+    slug = path.removesuffix("s").replace("_", "-") + "-not-found"
+    body = assert_problem(response, 404, slug)
+    assert "2025-01-01T00:00:00.000Z" in str(body["detail"])
+
+
+@pytest.mark.parametrize(
+    ("url", "loc"),
+    [
+        ("/status_logs/yesterday", "path.sampled_at"),
+        ("/command_logs/2025-13-01T00:00:00Z", "path.logged_at"),
+        ("/error_logs?from=not-a-time", "query.from"),
+        ("/ocpp_logs?to=2025-01-01T25:00Z", "query.to"),
+    ],
+)
+async def test_a_malformed_timestamp_is_a_400_problem(
+    api: httpx.AsyncClient, js: JetStreamContext, db: Database, url: str, loc: str
+) -> None:
+    evse = await onboard(js)
+    await visible(db, evse.evse_uid)
+
+    body = assert_problem(await api.get(f"/v2/evses/{evse.evse_uid}{url}"), 400, "invalid-timestamp")
+
+    assert [e["loc"] for e in body["errors"]] == [loc]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "evse_id", ["evse01JD7ZZZZZZZZZZZZZZZZZZZZZ", "99999999", "123456789012345678901234"]
+)
+async def test_an_unknown_evse_is_a_404_problem(api: httpx.AsyncClient, evse_id: str) -> None:
+    for path in ("status_logs", "ocpp_logs/2025-01-01T00:00:00Z", "connectivity"):
+        assert_problem(await api.get(f"/v2/evses/{evse_id}/{path}"), 404, "evse-not-found")
+
+
+async def test_pagination_walks_every_row_once_in_order_within_from_and_to(
+    api: httpx.AsyncClient, js: JetStreamContext, db: Database
+) -> None:
+    evse = await onboard(js)
+    start = base_time()
+    events = [status(evse.evse_uid, start + timedelta(seconds=i)) for i in range(57)]
+    for event in events:
+        await publish_event(js, event)
+    await visible(db, evse.evse_uid)
+    await stored(db, "status_logs", evse.evse_uid, 57)
+    window = events[5:45]
+    params = {"from": timestamp_of(window[0]), "to": timestamp_of(window[-1]), "limit": "7"}
+
+    seen: list[object] = []
+    url: str | None = f"/v2/evses/{evse.evse_uid}/status_logs"
+    pages = 0
+    while url is not None:
+        response = await api.get(url, params=params if pages == 0 else None)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len(body["results"]) <= 7
+        seen.extend(body["results"])
+        url = body["next"]
+        pages += 1
+
+    assert seen == [as_json(e) for e in reversed(window)]
+    assert pages == 6
+
+
+async def test_a_tampered_cursor_is_a_400_problem(
+    api: httpx.AsyncClient, js: JetStreamContext, db: Database
+) -> None:
+    evse = await onboard(js)
+    await visible(db, evse.evse_uid)
+    response = await api.get(
+        f"/v2/evses/{evse.evse_uid}/status_logs", params={"cursor": "eyJiZWZvcmUiOiJ4In0"}
+    )
+    assert_problem(response, 400, "invalid-cursor")
+
+
+async def test_openapi_documents_the_log_routes(api: httpx.AsyncClient) -> None:
+    paths = (await api.get("/openapi.json")).json()["paths"]
+    for path in (
+        "/v2/evses/{evse_id}/status_logs",
+        "/v2/evses/{evse_id}/status_logs/{sampled_at}",
+        "/v2/evses/{evse_id}/command_logs",
+        "/v2/evses/{evse_id}/command_logs/{logged_at}",
+        "/v2/evses/{evse_id}/error_logs",
+        "/v2/evses/{evse_id}/error_logs/{sampled_at}",
+        "/v2/evses/{evse_id}/ocpp_logs",
+        "/v2/evses/{evse_id}/ocpp_logs/{sampled_at}",
+        "/v2/evses/{evse_id}/connectivity",
+    ):
+        assert "get" in paths[path]
+
+
+async def test_connectivity_reports_signal_sim_and_reliability(
+    api: httpx.AsyncClient, js: JetStreamContext, db: Database
+) -> None:
+    evse = await onboard(js)
+    start = base_time()
+    link = ConnectivitySample(
+        connection_type="cellular",
+        signal_strength_dbm=-78,
+        iccid="8944501234567890123",
+        carrier="Vodafone",
+        data_used_bytes_month=52_428_800,
+        firmware_version="2.4.1",
+    )
+    pattern = [True, True, False, True, False, False, True, True]
+    events = [
+        status(evse.evse_uid, start + timedelta(minutes=i), online=up, connectivity=link)
+        for i, up in enumerate(pattern)
+    ]
+    for event in events:
+        await publish_event(js, event)
+    await visible(db, evse.evse_uid)
+    await stored(db, "status_logs", evse.evse_uid, len(events))
+
+    response = await api.get(f"/v2/evses/{evse.evse_uid}/connectivity")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["connection_type"] == "cellular"
+    assert body["signal_strength"] == {"dbm": -78.0, "quality": "good"}
+    assert body["sim"] == {
+        "iccid": "8944501234567890123",
+        "carrier": "Vodafone",
+        "data_used_bytes_month": 52_428_800,
+    }
+    assert body["firmware"]["version"] == "2.4.1"
+    assert body["firmware"]["newer_version_available"] is None  # no catalogue on this bus
+    assert body["reliability"] == {
+        "online_ratio_24h": 5 / 8,
+        "online_ratio_7d": 5 / 8,
+        "last_seen_at": timestamp_of(events[-1]),
+        "disconnect_count": 2,
+    }
+    assert body["sampled_at"] == timestamp_of(events[-1])
+
+
+async def test_connectivity_of_an_evse_that_never_reported_is_empty(
+    api: httpx.AsyncClient, js: JetStreamContext, db: Database
+) -> None:
+    evse = await onboard(js)
+    await visible(db, evse.evse_uid)
+
+    body = (await api.get(f"/v2/evses/{evse.evse_uid}/connectivity")).json()
+
+    assert body["signal_strength"] is None and body["sampled_at"] is None
+    assert body["reliability"]["online_ratio_24h"] is None
+    assert body["reliability"]["disconnect_count"] == 0
