@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -14,19 +15,29 @@ import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
+from evse_contracts.auth import Principal
+from evse_contracts.bus import PRINCIPAL_HEADER
+from evse_contracts.ids import new_uid
+from evse_contracts.pagination import Page
 from evse_contracts.telemetry import (
+    STATUS_LOGS_LIST,
     ConnectivitySample,
+    ListLogs,
     StatusLog,
     publish_event,
     timestamp_of,
 )
 from evse_devstack.backends import NatsServer
+from evse_runtime.bus_client import BusClient, RemoteProblem
 from evse_runtime.mongo import Database, open_database
+from evse_telemetry.store import ListQuery, MongoTelemetryStore, collection_name
 from tests.utils.services import running_gateway, running_telemetry
 from tests.utils.telemetry import (
     base_time,
     command,
+    decommission,
     error,
+    eventually,
     ocpp,
     onboard,
     status,
@@ -214,7 +225,9 @@ async def test_a_malformed_timestamp_is_a_400_problem(
     evse = await onboard(js)
     await visible(db, evse.evse_uid)
 
-    body = assert_problem(await api.get(f"/v2/evses/{evse.evse_uid}{url}"), 400, "invalid-timestamp")
+    body = assert_problem(
+        await api.get(f"/v2/evses/{evse.evse_uid}{url}"), 400, "invalid-timestamp"
+    )
 
     assert [e["loc"] for e in body["errors"]] == [loc]  # type: ignore[attr-defined]
 
@@ -323,7 +336,7 @@ async def test_connectivity_reports_signal_sim_and_reliability(
         "online_ratio_24h": 5 / 8,
         "online_ratio_7d": 5 / 8,
         "last_seen_at": timestamp_of(events[-1]),
-        "disconnect_count": 2,
+        "disconnect_count_7d": 2,
     }
     assert body["sampled_at"] == timestamp_of(events[-1])
 
@@ -338,4 +351,113 @@ async def test_connectivity_of_an_evse_that_never_reported_is_empty(
 
     assert body["signal_strength"] is None and body["sampled_at"] is None
     assert body["reliability"]["online_ratio_24h"] is None
-    assert body["reliability"]["disconnect_count"] == 0
+    assert body["reliability"]["disconnect_count_7d"] == 0
+
+
+async def test_the_list_query_is_a_range_scan_of_the_key_index(
+    js: JetStreamContext, db: Database, api: httpx.AsyncClient
+) -> None:
+    evse = await onboard(js)
+    start = base_time()
+    for i in range(20):
+        await publish_event(js, status(evse.evse_uid, start + timedelta(seconds=i)))
+        await publish_event(js, command(evse.evse_uid, start + timedelta(seconds=i)))
+    await stored(db, "status_logs", evse.evse_uid, 20)
+    await stored(db, "command_logs", evse.evse_uid, 20)
+
+    for kind, field in (("status", "sampled_at"), ("command", "logged_at")):
+        query = ListQuery(
+            kind=kind,  # type: ignore[arg-type]
+            evse_uid=evse.evse_uid,
+            since=start,
+            until=start + timedelta(seconds=15),
+            before=start + timedelta(seconds=10),
+            limit=5,
+        )
+        cursor = db[collection_name(query.kind)].find(query.filter()).sort(query.sort())
+        plan = json.dumps((await cursor.limit(5).explain())["queryPlanner"], default=str)
+
+        assert '"stage": "IXSCAN"' in plan
+        assert f'"keyPattern": {{"evse_uid": 1, "{field}": 1}}' in plan
+        assert "COLLSCAN" not in plan
+        assert '"stage": "SKIP"' not in plan
+
+
+async def test_retention_is_a_ttl_index_beside_the_unique_key(db: Database) -> None:
+    for collection, field in (
+        ("status_logs", "sampled_at"),
+        ("command_logs", "logged_at"),
+        ("error_logs", "sampled_at"),
+        ("ocpp_logs", "sampled_at"),
+    ):
+        indexes = await db[collection].index_information()
+        assert indexes["evse_time"]["unique"] is True
+        assert indexes["evse_time"]["key"] == [("evse_uid", 1), (field, 1)]
+        assert indexes["retention"]["key"] == [(field, 1)]
+        assert indexes["retention"]["expireAfterSeconds"] == 400 * 86_400
+
+
+async def test_a_changed_retention_setting_updates_the_ttl_index(
+    mongodb_url: str, database_name: str
+) -> None:
+    async with open_database(mongodb_url, database_name) as database:
+        await MongoTelemetryStore(database, retention_days=400).ensure_indexes()
+        await MongoTelemetryStore(database, retention_days=30).ensure_indexes()
+        indexes = await database["ocpp_logs"].index_information()
+    assert indexes["retention"]["expireAfterSeconds"] == 30 * 86_400
+
+
+async def ask_status_logs(nc: NatsClient, evse_id: str, principal: Principal | None) -> Page[Any]:
+    headers = {} if principal is None else {PRINCIPAL_HEADER: principal.model_dump_json()}
+    bus = BusClient(nc, timeout_s=5)
+    return await bus.request(STATUS_LOGS_LIST, ListLogs(evse_id=evse_id), headers=headers)
+
+
+async def test_an_application_reads_its_evses_and_a_user_only_their_own(
+    nc: NatsClient, js: JetStreamContext, db: Database
+) -> None:
+    app, other_app = new_uid("app"), new_uid("app")
+    owner, neighbour = new_uid("user"), new_uid("user")
+    evse = await onboard(js, application_uid=app, user_uid=owner)
+    await publish_event(js, status(evse.evse_uid, base_time()))
+    await visible(db, evse.evse_uid)
+    await stored(db, "status_logs", evse.evse_uid, 1)
+    allowed = [
+        None,
+        Principal(kind="application", application_uid=app),
+        Principal(kind="user", application_uid=app, user_uid=owner),
+    ]
+    denied = [
+        Principal(kind="application", application_uid=other_app),
+        Principal(kind="user", application_uid=app, user_uid=neighbour),
+        Principal(kind="user", application_uid=other_app, user_uid=owner),
+        Principal(kind="user", application_uid=app),
+    ]
+
+    for principal in allowed:
+        page = await ask_status_logs(nc, evse.evse_uid, principal)
+        assert len(page.results) == 1, principal
+    for principal in denied:
+        with pytest.raises(RemoteProblem) as caught:
+            await ask_status_logs(nc, str(evse.evse_id), principal)
+        assert caught.value.problem.slug == "evse-not-found", principal
+
+
+async def test_a_decommissioned_evse_keeps_its_logs_but_reads_are_404(
+    api: httpx.AsyncClient, js: JetStreamContext, db: Database
+) -> None:
+    evse = await onboard(js)
+    await publish_event(js, status(evse.evse_uid, base_time()))
+    await visible(db, evse.evse_uid)
+    await stored(db, "status_logs", evse.evse_uid, 1)
+    assert (await api.get(f"/v2/evses/{evse.evse_uid}/status_logs")).status_code == 200
+
+    await decommission(js, evse)
+
+    async def gone() -> bool:
+        response = await api.get(f"/v2/evses/{evse.evse_uid}/status_logs")
+        return response.status_code == 404
+
+    await eventually(gone)
+    assert_problem(await api.get(f"/v2/evses/{evse.evse_id}/connectivity"), 404, "evse-not-found")
+    assert await db["status_logs"].count_documents({"evse_uid": evse.evse_uid}) == 1

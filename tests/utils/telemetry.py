@@ -9,7 +9,12 @@ from typing import Any
 
 from nats.js import JetStreamContext
 
-from evse_contracts.evses import EVSE_DECOMMISSIONED, EVSE_ONBOARDED, EvseDecommissioned, EvseOnboarded
+from evse_contracts.evses import (
+    EVSE_DECOMMISSIONED,
+    EVSE_ONBOARDED,
+    EvseDecommissioned,
+    EvseOnboarded,
+)
 from evse_contracts.ids import new_uid
 from evse_contracts.telemetry import (
     CommandLog,

@@ -323,7 +323,9 @@ class Reliability(Contract):
     )
     online_ratio_7d: float | None
     last_seen_at: LogTimestamp | None = Field(description="Latest status sample reporting online.")
-    disconnect_count: int = Field(description="Online-to-offline transitions seen so far.")
+    disconnect_count_7d: int = Field(
+        description="Online-to-offline transitions between status samples of the last 7 days."
+    )
 
 
 class Connectivity(Contract):

@@ -1,8 +1,9 @@
 """The connectivity snapshot: folded from status samples, rendered with catalogue facts.
 
-`advance` is pure and idempotent: samples at or before the snapshot's latest are ignored, so
-a redelivered batch changes nothing. A sample older than the snapshot (late delivery) still
-counts in the online ratios (they are computed from the logs) but not in the snapshot.
+`advance` is pure, idempotent and indifferent to delivery order (replicas write batches
+concurrently): the link facts come from the latest sample that reported each of them, and
+`last_seen_at` is the latest online sample. Figures that depend on the sequence of samples
+(online ratios, disconnects) are computed from the logs at query time instead.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from evse_contracts.telemetry import (
     StatusLog,
 )
 
-__all__ = ["OnlineRatios", "Snapshot", "advance", "firmware_status", "render", "signal_quality"]
+__all__ = ["Reliability7d", "Snapshot", "advance", "firmware_status", "render", "signal_quality"]
 
 T = TypeVar("T")
 
@@ -40,9 +41,7 @@ _BANDS: dict[str, tuple[float, float, float]] = {
 class Snapshot:
     evse_uid: str
     last_sample_at: datetime
-    online: bool
     last_seen_at: datetime | None
-    disconnect_count: int
     connection_type: ConnectionType = "unknown"
     signal_strength_dbm: float | None = None
     iccid: str | None = None
@@ -52,9 +51,13 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
-class OnlineRatios:
-    last_24h: float | None
-    last_7d: float | None
+class Reliability7d:
+    """What the last 7 days of status logs say: online shares and online→offline transitions."""
+
+    online_ratio_24h: float | None
+    online_ratio_7d: float | None
+    disconnect_count_7d: int
+    last_seen_at: datetime | None
 
 
 def signal_quality(dbm: float, connection_type: ConnectionType) -> SignalQuality:
@@ -69,37 +72,25 @@ def signal_quality(dbm: float, connection_type: ConnectionType) -> SignalQuality
 
 
 def advance(previous: Snapshot | None, samples: Iterable[StatusLog]) -> Snapshot | None:
-    """Fold the samples newer than `previous` into it; None when none is newer."""
-    newer = sorted(
-        (s for s in samples if previous is None or s.sampled_at > previous.last_sample_at),
-        key=lambda s: s.sampled_at,
-    )
-    if not newer:
+    """Fold `samples` into `previous`; None when they change nothing (e.g. a redelivery)."""
+    ordered = sorted(samples, key=lambda s: s.sampled_at)
+    if not ordered:
         return None
     state = previous or Snapshot(
-        evse_uid=newer[0].evse_uid,
-        last_sample_at=newer[0].sampled_at,
-        online=newer[0].online,
-        last_seen_at=None,
-        disconnect_count=0,
+        evse_uid=ordered[0].evse_uid, last_sample_at=ordered[0].sampled_at, last_seen_at=None
     )
-    for sample in newer:
-        if previous is not None and sample.sampled_at == state.last_sample_at:
-            continue
-        state = _apply(state, sample)
-        previous = state
-    return state
+    for sample in ordered:
+        if sample.online and (state.last_seen_at is None or sample.sampled_at > state.last_seen_at):
+            state = replace(state, last_seen_at=sample.sampled_at)
+        if previous is None or sample.sampled_at > previous.last_sample_at:
+            state = _apply(state, sample)
+    return None if state == previous else state
 
 
 def _apply(state: Snapshot, sample: StatusLog) -> Snapshot:
+    """The snapshot after a sample no older than any folded in so far."""
+    state = replace(state, last_sample_at=sample.sampled_at)
     link = sample.connectivity
-    state = replace(
-        state,
-        last_sample_at=sample.sampled_at,
-        online=sample.online,
-        last_seen_at=sample.sampled_at if sample.online else state.last_seen_at,
-        disconnect_count=state.disconnect_count + (state.online and not sample.online),
-    )
     if link is None:
         return state
     return replace(
@@ -145,8 +136,16 @@ def firmware_status(
 
 
 def render(
-    evse_uid: str, snapshot: Snapshot | None, ratios: OnlineRatios, firmware: Firmware
+    evse_uid: str, snapshot: Snapshot | None, recent: Reliability7d, firmware: Firmware
 ) -> Connectivity:
+    seen = [recent.last_seen_at, snapshot.last_seen_at if snapshot else None]
+    last_seen = max((t for t in seen if t is not None), default=None)
+    reliability = Reliability(
+        online_ratio_24h=recent.online_ratio_24h,
+        online_ratio_7d=recent.online_ratio_7d,
+        last_seen_at=last_seen,
+        disconnect_count_7d=recent.disconnect_count_7d,
+    )
     if snapshot is None:
         return Connectivity(
             evse_uid=evse_uid,
@@ -154,12 +153,7 @@ def render(
             signal_strength=None,
             sim=None,
             firmware=firmware,
-            reliability=Reliability(
-                online_ratio_24h=ratios.last_24h,
-                online_ratio_7d=ratios.last_7d,
-                last_seen_at=None,
-                disconnect_count=0,
-            ),
+            reliability=reliability,
             sampled_at=None,
         )
     signal = None
@@ -181,11 +175,6 @@ def render(
         signal_strength=signal,
         sim=sim,
         firmware=firmware,
-        reliability=Reliability(
-            online_ratio_24h=ratios.last_24h,
-            online_ratio_7d=ratios.last_7d,
-            last_seen_at=snapshot.last_seen_at,
-            disconnect_count=snapshot.disconnect_count,
-        ),
+        reliability=reliability,
         sampled_at=snapshot.last_sample_at,
     )

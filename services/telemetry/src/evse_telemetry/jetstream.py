@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import structlog
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
@@ -131,7 +130,7 @@ class PullLoop:
             while not self.stopping.is_set():
                 try:
                     msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout_s)
-                except NatsTimeout:
+                except TimeoutError:  # nothing to fetch (nats-py raises both kinds)
                     continue
                 except NatsError:
                     log.exception("pull failed", consumer=self.durable)

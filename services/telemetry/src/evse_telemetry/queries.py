@@ -83,9 +83,9 @@ class LogQueries:
     async def connectivity(self, request: GetConnectivity, principal: str | None) -> Connectivity:
         access = await self._visible(request.evse_id, principal)
         snapshot = await self.store.get_snapshot(access.evse_uid)
-        ratios = await self.store.online_ratios(access.evse_uid, datetime.now(UTC))
+        recent = await self.store.reliability(access.evse_uid, datetime.now(UTC))
         versions = None
         if snapshot is not None and snapshot.firmware_version and access.evse_model_uid:
             versions = await self.firmware_versions(access.evse_model_uid)
         firmware = firmware_status(snapshot.firmware_version if snapshot else None, versions)
-        return render(access.evse_uid, snapshot, ratios, firmware)
+        return render(access.evse_uid, snapshot, recent, firmware)

@@ -21,7 +21,7 @@ from evse_contracts.telemetry import LogKind
 from evse_runtime.mongo import Database
 
 from .access import EvseAccess
-from .connectivity import OnlineRatios, Snapshot
+from .connectivity import Reliability7d, Snapshot
 from .log_kinds import LOG_MODELS, time_field
 
 __all__ = [
@@ -81,7 +81,7 @@ class TelemetryStore(Protocol):
     async def get_snapshot(self, evse_uid: str) -> Snapshot | None: ...
     async def list_logs(self, query: ListQuery) -> list[Document]: ...
     async def get_log(self, kind: LogKind, evse_uid: str, at: datetime) -> Document | None: ...
-    async def online_ratios(self, evse_uid: str, now: datetime) -> OnlineRatios: ...
+    async def reliability(self, evse_uid: str, now: datetime) -> Reliability7d: ...
     async def record_onboarded(self, event: EvseOnboarded) -> None: ...
     async def record_reconnected(self, event: EvseReconnected) -> None: ...
     async def record_decommissioned(self, event: EvseDecommissioned) -> None: ...
@@ -170,12 +170,22 @@ class MongoTelemetryStore:
             {"evse_uid": evse_uid, time_field(kind): at}, {"_id": 0}
         )
 
-    async def online_ratios(self, evse_uid: str, now: datetime) -> OnlineRatios:
-        """Share of online samples over 7 days and 24 hours, in one pass over the key index."""
+    async def reliability(self, evse_uid: str, now: datetime) -> Reliability7d:
+        """Online shares and disconnects of the last 7 days, in one range scan of the key index.
+
+        A disconnect is a sample that is offline right after one that was online.
+        """
         day = now - timedelta(hours=24)
         in_day = {"$gte": ["$sampled_at", day]}
+        disconnected = {"$and": [{"$eq": ["$was_online", True]}, {"$not": ["$online"]}]}
         pipeline: list[dict[str, Any]] = [
             {"$match": {"evse_uid": evse_uid, "sampled_at": {"$gte": now - timedelta(days=7)}}},
+            {
+                "$setWindowFields": {
+                    "sortBy": {"sampled_at": 1},
+                    "output": {"was_online": {"$shift": {"output": "$online", "by": -1}}},
+                }
+            },
             {
                 "$group": {
                     "_id": None,
@@ -183,16 +193,20 @@ class MongoTelemetryStore:
                     "week_online": {"$sum": {"$cond": ["$online", 1, 0]}},
                     "day": {"$sum": {"$cond": [in_day, 1, 0]}},
                     "day_online": {"$sum": {"$cond": [{"$and": [in_day, "$online"]}, 1, 0]}},
+                    "disconnects": {"$sum": {"$cond": [disconnected, 1, 0]}},
+                    "last_seen_at": {"$max": {"$cond": ["$online", "$sampled_at", None]}},
                 }
             },
         ]
         rows = await (await self._logs["status"].aggregate(pipeline)).to_list()
         if not rows:
-            return OnlineRatios(last_24h=None, last_7d=None)
+            return Reliability7d(None, None, 0, None)
         row = rows[0]
-        return OnlineRatios(
-            last_24h=row["day_online"] / row["day"] if row["day"] else None,
-            last_7d=row["week_online"] / row["week"] if row["week"] else None,
+        return Reliability7d(
+            online_ratio_24h=row["day_online"] / row["day"] if row["day"] else None,
+            online_ratio_7d=row["week_online"] / row["week"],
+            disconnect_count_7d=row["disconnects"],
+            last_seen_at=row["last_seen_at"],
         )
 
     async def record_onboarded(self, event: EvseOnboarded) -> None:
