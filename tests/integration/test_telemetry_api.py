@@ -15,10 +15,17 @@ import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
+from evse_catalogue.seed import load_seed
 from evse_contracts.auth import Principal
 from evse_contracts.bus import PRINCIPAL_HEADER
+from evse_contracts.catalogue import (
+    EVSE_FIRMWARE_VERSIONS_LIST,
+    EvseFirmwareVersion,
+    ListEvseFirmwareVersions,
+)
 from evse_contracts.ids import new_uid
 from evse_contracts.pagination import Page
+from evse_contracts.problems import ServiceUnavailable
 from evse_contracts.telemetry import (
     STATUS_LOGS_LIST,
     ConnectivitySample,
@@ -31,7 +38,7 @@ from evse_devstack.backends import NatsServer
 from evse_runtime.bus_client import BusClient, RemoteProblem
 from evse_runtime.mongo import Database, open_database
 from evse_telemetry.store import ListQuery, MongoTelemetryStore, collection_name
-from tests.utils.services import running_gateway, running_telemetry
+from tests.utils.services import running_catalogue, running_gateway, running_telemetry
 from tests.utils.telemetry import (
     base_time,
     command,
@@ -461,3 +468,50 @@ async def test_a_decommissioned_evse_keeps_its_logs_but_reads_are_404(
     await eventually(gone)
     assert_problem(await api.get(f"/v2/evses/{evse.evse_id}/connectivity"), 404, "evse-not-found")
     assert await db["status_logs"].count_documents({"evse_uid": evse.evse_uid}) == 1
+
+
+async def test_connectivity_asks_the_catalogue_whether_newer_firmware_exists(
+    api: httpx.AsyncClient,
+    js: JetStreamContext,
+    nc: NatsClient,
+    db: Database,
+    module_nats: NatsServer,
+    mongodb_url: str,
+    database_name: str,
+) -> None:
+    model_uid = load_seed()["evse_models"][0]["uid"]
+    async with running_catalogue(
+        nats_url=module_nats.url, mongodb_url=mongodb_url, database=database_name
+    ):
+        # Whatever the catalogue lists for the model decides the answer; a catalogue that
+        # does not serve firmware versions yet makes it unknown (null), not an error.
+        try:
+            listed: tuple[EvseFirmwareVersion, ...] | None = (
+                await BusClient(nc, timeout_s=5).request(
+                    EVSE_FIRMWARE_VERSIONS_LIST,
+                    ListEvseFirmwareVersions(evse_model_id=model_uid, limit=500),
+                )
+            ).results
+        except ServiceUnavailable:
+            listed = None
+        oldest = min(listed or (), key=lambda v: v.release_date, default=None)
+        running_version = oldest.version if oldest else "0.0.1"
+        evse = await onboard(js, evse_model_uid=model_uid)
+        link = ConnectivitySample(firmware_version=running_version)
+        await publish_event(js, status(evse.evse_uid, base_time(), connectivity=link))
+        await visible(db, evse.evse_uid)
+        await stored(db, "status_logs", evse.evse_uid, 1)
+
+        response = await api.get(f"/v2/evses/{evse.evse_uid}/connectivity")
+
+    assert response.status_code == 200, response.text
+    firmware = response.json()["firmware"]
+    assert firmware["version"] == running_version
+    if listed is None:
+        assert firmware["newer_version_available"] is None
+    elif oldest is None:
+        assert firmware["newer_version_available"] is False
+    else:
+        newest = max(listed, key=lambda v: (v.release_date, v.version))
+        assert firmware["newer_version_available"] is (newest.release_date > oldest.release_date)
+        assert firmware["latest_version"] == newest.version

@@ -1,7 +1,7 @@
 """The connectivity snapshot: folded from status samples, rendered with catalogue facts.
 
 `advance` is pure, idempotent and indifferent to delivery order (replicas write batches
-concurrently): the link facts come from the latest sample that reported each of them, and
+concurrently): each link fact comes from the latest sample that reported it, and
 `last_seen_at` is the latest online sample. Figures that depend on the sequence of samples
 (online ratios, disconnects) are computed from the logs at query time instead.
 """
@@ -9,9 +9,9 @@ concurrently): the link facts come from the latest sample that reported each of 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TypeVar
+from typing import Any
 
 from evse_contracts.catalogue import EvseFirmwareVersion
 from evse_contracts.telemetry import (
@@ -27,7 +27,14 @@ from evse_contracts.telemetry import (
 
 __all__ = ["Reliability7d", "Snapshot", "advance", "firmware_status", "render", "signal_quality"]
 
-T = TypeVar("T")
+_LINK_FACTS = (
+    "connection_type",
+    "signal_strength_dbm",
+    "iccid",
+    "carrier",
+    "data_used_bytes_month",
+    "firmware_version",
+)
 
 # Lower bounds (dBm) of excellent, good and fair; below the last is poor. Wi-Fi RSSI runs
 # much higher than cellular RSSI for the same usable link.
@@ -48,6 +55,8 @@ class Snapshot:
     carrier: str | None = None
     data_used_bytes_month: int | None = None
     firmware_version: str | None = None
+    facts_at: dict[str, datetime] = field(default_factory=dict)
+    """When each link fact was sampled: the latest report of a fact wins, in any order."""
 
 
 @dataclass(frozen=True)
@@ -73,41 +82,31 @@ def signal_quality(dbm: float, connection_type: ConnectionType) -> SignalQuality
 
 def advance(previous: Snapshot | None, samples: Iterable[StatusLog]) -> Snapshot | None:
     """Fold `samples` into `previous`; None when they change nothing (e.g. a redelivery)."""
-    ordered = sorted(samples, key=lambda s: s.sampled_at)
-    if not ordered:
-        return None
-    state = previous or Snapshot(
-        evse_uid=ordered[0].evse_uid, last_sample_at=ordered[0].sampled_at, last_seen_at=None
-    )
-    for sample in ordered:
-        if sample.online and (state.last_seen_at is None or sample.sampled_at > state.last_seen_at):
-            state = replace(state, last_seen_at=sample.sampled_at)
-        if previous is None or sample.sampled_at > previous.last_sample_at:
-            state = _apply(state, sample)
+    state = previous
+    for sample in samples:
+        state = _apply(state, sample)
     return None if state == previous else state
 
 
-def _apply(state: Snapshot, sample: StatusLog) -> Snapshot:
-    """The snapshot after a sample no older than any folded in so far."""
-    state = replace(state, last_sample_at=sample.sampled_at)
+def _apply(state: Snapshot | None, sample: StatusLog) -> Snapshot:
+    at = sample.sampled_at
+    if state is None:
+        state = Snapshot(evse_uid=sample.evse_uid, last_sample_at=at, last_seen_at=None)
+    changes: dict[str, Any] = {"last_sample_at": max(state.last_sample_at, at)}
+    if sample.online and (state.last_seen_at is None or at > state.last_seen_at):
+        changes["last_seen_at"] = at
     link = sample.connectivity
-    if link is None:
-        return state
-    return replace(
-        state,
-        connection_type=(
-            link.connection_type if link.connection_type != "unknown" else state.connection_type
-        ),
-        signal_strength_dbm=_latest(link.signal_strength_dbm, state.signal_strength_dbm),
-        iccid=_latest(link.iccid, state.iccid),
-        carrier=_latest(link.carrier, state.carrier),
-        data_used_bytes_month=_latest(link.data_used_bytes_month, state.data_used_bytes_month),
-        firmware_version=_latest(link.firmware_version, state.firmware_version),
-    )
-
-
-def _latest(new: T | None, old: T | None) -> T | None:
-    return old if new is None else new
+    if link is not None:
+        facts_at = dict(state.facts_at)
+        for name in _LINK_FACTS:
+            value = getattr(link, name)
+            if value is None or value == "unknown":
+                continue
+            if name not in facts_at or at > facts_at[name]:
+                changes[name] = value
+                facts_at[name] = at
+        changes["facts_at"] = facts_at
+    return replace(state, **changes)
 
 
 def firmware_status(
