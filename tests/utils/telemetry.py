@@ -144,6 +144,7 @@ async def visible(db: Database, evse_uid: str) -> None:
     """Wait until telemetry's projection knows the EVSE."""
 
     async def known() -> bool:
-        return await db["evse_access"].count_documents({"_id": evse_uid}) == 1
+        query = {"_id": evse_uid, "application_uid": {"$exists": True}}
+        return await db["evse_access"].count_documents(query) == 1
 
     await eventually(known)

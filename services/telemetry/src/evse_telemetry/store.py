@@ -210,37 +210,28 @@ class MongoTelemetryStore:
         )
 
     async def record_onboarded(self, event: EvseOnboarded) -> None:
+        await self._set_owner(event)
         await self._access.update_one(
-            {"_id": event.evse_uid},
-            {"$set": {"evse_id": event.evse_id, "evse_model_uid": event.evse_model_uid}},
-            upsert=True,
-        )
-        await self._set_owner(
-            event.evse_uid, event.application_uid, event.user_uid, event.occurred_at
+            {"_id": event.evse_uid}, {"$set": {"evse_model_uid": event.evse_model_uid}}
         )
 
     async def record_reconnected(self, event: EvseReconnected) -> None:
-        await self._access.update_one(
-            {"_id": event.evse_uid}, {"$set": {"evse_id": event.evse_id}}, upsert=True
-        )
-        await self._set_owner(
-            event.evse_uid, event.application_uid, event.user_uid, event.occurred_at
-        )
+        await self._set_owner(event)
 
-    async def _set_owner(
-        self, evse_uid: str, application_uid: str, user_uid: str | None, since: datetime
-    ) -> None:
+    async def _set_owner(self, event: EvseOnboarded | EvseReconnected) -> None:
         """Set the owner unless a later event already did (events may arrive out of order)."""
+        since = event.occurred_at
         try:
             await self._access.update_one(
                 {
-                    "_id": evse_uid,
+                    "_id": event.evse_uid,
                     "$or": [{"owner_since": {"$exists": False}}, {"owner_since": {"$lte": since}}],
                 },
                 {
                     "$set": {
-                        "application_uid": application_uid,
-                        "user_uid": user_uid,
+                        "evse_id": event.evse_id,
+                        "application_uid": event.application_uid,
+                        "user_uid": event.user_uid,
                         "owner_since": since,
                     }
                 },
