@@ -37,6 +37,7 @@ from evse_contracts.telemetry import (
 from evse_devstack.backends import NatsServer
 from evse_runtime.bus_client import BusClient, RemoteProblem
 from evse_runtime.mongo import Database, open_database
+from evse_telemetry.connectivity import fold
 from evse_telemetry.store import ListQuery, MongoTelemetryStore, collection_name
 from tests.utils.services import running_catalogue, running_gateway, running_telemetry
 from tests.utils.telemetry import (
@@ -515,3 +516,31 @@ async def test_connectivity_asks_the_catalogue_whether_newer_firmware_exists(
         newest = max(listed, key=lambda v: (v.release_date, v.version))
         assert firmware["newer_version_available"] is (newest.release_date > oldest.release_date)
         assert firmware["latest_version"] == newest.version
+
+
+async def test_snapshots_merge_to_the_latest_fact_whatever_order_batches_are_written_in(
+    mongodb_url: str, database_name: str
+) -> None:
+    evse_uid = new_uid("evse")
+    start = base_time()
+    samples = [
+        status(
+            evse_uid,
+            start,
+            connectivity=ConnectivitySample(carrier="Telia", iccid="89460000000000000001"),
+        ),
+        status(evse_uid, start + timedelta(minutes=1), online=False),
+        status(
+            evse_uid, start + timedelta(minutes=2), connectivity=ConnectivitySample(carrier="Tele2")
+        ),
+        status(evse_uid, start + timedelta(minutes=3), online=False),
+    ]
+    async with open_database(mongodb_url, database_name) as database:
+        store = MongoTelemetryStore(database, retention_days=400)
+        for batch in (samples[2:], samples[:2], samples[1:3]):
+            await store.merge_snapshots(fold(batch))
+        merged = await store.get_snapshot(evse_uid)
+    assert merged == fold(samples)[0]
+    assert merged is not None and merged.carrier == "Tele2"
+    assert merged.iccid == "89460000000000000001"
+    assert merged.last_seen_at == samples[2].sampled_at

@@ -7,7 +7,7 @@ import pytest
 
 from evse_contracts.catalogue import EvseFirmwareVersion
 from evse_contracts.telemetry import ConnectivitySample, StatusLog
-from evse_telemetry.connectivity import advance, firmware_status, signal_quality
+from evse_telemetry.connectivity import firmware_status, fold, signal_quality
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
@@ -49,7 +49,7 @@ def test_signal_quality_bands_depend_on_the_link(dbm: float, link: str, quality:
     assert signal_quality(dbm, link) == quality  # type: ignore[arg-type]
 
 
-def test_the_snapshot_is_the_same_whatever_order_batches_arrive_in() -> None:
+def test_the_fold_is_the_same_whatever_order_samples_arrive_in() -> None:
     samples = [
         sample(0, connection_type="cellular", signal_strength_dbm=-90, firmware_version="1.0"),
         sample(1, online=False),
@@ -57,25 +57,21 @@ def test_the_snapshot_is_the_same_whatever_order_batches_arrive_in() -> None:
         sample(3, firmware_version="1.1"),
         sample(4, online=False),
     ]
-    in_order = advance(None, samples)
+    [in_order] = fold(samples)
     for seed in range(20):
         shuffled = samples[:]
         random.Random(seed).shuffle(shuffled)
-        state = None
-        for batch in (shuffled[:2], shuffled[2:3], shuffled[3:]):
-            state = advance(state, batch) or state
-        assert state == in_order
-    assert in_order is not None
+        assert fold(shuffled) == [in_order]
     assert in_order.signal_strength_dbm == -70 and in_order.carrier == "Telia"
     assert in_order.connection_type == "cellular" and in_order.firmware_version == "1.1"
     assert in_order.last_seen_at == T0 + timedelta(minutes=3)
     assert in_order.last_sample_at == T0 + timedelta(minutes=4)
+    assert in_order.facts_at["signal_strength_dbm"] == T0 + timedelta(minutes=2)
 
 
-def test_a_redelivered_batch_changes_nothing() -> None:
-    batch = [sample(0), sample(1, signal_strength_dbm=-80)]
-    state = advance(None, batch)
-    assert advance(state, batch) is None
+def test_a_batch_folds_into_one_snapshot_per_evse() -> None:
+    other = sample(0).model_copy(update={"evse_uid": "evse02"})
+    assert sorted(s.evse_uid for s in fold([sample(0), other, sample(1)])) == ["evse01", "evse02"]
 
 
 def test_newer_firmware_is_a_later_production_release_of_the_model() -> None:

@@ -83,13 +83,14 @@ async def _consume(
         batch=settings.batch_size,
     )
     await declare_consumer(runtime.js, stream, config)
-    loop = PullLoop(
-        runtime.js,
-        stream,
-        durable,
-        settings.batch_size,
-        settings.fetch_timeout_s,
-        handle,
-        runtime.stopping,
-    )
-    runtime.loop(loop.run)
+    for _ in range(settings.pulls_per_consumer):
+        loop = PullLoop(
+            runtime.js,
+            stream,
+            durable,
+            settings.batch_size,
+            settings.fetch_timeout_s,
+            handle,
+            runtime.stopping,
+        )
+        runtime.loop(loop.run)

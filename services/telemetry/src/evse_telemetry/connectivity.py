@@ -1,9 +1,11 @@
 """The connectivity snapshot: folded from status samples, rendered with catalogue facts.
 
-`advance` is pure, idempotent and indifferent to delivery order (replicas write batches
+Folding is pure, idempotent and indifferent to delivery order (replicas write batches
 concurrently): each link fact comes from the latest sample that reported it, and
-`last_seen_at` is the latest online sample. Figures that depend on the sequence of samples
-(online ratios, disconnects) are computed from the logs at query time instead.
+`last_seen_at` is the latest online sample. The store merges a batch's fold into the stored
+snapshot by the same rule, so no read is needed before the write. Figures that depend on
+the sequence of samples (online ratios, disconnects) are computed from the logs at query
+time instead.
 """
 
 from __future__ import annotations
@@ -25,9 +27,17 @@ from evse_contracts.telemetry import (
     StatusLog,
 )
 
-__all__ = ["Reliability7d", "Snapshot", "advance", "firmware_status", "render", "signal_quality"]
+__all__ = [
+    "LINK_FACTS",
+    "Reliability7d",
+    "Snapshot",
+    "firmware_status",
+    "fold",
+    "render",
+    "signal_quality",
+]
 
-_LINK_FACTS = (
+LINK_FACTS = (
     "connection_type",
     "signal_strength_dbm",
     "iccid",
@@ -80,12 +90,12 @@ def signal_quality(dbm: float, connection_type: ConnectionType) -> SignalQuality
     return "poor"
 
 
-def advance(previous: Snapshot | None, samples: Iterable[StatusLog]) -> Snapshot | None:
-    """Fold `samples` into `previous`; None when they change nothing (e.g. a redelivery)."""
-    state = previous
+def fold(samples: Iterable[StatusLog]) -> list[Snapshot]:
+    """One snapshot per EVSE of a batch, to be merged into the stored ones by fact time."""
+    by_evse: dict[str, Snapshot] = {}
     for sample in samples:
-        state = _apply(state, sample)
-    return None if state == previous else state
+        by_evse[sample.evse_uid] = _apply(by_evse.get(sample.evse_uid), sample)
+    return list(by_evse.values())
 
 
 def _apply(state: Snapshot | None, sample: StatusLog) -> Snapshot:
@@ -98,7 +108,7 @@ def _apply(state: Snapshot | None, sample: StatusLog) -> Snapshot:
     link = sample.connectivity
     if link is not None:
         facts_at = dict(state.facts_at)
-        for name in _LINK_FACTS:
+        for name in LINK_FACTS:
             value = getattr(link, name)
             if value is None or value == "unknown":
                 continue

@@ -20,9 +20,9 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from evse_contracts.base import Contract
-from evse_contracts.telemetry import TELEMETRY_STREAM, LogKind, StatusLog
+from evse_contracts.telemetry import TELEMETRY_STREAM, LogKind
 
-from .connectivity import Snapshot, advance
+from .connectivity import fold
 from .jetstream import dead_letter
 from .log_kinds import LOG_MODELS
 from .store import TelemetryStore
@@ -30,7 +30,6 @@ from .store import TelemetryStore
 __all__ = ["LogIngestor"]
 
 log = structlog.get_logger("evse.telemetry")
-_SNAPSHOT_ATTEMPTS = 5
 
 
 def validate(kind: LogKind, msg: Msg) -> Contract | str:
@@ -59,7 +58,7 @@ class LogIngestor:
     _backoff_s: float = field(default=0.1, init=False)
 
     async def handle(self, msgs: Sequence[Msg]) -> None:
-        accepted: list[tuple[Msg, Contract]] = []
+        accepted: list[tuple[Msg, Any]] = []
         for msg in msgs:
             outcome = validate(self.kind, msg)
             if isinstance(outcome, str):
@@ -78,18 +77,15 @@ class LogIngestor:
             else:
                 await msg.ack()
 
-    async def _write_until_done(
-        self, accepted: Sequence[tuple[Msg, Contract]]
-    ) -> dict[int, str] | None:
+    async def _write_until_done(self, accepted: Sequence[tuple[Msg, Any]]) -> dict[int, str] | None:
         """Write the batch; the rejected by index, or None if stopping before it succeeded."""
         docs = [event.model_dump() for _, event in accepted]
         while True:
             try:
                 rejected = await self.store.insert_logs(self.kind, docs)
                 if self.kind == "status":
-                    await self._update_snapshots(
-                        [e for i, (_, e) in enumerate(accepted) if i not in rejected]
-                    )
+                    stored = [e for i, (_, e) in enumerate(accepted) if i not in rejected]
+                    await self.store.merge_snapshots(fold(stored))
             except PyMongoError as exc:
                 log.warning("store write failed", kind=self.kind, error=str(exc))
                 if self.stopping.is_set():
@@ -100,23 +96,3 @@ class LogIngestor:
                 continue
             self._backoff_s = 0.1
             return rejected
-
-    async def _update_snapshots(self, events: Sequence[Any]) -> None:
-        """Fold status samples into each EVSE's snapshot; another replica's race is retried."""
-        by_evse: dict[str, list[StatusLog]] = {}
-        for event in events:
-            by_evse.setdefault(event.evse_uid, []).append(event)
-        pending = set(by_evse)
-        for _ in range(_SNAPSHOT_ATTEMPTS):
-            stored = await self.store.load_snapshots(pending)
-            changes: list[tuple[Snapshot | None, Snapshot]] = []
-            for uid in pending:
-                new = advance(stored.get(uid), by_evse[uid])
-                if new is not None:
-                    changes.append((stored.get(uid), new))
-            pending = await self.store.save_snapshots(changes)
-            if not pending:
-                return
-        log.warning(
-            "connectivity snapshot contended; left for the next sample", evse_uids=sorted(pending)
-        )

@@ -14,4 +14,7 @@ class TelemetrySettings(ServiceSettings):
     fetch_timeout_s: float = Field(1.0, gt=0, description="Longest wait for a pull to fill.")
     ack_wait_s: float = Field(30.0, gt=0, description="Unacked messages are redelivered after it.")
     max_deliver: int = Field(20, ge=1, description="Deliveries before JetStream gives up.")
+    pulls_per_consumer: int = Field(
+        2, ge=1, le=16, description="Batches in flight per consumer, so writes overlap pulls."
+    )
     write_retry_max_s: float = Field(5.0, gt=0, description="Cap of the store retry backoff.")

@@ -8,12 +8,12 @@ snapshot per EVSE) and `evse_access` (the projection of the registry's lifecycle
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from pymongo import ASCENDING, DESCENDING, ReplaceOne
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from evse_contracts.evses import EvseDecommissioned, EvseOnboarded, EvseReconnected
@@ -21,7 +21,7 @@ from evse_contracts.telemetry import LogKind
 from evse_runtime.mongo import Database
 
 from .access import EvseAccess
-from .connectivity import Reliability7d, Snapshot
+from .connectivity import LINK_FACTS, Reliability7d, Snapshot
 from .log_kinds import LOG_MODELS, time_field
 
 __all__ = [
@@ -37,6 +37,7 @@ Document = dict[str, Any]
 DUPLICATE_KEY = 11000
 _RETENTION_INDEX = "retention"
 _KEY_INDEX = "evse_time"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def collection_name(kind: LogKind) -> str:
@@ -74,10 +75,7 @@ class ListQuery:
 class TelemetryStore(Protocol):
     async def ensure_indexes(self) -> None: ...
     async def insert_logs(self, kind: LogKind, docs: Sequence[Document]) -> dict[int, str]: ...
-    async def load_snapshots(self, evse_uids: Collection[str]) -> dict[str, Snapshot]: ...
-    async def save_snapshots(
-        self, changes: Sequence[tuple[Snapshot | None, Snapshot]]
-    ) -> set[str]: ...
+    async def merge_snapshots(self, snapshots: Sequence[Snapshot]) -> None: ...
     async def get_snapshot(self, evse_uid: str) -> Snapshot | None: ...
     async def list_logs(self, query: ListQuery) -> list[Document]: ...
     async def get_log(self, kind: LogKind, evse_uid: str, at: datetime) -> Document | None: ...
@@ -134,28 +132,10 @@ class MongoTelemetryStore:
             }
         return {}
 
-    async def load_snapshots(self, evse_uids: Collection[str]) -> dict[str, Snapshot]:
-        docs = await self._connectivity.find({"_id": {"$in": list(evse_uids)}}).to_list()
-        return {doc["_id"]: _snapshot(doc) for doc in docs}
-
-    async def save_snapshots(self, changes: Sequence[tuple[Snapshot | None, Snapshot]]) -> set[str]:
-        """Write each new snapshot if the stored one is still `previous`; return the others."""
-        if not changes:
-            return set()
-        ops = []
-        for previous, new in changes:
-            doc = asdict(new)
-            uid = doc.pop("evse_uid")
-            guard = {"$exists": False} if previous is None else previous.last_sample_at
-            ops.append(ReplaceOne({"_id": uid, "last_sample_at": guard}, doc, upsert=True))
-        try:
-            await self._connectivity.bulk_write(ops, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", ())
-            if any(error.get("code") != DUPLICATE_KEY for error in errors):
-                raise
-            return {changes[error["index"]][1].evse_uid for error in errors}
-        return set()
+    async def merge_snapshots(self, snapshots: Sequence[Snapshot]) -> None:
+        """Upsert each EVSE's snapshot, keeping per fact whichever was sampled later."""
+        if snapshots:
+            await self._connectivity.bulk_write([_merge(s) for s in snapshots], ordered=False)
 
     async def get_snapshot(self, evse_uid: str) -> Snapshot | None:
         doc = await self._connectivity.find_one({"_id": evse_uid})
@@ -263,5 +243,27 @@ class MongoTelemetryStore:
         )
 
 
+def _merge(snapshot: Snapshot) -> UpdateOne:
+    """A blind, idempotent upsert: an aggregation-pipeline update compares fact times."""
+    fields: dict[str, Any] = {
+        "last_sample_at": {"$max": ["$last_sample_at", snapshot.last_sample_at]},
+    }
+    if snapshot.last_seen_at is not None:
+        fields["last_seen_at"] = {"$max": ["$last_seen_at", snapshot.last_seen_at]}
+    for fact, at in snapshot.facts_at.items():
+        newer = {"$gt": [at, {"$ifNull": [f"${fact}_at", _EPOCH]}]}
+        value = {"$literal": getattr(snapshot, fact)}
+        fields[fact] = {"$cond": [newer, value, f"${fact}"]}
+        fields[f"{fact}_at"] = {"$max": [f"${fact}_at", at]}
+    return UpdateOne({"_id": snapshot.evse_uid}, [{"$set": fields}], upsert=True)
+
+
 def _snapshot(doc: Document) -> Snapshot:
-    return Snapshot(evse_uid=doc["_id"], **{k: v for k, v in doc.items() if k != "_id"})
+    facts = {fact: doc[fact] for fact in LINK_FACTS if doc.get(fact) is not None}
+    return Snapshot(
+        evse_uid=doc["_id"],
+        last_sample_at=doc["last_sample_at"],
+        last_seen_at=doc.get("last_seen_at"),
+        facts_at={fact: doc[f"{fact}_at"] for fact in facts},
+        **facts,
+    )
