@@ -22,7 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,6 +62,7 @@ EVSES = 100
 PUBLISH_WINDOW = 1000
 RAW_CONSUMER = "bench-raw"
 QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
+STALL_S = 60.0
 
 
 def make_events(count: int, evse_uids: Sequence[str]) -> list[StatusLog]:
@@ -96,15 +97,15 @@ async def publish_all(js: JetStreamContext, events: Sequence[StatusLog]) -> None
 
 async def consumed(js: JetStreamContext, durable: str, count: int) -> None:
     """Wait until `durable` has delivered and had acked `count` messages."""
+    progress, stalled_since = -1, time.monotonic()
     while True:
-        with suppress(Exception):
-            info = await js.consumer_info(TELEMETRY_STREAM, durable)
-            if (
-                info.delivered.stream_seq >= count
-                and info.num_pending == 0
-                and info.num_ack_pending == 0
-            ):
-                return
+        info = await js.consumer_info(TELEMETRY_STREAM, durable)
+        if info.delivered.stream_seq >= count and not info.num_pending + info.num_ack_pending:
+            return
+        if info.ack_floor.stream_seq != progress:
+            progress, stalled_since = info.ack_floor.stream_seq, time.monotonic()
+        elif time.monotonic() - stalled_since > STALL_S:
+            raise RuntimeError(f"{durable} made no progress for {STALL_S:g} s at {progress}")
         await asyncio.sleep(0.05)
 
 
@@ -250,11 +251,8 @@ class NullStore:
     async def insert_logs(self, kind: str, docs: Sequence[Document]) -> dict[int, str]:
         return {}
 
-    async def load_snapshots(self, evse_uids: Collection[str]) -> dict[str, Snapshot]:
-        return {}
-
-    async def save_snapshots(self, changes: Sequence[tuple[Snapshot | None, Snapshot]]) -> set[str]:
-        return set()
+    async def merge_snapshots(self, snapshots: Sequence[Snapshot]) -> None:
+        return None
 
     async def get_snapshot(self, evse_uid: str) -> Snapshot | None:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pymongo import ASCENDING, DESCENDING, UpdateOne
@@ -37,7 +37,6 @@ Document = dict[str, Any]
 DUPLICATE_KEY = 11000
 _RETENTION_INDEX = "retention"
 _KEY_INDEX = "evse_time"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def collection_name(kind: LogKind) -> str:
@@ -244,26 +243,25 @@ class MongoTelemetryStore:
 
 
 def _merge(snapshot: Snapshot) -> UpdateOne:
-    """A blind, idempotent upsert: an aggregation-pipeline update compares fact times."""
-    fields: dict[str, Any] = {
-        "last_sample_at": {"$max": ["$last_sample_at", snapshot.last_sample_at]},
-    }
+    """A blind, idempotent upsert that keeps the later of stored and new, field by field.
+
+    Each link fact is stored as `{at, value}`: `$max` compares embedded documents field by
+    field, so the fact sampled later wins whatever order batches are written in.
+    """
+    later: dict[str, Any] = {"last_sample_at": snapshot.last_sample_at}
     if snapshot.last_seen_at is not None:
-        fields["last_seen_at"] = {"$max": ["$last_seen_at", snapshot.last_seen_at]}
+        later["last_seen_at"] = snapshot.last_seen_at
     for fact, at in snapshot.facts_at.items():
-        newer = {"$gt": [at, {"$ifNull": [f"${fact}_at", _EPOCH]}]}
-        value = {"$literal": getattr(snapshot, fact)}
-        fields[fact] = {"$cond": [newer, value, f"${fact}"]}
-        fields[f"{fact}_at"] = {"$max": [f"${fact}_at", at]}
-    return UpdateOne({"_id": snapshot.evse_uid}, [{"$set": fields}], upsert=True)
+        later[fact] = {"at": at, "value": getattr(snapshot, fact)}
+    return UpdateOne({"_id": snapshot.evse_uid}, {"$max": later}, upsert=True)
 
 
 def _snapshot(doc: Document) -> Snapshot:
-    facts = {fact: doc[fact] for fact in LINK_FACTS if doc.get(fact) is not None}
+    facts = {fact: doc[fact] for fact in LINK_FACTS if fact in doc}
     return Snapshot(
         evse_uid=doc["_id"],
         last_sample_at=doc["last_sample_at"],
         last_seen_at=doc.get("last_seen_at"),
-        facts_at={fact: doc[f"{fact}_at"] for fact in facts},
-        **facts,
+        facts_at={fact: stored["at"] for fact, stored in facts.items()},
+        **{fact: stored["value"] for fact, stored in facts.items()},
     )
