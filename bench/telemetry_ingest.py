@@ -303,6 +303,7 @@ async def raw_consume(nats_url: str) -> None:
 
 
 def report(results: dict[str, Any], store: str) -> None:
+    settings = TelemetrySettings()
     raw, plat = results["raw_insert"], results["platform"]
     raw_js, null = results["raw_jetstream"], results["platform_null"]
     query = results["query"]
@@ -313,7 +314,8 @@ def report(results: dict[str, Any], store: str) -> None:
     lines = [
         f"telemetry_ingest  {datetime.now(UTC):%Y-%m-%d %H:%M}Z  {platform.node()}  "
         f"{os.cpu_count()} cores  store: {store}",
-        f"{EVENTS} status events over {EVSES} EVSEs; batches of 500; telemetry in its own process",
+        f"{EVENTS} status events over {EVSES} EVSEs; telemetry in its own process, "
+        f"batch_size {settings.batch_size}, pulls_per_consumer {settings.pulls_per_consumer}",
         f"(a) raw insert_many into the store (same indexes):   {rate(raw)}",
         f"platform: publish → JetStream → telemetry → store:    {rate(plat)}",
         f"    ratio platform/(a): {raw / plat:.2f}x   (target >= 0.80x)",

@@ -3,8 +3,12 @@
 One model per log kind serves both as the JetStream event and as the HTTP log item. Each is
 keyed by `(evse_uid, <timestamp>)`; the timestamp is `sampled_at`, or `logged_at` for
 command logs, at millisecond precision (what MongoDB stores). Publishers set `Nats-Msg-Id`
-to `<kind>:<evse_uid>:<timestamp>` (see `message_id`) so JetStream drops a republished
-event inside its duplicate window.
+to `<kind>:<evse_uid>:<timestamp>` (see `message_id`, and `publish_event`, which does it)
+so JetStream drops a republished event inside its duplicate window.
+
+Also here: the query routes (`telemetry.query.<kind>_logs.list|get`,
+`telemetry.query.connectivity.get`), the connectivity snapshot as served, and the
+dead-letter headers telemetry sets on events it can never store.
 """
 
 from __future__ import annotations
