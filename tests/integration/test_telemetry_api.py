@@ -23,6 +23,7 @@ from evse_contracts.catalogue import (
     EvseFirmwareVersion,
     ListEvseFirmwareVersions,
 )
+from evse_contracts.evses import EVSE_ONBOARDED, EVSE_RECONNECTED, EvseOnboarded, EvseReconnected
 from evse_contracts.ids import new_uid
 from evse_contracts.pagination import Page
 from evse_contracts.problems import ServiceUnavailable
@@ -544,3 +545,39 @@ async def test_snapshots_merge_to_the_latest_fact_whatever_order_batches_are_wri
     assert merged is not None and merged.carrier == "Tele2"
     assert merged.iccid == "89460000000000000001"
     assert merged.last_seen_at == samples[2].sampled_at
+
+
+async def test_a_late_onboarded_event_does_not_undo_a_later_reconnection(
+    nc: NatsClient, js: JetStreamContext, db: Database
+) -> None:
+    app, first_user, second_user = new_uid("app"), new_uid("user"), new_uid("user")
+    onboarded = EvseOnboarded(
+        evse_uid=new_uid("evse"),
+        evse_id=987_654,
+        application_uid=app,
+        user_uid=first_user,
+        evse_model_uid="evsemodel01JD7AAAAAAAAAAAAAAAAAAAAA",
+        provider="zaptec",
+        serial_number="ZAP-2",
+        occurred_at=base_time(),
+    )
+    reconnected = EvseReconnected(
+        evse_uid=onboarded.evse_uid,
+        evse_id=onboarded.evse_id,
+        application_uid=app,
+        user_uid=second_user,
+        occurred_at=base_time() + timedelta(minutes=5),
+    )
+    await js.publish(EVSE_RECONNECTED, reconnected.model_dump_json().encode())
+    await js.publish(EVSE_ONBOARDED, onboarded.model_dump_json().encode())
+
+    async def model_known() -> bool:
+        doc = await db["evse_access"].find_one({"_id": onboarded.evse_uid})
+        return doc is not None and "evse_model_uid" in doc
+
+    await eventually(model_known)
+    owner = Principal(kind="user", application_uid=app, user_uid=second_user)
+    assert (await ask_status_logs(nc, "987654", owner)).results == ()
+    with pytest.raises(RemoteProblem):
+        previous = Principal(kind="user", application_uid=app, user_uid=first_user)
+        await ask_status_logs(nc, onboarded.evse_uid, previous)

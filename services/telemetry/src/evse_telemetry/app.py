@@ -52,7 +52,9 @@ def create_service(
                 f"telemetry.events.{kind}.>",
                 ingestor.handle,
             )
-        projector = EvseEventsProjector(runtime.js, store)
+        projector = EvseEventsProjector(
+            runtime.js, store, runtime.stopping, settings.write_retry_max_s
+        )
         await _consume(
             runtime,
             settings,
