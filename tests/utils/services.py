@@ -24,6 +24,8 @@ from evse_runtime.mongo import open_database
 from evse_runtime.service import Runtime, running
 from evse_vendor_simulator.app import create_app as create_simulator
 from evse_vendor_simulator.settings import SimulatorSettings
+from evse_telemetry.app import create_service as create_telemetry
+from evse_telemetry.settings import TelemetrySettings
 
 
 @asynccontextmanager
@@ -137,4 +139,18 @@ async def running_bridge(
         **overrides,  # type: ignore[arg-type]
     )
     async with running(create_bridge(settings)) as runtime:
+        yield runtime
+
+
+@asynccontextmanager
+async def running_telemetry(
+    *, nats_url: str, mongodb_url: str, database: str, **overrides: object
+) -> AsyncIterator[Runtime]:
+    settings = TelemetrySettings(
+        nats_url=nats_url,
+        mongodb_url=mongodb_url,
+        database=database,
+        **overrides,  # type: ignore[arg-type]
+    )
+    async with running(create_telemetry(settings)) as runtime:
         yield runtime

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import bridge, catalogue, compatibility, evses, onboarding, waitlist
+from . import bridge, catalogue, compatibility, evses, onboarding, telemetry, waitlist
 from .bus import Route, health_route
 
 __all__ = ["HEALTH_SUBJECTS", "SUBJECT_TABLE", "route_for"]
@@ -41,6 +41,9 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     evses.EVSES_COMMAND,
     bridge.BRIDGE_DEVICES_LOOKUP,
     bridge.BRIDGE_COMMANDS_SEND,
+    *telemetry.LOG_LIST_ROUTES.values(),
+    *telemetry.LOG_GET_ROUTES.values(),
+    telemetry.CONNECTIVITY_GET,
     *(health_route(subject) for subject in HEALTH_SUBJECTS.values()),
 )
 

@@ -3,21 +3,57 @@
 One model per log kind serves both as the JetStream event and as the HTTP log item. Each is
 keyed by `(evse_uid, <timestamp>)`; the timestamp is `sampled_at`, or `logged_at` for
 command logs, at millisecond precision (what MongoDB stores). Publishers set `Nats-Msg-Id`
-to `<kind>:<evse_uid>:<timestamp>` (see `message_id`) so JetStream drops a republished
-event inside its duplicate window.
+to `<kind>:<evse_uid>:<timestamp>` (see `message_id`, and `publish_event`, which does it)
+so JetStream drops a republished event inside its duplicate window.
+
+Also here: the query routes (`telemetry.query.<kind>_logs.list|get`,
+`telemetry.query.connectivity.get`), the connectivity snapshot as served, and the
+dead-letter headers telemetry sets on events it can never store.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer
 
 from .base import Contract, to_utc
+from .bus import Route
+from .pagination import Page, PageQuery
+from .problems import FieldError, ValidationFailed
 
 __all__ = [
     "COMMAND",
+    "COMMAND_LOGS_GET",
+    "COMMAND_LOGS_LIST",
+    "CONNECTIVITY_GET",
+    "DEADLETTER_REASON_HEADER",
+    "DEADLETTER_SUBJECT_HEADER",
+    "ERROR_LOGS_GET",
+    "ERROR_LOGS_LIST",
+    "LOG_GET_ROUTES",
+    "LOG_LIST_ROUTES",
+    "MSG_ID_HEADER",
+    "OCPP_LOGS_GET",
+    "OCPP_LOGS_LIST",
+    "STATUS_LOGS_GET",
+    "STATUS_LOGS_LIST",
+    "TELEMETRY_SUBJECTS",
+    "Connectivity",
+    "Firmware",
+    "GetConnectivity",
+    "GetLog",
+    "InvalidTimestamp",
+    "JetStreamPublisher",
+    "ListLogs",
+    "Reliability",
+    "SignalQuality",
+    "SignalStrength",
+    "SimCard",
+    "deadletter_subject",
+    "parse_log_timestamp",
+    "publish_event",
     "ERROR",
     "LOG_KINDS",
     "OCPP",
@@ -49,10 +85,32 @@ def to_utc_millis(value: datetime) -> datetime:
     return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 
 
-LogTimestamp = Annotated[AwareDatetime, AfterValidator(to_utc_millis)]
-"""A log's key timestamp: any offset in, UTC millisecond precision stored and served."""
+def _iso_millis(value: datetime) -> str:
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+LogTimestamp = Annotated[
+    AwareDatetime,
+    AfterValidator(to_utc_millis),
+    PlainSerializer(_iso_millis, return_type=str, when_used="json"),
+]
+"""A log's key timestamp: any offset in, UTC millisecond precision stored and served.
+
+Serialised as `2025-03-01T12:00:00.120Z` (always three digits), the very string a client
+can put back in a log's URL."""
 
 TELEMETRY_STREAM = "TELEMETRY"
+TELEMETRY_SUBJECTS = "telemetry.events.>"
+MSG_ID_HEADER = "Nats-Msg-Id"
+DEADLETTER_REASON_HEADER = "x-deadletter-reason"
+DEADLETTER_SUBJECT_HEADER = "x-deadletter-subject"
+
+
+def deadletter_subject(stream: str) -> str:
+    """Where a consumer copies messages of `stream` that can never be processed."""
+    return f"deadletter.{stream}"
+
+
 LogKind = Literal["status", "command", "error", "ocpp"]
 STATUS: LogKind = "status"
 COMMAND: LogKind = "command"
@@ -163,8 +221,7 @@ def kind_of(event: TelemetryEvent) -> LogKind:
 
 def timestamp_of(event: TelemetryEvent) -> str:
     """The event's key timestamp in ISO 8601 UTC with `Z`, as it appears on the wire."""
-    when = event.logged_at if isinstance(event, CommandLog) else event.sampled_at
-    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _iso_millis(event.logged_at if isinstance(event, CommandLog) else event.sampled_at)
 
 
 def event_subject(event: TelemetryEvent) -> str:
@@ -173,3 +230,141 @@ def event_subject(event: TelemetryEvent) -> str:
 
 def message_id(event: TelemetryEvent) -> str:
     return f"{kind_of(event)}:{event.evse_uid}:{timestamp_of(event)}"
+
+
+class JetStreamPublisher(Protocol):
+    """What `publish_event` needs of a JetStream context (`nats.js.JetStreamContext`)."""
+
+    async def publish(
+        self,
+        subject: str,
+        payload: bytes = b"",
+        timeout: float | None = None,
+        stream: str | None = None,
+        headers: dict[str, Any] | None = None,
+    ) -> Any: ...
+
+
+async def publish_event(js: JetStreamPublisher, event: TelemetryEvent) -> None:
+    """Publish `event` on its subject with `Nats-Msg-Id` set, awaiting the stream's ack.
+
+    Publishing the same event again within the stream's duplicate window (a retry after a
+    lost ack, a re-polled status) is dropped by JetStream; after it, telemetry's unique
+    indexes drop it.
+    """
+    payload = event.__pydantic_serializer__.to_json(event)
+    await js.publish(
+        event_subject(event),
+        payload,
+        stream=TELEMETRY_STREAM,
+        headers={MSG_ID_HEADER: message_id(event)},
+    )
+
+
+class InvalidTimestamp(ValidationFailed):
+    slug = "invalid-timestamp"
+    title = "Invalid timestamp"
+
+
+def parse_log_timestamp(value: str, *, loc: str) -> datetime:
+    """Parse an ISO 8601 instant from a URL: any offset (none means UTC), to UTC milliseconds."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        reason = "is not an ISO 8601 date and time, e.g. 2025-03-01T12:00:00.000Z"
+        raise InvalidTimestamp(
+            f"{loc}: {value!r} {reason}",
+            errors=(FieldError(loc=loc, msg=reason, type="datetime_parsing"),),
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return to_utc_millis(parsed)
+
+
+class ListLogs(PageQuery):
+    """One EVSE's logs of one kind, newest first; `since`/`until` bound the key timestamp."""
+
+    evse_id: str = Field(description="The EVSE uid or its legacy integer id.")
+    since: LogTimestamp | None = None
+    until: LogTimestamp | None = None
+
+
+class GetLog(Contract):
+    evse_id: str
+    at: LogTimestamp
+
+
+class GetConnectivity(Contract):
+    evse_id: str
+
+
+SignalQuality = Literal["excellent", "good", "fair", "poor"]
+
+
+class SignalStrength(Contract):
+    dbm: float
+    quality: SignalQuality
+
+
+class SimCard(Contract):
+    iccid: str | None
+    carrier: str | None
+    data_used_bytes_month: int | None = Field(description="As last reported, this month.")
+
+
+class Firmware(Contract):
+    version: str | None
+    newer_version_available: bool | None = Field(
+        description="Whether the catalogue lists a newer production release for this model; "
+        "null when unknown (version not reported, or the catalogue could not be asked)."
+    )
+    latest_version: str | None = None
+
+
+class Reliability(Contract):
+    online_ratio_24h: float | None = Field(
+        description="Share of the last 24 h's status samples that were online; null if none."
+    )
+    online_ratio_7d: float | None
+    last_seen_at: LogTimestamp | None = Field(description="Latest status sample reporting online.")
+    disconnect_count_7d: int = Field(
+        description="Online-to-offline transitions between status samples of the last 7 days."
+    )
+
+
+class Connectivity(Contract):
+    evse_uid: str
+    connection_type: ConnectionType
+    signal_strength: SignalStrength | None
+    sim: SimCard | None
+    firmware: Firmware
+    reliability: Reliability
+    sampled_at: LogTimestamp | None = Field(description="Time of the latest status sample.")
+
+
+def _log_routes(
+    kind: str, model: type[Contract]
+) -> tuple[Route[ListLogs, Page[Any]], Route[GetLog, Any]]:
+    return (
+        Route(f"telemetry.query.{kind}_logs.list", ListLogs, Page[model]),  # type: ignore[valid-type]
+        Route(f"telemetry.query.{kind}_logs.get", GetLog, model),
+    )
+
+
+STATUS_LOGS_LIST, STATUS_LOGS_GET = _log_routes(STATUS, StatusLog)
+COMMAND_LOGS_LIST, COMMAND_LOGS_GET = _log_routes(COMMAND, CommandLog)
+ERROR_LOGS_LIST, ERROR_LOGS_GET = _log_routes(ERROR, ErrorLog)
+OCPP_LOGS_LIST, OCPP_LOGS_GET = _log_routes(OCPP, OcppLog)
+CONNECTIVITY_GET = Route("telemetry.query.connectivity.get", GetConnectivity, Connectivity)
+LOG_LIST_ROUTES: dict[LogKind, Route[ListLogs, Page[Any]]] = {
+    STATUS: STATUS_LOGS_LIST,
+    COMMAND: COMMAND_LOGS_LIST,
+    ERROR: ERROR_LOGS_LIST,
+    OCPP: OCPP_LOGS_LIST,
+}
+LOG_GET_ROUTES: dict[LogKind, Route[GetLog, Any]] = {
+    STATUS: STATUS_LOGS_GET,
+    COMMAND: COMMAND_LOGS_GET,
+    ERROR: ERROR_LOGS_GET,
+    OCPP: OCPP_LOGS_GET,
+}

@@ -18,6 +18,7 @@ from .request_context import RequestContextMiddleware
 from .routes import (
     catalogue,
     compatibility,
+    evse_logs,
     evses,
     firmware,
     health,
@@ -74,4 +75,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(onboarding.router, prefix="/v2")
     app.include_router(onboarding.pages)
     app.include_router(webhooks.router, prefix="/v2")
+    app.include_router(evse_logs.router, prefix="/v2")
     return app

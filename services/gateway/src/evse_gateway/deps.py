@@ -6,6 +6,7 @@ resolution pass per request, and these are needed by every route on the hot path
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TypeVar
 
 from fastapi import Request
@@ -42,7 +43,13 @@ async def ask(request: Request, route: Route[RequestT, ReplyT], payload: Request
     )
 
 
-async def ask_json(request: Request, route: Route[RequestT, ReplyT], payload: RequestT) -> bytes:
+async def ask_json(
+    request: Request,
+    route: Route[RequestT, ReplyT],
+    payload: RequestT,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> bytes:
     """Like `ask`, but the resource stays the JSON bytes the service sent, for pass-through."""
     bus: BusClient = request.app.state.bus
     return await bus.request_json(

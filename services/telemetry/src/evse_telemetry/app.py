@@ -1,20 +1,98 @@
-"""The telemetry service: what it opens at start and which handlers it registers."""
+"""The telemetry service: streams, consumers, indexes, and the query handlers."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from evse_contracts.evses import EVSE_EVENTS_STREAM
+from evse_contracts.telemetry import LOG_KINDS, TELEMETRY_STREAM
+from evse_runtime.mongo import Database
 from evse_runtime.service import Runtime, Service
 
+from .evse_events import EvseEventsProjector
+from .handlers import register_handlers
+from .ingest import LogIngestor
+from .jetstream import BatchHandler, PullLoop, declare_consumer, declare_streams, pull_config
 from .settings import TelemetrySettings
+from .store import MongoTelemetryStore, TelemetryStore
 
-__all__ = ["create_service"]
+__all__ = ["EVSE_ACCESS_CONSUMER", "StoreFactory", "create_service", "log_consumer"]
+
+StoreFactory = Callable[[Database, TelemetrySettings], TelemetryStore]
+EVSE_ACCESS_CONSUMER = "telemetry-evse-access"
 
 
-def create_service(settings: TelemetrySettings) -> Service:
+def log_consumer(kind: str) -> str:
+    """The durable consumer every replica shares for one log kind."""
+    return f"telemetry-{kind}-logs"
+
+
+def mongo_store(db: Database, settings: TelemetrySettings) -> TelemetryStore:
+    return MongoTelemetryStore(db, retention_days=settings.retention_days)
+
+
+def create_service(
+    settings: TelemetrySettings, store_factory: StoreFactory = mongo_store
+) -> Service:
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[None]:
+        store = store_factory(runtime.db, settings)
+        await store.ensure_indexes()
+        await declare_streams(runtime.js)
+        for kind in LOG_KINDS:
+            ingestor = LogIngestor(
+                kind, runtime.js, store, runtime.stopping, settings.write_retry_max_s
+            )
+            await _consume(
+                runtime,
+                settings,
+                TELEMETRY_STREAM,
+                log_consumer(kind),
+                f"telemetry.events.{kind}.>",
+                ingestor.handle,
+            )
+        projector = EvseEventsProjector(
+            runtime.js, store, runtime.stopping, settings.write_retry_max_s
+        )
+        await _consume(
+            runtime,
+            settings,
+            EVSE_EVENTS_STREAM,
+            EVSE_ACCESS_CONSUMER,
+            "evses.events.>",
+            projector.handle,
+        )
+        register_handlers(runtime, store)
         yield
 
     return Service("telemetry", "telemetry.health", settings, setup)
+
+
+async def _consume(
+    runtime: Runtime,
+    settings: TelemetrySettings,
+    stream: str,
+    durable: str,
+    filter_subject: str,
+    handle: BatchHandler,
+) -> None:
+    config = pull_config(
+        durable,
+        filter_subject,
+        ack_wait_s=settings.ack_wait_s,
+        max_deliver=settings.max_deliver,
+        batch=settings.batch_size,
+    )
+    await declare_consumer(runtime.js, stream, config)
+    for _ in range(settings.pulls_per_consumer):
+        loop = PullLoop(
+            runtime.js,
+            stream,
+            durable,
+            settings.batch_size,
+            settings.fetch_timeout_s,
+            handle,
+            runtime.stopping,
+        )
+        runtime.loop(loop.run)
