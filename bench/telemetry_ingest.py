@@ -46,11 +46,12 @@ from evse_contracts.telemetry import (
 from evse_devstack.backends import NatsServer, mongodb
 from evse_devstack.processes import spawn, stop
 from evse_runtime.bus_client import BusClient
+from evse_runtime.consumers import declare_consumer, pull_config
 from evse_runtime.mongo import open_database
 from evse_runtime.service import run_service
+from evse_runtime.streams import DEADLETTER, EVSE_EVENTS, TELEMETRY, ensure_stream
 from evse_telemetry.app import create_service, log_consumer
 from evse_telemetry.connectivity import Reliability7d, Snapshot
-from evse_telemetry.jetstream import declare_consumer, declare_streams, pull_config
 from evse_telemetry.settings import TelemetrySettings
 from evse_telemetry.store import Document, ListQuery, MongoTelemetryStore
 
@@ -287,7 +288,8 @@ async def raw_consume(nats_url: str) -> None:
     """A bare durable pull consumer on the same stream: fetch 500, ack each, repeat."""
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    await declare_streams(js)
+    for stream in (TELEMETRY, EVSE_EVENTS, DEADLETTER):
+        await ensure_stream(js, stream)
     config = pull_config(
         RAW_CONSUMER, "telemetry.events.status.>", ack_wait_s=30, max_deliver=20, batch=500
     )

@@ -12,10 +12,9 @@ import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
+from evse_contracts.bus import DEADLETTER_REASON_HEADER, DEADLETTER_SUBJECT_HEADER
 from evse_contracts.ids import new_uid
 from evse_contracts.telemetry import (
-    DEADLETTER_REASON_HEADER,
-    DEADLETTER_SUBJECT_HEADER,
     TELEMETRY_STREAM,
     event_subject,
     publish_event,

@@ -22,10 +22,10 @@ from evse_provider_bridge.app import create_service as create_bridge
 from evse_provider_bridge.settings import BridgeSettings
 from evse_runtime.mongo import open_database
 from evse_runtime.service import Runtime, running
-from evse_vendor_simulator.app import create_app as create_simulator
-from evse_vendor_simulator.settings import SimulatorSettings
 from evse_telemetry.app import create_service as create_telemetry
 from evse_telemetry.settings import TelemetrySettings
+from evse_vendor_simulator.app import create_app as create_simulator
+from evse_vendor_simulator.settings import SimulatorSettings
 
 
 @asynccontextmanager

@@ -11,17 +11,28 @@ from .base import Contract
 from .problems import Problem
 
 __all__ = [
+    "DEADLETTER_REASON_HEADER",
+    "DEADLETTER_SUBJECT_HEADER",
     "PRINCIPAL_HEADER",
     "REQUEST_ID_HEADER",
     "Empty",
     "Health",
     "Reply",
     "Route",
+    "deadletter_subject",
     "health_route",
 ]
 
 REQUEST_ID_HEADER = "x-request-id"
 PRINCIPAL_HEADER = "x-principal"
+DEADLETTER_REASON_HEADER = "x-deadletter-reason"
+DEADLETTER_SUBJECT_HEADER = "x-deadletter-subject"
+
+
+def deadletter_subject(stream: str) -> str:
+    """Where a consumer copies messages of `stream` that can never be processed."""
+    return f"deadletter.{stream}"
+
 
 RequestT = TypeVar("RequestT", bound=BaseModel)
 ReplyT = TypeVar("ReplyT", bound=BaseModel)

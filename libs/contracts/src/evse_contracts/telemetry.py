@@ -28,8 +28,6 @@ __all__ = [
     "COMMAND_LOGS_GET",
     "COMMAND_LOGS_LIST",
     "CONNECTIVITY_GET",
-    "DEADLETTER_REASON_HEADER",
-    "DEADLETTER_SUBJECT_HEADER",
     "ERROR_LOGS_GET",
     "ERROR_LOGS_LIST",
     "LOG_GET_ROUTES",
@@ -51,7 +49,6 @@ __all__ = [
     "SignalQuality",
     "SignalStrength",
     "SimCard",
-    "deadletter_subject",
     "parse_log_timestamp",
     "publish_event",
     "ERROR",
@@ -102,13 +99,6 @@ can put back in a log's URL."""
 TELEMETRY_STREAM = "TELEMETRY"
 TELEMETRY_SUBJECTS = "telemetry.events.>"
 MSG_ID_HEADER = "Nats-Msg-Id"
-DEADLETTER_REASON_HEADER = "x-deadletter-reason"
-DEADLETTER_SUBJECT_HEADER = "x-deadletter-subject"
-
-
-def deadletter_subject(stream: str) -> str:
-    """Where a consumer copies messages of `stream` that can never be processed."""
-    return f"deadletter.{stream}"
 
 
 LogKind = Literal["status", "command", "error", "ocpp"]

@@ -14,7 +14,14 @@ from evse_contracts.bridge import WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_contracts.telemetry import TELEMETRY_STREAM
 
-__all__ = ["DUPLICATE_WINDOW_S", "EVSE_EVENTS", "TELEMETRY", "WEBHOOKS", "ensure_stream"]
+__all__ = [
+    "DEADLETTER",
+    "DUPLICATE_WINDOW_S",
+    "EVSE_EVENTS",
+    "TELEMETRY",
+    "WEBHOOKS",
+    "ensure_stream",
+]
 
 DUPLICATE_WINDOW_S = 600.0
 """Publishers' `Nats-Msg-Id`s are remembered this long: a retry inside it is dropped."""
@@ -38,6 +45,8 @@ EVSE_EVENTS = _stream(EVSE_EVENTS_STREAM, ["evses.events.>"], 30 * _DAY_S)
 """EVSE lifecycle events; kept 30 days so a consumer down for a while catches up."""
 WEBHOOKS = _stream(WEBHOOKS_STREAM, ["webhooks.>"], 7 * _DAY_S)
 """Raw vendor webhook deliveries, verified by the gateway, normalised by the bridge."""
+DEADLETTER = _stream("DEADLETTER", ["deadletter.>"], 30 * _DAY_S)
+"""Messages a consumer could never process, with the reason in `x-deadletter-reason`."""
 
 _STREAM_NAME_IN_USE = 10058
 

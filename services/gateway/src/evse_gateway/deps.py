@@ -6,7 +6,6 @@ resolution pass per request, and these are needed by every route on the hot path
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TypeVar
 
 from fastapi import Request
@@ -43,13 +42,7 @@ async def ask(request: Request, route: Route[RequestT, ReplyT], payload: Request
     )
 
 
-async def ask_json(
-    request: Request,
-    route: Route[RequestT, ReplyT],
-    payload: RequestT,
-    *,
-    headers: Mapping[str, str] | None = None,
-) -> bytes:
+async def ask_json(request: Request, route: Route[RequestT, ReplyT], payload: RequestT) -> bytes:
     """Like `ask`, but the resource stays the JSON bytes the service sent, for pass-through."""
     bus: BusClient = request.app.state.bus
     return await bus.request_json(

@@ -9,11 +9,17 @@ import httpx
 
 from evse_contracts.bridge import WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
+from evse_runtime.consumers import (
+    MessageHandler,
+    PullLoop,
+    declare_consumer,
+    one_by_one,
+    pull_config,
+)
 from evse_runtime.service import Runtime, Service
 
 from .adapters import build_adapters
 from .commands import CommandDesk
-from .consumer import consume
 from .credentials import SecretBox
 from .handlers import register_handlers
 from .lifecycle import LifecycleHandler
@@ -25,6 +31,8 @@ from .telemetry_publisher import TelemetryPublisher
 from .webhooks import WebhookHandler
 
 __all__ = ["create_service"]
+
+_BATCH = 16
 
 
 def create_service(settings: BridgeSettings) -> Service:
@@ -48,32 +56,27 @@ def create_service(settings: BridgeSettings) -> Service:
             async def poll() -> None:
                 await poller.run(runtime.stopping)
 
-            async def consume_lifecycle() -> None:
-                await consume(
-                    runtime.nc,
-                    stream=EVSE_EVENTS_STREAM,
-                    subject="evses.events.>",
-                    durable="provider-bridge",
-                    handle=lifecycle,
-                    stopping=runtime.stopping,
-                )
-
-            async def consume_webhooks() -> None:
-                await consume(
-                    runtime.nc,
-                    stream=WEBHOOKS_STREAM,
-                    subject="webhooks.>",
-                    durable="provider-bridge-webhooks",
-                    handle=webhooks,
-                    stopping=runtime.stopping,
-                )
-
             runtime.loop(poll)
-            runtime.loop(consume_lifecycle)
-            runtime.loop(consume_webhooks)
+            await _consume(
+                runtime, EVSE_EVENTS_STREAM, "evses.events.>", "provider-bridge", lifecycle
+            )
+            await _consume(
+                runtime, WEBHOOKS_STREAM, "webhooks.>", "provider-bridge-webhooks", webhooks
+            )
             try:
                 yield
             finally:
                 await commands.close(settings.graceful_timeout_s)
 
     return Service("provider-bridge", "bridge.health", settings, setup)
+
+
+async def _consume(
+    runtime: Runtime, stream: str, subject: str, durable: str, handle: MessageHandler
+) -> None:
+    """Handle `subject` of `stream` message by message through a durable pull consumer."""
+    config = pull_config(durable, subject, ack_wait_s=30.0, max_deliver=20, batch=_BATCH)
+    await declare_consumer(runtime.js, stream, config)
+    batch = one_by_one(runtime.js, stream, handle, retry_delay_s=10.0)
+    loop = PullLoop(runtime.js, stream, durable, _BATCH, 1.0, batch, runtime.stopping)
+    runtime.loop(loop.run)

@@ -12,9 +12,9 @@ from evse_contracts.evses import (
     EvseDecommissioned,
     EvseOnboarded,
 )
+from evse_runtime.consumers import Poison
 
 from .adapters import Adapters
-from .consumer import Poison
 from .errors import DeviceNotFound
 from .events import now
 from .lookup import find_device

@@ -10,8 +10,9 @@ import json
 
 from nats.aio.msg import Msg
 
+from evse_runtime.consumers import Poison
+
 from .adapters import Adapters
-from .consumer import Poison
 from .events import now, status_log
 from .store import LinkStore
 from .telemetry_publisher import TelemetryPublisher

@@ -7,13 +7,14 @@ from contextlib import asynccontextmanager
 
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_contracts.telemetry import LOG_KINDS, TELEMETRY_STREAM
+from evse_runtime.consumers import BatchHandler, PullLoop, declare_consumer, pull_config
 from evse_runtime.mongo import Database
 from evse_runtime.service import Runtime, Service
+from evse_runtime.streams import DEADLETTER, EVSE_EVENTS, TELEMETRY, ensure_stream
 
 from .evse_events import EvseEventsProjector
 from .handlers import register_handlers
 from .ingest import LogIngestor
-from .jetstream import BatchHandler, PullLoop, declare_consumer, declare_streams, pull_config
 from .settings import TelemetrySettings
 from .store import MongoTelemetryStore, TelemetryStore
 
@@ -39,7 +40,8 @@ def create_service(
     async def setup(runtime: Runtime) -> AsyncIterator[None]:
         store = store_factory(runtime.db, settings)
         await store.ensure_indexes()
-        await declare_streams(runtime.js)
+        for stream in (TELEMETRY, EVSE_EVENTS, DEADLETTER):
+            await ensure_stream(runtime.js, stream)
         for kind in LOG_KINDS:
             ingestor = LogIngestor(
                 kind, runtime.js, store, runtime.stopping, settings.write_retry_max_s

@@ -21,8 +21,8 @@ from evse_contracts.evses import (
     EvseOnboarded,
     EvseReconnected,
 )
+from evse_runtime.consumers import dead_letter
 
-from .jetstream import dead_letter
 from .store import TelemetryStore
 
 __all__ = ["EvseEventsProjector"]

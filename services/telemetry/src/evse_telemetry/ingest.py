@@ -21,9 +21,9 @@ from pymongo.errors import PyMongoError
 
 from evse_contracts.base import Contract
 from evse_contracts.telemetry import TELEMETRY_STREAM, LogKind
+from evse_runtime.consumers import dead_letter
 
 from .connectivity import fold
-from .jetstream import dead_letter
 from .log_kinds import LOG_MODELS
 from .store import TelemetryStore
 

@@ -1,8 +1,9 @@
-"""Streams and durable pull consumers, declared idempotently, and the loop that pulls.
+"""Durable JetStream pull consumers: fetch batches, ack after the work, dead-letter poison.
 
-Each consumer loop fetches a batch, hands it to a batch handler that acks, naks or
-terminates every message it was given, and returns once the runtime is stopping, after
-its current batch. Replicas bind the same durable consumer, so they share its messages.
+A `PullLoop` fetches a batch from one durable consumer and hands it to a batch handler that
+acks, naks or terminates every message it was given; it returns once the runtime is
+stopping, after its current batch. Replicas bind the same durable consumer, so they share
+its messages. `one_by_one` makes a batch handler of a per-message one.
 """
 
 from __future__ import annotations
@@ -15,69 +16,33 @@ import structlog
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import BadRequestError
 
-from evse_contracts.evses import EVSE_EVENTS_STREAM
-from evse_contracts.telemetry import (
+from evse_contracts.bus import (
     DEADLETTER_REASON_HEADER,
     DEADLETTER_SUBJECT_HEADER,
-    TELEMETRY_STREAM,
-    TELEMETRY_SUBJECTS,
     deadletter_subject,
 )
 
 __all__ = [
-    "DEADLETTER_STREAM",
-    "STREAMS",
     "BatchHandler",
+    "MessageHandler",
+    "Poison",
     "PullLoop",
     "dead_letter",
     "declare_consumer",
-    "declare_streams",
+    "one_by_one",
+    "pull_config",
 ]
 
-log = structlog.get_logger("evse.telemetry")
+log = structlog.get_logger("evse.consumers")
 BatchHandler = Callable[[Sequence[Msg]], Awaitable[None]]
-DEADLETTER_STREAM = "DEADLETTER"
-_DAY_S = 86_400.0
-
-STREAMS = (
-    StreamConfig(
-        name=TELEMETRY_STREAM,
-        subjects=[TELEMETRY_SUBJECTS],
-        storage=StorageType.FILE,
-        duplicate_window=600.0,
-    ),
-    StreamConfig(
-        name=EVSE_EVENTS_STREAM,
-        subjects=["evses.events.>"],
-        storage=StorageType.FILE,
-        duplicate_window=600.0,
-    ),
-    StreamConfig(
-        name=DEADLETTER_STREAM,
-        subjects=["deadletter.>"],
-        storage=StorageType.FILE,
-        max_age=30 * _DAY_S,
-    ),
-)
+MessageHandler = Callable[[Msg], Awaitable[None]]
 
 
-async def declare_streams(js: JetStreamContext) -> None:
-    """Create the streams telemetry reads and writes; an existing stream is left as it is.
-
-    Another service may declare the same stream (onboarding declares `EVSE_EVENTS`); whoever
-    starts first creates it, and a differing configuration is logged, not fought over.
-    """
-    for config in STREAMS:
-        try:
-            await js.add_stream(config)
-        except BadRequestError as exc:
-            await js.stream_info(config.name or "")
-            log.warning(
-                "stream exists with another configuration", stream=config.name, error=str(exc)
-            )
+class Poison(Exception):
+    """A message that can never be handled: it is dead-lettered, never retried."""
 
 
 async def declare_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> None:
@@ -143,3 +108,25 @@ class PullLoop:
                     log.exception("batch failed", consumer=self.durable, size=len(msgs))
         finally:
             await sub.unsubscribe()
+
+
+def one_by_one(
+    js: JetStreamContext, stream: str, handle: MessageHandler, *, retry_delay_s: float
+) -> BatchHandler:
+    """A batch handler running `handle` per message: ack after it, nak (later retry) when it
+    fails, dead-letter when it raises `Poison`."""
+
+    async def handle_batch(msgs: Sequence[Msg]) -> None:
+        for msg in msgs:
+            try:
+                await handle(msg)
+            except Poison as exc:
+                await dead_letter(js, stream, msg, str(exc))
+                continue
+            except Exception:
+                log.exception("message failed; will retry", subject=msg.subject)
+                await msg.nak(delay=retry_delay_s)
+                continue
+            await msg.ack()
+
+    return handle_batch
