@@ -36,12 +36,14 @@ from evse_contracts.telemetry import (
     timestamp_of,
 )
 from evse_devstack.backends import NatsServer
+from evse_devstack.keys import KeyPair
 from evse_runtime.bus_client import BusClient, RemoteProblem
 from evse_runtime.mongo import Database, open_database
 from evse_telemetry.connectivity import fold
 from evse_telemetry.store import ListQuery, MongoTelemetryStore, collection_name
 from tests.utils.services import running_catalogue, running_gateway, running_telemetry
 from tests.utils.telemetry import (
+    TEST_APPLICATION,
     base_time,
     command,
     decommission,
@@ -53,6 +55,7 @@ from tests.utils.telemetry import (
     stored,
     visible,
 )
+from tests.utils.tokens import application_bearer
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -84,10 +87,17 @@ async def telemetry(module_nats: NatsServer, mongodb_url: str, db: Database) -> 
 
 
 @pytest_asyncio.fixture(scope="module")
-async def api(telemetry: None, module_nats: NatsServer) -> AsyncIterator[httpx.AsyncClient]:
+async def api(
+    telemetry: None, module_nats: NatsServer, keys: KeyPair
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the application that `onboard` gives EVSEs to by default."""
     async with (
-        running_gateway(nats_url=module_nats.url) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        running_gateway(
+            nats_url=module_nats.url, jwt_public_key_file=keys.public_key_file
+        ) as base_url,
+        httpx.AsyncClient(
+            base_url=base_url, headers=application_bearer(keys, TEST_APPLICATION)
+        ) as client,
     ):
         yield client
 
@@ -432,7 +442,6 @@ async def test_an_application_reads_its_evses_and_a_user_only_their_own(
     await visible(db, evse.evse_uid)
     await stored(db, "status_logs", evse.evse_uid, 1)
     allowed = [
-        None,
         Principal(kind="application", application_uid=app),
         Principal(kind="user", application_uid=app, user_uid=owner),
     ]
@@ -450,6 +459,9 @@ async def test_an_application_reads_its_evses_and_a_user_only_their_own(
         with pytest.raises(RemoteProblem) as caught:
             await ask_status_logs(nc, str(evse.evse_id), principal)
         assert caught.value.problem.slug == "evse-not-found", principal
+    with pytest.raises(RemoteProblem) as anonymous:
+        await ask_status_logs(nc, evse.evse_uid, None)
+    assert anonymous.value.problem.slug == "unauthorized"
 
 
 async def test_a_decommissioned_evse_keeps_its_logs_but_reads_are_404(

@@ -34,6 +34,10 @@ def base_time() -> datetime:
     return to_utc_millis(datetime.now(UTC) - timedelta(hours=1))
 
 
+TEST_APPLICATION = new_uid("app")
+"""The application EVSEs belong to unless a test names another (see `application_token`)."""
+
+
 async def onboard(
     js: JetStreamContext,
     *,
@@ -44,7 +48,7 @@ async def onboard(
     event = EvseOnboarded(
         evse_uid=new_uid("evse"),
         evse_id=next(_legacy_ids),
-        application_uid=application_uid or new_uid("app"),
+        application_uid=application_uid or TEST_APPLICATION,
         user_uid=user_uid,
         evse_model_uid=evse_model_uid,
         provider="zaptec",

@@ -18,19 +18,18 @@ ACCESS = EvseAccess(
 )
 
 
-def principal(**claims: str) -> str:
-    return Principal.model_validate(claims).model_dump_json()
+def principal(**claims: str) -> Principal:
+    return Principal.model_validate(claims)
 
 
 @pytest.mark.parametrize(
     "caller",
     [
-        None,
         principal(kind="application", application_uid="app01"),
         principal(kind="user", application_uid="app01", user_uid="user01"),
     ],
 )
-def test_the_owner_application_and_user_may_read(caller: str | None) -> None:
+def test_the_owner_application_and_user_may_read(caller: Principal) -> None:
     assert check_access(ACCESS, caller, "evse01") is ACCESS
 
 
@@ -40,10 +39,9 @@ def test_the_owner_application_and_user_may_read(caller: str | None) -> None:
         principal(kind="application", application_uid="app02"),
         principal(kind="user", application_uid="app01", user_uid="user02"),
         principal(kind="user", application_uid="app01"),
-        "not json",
     ],
 )
-def test_anyone_else_gets_the_same_not_found(caller: str) -> None:
+def test_anyone_else_gets_the_same_not_found(caller: Principal) -> None:
     with pytest.raises(EvseNotFound):
         check_access(ACCESS, caller, "evse01")
 
@@ -52,4 +50,4 @@ def test_a_decommissioned_or_unknown_evse_is_not_found() -> None:
     gone = EvseAccess(**{**ACCESS.__dict__, "decommissioned_at": datetime.now(UTC)})
     for access in (gone, None):
         with pytest.raises(EvseNotFound):
-            check_access(access, None, "evse01")
+            check_access(access, principal(kind="application", application_uid="app01"), "evse01")

@@ -1,14 +1,10 @@
-"""Publish telemetry events to the `TELEMETRY` stream, deduplicated by `Nats-Msg-Id`.
-
-The one place that knows how an event is published: swap for telemetry's `publish_event`
-helper once it lands.
-"""
+"""Publish telemetry events to the `TELEMETRY` stream, deduplicated by `Nats-Msg-Id`."""
 
 from __future__ import annotations
 
 from nats.js import JetStreamContext
 
-from evse_contracts.telemetry import TelemetryEvent, event_subject, message_id
+from evse_contracts.telemetry import TelemetryEvent, publish_event
 
 __all__ = ["TelemetryPublisher"]
 
@@ -18,8 +14,4 @@ class TelemetryPublisher:
         self._js = js
 
     async def publish(self, event: TelemetryEvent) -> None:
-        await self._js.publish(
-            event_subject(event),
-            event.model_dump_json().encode(),
-            headers={"Nats-Msg-Id": message_id(event)},
-        )
+        await publish_event(self._js, event)

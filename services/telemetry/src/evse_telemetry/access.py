@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import ValidationError
-
 from evse_contracts.auth import Principal
 
 from .errors import EvseNotFound
@@ -28,21 +26,14 @@ class EvseAccess:
     decommissioned_at: datetime | None
 
 
-def check_access(access: EvseAccess | None, principal: str | None, evse_id: str) -> EvseAccess:
+def check_access(access: EvseAccess | None, caller: Principal, evse_id: str) -> EvseAccess:
     """Return `access` if the caller may read this EVSE, else raise `EvseNotFound`.
 
-    Without a principal (no authentication on the route yet) any live EVSE is readable; an
-    application reads its EVSEs, a user only their own. Decommissioned EVSEs keep their logs
-    but are no longer readable.
+    An application reads its EVSEs, a user only their own; anything else looks absent.
+    Decommissioned EVSEs keep their logs but are no longer readable.
     """
     if access is None or access.decommissioned_at is not None or access.application_uid is None:
         raise EvseNotFound(evse_id)
-    if principal is None:
-        return access
-    try:
-        caller = Principal.model_validate_json(principal)
-    except ValidationError:
-        raise EvseNotFound(evse_id) from None
     if caller.application_uid != access.application_uid:
         raise EvseNotFound(evse_id)
     if caller.kind == "user" and (caller.user_uid is None or caller.user_uid != access.user_uid):

@@ -24,6 +24,7 @@ from evse_contracts.telemetry import (
     LogKind,
 )
 from evse_runtime.bus_client import BusClient, RemoteProblem
+from evse_runtime.principals import caller
 from evse_runtime.responders import Handler, RequestContext
 from evse_runtime.service import Runtime
 
@@ -49,14 +50,14 @@ def catalogue_firmware_versions(bus: BusClient) -> FirmwareVersionsOf:
 
 def _list(queries: LogQueries, kind: LogKind) -> Handler[ListLogs, Page[Any]]:
     async def list_logs(request: ListLogs, ctx: RequestContext) -> Page[Any]:
-        return await queries.list_logs(kind, request, ctx.principal)
+        return await queries.list_logs(kind, request, caller(ctx))
 
     return list_logs
 
 
 def _get(queries: LogQueries, kind: LogKind) -> Handler[GetLog, Any]:
     async def get_log(request: GetLog, ctx: RequestContext) -> Any:
-        return await queries.get_log(kind, request, ctx.principal)
+        return await queries.get_log(kind, request, caller(ctx))
 
     return get_log
 
@@ -66,7 +67,7 @@ def register_handlers(runtime: Runtime, store: TelemetryStore) -> None:
     queries = LogQueries(store, catalogue_firmware_versions(bus))
 
     async def get_connectivity(request: GetConnectivity, ctx: RequestContext) -> Connectivity:
-        return await queries.connectivity(request, ctx.principal)
+        return await queries.connectivity(request, caller(ctx))
 
     for kind in LOG_KINDS:
         runtime.respond(LOG_LIST_ROUTES[kind], _list(queries, kind))

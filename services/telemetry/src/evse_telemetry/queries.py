@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from evse_contracts.auth import Principal
 from evse_contracts.catalogue import EvseFirmwareVersion
 from evse_contracts.pagination import Page, decode_cursor, encode_cursor
 from evse_contracts.problems import InvalidCursor
@@ -50,10 +51,10 @@ class LogQueries:
     store: TelemetryStore
     firmware_versions: FirmwareVersionsOf
 
-    async def _visible(self, evse_id: str, principal: str | None) -> EvseAccess:
+    async def _visible(self, evse_id: str, principal: Principal) -> EvseAccess:
         return check_access(await self.store.find_access(evse_id), principal, evse_id)
 
-    async def list_logs(self, kind: LogKind, request: ListLogs, principal: str | None) -> Page[Any]:
+    async def list_logs(self, kind: LogKind, request: ListLogs, principal: Principal) -> Page[Any]:
         access = await self._visible(request.evse_id, principal)
         query = ListQuery(
             kind=kind,
@@ -73,14 +74,14 @@ class LogQueries:
         page: Page[Any] = LOG_LIST_ROUTES[kind].reply(results=results, next_cursor=next_cursor)
         return page
 
-    async def get_log(self, kind: LogKind, request: GetLog, principal: str | None) -> Any:
+    async def get_log(self, kind: LogKind, request: GetLog, principal: Principal) -> Any:
         access = await self._visible(request.evse_id, principal)
         doc = await self.store.get_log(kind, access.evse_uid, request.at)
         if doc is None:
             raise log_not_found(kind, request.evse_id, request.at)
         return LOG_MODELS[kind].model_validate(doc)
 
-    async def connectivity(self, request: GetConnectivity, principal: str | None) -> Connectivity:
+    async def connectivity(self, request: GetConnectivity, principal: Principal) -> Connectivity:
         access = await self._visible(request.evse_id, principal)
         snapshot = await self.store.get_snapshot(access.evse_uid)
         recent = await self.store.reliability(access.evse_uid, datetime.now(UTC))

@@ -28,6 +28,7 @@ from evse_contracts.telemetry import (
     parse_log_timestamp,
 )
 
+from ..auth import require_principal
 from ..deps import ask, ask_json
 from ..problems import problem_responses
 from ..responses import list_response, raw_json_response
@@ -43,8 +44,9 @@ From = Annotated[
 ]
 To = Annotated[str | None, Query(description="Only logs at or before this ISO 8601 instant.")]
 At = Annotated[str, Path(description="The log's ISO 8601 timestamp, any offset.")]
-LIST_PROBLEMS = problem_responses(400, 404, 503)
-GET_PROBLEMS = problem_responses(400, 404, 503)
+LIST_PROBLEMS = problem_responses(400, 401, 403, 404, 503)
+GET_PROBLEMS = problem_responses(400, 401, 403, 404, 503)
+READ = "evses:read"
 
 
 async def _list(
@@ -56,6 +58,7 @@ async def _list(
     since: str | None,
     until: str | None,
 ) -> Response:
+    require_principal(request, READ)
     query = ListLogs(
         evse_id=evse_id,
         limit=limit,
@@ -67,6 +70,7 @@ async def _list(
 
 
 async def _get(request: Request, kind: LogKind, evse_id: str, at: str, loc: str) -> Response:
+    require_principal(request, READ)
     query = GetLog(evse_id=evse_id, at=parse_log_timestamp(at, loc=loc))
     return raw_json_response(await ask_json(request, LOG_GET_ROUTES[kind], query))
 
@@ -174,9 +178,10 @@ async def get_ocpp_log(request: Request, evse_id: EvseId, sampled_at: At) -> Res
 @router.get(
     "/evses/{evse_id}/connectivity",
     response_model=Connectivity,
-    responses=problem_responses(404, 503),
+    responses=problem_responses(401, 403, 404, 503),
 )
 async def get_connectivity(request: Request, evse_id: EvseId) -> Response:
     """A snapshot of the EVSE's signal, SIM, firmware and connection reliability."""
+    require_principal(request, READ)
     query = GetConnectivity(evse_id=evse_id)
     return raw_json_response(await ask_json(request, CONNECTIVITY_GET, query))
