@@ -29,7 +29,11 @@ from evse_contracts.catalogue import (
     ListEvseMakes,
     ListEvseModels,
 )
-from evse_contracts.compatibility import EVSE_COMPATIBILITY_CHECK, CheckEvseCompatibility
+from evse_contracts.compatibility import (
+    EVSE_COMPATIBILITY_CHECK,
+    CheckEvseCompatibility,
+    EvseCompatibility,
+)
 from evse_contracts.evses import EVSE_RECONNECTED, EvseReconnected
 from evse_contracts.onboarding import OnboardingLink, PageRequest, PageResponse, StartOnboarding
 from evse_contracts.pagination import MAX_LIMIT
@@ -232,15 +236,7 @@ class _Call:
         if (back := self.ensure("compatibility")) is not None:
             return back
         model = await self.current_model()
-        result = await self.flow.catalogue.request(
-            EVSE_COMPATIBILITY_CHECK,
-            CheckEvseCompatibility(
-                evse_model_id=model.uid,
-                program_id=self.session.program_id,
-                accept_language=self.page.accept_language,
-            ),
-            request_id=self.request_id,
-        )
+        result = await self.compatibility(model)
         country = pycountry.countries.get(alpha_2=result.country)
         title = "Your charger works with us" if result.supported else "Not supported yet"
         return self.page_of(
@@ -254,8 +250,14 @@ class _Call:
         )
 
     async def accept_compatibility(self) -> PageResponse:
-        model = await self.current_model()
-        result = await self.flow.catalogue.request(
+        result = await self.compatibility(await self.current_model())
+        if not result.supported:
+            return self.go("compatibility")
+        return await self.update_then({"support": result.support}, "connect")
+
+    async def compatibility(self, model: EvseModel) -> EvseCompatibility:
+        """The catalogue's verdict for this model where the user is (or the program's country)."""
+        return await self.flow.catalogue.request(
             EVSE_COMPATIBILITY_CHECK,
             CheckEvseCompatibility(
                 evse_model_id=model.uid,
@@ -264,9 +266,6 @@ class _Call:
             ),
             request_id=self.request_id,
         )
-        if not result.supported:
-            return self.go("compatibility")
-        return await self.update_then({"support": result.support}, "connect")
 
     async def join_waitlist(self) -> PageResponse:
         model = await self.current_model()
