@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from tests.utils.services import (
     running_gateway,
     running_onboarding,
     running_simulator,
+    running_telemetry,
 )
 
 ALICE, BOB = OWNERS[0], OWNERS[1]
@@ -71,7 +73,8 @@ async def _tokens(client: httpx.AsyncClient, tenants: dict[str, Tenant]) -> dict
 async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Stack]:
     database = "test_import_api"
     async with open_database(mongodb_url, database) as db:
-        await db.client.drop_database(database)
+        for name in (database, "test_import_tel", "test_import_bridge"):
+            await db.client.drop_database(name)
         identities = MongoIdentityStore(db)
         await identities.ensure_indexes()
         tenants = {
@@ -89,6 +92,7 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
             idle_wait_s=0.05,
         ),
         running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_import_cat"),
+        running_telemetry(nats_url=nats_url, mongodb_url=mongodb_url, database="test_import_tel"),
         running_onboarding(
             nats_url=nats_url,
             mongodb_url=mongodb_url,
@@ -258,3 +262,29 @@ async def test_commands_follow_tenancy_and_are_validated(stack: Stack) -> None:
         path, json={"command": "set_current_limit"}, headers=stack.auth("alice")
     )
     assert_problem(invalid, 400, "validation-failed")
+
+
+LOG_ROUTES = ("status_logs", "command_logs", "error_logs", "ocpp_logs", "connectivity")
+
+
+async def test_logs_of_an_imported_evse_are_readable_only_by_its_tenant(stack: Stack) -> None:
+    charger = next(c for c in seed_for("chargepoint") if c.owner_email == ALICE)
+    evse = (await stack.import_("alice", "chargepoint", charger.serial_number)).json()
+    for _ in range(200):
+        page = await stack.client.get(
+            f"/v2/evses/{evse['uid']}/status_logs", headers=stack.auth("alice")
+        )
+        if page.status_code == 200 and page.json()["results"]:
+            break
+        await asyncio.sleep(0.1)
+    assert page.json()["results"][0]["evse_uid"] == evse["uid"]
+    for route in LOG_ROUTES:
+        for ref in (evse["uid"], str(evse["id"])):
+            path = f"/v2/evses/{ref}/{route}"
+            assert (await stack.client.get(path, headers=stack.auth("alice"))).status_code == 200
+            assert (
+                await stack.client.get(path, headers=stack.auth("alice-app"))
+            ).status_code == 200
+            other = await stack.client.get(path, headers=stack.auth("bob"))
+            assert_problem(other, 404, "evse-not-found")
+            assert_problem(await stack.client.get(path), 401, "unauthorized")
