@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -14,6 +15,8 @@ import pytest_asyncio
 from evse_catalogue.seed import load_seed
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
+from evse_onboarding.sessions import new_session
+from evse_onboarding.sessions_store import MongoSessionStore
 from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
 from tests.utils.factories import Tenant, create_tenant
@@ -34,6 +37,7 @@ def make_uid(name: str) -> str:
 @dataclass(frozen=True)
 class Browser:
     client: httpx.AsyncClient
+    sessions: MongoSessionStore
     alice: Tenant
     user_token: str
     app_token: str
@@ -58,7 +62,7 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
             database=database,
             keys=keys,
             public_base_url=f"http://127.0.0.1:{port}",
-        ),
+        ) as onboarding,
         running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_flow_cat"),
         running_gateway(
             nats_url=nats_url, port=port, jwt_public_key_file=keys.public_key_file
@@ -74,7 +78,7 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
         user_token = (
             await client.post("/v2/oauth/token", data={**form, "user_uid": alice.user_uid})
         ).json()["access_token"]
-        yield Browser(client, alice, user_token, app_token)
+        yield Browser(client, MongoSessionStore(onboarding.db), alice, user_token, app_token)
 
 
 async def start(browser: Browser, **params: str) -> str:
@@ -211,3 +215,18 @@ async def test_unknown_model_is_a_404(browser: Browser, model: str) -> None:
     )
     assert response.status_code == 404
     assert response.json()["type"].endswith("/problems/evse-model-not-found")
+
+
+async def test_an_expired_link_shows_a_clear_page(browser: Browser) -> None:
+    session = new_session(
+        application_uid=browser.alice.application_uid,
+        user_uid=browser.alice.user_uid,
+        user_email="driver@alice.example",
+        redirect_url="https://alice.example/done",
+        now=datetime.now(UTC) - timedelta(hours=1),
+        ttl_s=900,
+    )
+    await browser.sessions.insert(session)
+    for step in ("", "/make", "/connect"):
+        page = await browser.client.get(f"/onboarding/{session.uid}{step}")
+        assert_page(page, 410, "Link expired")
