@@ -94,6 +94,8 @@ class Runtime:
             self._subscriptions.append(
                 await self.nc.subscribe(subject, cb=self._scheduled(callback))
             )
+        # A round trip to the server: every SUB above is in place before we say we serve.
+        await self.nc.flush()
         self._tasks = [asyncio.create_task(body()) for body in self._loops]
 
     def _scheduled(
