@@ -12,23 +12,30 @@ import platform
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 from evse_catalogue.seed import load_seed
+from evse_contracts.auth import Principal
+from evse_contracts.ids import new_uid
+from evse_contracts.onboarding import SCOPES
 from evse_devstack.backends import mongodb, nats
+from evse_devstack.keys import KeyPair, ensure_keypair
 from evse_devstack.processes import free_port, spawn, stop, wait_for_port
+from evse_onboarding.tokens import TokenSigner, load_private_key
 
 BENCH = Path(__file__).parent
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = 32
 
 
-def wrk(url: str) -> dict[str, float]:
+def wrk(url: str, *headers: str) -> dict[str, float]:
+    header_args = [arg for header in headers for arg in ("-H", header)]
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url],
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", *header_args, url],
         capture_output=True,
         text=True,
         check=True,
@@ -47,16 +54,27 @@ def wrk(url: str) -> dict[str, float]:
 
 def main() -> None:
     model = load_seed()["evse_models"][0]
-    # The anonymous rate limit is off: this measures the unthrottled path authenticated
-    # callers take (and wrk, one IP, would otherwise be refused after 50 requests).
-    quiet = {"EVSE_LOG_LEVEL": "WARNING", "EVSE_ANONYMOUS_RATE_LIMIT": "0"}
-    with nats() as nats_backend, mongodb() as mongo_backend:
+    quiet = {"EVSE_LOG_LEVEL": "WARNING"}
+    with (
+        tempfile.TemporaryDirectory() as keys_dir,
+        nats() as nats_backend,
+        mongodb() as mongo_backend,
+    ):
+        keys = ensure_keypair(Path(keys_dir))
+        authorization = f"Authorization: Bearer {_token(keys)}"
         env = {**quiet, "EVSE_NATS_URL": nats_backend.url, "EVSE_MONGODB_URL": mongo_backend.url}
         subprocess.run(["evse-catalogue", "seed"], env={**os.environ, **env}, check=True)
         port, base_port = free_port(), free_port()
         procs = [
             spawn(["evse-catalogue"], env=env),
-            spawn(["evse-gateway"], env={**env, "EVSE_PORT": str(port)}),
+            spawn(
+                ["evse-gateway"],
+                env={
+                    **env,
+                    "EVSE_PORT": str(port),
+                    "EVSE_JWT_PUBLIC_KEY_FILE": str(keys.public_key_file),
+                },
+            ),
             spawn(
                 [
                     sys.executable,
@@ -75,13 +93,20 @@ def main() -> None:
             wait_for_port(base_port, procs[2])
             wait_until_ready_catalogue(f"http://127.0.0.1:{port}", model["uid"])
             path = f"/v2/evse_models/{model['uid']}"
-            wrk(f"http://127.0.0.1:{port}{path}")  # warm-up
-            baseline = wrk(f"http://127.0.0.1:{base_port}/echo/{model['uid']}")
-            platform_ = wrk(f"http://127.0.0.1:{port}{path}")
+            wrk(f"http://127.0.0.1:{port}{path}", authorization)  # warm-up
+            baseline = wrk(f"http://127.0.0.1:{base_port}/echo/{model['uid']}", authorization)
+            platform_ = wrk(f"http://127.0.0.1:{port}{path}", authorization)
         finally:
             for proc in procs:
                 stop(proc)
     report(baseline, platform_, mongo_backend.kind)
+
+
+def _token(keys: KeyPair) -> str:
+    """An application token, as callers that are not rate limited send (JWT verified, cached)."""
+    signer = TokenSigner(load_private_key(keys.private_key_file), "evse-platform", 3600)
+    principal = Principal(kind="application", application_uid=new_uid("app"), scopes=SCOPES)
+    return signer.issue(principal, now=datetime.now(UTC)).access_token
 
 
 def wait_until_ready_catalogue(base_url: str, uid: str) -> None:
@@ -101,8 +126,8 @@ def report(baseline: dict[str, float], measured: dict[str, float], store: str) -
     lines = [
         f"catalogue_read  {datetime.now(UTC):%Y-%m-%d %H:%M}Z  {platform.node()}  "
         f"{os.cpu_count()} cores  store: {store}",
-        f"wrk -c{CONNECTIONS} -d{DURATION} GET /v2/evse_models/{{id}}  "
-        "(anonymous rate limit off: EVSE_ANONYMOUS_RATE_LIMIT=0)",
+        f"wrk -c{CONNECTIONS} -d{DURATION} GET /v2/evse_models/{{id}} with an application token "
+        "(verified, so not rate limited)",
         f"baseline (FastAPI + raw nats-py request to echo): {baseline['rps']:.0f} req/s  "
         f"p50 {baseline['p50_ms']:.2f} ms  p99 {baseline['p99_ms']:.2f} ms",
         f"platform (gateway → NATS → catalogue):           {measured['rps']:.0f} req/s  "
