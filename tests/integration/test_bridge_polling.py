@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 
-import nats
 import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 
@@ -16,29 +15,30 @@ from evse_contracts.telemetry import StatusLog
 from evse_provider_bridge.settings import VendorOverrides
 from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import seed_for
-from tests.utils.bridge import Simulator, TelemetryTap, eventually, onboard, telemetry_tap
-from tests.utils.services import running_bridge, running_simulator
+from tests.utils.bridge import (
+    Simulator,
+    TelemetryTap,
+    eventually,
+    nats_client,
+    onboard,
+    simulator,
+    telemetry_tap,
+)
+from tests.utils.services import running_bridge
 
 INTERVAL_S = 0.5
 
 
 @pytest_asyncio.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with running_simulator(evolve=False) as base_url:
-        simulator = Simulator(base_url)
-        try:
-            yield simulator
-        finally:
-            await simulator.close()
+    async with simulator(evolve=False) as controls:
+        yield controls
 
 
 @pytest_asyncio.fixture
 async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await nats.connect(nats_url)
-    try:
+    async with nats_client(nats_url) as client:
         yield client
-    finally:
-        await client.drain()
 
 
 @pytest_asyncio.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import nats
 import pytest
 import pytest_asyncio
 from nats.aio.client import Client as NatsClient
@@ -25,31 +24,26 @@ from tests.utils.bridge import (
     TelemetryTap,
     decommission,
     eventually,
+    nats_client,
     onboard,
+    simulator,
     telemetry_tap,
 )
-from tests.utils.services import running_bridge, running_simulator
+from tests.utils.services import running_bridge
 
 FAST = {"idle_wait_s": 0.05, "command_check_interval_s": 0.05, "command_timeout_s": 5.0}
 
 
 @pytest_asyncio.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with running_simulator(evolve=False, command_delay_s=0.05) as base_url:
-        simulator = Simulator(base_url)
-        try:
-            yield simulator
-        finally:
-            await simulator.close()
+    async with simulator(evolve=False, command_delay_s=0.05) as controls:
+        yield controls
 
 
 @pytest_asyncio.fixture
 async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await nats.connect(nats_url)
-    try:
+    async with nats_client(nats_url) as client:
         yield client
-    finally:
-        await client.drain()
 
 
 @pytest_asyncio.fixture
