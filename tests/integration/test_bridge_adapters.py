@@ -15,8 +15,7 @@ from evse_provider_bridge.adapters.base import Command, DeviceRef, VendorDevice
 from evse_provider_bridge.adapters.errors import VendorError
 from evse_provider_bridge.settings import BridgeSettings, VendorOverrides
 from evse_vendor_simulator.seed import seed_for
-from tests.utils.bridge import MemoryVault, Simulator
-from tests.utils.services import running_simulator
+from tests.utils.bridge import MemoryVault, Simulator, simulator
 
 SIM_STATES = (
     "available",
@@ -103,12 +102,8 @@ EXPECTED_STATES: dict[str, tuple[str, ...]] = {
 
 @pytest_asyncio.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with running_simulator(evolve=False, command_delay_s=0.05) as base_url:
-        simulator = Simulator(base_url)
-        try:
-            yield simulator
-        finally:
-            await simulator.close()
+    async with simulator(evolve=False, command_delay_s=0.05) as controls:
+        yield controls
 
 
 @pytest_asyncio.fixture

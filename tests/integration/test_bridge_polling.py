@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 
-import nats
+import pytest
 import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 
@@ -16,29 +16,30 @@ from evse_contracts.telemetry import StatusLog
 from evse_provider_bridge.settings import VendorOverrides
 from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import seed_for
-from tests.utils.bridge import Simulator, TelemetryTap, eventually, onboard, telemetry_tap
-from tests.utils.services import running_bridge, running_simulator
+from tests.utils.bridge import (
+    Simulator,
+    TelemetryTap,
+    eventually,
+    nats_client,
+    onboard,
+    simulator,
+    telemetry_tap,
+)
+from tests.utils.services import running_bridge
 
 INTERVAL_S = 0.5
 
 
 @pytest_asyncio.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with running_simulator(evolve=False) as base_url:
-        simulator = Simulator(base_url)
-        try:
-            yield simulator
-        finally:
-            await simulator.close()
+    async with simulator(evolve=False) as controls:
+        yield controls
 
 
 @pytest_asyncio.fixture
 async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await nats.connect(nats_url)
-    try:
+    async with nats_client(nats_url) as client:
         yield client
-    finally:
-        await client.drain()
 
 
 @pytest_asyncio.fixture
@@ -47,43 +48,42 @@ async def tap(nats_url: str) -> AsyncIterator[TelemetryTap]:
         yield telemetry
 
 
-def replica_settings(
-    name: str, sim: Simulator, nats_url: str, mongodb_url: str, database: str, **vendor: float
-) -> dict[str, object]:
-    overrides = VendorOverrides.model_validate(
-        {"poll_interval_s": INTERVAL_S, "requests_per_period": 1000, **vendor}
-    )
-    return {
-        "nats_url": nats_url,
-        "mongodb_url": mongodb_url,
-        "database": database,
-        "simulator_url": sim.base_url,
-        "replica_id": name,
-        "idle_wait_s": 0.02,
-        "lease_s": 5.0,
-        "vendors": dict.fromkeys(PROVIDERS, overrides),
-    }
+ReplicaSettings = Callable[..., dict[str, object]]
+
+
+@pytest.fixture
+def replica(sim: Simulator, nats_url: str, mongodb_url: str, database_name: str) -> ReplicaSettings:
+    """Settings for the bridge replica `name`; keyword arguments override the vendor settings."""
+
+    def settings(name: str, **vendor: float) -> dict[str, object]:
+        overrides = VendorOverrides.model_validate(
+            {"poll_interval_s": INTERVAL_S, "requests_per_period": 1000, **vendor}
+        )
+        return {
+            "nats_url": nats_url,
+            "mongodb_url": mongodb_url,
+            "database": database_name,
+            "simulator_url": sim.base_url,
+            "replica_id": name,
+            "idle_wait_s": 0.02,
+            "lease_s": 5.0,
+            "vendors": dict.fromkeys(PROVIDERS, overrides),
+        }
+
+    return settings
 
 
 def gaps(statuses: list[StatusLog]) -> list[float]:
-    times = sorted(s.sampled_at for s in statuses)
-    return [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    return gaps_of(sorted(statuses, key=lambda s: s.sampled_at))
 
 
 async def test_two_replicas_poll_each_evse_once_per_interval(
-    sim: Simulator,
-    nc: NatsClient,
-    tap: TelemetryTap,
-    nats_url: str,
-    mongodb_url: str,
-    database_name: str,
+    replica: ReplicaSettings, nc: NatsClient, tap: TelemetryTap
 ) -> None:
-    settings = [
-        replica_settings(name, sim, nats_url, mongodb_url, database_name) for name in ("a", "b")
-    ]
+    settings = [replica(name) for name in ("a", "b")]
     async with AsyncExitStack() as stack:
-        for replica in settings:
-            await stack.enter_async_context(running_bridge(**replica))  # type: ignore[arg-type]
+        for one in settings:
+            await stack.enter_async_context(running_bridge(**one))  # type: ignore[arg-type]
         evse_uids = [
             await onboard(nc.jetstream(), provider, seed_for(provider)[i].serial_number)
             for provider in ("zaptec", "wallbox")
@@ -95,15 +95,10 @@ async def test_two_replicas_poll_each_evse_once_per_interval(
 
 
 async def test_a_live_replica_takes_over_when_the_other_stops(
-    sim: Simulator,
-    nc: NatsClient,
-    tap: TelemetryTap,
-    nats_url: str,
-    mongodb_url: str,
-    database_name: str,
+    replica: ReplicaSettings, nc: NatsClient, tap: TelemetryTap
 ) -> None:
-    a = replica_settings("a", sim, nats_url, mongodb_url, database_name)
-    b = replica_settings("b", sim, nats_url, mongodb_url, database_name)
+    a = replica("a")
+    b = replica("b")
     async with running_bridge(**a):  # type: ignore[arg-type]
         async with running_bridge(**b):  # type: ignore[arg-type]
             evse_uids = [
@@ -121,13 +116,9 @@ async def test_a_live_replica_takes_over_when_the_other_stops(
 
 
 async def test_an_evse_leased_by_a_dead_replica_is_polled_after_the_lease_expires(
-    sim: Simulator,
-    tap: TelemetryTap,
-    nats_url: str,
-    mongodb_url: str,
-    database_name: str,
+    replica: ReplicaSettings, tap: TelemetryTap, mongodb_url: str, database_name: str
 ) -> None:
-    settings = replica_settings("live", sim, nats_url, mongodb_url, database_name)
+    settings = replica("live")
     async with running_bridge(**settings):  # type: ignore[arg-type]
         pass  # creates the indexes
     lease_until = datetime.now(UTC) + timedelta(seconds=1.5)
@@ -153,16 +144,9 @@ async def test_an_evse_leased_by_a_dead_replica_is_polled_after_the_lease_expire
 
 
 async def test_rate_limited_vendor_is_backed_off_with_error_logs_and_no_tight_loop(
-    sim: Simulator,
-    nc: NatsClient,
-    tap: TelemetryTap,
-    nats_url: str,
-    mongodb_url: str,
-    database_name: str,
+    replica: ReplicaSettings, sim: Simulator, nc: NatsClient, tap: TelemetryTap
 ) -> None:
-    settings = replica_settings(
-        "a", sim, nats_url, mongodb_url, database_name, poll_interval_s=0.05, backoff_base_s=0.4
-    )
+    settings = replica("a", poll_interval_s=0.05, backoff_base_s=0.4)
     async with running_bridge(**settings):  # type: ignore[arg-type]
         seed = seed_for("zaptec")[0]
         evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number)
@@ -183,16 +167,9 @@ async def test_rate_limited_vendor_is_backed_off_with_error_logs_and_no_tight_lo
 
 
 async def test_server_errors_back_off_exponentially(
-    sim: Simulator,
-    nc: NatsClient,
-    tap: TelemetryTap,
-    nats_url: str,
-    mongodb_url: str,
-    database_name: str,
+    replica: ReplicaSettings, sim: Simulator, nc: NatsClient, tap: TelemetryTap
 ) -> None:
-    settings = replica_settings(
-        "a", sim, nats_url, mongodb_url, database_name, poll_interval_s=0.05, backoff_base_s=0.2
-    )
+    settings = replica("a", poll_interval_s=0.05, backoff_base_s=0.2)
     async with running_bridge(**settings):  # type: ignore[arg-type]
         evse_uid = await onboard(nc.jetstream(), "wallbox", seed_for("wallbox")[0].serial_number)
         await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
@@ -210,9 +187,9 @@ def gaps_of(events: list) -> list[float]:  # type: ignore[type-arg]
 
 
 async def test_claiming_due_evses_and_finding_a_device_use_indexes(
-    sim: Simulator, nats_url: str, mongodb_url: str, database_name: str
+    replica: ReplicaSettings, mongodb_url: str, database_name: str
 ) -> None:
-    settings = replica_settings("a", sim, nats_url, mongodb_url, database_name)
+    settings = replica("a")
     async with running_bridge(**settings):  # type: ignore[arg-type]
         pass
     now = datetime.now(UTC)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import nats
 import pytest
 import pytest_asyncio
 from nats.aio.client import Client as NatsClient
@@ -14,42 +13,38 @@ from evse_contracts.bridge import (
     BRIDGE_COMMANDS_SEND,
     BRIDGE_DEVICES_LOOKUP,
     PROVIDERS,
+    CommandAccepted,
     LookupDevice,
     SendCommand,
 )
 from evse_runtime.bus_client import BusClient, RemoteProblem
 from evse_runtime.mongo import open_database
-from evse_vendor_simulator.seed import seed_for
+from evse_vendor_simulator.seed import SeedCharger, seed_for
 from tests.utils.bridge import (
     Simulator,
     TelemetryTap,
     decommission,
     eventually,
+    nats_client,
     onboard,
+    simulator,
     telemetry_tap,
 )
-from tests.utils.services import running_bridge, running_simulator
+from tests.utils.services import running_bridge
 
 FAST = {"idle_wait_s": 0.05, "command_check_interval_s": 0.05, "command_timeout_s": 5.0}
 
 
 @pytest_asyncio.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with running_simulator(evolve=False, command_delay_s=0.05) as base_url:
-        simulator = Simulator(base_url)
-        try:
-            yield simulator
-        finally:
-            await simulator.close()
+    async with simulator(evolve=False, command_delay_s=0.05) as controls:
+        yield controls
 
 
 @pytest_asyncio.fixture
 async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await nats.connect(nats_url)
-    try:
+    async with nats_client(nats_url) as client:
         yield client
-    finally:
-        await client.drain()
 
 
 @pytest_asyncio.fixture
@@ -163,15 +158,24 @@ async def test_an_onboarded_evse_is_polled_and_a_decommissioned_one_is_not(
     assert len(tap.statuses(evse_uid)) == polls
 
 
-async def test_a_command_is_logged_pending_then_confirmed(
-    bridge: None, nc: NatsClient, sim: Simulator, tap: TelemetryTap
-) -> None:
-    seed = seed_for("chargepoint")[0]
-    await sim.pin(seed.serial_number, "suspended_ev")
-    evse_uid = await onboard(nc.jetstream(), "chargepoint", seed.serial_number)
+async def start_charging_once_polled(
+    nc: NatsClient, sim: Simulator, tap: TelemetryTap, seed: SeedCharger, state: str
+) -> tuple[str, CommandAccepted]:
+    """Pin the charger to `state`, onboard it, wait for its first poll, then start charging."""
+    await sim.pin(seed.serial_number, state)
+    evse_uid = await onboard(nc.jetstream(), seed.vendor, seed.serial_number)
     await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
     reply = await bus(nc).request(
         BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="start_charging")
+    )
+    return evse_uid, reply
+
+
+async def test_a_command_is_logged_pending_then_confirmed(
+    bridge: None, nc: NatsClient, sim: Simulator, tap: TelemetryTap
+) -> None:
+    evse_uid, reply = await start_charging_once_polled(
+        nc, sim, tap, seed_for("chargepoint")[0], "suspended_ev"
     )
     assert reply.state == "pending"
     await eventually(lambda: len(tap.commands(evse_uid)) == 2)
@@ -184,12 +188,7 @@ async def test_a_refused_command_is_failed_with_an_error_log(
     bridge: None, nc: NatsClient, sim: Simulator, tap: TelemetryTap
 ) -> None:
     seed = seed_for("zaptec")[0]
-    await sim.pin(seed.serial_number, "available")
-    evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number)
-    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
-    reply = await bus(nc).request(
-        BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="start_charging")
-    )
+    evse_uid, reply = await start_charging_once_polled(nc, sim, tap, seed, "available")
     assert reply.state == "failed"
     await eventually(lambda: len(tap.commands(evse_uid)) == 2 and len(tap.errors(evse_uid)) == 1)
     assert [log.result for log in tap.commands(evse_uid)] == ["pending", "failed"]

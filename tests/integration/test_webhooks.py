@@ -7,7 +7,6 @@ import time
 from collections.abc import AsyncIterator
 
 import httpx
-import nats
 import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -16,8 +15,8 @@ from evse_contracts.bridge import WEBHOOKS_STREAM
 from evse_gateway.webhook_signature import sign
 from evse_runtime.streams import WEBHOOKS, ensure_stream
 from evse_vendor_simulator.seed import seed_for
-from tests.utils.bridge import Simulator, eventually, onboard, telemetry_tap
-from tests.utils.services import running_bridge, running_gateway, running_simulator
+from tests.utils.bridge import eventually, nats_client, onboard, simulator, telemetry_tap
+from tests.utils.services import running_bridge, running_gateway
 
 SECRET = "test-webhook-secret"
 PROBLEM_JSON = "application/problem+json"
@@ -25,12 +24,9 @@ PROBLEM_JSON = "application/problem+json"
 
 @pytest_asyncio.fixture
 async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await nats.connect(nats_url)
-    try:
+    async with nats_client(nats_url) as client:
         await ensure_stream(client.jetstream(), WEBHOOKS)
         yield client
-    finally:
-        await client.drain()
 
 
 @pytest_asyncio.fixture
@@ -147,20 +143,18 @@ async def test_the_bridge_turns_a_vendor_push_into_a_status_log(
     api: httpx.AsyncClient, nc: NatsClient, nats_url: str, mongodb_url: str, database_name: str
 ) -> None:
     async with (
-        running_simulator(evolve=False) as sim_url,
+        simulator(evolve=False) as sim,
         running_bridge(
             nats_url=nats_url,
             mongodb_url=mongodb_url,
             database=database_name,
-            simulator_url=sim_url,
+            simulator_url=sim.base_url,
             idle_wait_s=0.05,
         ),
         telemetry_tap(nats_url) as tap,
     ):
-        simulator = Simulator(sim_url)
         seed = seed_for("zaptec")[1]
-        await simulator.pin(seed.serial_number, "available")
-        await simulator.close()
+        await sim.pin(seed.serial_number, "available")
         evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number)
         await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
         push = [

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
@@ -22,6 +23,7 @@ from evse_contracts.evses import (
 from evse_contracts.ids import new_uid
 from evse_contracts.telemetry import CommandLog, ErrorLog, StatusLog, TelemetryEvent
 from evse_provider_bridge.adapters.tokens import Token
+from tests.utils.services import running_simulator
 
 __all__ = [
     "MemoryVault",
@@ -29,7 +31,9 @@ __all__ = [
     "TelemetryTap",
     "decommission",
     "eventually",
+    "nats_client",
     "onboard",
+    "simulator",
     "telemetry_tap",
 ]
 
@@ -102,6 +106,26 @@ class Simulator:
         response = await self._http.get("/_sim/calls", params={"vendor": vendor})
         calls: list[dict[str, Any]] = response.json()
         return calls
+
+
+@asynccontextmanager
+async def simulator(**settings: object) -> AsyncIterator[Simulator]:
+    """A running vendor simulator and its control API."""
+    async with running_simulator(**settings) as base_url:
+        controls = Simulator(base_url)
+        try:
+            yield controls
+        finally:
+            await controls.close()
+
+
+@asynccontextmanager
+async def nats_client(nats_url: str) -> AsyncIterator[NatsClient]:
+    client = await nats.connect(nats_url)
+    try:
+        yield client
+    finally:
+        await client.drain()
 
 
 class MemoryVault:

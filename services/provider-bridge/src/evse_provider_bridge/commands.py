@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Unpack
 
 import structlog
 
@@ -17,33 +18,21 @@ from evse_contracts.bridge import CommandAccepted, SendCommand
 from evse_contracts.ids import new_uid
 from evse_contracts.telemetry import CommandResult
 
-from .adapters import Adapters
 from .adapters.base import Command, CommandTicket, DeviceRef
 from .adapters.errors import VendorError
 from .errors import EvseNotLinked
 from .events import command_log, error_log, now
-from .settings import BridgeSettings
-from .store import LinkStore, ProviderLink
-from .telemetry_publisher import TelemetryPublisher
+from .store import ProviderLink
+from .worker import BridgeWorker, WorkerParts
 
 __all__ = ["CommandDesk"]
 
 log = structlog.get_logger("evse.bridge.commands")
 
 
-class CommandDesk:
-    def __init__(
-        self,
-        *,
-        store: LinkStore,
-        adapters: Adapters,
-        publisher: TelemetryPublisher,
-        settings: BridgeSettings,
-    ) -> None:
-        self._store = store
-        self._adapters = adapters
-        self._publisher = publisher
-        self._settings = settings
+class CommandDesk(BridgeWorker):
+    def __init__(self, **parts: Unpack[WorkerParts]) -> None:
+        super().__init__(**parts)
         self._tracking: set[asyncio.Task[None]] = set()
 
     async def send(self, request: SendCommand) -> CommandAccepted:

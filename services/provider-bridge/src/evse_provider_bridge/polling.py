@@ -13,14 +13,12 @@ from datetime import timedelta
 
 import structlog
 
-from .adapters import Adapters
 from .adapters.base import DeviceRef
 from .adapters.errors import VendorError
 from .events import error_log, now, status_log
 from .metrics import POLLS
-from .settings import BridgeSettings
-from .store import LinkStore, ProviderLink
-from .telemetry_publisher import TelemetryPublisher
+from .store import ProviderLink
+from .worker import BridgeWorker
 
 __all__ = ["Poller"]
 
@@ -28,20 +26,7 @@ log = structlog.get_logger("evse.bridge.polling")
 _BACK_OFF_STATUSES = frozenset({401, 403})
 
 
-class Poller:
-    def __init__(
-        self,
-        *,
-        store: LinkStore,
-        adapters: Adapters,
-        publisher: TelemetryPublisher,
-        settings: BridgeSettings,
-    ) -> None:
-        self._store = store
-        self._adapters = adapters
-        self._publisher = publisher
-        self._settings = settings
-
+class Poller(BridgeWorker):
     async def run(self, stopping: asyncio.Event) -> None:
         """Claim and poll until `stopping`; polls in flight finish before returning."""
         slots = asyncio.Semaphore(self._settings.max_concurrent_polls)

@@ -16,9 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from ..seed import PARTNER_PASSWORD, partner_username
 from ..state import gate, sim_of
-from .forms import charger_or_404, form_of
+from .forms import bearer_grant, charger_or_404, form_of, password_granted
 
 VENDOR = "eo"
 router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
@@ -27,13 +26,7 @@ router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
 @router.post("/token")
 async def token(request: Request) -> JSONResponse:
     sim = sim_of(request)
-    form = await form_of(request)
-    if (
-        form.get("grant_type") != "password"
-        or form.get("username") != partner_username(VENDOR)
-        or form.get("password") != PARTNER_PASSWORD
-        or sim.credentials_rejected(VENDOR)
-    ):
+    if not await password_granted(request, sim, VENDOR):
         return JSONResponse(
             {
                 "error": "invalid_grant",
@@ -41,13 +34,7 @@ async def token(request: Request) -> JSONResponse:
             },
             status_code=400,
         )
-    return JSONResponse(
-        {
-            "access_token": sim.issue_token(VENDOR),
-            "token_type": "bearer",
-            "expires_in": int(sim.settings.token_ttl_s),
-        }
-    )
+    return JSONResponse(bearer_grant(sim, VENDOR, token_type="bearer"))
 
 
 @router.get("/api/mini/list")

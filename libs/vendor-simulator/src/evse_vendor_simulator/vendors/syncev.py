@@ -17,9 +17,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from ..fleet import SimCharger
-from ..seed import PARTNER_PASSWORD, partner_username
 from ..state import gate, sim_of
-from .forms import charger_or_404, form_of, json_of
+from .forms import bearer_grant, charger_or_404, json_of, password_granted
 
 VENDOR = "syncev"
 router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
@@ -44,19 +43,9 @@ COMMANDS = {
 @router.post("/oauth/token")
 async def token(request: Request) -> dict[str, Any]:
     sim = sim_of(request)
-    form = await form_of(request)
-    if (
-        form.get("grant_type") != "password"
-        or form.get("username") != partner_username(VENDOR)
-        or form.get("password") != PARTNER_PASSWORD
-        or sim.credentials_rejected(VENDOR)
-    ):
+    if not await password_granted(request, sim, VENDOR):
         raise HTTPException(401, detail="invalid_grant")
-    return {
-        "access_token": sim.issue_token(VENDOR),
-        "token_type": "Bearer",
-        "expires_in": int(sim.settings.token_ttl_s),
-    }
+    return bearer_grant(sim, VENDOR)
 
 
 @router.get("/api/v1/chargers")

@@ -6,6 +6,7 @@ the bridge's domain errors, raised by `lookup.py`, not by adapters.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -20,6 +21,7 @@ __all__ = [
     "DeviceRef",
     "DeviceStatus",
     "ProviderAdapter",
+    "ReadsBack",
     "VendorDevice",
     "readback_progress",
 ]
@@ -117,3 +119,15 @@ def readback_progress(command: Command, status: DeviceStatus) -> CommandProgress
             return "confirmed"
         return "pending" if status.plugged_in else "failed"
     return "pending" if status.state == "charging" else "confirmed"
+
+
+class ReadsBack(ABC):
+    """For vendors that give no ack id: a sent command is judged by reading the charger back."""
+
+    @abstractmethod
+    async def read_status(self, device: DeviceRef) -> DeviceStatus: ...
+
+    async def command_progress(
+        self, device: DeviceRef, command: Command, ticket: CommandTicket
+    ) -> CommandProgress:
+        return readback_progress(command, await self.read_status(device))

@@ -27,8 +27,9 @@ from .base import (
 )
 from .errors import VendorError
 from .http import VendorClient
-from .payloads import as_float, body_of, expires_in, webhook_items
-from .tokens import Token, TokenSource, TokenVault
+from .payloads import as_float, body_of, expires_in, keyed_statuses
+from .token_adapter import TokenAdapter
+from .tokens import Token, TokenVault
 
 __all__ = ["CHARGING_STATUSES", "ChargePointAdapter", "status_from_body"]
 
@@ -63,14 +64,12 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
     )
 
 
-class ChargePointAdapter:
+class ChargePointAdapter(TokenAdapter):
     provider = "chargepoint"
 
     def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        self._client = client
-        self._settings = settings
+        super().__init__(client, settings, vault)
         self._discovery = (settings.auth_base_url or settings.base_url).rstrip("/")
-        self._tokens = TokenSource(key="chargepoint", vault=vault, login=self._login)
 
     async def _login(self) -> Token:
         username = self._settings.username
@@ -105,22 +104,18 @@ class ChargePointAdapter:
             },
         )
 
-    async def _call(self, method: str, endpoint: str, path: str, api: str, **kwargs: Any) -> Any:
+    def _headers(self, token: Token) -> dict[str, str]:
+        return _session_headers(token)
+
+    async def _call_at(self, method: str, endpoint: str, path: str, api: str, **kwargs: Any) -> Any:
+        """`_call` on one of the region's endpoint bases (from discovery, kept in the token)."""
         token = await self._tokens.get()
-        response = await self._client.call(
-            method,
-            f"{token.extra[endpoint]}{path}",
-            api=api,
-            auth=self._tokens,
-            auth_headers=_session_headers,
-            **kwargs,
-        )
-        return body_of(response, self.provider, api)
+        return await self._call(method, f"{token.extra[endpoint]}{path}", api, **kwargs)
 
     async def list_devices(self) -> list[VendorDevice]:
         token = await self._tokens.get()
         user_id = token.extra["user_id"]
-        pandas = await self._call(
+        pandas = await self._call_at(
             "POST",
             "webservices_endpoint",
             "mobileapi/v5",
@@ -129,7 +124,7 @@ class ChargePointAdapter:
         )
         devices = []
         for device_id in pandas["get_pandas"]["device_ids"]:
-            details = await self._call(
+            details = await self._call_at(
                 "GET",
                 "hcpo_hcm_endpoint",
                 f"api/v1/configuration/users/{user_id}/chargers/{device_id}",
@@ -149,7 +144,7 @@ class ChargePointAdapter:
 
     async def read_status(self, device: DeviceRef) -> DeviceStatus:
         user_id = (await self._tokens.get()).extra["user_id"]
-        body = await self._call(
+        body = await self._call_at(
             "GET",
             "hcpo_hcm_endpoint",
             f"api/v1/configuration/users/{user_id}/chargers/{device.device_id}/status",
@@ -159,7 +154,7 @@ class ChargePointAdapter:
 
     async def send_command(self, device: DeviceRef, command: Command) -> CommandTicket:
         if command.name == "set_current_limit":
-            await self._call(
+            await self._call_at(
                 "PUT",
                 "hcpo_hcm_endpoint",
                 f"api/v1/configuration/chargers/{device.device_id}/charge-amperage-limit",
@@ -168,7 +163,7 @@ class ChargePointAdapter:
             )
             return CommandTicket()
         action = "startsession" if command.name == "start_charging" else "stopsession"
-        body = await self._call(
+        body = await self._call_at(
             "POST",
             "accounts_endpoint",
             f"v1/driver/station/{action}",
@@ -184,7 +179,7 @@ class ChargePointAdapter:
             return readback_progress(command, await self.read_status(device))
         action = "start_session" if command.name == "start_charging" else "stop_session"
         try:
-            await self._call(
+            await self._call_at(
                 "POST",
                 "accounts_endpoint",
                 "v1/driver/station/session/ack",
@@ -201,10 +196,7 @@ class ChargePointAdapter:
 
     def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """ChargePoint has no push; relays may send `{"deviceId", "status": <status body>}`."""
-        return [
-            (str(item["deviceId"]), status_from_body(item["status"]))
-            for item in webhook_items(payload)
-        ]
+        return keyed_statuses(payload, "deviceId", "status", status_from_body)
 
 
 def _session_headers(token: Token) -> dict[str, str]:

@@ -18,19 +18,12 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 
 from ..settings import VendorSettings
-from .base import (
-    Command,
-    CommandProgress,
-    CommandTicket,
-    DeviceRef,
-    DeviceStatus,
-    VendorDevice,
-    readback_progress,
-)
+from .base import Command, CommandTicket, DeviceRef, DeviceStatus, ReadsBack, VendorDevice
 from .errors import VendorError
 from .http import VendorClient
-from .payloads import as_float, body_of, expires_in, webhook_items
-from .tokens import Token, TokenSource, TokenVault
+from .payloads import as_float, body_of, expires_in, keyed_statuses
+from .token_adapter import TokenAdapter
+from .tokens import Token, TokenVault
 
 __all__ = ["EaseeAdapter", "status_from_state"]
 
@@ -73,16 +66,12 @@ def _model(code: Any) -> str:
     return PRODUCT_MODELS.get(number, f"productCode {number}")
 
 
-class EaseeAdapter:
+class EaseeAdapter(ReadsBack, TokenAdapter):
     provider = "easee"
 
     def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        self._client = client
-        self._settings = settings
+        super().__init__(client, settings, vault)
         self._settings_budget = AsyncLimiter(SETTINGS_CALLS_PER_HOUR, 3600)
-        self._tokens = TokenSource(
-            key="easee", vault=vault, login=self._login, refresh=self._refresh
-        )
 
     def _token(self, body: dict[str, Any]) -> Token:
         return Token(
@@ -111,12 +100,6 @@ class EaseeAdapter:
             json={"accessToken": token.access, "refreshToken": token.refresh},
         )
         return self._token(body_of(response, self.provider, "accounts.refresh_token"))
-
-    async def _call(self, method: str, path: str, api: str, **kwargs: Any) -> Any:
-        response = await self._client.call(
-            method, path, api=api, auth=self._tokens, auth_headers=_bearer, **kwargs
-        )
-        return body_of(response, self.provider, api)
 
     async def _spend_settings_budget(self, device: DeviceRef) -> None:
         """Refuse locally rather than be blocked: Easee allows ~10 settings calls an hour."""
@@ -167,18 +150,6 @@ class EaseeAdapter:
         ack = body.get("commandId") if isinstance(body, dict) else None
         return CommandTicket(ack_id=None if ack is None else str(ack))
 
-    async def command_progress(
-        self, device: DeviceRef, command: Command, ticket: CommandTicket
-    ) -> CommandProgress:
-        return readback_progress(command, await self.read_status(device))
-
     def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """Relayed pushes: `{"chargerId": ..., "state": <GET state body>}` per charger."""
-        return [
-            (str(item["chargerId"]), status_from_state(item["state"]))
-            for item in webhook_items(payload)
-        ]
-
-
-def _bearer(token: Token) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token.access}"}
+        return keyed_statuses(payload, "chargerId", "state", status_from_state)

@@ -16,18 +16,10 @@ import uuid
 from typing import Any
 
 from ..settings import VendorSettings
-from .base import (
-    Command,
-    CommandProgress,
-    CommandTicket,
-    DeviceRef,
-    DeviceStatus,
-    VendorDevice,
-    readback_progress,
-)
+from .base import Command, CommandTicket, DeviceRef, DeviceStatus, ReadsBack, VendorDevice
 from .errors import VendorError
 from .http import VendorClient
-from .payloads import as_float, body_of, webhook_items
+from .payloads import as_float, body_of, keyed_statuses
 from .tokens import TokenVault
 
 __all__ = ["STATES", "EnelXAdapter", "status_from_state"]
@@ -58,7 +50,7 @@ def status_from_state(body: dict[str, Any]) -> DeviceStatus:
     )
 
 
-class EnelXAdapter:
+class EnelXAdapter(ReadsBack):
     provider = "enelx"
 
     def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
@@ -146,14 +138,6 @@ class EnelXAdapter:
             )
         return CommandTicket()
 
-    async def command_progress(
-        self, device: DeviceRef, command: Command, ticket: CommandTicket
-    ) -> CommandProgress:
-        return readback_progress(command, await self.read_status(device))
-
     def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """JuiceNet has no push; relays may send `{"unit_id", "state": <get_state body>}`."""
-        return [
-            (str(item["unit_id"]), status_from_state(item["state"]))
-            for item in webhook_items(payload)
-        ]
+        return keyed_statuses(payload, "unit_id", "state", status_from_state)

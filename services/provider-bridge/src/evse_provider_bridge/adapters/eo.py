@@ -13,20 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..settings import VendorSettings
-from .base import (
-    Command,
-    CommandProgress,
-    CommandTicket,
-    DeviceRef,
-    DeviceStatus,
-    VendorDevice,
-    readback_progress,
-)
+from .base import Command, CommandTicket, DeviceRef, DeviceStatus, ReadsBack, VendorDevice
 from .errors import VendorError
-from .http import VendorClient
-from .payloads import as_float, body_of, expires_in, webhook_items
-from .tokens import Token, TokenSource, TokenVault
+from .payloads import as_float, webhook_items
+from .token_adapter import TokenAdapter
+from .tokens import Token
 
 __all__ = ["EoAdapter", "status_from"]
 
@@ -54,33 +45,11 @@ def status_from(unit: dict[str, Any], session: dict[str, Any] | None) -> DeviceS
     )
 
 
-class EoAdapter:
+class EoAdapter(ReadsBack, TokenAdapter):
     provider = "eo"
 
-    def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        self._client = client
-        self._settings = settings
-        self._tokens = TokenSource(key="eo", vault=vault, login=self._login)
-
     async def _login(self) -> Token:
-        response = await self._client.call(
-            "POST",
-            "token",
-            api="token",
-            data={
-                "grant_type": "password",
-                "username": self._settings.username,
-                "password": self._settings.password.get_secret_value(),
-            },
-        )
-        body = body_of(response, self.provider, "token")
-        return Token(access=body["access_token"], expires_at=expires_in(body.get("expires_in")))
-
-    async def _call(self, method: str, path: str, api: str, **kwargs: Any) -> Any:
-        response = await self._client.call(
-            method, path, api=api, auth=self._tokens, auth_headers=_bearer, **kwargs
-        )
-        return body_of(response, self.provider, api)
+        return await self._password_grant("token", "token")
 
     async def _units(self) -> list[dict[str, Any]]:
         units: list[dict[str, Any]] = await self._call("GET", "api/mini/list", "mini.list")
@@ -137,18 +106,9 @@ class EoAdapter:
         )
         return CommandTicket(vendor_response_code=action)
 
-    async def command_progress(
-        self, device: DeviceRef, command: Command, ticket: CommandTicket
-    ) -> CommandProgress:
-        return readback_progress(command, await self.read_status(device))
-
     def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """EO has no push; relays may send `{"unit": <list entry>, "session": <session|null>}`."""
         return [
             (str(item["unit"]["address"]), status_from(item["unit"], item.get("session")))
             for item in webhook_items(payload)
         ]
-
-
-def _bearer(token: Token) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token.access}"}

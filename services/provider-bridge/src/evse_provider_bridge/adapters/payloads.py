@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from .base import DeviceStatus
 from .errors import VendorError
 
-__all__ = ["as_float", "body_of", "expires_in", "webhook_items"]
+__all__ = ["as_float", "body_of", "expires_in", "keyed_statuses", "webhook_items"]
 
 
 def body_of(response: httpx.Response, provider: str, api: str) -> Any:
@@ -46,3 +48,10 @@ def webhook_items(payload: bytes) -> list[dict[str, Any]]:
     if not all(isinstance(item, dict) for item in items):
         raise ValueError("webhook payload must be a JSON object or a list of objects")
     return items
+
+
+def keyed_statuses(
+    payload: bytes, id_key: str, body_key: str, parse: Callable[[Any], DeviceStatus]
+) -> list[tuple[str, DeviceStatus]]:
+    """Relayed pushes shaped `{id_key: <vendor device id>, body_key: <status body>}`."""
+    return [(str(item[id_key]), parse(item[body_key])) for item in webhook_items(payload)]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..settings import VendorSettings
 from .base import (
     Command,
     CommandProgress,
@@ -21,9 +20,9 @@ from .base import (
     DeviceStatus,
     VendorDevice,
 )
-from .http import VendorClient
-from .payloads import as_float, body_of, expires_in, webhook_items
-from .tokens import Token, TokenSource, TokenVault
+from .payloads import as_float, webhook_items
+from .token_adapter import TokenAdapter
+from .tokens import Token
 
 __all__ = ["CONNECTOR_STATUSES", "SyncEvAdapter", "status_from_body"]
 
@@ -66,33 +65,11 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
     )
 
 
-class SyncEvAdapter:
+class SyncEvAdapter(TokenAdapter):
     provider = "syncev"
 
-    def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        self._client = client
-        self._settings = settings
-        self._tokens = TokenSource(key="syncev", vault=vault, login=self._login)
-
     async def _login(self) -> Token:
-        response = await self._client.call(
-            "POST",
-            "oauth/token",
-            api="oauth.token",
-            data={
-                "grant_type": "password",
-                "username": self._settings.username,
-                "password": self._settings.password.get_secret_value(),
-            },
-        )
-        body = body_of(response, self.provider, "oauth.token")
-        return Token(access=body["access_token"], expires_at=expires_in(body.get("expires_in")))
-
-    async def _call(self, method: str, path: str, api: str, **kwargs: Any) -> Any:
-        response = await self._client.call(
-            method, path, api=api, auth=self._tokens, auth_headers=_bearer, **kwargs
-        )
-        return body_of(response, self.provider, api)
+        return await self._password_grant("oauth/token", "oauth.token")
 
     async def list_devices(self) -> list[VendorDevice]:
         body = await self._call("GET", "api/v1/chargers", "chargers.list")
@@ -135,7 +112,3 @@ class SyncEvAdapter:
     def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """Pushes carry the status body with its `chargerId`."""
         return [(str(item["chargerId"]), status_from_body(item)) for item in webhook_items(payload)]
-
-
-def _bearer(token: Token) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token.access}"}

@@ -15,18 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..settings import VendorSettings
-from .base import (
-    Command,
-    CommandProgress,
-    CommandTicket,
-    DeviceRef,
-    DeviceStatus,
-    VendorDevice,
-    readback_progress,
-)
+from .base import Command, CommandTicket, DeviceRef, DeviceStatus, ReadsBack, VendorDevice
 from .http import VendorClient
-from .payloads import as_float, body_of, webhook_items
-from .tokens import Token, TokenSource, TokenVault
+from .payloads import as_float, body_of, keyed_statuses
+from .token_adapter import TokenAdapter
+from .tokens import Token, TokenVault
 
 __all__ = ["STATUS_IDS", "WallboxAdapter", "status_from_body"]
 
@@ -81,14 +74,12 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
     )
 
 
-class WallboxAdapter:
+class WallboxAdapter(ReadsBack, TokenAdapter):
     provider = "wallbox"
 
     def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        self._client = client
-        self._settings = settings
+        super().__init__(client, settings, vault)
         self._auth_base = (settings.auth_base_url or settings.base_url).rstrip("/")
-        self._tokens = TokenSource(key="wallbox", vault=vault, login=self._login)
 
     async def _login(self) -> Token:
         raw = f"{self._settings.username}:{self._settings.password.get_secret_value()}"
@@ -102,12 +93,6 @@ class WallboxAdapter:
         attributes = body_of(response, self.provider, "users.signin")["data"]["attributes"]
         expires = datetime.fromtimestamp(int(attributes["ttl"]) / 1000, UTC)
         return Token(access=attributes["token"], expires_at=expires)
-
-    async def _call(self, method: str, path: str, api: str, **kwargs: Any) -> Any:
-        response = await self._client.call(
-            method, path, api=api, auth=self._tokens, auth_headers=_bearer, **kwargs
-        )
-        return body_of(response, self.provider, api)
 
     async def list_devices(self) -> list[VendorDevice]:
         body = await self._call("GET", "v3/chargers/groups", "chargers.groups")
@@ -152,18 +137,6 @@ class WallboxAdapter:
         )
         return CommandTicket(vendor_response_code=f"action {action}")
 
-    async def command_progress(
-        self, device: DeviceRef, command: Command, ticket: CommandTicket
-    ) -> CommandProgress:
-        return readback_progress(command, await self.read_status(device))
-
     def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """Wallbox has no push; relays may send `{"chargerId", "status": <status body>}`."""
-        return [
-            (str(item["chargerId"]), status_from_body(item["status"]))
-            for item in webhook_items(payload)
-        ]
-
-
-def _bearer(token: Token) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token.access}"}
+        return keyed_statuses(payload, "chargerId", "status", status_from_body)

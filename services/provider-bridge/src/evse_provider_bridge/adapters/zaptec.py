@@ -14,19 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from ..settings import VendorSettings
-from .base import (
-    Command,
-    CommandProgress,
-    CommandTicket,
-    DeviceRef,
-    DeviceStatus,
-    VendorDevice,
-    readback_progress,
-)
-from .http import VendorClient
-from .payloads import as_float, body_of, expires_in, webhook_items
-from .tokens import Token, TokenSource, TokenVault
+from .base import Command, CommandTicket, DeviceRef, DeviceStatus, ReadsBack, VendorDevice
+from .payloads import as_float, body_of, webhook_items
+from .token_adapter import TokenAdapter
+from .tokens import Token
 
 __all__ = ["ZaptecAdapter", "status_from_observations"]
 
@@ -58,41 +49,18 @@ def status_from_observations(observations: list[dict[str, Any]]) -> DeviceStatus
     )
 
 
-class ZaptecAdapter:
+class ZaptecAdapter(ReadsBack, TokenAdapter):
     provider = "zaptec"
-
-    def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        self._client = client
-        self._settings = settings
-        self._tokens = TokenSource(key="zaptec", vault=vault, login=self._login)
 
     async def _login(self) -> Token:
         discovery = await self._client.call(
             "GET", ".well-known/openid-configuration", api="auth.discovery"
         )
         endpoint = body_of(discovery, self.provider, "auth.discovery")["token_endpoint"]
-        response = await self._client.call(
-            "POST",
-            endpoint,
-            api="auth.token",
-            data={
-                "grant_type": "password",
-                "username": self._settings.username,
-                "password": self._settings.password.get_secret_value(),
-                "scope": "openid",
-            },
-        )
-        body = body_of(response, self.provider, "auth.token")
-        return Token(access=body["access_token"], expires_at=expires_in(body.get("expires_in")))
-
-    async def _get(self, path: str, api: str) -> Any:
-        response = await self._client.call(
-            "GET", path, api=api, auth=self._tokens, auth_headers=_bearer
-        )
-        return body_of(response, self.provider, api)
+        return await self._password_grant(endpoint, "auth.token", scope="openid")
 
     async def list_devices(self) -> list[VendorDevice]:
-        body = await self._get("api/chargers", "chargers.list")
+        body = await self._call("GET", "api/chargers", "chargers.list")
         return [
             VendorDevice(
                 device_id=str(item["Id"]),
@@ -107,41 +75,30 @@ class ZaptecAdapter:
         ]
 
     async def read_status(self, device: DeviceRef) -> DeviceStatus:
-        observations = await self._get(f"api/chargers/{device.device_id}/state", "chargers.state")
+        observations = await self._call(
+            "GET", f"api/chargers/{device.device_id}/state", "chargers.state"
+        )
         return status_from_observations(observations)
 
     async def send_command(self, device: DeviceRef, command: Command) -> CommandTicket:
         if command.name == "set_current_limit":
-            await self._client.call(
+            await self._send(
                 "POST",
                 f"api/chargers/{device.device_id}/update",
-                api="chargers.update",
-                auth=self._tokens,
-                auth_headers=_bearer,
+                "chargers.update",
                 json={"maxChargeCurrent": command.current_limit_a},
             )
             return CommandTicket()
         command_id = COMMAND_IDS[command.name]
-        await self._client.call(
+        await self._send(
             "POST",
             f"api/chargers/{device.device_id}/sendCommand/{command_id}",
-            api="chargers.send_command",
-            auth=self._tokens,
-            auth_headers=_bearer,
+            "chargers.send_command",
         )
         return CommandTicket(vendor_response_code=str(command_id))
-
-    async def command_progress(
-        self, device: DeviceRef, command: Command, ticket: CommandTicket
-    ) -> CommandProgress:
-        return readback_progress(command, await self.read_status(device))
 
     def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
         by_charger: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for observation in webhook_items(payload):
             by_charger[str(observation["ChargerId"])].append(observation)
         return [(charger, status_from_observations(obs)) for charger, obs in by_charger.items()]
-
-
-def _bearer(token: Token) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token.access}"}
