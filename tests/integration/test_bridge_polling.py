@@ -90,8 +90,11 @@ async def test_two_replicas_poll_each_evse_once_per_interval(
             for i in range(3)
         ]
         await eventually(lambda: all(len(tap.statuses(uid)) >= 5 for uid in evse_uids))
+    # Claims are exactly an interval apart; `sampled_at` adds each call's latency, which a
+    # loaded machine makes jittery. A double poll (two replicas in one round) shows as a
+    # gap near zero, far under half an interval.
     for uid in evse_uids:
-        assert min(gaps(tap.statuses(uid))) >= INTERVAL_S * 0.95, uid
+        assert min(gaps(tap.statuses(uid))) >= INTERVAL_S * 0.5, uid
 
 
 async def test_a_live_replica_takes_over_when_the_other_stops(
