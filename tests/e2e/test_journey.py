@@ -14,24 +14,15 @@ from typing import Any
 import httpx
 import pytest
 
-from evse_devstack.stack import Stack, start_stack
+from evse_devstack.stack import Stack
 from evse_vendor_simulator.seed import seed_for
+from tests.e2e.conftest import VENDOR
 
 pytestmark = pytest.mark.e2e
 
-VENDOR = "zaptec"
 POLL_S = 0.2
 ATTEMPTS = 300
 """Bounded waits: at most ATTEMPTS polls of POLL_S each (no wall-clock assertion)."""
-
-FAST_BRIDGE = {
-    f"EVSE_VENDORS__{VENDOR.upper()}__POLL_INTERVAL_S": "0.5",
-    f"EVSE_VENDORS__{VENDOR.upper()}__BACKOFF_BASE_S": "0.5",
-    f"EVSE_VENDORS__{VENDOR.upper()}__BACKOFF_MAX_S": "1",
-    "EVSE_IDLE_WAIT_S": "0.1",
-    "EVSE_COMMAND_CHECK_INTERVAL_S": "0.2",
-    "EVSE_SIM_COMMAND_DELAY_S": "0.2",
-}
 
 
 @dataclass
@@ -67,16 +58,12 @@ def eventually(probe: Callable[[], Any]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
-    data_dir = tmp_path_factory.mktemp("stack")
-    with (
-        start_stack(data_dir, persistent=False, extra_env=FAST_BRIDGE) as stack,
-        httpx.Client(base_url=stack.base_url, timeout=30) as client,
-    ):
-        assert stack.demo is not None
-        app = _token(client, stack)
-        user = _token(client, stack, user_uid=stack.demo.user_uid)
-        yield Journey(stack, client, app, user)
+def journey(e2e_stack: Stack) -> Iterator[Journey]:
+    with httpx.Client(base_url=e2e_stack.base_url, timeout=30) as client:
+        assert e2e_stack.demo is not None
+        app = _token(client, e2e_stack)
+        user = _token(client, e2e_stack, user_uid=e2e_stack.demo.user_uid)
+        yield Journey(e2e_stack, client, app, user)
 
 
 def _charger_serial(journey: Journey) -> str:
