@@ -20,6 +20,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -226,3 +227,18 @@ def test_every_endpoint_answers_fuzzed_requests_cleanly(
             case.call_and_validate(base_url=api.base_url, headers=headers, checks=CHECKS)
 
     answers_cleanly()
+
+
+ODD_EVSE_IDS = ["¹", "٣", "9" * 40, "0" * 19]
+"""What the fuzzer found: `str.isdigit` accepts `¹`, and long digit runs overflow int64."""
+
+
+@pytest.mark.parametrize("evse_id", ODD_EVSE_IDS)
+@pytest.mark.parametrize("suffix", ["", "/vpp_modes", "/connectivity", "/status_logs"])
+def test_odd_evse_ids_are_a_clean_not_found(api: Api, evse_id: str, suffix: str) -> None:
+    for caller in ("application", "user"):
+        response = httpx.get(
+            f"{api.base_url}/v2/evses/{evse_id}{suffix}", headers=api.callers[caller]
+        )
+        assert response.status_code == 404, response.text
+        assert response.headers["content-type"] == PROBLEM_JSON
