@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 PACKAGES := -p evse_contracts -p evse_runtime -p evse_devstack -p evse_gateway \
 	-p evse_catalogue -p evse_telemetry -p evse_provider_bridge -p evse_onboarding -p evse_vendor_simulator
 
-.PHONY: install run test lint typecheck pytest bench format deploy-check
+.PHONY: install run test lint typecheck pytest bench format deploy-check fuzz
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13,<0.14"
@@ -26,6 +26,11 @@ typecheck:
 
 pytest:
 	$(UV) run --frozen pytest
+
+# Deeper OpenAPI fuzzing than `make test` runs: FUZZ_EXAMPLES per operation and caller.
+FUZZ_EXAMPLES ?= 500
+fuzz: install
+	EVSE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run --frozen pytest tests/fuzz -q
 
 # Dockerfile lint, compose and Kubernetes schema checks, drift against the code (also in pytest).
 deploy-check: install

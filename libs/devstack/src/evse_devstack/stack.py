@@ -37,8 +37,8 @@ class Stack:
         self, name: str, command: Sequence[str], env: Mapping[str, str] | None = None
     ) -> None:
         """Start one named process with the stack's environment; its output goes to a log."""
-        log = (self.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = spawn(command, env={**self.env, **(env or {})}, output=log)
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            self.processes[name] = spawn(command, env={**self.env, **(env or {})}, output=log)
 
     def stop(self, name: str) -> None:
         stop(self.processes.pop(name))
@@ -67,12 +67,17 @@ def wait_until_ready(base_url: str, *, timeout_s: float = 60.0) -> None:
 
 @contextlib.contextmanager
 def start_stack(
-    data_dir: Path, *, port: int | None = None, persistent: bool = True
+    data_dir: Path,
+    *,
+    port: int | None = None,
+    persistent: bool = True,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Stack]:
     """Backends, seeded catalogue, demo tenant, every bus service and the gateway.
 
     With `persistent`, NATS and MongoDB keep their data under `data_dir`; otherwise they
-    start empty and only keys, credentials and logs go there. Everything stops on exit.
+    start empty and only keys, credentials and logs go there. `extra_env` goes to every
+    process (e.g. short bridge poll intervals in tests). Everything stops on exit.
     """
     port = port or free_port()
     simulator_port = free_port()
@@ -91,6 +96,7 @@ def start_stack(
             # The vendor-cloud simulator; the bridge's adapters default to it.
             "EVSE_SIM_PORT": str(simulator_port),
             "EVSE_SIMULATOR_URL": f"http://127.0.0.1:{simulator_port}",
+            **(extra_env or {}),
         }
         stack = Stack(nats_backend, mongo_backend, base_url, env, log_dir)
         try:

@@ -32,6 +32,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 VALIDATION_PROBLEM_KEY = "x-validation-problem"
 log = structlog.get_logger("evse.gateway")
 
+_PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/ProblemDocument"}
 _HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 406: "not-acceptable"}
 
 
@@ -58,7 +59,10 @@ def problem_response(
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries documenting problem bodies for the given statuses."""
     return {
-        status: {"model": ProblemDocument, "content": {PROBLEM_MEDIA_TYPE: {}}}
+        status: {
+            "model": ProblemDocument,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA_REF}},
+        }
         for status in statuses
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -48,9 +49,13 @@ class EvseRecord:
         )
 
 
+_LEGACY_ID = re.compile(r"[0-9]{1,18}")
+"""ASCII digits that fit a 64-bit integer: `str.isdigit` also accepts `¹`, which `int` rejects."""
+
+
 def parse_evse_ref(evse_id: str) -> str | int:
     """`/evses/{evse_id}` takes the uid or the legacy integer id."""
-    return int(evse_id) if evse_id.isdigit() else evse_id
+    return int(evse_id) if _LEGACY_ID.fullmatch(evse_id) else evse_id
 
 
 def visible_to(record: EvseRecord, principal: Principal) -> bool:

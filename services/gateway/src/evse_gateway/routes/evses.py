@@ -66,7 +66,7 @@ async def list_evses(
 
 
 @router.get(
-    "/evses/{evse_id}", response_model=Evse, responses=problem_responses(401, 403, 404, 503)
+    "/evses/{evse_id}", response_model=Evse, responses=problem_responses(400, 401, 403, 404, 503)
 )
 async def get_evse(request: Request, evse_id: EvseId) -> Response:
     """Retrieve a single, specific EVSE's details."""
@@ -74,7 +74,9 @@ async def get_evse(request: Request, evse_id: EvseId) -> Response:
     return raw_json_response(await ask_json(request, EVSES_GET, EvseRef(evse_id=evse_id)))
 
 
-@router.delete("/evses/{evse_id}", status_code=204, responses=problem_responses(401, 403, 404, 503))
+@router.delete(
+    "/evses/{evse_id}", status_code=204, responses=problem_responses(400, 401, 403, 404, 503)
+)
 async def decommission_evse(request: Request, evse_id: EvseId) -> Response:
     """Decommission the EVSE by disconnecting it from the platform; its logs are kept."""
     require_principal(request, WRITE)
@@ -86,7 +88,7 @@ async def decommission_evse(request: Request, evse_id: EvseId) -> Response:
     "/evses/{evse_id}/reconnect",
     response_model=ReconnectionUrl,
     status_code=201,
-    responses=problem_responses(401, 403, 404, 409, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 503),
 )
 async def reconnect_evse(request: Request, evse_id: EvseId) -> Response:
     """Create a reconnection URL for the EVSE. The EVSE must have a user assigned."""
@@ -98,7 +100,7 @@ async def reconnect_evse(request: Request, evse_id: EvseId) -> Response:
 @router.get(
     "/evses/{evse_id}/vpp_modes",
     response_model=EvseVppModes,
-    responses=problem_responses(401, 403, 404, 503),
+    responses=problem_responses(400, 401, 403, 404, 503),
 )
 async def get_vpp_modes(request: Request, evse_id: EvseId) -> Response:
     """Returns the VPP (Virtual Power Plant) control modes supported by this EVSE."""

@@ -48,9 +48,17 @@ class OnboardingValidationFailed(ValidationFailed):
 
 @router.get(
     "/evse_onboarding",
-    response_model=OnboardingLink,
+    response_model=None,
+    response_class=RedirectResponse,
     status_code=302,
-    responses={200: {"model": OnboardingLink}, **problem_responses(400, 401, 403, 404, 503)},
+    responses={
+        200: {"model": OnboardingLink, "description": "With `response_type=json`."},
+        302: {
+            "description": "Redirect to the hosted onboarding page.",
+            "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+        },
+        **problem_responses(400, 401, 403, 404, 503),
+    },
     openapi_extra={VALIDATION_PROBLEM_KEY: OnboardingValidationFailed.slug},
 )
 async def start_onboarding(

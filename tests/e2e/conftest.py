@@ -1,0 +1,29 @@
+"""The whole platform as separate processes, started once for every e2e test module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from evse_devstack.stack import Stack, start_stack
+
+VENDOR = "zaptec"
+"""The vendor the journey drives; its bridge polls fast so tests need not wait long."""
+
+FAST_BRIDGE = {
+    f"EVSE_VENDORS__{VENDOR.upper()}__POLL_INTERVAL_S": "0.5",
+    f"EVSE_VENDORS__{VENDOR.upper()}__BACKOFF_BASE_S": "0.5",
+    f"EVSE_VENDORS__{VENDOR.upper()}__BACKOFF_MAX_S": "1",
+    "EVSE_IDLE_WAIT_S": "0.1",
+    "EVSE_COMMAND_CHECK_INTERVAL_S": "0.2",
+    "EVSE_SIM_COMMAND_DELAY_S": "0.2",
+}
+
+
+@pytest.fixture(scope="session")
+def e2e_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with start_stack(
+        tmp_path_factory.mktemp("stack"), persistent=False, extra_env=FAST_BRIDGE
+    ) as stack:
+        yield stack
