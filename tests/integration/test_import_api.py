@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,6 +16,7 @@ import pytest_asyncio
 
 from evse_catalogue.seed import load_seed
 from evse_contracts.bridge import PROVIDERS
+from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
 from evse_onboarding.store import MongoIdentityStore
@@ -67,6 +68,17 @@ async def _tokens(client: httpx.AsyncClient, tenants: dict[str, Tenant]) -> dict
         tokens[f"{name}-app"] = app.json()["access_token"]
         tokens[name] = user.json()["access_token"]
     return tokens
+
+
+@pytest.fixture(scope="module")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A NATS server of this module's own: its streams hold only this registry's events."""
+    server = NatsServer(tmp_path_factory.mktemp("nats"))
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 @pytest_asyncio.fixture(scope="module")

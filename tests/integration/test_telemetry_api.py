@@ -17,13 +17,20 @@ from nats.js import JetStreamContext
 
 from evse_catalogue.seed import load_seed
 from evse_contracts.auth import Principal
-from evse_contracts.bus import PRINCIPAL_HEADER
+from evse_contracts.bus import DEADLETTER_REASON_HEADER, PRINCIPAL_HEADER
 from evse_contracts.catalogue import (
     EVSE_FIRMWARE_VERSIONS_LIST,
     EvseFirmwareVersion,
     ListEvseFirmwareVersions,
 )
-from evse_contracts.evses import EVSE_ONBOARDED, EVSE_RECONNECTED, EvseOnboarded, EvseReconnected
+from evse_contracts.evses import (
+    EVSE_DECOMMISSIONED,
+    EVSE_ONBOARDED,
+    EVSE_RECONNECTED,
+    EvseDecommissioned,
+    EvseOnboarded,
+    EvseReconnected,
+)
 from evse_contracts.ids import new_uid
 from evse_contracts.pagination import Page
 from evse_contracts.problems import ServiceUnavailable
@@ -593,3 +600,23 @@ async def test_a_late_onboarded_event_does_not_undo_a_later_reconnection(
     with pytest.raises(RemoteProblem):
         previous = Principal(kind="user", application_uid=app, user_uid=first_user)
         await ask_status_logs(nc, onboarded.evse_uid, previous)
+
+
+async def test_an_event_reusing_a_legacy_id_is_dead_lettered_without_blocking_the_rest(
+    js: JetStreamContext, db: Database
+) -> None:
+    first = await onboard(js)
+    await visible(db, first.evse_uid)
+    dead = await js.subscribe("deadletter.EVSE_EVENTS", ordered_consumer=True)
+    clash = EvseDecommissioned(
+        evse_uid=new_uid("evse"),
+        evse_id=first.evse_id,
+        application_uid=first.application_uid,
+        occurred_at=first.occurred_at,
+    )
+    await js.publish(EVSE_DECOMMISSIONED, clash.model_dump_json().encode())
+    after = await onboard(js)
+    await visible(db, after.evse_uid)
+    letter = await dead.next_msg(timeout=10)
+    assert json.loads(letter.data)["evse_uid"] == clash.evse_uid
+    assert "conflicts" in (letter.headers or {})[DEADLETTER_REASON_HEADER]

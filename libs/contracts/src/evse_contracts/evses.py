@@ -7,6 +7,7 @@ collections.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field
@@ -39,6 +40,7 @@ __all__ = [
     "ListEvses",
     "ReconnectionUrl",
     "SendEvseCommand",
+    "parse_evse_ref",
 ]
 
 EVSE_EVENTS_STREAM = "EVSE_EVENTS"
@@ -72,6 +74,15 @@ class EvseReconnected(Contract):
     application_uid: str
     user_uid: str | None
     occurred_at: UtcDateTime
+
+
+_LEGACY_ID = re.compile(r"[0-9]{1,18}")
+"""ASCII digits that fit a 64-bit integer: `str.isdigit` also accepts `¹`, which `int` rejects."""
+
+
+def parse_evse_ref(evse_id: str) -> str | int:
+    """`/evses/{evse_id}` takes the uid or the legacy integer id."""
+    return int(evse_id) if _LEGACY_ID.fullmatch(evse_id) else evse_id
 
 
 EvseState = Literal["active", "decommissioned"]

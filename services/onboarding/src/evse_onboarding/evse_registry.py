@@ -12,12 +12,13 @@ from evse_contracts.evses import (
     EvseDecommissioned,
     ListEvses,
     ReconnectionUrl,
+    parse_evse_ref,
 )
 from evse_contracts.pagination import Page, decode_cursor, encode_cursor
 
 from .errors import EvseHasNoUser, EvseNotFound
 from .outbox import EventOutbox, outbox_entry
-from .registry import parse_evse_ref, require_visible
+from .registry import require_visible
 from .registry_store import EvseFilter, RegistryStore
 from .sessions import new_session
 from .sessions_store import SessionStore

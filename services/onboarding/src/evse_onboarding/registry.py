@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,7 +12,7 @@ from evse_contracts.evses import Evse, EvseModelSummary, EvseState
 
 from .errors import EvseNotFound
 
-__all__ = ["EvseRecord", "parse_evse_ref", "require_visible", "visible_to"]
+__all__ = ["EvseRecord", "require_visible", "visible_to"]
 
 
 @dataclass(frozen=True)
@@ -47,15 +46,6 @@ class EvseRecord:
             state=self.state,
             onboarded_at=self.onboarded_at,
         )
-
-
-_LEGACY_ID = re.compile(r"[0-9]{1,18}")
-"""ASCII digits that fit a 64-bit integer: `str.isdigit` also accepts `¹`, which `int` rejects."""
-
-
-def parse_evse_ref(evse_id: str) -> str | int:
-    """`/evses/{evse_id}` takes the uid or the legacy integer id."""
-    return int(evse_id) if _LEGACY_ID.fullmatch(evse_id) else evse_id
 
 
 def visible_to(record: EvseRecord, principal: Principal) -> bool:

@@ -10,7 +10,7 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from pydantic import ValidationError
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from evse_contracts.evses import (
     EVSE_DECOMMISSIONED,
@@ -42,7 +42,8 @@ class EvseEventsProjector:
 
         A store error is retried with backoff, the unacked messages kept in progress so
         they are neither redelivered nor counted against `max_deliver`; on shutdown the
-        rest are nak'ed.
+        rest are nak'ed. An event that can never apply (invalid, or a legacy id another
+        EVSE holds) is dead-lettered, so it cannot block the ones behind it.
         """
         backoff_s = 0.1
         for index, msg in enumerate(msgs):
@@ -51,6 +52,12 @@ class EvseEventsProjector:
                     await self._apply(msg)
                 except ValidationError as exc:
                     reason = f"invalid EVSE event: {exc.errors(include_url=False)[:3]}"
+                    await dead_letter(self.js, EVSE_EVENTS_STREAM, msg, reason)
+                    break
+                except DuplicateKeyError as exc:
+                    # Another EVSE holds this legacy id: retrying cannot help, and waiting
+                    # would stall every later event behind this one.
+                    reason = f"conflicts with a recorded EVSE: {exc.details}"
                     await dead_letter(self.js, EVSE_EVENTS_STREAM, msg, reason)
                     break
                 except PyMongoError as exc:

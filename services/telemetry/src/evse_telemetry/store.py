@@ -16,7 +16,12 @@ from typing import Any, Protocol
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from evse_contracts.evses import EvseDecommissioned, EvseOnboarded, EvseReconnected
+from evse_contracts.evses import (
+    EvseDecommissioned,
+    EvseOnboarded,
+    EvseReconnected,
+    parse_evse_ref,
+)
 from evse_contracts.telemetry import LogKind
 from evse_runtime.mongo import Database
 
@@ -227,8 +232,8 @@ class MongoTelemetryStore:
         )
 
     async def find_access(self, evse_id: str) -> EvseAccess | None:
-        legacy = evse_id.isdecimal() and len(evse_id) <= 18
-        query = {"evse_id": int(evse_id)} if legacy else {"_id": evse_id}
+        ref = parse_evse_ref(evse_id)
+        query = {"evse_id": ref} if isinstance(ref, int) else {"_id": ref}
         doc = await self._access.find_one(query)
         if doc is None:
             return None
