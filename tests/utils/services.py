@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from evse_catalogue.app import create_service as create_catalogue
 from evse_catalogue.seed import seed_catalogue
@@ -85,25 +87,8 @@ async def running_gateway(
         public_base_url=base_url,
         **{"anonymous_rate_limit": 0, **overrides},
     )
-    config = uvicorn.Config(
-        create_gateway(settings),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        lifespan="on",
-        proxy_headers=False,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
+    async with _serving(create_gateway(settings), port, lifespan="on"):
         yield base_url
-    finally:
-        server.should_exit = True
-        await task
 
 
 @asynccontextmanager
@@ -111,20 +96,8 @@ async def running_simulator(**overrides: object) -> AsyncIterator[str]:
     """Serve the vendor-cloud simulator over real HTTP on a free port; yield its base URL."""
     port = free_port()
     settings = SimulatorSettings(port=port, **overrides)  # type: ignore[arg-type]
-    config = uvicorn.Config(
-        create_simulator(settings), host="127.0.0.1", port=port, log_config=None, lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
+    async with _serving(create_simulator(settings), port, lifespan="off"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @asynccontextmanager
@@ -154,3 +127,33 @@ async def running_telemetry(
     )
     async with running(create_telemetry(settings)) as runtime:
         yield runtime
+
+
+@asynccontextmanager
+async def _serving(
+    app: ASGIApp, port: int, *, lifespan: Literal["on", "off"]
+) -> AsyncIterator[None]:
+    """Serve `app` with uvicorn on 127.0.0.1:`port` in this event loop for the block.
+
+    `proxy_headers` stays off: uvicorn would otherwise take the client IP from
+    `X-Forwarded-For` itself and bypass the gateway's trusted-proxy check.
+    """
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan=lifespan,
+        proxy_headers=False,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
