@@ -34,7 +34,6 @@ def deadletter_subject(stream: str) -> str:
     return f"deadletter.{stream}"
 
 
-RequestT = TypeVar("RequestT", bound=BaseModel)
 ReplyT = TypeVar("ReplyT", bound=BaseModel)
 RequestT_co = TypeVar("RequestT_co", bound=BaseModel, covariant=True)
 ReplyT_co = TypeVar("ReplyT_co", bound=BaseModel, covariant=True)

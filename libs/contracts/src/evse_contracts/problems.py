@@ -8,7 +8,8 @@ never guesses a status code.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -33,6 +34,14 @@ class FieldError(Contract):
     loc: str
     msg: str
     type: str = "value_error"
+
+    @classmethod
+    def all_from(cls, errors: Iterable[Mapping[str, Any]]) -> tuple[FieldError, ...]:
+        """One per pydantic error (`ValidationError.errors()`), its location dotted."""
+        return tuple(
+            cls(loc=".".join(str(p) for p in err["loc"]), msg=err["msg"], type=err["type"])
+            for err in errors
+        )
 
 
 class Problem(Contract):

@@ -30,10 +30,7 @@ def encode_problem(problem: Problem) -> bytes:
 
 def bad_request_problem(exc: ValidationError) -> Problem:
     """The problem for a bus request that does not match its subject's contract."""
-    errors = tuple(
-        FieldError(loc=".".join(str(p) for p in err["loc"]), msg=err["msg"], type=err["type"])
-        for err in exc.errors(include_url=False)
-    )
+    errors = FieldError.all_from(exc.errors(include_url=False))
     return Problem(
         slug="invalid-bus-request",
         title="Invalid bus request",

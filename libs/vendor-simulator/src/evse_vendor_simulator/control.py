@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from .fleet import STATES
+from .fleet import STATES, StateName
 from .state import VENDORS, FaultMode, VendorFaults, sim_of
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/_sim", tags=["simulator control"])
-StateName = Literal[
-    "available",
-    "preparing",
-    "charging",
-    "suspended_ev",
-    "suspended_evse",
-    "finishing",
-    "faulted",
-    "unavailable",
-    "offline",
-]
 
 
 class FaultSwitch(BaseModel):

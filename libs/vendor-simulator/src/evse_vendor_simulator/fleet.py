@@ -13,12 +13,13 @@ import hashlib
 import itertools
 import time
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from .seed import SEED_CHARGERS, SeedCharger
 
-__all__ = ["CYCLE", "Fleet", "SimCharger", "SimCommand", "STATES"]
+__all__ = ["CYCLE", "STATES", "Fleet", "SimCharger", "SimCommand", "StateName"]
 
-STATES = (
+StateName = Literal[
     "available",
     "preparing",
     "charging",
@@ -28,7 +29,8 @@ STATES = (
     "faulted",
     "unavailable",
     "offline",
-)
+]
+STATES: tuple[str, ...] = get_args(StateName)
 CYCLE: tuple[tuple[str, float], ...] = (
     ("available", 120.0),
     ("preparing", 15.0),

@@ -85,10 +85,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = tuple(
-        FieldError(loc=".".join(str(p) for p in err["loc"]), msg=err["msg"], type=err["type"])
-        for err in exc.errors()
-    )
+    errors = FieldError.all_from(exc.errors())
     problem = Problem(
         slug=_validation_slug(request),
         title=ValidationFailed.title,
