@@ -12,7 +12,7 @@ from pathlib import Path
 
 from evse_vendor_simulator.seed import OWNERS
 
-__all__ = ["DEMO_CLIENT_ID", "DEMO_EMAIL", "DemoCredentials", "create_demo_tenant"]
+__all__ = ["DEMO_CLIENT_ID", "DEMO_EMAIL", "DemoCredentials", "create_demo_tenant", "run_admin"]
 
 DEMO_CLIENT_ID = "demo-app"
 DEMO_EMAIL = OWNERS[0]
@@ -38,7 +38,8 @@ def _secret(secret_file: Path) -> str:
     return secret
 
 
-def _admin(args: list[str], env: Mapping[str, str]) -> dict[str, str]:
+def run_admin(args: list[str], env: Mapping[str, str]) -> dict[str, str]:
+    """Run `evse-admin` against the stack in `env`; its JSON answer."""
     out = subprocess.run(
         ["evse-admin", *args], env={**os.environ, **env}, check=True, capture_output=True
     ).stdout
@@ -51,7 +52,7 @@ def create_demo_tenant(
 ) -> DemoCredentials:
     """Create (or reset) the demo application and its demo user; idempotent."""
     secret = _secret(secret_file)
-    app = _admin(
+    app = run_admin(
         [
             "create-application",
             "--name",
@@ -65,7 +66,7 @@ def create_demo_tenant(
         ],
         env,
     )
-    user = _admin(["create-user", "--client-id", DEMO_CLIENT_ID, "--email", DEMO_EMAIL], env)
+    user = run_admin(["create-user", "--client-id", DEMO_CLIENT_ID, "--email", DEMO_EMAIL], env)
     return DemoCredentials(
         DEMO_CLIENT_ID, secret, app["application_uid"], user["user_uid"], user["email"]
     )
