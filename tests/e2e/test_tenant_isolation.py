@@ -6,6 +6,7 @@ without editing this test; a write route whose body this test does not know fail
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -126,7 +127,7 @@ def tenants(e2e_stack: Stack) -> Iterator[Tenants]:
         )
         assert command.status_code == 202, command.text
         timestamps = {
-            kind: _eventually(lambda kind=kind: _newest(client, owner, evse["uid"], kind))
+            kind: _eventually(functools.partial(_newest, client, owner, evse["uid"], kind))
             for kind in LOG_KINDS
         }
         yield Tenants(client, owner, intruders, evse, timestamps)
