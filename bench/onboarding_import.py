@@ -1,0 +1,175 @@
+"""Import by serial (`POST /v2/evse_onboarding/import`) against the vendor lookup it wraps.
+
+The whole stack runs as separate processes with the vendor-cloud simulator. Every seed
+charger (7 vendors × 3 owners) gets one client that imports it over HTTP and decommissions
+it again, ROUNDS times, all clients at once. Baseline, same run, same concurrency: the
+bridge's own adapter lookup (`find_device`, the vendor round trip an import cannot avoid)
+called in-process against the same simulator. Prints imports/s, p50/p99 and the ratio, and
+writes bench/results/onboarding_import.txt. Vendor request budgets are raised for the run so
+the comparison is of work, not of the budgets both sides would wait on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from evse_devstack.demo import run_admin
+from evse_devstack.stack import Stack, start_stack
+from evse_provider_bridge.adapters import build_adapters
+from evse_provider_bridge.adapters.tokens import Token
+from evse_provider_bridge.lookup import find_device
+from evse_provider_bridge.settings import BridgeSettings
+from evse_vendor_simulator.seed import OWNERS, SEED_CHARGERS, SeedCharger
+
+BENCH = Path(__file__).parent
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
+UNBOUNDED_BUDGETS = {
+    f"EVSE_VENDORS__{vendor.upper()}__REQUESTS_PER_PERIOD": "1000000"
+    for vendor in {charger.vendor for charger in SEED_CHARGERS}
+}
+QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
+
+
+class MemoryVault:
+    """Vendor tokens for the baseline's adapters, kept in memory."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, Token] = {}
+
+    async def load_token(self, key: str) -> Token | None:
+        return self.tokens.get(key)
+
+    async def save_token(self, key: str, token: Token) -> None:
+        self.tokens[key] = token
+
+    async def forget_token(self, key: str) -> None:
+        self.tokens.pop(key, None)
+
+
+async def timed(samples: list[float], call: Callable[[], Awaitable[None]]) -> None:
+    started = time.perf_counter()
+    await call()
+    samples.append(time.perf_counter() - started)
+
+
+async def run_clients(clients: list[Callable[[], Awaitable[None]]]) -> tuple[float, list[float]]:
+    """Every client ROUNDS times, all at once: (wall seconds, per-call seconds)."""
+    samples: list[float] = []
+
+    async def client(call: Callable[[], Awaitable[None]]) -> None:
+        for _ in range(ROUNDS):
+            await timed(samples, call)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(call) for call in clients))
+    return time.perf_counter() - started, samples
+
+
+async def baseline(env: dict[str, str]) -> tuple[float, list[float]]:
+    os.environ.update(env)
+    settings = BridgeSettings()
+    async with httpx.AsyncClient(timeout=30) as http:
+        adapters = build_adapters(settings, http, MemoryVault())
+
+        def lookup(charger: SeedCharger) -> Callable[[], Awaitable[None]]:
+            async def call() -> None:
+                await find_device(adapters, charger.vendor, charger.serial_number)
+
+            return call
+
+        return await run_clients([lookup(charger) for charger in SEED_CHARGERS])
+
+
+def user_tokens(stack: Stack, http: httpx.Client) -> dict[str, str]:
+    """A bearer token per simulator owner, each a user of the demo application."""
+    demo = stack.demo
+    assert demo is not None
+    tokens = {}
+    for email in OWNERS:
+        user = run_admin(
+            ["create-user", "--client-id", demo.client_id, "--email", email], stack.env
+        )
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": demo.client_id,
+            "client_secret": demo.client_secret,
+            "user_uid": user["user_uid"],
+        }
+        response = http.post("/v2/oauth/token", data=form)
+        response.raise_for_status()
+        tokens[email] = f"Bearer {response.json()['access_token']}"
+    return tokens
+
+
+async def platform_imports(stack: Stack) -> tuple[float, list[float]]:
+    with httpx.Client(base_url=stack.base_url, timeout=30) as sync_http:
+        tokens = user_tokens(stack, sync_http)
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
+
+        def import_then_decommission(charger: SeedCharger) -> Callable[[], Awaitable[None]]:
+            headers = {"Authorization": tokens[charger.owner_email]}
+            body = {"provider": charger.vendor, "serial_number": charger.serial_number}
+
+            async def call() -> None:
+                imported = await http.post("/v2/evse_onboarding/import", json=body, headers=headers)
+                if imported.status_code != 201:
+                    raise RuntimeError(f"import answered {imported.status_code}: {imported.text}")
+                uid = imported.json()["uid"]
+                gone = await http.delete(f"/v2/evses/{uid}", headers=headers)
+                if gone.status_code != 204:
+                    raise RuntimeError(f"decommission answered {gone.status_code}: {gone.text}")
+
+            return call
+
+        return await run_clients([import_then_decommission(c) for c in SEED_CHARGERS])
+
+
+def describe(label: str, wall_s: float, samples: list[float]) -> str:
+    cuts = statistics.quantiles(samples, n=100)
+    return (
+        f"{label}: {len(samples) / wall_s:7.1f} /s  p50 {cuts[49] * 1000:7.2f} ms  "
+        f"p99 {cuts[98] * 1000:7.2f} ms  ({len(samples)} calls, {wall_s:.2f} s)"
+    )
+
+
+def main() -> None:
+    with (
+        tempfile.TemporaryDirectory() as data_dir,
+        start_stack(
+            Path(data_dir), persistent=False, extra_env={**QUIET, **UNBOUNDED_BUDGETS}
+        ) as stack,
+    ):
+        asyncio.run(baseline(stack.env))  # warm-up: vendor tokens, connections
+        base_wall, base_samples = asyncio.run(baseline(stack.env))
+        wall, samples = asyncio.run(platform_imports(stack))
+        store = stack.mongodb.kind
+    ratio = (len(samples) / wall) / (len(base_samples) / base_wall)
+    lines = [
+        f"onboarding_import  {datetime.now(UTC):%Y-%m-%d %H:%M}Z  {platform.node()}  "
+        f"{os.cpu_count()} cores  store: {store}",
+        f"{len(SEED_CHARGERS)} concurrent clients × {ROUNDS} rounds",
+        describe("baseline (adapter lookup, in-process)    ", base_wall, base_samples),
+        describe("platform (HTTP import + decommission)    ", wall, samples),
+        f"ratio platform/baseline: {ratio:.2f}x   (no target: shows what an import adds "
+        "to its vendor round trip)",
+    ]
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    results = BENCH / "results"
+    results.mkdir(exist_ok=True)
+    (results / "onboarding_import.txt").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
