@@ -242,3 +242,48 @@ async def test_lookup_against_a_slow_vendor_is_provider_unavailable(
         )
     assert (status, slug) == (502, "provider-unavailable")
     assert "Timeout" in detail
+
+
+async def test_a_lookup_that_would_wait_long_for_vendor_budget_is_a_quick_provider_busy(
+    sim: Simulator, nc: NatsClient, nats_url: str, mongodb_url: str, database_name: str
+) -> None:
+    async with running_bridge(
+        nats_url=nats_url,
+        mongodb_url=mongodb_url,
+        database=database_name,
+        simulator_url=sim.base_url,
+        vendors={"eo": {"requests_per_period": 2, "budget_period_s": 600}},
+        interactive_budget_wait_s=0.2,
+        device_list_ttl_s=0.001,  # every lookup lists the account again
+    ):
+        request = LookupDevice(
+            provider="eo", serial_number="EM-10101", owner_email="alice@example.com"
+        )
+        outcomes: list[str] = []
+        for _ in range(4):
+            try:
+                await bus(nc).request(BRIDGE_DEVICES_LOOKUP, request)
+                outcomes.append("found")
+            except RemoteProblem as exc:
+                outcomes.append(f"{exc.problem.status} {exc.problem.slug}")
+    assert "found" in outcomes
+    assert outcomes[-1] == "503 provider-busy", outcomes
+
+
+async def test_lookups_share_one_listing_of_the_partner_account(
+    sim: Simulator, nc: NatsClient, bridge: None
+) -> None:
+    mine = [c for c in seed_for("chargepoint") if c.owner_email == "alice@example.com"]
+    before = len(await sim.calls("chargepoint"))
+    for _ in range(3):
+        found = await bus(nc).request(
+            BRIDGE_DEVICES_LOOKUP,
+            LookupDevice(
+                provider="chargepoint",
+                serial_number=mine[0].serial_number,
+                owner_email="alice@example.com",
+            ),
+        )
+        assert found.vendor_device_id == mine[0].device_id
+    since = (await sim.calls("chargepoint"))[before:]
+    assert sum("mobileapi" in call["path"] for call in since) == 1, since

@@ -102,6 +102,7 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
             database="test_import_bridge",
             simulator_url=simulator_url,
             idle_wait_s=0.05,
+            device_list_min_refresh_s=0,  # a serial missing from the listing lists again
         ),
         running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_import_cat"),
         running_telemetry(nats_url=nats_url, mongodb_url=mongodb_url, database="test_import_tel"),
@@ -184,14 +185,28 @@ async def test_another_owners_charger_is_a_422(stack: Stack) -> None:
     assert_problem(await stack.import_("alice", "zaptec", serial), 422, "device-owner-mismatch")
 
 
-async def test_a_vendor_that_is_down_is_a_502(stack: Stack) -> None:
-    serial = next(c for c in seed_for("eo") if c.owner_email == BOB).serial_number
+async def test_a_vendor_that_is_down_is_a_502_when_its_device_list_is_needed(
+    stack: Stack,
+) -> None:
     await stack.sim.faults("eo", mode="error", status=503)
     try:
-        response = await stack.import_("bob", "eo", serial)
+        response = await stack.import_("bob", "eo", "EM-NOT-LISTED-YET")
     finally:
         await stack.sim.faults("eo", mode="ok")
     assert_problem(response, 502, "provider-unavailable")
+
+
+async def test_a_charger_listed_a_moment_ago_imports_while_its_vendor_is_down(
+    stack: Stack,
+) -> None:
+    mine, other = (c.serial_number for c in seed_for("wallbox") if c.owner_email != ALICE)
+    assert_problem(await stack.import_("bob", "wallbox", other), 422, "device-owner-mismatch")
+    await stack.sim.faults("wallbox", mode="error", status=503)
+    try:
+        response = await stack.import_("bob", "wallbox", mine)
+    finally:
+        await stack.sim.faults("wallbox", mode="ok")
+    assert response.status_code == 201, response.text
 
 
 async def test_import_needs_a_user_token(stack: Stack) -> None:

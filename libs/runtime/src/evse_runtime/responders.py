@@ -71,7 +71,8 @@ class Responder(Generic[RequestT, ReplyT]):
         try:
             result = await self.handler(request, context)
         except DomainError as exc:
-            return encode_problem(exc.to_problem()), exc.slug
+            problem = exc.to_problem()  # a relayed problem keeps its own slug
+            return encode_problem(problem), problem.slug
         except Exception:
             log.exception("handler failed")
             problem = InternalError("the service failed to handle the request").to_problem()

@@ -48,7 +48,7 @@ def create_service(settings: BridgeSettings) -> Service:
             commands = CommandDesk(
                 store=store, adapters=adapters, publisher=publisher, settings=settings
             )
-            register_handlers(runtime, adapters=adapters, commands=commands)
+            register_handlers(runtime, adapters=adapters, commands=commands, settings=settings)
             poller = Poller(store=store, adapters=adapters, publisher=publisher, settings=settings)
             lifecycle = LifecycleHandler(store=store, adapters=adapters)
             webhooks = WebhookHandler(store=store, adapters=adapters, publisher=publisher)

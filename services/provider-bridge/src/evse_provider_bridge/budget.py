@@ -2,16 +2,42 @@
 
 The budget is per replica: with N replicas, set `requests_per_period` to the vendor's
 published account limit divided by N (Zaptec: 10 req/s per account).
+
+Polls wait for budget as long as it takes. A call somebody waits on (a lookup for an import,
+a command) runs inside `budget_wait_limit(s)`: when the budget stays spent longer than that,
+it fails with `BudgetSpent` instead of outliving the caller's own timeout. Work that outlives
+the request (command tracking) lifts the limit again with `budget_wait_limit(None)`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from aiolimiter import AsyncLimiter
 
-__all__ = ["VendorBudget", "backoff_delay"]
+__all__ = ["BudgetSpent", "VendorBudget", "backoff_delay", "budget_wait_limit"]
+
+_DEADLINE: ContextVar[float | None] = ContextVar("budget_deadline", default=None)
+"""`time.monotonic()` after which a call waiting for budget gives up; None: no limit."""
+
+
+class BudgetSpent(Exception):
+    """The vendor's request budget stayed spent longer than the caller may wait."""
+
+
+@contextmanager
+def budget_wait_limit(seconds: float | None) -> Iterator[None]:
+    """Every vendor call in the block together waits at most `seconds` for budget."""
+    token = _DEADLINE.set(None if seconds is None else time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 class VendorBudget:
@@ -21,7 +47,14 @@ class VendorBudget:
         self._failures = 0
 
     async def acquire(self) -> None:
-        await self._limiter.acquire()
+        deadline = _DEADLINE.get()
+        if deadline is None:
+            await self._limiter.acquire()
+            return
+        try:
+            await asyncio.wait_for(self._limiter.acquire(), max(0.0, deadline - time.monotonic()))
+        except TimeoutError as exc:
+            raise BudgetSpent("request budget spent for longer than the caller can wait") from exc
 
     def record_failure(
         self, *, base_s: float, max_s: float, retry_after_s: float | None = None

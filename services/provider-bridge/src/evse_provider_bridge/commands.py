@@ -20,6 +20,7 @@ from evse_contracts.telemetry import CommandResult
 
 from .adapters.base import Command, CommandTicket, DeviceRef
 from .adapters.errors import VendorError
+from .budget import budget_wait_limit
 from .errors import EvseNotLinked
 from .events import command_log, error_log, now
 from .store import ProviderLink
@@ -65,9 +66,10 @@ class CommandDesk(BridgeWorker):
                 command=request.command,
                 state="failed",
             )
-        task = asyncio.create_task(
-            self._track(link, device, command_id, command, request.source, ticket, started)
-        )
+        with budget_wait_limit(None):  # tracking outlives the request: no caller to time out
+            task = asyncio.create_task(
+                self._track(link, device, command_id, command, request.source, ticket, started)
+            )
         self._tracking.add(task)
         task.add_done_callback(self._tracking.discard)
         return CommandAccepted(

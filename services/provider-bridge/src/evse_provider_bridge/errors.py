@@ -9,6 +9,7 @@ __all__ = [
     "DeviceNotFound",
     "DeviceOwnerMismatch",
     "EvseNotLinked",
+    "ProviderBusy",
     "ProviderUnavailable",
     "UnsupportedProvider",
 ]
@@ -43,6 +44,18 @@ class DeviceOwnerMismatch(DomainError):
     def __init__(self, provider: str, serial_number: str) -> None:
         super().__init__(
             f"the {provider} charger {serial_number!r} is not registered to that email address"
+        )
+
+
+class ProviderBusy(DomainError):
+    slug = "provider-busy"
+    status = 503
+    title = "Provider busy"
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(
+            f"the platform's request budget for the {provider} cloud is spent for now; "
+            "retry in a few seconds"
         )
 
 

@@ -14,18 +14,26 @@ from evse_runtime.responders import RequestContext
 from evse_runtime.service import Runtime
 
 from .adapters import Adapters
+from .budget import budget_wait_limit
 from .commands import CommandDesk
 from .lookup import lookup_device
+from .settings import BridgeSettings
 
 __all__ = ["register_handlers"]
 
 
-def register_handlers(runtime: Runtime, *, adapters: Adapters, commands: CommandDesk) -> None:
+def register_handlers(
+    runtime: Runtime, *, adapters: Adapters, commands: CommandDesk, settings: BridgeSettings
+) -> None:
+    max_wait_s = settings.interactive_budget_wait_s
+
     async def lookup(request: LookupDevice, _: RequestContext) -> DeviceLookup:
-        return await lookup_device(adapters=adapters, request=request)
+        with budget_wait_limit(max_wait_s):
+            return await lookup_device(adapters=adapters, request=request)
 
     async def send_command(request: SendCommand, _: RequestContext) -> CommandAccepted:
-        return await commands.send(request)
+        with budget_wait_limit(max_wait_s):
+            return await commands.send(request)
 
     runtime.respond(BRIDGE_DEVICES_LOOKUP, lookup)
     runtime.respond(BRIDGE_COMMANDS_SEND, send_command)

@@ -6,15 +6,17 @@ from evse_contracts.bridge import DeviceLookup, LookupDevice
 
 from .adapters import Adapters
 from .adapters.base import DeviceRef, VendorDevice
-from .adapters.errors import VendorError
-from .errors import DeviceNotFound, DeviceOwnerMismatch, ProviderUnavailable, UnsupportedProvider
+from .adapters.errors import VendorBudgetSpent, VendorError
+from .errors import (
+    DeviceNotFound,
+    DeviceOwnerMismatch,
+    ProviderBusy,
+    ProviderUnavailable,
+    UnsupportedProvider,
+)
 from .model_map import MAKES, evse_model_uid
 
-__all__ = ["find_device", "lookup_device", "same_serial"]
-
-
-def same_serial(a: str, b: str) -> bool:
-    return "".join(a.split()).casefold() == "".join(b.split()).casefold()
+__all__ = ["find_device", "lookup_device"]
 
 
 async def find_device(adapters: Adapters, provider: str, serial_number: str) -> VendorDevice:
@@ -22,15 +24,16 @@ async def find_device(adapters: Adapters, provider: str, serial_number: str) -> 
     if provider not in adapters:
         raise UnsupportedProvider(provider)
     try:
-        devices = await adapters[provider].list_devices()
+        device = await adapters.directory.find(provider, serial_number)
+    except VendorBudgetSpent as exc:
+        raise ProviderBusy(provider) from exc
     except VendorError as exc:
         raise ProviderUnavailable(provider, str(exc)) from exc
     except (KeyError, TypeError, ValueError) as exc:
         raise ProviderUnavailable(provider, f"unexpected response shape ({exc!r})") from exc
-    for device in devices:
-        if same_serial(device.serial_number, serial_number):
-            return device
-    raise DeviceNotFound(provider, serial_number)
+    if device is None:
+        raise DeviceNotFound(provider, serial_number)
+    return device
 
 
 async def lookup_device(*, adapters: Adapters, request: LookupDevice) -> DeviceLookup:

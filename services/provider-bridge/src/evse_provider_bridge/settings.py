@@ -107,6 +107,18 @@ class BridgeSettings(ServiceSettings):
     idle_wait_s: float = Field(1.0, gt=0, description="Poll-loop pause when nothing is due.")
     max_concurrent_polls: int = Field(32, ge=1)
     http_timeout_s: float = Field(10.0, gt=0)
+    device_list_ttl_s: float = Field(
+        60.0, gt=0, description="How long a vendor's device list serves lookups."
+    )
+    device_list_min_refresh_s: float = Field(
+        5.0, ge=0, description="Least time between re-listings for serials not in the list."
+    )
+    interactive_budget_wait_s: float = Field(
+        2.0,
+        gt=0,
+        description="Longest wait for vendor budget in a lookup or command somebody waits on; "
+        "keep it well under the gateway's bus timeout.",
+    )
     command_check_interval_s: float = Field(1.0, gt=0)
     command_timeout_s: float = Field(60.0, gt=0)
 

@@ -12,6 +12,7 @@ from ..budget import VendorBudget
 from ..settings import BridgeSettings, VendorSettings
 from .base import ProviderAdapter
 from .chargepoint import ChargePointAdapter
+from .directory import DeviceDirectory
 from .easee import EaseeAdapter
 from .enelx import EnelXAdapter
 from .eo import EoAdapter
@@ -35,11 +36,17 @@ _CLASSES: dict[str, Callable[[VendorClient, VendorSettings, TokenVault], Provide
 
 
 class Adapters:
-    """Each provider's adapter and request budget."""
+    """Each provider's adapter and request budget, and the partner accounts' device lists."""
 
-    def __init__(self, adapters: dict[str, ProviderAdapter], budgets: dict[str, VendorBudget]):
+    def __init__(
+        self,
+        adapters: dict[str, ProviderAdapter],
+        budgets: dict[str, VendorBudget],
+        directory: DeviceDirectory,
+    ):
         self.adapters = adapters
         self.budgets = budgets
+        self.directory = directory
 
     def __getitem__(self, provider: str) -> ProviderAdapter:
         return self.adapters[provider]
@@ -62,4 +69,9 @@ def build_adapters(
             provider=provider, http=http, base_url=vendor.base_url, budget=budgets[provider]
         )
         adapters[provider] = _CLASSES[provider](client, vendor, vault)
-    return Adapters(adapters, budgets)
+    directory = DeviceDirectory(
+        adapters,
+        ttl_s=settings.device_list_ttl_s,
+        min_refresh_s=settings.device_list_min_refresh_s,
+    )
+    return Adapters(adapters, budgets, directory)

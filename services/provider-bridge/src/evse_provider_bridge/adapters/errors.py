@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["VendorError"]
+__all__ = ["VendorBudgetSpent", "VendorError"]
 
 
 @dataclass
@@ -21,3 +21,7 @@ class VendorError(Exception):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.method} {self.url_path}: {self.http_status} {self.message}"
+
+
+class VendorBudgetSpent(VendorError):
+    """Not sent: this replica's request budget for the vendor stayed spent too long."""

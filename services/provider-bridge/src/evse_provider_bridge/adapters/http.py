@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 
-from ..budget import VendorBudget
+from ..budget import BudgetSpent, VendorBudget
 from ..metrics import VENDOR_CALL_SECONDS, VENDOR_CALLS
-from .errors import VendorError
+from .errors import VendorBudgetSpent, VendorError
 from .tokens import Token, TokenSource
 
 __all__ = ["VendorClient", "VendorError", "retry_after_seconds"]
@@ -102,7 +102,13 @@ class VendorClient:
         raise AssertionError("unreachable")
 
     async def _send(self, method: str, url: str, *, api: str, **kwargs: Any) -> httpx.Response:
-        await self._budget.acquire()
+        try:
+            await self._budget.acquire()
+        except BudgetSpent as exc:
+            VENDOR_CALLS.labels(self.provider, api, "budget_spent").inc()
+            raise VendorBudgetSpent(
+                self.provider, api, method, httpx.URL(url).path, str(exc), retryable=True
+            ) from exc
         started = time.perf_counter()
         try:
             response = await self._http.request(method, url, **kwargs)

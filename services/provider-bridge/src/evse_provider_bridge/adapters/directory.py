@@ -1,0 +1,65 @@
+"""Each vendor's device list, kept a short while so an import does not list the whole fleet.
+
+Listing a partner account costs one call per page and, for some vendors, one per device
+(ChargePoint: 1 + N). Without a cache every import spends that much of the vendor's request
+budget, and a client retrying imports against a spent budget never gets through. A serial
+missing from a fresh list triggers one refresh (a charger added since), at most one per
+`min_refresh_s` per vendor; concurrent lookups share the refresh in flight. Per replica, in
+memory: a stale entry only delays a newly added charger by `min_refresh_s`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .base import ProviderAdapter, VendorDevice
+
+__all__ = ["DeviceDirectory", "same_serial"]
+
+
+def same_serial(a: str, b: str) -> bool:
+    return "".join(a.split()).casefold() == "".join(b.split()).casefold()
+
+
+def _match(devices: Sequence[VendorDevice], serial_number: str) -> VendorDevice | None:
+    return next((d for d in devices if same_serial(d.serial_number, serial_number)), None)
+
+
+@dataclass(frozen=True)
+class _Listing:
+    devices: Sequence[VendorDevice]
+    fetched_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def age_s(self) -> float:
+        return time.monotonic() - self.fetched_at
+
+
+class DeviceDirectory:
+    def __init__(
+        self, adapters: Mapping[str, ProviderAdapter], *, ttl_s: float, min_refresh_s: float
+    ) -> None:
+        self._adapters = adapters
+        self._ttl_s = ttl_s
+        self._min_refresh_s = min_refresh_s
+        self._listings: dict[str, _Listing] = {}
+        self._refreshing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def find(self, provider: str, serial_number: str) -> VendorDevice | None:
+        """The partner account's device with this serial, or None; vendor errors propagate."""
+        listing = self._listings.get(provider)
+        if listing is not None and listing.age_s < self._ttl_s:
+            found = _match(listing.devices, serial_number)
+            if found is not None or listing.age_s < self._min_refresh_s:
+                return found
+        async with self._refreshing[provider]:
+            listing = self._listings.get(provider)
+            # Another lookup may have refreshed it while this one waited for the lock.
+            if listing is None or listing.age_s >= min(self._ttl_s, self._min_refresh_s):
+                listing = _Listing(await self._adapters[provider].list_devices())
+                self._listings[provider] = listing
+        return _match(listing.devices, serial_number)
