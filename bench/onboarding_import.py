@@ -27,7 +27,7 @@ import httpx
 from evse_devstack.demo import run_admin
 from evse_devstack.stack import Stack, start_stack
 from evse_provider_bridge.adapters import build_adapters
-from evse_provider_bridge.adapters.tokens import Token
+from evse_provider_bridge.adapters.tokens import MemoryVault
 from evse_provider_bridge.lookup import find_device
 from evse_provider_bridge.settings import BridgeSettings
 from evse_vendor_simulator.seed import OWNERS, SEED_CHARGERS, SeedCharger
@@ -39,22 +39,6 @@ UNBOUNDED_BUDGETS = {
     for vendor in {charger.vendor for charger in SEED_CHARGERS}
 }
 QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
-
-
-class MemoryVault:
-    """Vendor tokens for the baseline's adapters, kept in memory."""
-
-    def __init__(self) -> None:
-        self.tokens: dict[str, Token] = {}
-
-    async def load_token(self, key: str) -> Token | None:
-        return self.tokens.get(key)
-
-    async def save_token(self, key: str, token: Token) -> None:
-        self.tokens[key] = token
-
-    async def forget_token(self, key: str) -> None:
-        self.tokens.pop(key, None)
 
 
 async def timed(samples: list[float], call: Callable[[], Awaitable[None]]) -> None:

@@ -13,9 +13,10 @@ from evse_contracts.bridge import PROVIDERS
 from evse_provider_bridge.adapters import Adapters, build_adapters
 from evse_provider_bridge.adapters.base import Command, DeviceRef, VendorDevice
 from evse_provider_bridge.adapters.errors import VendorError
+from evse_provider_bridge.adapters.tokens import MemoryVault
 from evse_provider_bridge.settings import BridgeSettings, VendorOverrides
 from evse_vendor_simulator.seed import seed_for
-from tests.utils.bridge import MemoryVault, Simulator, simulator
+from tests.utils.bridge import Simulator, simulator
 
 SIM_STATES = (
     "available",

@@ -22,11 +22,9 @@ from evse_contracts.evses import (
 )
 from evse_contracts.ids import new_uid
 from evse_contracts.telemetry import CommandLog, ErrorLog, StatusLog, TelemetryEvent
-from evse_provider_bridge.adapters.tokens import Token
 from tests.utils.services import running_simulator
 
 __all__ = [
-    "MemoryVault",
     "Simulator",
     "TelemetryTap",
     "decommission",
@@ -126,22 +124,6 @@ async def nats_client(nats_url: str) -> AsyncIterator[NatsClient]:
         yield client
     finally:
         await client.drain()
-
-
-class MemoryVault:
-    """A token vault in memory, for adapter tests without MongoDB."""
-
-    def __init__(self) -> None:
-        self.tokens: dict[str, Token] = {}
-
-    async def load_token(self, key: str) -> Token | None:
-        return self.tokens.get(key)
-
-    async def save_token(self, key: str, token: Token) -> None:
-        self.tokens[key] = token
-
-    async def forget_token(self, key: str) -> None:
-        self.tokens.pop(key, None)
 
 
 async def eventually(

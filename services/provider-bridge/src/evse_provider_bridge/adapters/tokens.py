@@ -14,7 +14,7 @@ from typing import Protocol
 
 from .errors import VendorError
 
-__all__ = ["Token", "TokenSource", "TokenVault"]
+__all__ = ["MemoryVault", "Token", "TokenSource", "TokenVault"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,22 @@ class TokenVault(Protocol):
     async def load_token(self, key: str) -> Token | None: ...
     async def save_token(self, key: str, token: Token) -> None: ...
     async def forget_token(self, key: str) -> None: ...
+
+
+class MemoryVault:
+    """Tokens in memory: for adapters used outside the service (tests, benchmarks)."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, Token] = {}
+
+    async def load_token(self, key: str) -> Token | None:
+        return self.tokens.get(key)
+
+    async def save_token(self, key: str, token: Token) -> None:
+        self.tokens[key] = token
+
+    async def forget_token(self, key: str) -> None:
+        self.tokens.pop(key, None)
 
 
 class TokenSource:
