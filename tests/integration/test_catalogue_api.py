@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -217,3 +218,22 @@ async def test_readiness_names_the_services_not_answering(api: httpx.AsyncClient
     body = assert_problem(await api.get("/readyz"), 503, "service-unavailable")
     assert "catalogue" not in str(body["detail"])
     assert "telemetry" in str(body["detail"])
+
+
+async def test_gateway_readiness_follows_its_nats_connection_not_the_services(
+    private_nats: NatsServer,
+) -> None:
+    async with (
+        running_gateway(nats_url=private_nats.url) as base_url,
+        httpx.AsyncClient(base_url=base_url) as client,
+    ):
+        assert_problem(await client.get("/readyz"), 503, "service-unavailable")
+        assert (await client.get("/readyz/gateway")).json() == {"status": "ready"}
+        private_nats.stop()
+        for _ in range(200):  # until the client notices the closed socket
+            response = await client.get("/readyz/gateway")
+            if response.status_code != 200:
+                break
+            await asyncio.sleep(0.025)
+        assert_problem(response, 503, "service-unavailable")
+        private_nats.start()

@@ -1,10 +1,17 @@
-"""`/healthz` (the process is up) and `/readyz` (NATS connected, every service answering)."""
+"""`/healthz` (the process is up), `/readyz` (every service answering), `/readyz/gateway`.
+
+`/readyz` is the platform's readiness, for people and deploy scripts. An orchestrator's
+readiness probe of gateway pods wants `/readyz/gateway` (NATS connected): with one backend
+down, every gateway pod still answers its routes (with a 503 problem for that backend's), and
+taking them all out of the load balancer would turn one outage into a total one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
 from fastapi import APIRouter, Request
+from nats.aio.client import Client as NatsClient
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -46,3 +53,12 @@ async def readyz(request: Request) -> Response:
     if down:
         raise ServiceUnavailable(f"not answering: {', '.join(down)}")
     return json_response(Readiness(status="ready", services=services))
+
+
+@router.get("/readyz/gateway", response_model=Liveness, responses=problem_responses(503))
+async def gateway_ready(request: Request) -> Response:
+    """Ready when this gateway is connected to NATS, whatever the services behind it do."""
+    nc: NatsClient = request.app.state.nc
+    if not nc.is_connected:
+        raise ServiceUnavailable("the gateway is not connected to NATS")
+    return json_response(Liveness(status="ready"))
