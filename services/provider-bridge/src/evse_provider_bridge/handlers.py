@@ -5,27 +5,39 @@ from __future__ import annotations
 from evse_contracts.bridge import (
     BRIDGE_COMMANDS_SEND,
     BRIDGE_DEVICES_LOOKUP,
+    BRIDGE_OCPP_CREDENTIALS_ISSUE,
     CommandAccepted,
     DeviceLookup,
+    IssueOcppCredentials,
     LookupDevice,
+    OcppCredentials,
     SendCommand,
 )
 from evse_runtime.responders import RequestContext
 from evse_runtime.service import Runtime
 
 from .adapters import Adapters
+from .central_system.desk import OcppDesk
 from .commands import CommandDesk
 from .lookup import lookup_device
 
 __all__ = ["register_handlers"]
 
 
-def register_handlers(runtime: Runtime, *, adapters: Adapters, commands: CommandDesk) -> None:
+def register_handlers(
+    runtime: Runtime, *, adapters: Adapters, commands: CommandDesk, ocpp: OcppDesk
+) -> None:
     async def lookup(request: LookupDevice, _: RequestContext) -> DeviceLookup:
         return await lookup_device(adapters=adapters, request=request)
 
     async def send_command(request: SendCommand, _: RequestContext) -> CommandAccepted:
         return await commands.send(request)
 
+    async def issue_ocpp_credentials(
+        request: IssueOcppCredentials, _: RequestContext
+    ) -> OcppCredentials:
+        return await ocpp.issue(request)
+
     runtime.respond(BRIDGE_DEVICES_LOOKUP, lookup)
+    runtime.respond(BRIDGE_OCPP_CREDENTIALS_ISSUE, issue_ocpp_credentials)
     runtime.respond(BRIDGE_COMMANDS_SEND, send_command)
