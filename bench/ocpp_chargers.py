@@ -16,7 +16,7 @@ import asyncio
 import base64
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,11 +59,29 @@ class Meter:
     transaction_id: int | None = None
 
 
+class RecordingConnection:
+    """The charger's side of the socket, remembering every frame: ("sent"|"received", raw)."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.frames: list[tuple[str, str]] = []
+
+    async def recv(self) -> str:
+        raw = str(await self.ws.recv())
+        self.frames.append(("received", raw))
+        return raw
+
+    async def send(self, raw: str) -> None:
+        self.frames.append(("sent", raw))
+        await self.ws.send(raw)
+
+
 class SimulatedCharger(ChargePoint):  # type: ignore[misc]
     """One charge point: answers the central system's calls, and sends its own."""
 
     def __init__(self, charge_point_id: str, ws: ClientConnection) -> None:
-        super().__init__(charge_point_id, ws, response_timeout=30)
+        self.connection = RecordingConnection(ws)
+        super().__init__(charge_point_id, self.connection, response_timeout=30)
         self.meter = Meter()
         self.received: list[str] = []
         self.remote_stopped = asyncio.Event()
@@ -210,13 +228,11 @@ async def enrol(bus: BusClient, *, evse_uid: str | None = None) -> OcppCredentia
     return await bus.request(BRIDGE_OCPP_CREDENTIALS_ISSUE, request)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Options:
     heartbeat_s: float
     meter_s: float
     session: bool
-    duration_s: float | None
-    counters: dict[str, int] = field(default_factory=lambda: {"frames": 0})
 
 
 async def drive(credentials: OcppCredentials, options: Options) -> None:
@@ -247,7 +263,7 @@ async def main(args: argparse.Namespace) -> None:
     bus = BusClient(nc, timeout_s=10)
     try:
         chargers = [await enrol(bus) for _ in range(args.count)]
-        options = Options(args.heartbeat_s, args.meter_s, args.session, args.duration_s)
+        options = Options(args.heartbeat_s, args.meter_s, args.session)
         for credentials in chargers:
             log.info("charger", url=credentials.url, charge_point_id=credentials.charge_point_id)
         tasks = [asyncio.create_task(drive(c, options)) for c in chargers]

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import http
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 
 import ocpp.messages
@@ -30,7 +31,6 @@ from evse_contracts.bridge import (
     ocpp_call_subject,
     ocpp_takeover_subject,
 )
-from evse_contracts.ids import new_uid
 from evse_contracts.problems import DomainError
 from evse_runtime.replies import encode_ok, encode_problem
 
@@ -128,7 +128,7 @@ class OcppServer:
         session = ChargerSession(
             charger, tap, store=self._store, events=self._events, settings=self._settings
         )
-        connection_id = new_uid("ocppconn")
+        connection_id = uuid.uuid4().hex
         await self._nc.publish(ocpp_takeover_subject(cp_id), connection_id.encode())
         await self._replace_local(cp_id, connection_id)
         self._sessions[cp_id] = (connection_id, session, ws)
