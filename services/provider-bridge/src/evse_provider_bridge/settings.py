@@ -111,7 +111,7 @@ class BridgeSettings(ServiceSettings):
     command_timeout_s: float = Field(60.0, gt=0)
     ocpp_host: str = Field("0.0.0.0", description="Where the OCPP WebSocket listener binds.")
     ocpp_port: int | None = Field(
-        9100, ge=0, le=65535, description="OCPP 1.6J listener port; 0 picks a free one, None off."
+        9000, ge=0, le=65535, description="OCPP 1.6J listener port; 0 picks a free one, None off."
     )
     ocpp_public_url: str | None = Field(
         None,
