@@ -21,6 +21,7 @@ import structlog
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from pydantic import ValidationError
 from websockets.asyncio.server import Server, ServerConnection, basic_auth, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -32,7 +33,7 @@ from evse_contracts.bridge import (
     ocpp_takeover_subject,
 )
 from evse_contracts.problems import DomainError
-from evse_runtime.replies import encode_ok, encode_problem
+from evse_runtime.replies import bad_request_problem, encode_ok, encode_problem
 
 from .event_queue import EventQueue
 from .frame_tap import FrameTap
@@ -163,6 +164,8 @@ class OcppServer:
             try:
                 request = SendCommand.model_validate_json(msg.data)
                 body = encode_ok(await session.command(request))
+            except ValidationError as exc:
+                body = encode_problem(bad_request_problem(exc))
             except DomainError as exc:
                 body = encode_problem(exc.to_problem())
             if msg.reply:

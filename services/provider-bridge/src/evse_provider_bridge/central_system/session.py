@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,11 +43,11 @@ log = structlog.get_logger("evse.bridge.ocpp")
 _ACCEPTED = {"status": AuthorizationStatus.accepted}
 
 
+@dataclass(frozen=True)
 class SessionSettings:
-    def __init__(self, *, heartbeat_interval_s: int, response_timeout_s: float, id_tag: str):
-        self.heartbeat_interval_s = heartbeat_interval_s
-        self.response_timeout_s = response_timeout_s
-        self.id_tag = id_tag
+    heartbeat_interval_s: int
+    response_timeout_s: float
+    id_tag: str
 
 
 class ChargerSession(ChargePoint):  # type: ignore[misc]
