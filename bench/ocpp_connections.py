@@ -13,7 +13,7 @@ Baseline in the same run: the same chargers against a bare `websockets` server (
 process) that answers every CALL with an empty CALLRESULT: no auth, no `ocpp` package, no
 logging. Ratios: bridge CPU per frame / baseline's, and call p99 / baseline's. A level is
 held when no call fails or times out, call p99 stays under 1 s and stored p99 under 5 s.
-Writes bench/results/ocpp_connections.txt.
+Writes bench/results/ocpp_connections_<scale>x.txt.
 
 `python bench/ocpp_connections.py echo PORT` is the baseline server process.
 """
@@ -339,7 +339,7 @@ def report(platform_results: list[Level], baseline: list[Level], store: str) -> 
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     (BENCH / "results").mkdir(exist_ok=True)
-    (BENCH / "results" / "ocpp_connections.txt").write_text(text)
+    (BENCH / "results" / f"ocpp_connections_{SCALE:g}x.txt").write_text(text)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +41,10 @@ from .store import OcppCharger, OcppStore
 __all__ = ["ChargerSession", "SessionSettings"]
 
 log = structlog.get_logger("evse.bridge.ocpp")
+_FRAME_LOG = logging.getLogger("evse.bridge.ocpp.frames")
+# The package logs every frame at INFO; frames are OCPP log events already, so only its
+# warnings and errors reach the service log.
+_FRAME_LOG.setLevel(logging.WARNING)
 _ACCEPTED = {"status": AuthorizationStatus.accepted}
 
 
