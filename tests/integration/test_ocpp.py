@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +29,7 @@ from evse_contracts.bridge import (
     SendCommand,
 )
 from evse_contracts.evses import EVSE_ONBOARDED, EvseOnboarded
+from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
 from evse_onboarding.registry_store import MongoRegistryStore
@@ -64,6 +65,18 @@ class Stack:
     url_b: str
 
 
+@pytest.fixture(scope="module")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A NATS server of this module's own: telemetry replays EVSE_EVENTS from the start, and
+    other modules' events (legacy ids reused) would clash in its projection."""
+    server = NatsServer(tmp_path_factory.mktemp("ocpp-nats"))
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
 @pytest_asyncio.fixture(scope="module")
 async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Stack]:
     port_a, port_b = free_port(), free_port()
@@ -77,6 +90,7 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
     async with open_database(mongodb_url, "test_ocpp_onboarding") as db:
         await db.client.drop_database("test_ocpp_onboarding")
         await db.client.drop_database("test_ocpp_bridge")
+        await db.client.drop_database("test_ocpp_tel")
         identities = MongoIdentityStore(db)
         await identities.ensure_indexes()
         tenant = await create_tenant(identities, "ocpp")
