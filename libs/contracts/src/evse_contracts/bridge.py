@@ -27,7 +27,6 @@ __all__ = [
     "BRIDGE_DEVICES_LOOKUP",
     "BRIDGE_OCPP_CREDENTIALS_ISSUE",
     "CHARGE_POINT_ID_PATTERN",
-    "OCPP_ONLY_COMMANDS",
     "PROVIDERS",
     "WEBHOOKS_STREAM",
     "WEBHOOK_DELIVERY_HEADER",
@@ -59,11 +58,10 @@ PROVIDERS: tuple[str, ...] = (
 """Vendor clouds the bridge speaks; the same keys as the catalogue's `provider` field."""
 
 VendorCommandName = Literal["start_charging", "stop_charging", "set_current_limit"]
-"""What vendor clouds accept; OCPP chargers also take `OCPP_ONLY_COMMANDS`."""
+"""What vendor clouds accept; OCPP chargers also take `reset` and `change_availability`."""
 CommandName = Literal[
     "start_charging", "stop_charging", "set_current_limit", "reset", "change_availability"
 ]
-OCPP_ONLY_COMMANDS: frozenset[str] = frozenset({"reset", "change_availability"})
 CHARGE_POINT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,48}$"
 """URL-path and NATS-subject safe (no dots): the id is a token of the per-charger subjects."""
 
