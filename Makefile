@@ -45,3 +45,4 @@ bench: install
 	$(UV) run --frozen python bench/catalogue_read.py
 	$(UV) run --frozen python bench/telemetry_ingest.py
 	$(UV) run --frozen python bench/onboarding_import.py
+	$(UV) run --frozen python bench/ocpp_connections.py

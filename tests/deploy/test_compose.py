@@ -50,8 +50,11 @@ def test_vendor_simulator_runs_only_in_the_dev_profile(services: dict[str, Any])
     assert "vendor-simulator" not in compose_config(COMPOSE)["services"]
 
 
-def test_only_the_gateway_publishes_a_port(services: dict[str, Any]) -> None:
-    assert sorted(name for name, svc in services.items() if svc.get("ports")) == ["gateway"]
+def test_only_the_gateway_and_the_bridge_ocpp_listener_publish_a_port(
+    services: dict[str, Any],
+) -> None:
+    published = sorted(name for name, svc in services.items() if svc.get("ports"))
+    assert published == ["gateway", "provider-bridge"]
 
 
 def test_compose_check_fails_a_broken_compose_file(tmp_path: Path) -> None:

@@ -137,6 +137,17 @@ def test_gateway_port_is_the_same_everywhere(compose: dict[str, Any], k8s: Rende
     assert k8s_env(k8s, container)["EVSE_HOST"] == compose["gateway"]["environment"]["EVSE_HOST"]
 
 
+def test_bridge_ocpp_port_is_the_same_everywhere(compose: dict[str, Any], k8s: Rendered) -> None:
+    container = container_of(k8s, "provider-bridge")
+    port = int(k8s_env(k8s, container)["EVSE_OCPP_PORT"])
+    assert {"name": "ocpp", "containerPort": port} in container["ports"]
+    service = k8s["Service", "provider-bridge-ocpp"]["spec"]
+    assert service["ports"][0]["targetPort"] == "ocpp"
+    assert service["selector"] == {"app.kubernetes.io/name": "provider-bridge"}
+    assert int(compose["provider-bridge"]["environment"]["EVSE_OCPP_PORT"]) == port
+    assert [p["target"] for p in compose["provider-bridge"]["ports"]] == [port]
+
+
 @pytest.mark.parametrize("service", BUS_SERVICES)
 def test_bus_service_metrics_port_and_health_subject_match_the_code(
     compose: dict[str, Any], k8s: Rendered, service: str

@@ -81,7 +81,9 @@ def test_gateway_and_catalogue_scale_on_cpu_and_telemetry_on_consumer_lag(
         assert trigger["metadata"]["stream"] == "TELEMETRY"
 
 
-def test_only_the_gateway_is_reachable_from_outside(rendered: list[dict[str, Any]]) -> None:
+def test_only_the_gateway_and_ocpp_are_reachable_from_outside(
+    rendered: list[dict[str, Any]],
+) -> None:
     policies = of_kind(rendered, "NetworkPolicy")
     deny = policies["default-deny-ingress"]["spec"]
     assert deny["podSelector"] == {} and "ingress" not in deny
@@ -91,8 +93,11 @@ def test_only_the_gateway_is_reachable_from_outside(rendered: list[dict[str, Any
         for rule in policy["spec"].get("ingress", [])
         if "from" not in rule
     ]
-    assert open_to_all == [{"matchLabels": {"app.kubernetes.io/name": "gateway"}}]
-    assert sorted(of_kind(rendered, "Service")) == ["gateway"]
+    assert open_to_all == [
+        {"matchLabels": {"app.kubernetes.io/name": "gateway"}},
+        {"matchLabels": {"app.kubernetes.io/name": "provider-bridge"}},
+    ]
+    assert sorted(of_kind(rendered, "Service")) == ["gateway", "provider-bridge-ocpp"]
 
 
 def test_production_runs_in_its_namespace_with_released_images() -> None:

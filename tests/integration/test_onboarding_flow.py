@@ -20,7 +20,12 @@ from evse_onboarding.sessions_store import MongoSessionStore
 from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
 from tests.utils.factories import Tenant, create_tenant
-from tests.utils.services import running_catalogue, running_gateway, running_onboarding
+from tests.utils.services import (
+    running_bridge,
+    running_catalogue,
+    running_gateway,
+    running_onboarding,
+)
 
 SEED = load_seed()
 GB = {"Accept-Language": "en-GB,en;q=0.8"}
@@ -64,6 +69,12 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
             public_base_url=f"http://127.0.0.1:{port}",
         ) as onboarding,
         running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_flow_cat"),
+        running_bridge(
+            nats_url=nats_url,
+            mongodb_url=mongodb_url,
+            database="test_flow_bridge",
+            simulator_url="http://127.0.0.1:9",
+        ),
         running_gateway(
             nats_url=nats_url, port=port, jwt_public_key_file=keys.public_key_file
         ) as base_url,
@@ -142,7 +153,9 @@ async def test_oauth_path_runs_from_make_picker_to_the_app_redirect(browser: Bro
     assert evse.json()["onboarding_method"] == "oauth"
 
 
-async def test_ocpp_path_shows_connection_settings(browser: Browser) -> None:
+async def test_ocpp_path_shows_the_url_charge_point_id_and_password_once(
+    browser: Browser,
+) -> None:
     url = await start(browser, model_id=model_uid("Terra AC Wallbox (22 kW)"))
     de = {"Accept-Language": "de-DE"}
     page = await browser.client.get(url, headers=de)
@@ -151,9 +164,17 @@ async def test_ocpp_path_shows_connection_settings(browser: Browser) -> None:
     page = await browser.client.post(form_action(html), headers=de)
     page = await browser.client.get(page.headers["location"], headers=de)
     html = assert_page(page, 200, "Point your charger at us")
-    assert "/ocpp/" in html and "CP-" in html
-    final = await browser.client.post(form_action(html))
-    assert final.status_code == 303 and "evse_uid=evse" in final.headers["location"]
+    charge_point_id = re.search(r"<code>(CP-[^<]+)</code>", html)
+    assert charge_point_id is not None, html
+    action = form_action(html)
+    settings = assert_page(await browser.client.post(action), 200, "Your charger settings")
+    assert f"/ocpp/{charge_point_id.group(1)}</code>" in settings
+    codes = re.findall(r"<code>([^<]+)</code>", settings)
+    assert codes[0].startswith("ws://") and codes[1] == charge_point_id.group(1)
+    assert len(codes[2]) >= 16
+    assert "evse_uid=evse" in settings
+    again = await browser.client.post(action)
+    assert again.status_code == 410 and codes[2] not in again.text
 
 
 async def test_unsupported_model_offers_the_waitlist(browser: Browser) -> None:

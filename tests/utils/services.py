@@ -104,12 +104,13 @@ async def running_simulator(**overrides: object) -> AsyncIterator[str]:
 async def running_bridge(
     *, nats_url: str, mongodb_url: str, database: str, simulator_url: str, **overrides: object
 ) -> AsyncIterator[Runtime]:
+    """The bridge; its OCPP listener on a free port unless `ocpp_port` is given."""
     settings = BridgeSettings(
         nats_url=nats_url,
         mongodb_url=mongodb_url,
         database=database,
         simulator_url=simulator_url,
-        **overrides,  # type: ignore[arg-type]
+        **{"ocpp_port": free_port(), **overrides},  # type: ignore[arg-type]
     )
     async with running(create_bridge(settings)) as runtime:
         yield runtime

@@ -2,7 +2,14 @@
 
 Lookup problems (slug, status): `unsupported-provider` (400), `device-not-found` (404),
 `device-owner-mismatch` (422), `provider-unavailable` (502). Command problems:
-`evse-not-linked` (404) when the bridge polls no vendor link for the EVSE.
+`evse-not-linked` (404) when the bridge has neither a vendor link nor OCPP credentials for the
+EVSE, `evse-offline` (409) when an OCPP charger has no open connection to any replica,
+`command-not-supported` (422) for an OCPP-only command sent to a vendor-cloud charger.
+
+OCPP 1.6J chargers connect to `ws://<bridge>/ocpp/<charge_point_id>` (subprotocol `ocpp1.6`,
+HTTP Basic auth, security profile 1) with credentials from `bridge.ocpp.credentials.issue`.
+The replica holding a charger's socket answers `bridge.ocpp.<charge_point_id>.call` (no queue
+group) and closes it on `bridge.ocpp.<charge_point_id>.takeover` from another connection.
 """
 
 from __future__ import annotations
@@ -11,13 +18,15 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Contract
+from .base import Contract, UtcDateTime
 from .bus import Route
 from .telemetry import CommandResult
 
 __all__ = [
     "BRIDGE_COMMANDS_SEND",
     "BRIDGE_DEVICES_LOOKUP",
+    "BRIDGE_OCPP_CREDENTIALS_ISSUE",
+    "CHARGE_POINT_ID_PATTERN",
     "PROVIDERS",
     "WEBHOOKS_STREAM",
     "WEBHOOK_DELIVERY_HEADER",
@@ -27,8 +36,13 @@ __all__ = [
     "CommandName",
     "DeviceLookup",
     "EvseCommand",
+    "IssueOcppCredentials",
     "LookupDevice",
+    "OcppCredentials",
     "SendCommand",
+    "VendorCommandName",
+    "ocpp_call_subject",
+    "ocpp_takeover_subject",
     "webhook_subject",
 ]
 
@@ -43,7 +57,13 @@ PROVIDERS: tuple[str, ...] = (
 )
 """Vendor clouds the bridge speaks; the same keys as the catalogue's `provider` field."""
 
-CommandName = Literal["start_charging", "stop_charging", "set_current_limit"]
+VendorCommandName = Literal["start_charging", "stop_charging", "set_current_limit"]
+"""What vendor clouds accept; OCPP chargers also take `reset` and `change_availability`."""
+CommandName = Literal[
+    "start_charging", "stop_charging", "set_current_limit", "reset", "change_availability"
+]
+CHARGE_POINT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,48}$"
+"""URL-path and NATS-subject safe (no dots): the id is a token of the per-charger subjects."""
 
 WEBHOOKS_STREAM = "WEBHOOKS"
 WEBHOOK_SIGNATURE_HEADER = "x-webhook-signature"
@@ -79,17 +99,23 @@ class DeviceLookup(Contract):
 
 
 class EvseCommand(Contract):
-    """Start or stop charging, or limit the current (`POST /v2/evses/{evse_id}/commands`)."""
+    """Start or stop charging, limit the current (`POST /v2/evses/{evse_id}/commands`); OCPP
+    chargers also take `reset` (soft) and `change_availability`."""
 
     command: CommandName
     current_limit_a: float | None = Field(
         None, gt=0, le=80, description="Required by, and only by, set_current_limit."
+    )
+    available: bool | None = Field(
+        None, description="Required by, and only by, change_availability (OCPP chargers only)."
     )
 
     @model_validator(mode="after")
     def _limit_with_set_current(self) -> EvseCommand:
         if (self.command == "set_current_limit") != (self.current_limit_a is not None):
             raise ValueError("current_limit_a is required by, and only by, set_current_limit")
+        if (self.command == "change_availability") != (self.available is not None):
+            raise ValueError("available is required by, and only by, change_availability")
         return self
 
 
@@ -109,5 +135,34 @@ class CommandAccepted(Contract):
     state: CommandResult
 
 
+class IssueOcppCredentials(Contract):
+    """Issue (or rotate) the HTTP Basic password an OCPP charger connects with."""
+
+    evse_uid: str = Field(min_length=1)
+    application_uid: str = Field(min_length=1)
+    charge_point_id: str = Field(pattern=CHARGE_POINT_ID_PATTERN)
+
+
+class OcppCredentials(Contract):
+    """Shown to the installer once: the bridge keeps only a hash of `password`."""
+
+    url: str = Field(description="The central system URL, `charge_point_id` appended.")
+    charge_point_id: str
+    password: str
+    issued_at: UtcDateTime
+
+
+def ocpp_call_subject(charge_point_id: str) -> str:
+    """Answered only by the replica holding the charger's socket."""
+    return f"bridge.ocpp.{charge_point_id}.call"
+
+
+def ocpp_takeover_subject(charge_point_id: str) -> str:
+    return f"bridge.ocpp.{charge_point_id}.takeover"
+
+
 BRIDGE_DEVICES_LOOKUP = Route("bridge.devices.lookup", LookupDevice, DeviceLookup)
 BRIDGE_COMMANDS_SEND = Route("bridge.commands.send", SendCommand, CommandAccepted)
+BRIDGE_OCPP_CREDENTIALS_ISSUE = Route(
+    "bridge.ocpp.credentials.issue", IssueOcppCredentials, OcppCredentials
+)

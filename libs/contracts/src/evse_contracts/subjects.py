@@ -41,6 +41,7 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     evses.EVSES_COMMAND,
     bridge.BRIDGE_DEVICES_LOOKUP,
     bridge.BRIDGE_COMMANDS_SEND,
+    bridge.BRIDGE_OCPP_CREDENTIALS_ISSUE,
     *telemetry.LOG_LIST_ROUTES.values(),
     *telemetry.LOG_GET_ROUTES.values(),
     telemetry.CONNECTIVITY_GET,

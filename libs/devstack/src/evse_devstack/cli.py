@@ -26,6 +26,7 @@ EVSE platform is running.
   API        {base}/v2
   API docs   {base}/docs
   Readiness  {base}/readyz
+  OCPP 1.6J  {stack.ocpp_url}/<charge_point_id>  (HTTP Basic; onboarding shows the password)
 
   NATS       {stack.nats.kind}
   MongoDB    {stack.mongodb.kind}
@@ -46,6 +47,9 @@ Import one of the demo user's simulated chargers (user token in $TOKEN):
        -H 'content-type: application/json' \\
        -d '{{"provider": "zaptec", "serial_number": "{_demo_serial("zaptec")}"}}'
 Their chargers: {", ".join(f"{c.vendor} {c.serial_number}" for c in _demo_chargers())}
+
+Simulated OCPP chargers (enrolled with fake EVSE uids, one charging session each):
+  uv run python bench/ocpp_chargers.py --nats {stack.nats.url} --count 3 --session
 
 Anonymous catalogue:  curl {base}/v2/evse_makes
 Press Ctrl-C to stop everything.
@@ -68,11 +72,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="evse-dev")
     parser.add_argument("command", choices=["run"])
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--ocpp-port", type=int, default=9000)
     parser.add_argument("--data-dir", type=Path, default=Path(".data"))
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        with start_stack(args.data_dir, port=args.port) as stack:
+        with start_stack(args.data_dir, port=args.port, ocpp_port=args.ocpp_port) as stack:
             sys.stdout.write(_banner(stack))
             sys.stdout.flush()
             signal.pause()

@@ -31,6 +31,8 @@ class Stack:
     env: dict[str, str]
     log_dir: Path
     demo: DemoCredentials | None = None
+    ocpp_url: str = ""
+    """Where OCPP 1.6J chargers connect (the bridge's listener), `/<charge_point_id>` added."""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start(
@@ -72,6 +74,7 @@ def start_stack(
     port: int | None = None,
     persistent: bool = True,
     extra_env: Mapping[str, str] | None = None,
+    ocpp_port: int | None = None,
 ) -> Iterator[Stack]:
     """Backends, seeded catalogue, demo tenant, every bus service and the gateway.
 
@@ -81,6 +84,8 @@ def start_stack(
     """
     port = port or free_port()
     simulator_port = free_port()
+    ocpp_port = ocpp_port or free_port()
+    ocpp_url = f"ws://127.0.0.1:{ocpp_port}/ocpp"
     base_url = f"http://127.0.0.1:{port}"
     log_dir = data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -96,9 +101,11 @@ def start_stack(
             # The vendor-cloud simulator; the bridge's adapters default to it.
             "EVSE_SIM_PORT": str(simulator_port),
             "EVSE_SIMULATOR_URL": f"http://127.0.0.1:{simulator_port}",
+            "EVSE_OCPP_PORT": str(ocpp_port),
+            "EVSE_OCPP_PUBLIC_URL": ocpp_url,
             **(extra_env or {}),
         }
-        stack = Stack(nats_backend, mongo_backend, base_url, env, log_dir)
+        stack = Stack(nats_backend, mongo_backend, base_url, env, log_dir, ocpp_url=ocpp_url)
         try:
             subprocess.run(["evse-catalogue", "seed"], env={**os.environ, **env}, check=True)
             stack.start("vendor-simulator", ["evse-vendor-simulator"])

@@ -43,6 +43,7 @@ from evse_runtime.bus_client import BusClient
 
 from .errors import UserTokenRequired
 from .importer import Importer
+from .ocpp_enrolment import issue_ocpp_credentials
 from .outbox import EventOutbox, outbox_entry
 from .registry import EvseRecord
 from .registry_store import RegistryStore
@@ -317,7 +318,6 @@ class _Call:
             "ocpp.html",
             "connect",
             title="Point your charger at us",
-            ocpp_url=self.flow.public_base_url.replace("http", "ws", 1) + "/ocpp/",
             charge_point_id=self.charge_point_id(),
             **common,
         )
@@ -343,7 +343,21 @@ class _Call:
                 return await self.show_connect(exc.detail, serial)
             return await self.finish(record)
         if model.onboarding_method == "ocpp":
-            return await self.finish(await self.enrol(model, self.charge_point_id()))
+            record = await self.enrol(model, self.charge_point_id())
+            credentials = await issue_ocpp_credentials(
+                self.flow.catalogue, record, self.charge_point_id(), request_id=self.request_id
+            )
+            done = await self.finish(record)
+            if done.location is None:
+                return done
+            return self.page_of(
+                "ocpp_credentials.html",
+                "connect",
+                title="Your charger settings",
+                model=model,
+                credentials=credentials,
+                continue_url=done.location,
+            )
         return self.go("connect")
 
     async def authorize(self) -> PageResponse:

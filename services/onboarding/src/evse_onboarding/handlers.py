@@ -119,6 +119,7 @@ def register_handlers(
             evse_uid=evse.uid,
             command=request.command.command,
             current_limit_a=request.command.current_limit_a,
+            available=request.command.available,
         )
         return await bus.request(BRIDGE_COMMANDS_SEND, send, request_id=ctx.request_id)
 

@@ -19,6 +19,7 @@ from evse_runtime.consumers import (
 from evse_runtime.service import Runtime, Service
 
 from .adapters import build_adapters
+from .central_system.listener import central_system
 from .commands import CommandDesk
 from .credentials import SecretBox
 from .handlers import register_handlers
@@ -43,14 +44,19 @@ def create_service(settings: BridgeSettings) -> Service:
         await ensure_bridge_streams(runtime.js)
         publisher = TelemetryPublisher(runtime.js)
         timeout = httpx.Timeout(settings.http_timeout_s, connect=min(5.0, settings.http_timeout_s))
-        async with httpx.AsyncClient(timeout=timeout) as http:
+        async with (
+            httpx.AsyncClient(timeout=timeout) as http,
+            central_system(runtime, settings, publisher) as ocpp,
+        ):
             adapters = build_adapters(settings, http, store)
             commands = CommandDesk(
-                store=store, adapters=adapters, publisher=publisher, settings=settings
+                store=store, adapters=adapters, publisher=publisher, settings=settings, ocpp=ocpp
             )
-            register_handlers(runtime, adapters=adapters, commands=commands, settings=settings)
+            register_handlers(
+                runtime, adapters=adapters, commands=commands, ocpp=ocpp, settings=settings
+            )
             poller = Poller(store=store, adapters=adapters, publisher=publisher, settings=settings)
-            lifecycle = LifecycleHandler(store=store, adapters=adapters)
+            lifecycle = LifecycleHandler(store=store, adapters=adapters, ocpp=ocpp)
             webhooks = WebhookHandler(store=store, adapters=adapters, publisher=publisher)
 
             async def poll() -> None:

@@ -21,7 +21,8 @@ from evse_contracts.telemetry import CommandResult
 from .adapters.base import Command, CommandTicket, DeviceRef
 from .adapters.errors import VendorError
 from .budget import budget_wait_limit
-from .errors import EvseNotLinked
+from .central_system.desk import OcppDesk
+from .errors import CommandNotSupported, EvseNotLinked
 from .events import command_log, error_log, now
 from .store import ProviderLink
 from .worker import BridgeWorker, WorkerParts
@@ -32,15 +33,23 @@ log = structlog.get_logger("evse.bridge.commands")
 
 
 class CommandDesk(BridgeWorker):
-    def __init__(self, **parts: Unpack[WorkerParts]) -> None:
+    def __init__(self, *, ocpp: OcppDesk, **parts: Unpack[WorkerParts]) -> None:
         super().__init__(**parts)
+        self._ocpp = ocpp
         self._tracking: set[asyncio.Task[None]] = set()
 
     async def send(self, request: SendCommand) -> CommandAccepted:
+        """Through the vendor cloud the EVSE is linked with, else to its OCPP connection."""
         link = await self._store.get_link(request.evse_uid)
         if link is None or link.provider not in self._adapters:
-            raise EvseNotLinked(request.evse_uid)
-        command = Command(request.command, request.current_limit_a)
+            charger = await self._ocpp.find(request.evse_uid)
+            if charger is None:
+                raise EvseNotLinked(request.evse_uid)
+            return await self._ocpp.send(charger, request)
+        name = request.command
+        if name == "reset" or name == "change_availability":
+            raise CommandNotSupported(name, link.provider)
+        command = Command(name, request.current_limit_a)
         command_id = new_uid("cmd")
         started = now()
         await self._log(link, command_id, command, request.source, "pending", started, started)

@@ -6,9 +6,12 @@ from evse_contracts.bridge import PROVIDERS
 from evse_contracts.problems import DomainError, NotFound
 
 __all__ = [
+    "ChargePointIdTaken",
+    "CommandNotSupported",
     "DeviceNotFound",
     "DeviceOwnerMismatch",
     "EvseNotLinked",
+    "EvseOffline",
     "ProviderBusy",
     "ProviderUnavailable",
     "UnsupportedProvider",
@@ -73,4 +76,34 @@ class EvseNotLinked(NotFound):
     title = "EVSE not linked to a vendor cloud"
 
     def __init__(self, evse_uid: str) -> None:
-        super().__init__(f"EVSE {evse_uid!r} has no vendor-cloud link")
+        super().__init__(f"EVSE {evse_uid!r} has no vendor-cloud link or OCPP credentials")
+
+
+class EvseOffline(DomainError):
+    slug = "evse-offline"
+    status = 409
+    title = "EVSE offline"
+
+    def __init__(self, evse_uid: str) -> None:
+        super().__init__(
+            f"EVSE {evse_uid!r} connects over OCPP and has no open connection: "
+            "try again once it is back online"
+        )
+
+
+class CommandNotSupported(DomainError):
+    slug = "command-not-supported"
+    status = 422
+    title = "Command not supported"
+
+    def __init__(self, command: str, provider: str) -> None:
+        super().__init__(f"{command} is for OCPP chargers; the {provider} cloud does not take it")
+
+
+class ChargePointIdTaken(DomainError):
+    slug = "charge-point-id-taken"
+    status = 409
+    title = "Charge point id taken"
+
+    def __init__(self, charge_point_id: str) -> None:
+        super().__init__(f"charge point id {charge_point_id!r} is enrolled for another EVSE")

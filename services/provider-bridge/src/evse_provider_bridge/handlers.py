@@ -5,9 +5,12 @@ from __future__ import annotations
 from evse_contracts.bridge import (
     BRIDGE_COMMANDS_SEND,
     BRIDGE_DEVICES_LOOKUP,
+    BRIDGE_OCPP_CREDENTIALS_ISSUE,
     CommandAccepted,
     DeviceLookup,
+    IssueOcppCredentials,
     LookupDevice,
+    OcppCredentials,
     SendCommand,
 )
 from evse_runtime.responders import RequestContext
@@ -15,6 +18,7 @@ from evse_runtime.service import Runtime
 
 from .adapters import Adapters
 from .budget import budget_wait_limit
+from .central_system.desk import OcppDesk
 from .commands import CommandDesk
 from .lookup import lookup_device
 from .settings import BridgeSettings
@@ -23,7 +27,12 @@ __all__ = ["register_handlers"]
 
 
 def register_handlers(
-    runtime: Runtime, *, adapters: Adapters, commands: CommandDesk, settings: BridgeSettings
+    runtime: Runtime,
+    *,
+    adapters: Adapters,
+    commands: CommandDesk,
+    ocpp: OcppDesk,
+    settings: BridgeSettings,
 ) -> None:
     max_wait_s = settings.interactive_budget_wait_s
 
@@ -35,5 +44,11 @@ def register_handlers(
         with budget_wait_limit(max_wait_s):
             return await commands.send(request)
 
+    async def issue_ocpp_credentials(
+        request: IssueOcppCredentials, _: RequestContext
+    ) -> OcppCredentials:
+        return await ocpp.issue(request)
+
     runtime.respond(BRIDGE_DEVICES_LOOKUP, lookup)
+    runtime.respond(BRIDGE_OCPP_CREDENTIALS_ISSUE, issue_ocpp_credentials)
     runtime.respond(BRIDGE_COMMANDS_SEND, send_command)

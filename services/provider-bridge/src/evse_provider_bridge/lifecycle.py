@@ -1,4 +1,5 @@
-"""Start and stop polling on `evses.events.onboarded` / `decommissioned`."""
+"""Start and stop polling on `evses.events.onboarded` / `decommissioned`; a decommissioned
+OCPP charger loses its credentials and its socket."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from evse_contracts.evses import (
 from evse_runtime.consumers import Poison
 
 from .adapters import Adapters
+from .central_system.desk import OcppDesk
 from .errors import DeviceNotFound
 from .events import now
 from .lookup import find_device
@@ -26,9 +28,10 @@ log = structlog.get_logger("evse.bridge.lifecycle")
 
 
 class LifecycleHandler:
-    def __init__(self, *, store: LinkStore, adapters: Adapters) -> None:
+    def __init__(self, *, store: LinkStore, adapters: Adapters, ocpp: OcppDesk) -> None:
         self._store = store
         self._adapters = adapters
+        self._ocpp = ocpp
 
     async def __call__(self, msg: Msg) -> None:
         try:
@@ -62,4 +65,5 @@ class LifecycleHandler:
 
     async def decommissioned(self, event: EvseDecommissioned) -> None:
         await self._store.remove_link(event.evse_uid)
+        await self._ocpp.revoke(event.evse_uid)
         log.info("unlinked", evse_uid=event.evse_uid)

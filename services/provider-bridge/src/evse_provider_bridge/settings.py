@@ -121,6 +121,28 @@ class BridgeSettings(ServiceSettings):
     )
     command_check_interval_s: float = Field(1.0, gt=0)
     command_timeout_s: float = Field(60.0, gt=0)
+    ocpp_host: str = Field("0.0.0.0", description="Where the OCPP WebSocket listener binds.")
+    ocpp_port: int | None = Field(
+        9000, ge=0, le=65535, description="OCPP 1.6J listener port; 0 picks a free one, None off."
+    )
+    ocpp_public_url: str | None = Field(
+        None,
+        description="The central system URL chargers are given (`…/ocpp`); "
+        "default ws://127.0.0.1:<ocpp_port>/ocpp.",
+    )
+    ocpp_heartbeat_interval_s: int = Field(
+        30, ge=1, description="Heartbeat interval told to chargers in BootNotification."
+    )
+    ocpp_response_timeout_s: float = Field(
+        10.0, gt=0, description="How long a charger has to answer a command."
+    )
+    ocpp_id_tag: str = Field("PLATFORM", max_length=20, description="RemoteStart idTag.")
+    ocpp_log_queue: int = Field(
+        10_000, ge=1, description="Frames waiting to be published before the socket waits."
+    )
+    ocpp_log_wait_s: float = Field(
+        2.0, gt=0, description="How long a socket waits for room in the log queue, then drops."
+    )
 
     def vendor(self, provider: str) -> VendorSettings:
         """The vendor's settings: simulator defaults, then the configured overrides."""

@@ -112,11 +112,13 @@ async def get_vpp_modes(request: Request, evse_id: EvseId) -> Response:
     "/evses/{evse_id}/commands",
     response_model=CommandAccepted,
     status_code=202,
-    responses=problem_responses(400, 401, 403, 404, 502, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 502, 503),
 )
 async def send_command(request: Request, evse_id: EvseId, body: EvseCommand) -> Response:
-    """Start or stop charging, or set a current limit. The charger confirms later: follow the
-    command's state in `/evses/{evse_id}/command_logs` by its `command_id`."""
+    """Start or stop charging, or set a current limit (OCPP chargers also: reset,
+    change_availability). The charger confirms later: follow the command's state in
+    `/evses/{evse_id}/command_logs` by its `command_id`. An OCPP charger that is not connected
+    is a 409 `evse-offline`."""
     require_principal(request, WRITE)
     accepted = await ask(request, EVSES_COMMAND, SendEvseCommand(evse_id=evse_id, command=body))
     return json_response(accepted, status_code=202)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
-from nats.aio.client import Client as NatsClient
 from fastapi.responses import Response
+from nats.aio.client import Client as NatsClient
 from pydantic import BaseModel
 
 from evse_contracts.problems import ServiceUnavailable

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from evse_contracts.bridge import CommandName
+from evse_contracts.bridge import VendorCommandName
 from evse_contracts.telemetry import ChargerState
 
 __all__ = [
@@ -64,7 +64,7 @@ class DeviceStatus:
 
 @dataclass(frozen=True)
 class Command:
-    name: CommandName
+    name: VendorCommandName
     current_limit_a: float | None = None
 
 

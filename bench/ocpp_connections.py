@@ -1,0 +1,356 @@
+"""How many OCPP chargers one bridge process holds, and frame → stored-log latency.
+
+At each level in BENCH_LEVELS (default 250,500,1000) that many simulated chargers
+(`ocpp_chargers.py`, the `ocpp` package's client, in this process) connect to one bridge
+process, boot, and then send Heartbeat every 30 s and MeterValues every 10 s divided by
+BENCH_TIME_SCALE (default 10: 3 s and 1 s, so 10x the real frame rate per charger), phases
+spread at random, for BENCH_HOLD_S (default 20 s). Measured: the chargers' call round trip
+(p50/p99, timeouts), the bridge's CPU per frame and memory, and, from one probe charger,
+the latency from sending a frame to its OCPP log being in telemetry's store (p50/p99; the
+bridge logs the frame, JetStream, telemetry in its own process, the store).
+
+Baseline in the same run: the same chargers against a bare `websockets` server (its own
+process) that answers every CALL with an empty CALLRESULT: no auth, no `ocpp` package, no
+logging. Ratios: bridge CPU per frame / baseline's, and call p99 / baseline's. A level is
+held when no call fails or times out, call p99 stays under 1 s and stored p99 under 5 s.
+Writes bench/results/ocpp_connections_<scale>x.txt.
+
+`python bench/ocpp_connections.py echo PORT` is the baseline server process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import nats
+from ocpp.v16.enums import ChargePointStatus
+from ocpp_chargers import SimulatedCharger, connected_charger, enrol
+from websockets.asyncio.server import ServerConnection, serve
+
+from evse_devstack.backends import NatsServer, mongodb
+from evse_devstack.processes import free_port, spawn, stop
+from evse_runtime.bus_client import BusClient
+from evse_runtime.mongo import open_database
+
+BENCH = Path(__file__).parent
+LEVELS = [int(n) for n in os.environ.get("BENCH_LEVELS", "250,500,1000").split(",")]
+SCALE = float(os.environ.get("BENCH_TIME_SCALE", "10"))
+HOLD_S = float(os.environ.get("BENCH_HOLD_S", "20"))
+HEARTBEAT_S, METER_S = 30.0 / SCALE, 10.0 / SCALE
+QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
+HOLD_P99_MS, STORED_P99_MS = 1000.0, 5000.0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def quantile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100)[q - 1]
+
+
+@dataclass
+class Load:
+    round_trips_ms: list[float] = field(default_factory=list)
+    failures: int = 0
+    calls: int = 0
+
+
+async def timed(load: Load, call: Callable[[], Awaitable[Any]]) -> None:
+    started = time.perf_counter()
+    try:
+        await call()
+    except Exception:
+        load.failures += 1
+        return
+    load.calls += 1
+    load.round_trips_ms.append((time.perf_counter() - started) * 1000)
+
+
+async def pace(charger: SimulatedCharger, load: Load, stop_at: float) -> None:
+    """Heartbeats and meter values at the (scaled) intervals, from a random phase."""
+    loop = asyncio.get_running_loop()
+    next_heartbeat = loop.time() + random.uniform(0, HEARTBEAT_S)
+    next_meter = loop.time() + random.uniform(0, METER_S)
+    while True:
+        due = min(next_heartbeat, next_meter)
+        if due >= stop_at:
+            return
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        if due == next_heartbeat:
+            await timed(load, charger.heartbeat)
+            next_heartbeat += HEARTBEAT_S
+        else:
+            await timed(load, charger.meter_values)
+            next_meter += METER_S
+
+
+async def probe_stored(
+    charger: SimulatedCharger, db: Any, evse_uid: str, stop_at: float
+) -> list[float]:
+    """Send a heartbeat, poll the store for its log (by index), repeat until `stop_at`."""
+    loop = asyncio.get_running_loop()
+    latencies: list[float] = []
+    while loop.time() < stop_at:
+        sent_at = datetime.now(UTC).replace(microsecond=0)
+        started = time.perf_counter()
+        await charger.heartbeat()
+        unique_id = json.loads(charger.connection.frames[-2][1])[1]
+        query = {"evse_uid": evse_uid, "sampled_at": {"$gte": sent_at}, "unique_id": unique_id}
+        while await db["ocpp_logs"].find_one(query) is None:
+            if time.perf_counter() - started > 30:
+                break
+            await asyncio.sleep(0.005)
+        latencies.append((time.perf_counter() - started) * 1000)
+        await asyncio.sleep(0.1)
+    return latencies
+
+
+@dataclass
+class Level:
+    chargers: int
+    connect_s: float
+    frames: int
+    failures: int
+    rtt_p50: float
+    rtt_p99: float
+    cpu_us_per_frame: float
+    rss_mb: float
+    stored_p50: float | None = None
+    stored_p99: float | None = None
+
+
+async def run_level(
+    count: int,
+    urls: list[tuple[str, str, str]],
+    pid: int,
+    probe: Callable[[SimulatedCharger, float], Awaitable[list[float]]] | None,
+) -> Level:
+    async with contextlib.AsyncExitStack() as stack:
+        started = time.perf_counter()
+        chargers: list[SimulatedCharger] = []
+        for i in range(0, count, 50):
+            batch = await asyncio.gather(
+                *(
+                    stack.enter_async_context(connected_charger(url, cp_id, password))
+                    for url, cp_id, password in urls[i : min(i + 50, count)]
+                )
+            )
+            chargers.extend(batch)
+        for i in range(0, count, 100):
+            await asyncio.gather(*(c.boot() for c in chargers[i : i + 100]))
+            await asyncio.gather(
+                *(c.status(ChargePointStatus.available) for c in chargers[i : i + 100])
+            )
+        connect_s = time.perf_counter() - started
+        load = Load()
+        loop = asyncio.get_running_loop()
+        stop_at = loop.time() + HOLD_S
+        cpu_before = cpu_seconds(pid)
+        work: list[Awaitable[Any]] = [pace(c, load, stop_at) for c in chargers[1:]]
+        stored: list[float] = []
+        if probe is not None:
+            work.append(probe(chargers[0], stop_at))
+        else:
+            work.append(pace(chargers[0], load, stop_at))
+        results = await asyncio.gather(*work)
+        if probe is not None:
+            stored = results[-1]
+        cpu = cpu_seconds(pid) - cpu_before
+        frames = 2 * (load.calls + len(stored))
+        level = Level(
+            chargers=count,
+            connect_s=connect_s,
+            frames=frames,
+            failures=load.failures,
+            rtt_p50=quantile(load.round_trips_ms, 50),
+            rtt_p99=quantile(load.round_trips_ms, 99),
+            cpu_us_per_frame=cpu / max(frames, 1) * 1e6,
+            rss_mb=rss_mb(pid),
+        )
+        if stored:
+            level.stored_p50 = quantile(stored, 50)
+            level.stored_p99 = quantile(stored, 99)
+        return level
+
+
+async def platform_levels(nats_url: str, mongodb_url: str, port: int, pid: int) -> list[Level]:
+    nc = await nats.connect(nats_url)
+    bus = BusClient(nc, timeout_s=30)
+    credentials = [await enrol(bus) for _ in range(max(LEVELS))]
+    urls = [(c.url, c.charge_point_id, c.password) for c in credentials]
+    levels = []
+    probe_evse = await evse_of(mongodb_url, credentials[0].charge_point_id)
+    async with open_database(mongodb_url, "bench_ocpp_telemetry") as db:
+
+        async def probe(charger: SimulatedCharger, stop_at: float) -> list[float]:
+            return await probe_stored(charger, db, probe_evse, stop_at)
+
+        for count in LEVELS:
+            levels.append(await run_level(count, urls[:count], pid, probe))
+    await nc.drain()
+    return levels
+
+
+async def evse_of(mongodb_url: str, charge_point_id: str) -> str:
+    async with open_database(mongodb_url, "bench_ocpp_bridge") as db:
+        doc = await db["ocpp_chargers"].find_one({"_id": charge_point_id})
+        assert doc is not None
+        return str(doc["evse_uid"])
+
+
+async def baseline_levels(port: int, pid: int) -> list[Level]:
+    url = f"ws://127.0.0.1:{port}/ocpp"
+    urls = [(f"{url}/CP-{i}", f"CP-{i}", "x" * 16) for i in range(max(LEVELS))]
+    return [await run_level(count, urls[:count], pid, None) for count in LEVELS]
+
+
+def platform_phase(mongodb_url: str) -> list[Level]:
+    with tempfile.TemporaryDirectory(prefix="bench-nats-") as store_dir:
+        server = NatsServer(Path(store_dir))
+        server.start()
+        port = free_port()
+        env = {**QUIET, "EVSE_NATS_URL": server.url, "EVSE_MONGODB_URL": mongodb_url}
+        telemetry = spawn(["evse-telemetry"], env={**env, "EVSE_DATABASE": "bench_ocpp_telemetry"})
+        bridge = spawn(
+            ["evse-provider-bridge"],
+            env={
+                **env,
+                "EVSE_DATABASE": "bench_ocpp_bridge",
+                "EVSE_OCPP_PORT": str(port),
+                "EVSE_SIMULATOR_URL": "http://127.0.0.1:9",
+            },
+        )
+        try:
+            wait_for_port(port)
+            return asyncio.run(platform_levels(server.url, mongodb_url, port, bridge.pid))
+        finally:
+            stop(bridge)
+            stop(telemetry)
+            server.stop()
+
+
+def baseline_phase() -> list[Level]:
+    port = free_port()
+    proc = spawn([sys.executable, __file__, "echo", str(port)], env=QUIET)
+    try:
+        wait_for_port(port)
+        return asyncio.run(baseline_levels(port, proc.pid))
+    finally:
+        stop(proc)
+
+
+def wait_for_port(port: int) -> None:
+    for _ in range(600):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {port}")
+
+
+async def echo_server(port: int) -> None:
+    """The baseline: answer every CALL with an empty CALLRESULT, nothing else."""
+
+    async def answer(ws: ServerConnection) -> None:
+        async for raw in ws:
+            message = json.loads(raw)
+            if message[0] == 2:
+                reply: dict[str, Any] = {}
+                if message[2] == "Heartbeat":
+                    reply = {"currentTime": datetime.now(UTC).isoformat()}
+                elif message[2] == "BootNotification":
+                    reply = {
+                        "currentTime": datetime.now(UTC).isoformat(),
+                        "interval": 30,
+                        "status": "Accepted",
+                    }
+                await ws.send(json.dumps([3, message[1], reply]))
+
+    async with serve(answer, "127.0.0.1", port, subprotocols=["ocpp1.6"], ping_interval=None):  # type: ignore[list-item]
+        await asyncio.Event().wait()
+
+
+def report(platform_results: list[Level], baseline: list[Level], store: str) -> None:
+    lines = [
+        f"ocpp_connections  {datetime.now(UTC):%Y-%m-%d %H:%M}Z  {platform.node()}  "
+        f"{os.cpu_count()} cores  store: {store}",
+        f"heartbeat {HEARTBEAT_S:g} s, meter values {METER_S:g} s (30 s / 10 s compressed "
+        f"{SCALE:g}x), held {HOLD_S:g} s per level; chargers in the bench process",
+        "level  who       connect  frames  fail  rtt p50  rtt p99   cpu/frame   rss    "
+        "stored p50  stored p99",
+    ]
+    held = 0
+    for plat, base in zip(platform_results, baseline, strict=True):
+        for who, lv in (("bridge", plat), ("baseline", base)):
+            stored = (
+                f"{lv.stored_p50:8.1f} ms {lv.stored_p99:8.1f} ms"
+                if lv.stored_p99 is not None
+                else ""
+            )
+            lines.append(
+                f"{lv.chargers:5d}  {who:8s} {lv.connect_s:6.1f} s {lv.frames:7d} {lv.failures:5d} "
+                f"{lv.rtt_p50:6.1f} ms {lv.rtt_p99:6.1f} ms {lv.cpu_us_per_frame:7.0f} µs "
+                f"{lv.rss_mb:5.0f} MB  {stored}"
+            )
+        ok = (
+            plat.failures == 0
+            and plat.rtt_p99 < HOLD_P99_MS
+            and (plat.stored_p99 or 0) < STORED_P99_MS
+        )
+        held = plat.chargers if ok else held
+        lines.append(
+            f"       ratio bridge/baseline: cpu per frame "
+            f"{plat.cpu_us_per_frame / base.cpu_us_per_frame:.1f}x, rtt p99 "
+            f"{plat.rtt_p99 / base.rtt_p99:.1f}x; held: {'yes' if ok else 'no'}"
+        )
+    top = platform_results[-1]
+    real_rate = 2 * (1 / 30 + 1 / 10)
+    estimate = 1e6 / (top.cpu_us_per_frame * real_rate)
+    lines.append(
+        f"held up to {held} chargers at {SCALE:g}x the real frame rate; at the real rate "
+        f"({real_rate:.3f} frames/s per charger) one core of bridge CPU covers about "
+        f"{estimate:,.0f} chargers (from cpu per frame at the top level)"
+    )
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    (BENCH / "results").mkdir(exist_ok=True)
+    (BENCH / "results" / f"ocpp_connections_{SCALE:g}x.txt").write_text(text)
+
+
+def main() -> None:
+    baseline = baseline_phase()
+    with mongodb() as mongo_backend:
+        platform_results = platform_phase(mongo_backend.url)
+    report(platform_results, baseline, mongo_backend.kind)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["echo"]:
+        asyncio.run(echo_server(int(sys.argv[2])))
+    else:
+        main()

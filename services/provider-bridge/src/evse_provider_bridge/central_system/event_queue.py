@@ -1,0 +1,75 @@
+"""Publish telemetry events off the socket loop: bounded, in order, with a bounded wait.
+
+A socket puts its events here and goes back to its charger; one task publishes them in
+batches, each batch's publishes in flight together (nats-py writes them to the wire in call
+order, so the stream keeps the sockets' order). When JetStream is slow the queue fills and a
+socket waits for room at most `wait_s`, then drops the event and says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+
+from evse_contracts.telemetry import TelemetryEvent, kind_of
+
+from ..telemetry_publisher import TelemetryPublisher
+
+__all__ = ["EventQueue"]
+
+log = structlog.get_logger("evse.bridge.ocpp")
+_BATCH = 256
+
+
+class EventQueue:
+    def __init__(self, publisher: TelemetryPublisher, *, size: int, wait_s: float) -> None:
+        self._publisher = publisher
+        self._queue: asyncio.Queue[TelemetryEvent] = asyncio.Queue(size)
+        self._wait_s = wait_s
+        self._task: asyncio.Task[None] | None = None
+        self.dropped = 0
+
+    async def put(self, event: TelemetryEvent) -> None:
+        try:
+            self._queue.put_nowait(event)
+            return
+        except asyncio.QueueFull:
+            pass
+        try:
+            await asyncio.wait_for(self._queue.put(event), self._wait_s)
+        except TimeoutError:
+            self.dropped += 1
+            log.warning("telemetry event dropped", kind=kind_of(event), evse_uid=event.evse_uid)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._publish_forever())
+
+    async def close(self, timeout_s: float) -> None:
+        """Publish what is queued (within `timeout_s`), then stop."""
+        if self._task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), timeout_s)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _publish_forever(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < _BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            results = await asyncio.gather(
+                *(self._publisher.publish(event) for event in batch), return_exceptions=True
+            )
+            for event, result in zip(batch, results, strict=True):
+                if isinstance(result, Exception):
+                    log.error(
+                        "telemetry publish failed",
+                        kind=kind_of(event),
+                        evse_uid=event.evse_uid,
+                        error=repr(result),
+                    )
+                self._queue.task_done()

@@ -1,0 +1,91 @@
+"""The ChargePoint's connection: every frame in and out becomes an OCPP log, in order.
+
+The `ocpp` package reads and writes through `recv()`/`send()`; this wraps the WebSocket so
+each frame is logged (stamped by the charger's millisecond clock) before it is handled or
+sent. Results and errors carry no action on the wire: the tap remembers the action of each
+open call so their logs name it. A CALLERROR sent also becomes an error log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from websockets.asyncio.server import ServerConnection
+
+from evse_contracts.telemetry import ErrorLog, OcppLog
+
+from .event_queue import EventQueue
+from .frames import Frame, MillisClock, read_frame
+
+__all__ = ["FrameTap"]
+
+Direction = Literal["inbound", "outbound"]
+_MAX_OPEN_CALLS = 64
+
+
+class FrameTap:
+    def __init__(self, ws: ServerConnection, *, evse_uid: str, events: EventQueue) -> None:
+        self.ws = ws
+        self.evse_uid = evse_uid
+        self.clock = MillisClock()
+        self._events = events
+        self._open: dict[Direction, dict[str, str]] = {"inbound": {}, "outbound": {}}
+
+    async def recv(self) -> str:
+        data = await self.ws.recv()
+        raw = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+        await self._record("inbound", raw)
+        return raw
+
+    async def send(self, raw: str) -> None:
+        await self._record("outbound", raw)
+        await self.ws.send(raw)
+
+    async def _record(self, direction: Direction, raw: str) -> None:
+        frame = read_frame(raw)
+        at = self.clock.next()
+        if frame is None:
+            detail = f"unreadable frame: {raw[:500]}"
+            await self._events.put(self._error(at, "FormationViolation", direction, detail))
+            return
+        action = self._action_of(direction, frame)
+        await self._events.put(
+            OcppLog(
+                evse_uid=self.evse_uid,
+                sampled_at=at,
+                direction=direction,
+                message_type_id=frame.message_type_id,
+                unique_id=frame.unique_id,
+                action=action,
+                payload=frame.payload,
+            )
+        )
+        if frame.message_type_id == 4 and direction == "outbound":
+            code = str(frame.payload.get("errorCode"))
+            detail = (
+                f"{action or 'frame'} {frame.unique_id}: {frame.payload.get('errorDescription')}"
+            )
+            await self._events.put(self._error(self.clock.next(), code, direction, detail))
+
+    def _action_of(self, direction: Direction, frame: Frame) -> str | None:
+        """A call's action; for a result or error, the action of the call it answers."""
+        if frame.message_type_id == 2:
+            calls = self._open[direction]
+            if len(calls) >= _MAX_OPEN_CALLS:
+                calls.pop(next(iter(calls)))
+            calls[frame.unique_id] = frame.action or ""
+            return frame.action
+        answered = self._open["outbound" if direction == "inbound" else "inbound"]
+        return answered.pop(frame.unique_id, None) or None
+
+    def _error(self, at: datetime, code: str, direction: Direction, message: str) -> ErrorLog:
+        return ErrorLog(
+            evse_uid=self.evse_uid,
+            sampled_at=at,
+            provider="ocpp",
+            vendor_api=f"ocpp.{direction}",
+            error_code=code,
+            message=message,
+            retryable=False,
+        )

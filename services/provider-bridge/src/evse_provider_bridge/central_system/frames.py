@@ -1,0 +1,68 @@
+"""Read OCPP-J frames for the log, and stamp them with a strictly increasing clock (pure)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from evse_contracts.telemetry import to_utc_millis
+
+__all__ = ["Frame", "MillisClock", "read_frame"]
+
+MessageTypeId = Literal[2, 3, 4]
+_ONE_MS = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class Frame:
+    message_type_id: MessageTypeId
+    unique_id: str
+    action: str | None
+    payload: dict[str, Any]
+
+
+def read_frame(raw: str) -> Frame | None:
+    """The frame's parts as logged, or None when it is not an OCPP-J message at all."""
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(message, list) or len(message) < 3 or not isinstance(message[1], str):
+        return None
+    kind, unique_id = message[0], message[1]
+    if kind == 2 and len(message) == 4 and isinstance(message[2], str):
+        return Frame(2, unique_id, message[2], _as_payload(message[3]))
+    if kind == 3 and len(message) == 3:
+        return Frame(3, unique_id, None, _as_payload(message[2]))
+    if kind == 4 and len(message) == 5:
+        error = {
+            "errorCode": message[2],
+            "errorDescription": message[3],
+            "errorDetails": message[4],
+        }
+        return Frame(4, unique_id, None, error)
+    return None
+
+
+def _as_payload(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {"value": value}
+
+
+class MillisClock:
+    """UTC now at millisecond precision, never equal to or before the previous reading.
+
+    Logs are keyed by (EVSE, millisecond): two frames in one millisecond would otherwise
+    share a key and the second would be dropped as a duplicate.
+    """
+
+    def __init__(self) -> None:
+        self._last: datetime | None = None
+
+    def next(self) -> datetime:
+        now = to_utc_millis(datetime.now(UTC))
+        if self._last is not None and now <= self._last:
+            now = self._last + _ONE_MS
+        self._last = now
+        return now

@@ -1,0 +1,256 @@
+"""One connected charger: the `ocpp` package's ChargePoint with the central system's handlers.
+
+Inbound calls update the charger's snapshot and become status logs; platform commands become
+outbound calls whose outcome is a command log. Frames are logged by the `FrameTap` the
+ChargePoint reads and writes through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from ocpp.exceptions import OCPPError
+from ocpp.messages import Call, CallError, MessageType, unpack
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16.enums import (
+    Action,
+    AuthorizationStatus,
+    DataTransferStatus,
+    RegistrationStatus,
+)
+
+from evse_contracts.bridge import CommandAccepted, SendCommand
+from evse_contracts.ids import new_uid
+from evse_contracts.telemetry import CommandLog, CommandResult
+
+from .calls import NoTransaction, command_result, ocpp_call
+from .charger_state import ChargerSnapshot
+from .event_queue import EventQueue
+from .frame_tap import FrameTap
+from .frames import MillisClock
+from .store import OcppCharger, OcppStore
+
+__all__ = ["ChargerSession", "SessionSettings"]
+
+log = structlog.get_logger("evse.bridge.ocpp")
+_FRAME_LOG = logging.getLogger("evse.bridge.ocpp.frames")
+# The package logs every frame at INFO; frames are OCPP log events already, so only its
+# warnings and errors reach the service log.
+_FRAME_LOG.setLevel(logging.WARNING)
+_ACCEPTED = {"status": AuthorizationStatus.accepted}
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    heartbeat_interval_s: int
+    response_timeout_s: float
+    id_tag: str
+
+
+class ChargerSession(ChargePoint):  # type: ignore[misc]
+    def __init__(
+        self,
+        charger: OcppCharger,
+        tap: FrameTap,
+        *,
+        store: OcppStore,
+        events: EventQueue,
+        settings: SessionSettings,
+    ) -> None:
+        super().__init__(charger.charge_point_id, tap, response_timeout=settings.response_timeout_s)
+        self.charger = charger
+        self.snapshot = ChargerSnapshot()
+        self._tap = tap
+        self._store = store
+        self._events = events
+        self._settings = settings
+        self._status_clock = MillisClock()
+        self._command_clock = MillisClock()
+        self._commands: set[asyncio.Task[None]] = set()
+
+    async def route_message(self, raw_msg: str) -> None:
+        """As the package does, but a frame that is not OCPP-J gets a CALLERROR too."""
+        try:
+            msg = unpack(raw_msg)
+        except OCPPError as error:
+            description = error.description or "not an OCPP-J message"
+            await self._send_error(_unique_id_of(raw_msg), "FormationViolation", description, {})
+            return
+        if msg.message_type_id == MessageType.Call:
+            await self._answer(msg)
+        elif msg.message_type_id in (MessageType.CallResult, MessageType.CallError):
+            self._response_queue.put_nowait(msg)
+
+    async def _answer(self, msg: Call) -> None:
+        try:
+            await self._handle_call(msg)
+        except OCPPError as error:
+            # The package's details may hold the offending message object: send only the cause.
+            cause = (error.details or {}).get("cause")
+            details = {} if cause is None else {"cause": str(cause)}
+            await self._send_error(msg.unique_id, error.code, error.description, details)
+
+    async def _send_error(
+        self, unique_id: str, code: str, description: str, details: dict[str, str]
+    ) -> None:
+        await self._send(CallError(unique_id, code, description, details).to_json())
+
+    async def publish_status(self, *, online: bool = True) -> None:
+        at = self._status_clock.next()
+        await self._events.put(self.snapshot.status_log(self.charger.evse_uid, at, online=online))
+
+    @on(Action.boot_notification)
+    async def on_boot(
+        self, charge_point_vendor: str, charge_point_model: str, **details: Any
+    ) -> Any:
+        firmware = details.get("firmware_version")
+        self.snapshot.firmware_version = firmware
+        boot = {"vendor": charge_point_vendor, "model": charge_point_model}
+        if firmware is not None:
+            boot["firmware_version"] = firmware
+        await self._store.record_boot(self.charger.charge_point_id, boot)
+        await self.publish_status()
+        return call_result.BootNotification(
+            current_time=_now_iso(),
+            interval=self._settings.heartbeat_interval_s,
+            status=RegistrationStatus.accepted,
+        )
+
+    @on(Action.heartbeat)
+    def on_heartbeat(self) -> Any:
+        return call_result.Heartbeat(current_time=_now_iso())
+
+    @on(Action.status_notification)
+    async def on_status(self, connector_id: int, error_code: str, status: str, **_: Any) -> Any:
+        self.snapshot.apply_status(connector_id, status)
+        await self.publish_status()
+        return call_result.StatusNotification()
+
+    @on(Action.meter_values)
+    async def on_meter_values(
+        self, connector_id: int, meter_value: list[Mapping[str, Any]], **_: Any
+    ) -> Any:
+        self.snapshot.apply_meter_values(meter_value)
+        await self.publish_status()
+        return call_result.MeterValues()
+
+    @on(Action.authorize)
+    def on_authorize(self, id_tag: str) -> Any:
+        return call_result.Authorize(id_tag_info=_ACCEPTED)
+
+    @on(Action.start_transaction)
+    async def on_start_transaction(
+        self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
+    ) -> Any:
+        transaction_id = await self._store.next_transaction_id()
+        self.snapshot.start_transaction(transaction_id, float(meter_start))
+        await self.publish_status()
+        return call_result.StartTransaction(transaction_id=transaction_id, id_tag_info=_ACCEPTED)
+
+    @on(Action.stop_transaction)
+    async def on_stop_transaction(
+        self, meter_stop: int, timestamp: str, transaction_id: int, **_: Any
+    ) -> Any:
+        self.snapshot.stop_transaction(float(meter_stop))
+        await self.publish_status()
+        return call_result.StopTransaction(id_tag_info=_ACCEPTED)
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, vendor_id: str, **_: Any) -> Any:
+        return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
+
+    async def command(self, request: SendCommand) -> CommandAccepted:
+        """Log the command as pending, send it in the background, log how the charger answered."""
+        command_id = new_uid("cmd")
+        started = datetime.now(UTC)
+        await self._log_command(request, command_id, "pending", started)
+        task = asyncio.create_task(self._send_command(request, command_id, started))
+        self._commands.add(task)
+        task.add_done_callback(self._commands.discard)
+        return CommandAccepted(
+            command_id=command_id,
+            evse_uid=self.charger.evse_uid,
+            command=request.command,
+            state="pending",
+        )
+
+    async def _send_command(self, request: SendCommand, command_id: str, started: datetime) -> None:
+        code: str | None = None
+        detail: str | None = None
+        result: CommandResult
+        try:
+            payload = ocpp_call(
+                request, transaction_id=self.snapshot.transaction_id, id_tag=self._settings.id_tag
+            )
+            response = await self.call(payload, suppress=False)
+            code = str(getattr(response, "status", ""))
+            result = command_result(code)
+        except NoTransaction:
+            result, detail = "failed", "the charger reports no transaction to stop"
+        except OCPPError as error:
+            result, code, detail = "failed", error.code, error.description
+        except TimeoutError:
+            result = "timeout"
+        if result == "confirmed" and request.command == "set_current_limit":
+            self.snapshot.current_limit_a = request.current_limit_a
+        await self._log_command(request, command_id, result, started, code=code, detail=detail)
+
+    async def _log_command(
+        self,
+        request: SendCommand,
+        command_id: str,
+        result: CommandResult,
+        started: datetime,
+        *,
+        code: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        at = self._command_clock.next()
+        parameters: dict[str, str | int | float | bool | None] = {}
+        if request.current_limit_a is not None:
+            parameters["current_limit_a"] = request.current_limit_a
+        if request.available is not None:
+            parameters["available"] = request.available
+        event = CommandLog(
+            evse_uid=self.charger.evse_uid,
+            logged_at=at,
+            command_id=command_id,
+            command=request.command,
+            parameters=parameters,
+            source=request.source,
+            result=result,
+            vendor_response_code=code or None,
+            latency_ms=max(0.0, (at - started).total_seconds() * 1000),
+            detail=detail,
+        )
+        await self._events.put(event)
+        log.info("command", command_id=command_id, evse_uid=self.charger.evse_uid, result=result)
+
+    async def finish_commands(self, timeout_s: float) -> None:
+        if self._commands:
+            _, pending = await asyncio.wait(set(self._commands), timeout=timeout_s)
+            for task in pending:
+                task.cancel()
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _unique_id_of(raw: str) -> str:
+    """The unique id of a frame that failed to parse, when it has a readable one."""
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        return "-1"
+    if isinstance(message, list) and len(message) > 1 and isinstance(message[1], str):
+        return message[1]
+    return "-1"
