@@ -1,0 +1,119 @@
+"""The notifier service: source consumers, webhook delivery, subscription handlers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from evse_contracts.evses import EVSE_EVENTS_STREAM
+from evse_contracts.telemetry import TELEMETRY_STREAM
+from evse_runtime.consumers import (
+    MessageHandler,
+    PullLoop,
+    declare_consumer,
+    one_by_one,
+    pull_config,
+)
+from evse_runtime.service import Runtime, Service
+from evse_runtime.streams import DEADLETTER, EVSE_EVENTS, NOTIFICATIONS, TELEMETRY, ensure_stream
+
+from .backoff import Backoff
+from .delivery import DeliveryPolicy, Dispatcher
+from .handlers import register_handlers
+from .sender import Sender
+from .settings import NotifierSettings
+from .sources import EvseEventsSource, TelemetrySource
+from .store import MongoNotifierStore
+
+__all__ = ["EVSE_EVENTS_CONSUMER", "create_service", "telemetry_consumer"]
+
+EVSE_EVENTS_CONSUMER = "notifier-evse-events"
+NOTIFYING_KINDS = ("status", "command", "error")
+
+
+def telemetry_consumer(kind: str) -> str:
+    return f"notifier-{kind}-logs"
+
+
+def delivery_policy(settings: NotifierSettings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        batch_max=settings.webhook_batch_max,
+        fetch_timeout_s=settings.fetch_timeout_s,
+        timeout_s=settings.webhook_timeout_s,
+        backoff=Backoff(settings.webhook_backoff_initial_s, settings.webhook_backoff_max_s),
+        retry_window_s=settings.webhook_retry_window_s,
+        lease_s=settings.webhook_lease_s,
+        ack_wait_s=settings.webhook_ack_wait_s,
+        claim_interval_s=settings.webhook_claim_interval_s,
+    )
+
+
+def create_service(settings: NotifierSettings) -> Service:
+    @asynccontextmanager
+    async def setup(runtime: Runtime) -> AsyncIterator[None]:
+        store = MongoNotifierStore(runtime.db)
+        await store.ensure_indexes()
+        for stream in (TELEMETRY, EVSE_EVENTS, NOTIFICATIONS, DEADLETTER):
+            await ensure_stream(runtime.js, stream)
+        lifecycle = EvseEventsSource(runtime.js, store)
+        await _consume(
+            runtime,
+            settings,
+            EVSE_EVENTS_STREAM,
+            EVSE_EVENTS_CONSUMER,
+            "evses.events.>",
+            lifecycle.handle,
+        )
+        telemetry = TelemetrySource(runtime.js, store)
+        for kind in NOTIFYING_KINDS:
+            await _consume(
+                runtime,
+                settings,
+                TELEMETRY_STREAM,
+                telemetry_consumer(kind),
+                f"telemetry.events.{kind}.>",
+                telemetry.handle,
+            )
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
+            sender = Sender(client)
+            policy = delivery_policy(settings)
+            owner = f"{settings.instance_id}-{uuid.uuid4().hex[:8]}"
+            dispatcher = Dispatcher(runtime.js, store, sender, owner, policy, runtime.stopping)
+            runtime.loop(dispatcher.run)
+            register_handlers(runtime, store=store, sender=sender, policy=policy, settings=settings)
+            yield
+
+    return Service("notifier", "notifier.health", settings, setup)
+
+
+async def _consume(
+    runtime: Runtime,
+    settings: NotifierSettings,
+    stream: str,
+    durable: str,
+    filter_subject: str,
+    handle: MessageHandler,
+) -> None:
+    """One pull loop per consumer and replica: messages are handled in stream order."""
+    config = pull_config(
+        durable,
+        filter_subject,
+        ack_wait_s=settings.ack_wait_s,
+        max_deliver=settings.max_deliver,
+        batch=settings.batch_size,
+    )
+    await declare_consumer(runtime.js, stream, config)
+    loop = PullLoop(
+        runtime.js,
+        stream,
+        durable,
+        settings.batch_size,
+        settings.fetch_timeout_s,
+        one_by_one(runtime.js, stream, handle, retry_delay_s=settings.retry_delay_s),
+        runtime.stopping,
+    )
+    runtime.loop(loop.run)

@@ -1,0 +1,126 @@
+"""Turn the bus into client events: lifecycle events and telemetry in, `NOTIFICATIONS` out.
+
+Each source message is handled once to completion before it is acked: the projection or
+last status is read, the derived events are published with `Nats-Msg-Id` = event id, then
+the new state is recorded. A crash between publishing and recording re-derives the same
+events with the same ids on redelivery (JetStream drops them); after recording, the
+redelivered sample is no newer than the recorded one and yields nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import structlog
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from pydantic import ValidationError
+
+from evse_contracts.evses import (
+    EVSE_DECOMMISSIONED,
+    EVSE_ONBOARDED,
+    EVSE_RECONNECTED,
+    EvseDecommissioned,
+    EvseOnboarded,
+    EvseReconnected,
+)
+from evse_contracts.notifications import NotificationEvent, notification_subject
+from evse_contracts.telemetry import MSG_ID_HEADER, CommandLog, ErrorLog, StatusLog
+from evse_runtime.consumers import Poison
+
+from .derivation import (
+    Audience,
+    LastStatus,
+    command_event,
+    decommissioned_event,
+    error_event,
+    onboarded_event,
+    status_events,
+    status_of,
+)
+from .store import NotifierStore
+
+__all__ = ["EvseEventsSource", "TelemetrySource", "publish_events"]
+
+log = structlog.get_logger("evse.notifier")
+
+
+async def publish_events(js: JetStreamContext, events: Sequence[NotificationEvent]) -> None:
+    """Publish in order, each awaited, so the stream keeps the per-EVSE order."""
+    for event in events:
+        subject = notification_subject(event.application_uid, event.user_uid, event.evse_uid)
+        payload = event.__pydantic_serializer__.to_json(event)
+        await js.publish(subject, payload, headers={MSG_ID_HEADER: event.id})
+
+
+@dataclass
+class EvseEventsSource:
+    js: JetStreamContext
+    store: NotifierStore
+
+    async def handle(self, msg: Msg) -> None:
+        try:
+            if msg.subject == EVSE_ONBOARDED:
+                onboarded = EvseOnboarded.model_validate_json(msg.data)
+                await self.store.record_onboarded(onboarded)
+                await publish_events(self.js, [onboarded_event(onboarded)])
+            elif msg.subject == EVSE_RECONNECTED:
+                await self.store.record_reconnected(EvseReconnected.model_validate_json(msg.data))
+            elif msg.subject == EVSE_DECOMMISSIONED:
+                await self._decommissioned(EvseDecommissioned.model_validate_json(msg.data))
+        except ValidationError as exc:
+            raise Poison(f"invalid EVSE event: {exc.errors(include_url=False)[:3]}") from exc
+
+    async def _decommissioned(self, event: EvseDecommissioned) -> None:
+        audience = await self.store.audience(event.evse_uid)
+        user_uid = None if audience is None else audience.user_uid
+        await publish_events(self.js, [decommissioned_event(event, user_uid)])
+        await self.store.record_decommissioned(event.evse_uid)
+
+
+@dataclass
+class TelemetrySource:
+    js: JetStreamContext
+    store: NotifierStore
+
+    async def handle(self, msg: Msg) -> None:
+        kind = msg.subject.split(".")[2]
+        try:
+            if kind == "status":
+                await self._status(StatusLog.model_validate_json(msg.data))
+            elif kind == "command":
+                await self._command(CommandLog.model_validate_json(msg.data))
+            elif kind == "error":
+                await self._error(ErrorLog.model_validate_json(msg.data))
+        except ValidationError as exc:
+            raise Poison(f"invalid {kind} event: {exc.errors(include_url=False)[:3]}") from exc
+
+    async def _audience(self, evse_uid: str) -> Audience | None:
+        audience = await self.store.audience(evse_uid)
+        if audience is None or audience.decommissioned:
+            return None
+        return audience
+
+    async def _status(self, sample: StatusLog) -> None:
+        last = await self.store.last_status(sample.evse_uid)
+        if last is not None and last.sampled_at >= sample.sampled_at:
+            return  # already handled, or older than what is known
+        audience = await self._audience(sample.evse_uid)
+        if audience is not None:
+            previous = None if last is None else last.status
+            await publish_events(self.js, status_events(sample, previous, audience))
+        await self.store.advance_status(
+            sample.evse_uid, LastStatus(status_of(sample), sample.sampled_at)
+        )
+
+    async def _command(self, command: CommandLog) -> None:
+        audience = await self._audience(command.evse_uid)
+        event = None if audience is None else command_event(command, audience)
+        if event is not None:
+            await publish_events(self.js, [event])
+
+    async def _error(self, error: ErrorLog) -> None:
+        audience = await self._audience(error.evse_uid)
+        if audience is not None:
+            await publish_events(self.js, [error_event(error, audience)])
