@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
 import httpx
@@ -16,10 +17,16 @@ from evse_contracts.ids import new_uid
 from evse_contracts.onboarding import SCOPES
 from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
-from tests.utils.notifications import notifier_and_gateway, onboard, status_run, subscribe
+from tests.utils.notifications import (
+    FAST_DELIVERY,
+    notifier_and_gateway,
+    onboard,
+    status_run,
+    subscribe,
+)
 from tests.utils.problems import assert_problem
 from tests.utils.receiver import Receiver, verify
-from tests.utils.services import running_asgi
+from tests.utils.services import running_asgi, running_notifier
 from tests.utils.telemetry import eventually
 from tests.utils.tokens import application_bearer, bearer
 
@@ -266,3 +273,44 @@ async def test_vendor_webhooks_still_reach_their_route(api: Api) -> None:
     http = api.http
     response = await http.post("/v2/webhooks/not-a-vendor", content=b"{}")
     assert_problem(response, 404, "webhook-provider-not-found")
+
+
+async def test_two_replicas_deliver_each_event_once_per_subscription(
+    private_nats: NatsServer, mongodb_url: str, database_name: str, keys: KeyPair
+) -> None:
+    app = new_uid("app")
+    headers = application_bearer(keys, app)
+    receivers = [Receiver(failures=2) for _ in range(4)]
+    states = [("charging", True), ("available", True), ("offline", False)] * 3
+    async with (
+        notifier_and_gateway(
+            nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name, keys=keys
+        ) as (base_url, js),
+        running_notifier(
+            nats_url=private_nats.url,
+            mongodb_url=mongodb_url,
+            database=database_name,
+            instance_id="second",
+            **FAST_DELIVERY,
+        ),
+        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
+        AsyncExitStack() as stack,
+    ):
+        for receiver in receivers:
+            url = await stack.enter_async_context(running_asgi(receiver))
+            await subscribe(http, headers, url, "evse.onboarded", "evse.status_changed")
+        evses = [await onboard(js, application_uid=app) for _ in range(2)]
+        for receiver in receivers:
+            await received(receiver, 2)
+        for evse in evses:
+            await status_run(js, evse, states)
+        for receiver in receivers:
+            await received(receiver, 2 + 2 * len(states))
+    for receiver in receivers:
+        ids = [event["id"] for event in receiver.events]
+        assert len(ids) == len(set(ids)) == 2 + 2 * len(states)
+        for evse in evses:
+            mine = [
+                e for e in receiver.of_type("evse.status_changed") if e["evse_uid"] == evse.evse_uid
+            ]
+            assert [e["status"]["state"] for e in mine] == [state for state, _ in states]

@@ -12,7 +12,6 @@ from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_runtime.consumers import (
     MessageHandler,
-    PullLoop,
     declare_consumer,
     one_by_one,
     pull_config,
@@ -25,6 +24,7 @@ from .delivery import DeliveryPolicy, Dispatcher
 from .handlers import register_handlers
 from .sender import Sender
 from .settings import NotifierSettings
+from .source_loop import Lease, LeasedPullLoop
 from .sources import EvseEventsSource, TelemetrySource
 from .store import MongoNotifierStore
 
@@ -55,9 +55,11 @@ def create_service(settings: NotifierSettings) -> Service:
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[None]:
         store = MongoNotifierStore(runtime.db)
+        owner = f"{settings.instance_id}-{uuid.uuid4().hex[:8]}"
         await store.ensure_indexes()
         for stream in (TELEMETRY, EVSE_EVENTS, NOTIFICATIONS, DEADLETTER):
             await ensure_stream(runtime.js, stream)
+        lease = Lease(store, "sources", owner, settings.source_lease_s)
         lifecycle = EvseEventsSource(runtime.js, store)
         await _consume(
             runtime,
@@ -66,6 +68,7 @@ def create_service(settings: NotifierSettings) -> Service:
             EVSE_EVENTS_CONSUMER,
             "evses.events.>",
             lifecycle.handle,
+            lease,
         )
         telemetry = TelemetrySource(runtime.js, store)
         for kind in NOTIFYING_KINDS:
@@ -76,16 +79,19 @@ def create_service(settings: NotifierSettings) -> Service:
                 telemetry_consumer(kind),
                 f"telemetry.events.{kind}.>",
                 telemetry.handle,
+                lease,
             )
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
         async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
             sender = Sender(client)
             policy = delivery_policy(settings)
-            owner = f"{settings.instance_id}-{uuid.uuid4().hex[:8]}"
             dispatcher = Dispatcher(runtime.js, store, sender, owner, policy, runtime.stopping)
             runtime.loop(dispatcher.run)
             register_handlers(runtime, store=store, sender=sender, policy=policy, settings=settings)
-            yield
+            try:
+                yield
+            finally:
+                await lease.release()
 
     return Service("notifier", "notifier.health", settings, setup)
 
@@ -97,8 +103,9 @@ async def _consume(
     durable: str,
     filter_subject: str,
     handle: MessageHandler,
+    lease: Lease,
 ) -> None:
-    """One pull loop per consumer and replica: messages are handled in stream order."""
+    """One pull loop per consumer, in the replica holding the lease: stream order."""
     config = pull_config(
         durable,
         filter_subject,
@@ -107,13 +114,14 @@ async def _consume(
         batch=settings.batch_size,
     )
     await declare_consumer(runtime.js, stream, config)
-    loop = PullLoop(
+    loop = LeasedPullLoop(
         runtime.js,
         stream,
         durable,
         settings.batch_size,
         settings.fetch_timeout_s,
         one_by_one(runtime.js, stream, handle, retry_delay_s=settings.retry_delay_s),
+        lease,
         runtime.stopping,
     )
     runtime.loop(loop.run)

@@ -52,8 +52,11 @@ class Audience:
 
 @dataclass(frozen=True)
 class LastStatus:
+    """The latest status sample of an EVSE, and the status it replaced."""
+
     status: ChargerStatus
     sampled_at: datetime
+    previous: ChargerStatus | None
 
 
 def onboarded_event(event: EvseOnboarded) -> EvseOnboardedEvent:

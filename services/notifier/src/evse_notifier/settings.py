@@ -15,6 +15,9 @@ class NotifierSettings(ServiceSettings):
     fetch_timeout_s: float = Field(1.0, gt=0, description="Longest wait for a pull to fill.")
     ack_wait_s: float = Field(30.0, gt=0, description="Unacked messages are redelivered after it.")
     max_deliver: int = Field(20, ge=1, description="Source deliveries before JetStream gives up.")
+    source_lease_s: float = Field(
+        10.0, gt=0, description="One replica pulls the sources; another takes over after it."
+    )
     retry_delay_s: float = Field(1.0, gt=0, description="Delay before a failed source retries.")
     webhook_allow_http: bool = Field(
         False, description="Accept http:// webhook URLs (development only); else https only."

@@ -1,10 +1,8 @@
 """Turn the bus into client events: lifecycle events and telemetry in, `NOTIFICATIONS` out.
 
-Each source message is handled once to completion before it is acked: the projection or
-last status is read, the derived events are published with `Nats-Msg-Id` = event id, then
-the new state is recorded. A crash between publishing and recording re-derives the same
-events with the same ids on redelivery (JetStream drops them); after recording, the
-redelivered sample is no newer than the recorded one and yields nothing.
+Each source message is handled to completion before it is acked, and handling it again
+(redelivery after a crash) publishes the same events with the same ids, which JetStream
+drops within its duplicate window (`Nats-Msg-Id` = event id) and clients dedupe after it.
 """
 
 from __future__ import annotations
@@ -103,16 +101,23 @@ class TelemetrySource:
         return audience
 
     async def _status(self, sample: StatusLog) -> None:
-        last = await self.store.last_status(sample.evse_uid)
-        if last is not None and last.sampled_at >= sample.sampled_at:
-            return  # already handled, or older than what is known
+        """Record the sample as the EVSE's latest (compare and set, so replicas agree on
+        what each sample replaced), then publish what changed. A redelivered sample that
+        is already recorded publishes again from the recorded `previous`: same event ids."""
+        while True:
+            last = await self.store.last_status(sample.evse_uid)
+            if last is not None and last.sampled_at > sample.sampled_at:
+                return  # older than what is known: no longer a change
+            if last is not None and last.sampled_at == sample.sampled_at:
+                previous = last.previous
+                break
+            previous = None if last is None else last.status
+            new = LastStatus(status_of(sample), sample.sampled_at, previous)
+            if await self.store.advance_status(sample.evse_uid, last, new):
+                break
         audience = await self._audience(sample.evse_uid)
         if audience is not None:
-            previous = None if last is None else last.status
             await publish_events(self.js, status_events(sample, previous, audience))
-        await self.store.advance_status(
-            sample.evse_uid, LastStatus(status_of(sample), sample.sampled_at)
-        )
 
     async def _command(self, command: CommandLog) -> None:
         audience = await self._audience(command.evse_uid)

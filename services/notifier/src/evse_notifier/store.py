@@ -1,9 +1,10 @@
 """Every MongoDB call of the notifier.
 
 Collections: `evse_audience` (the projection of the registry's lifecycle events: whose an
-EVSE is), `evse_status` (the last status per EVSE, to tell a change from a repeat), and
+EVSE is), `evse_status` (the last status per EVSE and the one it replaced, to tell a change
+from a repeat), and
 `webhook_subscriptions` (subscriptions with their delivery state and the lease that lets
-one replica at a time deliver each).
+one replica at a time deliver each); `leases` (which replica pulls the source consumers).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ class NotifierStore(Protocol):
     async def record_decommissioned(self, evse_uid: str) -> None: ...
     async def audience(self, evse_uid: str) -> Audience | None: ...
     async def last_status(self, evse_uid: str) -> LastStatus | None: ...
-    async def advance_status(self, evse_uid: str, status: LastStatus) -> None: ...
+    async def advance_status(
+        self, evse_uid: str, current: LastStatus | None, new: LastStatus
+    ) -> bool: ...
     async def insert_subscription(self, subscription: Subscription) -> None: ...
     async def count_subscriptions(self, application_uid: str) -> int: ...
     async def subscriptions(
@@ -49,6 +52,8 @@ class NotifierStore(Protocol):
         self, subscription_id: str, failing_since: datetime, attempts: int, next_at: datetime
     ) -> None: ...
     async def record_success(self, subscription_id: str) -> None: ...
+    async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool: ...
+    async def release_lease(self, name: str, owner: str) -> None: ...
     async def disable(self, subscription_id: str, reason: str) -> None: ...
 
 
@@ -74,6 +79,7 @@ class MongoNotifierStore:
         self._audience = db["evse_audience"]
         self._status = db["evse_status"]
         self._subscriptions = db["webhook_subscriptions"]
+        self._leases = db["leases"]
 
     async def ensure_indexes(self) -> None:
         await self._subscriptions.create_index(
@@ -119,22 +125,32 @@ class MongoNotifierStore:
         doc = await self._status.find_one({"_id": evse_uid})
         if doc is None:
             return None
-        status = ChargerStatus(
-            state=doc["state"], plugged_in=doc["plugged_in"], online=doc["online"]
+        previous = doc.get("previous")
+        return LastStatus(
+            status=ChargerStatus.model_validate(doc["status"]),
+            sampled_at=doc["sampled_at"],
+            previous=None if previous is None else ChargerStatus.model_validate(previous),
         )
-        return LastStatus(status=status, sampled_at=doc["sampled_at"])
 
-    async def advance_status(self, evse_uid: str, status: LastStatus) -> None:
-        """Record `status` unless a newer sample is already recorded (replicas may race)."""
-        fields = {**status.status.model_dump(), "sampled_at": status.sampled_at}
-        try:
-            await self._status.update_one(
-                {"_id": evse_uid, "sampled_at": {"$lt": status.sampled_at}},
-                {"$set": fields},
-                upsert=True,
-            )
-        except DuplicateKeyError:
-            return  # a newer sample is recorded: the upsert collided with it
+    async def advance_status(
+        self, evse_uid: str, current: LastStatus | None, new: LastStatus
+    ) -> bool:
+        """Replace `current` by `new` if nobody else replaced it first (compare and set)."""
+        doc = {
+            "status": new.status.model_dump(),
+            "sampled_at": new.sampled_at,
+            "previous": None if new.previous is None else new.previous.model_dump(),
+        }
+        if current is None:
+            try:
+                await self._status.insert_one({"_id": evse_uid, **doc})
+            except DuplicateKeyError:
+                return False
+            return True
+        result = await self._status.update_one(
+            {"_id": evse_uid, "sampled_at": current.sampled_at}, {"$set": doc}
+        )
+        return result.modified_count == 1
 
     async def insert_subscription(self, subscription: Subscription) -> None:
         doc = asdict(subscription)
@@ -203,3 +219,18 @@ class MongoNotifierStore:
     async def disable(self, subscription_id: str, reason: str) -> None:
         fields = {"status": "disabled", "disabled_reason": reason, "lease_owner": None}
         await self._subscriptions.update_one({"_id": subscription_id}, {"$set": fields})
+
+    async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Take or renew lease `name`: free, expired or already ours."""
+        try:
+            await self._leases.update_one(
+                {"_id": name, "$or": [{"owner": owner}, {"until": {"$lt": now}}]},
+                {"$set": {"owner": owner, "until": until}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False  # held by another replica: the upsert collided with its lease
+        return True
+
+    async def release_lease(self, name: str, owner: str) -> None:
+        await self._leases.delete_one({"_id": name, "owner": owner})
