@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
+from ulid import ULID
 
 from evse_contracts.bus import Empty
-from evse_contracts.ids import new_uid
 from evse_contracts.notifications import (
     NOTIFICATIONS_STREAM,
     WEBHOOK_SUBSCRIPTIONS_CREATE,
@@ -117,7 +117,7 @@ def register_handlers(
         application_uid = owning_application(caller(ctx))
         subscription = await _owned(store, application_uid, request.id)
         ping = WebhookPing(
-            id=new_uid("whsub")[len("whsub") :],
+            id=str(ULID()),
             occurred_at=datetime.now(UTC),
             application_uid=application_uid,
         )
