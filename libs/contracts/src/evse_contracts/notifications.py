@@ -27,6 +27,7 @@ from .telemetry import ChargerState, CommandResult, LogTimestamp
 
 __all__ = [
     "DELIVERY_HEADER",
+    "EVENT_TYPE_HEADER",
     "EVENT_TYPES",
     "NOTIFICATIONS_STREAM",
     "NOTIFICATIONS_SUBJECTS",
@@ -66,6 +67,8 @@ __all__ = [
 NOTIFICATIONS_STREAM = "NOTIFICATIONS"
 NOTIFICATIONS_SUBJECTS = "notifications.>"
 SIGNATURE_HEADER = "X-EVSE-Signature"
+EVENT_TYPE_HEADER = "Evse-Event-Type"
+"""On `NOTIFICATIONS` messages: the event `type`, so consumers filter without parsing."""
 DELIVERY_HEADER = "X-EVSE-Delivery"
 _NO_USER = "_"
 

@@ -27,16 +27,16 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from evse_contracts.notifications import (
+    EVENT_TYPE_HEADER,
     NOTIFICATIONS_STREAM,
-    NotificationEvent,
-    WebhookBatch,
     application_filter,
     parse_event,
 )
+from evse_contracts.telemetry import MSG_ID_HEADER
 from evse_runtime.consumers import declare_consumer
 
 from .backoff import Backoff
-from .sender import Sender
+from .sender import Sender, batch_body
 from .store import NotifierStore
 from .subscriptions import Subscription, consumer_name
 
@@ -79,6 +79,18 @@ async def declare_delivery_consumer(
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _event_type(msg: Msg) -> str:
+    """The event's type from its header; an event without one is parsed (or skipped)."""
+    event_type = (msg.headers or {}).get(EVENT_TYPE_HEADER)
+    if event_type is not None:
+        return event_type
+    try:
+        return parse_event(msg.data).type
+    except ValidationError:
+        log.warning("unreadable event skipped", subject=msg.subject)
+        return ""
 
 
 @dataclass
@@ -128,29 +140,22 @@ class SubscriptionDelivery:
 
     async def _deliver(self, msgs: Sequence[Msg]) -> bool:
         """Deliver one batch until it is taken; False when delivery must stop."""
-        events: list[NotificationEvent] = []
-        for msg in msgs:
-            try:
-                event = parse_event(msg.data)
-            except ValidationError:
-                log.warning("unreadable event skipped", subject=msg.subject)
-                continue
-            if self.subscription.wants(event.type):
-                events.append(event)
-        if events:
-            batch = WebhookBatch(subscription_id=self.subscription.id, events=tuple(events))
-            if not await self._post_until_taken(batch, msgs):
+        wanted = [msg for msg in msgs if self.subscription.wants(_event_type(msg))]
+        if wanted:
+            body = batch_body(self.subscription.id, [msg.data for msg in wanted])
+            delivery_id = (wanted[0].headers or {}).get(MSG_ID_HEADER, "")
+            if not await self._post_until_taken(body, delivery_id, msgs):
                 return False
         await asyncio.gather(*(msg.ack() for msg in msgs))
         return True
 
-    async def _post_until_taken(self, batch: WebhookBatch, msgs: Sequence[Msg]) -> bool:
+    async def _post_until_taken(self, body: bytes, delivery_id: str, msgs: Sequence[Msg]) -> bool:
         while True:
             outcome = await self.sender.send(
                 url=self.subscription.url,
                 secret=self.subscription.secret,
-                batch=batch,
-                delivery_id=batch.events[0].id,
+                body=body,
+                delivery_id=delivery_id,
                 timeout_s=self.policy.timeout_s,
             )
             if outcome.delivered:

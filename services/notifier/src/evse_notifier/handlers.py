@@ -124,7 +124,9 @@ def register_handlers(
         outcome = await sender.send(
             url=subscription.url,
             secret=subscription.secret,
-            batch=WebhookBatch(subscription_id=subscription.id, events=(ping,)),
+            body=WebhookBatch(subscription_id=subscription.id, events=(ping,))
+            .model_dump_json()
+            .encode(),
             delivery_id=ping.id,
             timeout_s=settings.webhook_ping_timeout_s,
         )

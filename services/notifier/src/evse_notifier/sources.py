@@ -23,7 +23,11 @@ from evse_contracts.evses import (
     EvseOnboarded,
     EvseReconnected,
 )
-from evse_contracts.notifications import NotificationEvent, notification_subject
+from evse_contracts.notifications import (
+    EVENT_TYPE_HEADER,
+    NotificationEvent,
+    notification_subject,
+)
 from evse_contracts.telemetry import MSG_ID_HEADER, CommandLog, ErrorLog, StatusLog
 from evse_runtime.consumers import Poison
 
@@ -49,7 +53,8 @@ async def publish_events(js: JetStreamContext, events: Sequence[NotificationEven
     for event in events:
         subject = notification_subject(event.application_uid, event.user_uid, event.evse_uid)
         payload = event.__pydantic_serializer__.to_json(event)
-        await js.publish(subject, payload, headers={MSG_ID_HEADER: event.id})
+        headers = {MSG_ID_HEADER: event.id, EVENT_TYPE_HEADER: event.type}
+        await js.publish(subject, payload, headers=headers)
 
 
 @dataclass
