@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
+from nats.aio.msg import Msg
 
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_runtime.consumers import (
     MessageHandler,
     declare_consumer,
-    one_by_one,
     pull_config,
 )
 from evse_runtime.service import Runtime, Service
@@ -25,7 +25,7 @@ from .handlers import register_handlers
 from .sender import Sender
 from .settings import NotifierSettings
 from .source_loop import Lease, LeasedPullLoop
-from .sources import EvseEventsSource, TelemetrySource
+from .sources import EvseEventsSource, TelemetrySource, evse_of_subject, one_group, per_evse
 from .store import MongoNotifierStore
 
 __all__ = ["EVSE_EVENTS_CONSUMER", "create_service", "telemetry_consumer"]
@@ -68,6 +68,7 @@ def create_service(settings: NotifierSettings) -> Service:
             EVSE_EVENTS_CONSUMER,
             "evses.events.>",
             lifecycle.handle,
+            one_group,
             lease,
         )
         telemetry = TelemetrySource(runtime.js, store)
@@ -79,6 +80,7 @@ def create_service(settings: NotifierSettings) -> Service:
                 telemetry_consumer(kind),
                 f"telemetry.events.{kind}.>",
                 telemetry.handle,
+                evse_of_subject,
                 lease,
             )
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
@@ -103,9 +105,11 @@ async def _consume(
     durable: str,
     filter_subject: str,
     handle: MessageHandler,
+    key: Callable[[Msg], str],
     lease: Lease,
 ) -> None:
-    """One pull loop per consumer, in the replica holding the lease: stream order."""
+    """One pull loop per consumer, in the replica holding the lease; in a batch, each
+    EVSE's messages in stream order, different EVSEs concurrently."""
     config = pull_config(
         durable,
         filter_subject,
@@ -120,7 +124,7 @@ async def _consume(
         durable,
         settings.batch_size,
         settings.fetch_timeout_s,
-        one_by_one(runtime.js, stream, handle, retry_delay_s=settings.retry_delay_s),
+        per_evse(runtime.js, stream, handle, key=key, retry_delay_s=settings.retry_delay_s),
         lease,
         runtime.stopping,
     )

@@ -7,7 +7,8 @@ drops within its duplicate window (`Nats-Msg-Id` = event id) and clients dedupe 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -29,7 +30,7 @@ from evse_contracts.notifications import (
     notification_subject,
 )
 from evse_contracts.telemetry import MSG_ID_HEADER, CommandLog, ErrorLog, StatusLog
-from evse_runtime.consumers import Poison
+from evse_runtime.consumers import BatchHandler, MessageHandler, Poison, dead_letter
 
 from .derivation import (
     Audience,
@@ -43,7 +44,14 @@ from .derivation import (
 )
 from .store import NotifierStore
 
-__all__ = ["EvseEventsSource", "TelemetrySource", "publish_events"]
+__all__ = [
+    "EvseEventsSource",
+    "TelemetrySource",
+    "evse_of_subject",
+    "one_group",
+    "per_evse",
+    "publish_events",
+]
 
 log = structlog.get_logger("evse.notifier")
 
@@ -55,6 +63,51 @@ async def publish_events(js: JetStreamContext, events: Sequence[NotificationEven
         payload = event.__pydantic_serializer__.to_json(event)
         headers = {MSG_ID_HEADER: event.id, EVENT_TYPE_HEADER: event.type}
         await js.publish(subject, payload, headers=headers)
+
+
+def per_evse(
+    js: JetStreamContext,
+    stream: str,
+    handle: MessageHandler,
+    *,
+    key: Callable[[Msg], str],
+    retry_delay_s: float,
+) -> BatchHandler:
+    """A batch handler running each EVSE's messages in order (`key` names the EVSE) and
+    different EVSEs at once. Each message is acked after `handle`; one that fails is nak'ed
+    with the rest of its EVSE's messages in the batch, so none overtakes it; one that raises
+    `Poison` is dead-lettered."""
+
+    async def handle_group(msgs: list[Msg]) -> None:
+        for index, msg in enumerate(msgs):
+            try:
+                await handle(msg)
+            except Poison as exc:
+                await dead_letter(js, stream, msg, str(exc))
+                continue
+            except Exception:
+                log.exception("message failed; will retry", subject=msg.subject)
+                await asyncio.gather(*(m.nak(delay=retry_delay_s) for m in msgs[index:]))
+                return
+            await msg.ack()
+
+    async def handle_batch(msgs: Sequence[Msg]) -> None:
+        groups: dict[str, list[Msg]] = {}
+        for msg in msgs:
+            groups.setdefault(key(msg), []).append(msg)
+        await asyncio.gather(*(handle_group(group) for group in groups.values()))
+
+    return handle_batch
+
+
+def evse_of_subject(msg: Msg) -> str:
+    """Telemetry subjects end with the EVSE uid."""
+    return msg.subject.rsplit(".", 1)[-1]
+
+
+def one_group(_: Msg) -> str:
+    """Lifecycle subjects name no EVSE: their events stay in one sequence."""
+    return ""
 
 
 @dataclass
