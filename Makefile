@@ -44,3 +44,4 @@ bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(UV) run --frozen python bench/catalogue_read.py
 	$(UV) run --frozen python bench/telemetry_ingest.py
+	$(UV) run --frozen python bench/webhook_delivery.py
