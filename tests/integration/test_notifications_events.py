@@ -12,11 +12,13 @@ from nats.js import JetStreamContext
 from evse_contracts.auth import Principal
 from evse_contracts.ids import new_uid
 from evse_contracts.onboarding import SCOPES
+from evse_contracts.telemetry import publish_event
 from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
 from tests.utils.notifications import notifier_and_gateway, onboard, status_run
 from tests.utils.problems import assert_problem
 from tests.utils.sse import sse_events, take
+from tests.utils.telemetry import base_time, command, decommission, error
 from tests.utils.tokens import application_bearer, bearer
 
 
@@ -93,3 +95,20 @@ async def test_the_event_stream_needs_a_token(api: Api) -> None:
 async def test_a_malformed_last_event_id_is_a_400_problem(api: Api, keys: KeyPair) -> None:
     headers = {**application_bearer(keys, new_uid("app")), "Last-Event-ID": "abc"}
     assert_problem(await api.http.get("/v2/events", headers=headers), 400, "invalid-last-event-id")
+
+
+async def test_commands_errors_and_decommissioning_become_events(api: Api, keys: KeyPair) -> None:
+    app, user = new_uid("app"), new_uid("user")
+    evse = await onboard(api.js, application_uid=app, user_uid=user)
+    headers = application_bearer(keys, app)
+    [onboarded] = await read(api, headers, "0", 1)  # the notifier knows the EVSE
+    at = base_time()
+    await publish_event(api.js, command(evse.evse_uid, at))
+    await publish_event(api.js, error(evse.evse_uid, at))
+    await decommission(api.js, evse)
+    # three consumers (command, error, lifecycle): no order among them, so compare by type
+    events = {e["type"]: e for e in await read(api, headers, str(onboarded["sse_id"]), 3)}
+    assert set(events) == {"evse.command_confirmed", "evse.error", "evse.decommissioned"}
+    assert events["evse.command_confirmed"]["command"] == "set_current_limit"
+    assert events["evse.error"]["error_code"] == "upstream_unavailable"
+    assert events["evse.decommissioned"]["user_uid"] == user
