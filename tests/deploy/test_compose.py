@@ -27,14 +27,16 @@ def test_backends_keep_their_data_in_named_volumes(services: dict[str, Any]) -> 
 
 
 def test_services_start_only_after_what_they_need_is_healthy(services: dict[str, Any]) -> None:
-    for name in ("catalogue", "telemetry", "provider-bridge", "onboarding"):
+    for name in ("catalogue", "telemetry", "provider-bridge", "onboarding", "notifier"):
         depends = services[name]["depends_on"]
         assert depends["nats"]["condition"] == "service_healthy"
         assert depends["mongo"]["condition"] == "service_healthy"
     seeded = services["catalogue"]["depends_on"]["catalogue-seed"]["condition"]
     assert seeded == "service_completed_successfully"
     gateway_needs = services["gateway"]["depends_on"]
-    assert {"catalogue", "telemetry", "provider-bridge", "onboarding"} <= set(gateway_needs)
+    assert {"catalogue", "telemetry", "provider-bridge", "onboarding", "notifier"} <= set(
+        gateway_needs
+    )
     assert {dep["condition"] for dep in gateway_needs.values()} == {"service_healthy"}
 
 

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings
 from evse_catalogue.settings import CatalogueSettings
 from evse_contracts.subjects import HEALTH_SUBJECTS
 from evse_gateway.settings import GatewaySettings
+from evse_notifier.settings import NotifierSettings
 from evse_onboarding.settings import OnboardingSettings
 from evse_provider_bridge.settings import BridgeSettings
 from evse_runtime.settings import ServiceSettings
@@ -28,6 +29,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "telemetry": TelemetrySettings,
     "provider-bridge": BridgeSettings,
     "onboarding": OnboardingSettings,
+    "notifier": NotifierSettings,
 }
 BUS_SERVICES = sorted(set(SETTINGS) - {"gateway"})
 COMPOSE_ONLY = {"vendor-simulator"}

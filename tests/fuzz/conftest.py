@@ -26,6 +26,7 @@ from tests.utils.services import (
     running_bridge,
     running_catalogue,
     running_gateway,
+    running_notifier,
     running_onboarding,
     running_simulator,
     running_telemetry,
@@ -103,6 +104,11 @@ class _StackThread:
                     mongodb_url=mongodb_url,
                     database=f"{prefix}_bri",
                     simulator_url=simulator_url,
+                )
+            )
+            await stack.enter_async_context(
+                running_notifier(
+                    nats_url=nats_url, mongodb_url=mongodb_url, database=f"{prefix}_not"
                 )
             )
             await stack.enter_async_context(

@@ -74,11 +74,16 @@ CHECKS = [
 ]
 
 
+ENDLESS = {"/v2/events"}
+"""Streams that never end for a valid caller; tested in tests/integration instead."""
+
+
 def _operations() -> list[APIOperation[Any, Any, Any, Any]]:
     """The gateway's operations, from the OpenAPI document the app itself serves."""
     document = create_gateway(GatewaySettings()).openapi()
     results = schemathesis.openapi.from_dict(document).get_all_operations()
-    return [result.ok() for result in results if isinstance(result, Ok)]
+    operations = [result.ok() for result in results if isinstance(result, Ok)]
+    return [op for op in operations if op.path not in ENDLESS]
 
 
 OPERATIONS = _operations()

@@ -18,6 +18,8 @@ from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
 from evse_gateway.app import create_app as create_gateway
 from evse_gateway.settings import GatewaySettings
+from evse_notifier.app import create_service as create_notifier
+from evse_notifier.settings import NotifierSettings
 from evse_onboarding.app import create_service as create_onboarding
 from evse_onboarding.settings import OnboardingSettings
 from evse_provider_bridge.app import create_service as create_bridge
@@ -128,6 +130,28 @@ async def running_telemetry(
     )
     async with running(create_telemetry(settings)) as runtime:
         yield runtime
+
+
+@asynccontextmanager
+async def running_notifier(
+    *, nats_url: str, mongodb_url: str, database: str, **overrides: object
+) -> AsyncIterator[Runtime]:
+    settings = NotifierSettings(
+        nats_url=nats_url,
+        mongodb_url=mongodb_url,
+        database=database,
+        **overrides,  # type: ignore[arg-type]
+    )
+    async with running(create_notifier(settings)) as runtime:
+        yield runtime
+
+
+@asynccontextmanager
+async def running_asgi(app: ASGIApp) -> AsyncIterator[str]:
+    """Serve any ASGI app (e.g. a webhook receiver) on a free port; yield its base URL."""
+    port = free_port()
+    async with _serving(app, port, lifespan="off"):
+        yield f"http://127.0.0.1:{port}"
 
 
 @asynccontextmanager

@@ -9,7 +9,19 @@ from ulid import ULID
 __all__ = ["UID_PREFIXES", "is_uid", "new_uid"]
 
 UID_PREFIXES = frozenset(
-    {"evse", "evsemake", "evsemodel", "evsefw", "program", "user", "app", "waitlist", "onb", "cmd"}
+    {
+        "evse",
+        "evsemake",
+        "evsemodel",
+        "evsefw",
+        "program",
+        "user",
+        "app",
+        "waitlist",
+        "onb",
+        "cmd",
+        "whsub",
+    }
 )
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
 

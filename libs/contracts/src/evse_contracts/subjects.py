@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import bridge, catalogue, compatibility, evses, onboarding, telemetry, waitlist
+from . import (
+    bridge,
+    catalogue,
+    compatibility,
+    evses,
+    notifications,
+    onboarding,
+    telemetry,
+    waitlist,
+)
 from .bus import Route, health_route
 
 __all__ = ["HEALTH_SUBJECTS", "SUBJECT_TABLE", "route_for"]
@@ -15,6 +24,7 @@ HEALTH_SUBJECTS: Mapping[str, str] = {
     "telemetry": "telemetry.health",
     "provider-bridge": "bridge.health",
     "onboarding": "onboarding.health",
+    "notifier": "notifier.health",
 }
 """Each bus service and the subject it answers health checks on."""
 
@@ -45,6 +55,11 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     *telemetry.LOG_LIST_ROUTES.values(),
     *telemetry.LOG_GET_ROUTES.values(),
     telemetry.CONNECTIVITY_GET,
+    notifications.WEBHOOK_SUBSCRIPTIONS_CREATE,
+    notifications.WEBHOOK_SUBSCRIPTIONS_LIST,
+    notifications.WEBHOOK_SUBSCRIPTIONS_GET,
+    notifications.WEBHOOK_SUBSCRIPTIONS_DELETE,
+    notifications.WEBHOOK_SUBSCRIPTIONS_TEST,
     *(health_route(subject) for subject in HEALTH_SUBJECTS.values()),
 )
 

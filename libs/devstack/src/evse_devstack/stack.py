@@ -20,7 +20,7 @@ from .processes import free_port, spawn, stop
 
 __all__ = ["BUS_SERVICES", "Stack", "start_stack", "wait_until_ready"]
 
-BUS_SERVICES = ("catalogue", "telemetry", "provider-bridge", "onboarding")
+BUS_SERVICES = ("catalogue", "telemetry", "provider-bridge", "onboarding", "notifier")
 
 
 @dataclass
@@ -112,11 +112,13 @@ def start_stack(
             stack.demo = create_demo_tenant(
                 env, secret_file=data_dir / "demo-client-secret", redirect_url=f"{base_url}/docs"
             )
-            signing = {"EVSE_JWT_PRIVATE_KEY_FILE": str(keys.private_key_file)}
+            own_env = {
+                "onboarding": {"EVSE_JWT_PRIVATE_KEY_FILE": str(keys.private_key_file)},
+                # Development: webhooks may go to http:// receivers on this machine.
+                "notifier": {"EVSE_WEBHOOK_ALLOW_HTTP": "true"},
+            }
             for service in BUS_SERVICES:
-                stack.start(
-                    service, [f"evse-{service}"], signing if service == "onboarding" else None
-                )
+                stack.start(service, [f"evse-{service}"], own_env.get(service))
             stack.start(
                 "gateway",
                 ["evse-gateway"],

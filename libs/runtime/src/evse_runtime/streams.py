@@ -12,12 +12,14 @@ from nats.js.errors import BadRequestError
 
 from evse_contracts.bridge import WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
+from evse_contracts.notifications import NOTIFICATIONS_STREAM, NOTIFICATIONS_SUBJECTS
 from evse_contracts.telemetry import TELEMETRY_STREAM
 
 __all__ = [
     "DEADLETTER",
     "DUPLICATE_WINDOW_S",
     "EVSE_EVENTS",
+    "NOTIFICATIONS",
     "TELEMETRY",
     "WEBHOOKS",
     "ensure_stream",
@@ -45,6 +47,9 @@ EVSE_EVENTS = _stream(EVSE_EVENTS_STREAM, ["evses.events.>"], 30 * _DAY_S)
 """EVSE lifecycle events; kept 30 days so a consumer down for a while catches up."""
 WEBHOOKS = _stream(WEBHOOKS_STREAM, ["webhooks.>"], 7 * _DAY_S)
 """Raw vendor webhook deliveries, verified by the gateway, normalised by the bridge."""
+NOTIFICATIONS = _stream(NOTIFICATIONS_STREAM, [NOTIFICATIONS_SUBJECTS], 7 * _DAY_S)
+"""Events for client applications (webhooks, `GET /v2/events`); a week of replay for
+`Last-Event-ID` and for webhook retries, which last at least 24 h."""
 DEADLETTER = _stream("DEADLETTER", ["deadletter.>"], 30 * _DAY_S)
 """Messages a consumer could never process, with the reason in `x-deadletter-reason`."""
 

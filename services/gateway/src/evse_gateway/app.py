@@ -18,6 +18,7 @@ from .request_context import RequestContextMiddleware
 from .routes import (
     catalogue,
     compatibility,
+    events,
     evse_logs,
     evses,
     firmware,
@@ -25,6 +26,7 @@ from .routes import (
     oauth,
     onboarding,
     waitlist,
+    webhook_subscriptions,
     webhooks,
 )
 from .settings import GatewaySettings
@@ -75,6 +77,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(evses.router, prefix="/v2")
     app.include_router(onboarding.router, prefix="/v2")
     app.include_router(onboarding.pages)
+    # Before `webhooks`: `/webhooks/subscriptions` must not match `/webhooks/{provider}`.
+    app.include_router(webhook_subscriptions.router, prefix="/v2")
     app.include_router(webhooks.router, prefix="/v2")
+    app.include_router(events.router, prefix="/v2")
     app.include_router(evse_logs.router, prefix="/v2")
     return app

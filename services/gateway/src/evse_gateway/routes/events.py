@@ -1,0 +1,70 @@
+"""`GET /v2/events`: the caller's EVSE events as Server-Sent Events, resumable."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from sse_starlette import EventSourceResponse
+
+from evse_contracts.problems import FieldError, ValidationFailed
+
+from ..auth import require_principal
+from ..event_stream import client_events
+from ..problems import problem_responses
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Events"])
+HEARTBEAT_S = 15
+_MAX_SEQUENCE = 2**63 - 1
+
+
+class InvalidLastEventId(ValidationFailed):
+    slug = "invalid-last-event-id"
+    title = "Invalid Last-Event-ID"
+
+
+def _after(last_event_id: str | None) -> int | None:
+    if last_event_id is None:
+        return None
+    if not last_event_id.isascii() or not last_event_id.isdigit():
+        reason = "must be the `id` of an event this stream sent (a non-negative integer)"
+        raise InvalidLastEventId(
+            f"header.Last-Event-ID: {reason}",
+            errors=(FieldError(loc="header.Last-Event-ID", msg=reason),),
+        )
+    return min(int(last_event_id), _MAX_SEQUENCE - 1)
+
+
+@router.get(
+    "/events",
+    response_class=EventSourceResponse,
+    responses={
+        200: {
+            "description": "An endless `text/event-stream`: one `data:` JSON event per "
+            "message (the same bodies as webhook events), `id:` to resume from, and a "
+            f"comment every {HEARTBEAT_S} s.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(400, 401, 403),
+    },
+)
+async def stream_events(
+    request: Request,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            max_length=20,
+            description="Resume after this event `id` (browsers send it on reconnect).",
+        ),
+    ] = None,
+) -> EventSourceResponse:
+    """Live events of the caller's EVSEs: an application token sees all of its EVSEs, a user
+    token only that user's."""
+    principal = require_principal(request, "evses:read")
+    after = _after(last_event_id)
+    return EventSourceResponse(
+        client_events(request.app.state.js, principal, after), ping=HEARTBEAT_S
+    )

@@ -1,0 +1,135 @@
+"""`/v2/webhooks/subscriptions`: where an application wants its EVSE events POSTed.
+
+Declared before `POST /v2/webhooks/{provider}` (vendor pushes) so that `subscriptions` is
+never taken for a provider. Application tokens only: the notifier answers a user token 403.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from evse_contracts.notifications import (
+    WEBHOOK_SUBSCRIPTIONS_CREATE,
+    WEBHOOK_SUBSCRIPTIONS_DELETE,
+    WEBHOOK_SUBSCRIPTIONS_GET,
+    WEBHOOK_SUBSCRIPTIONS_LIST,
+    WEBHOOK_SUBSCRIPTIONS_TEST,
+    CreateWebhookSubscription,
+    ListWebhookSubscriptions,
+    WebhookSubscription,
+    WebhookSubscriptionCreated,
+    WebhookSubscriptionRef,
+    WebhookTestResult,
+)
+from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
+
+from ..auth import require_principal
+from ..deps import ask, ask_json
+from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
+from ..responses import list_response, raw_json_response
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Webhook subscriptions"])
+VALIDATION_SLUG = "validation-failed-webhook-subscription"
+READ = "evses:read"
+SubscriptionId = Annotated[
+    str, Path(min_length=1, max_length=64, description="The subscription id (`whsub…`).")
+]
+PROBLEMS = problem_responses(400, 401, 403, 404, 503)
+
+WEBHOOKS_DESCRIPTION = """
+Events arrive as `POST` requests with a JSON body `{"subscription_id", "events": [...]}`:
+oldest first, in order per EVSE, at most 100 per request. Answer any 2xx within 10 s to
+take the batch; anything else is retried with exponential backoff and jitter for at least
+24 h, after which the subscription is disabled (`status`, `disabled_reason`). Delivery is at
+least once: deduplicate on each event's `id`.
+
+Every request is signed: `X-EVSE-Signature: t=<unix seconds>,v1=<hex>` where `<hex>` is
+HMAC-SHA256, keyed by the subscription's secret, of `"<t>.<raw body>"`. To verify:
+
+```python
+import hashlib, hmac, time
+
+def verify(secret: str, header: str, body: bytes, tolerance_s: int = 300) -> bool:
+    parts = dict(item.split("=", 1) for item in header.split(","))
+    timestamp, signature = parts["t"], parts["v1"]
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    fresh = abs(time.time() - int(timestamp)) <= tolerance_s
+    return fresh and hmac.compare_digest(expected.hexdigest(), signature)
+```
+"""
+
+
+@router.post(
+    "/webhooks/subscriptions",
+    status_code=201,
+    response_model=WebhookSubscriptionCreated,
+    responses=problem_responses(400, 401, 403, 409, 503),
+    openapi_extra={VALIDATION_PROBLEM_KEY: VALIDATION_SLUG},
+    description=WEBHOOKS_DESCRIPTION,
+)
+async def create_webhook_subscription(
+    request: Request, subscription: CreateWebhookSubscription
+) -> Response:
+    """Subscribe a URL to event types; the signing `secret` is in this response only."""
+    require_principal(request, READ)
+    created = await ask_json(request, WEBHOOK_SUBSCRIPTIONS_CREATE, subscription)
+    return raw_json_response(created, status_code=201)
+
+
+@router.get(
+    "/webhooks/subscriptions",
+    response_model=ListResponse[WebhookSubscription],
+    responses=PROBLEMS,
+)
+async def list_webhook_subscriptions(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
+    """The application's webhook subscriptions, oldest first."""
+    require_principal(request, READ)
+    query = ListWebhookSubscriptions(limit=limit, cursor=cursor)
+    return list_response(request, await ask(request, WEBHOOK_SUBSCRIPTIONS_LIST, query))
+
+
+@router.get(
+    "/webhooks/subscriptions/{subscription_id}",
+    response_model=WebhookSubscription,
+    responses=PROBLEMS,
+)
+async def get_webhook_subscription(request: Request, subscription_id: SubscriptionId) -> Response:
+    """One subscription, with `disabled_reason` once persistent failure disabled it."""
+    require_principal(request, READ)
+    found = await ask_json(
+        request, WEBHOOK_SUBSCRIPTIONS_GET, WebhookSubscriptionRef(id=subscription_id)
+    )
+    return raw_json_response(found)
+
+
+@router.delete("/webhooks/subscriptions/{subscription_id}", status_code=204, responses=PROBLEMS)
+async def delete_webhook_subscription(
+    request: Request, subscription_id: SubscriptionId
+) -> Response:
+    """Stop deliveries and forget the subscription."""
+    require_principal(request, READ)
+    await ask(request, WEBHOOK_SUBSCRIPTIONS_DELETE, WebhookSubscriptionRef(id=subscription_id))
+    return Response(status_code=204)
+
+
+@router.post(
+    "/webhooks/subscriptions/{subscription_id}/test",
+    response_model=WebhookTestResult,
+    responses=PROBLEMS,
+)
+async def test_webhook_subscription(request: Request, subscription_id: SubscriptionId) -> Response:
+    """Send a signed `webhook.ping` batch now and report how the receiver answered."""
+    require_principal(request, READ)
+    result = await ask_json(
+        request, WEBHOOK_SUBSCRIPTIONS_TEST, WebhookSubscriptionRef(id=subscription_id)
+    )
+    return raw_json_response(result)

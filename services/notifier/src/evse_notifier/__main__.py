@@ -1,0 +1,16 @@
+"""`evse-notifier` runs the service."""
+
+from __future__ import annotations
+
+from evse_runtime.service import run_service
+
+from .app import create_service
+from .settings import NotifierSettings
+
+
+def main() -> None:
+    run_service(create_service(NotifierSettings()))
+
+
+if __name__ == "__main__":
+    main()

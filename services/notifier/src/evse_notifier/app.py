@@ -1,0 +1,131 @@
+"""The notifier service: source consumers, webhook delivery, subscription handlers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+from nats.aio.msg import Msg
+
+from evse_contracts.evses import EVSE_EVENTS_STREAM
+from evse_contracts.telemetry import TELEMETRY_STREAM
+from evse_runtime.consumers import (
+    MessageHandler,
+    declare_consumer,
+    pull_config,
+)
+from evse_runtime.service import Runtime, Service
+from evse_runtime.streams import DEADLETTER, EVSE_EVENTS, NOTIFICATIONS, TELEMETRY, ensure_stream
+
+from .backoff import Backoff
+from .delivery import DeliveryPolicy, Dispatcher
+from .handlers import register_handlers
+from .sender import Sender
+from .settings import NotifierSettings
+from .source_loop import Lease, LeasedPullLoop
+from .sources import EvseEventsSource, TelemetrySource, evse_of_subject, one_group, per_evse
+from .store import MongoNotifierStore
+
+__all__ = ["EVSE_EVENTS_CONSUMER", "create_service", "telemetry_consumer"]
+
+EVSE_EVENTS_CONSUMER = "notifier-evse-events"
+NOTIFYING_KINDS = ("status", "command", "error")
+
+
+def telemetry_consumer(kind: str) -> str:
+    return f"notifier-{kind}-logs"
+
+
+def delivery_policy(settings: NotifierSettings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        batch_max=settings.webhook_batch_max,
+        fetch_timeout_s=settings.fetch_timeout_s,
+        timeout_s=settings.webhook_timeout_s,
+        backoff=Backoff(settings.webhook_backoff_initial_s, settings.webhook_backoff_max_s),
+        retry_window_s=settings.webhook_retry_window_s,
+        lease_s=settings.webhook_lease_s,
+        ack_wait_s=settings.webhook_ack_wait_s,
+        claim_interval_s=settings.webhook_claim_interval_s,
+    )
+
+
+def create_service(settings: NotifierSettings) -> Service:
+    @asynccontextmanager
+    async def setup(runtime: Runtime) -> AsyncIterator[None]:
+        store = MongoNotifierStore(runtime.db)
+        owner = f"{settings.instance_id}-{uuid.uuid4().hex[:8]}"
+        await store.ensure_indexes()
+        for stream in (TELEMETRY, EVSE_EVENTS, NOTIFICATIONS, DEADLETTER):
+            await ensure_stream(runtime.js, stream)
+        lease = Lease(store, "sources", owner, settings.source_lease_s)
+        lifecycle = EvseEventsSource(runtime.js, store)
+        await _consume(
+            runtime,
+            settings,
+            EVSE_EVENTS_STREAM,
+            EVSE_EVENTS_CONSUMER,
+            "evses.events.>",
+            lifecycle.handle,
+            one_group,
+            lease,
+        )
+        telemetry = TelemetrySource(runtime.js, store)
+        for kind in NOTIFYING_KINDS:
+            await _consume(
+                runtime,
+                settings,
+                TELEMETRY_STREAM,
+                telemetry_consumer(kind),
+                f"telemetry.events.{kind}.>",
+                telemetry.handle,
+                evse_of_subject,
+                lease,
+            )
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
+            sender = Sender(client)
+            policy = delivery_policy(settings)
+            dispatcher = Dispatcher(runtime.js, store, sender, owner, policy, runtime.stopping)
+            runtime.loop(dispatcher.run)
+            register_handlers(runtime, store=store, sender=sender, policy=policy, settings=settings)
+            try:
+                yield
+            finally:
+                await lease.release()
+
+    return Service("notifier", "notifier.health", settings, setup)
+
+
+async def _consume(
+    runtime: Runtime,
+    settings: NotifierSettings,
+    stream: str,
+    durable: str,
+    filter_subject: str,
+    handle: MessageHandler,
+    key: Callable[[Msg], str],
+    lease: Lease,
+) -> None:
+    """One pull loop per consumer, in the replica holding the lease; in a batch, each
+    EVSE's messages in stream order, different EVSEs concurrently."""
+    config = pull_config(
+        durable,
+        filter_subject,
+        ack_wait_s=settings.ack_wait_s,
+        max_deliver=settings.max_deliver,
+        batch=settings.batch_size,
+    )
+    await declare_consumer(runtime.js, stream, config)
+    loop = LeasedPullLoop(
+        runtime.js,
+        stream,
+        durable,
+        settings.batch_size,
+        settings.fetch_timeout_s,
+        per_evse(runtime.js, stream, handle, key=key, retry_delay_s=settings.retry_delay_s),
+        lease,
+        runtime.stopping,
+    )
+    runtime.loop(loop.run)

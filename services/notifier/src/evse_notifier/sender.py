@@ -1,0 +1,63 @@
+"""POST one signed batch to a receiver; any 2xx is delivered, anything else a failure.
+
+Redirects are not followed (a 3xx is a failure: the subscription names the exact URL), and
+every call has a timeout, so a slow receiver holds up only its own subscription.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from evse_contracts.notifications import DELIVERY_HEADER, SIGNATURE_HEADER
+
+from .signing import signature_header
+
+__all__ = ["Outcome", "Sender", "batch_body"]
+
+_MAX_ERROR_CHARS = 300
+
+
+def batch_body(subscription_id: str, events: Sequence[bytes]) -> bytes:
+    """A `WebhookBatch` body from events as published (already contract JSON), unparsed."""
+    head = b'{"subscription_id":' + json.dumps(subscription_id).encode() + b',"events":['
+    return head + b",".join(events) + b"]}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivered: bool
+    status_code: int | None
+    error: str | None
+
+
+class Sender:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def send(
+        self, *, url: str, secret: str, body: bytes, delivery_id: str, timeout_s: float
+    ) -> Outcome:
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature_header(secret, int(time.time()), body),
+            DELIVERY_HEADER: delivery_id,
+        }
+        try:
+            response = await self._client.post(
+                url, content=body, headers=headers, timeout=timeout_s, follow_redirects=False
+            )
+        except httpx.HTTPError as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
+            return Outcome(delivered=False, status_code=None, error=reason)
+        if 200 <= response.status_code < 300:
+            return Outcome(delivered=True, status_code=response.status_code, error=None)
+        return Outcome(
+            delivered=False,
+            status_code=response.status_code,
+            error=f"the receiver answered HTTP {response.status_code}",
+        )

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from evse_runtime.settings import ServiceSettings
+
+__all__ = ["NotifierSettings"]
+
+_HOUR_S = 3600.0
+
+
+class NotifierSettings(ServiceSettings):
+    database: str = "evse_notifier"
+    batch_size: int = Field(500, ge=1, le=10_000, description="Source messages per pull.")
+    fetch_timeout_s: float = Field(1.0, gt=0, description="Longest wait for a pull to fill.")
+    ack_wait_s: float = Field(30.0, gt=0, description="Unacked messages are redelivered after it.")
+    max_deliver: int = Field(20, ge=1, description="Source deliveries before JetStream gives up.")
+    source_lease_s: float = Field(
+        10.0, gt=0, description="One replica pulls the sources; another takes over after it."
+    )
+    retry_delay_s: float = Field(1.0, gt=0, description="Delay before a failed source retries.")
+    webhook_allow_http: bool = Field(
+        False, description="Accept http:// webhook URLs (development only); else https only."
+    )
+    webhook_batch_max: int = Field(100, ge=1, le=1000, description="Most events per delivery.")
+    webhook_timeout_s: float = Field(10.0, gt=0, description="Whole HTTP call to a receiver.")
+    webhook_ping_timeout_s: float = Field(
+        3.0, gt=0, description="The test ping's HTTP call; below the bus request timeout."
+    )
+    webhook_backoff_initial_s: float = Field(5.0, gt=0, description="First retry delay.")
+    webhook_backoff_max_s: float = Field(_HOUR_S, gt=0, description="Cap of the retry delay.")
+    webhook_retry_window_s: float = Field(
+        25 * _HOUR_S,
+        gt=0,
+        description="A subscription failing for longer than this is disabled (at least 24 h).",
+    )
+    webhook_lease_s: float = Field(
+        30.0, gt=0, description="How long a replica holds a subscription without renewing."
+    )
+    webhook_claim_interval_s: float = Field(
+        1.0, gt=0, description="How often a replica looks for subscriptions nobody delivers."
+    )
+    webhook_ack_wait_s: float = Field(
+        60.0, gt=0, description="Events held by a replica that stopped come back after it."
+    )
+    webhook_max_per_application: int = Field(20, ge=1)

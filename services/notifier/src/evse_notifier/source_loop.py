@@ -1,0 +1,102 @@
+"""Source consumers pulled by one replica at a time, so each EVSE's samples are handled in
+stream order.
+
+A status sample only means something against the one before it: two replicas pulling the
+same consumer would handle neighbouring samples at once, and the older one, arriving second,
+would be dropped as stale. So the replica holding the `sources` lease in MongoDB pulls every
+source consumer; the others wait and take over when it stops renewing. On a takeover the old
+holder's unacked messages return after `ack_wait`, behind newer ones: those stale samples
+yield nothing, the price of failover.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
+
+from evse_runtime.consumers import BatchHandler
+
+from .store import NotifierStore
+
+__all__ = ["Lease", "LeasedPullLoop"]
+
+log = structlog.get_logger("evse.notifier")
+
+
+@dataclass
+class Lease:
+    """A named lease in MongoDB, renewed when half of it is spent."""
+
+    store: NotifierStore
+    name: str
+    owner: str
+    lease_s: float
+    _until: datetime | None = field(default=None, init=False)
+
+    async def held(self) -> bool:
+        now = datetime.now(UTC)
+        if self._until is not None and (self._until - now).total_seconds() > self.lease_s / 2:
+            return True
+        until = now + timedelta(seconds=self.lease_s)
+        taken = await self.store.take_lease(self.name, self.owner, now, until)
+        self._until = until if taken else None
+        return taken
+
+    async def release(self) -> None:
+        if self._until is not None:
+            await self.store.release_lease(self.name, self.owner)
+            self._until = None
+
+
+@dataclass
+class LeasedPullLoop:
+    """Like `evse_runtime.consumers.PullLoop`, pulling only while `lease` is held."""
+
+    js: JetStreamContext
+    stream: str
+    durable: str
+    batch: int
+    fetch_timeout_s: float
+    handle: BatchHandler
+    lease: Lease
+    stopping: asyncio.Event
+
+    async def run(self) -> None:
+        sub = await self.js.pull_subscribe_bind(self.durable, stream=self.stream)
+        try:
+            while not self.stopping.is_set():
+                if not await self._lease_held():
+                    await self._pause(self.lease.lease_s / 4)
+                    continue
+                try:
+                    msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout_s)
+                except TimeoutError:
+                    continue
+                except NatsError:
+                    log.exception("pull failed", consumer=self.durable)
+                    await self._pause(self.fetch_timeout_s)
+                    continue
+                try:
+                    await self.handle(msgs)
+                except Exception:
+                    log.exception("batch failed", consumer=self.durable, size=len(msgs))
+        finally:
+            await sub.unsubscribe()
+
+    async def _lease_held(self) -> bool:
+        try:
+            return await self.lease.held()
+        except Exception:
+            log.exception("lease check failed", lease=self.lease.name)
+            return False
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass

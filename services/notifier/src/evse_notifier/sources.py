@@ -1,0 +1,189 @@
+"""Turn the bus into client events: lifecycle events and telemetry in, `NOTIFICATIONS` out.
+
+Each source message is handled to completion before it is acked, and handling it again
+(redelivery after a crash) publishes the same events with the same ids, which JetStream
+drops within its duplicate window (`Nats-Msg-Id` = event id) and clients dedupe after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import structlog
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from pydantic import ValidationError
+
+from evse_contracts.evses import (
+    EVSE_DECOMMISSIONED,
+    EVSE_ONBOARDED,
+    EVSE_RECONNECTED,
+    EvseDecommissioned,
+    EvseOnboarded,
+    EvseReconnected,
+)
+from evse_contracts.notifications import (
+    EVENT_TYPE_HEADER,
+    NotificationEvent,
+    notification_subject,
+)
+from evse_contracts.telemetry import MSG_ID_HEADER, CommandLog, ErrorLog, StatusLog
+from evse_runtime.consumers import BatchHandler, MessageHandler, Poison, dead_letter
+
+from .derivation import (
+    Audience,
+    LastStatus,
+    command_event,
+    decommissioned_event,
+    error_event,
+    onboarded_event,
+    status_events,
+    status_of,
+)
+from .store import NotifierStore
+
+__all__ = [
+    "EvseEventsSource",
+    "TelemetrySource",
+    "evse_of_subject",
+    "one_group",
+    "per_evse",
+    "publish_events",
+]
+
+log = structlog.get_logger("evse.notifier")
+
+
+async def publish_events(js: JetStreamContext, events: Sequence[NotificationEvent]) -> None:
+    """Publish in order, each awaited, so the stream keeps the per-EVSE order."""
+    for event in events:
+        subject = notification_subject(event.application_uid, event.user_uid, event.evse_uid)
+        payload = event.__pydantic_serializer__.to_json(event)
+        headers = {MSG_ID_HEADER: event.id, EVENT_TYPE_HEADER: event.type}
+        await js.publish(subject, payload, headers=headers)
+
+
+def per_evse(
+    js: JetStreamContext,
+    stream: str,
+    handle: MessageHandler,
+    *,
+    key: Callable[[Msg], str],
+    retry_delay_s: float,
+) -> BatchHandler:
+    """A batch handler running each EVSE's messages in order (`key` names the EVSE) and
+    different EVSEs at once. Each message is acked after `handle`; one that fails is nak'ed
+    with the rest of its EVSE's messages in the batch, so none overtakes it; one that raises
+    `Poison` is dead-lettered."""
+
+    async def handle_group(msgs: list[Msg]) -> None:
+        for index, msg in enumerate(msgs):
+            try:
+                await handle(msg)
+            except Poison as exc:
+                await dead_letter(js, stream, msg, str(exc))
+                continue
+            except Exception:
+                log.exception("message failed; will retry", subject=msg.subject)
+                await asyncio.gather(*(m.nak(delay=retry_delay_s) for m in msgs[index:]))
+                return
+            await msg.ack()
+
+    async def handle_batch(msgs: Sequence[Msg]) -> None:
+        groups: dict[str, list[Msg]] = {}
+        for msg in msgs:
+            groups.setdefault(key(msg), []).append(msg)
+        await asyncio.gather(*(handle_group(group) for group in groups.values()))
+
+    return handle_batch
+
+
+def evse_of_subject(msg: Msg) -> str:
+    """Telemetry subjects end with the EVSE uid."""
+    return msg.subject.rsplit(".", 1)[-1]
+
+
+def one_group(_: Msg) -> str:
+    """Lifecycle subjects name no EVSE: their events stay in one sequence."""
+    return ""
+
+
+@dataclass
+class EvseEventsSource:
+    js: JetStreamContext
+    store: NotifierStore
+
+    async def handle(self, msg: Msg) -> None:
+        try:
+            if msg.subject == EVSE_ONBOARDED:
+                onboarded = EvseOnboarded.model_validate_json(msg.data)
+                await self.store.record_onboarded(onboarded)
+                await publish_events(self.js, [onboarded_event(onboarded)])
+            elif msg.subject == EVSE_RECONNECTED:
+                await self.store.record_reconnected(EvseReconnected.model_validate_json(msg.data))
+            elif msg.subject == EVSE_DECOMMISSIONED:
+                await self._decommissioned(EvseDecommissioned.model_validate_json(msg.data))
+        except ValidationError as exc:
+            raise Poison(f"invalid EVSE event: {exc.errors(include_url=False)[:3]}") from exc
+
+    async def _decommissioned(self, event: EvseDecommissioned) -> None:
+        audience = await self.store.audience(event.evse_uid)
+        user_uid = None if audience is None else audience.user_uid
+        await publish_events(self.js, [decommissioned_event(event, user_uid)])
+        await self.store.record_decommissioned(event.evse_uid)
+
+
+@dataclass
+class TelemetrySource:
+    js: JetStreamContext
+    store: NotifierStore
+
+    async def handle(self, msg: Msg) -> None:
+        kind = msg.subject.split(".")[2]
+        try:
+            if kind == "status":
+                await self._status(StatusLog.model_validate_json(msg.data))
+            elif kind == "command":
+                await self._command(CommandLog.model_validate_json(msg.data))
+            elif kind == "error":
+                await self._error(ErrorLog.model_validate_json(msg.data))
+        except ValidationError as exc:
+            raise Poison(f"invalid {kind} event: {exc.errors(include_url=False)[:3]}") from exc
+
+    async def _audience(self, evse_uid: str) -> Audience | None:
+        audience = await self.store.audience(evse_uid)
+        if audience is None or audience.decommissioned:
+            return None
+        return audience
+
+    async def _status(self, sample: StatusLog) -> None:
+        """Record the sample as the EVSE's latest (compare and set, so replicas agree on
+        what each sample replaced), then publish what changed. A redelivered sample that
+        is already recorded publishes again from the recorded `previous`: same event ids."""
+        while True:
+            last = await self.store.last_status(sample.evse_uid)
+            if last is not None and last.sampled_at > sample.sampled_at:
+                return  # older than what is known: no longer a change
+            if last is not None and last.sampled_at == sample.sampled_at:
+                previous = last.previous
+                break
+            previous = None if last is None else last.status
+            new = LastStatus(status_of(sample), sample.sampled_at, previous)
+            if await self.store.advance_status(sample.evse_uid, last, new):
+                break
+        audience = await self._audience(sample.evse_uid)
+        if audience is not None:
+            await publish_events(self.js, status_events(sample, previous, audience))
+
+    async def _command(self, command: CommandLog) -> None:
+        audience = await self._audience(command.evse_uid)
+        event = None if audience is None else command_event(command, audience)
+        if event is not None:
+            await publish_events(self.js, [event])
+
+    async def _error(self, error: ErrorLog) -> None:
+        audience = await self._audience(error.evse_uid)
+        if audience is not None:
+            await publish_events(self.js, [error_event(error, audience)])

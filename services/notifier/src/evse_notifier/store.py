@@ -1,0 +1,236 @@
+"""Every MongoDB call of the notifier.
+
+Collections: `evse_audience` (the projection of the registry's lifecycle events: whose an
+EVSE is), `evse_status` (the last status per EVSE and the one it replaced, to tell a change
+from a repeat), and
+`webhook_subscriptions` (subscriptions with their delivery state and the lease that lets
+one replica at a time deliver each); `leases` (which replica pulls the source consumers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from evse_contracts.evses import EvseOnboarded, EvseReconnected
+from evse_contracts.notifications import ChargerStatus
+from evse_runtime.mongo import Database
+
+from .derivation import Audience, LastStatus
+from .subscriptions import Subscription
+
+__all__ = ["MongoNotifierStore", "NotifierStore"]
+
+Document = dict[str, Any]
+
+
+class NotifierStore(Protocol):
+    async def ensure_indexes(self) -> None: ...
+    async def record_onboarded(self, event: EvseOnboarded) -> None: ...
+    async def record_reconnected(self, event: EvseReconnected) -> None: ...
+    async def record_decommissioned(self, evse_uid: str) -> None: ...
+    async def audience(self, evse_uid: str) -> Audience | None: ...
+    async def last_status(self, evse_uid: str) -> LastStatus | None: ...
+    async def advance_status(
+        self, evse_uid: str, current: LastStatus | None, new: LastStatus
+    ) -> bool: ...
+    async def insert_subscription(self, subscription: Subscription) -> None: ...
+    async def count_subscriptions(self, application_uid: str) -> int: ...
+    async def subscriptions(
+        self, application_uid: str, after: str | None, limit: int
+    ) -> list[Subscription]: ...
+    async def subscription(self, subscription_id: str) -> Subscription | None: ...
+    async def delete_subscription(self, application_uid: str, subscription_id: str) -> bool: ...
+    async def claim(self, owner: str, now: datetime, lease_s: float) -> Subscription | None: ...
+    async def renew(self, subscription_id: str, owner: str, until: datetime) -> bool: ...
+    async def release(self, subscription_id: str, owner: str) -> None: ...
+    async def record_failure(
+        self, subscription_id: str, failing_since: datetime, attempts: int, next_at: datetime
+    ) -> None: ...
+    async def record_success(self, subscription_id: str) -> None: ...
+    async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool: ...
+    async def release_lease(self, name: str, owner: str) -> None: ...
+    async def disable(self, subscription_id: str, reason: str) -> None: ...
+
+
+def _subscription(doc: Document) -> Subscription:
+    return Subscription(
+        id=doc["_id"],
+        application_uid=doc["application_uid"],
+        url=doc["url"],
+        secret=doc["secret"],
+        event_types=tuple(doc["event_types"]),
+        description=doc.get("description"),
+        created_at=doc["created_at"],
+        status=doc["status"],
+        disabled_reason=doc.get("disabled_reason"),
+        failing_since=doc.get("failing_since"),
+        attempts=doc.get("attempts", 0),
+        next_attempt_at=doc.get("next_attempt_at"),
+    )
+
+
+class MongoNotifierStore:
+    def __init__(self, db: Database) -> None:
+        self._audience = db["evse_audience"]
+        self._status = db["evse_status"]
+        self._subscriptions = db["webhook_subscriptions"]
+        self._leases = db["leases"]
+
+    async def ensure_indexes(self) -> None:
+        await self._subscriptions.create_index(
+            [("application_uid", ASCENDING), ("_id", ASCENDING)], name="by_application"
+        )
+        await self._subscriptions.create_index(
+            [("status", ASCENDING), ("lease_until", ASCENDING)], name="claimable"
+        )
+
+    async def record_onboarded(self, event: EvseOnboarded) -> None:
+        fields = {
+            "evse_id": event.evse_id,
+            "application_uid": event.application_uid,
+            "user_uid": event.user_uid,
+            "decommissioned": False,
+        }
+        await self._audience.update_one({"_id": event.evse_uid}, {"$set": fields}, upsert=True)
+
+    async def record_reconnected(self, event: EvseReconnected) -> None:
+        fields = {
+            "evse_id": event.evse_id,
+            "application_uid": event.application_uid,
+            "user_uid": event.user_uid,
+        }
+        await self._audience.update_one({"_id": event.evse_uid}, {"$set": fields}, upsert=True)
+
+    async def record_decommissioned(self, evse_uid: str) -> None:
+        await self._audience.update_one({"_id": evse_uid}, {"$set": {"decommissioned": True}})
+
+    async def audience(self, evse_uid: str) -> Audience | None:
+        doc = await self._audience.find_one({"_id": evse_uid})
+        if doc is None or "application_uid" not in doc:
+            return None
+        return Audience(
+            evse_uid=evse_uid,
+            evse_id=doc["evse_id"],
+            application_uid=doc["application_uid"],
+            user_uid=doc.get("user_uid"),
+            decommissioned=doc.get("decommissioned", False),
+        )
+
+    async def last_status(self, evse_uid: str) -> LastStatus | None:
+        doc = await self._status.find_one({"_id": evse_uid})
+        if doc is None:
+            return None
+        previous = doc.get("previous")
+        return LastStatus(
+            status=ChargerStatus.model_validate(doc["status"]),
+            sampled_at=doc["sampled_at"],
+            previous=None if previous is None else ChargerStatus.model_validate(previous),
+        )
+
+    async def advance_status(
+        self, evse_uid: str, current: LastStatus | None, new: LastStatus
+    ) -> bool:
+        """Replace `current` by `new` if nobody else replaced it first (compare and set)."""
+        doc = {
+            "status": new.status.model_dump(),
+            "sampled_at": new.sampled_at,
+            "previous": None if new.previous is None else new.previous.model_dump(),
+        }
+        if current is None:
+            try:
+                await self._status.insert_one({"_id": evse_uid, **doc})
+            except DuplicateKeyError:
+                return False
+            return True
+        result = await self._status.update_one(
+            {"_id": evse_uid, "sampled_at": current.sampled_at}, {"$set": doc}
+        )
+        return result.modified_count == 1
+
+    async def insert_subscription(self, subscription: Subscription) -> None:
+        doc = asdict(subscription)
+        doc["_id"] = doc.pop("id")
+        doc["event_types"] = list(subscription.event_types)
+        await self._subscriptions.insert_one(doc)
+
+    async def count_subscriptions(self, application_uid: str) -> int:
+        return await self._subscriptions.count_documents({"application_uid": application_uid})
+
+    async def subscriptions(
+        self, application_uid: str, after: str | None, limit: int
+    ) -> list[Subscription]:
+        query: Document = {"application_uid": application_uid}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        cursor = self._subscriptions.find(query).sort("_id", ASCENDING).limit(limit)
+        return [_subscription(doc) async for doc in cursor]
+
+    async def subscription(self, subscription_id: str) -> Subscription | None:
+        doc = await self._subscriptions.find_one({"_id": subscription_id})
+        return None if doc is None else _subscription(doc)
+
+    async def delete_subscription(self, application_uid: str, subscription_id: str) -> bool:
+        result = await self._subscriptions.delete_one(
+            {"_id": subscription_id, "application_uid": application_uid}
+        )
+        return result.deleted_count == 1
+
+    async def claim(self, owner: str, now: datetime, lease_s: float) -> Subscription | None:
+        """Take the lease of one active subscription nobody holds (or whose holder is gone)."""
+        doc = await self._subscriptions.find_one_and_update(
+            {
+                "status": "active",
+                "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}],
+            },
+            {"$set": {"lease_owner": owner, "lease_until": now + timedelta(seconds=lease_s)}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else _subscription(doc)
+
+    async def renew(self, subscription_id: str, owner: str, until: datetime) -> bool:
+        """Extend the lease; False if it was lost, the subscription deleted or disabled."""
+        result = await self._subscriptions.update_one(
+            {"_id": subscription_id, "lease_owner": owner, "status": "active"},
+            {"$set": {"lease_until": until}},
+        )
+        return result.matched_count == 1
+
+    async def release(self, subscription_id: str, owner: str) -> None:
+        await self._subscriptions.update_one(
+            {"_id": subscription_id, "lease_owner": owner},
+            {"$set": {"lease_owner": None, "lease_until": None}},
+        )
+
+    async def record_failure(
+        self, subscription_id: str, failing_since: datetime, attempts: int, next_at: datetime
+    ) -> None:
+        fields = {"failing_since": failing_since, "attempts": attempts, "next_attempt_at": next_at}
+        await self._subscriptions.update_one({"_id": subscription_id}, {"$set": fields})
+
+    async def record_success(self, subscription_id: str) -> None:
+        fields = {"failing_since": None, "attempts": 0, "next_attempt_at": None}
+        await self._subscriptions.update_one({"_id": subscription_id}, {"$set": fields})
+
+    async def disable(self, subscription_id: str, reason: str) -> None:
+        fields = {"status": "disabled", "disabled_reason": reason, "lease_owner": None}
+        await self._subscriptions.update_one({"_id": subscription_id}, {"$set": fields})
+
+    async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Take or renew lease `name`: free, expired or already ours."""
+        try:
+            await self._leases.update_one(
+                {"_id": name, "$or": [{"owner": owner}, {"until": {"$lt": now}}]},
+                {"$set": {"owner": owner, "until": until}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False  # held by another replica: the upsert collided with its lease
+        return True
+
+    async def release_lease(self, name: str, owner: str) -> None:
+        await self._leases.delete_one({"_id": name, "owner": owner})

@@ -1,0 +1,74 @@
+"""The notifier and the gateway on one NATS, with short delivery timings, for tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import nats
+from nats.js import JetStreamContext
+
+from evse_contracts.evses import EvseOnboarded
+from evse_contracts.telemetry import publish_event
+from evse_devstack.keys import KeyPair
+from tests.utils.services import running_gateway, running_notifier
+from tests.utils.telemetry import base_time, onboard, status
+
+FAST_DELIVERY: dict[str, object] = {
+    "webhook_allow_http": True,
+    "webhook_backoff_initial_s": 0.05,
+    "webhook_backoff_max_s": 0.2,
+    "webhook_claim_interval_s": 0.1,
+    "webhook_lease_s": 3.0,
+    "fetch_timeout_s": 0.2,
+}
+"""Delivery timings short enough for tests; `webhook_retry_window_s` stays 25 h."""
+
+
+@asynccontextmanager
+async def notifier_and_gateway(
+    *, nats_url: str, mongodb_url: str, database: str, keys: KeyPair, **overrides: object
+) -> AsyncIterator[tuple[str, JetStreamContext]]:
+    """The notifier and a gateway; yield the gateway URL and a JetStream context to publish."""
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(
+            running_notifier(
+                nats_url=nats_url,
+                mongodb_url=mongodb_url,
+                database=database,
+                **{**FAST_DELIVERY, **overrides},
+            )
+        )
+        base_url = await stack.enter_async_context(
+            running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file)
+        )
+        nc = await nats.connect(nats_url)
+        stack.push_async_callback(nc.drain)
+        yield base_url, nc.jetstream()
+
+
+async def subscribe(
+    http: httpx.AsyncClient, headers: dict[str, str], url: str, *event_types: str
+) -> dict[str, Any]:
+    """Create a webhook subscription; return the created resource (with its secret)."""
+    body = {"url": url, "event_types": list(event_types or ("evse.status_changed",))}
+    response = await http.post("/v2/webhooks/subscriptions", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def status_run(
+    js: JetStreamContext, evse: EvseOnboarded, states: list[tuple[str, bool]]
+) -> None:
+    """Publish status samples one second apart: `(state, online)` each, plugged in."""
+    start = base_time()
+    for index, (state, online) in enumerate(states):
+        sample = status(evse.evse_uid, start + timedelta(seconds=index), online=online, state=state)
+        await publish_event(js, sample)
+
+
+__all__ = ["FAST_DELIVERY", "notifier_and_gateway", "onboard", "status_run", "subscribe"]
