@@ -30,6 +30,10 @@ class Replica:
     instance_id: str
     proc: subprocess.Popen[bytes]
 
+    def freeze(self) -> None:
+        """SIGSTOP the replica: it keeps its subscriptions and answers nothing."""
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+
     def kill(self) -> None:
         """SIGKILL the replica: no drain, no acks, no replies to what it holds."""
         os.killpg(self.proc.pid, signal.SIGKILL)
