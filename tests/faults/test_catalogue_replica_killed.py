@@ -20,7 +20,7 @@ from tests.faults.counts import report
 from tests.utils.processes import Replica, replica_process
 from tests.utils.services import running_gateway
 
-UNDER_LOAD = 3_000
+UNDER_LOAD = 2_000
 """Requests while at least one replica is up; the first replica dies a third of the way in."""
 NONE_UP = 100
 """Requests after the last replica died."""
@@ -67,7 +67,7 @@ async def kill_when_sent(load: Load, count: int, replica: Replica) -> None:
     while load.sent < count:
         await asyncio.sleep(0.005)
     replica.freeze()
-    for _ in range(200):
+    for _ in range(50):  # frozen for well under the gateway's read_retry_after_s (2 s)
         if load.sent >= count + STUCK:
             break
         await asyncio.sleep(0.01)

@@ -16,7 +16,7 @@ from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import Publisher, acked_through, caught_up, make_events
 from tests.utils.processes import replica_process
 
-EVENTS = 30_000
+EVENTS = 20_000
 KILL_AT = EVENTS // 4
 """Events acked (so stored) before replica `a` is killed; the backlog keeps a batch in its hands."""
 
