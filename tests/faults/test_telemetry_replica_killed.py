@@ -71,7 +71,7 @@ async def test_a_replica_killed_mid_batch_leaves_every_event_stored_once(
     report(
         "telemetry replica killed",
         events=EVENTS,
-        killed_at_stored=KILL_AT,
+        killed_after_acked=KILL_AT,
         redelivered=redelivered,
         stored=documents,
         duplicates=duplicates,
