@@ -7,7 +7,6 @@ another replica is up. Both attempts together stay within `timeout_s`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -104,33 +103,33 @@ class BusClient:
     ) -> bytes:
         all_headers = {REQUEST_ID_HEADER: request_id, **(headers or {})}
         payload = request.__pydantic_serializer__.to_json(request)
-        if idempotent and self._first_attempt_s < self._timeout_s:
-            started = time.monotonic()
-            try:
-                return await self._attempt(route, payload, all_headers, self._first_attempt_s)
-            except ServiceUnavailable as exc:
-                log.warning("retrying request", subject=route.subject, reason=exc.detail)
-            left = self._timeout_s - (time.monotonic() - started)
-            return await self._attempt(route, payload, all_headers, max(left, 0.001))
-        return await self._attempt(route, payload, all_headers, self._timeout_s)
-
-    async def _attempt(
-        self,
-        route: Route[RequestT, ReplyT],
-        payload: bytes,
-        headers: dict[str, str],
-        timeout_s: float,
-    ) -> bytes:
+        timeout_s = self._first_attempt_s if idempotent else self._timeout_s
         try:
-            msg = await self._nc.request(route.subject, payload, timeout=timeout_s, headers=headers)
-        except NoRespondersError as exc:
-            raise ServiceUnavailable(f"no {route.service} service is running") from exc
-        except NatsTimeout as exc:
-            raise ServiceUnavailable(
-                f"the {route.service} service did not answer within {self._timeout_s:g} s"
-            ) from exc
+            msg = await self._nc.request(
+                route.subject, payload, timeout=timeout_s, headers=all_headers
+            )
+        except (NoRespondersError, NatsTimeout) as exc:
+            if timeout_s >= self._timeout_s:
+                raise self._unavailable(route, exc) from exc
+            log.warning("retrying request", subject=route.subject, reason=type(exc).__name__)
+            try:
+                msg = await self._nc.request(
+                    route.subject,
+                    payload,
+                    timeout=self._timeout_s - timeout_s,
+                    headers=all_headers,
+                )
+            except (NoRespondersError, NatsTimeout) as again:
+                raise self._unavailable(route, again) from again
         data: bytes = msg.data
         return data
+
+    def _unavailable(self, route: Route[RequestT, ReplyT], exc: Exception) -> ServiceUnavailable:
+        if isinstance(exc, NoRespondersError):
+            return ServiceUnavailable(f"no {route.service} service is running")
+        return ServiceUnavailable(
+            f"the {route.service} service did not answer within {self._timeout_s:g} s"
+        )
 
     async def ping(self, subject: str) -> bool:
         """Tell whether anyone answers `subject` within the timeout."""
