@@ -46,7 +46,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="gateway")
         app.state.nc = nc
-        app.state.bus = BusClient(nc, timeout_s=settings.request_timeout_s)
+        app.state.bus = BusClient(
+            nc, timeout_s=settings.request_timeout_s, retry_after_s=settings.read_retry_after_s
+        )
         app.state.js = nc.jetstream()
         app.state.rate_limiter = await open_counter(nc.jetstream(), settings)
         freeze_startup_objects()

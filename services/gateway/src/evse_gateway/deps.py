@@ -21,6 +21,8 @@ __all__ = ["ask", "ask_json", "settings_of"]
 
 RequestT = TypeVar("RequestT", bound=BaseModel)
 ReplyT = TypeVar("ReplyT", bound=BaseModel)
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+"""Requests that only read: their bus request may be sent twice (see `BusClient`)."""
 
 
 def settings_of(request: Request) -> GatewaySettings:
@@ -34,17 +36,44 @@ def _principal_header(request: Request) -> dict[str, str] | None:
     return None if principal is None else {PRINCIPAL_HEADER: principal.model_dump_json()}
 
 
-async def ask(request: Request, route: Route[RequestT, ReplyT], payload: RequestT) -> ReplyT:
-    """Send `payload` on `route` and return the reply, or raise its problem."""
+def _idempotent(request: Request, idempotent: bool | None) -> bool:
+    return request.method in _SAFE_METHODS if idempotent is None else idempotent
+
+
+async def ask(
+    request: Request,
+    route: Route[RequestT, ReplyT],
+    payload: RequestT,
+    *,
+    idempotent: bool | None = None,
+) -> ReplyT:
+    """Send `payload` on `route` and return the reply, or raise its problem.
+
+    `idempotent` (default: the HTTP method is GET or HEAD) lets the request be sent twice.
+    """
     bus: BusClient = request.app.state.bus
     return await bus.request(
-        route, payload, request_id=request.state.request_id, headers=_principal_header(request)
+        route,
+        payload,
+        request_id=request.state.request_id,
+        headers=_principal_header(request),
+        idempotent=_idempotent(request, idempotent),
     )
 
 
-async def ask_json(request: Request, route: Route[RequestT, ReplyT], payload: RequestT) -> bytes:
+async def ask_json(
+    request: Request,
+    route: Route[RequestT, ReplyT],
+    payload: RequestT,
+    *,
+    idempotent: bool | None = None,
+) -> bytes:
     """Like `ask`, but the resource stays the JSON bytes the service sent, for pass-through."""
     bus: BusClient = request.app.state.bus
     return await bus.request_json(
-        route, payload, request_id=request.state.request_id, headers=_principal_header(request)
+        route,
+        payload,
+        request_id=request.state.request_id,
+        headers=_principal_header(request),
+        idempotent=_idempotent(request, idempotent),
     )

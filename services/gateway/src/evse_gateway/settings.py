@@ -20,6 +20,12 @@ class GatewaySettings(BusSettings):
         "http://127.0.0.1:8000", description="Base of problem type URIs and `next` links."
     )
     readiness_timeout_s: float = Field(1.0, gt=0)
+    read_retry_after_s: float = Field(
+        2.0,
+        gt=0,
+        description="A GET's bus request unanswered this long (or with no responder) is sent "
+        "once more, within `request_timeout_s`: a replica dying with it in hand fails nothing.",
+    )
     token_issuer: str = Field("evse-platform", description="`iss` that tokens must carry.")
     jwt_public_key_file: Path | None = Field(
         None, description="Ed25519 public key (PEM) that verifies access tokens; none: no tokens."

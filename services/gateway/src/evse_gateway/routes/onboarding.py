@@ -77,9 +77,9 @@ async def start_onboarding(
     require_principal(request, "onboarding")
     if response_type == "json" and make_id is None and model_id is None:
         raise OnboardingValidationFailed("response_type=json needs make_id or model_id")
-    link = await ask(
-        request, ONBOARDING_START, StartOnboarding(make_id=make_id, model_id=model_id, state=state)
-    )
+    start = StartOnboarding(make_id=make_id, model_id=model_id, state=state)
+    # A GET that creates a session: never sent twice.
+    link = await ask(request, ONBOARDING_START, start, idempotent=False)
     if response_type == "json":
         return json_response(link)
     return RedirectResponse(link.url, status_code=302)

@@ -1,0 +1,122 @@
+"""A catalogue replica SIGKILLed while two gateways serve reads from two catalogue replicas:
+every response is a 200, and a 503 `service-unavailable` problem comes only once no replica
+is up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from evse_catalogue.seed import load_seed, seed_catalogue
+from evse_catalogue.store import MongoCatalogueStore
+from evse_devstack.backends import NatsServer
+from evse_runtime.mongo import open_database
+from tests.faults.counts import report
+from tests.utils.processes import Replica, replica_process
+from tests.utils.services import running_gateway
+
+UNDER_LOAD = 2_000
+"""Requests while at least one replica is up; the first replica dies a third of the way in."""
+NONE_UP = 100
+"""Requests after the last replica died."""
+CLIENTS = 16
+STUCK = CLIENTS // 2
+"""Requests sent while the replica is frozen before it is killed; about half reach it."""
+PROBLEM_JSON = "application/problem+json"
+MODEL_UID = load_seed()["evse_models"][0]["uid"]
+
+
+@dataclass
+class Load:
+    """Reads spread over the gateways, each response counted by status and problem type."""
+
+    client: httpx.AsyncClient
+    gateways: list[str]
+    sent: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    async def run(self, requests: int) -> None:
+        async def worker() -> None:
+            while self.sent < requests:
+                self.sent += 1
+                gateway = self.gateways[self.sent % len(self.gateways)]
+                response = await self.client.get(f"{gateway}/v2/evse_models/{MODEL_UID}")
+                self.outcomes[outcome(response)] += 1
+
+        self.sent = 0
+        await asyncio.gather(*(worker() for _ in range(CLIENTS)))
+
+
+def outcome(response: httpx.Response) -> str:
+    if response.status_code == 200:
+        return "200"
+    if response.headers.get("content-type") != PROBLEM_JSON:
+        return f"{response.status_code} not a problem"
+    slug = str(response.json()["type"]).rsplit("/", 1)[-1]
+    return f"{response.status_code} {slug}"
+
+
+async def kill_when_sent(load: Load, count: int, replica: Replica) -> None:
+    """Once `count` requests are sent, freeze the replica so the next ones it receives stay
+    in its hands, then SIGKILL it: those requests are in flight at a dead replica."""
+    while load.sent < count:
+        await asyncio.sleep(0.005)
+    replica.freeze()
+    for _ in range(50):  # frozen for well under the gateway's read_retry_after_s (2 s)
+        if load.sent >= count + STUCK:
+            break
+        await asyncio.sleep(0.01)
+    replica.kill()
+
+
+async def test_killing_a_catalogue_replica_under_load_fails_no_request_while_one_is_up(
+    private_nats: NatsServer,
+    mongodb_url: str,
+    database_name: str,
+    tmp_path: Path,
+) -> None:
+    async with open_database(mongodb_url, database_name) as db:
+        await seed_catalogue(MongoCatalogueStore(db))
+    env = {
+        "EVSE_NATS_URL": private_nats.url,
+        "EVSE_MONGODB_URL": mongodb_url,
+        "EVSE_DATABASE": database_name,
+        "EVSE_LOG_LEVEL": "WARNING",
+    }
+    async with AsyncExitStack() as stack:
+        a, b = [
+            await stack.enter_async_context(
+                replica_process(
+                    "evse-catalogue",
+                    "catalogue.health",
+                    instance_id=f"catalogue-{name}",
+                    env=env,
+                    log_file=tmp_path / f"catalogue-{name}.log",
+                )
+            )
+            for name in ("a", "b")
+        ]
+        gateways = [
+            await stack.enter_async_context(running_gateway(nats_url=private_nats.url))
+            for _ in range(2)
+        ]
+        client = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
+        under_load = Load(client, gateways)
+        killer = asyncio.create_task(kill_when_sent(under_load, UNDER_LOAD // 3, a))
+        await under_load.run(UNDER_LOAD)
+        await killer
+        b.kill()
+        none_up = Load(client, gateways)
+        await none_up.run(NONE_UP)
+    report(
+        "catalogue replica killed",
+        under_load=dict(under_load.outcomes),
+        none_up=dict(none_up.outcomes),
+    )
+    assert under_load.outcomes == Counter({"200": UNDER_LOAD})
+    assert none_up.outcomes == Counter({"503 service-unavailable": NONE_UP})

@@ -1,0 +1,81 @@
+"""A telemetry replica SIGKILLed mid-batch while two replicas share the consumers: what it
+held unacked is redelivered to the survivor, and every event is stored exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import nats
+import pytest_asyncio
+
+from evse_devstack.backends import NatsServer
+from evse_runtime.mongo import Database, open_database
+from tests.faults.counts import duplicate_keys, report
+from tests.faults.ingest import Publisher, acked_through, caught_up, make_events
+from tests.utils.processes import replica_process
+
+EVENTS = 20_000
+KILL_AT = EVENTS // 4
+"""Events acked (so stored) before replica `a` is killed; the backlog keeps a batch in its hands."""
+
+
+@pytest_asyncio.fixture
+async def db(mongodb_url: str, database_name: str) -> AsyncIterator[Database]:
+    async with open_database(mongodb_url, database_name) as database:
+        yield database
+
+
+async def test_a_replica_killed_mid_batch_leaves_every_event_stored_once(
+    private_nats: NatsServer,
+    mongodb_url: str,
+    database_name: str,
+    db: Database,
+    tmp_path: Path,
+) -> None:
+    env = {
+        "EVSE_NATS_URL": private_nats.url,
+        "EVSE_MONGODB_URL": mongodb_url,
+        "EVSE_DATABASE": database_name,
+        "EVSE_LOG_LEVEL": "WARNING",
+        "EVSE_ACK_WAIT_S": "5",
+    }
+    events = make_events(EVENTS)
+    async with AsyncExitStack() as stack:
+        a, b = [
+            await stack.enter_async_context(
+                replica_process(
+                    "evse-telemetry",
+                    "telemetry.health",
+                    instance_id=f"telemetry-{name}",
+                    env=env,
+                    log_file=tmp_path / f"telemetry-{name}.log",
+                )
+            )
+            for name in ("a", "b")
+        ]
+        nc = await nats.connect(private_nats.url)
+        try:
+            publisher = Publisher(nc)
+            await publisher.publish_all(events)
+            await acked_through(nc, KILL_AT)
+            a.kill()
+            info = await caught_up(nc, EVENTS)
+        finally:
+            await nc.close()
+        survivor_alive = b.proc.poll() is None
+    documents, duplicates = await duplicate_keys(db, "status_logs")
+    # Deliveries beyond one per stream message (the stream holds only this test's events).
+    redelivered = info.delivered.consumer_seq - info.delivered.stream_seq
+    report(
+        "telemetry replica killed",
+        events=EVENTS,
+        killed_after_acked=KILL_AT,
+        redelivered=redelivered,
+        stored=documents,
+        duplicates=duplicates,
+    )
+    assert survivor_alive
+    assert redelivered > 0  # the killed replica held a batch it never acked
+    assert (documents, duplicates) == (EVENTS, 0)
