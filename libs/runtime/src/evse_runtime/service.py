@@ -144,11 +144,12 @@ async def running(service: Service) -> AsyncIterator[Runtime]:
     try:
         async with open_database(settings.mongodb_url, settings.database) as db:
             runtime = Runtime(service=service.name, nc=nc, db=db, settings=settings)
-            health = _health(service.name, db)
-            runtime.respond(health_route(service.health_subject), health)
-            own = instance_health_subject(service.health_subject, settings.instance_id)
-            runtime.respond(health_route(own), health, shared=False)
             async with service.setup(runtime):
+                # Health last: a replica answering it has subscribed everything else.
+                health = _health(service.name, db)
+                runtime.respond(health_route(service.health_subject), health)
+                own = instance_health_subject(service.health_subject, settings.instance_id)
+                runtime.respond(health_route(own), health, shared=False)
                 await runtime.start()
                 try:
                     yield runtime
