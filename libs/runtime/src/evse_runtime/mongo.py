@@ -7,12 +7,17 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
-__all__ = ["Database", "as_stored", "open_database"]
+__all__ = ["Database", "Document", "as_stored", "open_database", "upsert_and_fetch"]
 
 Database = AsyncDatabase[dict[str, Any]]
+Document = dict[str, Any]
+
+_UPSERT_ATTEMPTS = 5
 
 
 @asynccontextmanager
@@ -31,3 +36,25 @@ async def open_database(url: str, name: str) -> AsyncIterator[Database]:
 def as_stored(instant: datetime) -> datetime:
     """The instant as MongoDB will store it (milliseconds), so replies match later reads."""
     return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+
+
+async def upsert_and_fetch(
+    collection: AsyncCollection[Document], query: Document, update: Document
+) -> Document:
+    """`find_one_and_update` with upsert, returning the document after the update.
+
+    Concurrent upserts of a document that does not exist yet race: MongoDB lets one insert
+    and may fail the others with a duplicate key (it retries only some cases itself), and a
+    server may answer such a loser with no document. Either way the document exists now, so
+    the update is tried again, where it matches.
+    """
+    for _ in range(_UPSERT_ATTEMPTS):
+        try:
+            doc = await collection.find_one_and_update(
+                query, update, upsert=True, return_document=ReturnDocument.AFTER
+            )
+        except DuplicateKeyError:
+            continue
+        if doc is not None:
+            return doc
+    raise RuntimeError(f"upsert into {collection.name} kept losing races: {query}")

@@ -14,7 +14,7 @@ from pymongo import ASCENDING, ReturnDocument
 
 from evse_contracts.catalogue import EvseMakeSummary
 from evse_contracts.evses import EvseModelSummary
-from evse_runtime.mongo import Database
+from evse_runtime.mongo import Database, upsert_and_fetch
 
 from .registry import EvseRecord
 
@@ -60,13 +60,7 @@ class MongoRegistryStore:
         await self._evses.create_index([("outbox.id", ASCENDING)], sparse=True)
 
     async def next_evse_id(self) -> int:
-        doc = await self._counters.find_one_and_update(
-            {"_id": "evse_id"},
-            {"$inc": {"value": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        assert doc is not None, "an upsert returning the document after always finds one"
+        doc = await upsert_and_fetch(self._counters, {"_id": "evse_id"}, {"$inc": {"value": 1}})
         value: int = doc["value"]
         return value
 

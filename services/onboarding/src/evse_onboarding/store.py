@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 
-from evse_runtime.mongo import Database
+from evse_runtime.mongo import Database, upsert_and_fetch
 
 __all__ = ["Application", "IdentityStore", "MongoIdentityStore", "User"]
 
@@ -59,16 +59,14 @@ class MongoIdentityStore:
     async def save_application(self, application: Application) -> Application:
         """Insert, or update the one with the same client id (keeping its uid)."""
         fields = {k: v for k, v in application.__dict__.items() if k not in ("uid", "created_at")}
-        doc = await self._applications.find_one_and_update(
+        doc = await upsert_and_fetch(
+            self._applications,
             {"client_id": application.client_id},
             {
                 "$set": fields,
                 "$setOnInsert": {"_id": application.uid, "created_at": application.created_at},
             },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
         )
-        assert doc is not None, "an upsert returning the document after always finds one"
         return _application(doc)
 
     async def application(self, uid: str) -> Application | None:
@@ -81,13 +79,11 @@ class MongoIdentityStore:
 
     async def save_user(self, user: User) -> User:
         """Insert, or return the application's existing user with that email."""
-        doc = await self._users.find_one_and_update(
+        doc = await upsert_and_fetch(
+            self._users,
             {"application_uid": user.application_uid, "email": user.email},
             {"$setOnInsert": {"_id": user.uid, "created_at": user.created_at}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
         )
-        assert doc is not None, "an upsert returning the document after always finds one"
         return _user(doc)
 
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from evse_runtime.mongo import Database
+from evse_runtime.mongo import Database, upsert_and_fetch
 
 __all__ = ["ChargePointIdClash", "MongoOcppStore", "OcppCharger", "OcppStore"]
 
@@ -85,13 +85,7 @@ class MongoOcppStore:
         await self._chargers.update_one({"_id": charge_point_id}, {"$set": {"boot": dict(boot)}})
 
     async def next_transaction_id(self) -> int:
-        doc = await self._counters.find_one_and_update(
-            {"_id": "transaction"},
-            {"$inc": {"value": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        assert doc is not None  # upserted
+        doc = await upsert_and_fetch(self._counters, {"_id": "transaction"}, {"$inc": {"value": 1}})
         return int(doc["value"])
 
 
