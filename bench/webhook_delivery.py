@@ -277,6 +277,7 @@ def main() -> None:
                 "EVSE_MONGODB_URL": mongo.url,
                 "EVSE_DATABASE": f"bench_notifier_{os.getpid()}",
                 "EVSE_WEBHOOK_ALLOW_HTTP": "true",
+                "EVSE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
                 "EVSE_WEBHOOK_BATCH_MAX": str(BATCH),
                 "EVSE_WEBHOOK_MAX_PER_APPLICATION": str(SUBSCRIPTIONS),
             }

@@ -314,3 +314,37 @@ async def test_two_replicas_deliver_each_event_once_per_subscription(
                 e for e in receiver.of_type("evse.status_changed") if e["evse_uid"] == evse.evse_uid
             ]
             assert [e["status"]["state"] for e in mine] == [state for state, _ in states]
+
+
+async def test_urls_on_non_public_addresses_are_refused_outside_development(
+    private_nats: NatsServer, mongodb_url: str, database_name: str, keys: KeyPair
+) -> None:
+    urls = [
+        "https://127.0.0.1/hook",
+        "https://[::1]/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.1.2.3/hook",
+        "https://localhost:8443/hook",
+        "https://no-such-host.invalid/hook",
+    ]
+    async with (
+        notifier_and_gateway(
+            nats_url=private_nats.url,
+            mongodb_url=mongodb_url,
+            database=database_name,
+            keys=keys,
+            webhook_allow_private_addresses=False,
+        ) as (base_url, _),
+        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
+    ):
+        headers = application_bearer(keys, new_uid("app"))
+        for url in urls:
+            response = await http.post(
+                "/v2/webhooks/subscriptions",
+                json={"url": url, "event_types": ["evse.error"]},
+                headers=headers,
+            )
+            problem = assert_problem(response, 400, SUBSCRIPTION_SLUG)
+            assert problem["errors"][0]["loc"] == "body.url", url
+        listed = await http.get("/v2/webhooks/subscriptions", headers=headers)
+    assert listed.json()["results"] == []

@@ -19,6 +19,7 @@ from tests.utils.telemetry import base_time, onboard, status
 
 FAST_DELIVERY: dict[str, object] = {
     "webhook_allow_http": True,
+    "webhook_allow_private_addresses": True,
     "webhook_backoff_initial_s": 0.05,
     "webhook_backoff_max_s": 0.2,
     "webhook_claim_interval_s": 0.1,

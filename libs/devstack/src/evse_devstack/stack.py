@@ -115,7 +115,10 @@ def start_stack(
             own_env = {
                 "onboarding": {"EVSE_JWT_PRIVATE_KEY_FILE": str(keys.private_key_file)},
                 # Development: webhooks may go to http:// receivers on this machine.
-                "notifier": {"EVSE_WEBHOOK_ALLOW_HTTP": "true"},
+                "notifier": {
+                    "EVSE_WEBHOOK_ALLOW_HTTP": "true",
+                    "EVSE_WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
+                },
             }
             for service in BUS_SERVICES:
                 stack.start(service, [f"evse-{service}"], own_env.get(service))

@@ -85,7 +85,9 @@ def create_service(settings: NotifierSettings) -> Service:
             )
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
         async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
-            sender = Sender(client)
+            sender = Sender(
+                client, allow_private_addresses=settings.webhook_allow_private_addresses
+            )
             policy = delivery_policy(settings)
             dispatcher = Dispatcher(runtime.js, store, sender, owner, policy, runtime.stopping)
             runtime.loop(dispatcher.run)

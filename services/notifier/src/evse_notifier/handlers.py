@@ -39,6 +39,7 @@ from .subscriptions import (
     Subscription,
     consumer_name,
     created_view,
+    ensure_public_destination,
     new_subscription,
     owning_application,
     public_view,
@@ -83,6 +84,8 @@ def register_handlers(
             allow_http=settings.webhook_allow_http,
             now=datetime.now(UTC),
         )
+        if not settings.webhook_allow_private_addresses:
+            await ensure_public_destination(request.url.host or "")
         # The consumer first: events from now on are kept even before a replica delivers.
         await declare_delivery_consumer(runtime.js, subscription, policy)
         await store.insert_subscription(subscription)

@@ -15,6 +15,7 @@ import httpx
 
 from evse_contracts.notifications import DELIVERY_HEADER, SIGNATURE_HEADER
 
+from .destinations import UnresolvableHost, non_public_addresses
 from .signing import signature_header
 
 __all__ = ["Outcome", "Sender", "batch_body"]
@@ -36,8 +37,9 @@ class Outcome:
 
 
 class Sender:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, *, allow_private_addresses: bool) -> None:
         self._client = client
+        self._allow_private = allow_private_addresses
 
     async def send(
         self, *, url: str, secret: str, body: bytes, delivery_id: str, timeout_s: float
@@ -47,6 +49,8 @@ class Sender:
             SIGNATURE_HEADER: signature_header(secret, int(time.time()), body),
             DELIVERY_HEADER: delivery_id,
         }
+        if (refused := await self._refused_destination(url)) is not None:
+            return Outcome(delivered=False, status_code=None, error=refused)
         try:
             response = await self._client.post(
                 url, content=body, headers=headers, timeout=timeout_s, follow_redirects=False
@@ -61,3 +65,16 @@ class Sender:
             status_code=response.status_code,
             error=f"the receiver answered HTTP {response.status_code}",
         )
+
+    async def _refused_destination(self, url: str) -> str | None:
+        """Why not to call `url` now (it resolves to a non-public address), or None."""
+        if self._allow_private:
+            return None
+        host = httpx.URL(url).host
+        try:
+            private = await non_public_addresses(host)
+        except UnresolvableHost as exc:
+            return str(exc)
+        if private:
+            return f"{host} now resolves to a non-public address ({', '.join(private)})"
+        return None

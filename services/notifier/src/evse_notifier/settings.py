@@ -22,6 +22,11 @@ class NotifierSettings(ServiceSettings):
     webhook_allow_http: bool = Field(
         False, description="Accept http:// webhook URLs (development only); else https only."
     )
+    webhook_allow_private_addresses: bool = Field(
+        False,
+        description="Accept webhook URLs on loopback/private/link-local addresses "
+        "(development only); else only publicly routable destinations.",
+    )
     webhook_batch_max: int = Field(100, ge=1, le=1000, description="Most events per delivery.")
     webhook_timeout_s: float = Field(10.0, gt=0, description="Whole HTTP call to a receiver.")
     webhook_ping_timeout_s: float = Field(

@@ -16,12 +16,14 @@ from evse_contracts.notifications import (
     WebhookSubscriptionCreated,
 )
 
+from .destinations import UnresolvableHost, non_public_addresses
 from .errors import ApplicationTokenRequired, InvalidWebhookUrl
 
 __all__ = [
     "Subscription",
     "consumer_name",
     "created_view",
+    "ensure_public_destination",
     "new_subscription",
     "owning_application",
     "public_view",
@@ -77,6 +79,18 @@ def new_subscription(
         description=request.description,
         created_at=now,
     )
+
+
+async def ensure_public_destination(host: str) -> None:
+    """Refuse a webhook host that is, or resolves to, a non-public address."""
+    try:
+        private = await non_public_addresses(host)
+    except UnresolvableHost as exc:
+        raise InvalidWebhookUrl(str(exc)) from exc
+    if private:
+        raise InvalidWebhookUrl(
+            f"{host} is not a public address ({', '.join(private)}); webhooks go to the internet"
+        )
 
 
 def public_view(subscription: Subscription) -> WebhookSubscription:
