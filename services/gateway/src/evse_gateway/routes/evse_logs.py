@@ -6,11 +6,13 @@ they are normalised to UTC milliseconds, so every spelling of an instant finds t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from evse_contracts.base import Contract
 from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
 from evse_contracts.telemetry import (
     CONNECTIVITY_GET,
@@ -43,7 +45,6 @@ From = Annotated[
     str | None, Query(alias="from", description="Only logs at or after this ISO 8601 instant.")
 ]
 To = Annotated[str | None, Query(description="Only logs at or before this ISO 8601 instant.")]
-At = Annotated[str, Path(description="The log's ISO 8601 timestamp, any offset.")]
 LIST_PROBLEMS = problem_responses(400, 401, 403, 404, 503)
 GET_PROBLEMS = problem_responses(400, 401, 403, 404, 503)
 READ = "evses:read"
@@ -75,104 +76,91 @@ async def _get(request: Request, kind: LogKind, evse_id: str, at: str, loc: str)
     return raw_json_response(await ask_json(request, LOG_GET_ROUTES[kind], query))
 
 
-@router.get(
-    "/evses/{evse_id}/status_logs",
-    response_model=ListResponse[StatusLog],
-    responses=LIST_PROBLEMS,
+@dataclass(frozen=True)
+class _LogFamily:
+    kind: LogKind
+    item: type[Contract]
+    time_field: str
+    list_doc: str
+    get_doc: str
+
+
+_FAMILIES = (
+    _LogFamily(
+        "status",
+        StatusLog,
+        "sampled_at",
+        "List the historical status logs for a specific EVSE, newest first.",
+        "Retrieve the status log the EVSE sampled at `sampled_at`.",
+    ),
+    _LogFamily(
+        "command",
+        CommandLog,
+        "logged_at",
+        "List the commands sent to a specific EVSE, newest first.",
+        "Retrieve the command log logged at `logged_at`.",
+    ),
+    _LogFamily(
+        "error",
+        ErrorLog,
+        "sampled_at",
+        "List the errors the EVSE's vendor API returned, newest first.",
+        "Retrieve the API error log sampled at `sampled_at`.",
+    ),
+    _LogFamily(
+        "ocpp",
+        OcppLog,
+        "sampled_at",
+        "List the OCPP messages sent to or received from the charger, newest first.",
+        "Retrieve the OCPP log sampled at `sampled_at`.",
+    ),
 )
-async def list_status_logs(
-    request: Request,
-    evse_id: EvseId,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-    since: From = None,
-    to: To = None,
-) -> Response:
-    """List the historical status logs for a specific EVSE, newest first."""
-    return await _list(request, "status", evse_id, limit, cursor, since, to)
 
 
-@router.get(
-    "/evses/{evse_id}/status_logs/{sampled_at}", response_model=StatusLog, responses=GET_PROBLEMS
-)
-async def get_status_log(request: Request, evse_id: EvseId, sampled_at: At) -> Response:
-    """Retrieve the status log the EVSE sampled at `sampled_at`."""
-    return await _get(request, "status", evse_id, sampled_at, "path.sampled_at")
+def _add_log_routes(family: _LogFamily) -> None:
+    """`…/<kind>_logs` and `…/<kind>_logs/{<time field>}`: the same two routes per log kind."""
+    kind, field = family.kind, family.time_field
+
+    async def list_logs(
+        request: Request,
+        evse_id: EvseId,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        since: From = None,
+        to: To = None,
+    ) -> Response:
+        return await _list(request, kind, evse_id, limit, cursor, since, to)
+
+    async def get_log(request: Request, evse_id: EvseId, instant: str) -> Response:
+        return await _get(request, kind, evse_id, instant, f"path.{field}")
+
+    # The path parameter is named after the kind's time field (`sampled_at`, `logged_at`).
+    get_log.__annotations__["instant"] = Annotated[
+        str, Path(alias=field, description="The log's ISO 8601 timestamp, any offset.")
+    ]
+
+    router.add_api_route(
+        f"/evses/{{evse_id}}/{kind}_logs",
+        list_logs,
+        methods=["GET"],
+        name=f"list_{kind}_logs",
+        description=family.list_doc,
+        response_model=ListResponse[family.item],  # type: ignore[name-defined]
+        responses=LIST_PROBLEMS,
+    )
+    router.add_api_route(
+        f"/evses/{{evse_id}}/{kind}_logs/{{{field}}}",
+        get_log,
+        methods=["GET"],
+        name=f"get_{kind}_log",
+        description=family.get_doc,
+        response_model=family.item,
+        responses=GET_PROBLEMS,
+    )
 
 
-@router.get(
-    "/evses/{evse_id}/command_logs",
-    response_model=ListResponse[CommandLog],
-    responses=LIST_PROBLEMS,
-)
-async def list_command_logs(
-    request: Request,
-    evse_id: EvseId,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-    since: From = None,
-    to: To = None,
-) -> Response:
-    """List the commands sent to a specific EVSE, newest first."""
-    return await _list(request, "command", evse_id, limit, cursor, since, to)
-
-
-@router.get(
-    "/evses/{evse_id}/command_logs/{logged_at}", response_model=CommandLog, responses=GET_PROBLEMS
-)
-async def get_command_log(request: Request, evse_id: EvseId, logged_at: At) -> Response:
-    """Retrieve the command log logged at `logged_at`."""
-    return await _get(request, "command", evse_id, logged_at, "path.logged_at")
-
-
-@router.get(
-    "/evses/{evse_id}/error_logs",
-    response_model=ListResponse[ErrorLog],
-    responses=LIST_PROBLEMS,
-)
-async def list_error_logs(
-    request: Request,
-    evse_id: EvseId,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-    since: From = None,
-    to: To = None,
-) -> Response:
-    """List the errors the EVSE's vendor API returned, newest first."""
-    return await _list(request, "error", evse_id, limit, cursor, since, to)
-
-
-@router.get(
-    "/evses/{evse_id}/error_logs/{sampled_at}", response_model=ErrorLog, responses=GET_PROBLEMS
-)
-async def get_error_log(request: Request, evse_id: EvseId, sampled_at: At) -> Response:
-    """Retrieve the API error log sampled at `sampled_at`."""
-    return await _get(request, "error", evse_id, sampled_at, "path.sampled_at")
-
-
-@router.get(
-    "/evses/{evse_id}/ocpp_logs",
-    response_model=ListResponse[OcppLog],
-    responses=LIST_PROBLEMS,
-)
-async def list_ocpp_logs(
-    request: Request,
-    evse_id: EvseId,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-    since: From = None,
-    to: To = None,
-) -> Response:
-    """List the OCPP messages sent to or received from the charger, newest first."""
-    return await _list(request, "ocpp", evse_id, limit, cursor, since, to)
-
-
-@router.get(
-    "/evses/{evse_id}/ocpp_logs/{sampled_at}", response_model=OcppLog, responses=GET_PROBLEMS
-)
-async def get_ocpp_log(request: Request, evse_id: EvseId, sampled_at: At) -> Response:
-    """Retrieve the OCPP log sampled at `sampled_at`."""
-    return await _get(request, "ocpp", evse_id, sampled_at, "path.sampled_at")
+for _family in _FAMILIES:
+    _add_log_routes(_family)
 
 
 @router.get(
