@@ -121,6 +121,9 @@ class BridgeSettings(ServiceSettings):
     )
     command_check_interval_s: float = Field(1.0, gt=0)
     command_timeout_s: float = Field(60.0, gt=0)
+    max_concurrent_command_checks: int = Field(
+        16, ge=1, description="Vendor commands one replica checks at once."
+    )
     ocpp_host: str = Field("0.0.0.0", description="Where the OCPP WebSocket listener binds.")
     ocpp_port: int | None = Field(
         9000, ge=0, le=65535, description="OCPP 1.6J listener port; 0 picks a free one, None off."
