@@ -103,7 +103,12 @@ class BridgeSettings(ServiceSettings):
         default_factory=dict, description="Per-vendor overrides of the simulator defaults."
     )
     replica_id: str = Field(default_factory=_replica_id, description="Lease owner name.")
-    lease_s: float = Field(60.0, gt=0, description="How long a replica owns an EVSE's poll.")
+    lease_s: float = Field(
+        60.0,
+        gt=0,
+        description="How long a replica owns an EVSE's poll or a command's send or check; "
+        "keep it well over one vendor call, or a live replica's work is taken over.",
+    )
     idle_wait_s: float = Field(1.0, gt=0, description="Poll-loop pause when nothing is due.")
     max_concurrent_polls: int = Field(32, ge=1)
     http_timeout_s: float = Field(10.0, gt=0)
