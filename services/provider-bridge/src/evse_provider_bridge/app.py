@@ -26,10 +26,12 @@ from .handlers import register_handlers
 from .lifecycle import LifecycleHandler
 from .polling import Poller
 from .settings import BridgeSettings
-from .store import MongoLinkStore
+from .store import MongoCommandStore, MongoLinkStore
 from .streams import ensure_bridge_streams
 from .telemetry_publisher import TelemetryPublisher
+from .tracking import CommandTracker
 from .webhooks import WebhookHandler
+from .worker import WorkerParts
 
 __all__ = ["create_service"]
 
@@ -39,8 +41,11 @@ _BATCH = 16
 def create_service(settings: BridgeSettings) -> Service:
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[None]:
-        store = MongoLinkStore(runtime.db, SecretBox(settings.credentials_key))
+        box = SecretBox(settings.credentials_key)
+        store = MongoLinkStore(runtime.db, box)
         await store.ensure_indexes()
+        command_store = MongoCommandStore(runtime.db, box)
+        await command_store.ensure_indexes()
         await ensure_bridge_streams(runtime.js)
         publisher = TelemetryPublisher(runtime.js)
         timeout = httpx.Timeout(settings.http_timeout_s, connect=min(5.0, settings.http_timeout_s))
@@ -49,30 +54,33 @@ def create_service(settings: BridgeSettings) -> Service:
             central_system(runtime, settings, publisher) as ocpp,
         ):
             adapters = build_adapters(settings, http, store)
-            commands = CommandDesk(
-                store=store, adapters=adapters, publisher=publisher, settings=settings, ocpp=ocpp
+            parts = WorkerParts(
+                store=store, adapters=adapters, publisher=publisher, settings=settings
             )
+            tracker = CommandTracker(commands=command_store, **parts)
+            commands = CommandDesk(ocpp=ocpp, tracker=tracker, **parts)
             register_handlers(
                 runtime, adapters=adapters, commands=commands, ocpp=ocpp, settings=settings
             )
-            poller = Poller(store=store, adapters=adapters, publisher=publisher, settings=settings)
+            poller = Poller(**parts)
             lifecycle = LifecycleHandler(store=store, adapters=adapters, ocpp=ocpp)
             webhooks = WebhookHandler(store=store, adapters=adapters, publisher=publisher)
 
             async def poll() -> None:
                 await poller.run(runtime.stopping)
 
+            async def track() -> None:
+                await tracker.run(runtime.stopping)
+
             runtime.loop(poll)
+            runtime.loop(track)
             await _consume(
                 runtime, EVSE_EVENTS_STREAM, "evses.events.>", "provider-bridge", lifecycle
             )
             await _consume(
                 runtime, WEBHOOKS_STREAM, "webhooks.>", "provider-bridge-webhooks", webhooks
             )
-            try:
-                yield
-            finally:
-                await commands.close(settings.graceful_timeout_s)
+            yield
 
     return Service("provider-bridge", "bridge.health", settings, setup)
 

@@ -3,10 +3,10 @@
 The budget is per replica: with N replicas, set `requests_per_period` to the vendor's
 published account limit divided by N (Zaptec: 10 req/s per account).
 
-Polls wait for budget as long as it takes. A call somebody waits on (a lookup for an import,
-a command) runs inside `budget_wait_limit(s)`: when the budget stays spent longer than that,
-it fails with `BudgetSpent` instead of outliving the caller's own timeout. Work that outlives
-the request (command tracking) lifts the limit again with `budget_wait_limit(None)`.
+Polls and command progress checks (background loops nobody waits on) wait for budget as long
+as it takes. A call somebody waits on (a lookup for an import, sending a command) runs inside
+`budget_wait_limit(s)`: when the budget stays spent longer than that, it fails with
+`BudgetSpent` instead of outliving the caller's own timeout.
 """
 
 from __future__ import annotations

@@ -103,7 +103,12 @@ class BridgeSettings(ServiceSettings):
         default_factory=dict, description="Per-vendor overrides of the simulator defaults."
     )
     replica_id: str = Field(default_factory=_replica_id, description="Lease owner name.")
-    lease_s: float = Field(60.0, gt=0, description="How long a replica owns an EVSE's poll.")
+    lease_s: float = Field(
+        60.0,
+        gt=0,
+        description="How long a replica owns an EVSE's poll or a command's send or check; "
+        "keep it well over one vendor call, or a live replica's work is taken over.",
+    )
     idle_wait_s: float = Field(1.0, gt=0, description="Poll-loop pause when nothing is due.")
     max_concurrent_polls: int = Field(32, ge=1)
     http_timeout_s: float = Field(10.0, gt=0)
@@ -121,6 +126,9 @@ class BridgeSettings(ServiceSettings):
     )
     command_check_interval_s: float = Field(1.0, gt=0)
     command_timeout_s: float = Field(60.0, gt=0)
+    max_concurrent_command_checks: int = Field(
+        16, ge=1, description="Vendor commands one replica checks at once."
+    )
     ocpp_host: str = Field("0.0.0.0", description="Where the OCPP WebSocket listener binds.")
     ocpp_port: int | None = Field(
         9000, ge=0, le=65535, description="OCPP 1.6J listener port; 0 picks a free one, None off."

@@ -1,6 +1,7 @@
 """Every MongoDB call of the bridge: `provider_links` (one per linked EVSE, with its poll
-lease) and `provider_tokens` (vendor session tokens). Secrets are sealed before they are
-written and opened after they are read; neither collection holds them in clear.
+lease), `provider_tokens` (vendor session tokens) and `command_tracking` (one per vendor
+command not yet logged final, with its check lease). Secrets are sealed before they are
+written and opened after they are read; no collection holds them in clear.
 """
 
 from __future__ import annotations
@@ -12,12 +13,22 @@ from typing import Any, Protocol
 
 from pymongo import ASCENDING, ReturnDocument
 
+from evse_contracts.telemetry import CommandResult
 from evse_runtime.mongo import Database
 
+from .adapters.base import Command, CommandTicket, DeviceRef
 from .adapters.tokens import Token
 from .credentials import SecretBox
 
-__all__ = ["LinkStore", "MongoLinkStore", "ProviderLink"]
+__all__ = [
+    "CommandOutcome",
+    "CommandStore",
+    "LinkStore",
+    "MongoCommandStore",
+    "MongoLinkStore",
+    "ProviderLink",
+    "TrackedCommand",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -151,3 +162,157 @@ class MongoLinkStore:
             context=self._box.open(doc["context"]) if doc.get("context") else {},
             failures=int(doc.get("failures", 0)),
         )
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """A command's final state, decided once: logging it again repeats the same command log."""
+
+    result: CommandResult
+    at: datetime
+    vendor_response_code: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackedCommand:
+    """A vendor command whose final command log is not yet written.
+
+    `ticket` is None until the vendor accepted the command; `outcome` is set once decided.
+    """
+
+    command_id: str
+    evse_uid: str
+    provider: str
+    device: DeviceRef
+    command: Command
+    source: str
+    started: datetime
+    deadline: datetime
+    ticket: CommandTicket | None = None
+    outcome: CommandOutcome | None = None
+
+
+class CommandStore(Protocol):
+    async def ensure_indexes(self) -> None: ...
+    async def track(
+        self, command: TrackedCommand, *, owner: str, lease_until: datetime
+    ) -> None: ...
+    async def record_ticket(
+        self, command_id: str, *, owner: str, ticket: CommandTicket, next_check_at: datetime
+    ) -> None: ...
+    async def claim_due(
+        self, *, now: datetime, owner: str, lease_s: float
+    ) -> TrackedCommand | None: ...
+    async def release(self, command_id: str, *, owner: str, next_check_at: datetime) -> None: ...
+    async def decide(self, command_id: str, *, owner: str, outcome: CommandOutcome) -> bool: ...
+    async def forget(self, command_id: str, *, owner: str) -> None: ...
+
+
+class MongoCommandStore:
+    """`command_tracking`: leased like `provider_links`, claimed on `next_check_at`."""
+
+    def __init__(self, db: Database, box: SecretBox) -> None:
+        self._tracking = db["command_tracking"]
+        self._box = box
+
+    async def ensure_indexes(self) -> None:
+        await self._tracking.create_index([("next_check_at", ASCENDING)])
+
+    async def track(self, command: TrackedCommand, *, owner: str, lease_until: datetime) -> None:
+        """Record a command about to be sent, leased by its sender until the vendor answers."""
+        await self._tracking.insert_one(
+            {
+                "_id": command.command_id,
+                "evse_uid": command.evse_uid,
+                "provider": command.provider,
+                "vendor_device_id": command.device.device_id,
+                "context": self._box.seal(command.device.context),
+                "command": command.command.name,
+                "current_limit_a": command.command.current_limit_a,
+                "source": command.source,
+                "started": command.started,
+                "deadline": command.deadline,
+                "ticket": None,
+                "outcome": None,
+                "next_check_at": lease_until,
+                "lease_until": lease_until,
+                "lease_owner": owner,
+            }
+        )
+
+    async def record_ticket(
+        self, command_id: str, *, owner: str, ticket: CommandTicket, next_check_at: datetime
+    ) -> None:
+        """The vendor accepted: keep its ticket and let any replica check progress."""
+        await self._tracking.update_one(
+            {"_id": command_id, "lease_owner": owner},
+            {
+                "$set": {
+                    "ticket": {
+                        "ack_id": ticket.ack_id,
+                        "vendor_response_code": ticket.vendor_response_code,
+                    },
+                    **_released(next_check_at),
+                }
+            },
+        )
+
+    async def claim_due(
+        self, *, now: datetime, owner: str, lease_s: float
+    ) -> TrackedCommand | None:
+        """Lease the most overdue command: one atomic update, so one replica wins each check."""
+        lease_end = now + timedelta(seconds=lease_s)
+        doc = await self._tracking.find_one_and_update(
+            {"next_check_at": {"$lte": now}},
+            {"$set": {"next_check_at": lease_end, "lease_until": lease_end, "lease_owner": owner}},
+            sort=[("next_check_at", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else self._tracked(doc)
+
+    async def release(self, command_id: str, *, owner: str, next_check_at: datetime) -> None:
+        """Schedule the next check and give up the lease, if this replica still holds it."""
+        await self._tracking.update_one(
+            {"_id": command_id, "lease_owner": owner}, {"$set": _released(next_check_at)}
+        )
+
+    async def decide(self, command_id: str, *, owner: str, outcome: CommandOutcome) -> bool:
+        """Fix the outcome unless one is fixed already or the lease went to another replica."""
+        result = await self._tracking.update_one(
+            {"_id": command_id, "lease_owner": owner, "outcome": None},
+            {
+                "$set": {
+                    "outcome": {
+                        "result": outcome.result,
+                        "at": outcome.at,
+                        "vendor_response_code": outcome.vendor_response_code,
+                        "detail": outcome.detail,
+                    }
+                }
+            },
+        )
+        return result.matched_count == 1
+
+    async def forget(self, command_id: str, *, owner: str) -> None:
+        await self._tracking.delete_one({"_id": command_id, "lease_owner": owner})
+
+    def _tracked(self, doc: Mapping[str, Any]) -> TrackedCommand:
+        ticket = doc.get("ticket")
+        outcome = doc.get("outcome")
+        return TrackedCommand(
+            command_id=doc["_id"],
+            evse_uid=doc["evse_uid"],
+            provider=doc["provider"],
+            device=DeviceRef(doc["vendor_device_id"], self._box.open(doc["context"])),
+            command=Command(doc["command"], doc.get("current_limit_a")),
+            source=doc["source"],
+            started=doc["started"],
+            deadline=doc["deadline"],
+            ticket=None if ticket is None else CommandTicket(**ticket),
+            outcome=None if outcome is None else CommandOutcome(**outcome),
+        )
+
+
+def _released(next_check_at: datetime) -> dict[str, Any]:
+    return {"next_check_at": next_check_at, "lease_until": _EPOCH, "lease_owner": None}

@@ -1,0 +1,177 @@
+"""Follow vendor commands to confirmed, failed or timeout, shared by every bridge replica.
+
+Each command not yet logged final is a `command_tracking` document. The check loop leases due
+ones (`claim_due`, as polls are leased), asks the vendor once, and either schedules the next
+check or writes the final command log. A replica that dies leaves its commands to whoever
+claims them when the lease ends; a draining one releases them at once.
+
+The final log is written exactly once: the outcome is first fixed in the document (only by the
+lease holder, only if none is fixed yet), then published, then the document is deleted. A
+replica dying between those steps leaves the fixed outcome to the next claimer, which publishes
+the same command log again: same `logged_at`, so the same `Nats-Msg-Id` (deduplicated by the
+stream) and the same `(evse_uid, logged_at)` key (deduplicated by telemetry's unique index).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Unpack
+
+import structlog
+
+from evse_runtime.mongo import as_stored
+
+from .adapters.base import CommandTicket
+from .adapters.errors import VendorError
+from .events import command_log, error_log, now
+from .store import CommandOutcome, CommandStore, TrackedCommand
+from .worker import BridgeWorker, WorkerParts
+
+__all__ = ["CommandTracker"]
+
+log = structlog.get_logger("evse.bridge.tracking")
+
+UNRECORDED = "the bridge never recorded the vendor's answer to the command"
+
+
+class CommandTracker(BridgeWorker):
+    def __init__(self, *, commands: CommandStore, **parts: Unpack[WorkerParts]) -> None:
+        super().__init__(**parts)
+        self._commands = commands
+        self._owner = self._settings.replica_id
+
+    async def track(self, command: TrackedCommand) -> None:
+        """Record `command` before it is sent, leased by this replica until `sent` or `finish`."""
+        lease_until = now() + timedelta(seconds=self._settings.lease_s)
+        await self._commands.track(command, owner=self._owner, lease_until=lease_until)
+
+    async def sent(self, command: TrackedCommand, ticket: CommandTicket) -> None:
+        """The vendor accepted `command`: from now on any replica checks its progress."""
+        await self._commands.record_ticket(
+            command.command_id, owner=self._owner, ticket=ticket, next_check_at=self._next(command)
+        )
+
+    async def finish(self, command: TrackedCommand, outcome: CommandOutcome) -> None:
+        """Log `outcome` as the command's final state, unless another replica took it over."""
+        if await self._commands.decide(command.command_id, owner=self._owner, outcome=outcome):
+            await self._settle(command, outcome)
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Claim and check due commands until `stopping`; then release those being checked."""
+        slots = asyncio.Semaphore(self._settings.max_concurrent_command_checks)
+        in_flight: dict[asyncio.Task[None], str] = {}
+        while not stopping.is_set():
+            await slots.acquire()
+            try:
+                command = await self._commands.claim_due(
+                    now=now(), owner=self._owner, lease_s=self._settings.lease_s
+                )
+            except Exception:
+                log.exception("claim failed")
+                command = None
+            if command is None:
+                slots.release()
+                await _wait(stopping, self._settings.idle_wait_s)
+                continue
+            task = asyncio.create_task(self._check(command))
+            in_flight[task] = command.command_id
+            task.add_done_callback(in_flight.pop)
+            task.add_done_callback(lambda _: slots.release())
+        await self._release(in_flight)
+
+    async def _release(self, in_flight: dict[asyncio.Task[None], str]) -> None:
+        """Hand the commands being checked back at once, rather than at the lease's end."""
+        held = dict(in_flight)
+        for task in held:
+            task.cancel()
+        await asyncio.gather(*held, return_exceptions=True)
+        for command_id in held.values():
+            await self._commands.release(command_id, owner=self._owner, next_check_at=now())
+
+    async def _check(self, command: TrackedCommand) -> None:
+        try:
+            if command.outcome is not None:
+                await self._settle(command, command.outcome)
+                return
+            outcome = await self._progress(command)
+            if outcome is not None:
+                await self.finish(command, outcome)
+        except Exception:
+            log.exception("command check failed", command_id=command.command_id)
+            # claimed again when the lease ends
+
+    async def _progress(self, command: TrackedCommand) -> CommandOutcome | None:
+        """The outcome if the command is over; else schedule the next check and return None."""
+        at = as_stored(now())
+        if command.ticket is None:
+            return CommandOutcome("timeout", at, detail=UNRECORDED)
+        code = command.ticket.vendor_response_code
+        if at >= command.deadline:
+            return CommandOutcome("timeout", at, vendor_response_code=code)
+        budget = self._adapters.budgets[command.provider]
+        if budget.blocked_for_s > 0:
+            await self._again(command, delay_s=budget.blocked_for_s)
+            return None
+        adapter = self._adapters[command.provider]
+        try:
+            progress = await adapter.command_progress(
+                command.device, command.command, command.ticket
+            )
+        except VendorError as exc:
+            await self._publisher.publish(error_log(command.evse_uid, exc, at=now()))
+            await self._again(command, delay_s=self._backoff(command.provider, exc))
+            return None
+        if progress == "pending":
+            await self._again(command)
+            return None
+        return CommandOutcome(progress, as_stored(now()), vendor_response_code=code)
+
+    def _backoff(self, provider: str, error: VendorError) -> float:
+        if not error.retryable:
+            return 0.0
+        vendor = self._settings.vendor(provider)
+        return self._adapters.budgets[provider].record_failure(
+            base_s=vendor.backoff_base_s,
+            max_s=vendor.backoff_max_s,
+            retry_after_s=error.retry_after_s,
+        )
+
+    async def _again(self, command: TrackedCommand, *, delay_s: float = 0.0) -> None:
+        await self._commands.release(
+            command.command_id, owner=self._owner, next_check_at=self._next(command, delay_s)
+        )
+
+    def _next(self, command: TrackedCommand, delay_s: float = 0.0) -> datetime:
+        """The next check: an interval (or a back-off) from now, never after the deadline."""
+        wait_s = max(self._settings.command_check_interval_s, delay_s)
+        return min(now() + timedelta(seconds=wait_s), command.deadline)
+
+    async def _settle(self, command: TrackedCommand, outcome: CommandOutcome) -> None:
+        """Publish the decided final log (again, after a takeover), then stop tracking."""
+        event = command_log(
+            evse_uid=command.evse_uid,
+            command_id=command.command_id,
+            command=command.command,
+            source=command.source,
+            result=outcome.result,
+            started=command.started,
+            at=outcome.at,
+            vendor_response_code=outcome.vendor_response_code,
+            detail=outcome.detail,
+        )
+        await self._publisher.publish(event)
+        await self._commands.forget(command.command_id, owner=self._owner)
+        log.info(
+            "command",
+            command_id=command.command_id,
+            evse_uid=command.evse_uid,
+            result=outcome.result,
+        )
+
+
+async def _wait(stopping: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
