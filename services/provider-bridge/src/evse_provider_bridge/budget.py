@@ -31,9 +31,9 @@ class BudgetSpent(Exception):
 
 
 @contextmanager
-def budget_wait_limit(seconds: float | None) -> Iterator[None]:
+def budget_wait_limit(seconds: float) -> Iterator[None]:
     """Every vendor call in the block together waits at most `seconds` for budget."""
-    token = _DEADLINE.set(None if seconds is None else time.monotonic() + seconds)
+    token = _DEADLINE.set(time.monotonic() + seconds)
     try:
         yield
     finally:
