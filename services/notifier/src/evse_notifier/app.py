@@ -22,7 +22,7 @@ from evse_runtime.streams import DEADLETTER, EVSE_EVENTS, NOTIFICATIONS, TELEMET
 from .backoff import Backoff
 from .delivery import DeliveryPolicy, Dispatcher
 from .handlers import register_handlers
-from .sender import Sender
+from .sender import Sender, tls_context
 from .settings import NotifierSettings
 from .source_loop import Lease, LeasedPullLoop
 from .sources import EvseEventsSource, TelemetrySource, evse_of_subject, one_group, per_evse
@@ -83,13 +83,15 @@ def create_service(settings: NotifierSettings) -> Service:
                 evse_of_subject,
                 lease,
             )
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
-            sender = Sender(client)
+        tls = tls_context()
+        limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
+        async with httpx.AsyncClient(verify=tls, limits=limits, follow_redirects=False) as pings:
             policy = delivery_policy(settings)
-            dispatcher = Dispatcher(runtime.js, store, sender, owner, policy, runtime.stopping)
+            dispatcher = Dispatcher(runtime.js, store, tls, owner, policy, runtime.stopping)
             runtime.loop(dispatcher.run)
-            register_handlers(runtime, store=store, sender=sender, policy=policy, settings=settings)
+            register_handlers(
+                runtime, store=store, sender=Sender(pings), policy=policy, settings=settings
+            )
             try:
                 yield
             finally:
