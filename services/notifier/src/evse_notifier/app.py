@@ -19,6 +19,7 @@ from evse_runtime.consumers import (
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import DEADLETTER, EVSE_EVENTS, NOTIFICATIONS, TELEMETRY, ensure_stream
 
+from .audiences import AudienceCache
 from .backoff import Backoff
 from .delivery import DeliveryPolicy, Dispatcher
 from .handlers import register_handlers
@@ -59,8 +60,9 @@ def create_service(settings: NotifierSettings) -> Service:
         await store.ensure_indexes()
         for stream in (TELEMETRY, EVSE_EVENTS, NOTIFICATIONS, DEADLETTER):
             await ensure_stream(runtime.js, stream)
-        lease = Lease(store, "sources", owner, settings.source_lease_s)
-        lifecycle = EvseEventsSource(runtime.js, store)
+        audiences = AudienceCache(store, settings.audience_cache_max)
+        lease = Lease(store, "sources", owner, settings.source_lease_s, audiences.clear)
+        lifecycle = EvseEventsSource(runtime.js, store, audiences)
         await _consume(
             runtime,
             settings,
@@ -71,7 +73,7 @@ def create_service(settings: NotifierSettings) -> Service:
             one_group,
             lease,
         )
-        telemetry = TelemetrySource(runtime.js, store)
+        telemetry = TelemetrySource(runtime.js, store, audiences)
         for kind in NOTIFYING_KINDS:
             await _consume(
                 runtime,

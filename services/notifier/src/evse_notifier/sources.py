@@ -32,6 +32,7 @@ from evse_contracts.notifications import (
 from evse_contracts.telemetry import MSG_ID_HEADER, CommandLog, ErrorLog, StatusLog
 from evse_runtime.consumers import BatchHandler, MessageHandler, Poison, dead_letter
 
+from .audiences import AudienceCache
 from .derivation import (
     Audience,
     LastStatus,
@@ -114,31 +115,37 @@ def one_group(_: Msg) -> str:
 class EvseEventsSource:
     js: JetStreamContext
     store: NotifierStore
+    audiences: AudienceCache
 
     async def handle(self, msg: Msg) -> None:
         try:
             if msg.subject == EVSE_ONBOARDED:
                 onboarded = EvseOnboarded.model_validate_json(msg.data)
                 await self.store.record_onboarded(onboarded)
+                self.audiences.forget(onboarded.evse_uid)
                 await publish_events(self.js, [onboarded_event(onboarded)])
             elif msg.subject == EVSE_RECONNECTED:
-                await self.store.record_reconnected(EvseReconnected.model_validate_json(msg.data))
+                reconnected = EvseReconnected.model_validate_json(msg.data)
+                await self.store.record_reconnected(reconnected)
+                self.audiences.forget(reconnected.evse_uid)
             elif msg.subject == EVSE_DECOMMISSIONED:
                 await self._decommissioned(EvseDecommissioned.model_validate_json(msg.data))
         except ValidationError as exc:
             raise Poison(f"invalid EVSE event: {exc.errors(include_url=False)[:3]}") from exc
 
     async def _decommissioned(self, event: EvseDecommissioned) -> None:
-        audience = await self.store.audience(event.evse_uid)
+        audience = await self.audiences.audience(event.evse_uid)
         user_uid = None if audience is None else audience.user_uid
         await publish_events(self.js, [decommissioned_event(event, user_uid)])
         await self.store.record_decommissioned(event.evse_uid)
+        self.audiences.forget(event.evse_uid)
 
 
 @dataclass
 class TelemetrySource:
     js: JetStreamContext
     store: NotifierStore
+    audiences: AudienceCache
 
     async def handle(self, msg: Msg) -> None:
         kind = msg.subject.split(".")[2]
@@ -153,7 +160,7 @@ class TelemetrySource:
             raise Poison(f"invalid {kind} event: {exc.errors(include_url=False)[:3]}") from exc
 
     async def _audience(self, evse_uid: str) -> Audience | None:
-        audience = await self.store.audience(evse_uid)
+        audience = await self.audiences.audience(evse_uid)
         if audience is None or audience.decommissioned:
             return None
         return audience
