@@ -42,6 +42,7 @@ def telemetry_consumer(kind: str) -> str:
 def delivery_policy(settings: NotifierSettings) -> DeliveryPolicy:
     return DeliveryPolicy(
         batch_max=settings.webhook_batch_max,
+        linger_s=settings.webhook_batch_linger_s,
         fetch_timeout_s=settings.fetch_timeout_s,
         timeout_s=settings.webhook_timeout_s,
         backoff=Backoff(settings.webhook_backoff_initial_s, settings.webhook_backoff_max_s),

@@ -45,14 +45,11 @@ __all__ = ["DeliveryPolicy", "Dispatcher", "SubscriptionDelivery", "declare_deli
 
 log = structlog.get_logger("evse.notifier")
 
-_TOP_UP_S = 0.02
-"""How long a fetch waits for more events once one is there: a batch takes what is already
-pending, it does not wait to fill up."""
-
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
     batch_max: int
+    linger_s: float
     fetch_timeout_s: float
     timeout_s: float
     backoff: Backoff
@@ -144,7 +141,8 @@ class SubscriptionDelivery:
                 return
 
     async def _fetch(self, pull: JetStreamContext.PullSubscription) -> list[Msg]:
-        """Wait for one event, then add what is already pending, up to a batch.
+        """Wait for one event, then add what is pending, up to a batch; if nothing else is,
+        wait `linger_s` for more.
 
         nats-py's `fetch(n)` that has to wait returns early only once `n` messages came,
         so under light traffic one `fetch(batch_max)` would hold each event for the whole
@@ -152,7 +150,8 @@ class SubscriptionDelivery:
         msgs = await pull.fetch(1, timeout=self.policy.fetch_timeout_s)
         if len(msgs) < self.policy.batch_max:
             try:
-                msgs += await pull.fetch(self.policy.batch_max - len(msgs), timeout=_TOP_UP_S)
+                wanted = self.policy.batch_max - len(msgs)
+                msgs += await pull.fetch(wanted, timeout=self.policy.linger_s)
             except TimeoutError:
                 pass  # nothing more pending; late arrivals wait in the queue for the next fetch
         return msgs

@@ -26,6 +26,12 @@ class NotifierSettings(ServiceSettings):
         False, description="Accept http:// webhook URLs (development only); else https only."
     )
     webhook_batch_max: int = Field(100, ge=1, le=1000, description="Most events per delivery.")
+    webhook_batch_linger_s: float = Field(
+        0.02,
+        gt=0,
+        description="Once an event is there and no other is pending, how long to wait for more "
+        "to send in the same batch: latency traded for fewer requests.",
+    )
     webhook_timeout_s: float = Field(10.0, gt=0, description="Whole HTTP call to a receiver.")
     webhook_ping_timeout_s: float = Field(
         3.0, gt=0, description="The test ping's HTTP call; below the bus request timeout."
