@@ -27,6 +27,7 @@ from .sender import Sender, tls_context
 from .settings import NotifierSettings
 from .source_loop import Lease, LeasedPullLoop
 from .sources import EvseEventsSource, TelemetrySource, evse_of_subject, one_group, per_evse
+from .statuses import StatusBook
 from .store import MongoNotifierStore
 
 __all__ = ["EVSE_EVENTS_CONSUMER", "create_service", "telemetry_consumer"]
@@ -61,8 +62,14 @@ def create_service(settings: NotifierSettings) -> Service:
         await store.ensure_indexes()
         for stream in (TELEMETRY, EVSE_EVENTS, NOTIFICATIONS, DEADLETTER):
             await ensure_stream(runtime.js, stream)
-        audiences = AudienceCache(store, settings.audience_cache_max)
-        lease = Lease(store, "sources", owner, settings.source_lease_s, audiences.clear)
+        audiences = AudienceCache(store, settings.source_cache_max)
+        statuses = StatusBook(store, settings.source_cache_max)
+
+        def forget_sources() -> None:
+            audiences.clear()
+            statuses.clear()
+
+        lease = Lease(store, "sources", owner, settings.source_lease_s, forget_sources)
         lifecycle = EvseEventsSource(runtime.js, store, audiences)
         await _consume(
             runtime,
@@ -74,7 +81,7 @@ def create_service(settings: NotifierSettings) -> Service:
             one_group,
             lease,
         )
-        telemetry = TelemetrySource(runtime.js, store, audiences)
+        telemetry = TelemetrySource(runtime.js, statuses, audiences)
         for kind in NOTIFYING_KINDS:
             await _consume(
                 runtime,

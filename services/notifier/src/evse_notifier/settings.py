@@ -18,8 +18,11 @@ class NotifierSettings(ServiceSettings):
     source_lease_s: float = Field(
         10.0, gt=0, description="One replica pulls the sources; another takes over after it."
     )
-    audience_cache_max: int = Field(
-        100_000, ge=1, description="EVSE owners kept in memory by the replica pulling sources."
+    source_cache_max: int = Field(
+        100_000,
+        ge=1,
+        description="EVSEs whose owner and last status the replica pulling sources keeps "
+        "in memory (each).",
     )
     retry_delay_s: float = Field(1.0, gt=0, description="Delay before a failed source retries.")
     webhook_allow_http: bool = Field(

@@ -35,14 +35,13 @@ from evse_runtime.consumers import BatchHandler, MessageHandler, Poison, dead_le
 from .audiences import AudienceCache
 from .derivation import (
     Audience,
-    LastStatus,
     command_event,
     decommissioned_event,
     error_event,
     onboarded_event,
     status_events,
-    status_of,
 )
+from .statuses import StatusBook
 from .store import NotifierStore
 
 __all__ = [
@@ -144,7 +143,7 @@ class EvseEventsSource:
 @dataclass
 class TelemetrySource:
     js: JetStreamContext
-    store: NotifierStore
+    statuses: StatusBook
     audiences: AudienceCache
 
     async def handle(self, msg: Msg) -> None:
@@ -166,23 +165,13 @@ class TelemetrySource:
         return audience
 
     async def _status(self, sample: StatusLog) -> None:
-        """Record the sample as the EVSE's latest (compare and set, so replicas agree on
-        what each sample replaced), then publish what changed. A redelivered sample that
-        is already recorded publishes again from the recorded `previous`: same event ids."""
-        while True:
-            last = await self.store.last_status(sample.evse_uid)
-            if last is not None and last.sampled_at > sample.sampled_at:
-                return  # older than what is known: no longer a change
-            if last is not None and last.sampled_at == sample.sampled_at:
-                previous = last.previous
-                break
-            previous = None if last is None else last.status
-            new = LastStatus(status_of(sample), sample.sampled_at, previous)
-            if await self.store.advance_status(sample.evse_uid, last, new):
-                break
+        """Record the sample, then publish what changed (again, when redelivered)."""
+        change = await self.statuses.record(sample)
+        if change is None:
+            return
         audience = await self._audience(sample.evse_uid)
         if audience is not None:
-            await publish_events(self.js, status_events(sample, previous, audience))
+            await publish_events(self.js, status_events(sample, change.previous, audience))
 
     async def _command(self, command: CommandLog) -> None:
         audience = await self._audience(command.evse_uid)
