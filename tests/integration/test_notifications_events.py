@@ -10,12 +10,20 @@ import pytest
 from nats.js import JetStreamContext
 
 from evse_contracts.auth import Principal
+from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_contracts.ids import new_uid
 from evse_contracts.onboarding import SCOPES
-from evse_contracts.telemetry import publish_event
+from evse_contracts.telemetry import TELEMETRY_STREAM, publish_event
 from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
-from tests.utils.notifications import notifier_and_gateway, onboard, status_run
+from evse_notifier.app import EVSE_EVENTS_CONSUMER, telemetry_consumer
+from tests.utils.notifications import (
+    handled,
+    notifier_and_gateway,
+    onboard,
+    reconnect,
+    status_run,
+)
 from tests.utils.problems import assert_problem
 from tests.utils.sse import sse_events, take
 from tests.utils.telemetry import base_time, command, decommission, error
@@ -112,3 +120,39 @@ async def test_commands_errors_and_decommissioning_become_events(api: Api, keys:
     assert events["evse.command_confirmed"]["command"] == "set_current_limit"
     assert events["evse.error"]["error_code"] == "upstream_unavailable"
     assert events["evse.decommissioned"]["user_uid"] == user
+
+
+async def test_a_decommissioned_evse_whose_owner_was_cached_gets_no_more_status_events(
+    api: Api, keys: KeyPair
+) -> None:
+    app = new_uid("app")
+    headers = application_bearer(keys, app)
+    evse = await onboard(api.js, application_uid=app)
+    other = await onboard(api.js, application_uid=app)
+    onboarded = await read(api, headers, "0", 2)
+    await status_run(api.js, evse, [("charging", True)])  # the notifier now knows its owner
+    [charging] = await read(api, headers, str(onboarded[-1]["sse_id"]), 1)
+    await decommission(api.js, evse)
+    [decommissioned] = await read(api, headers, str(charging["sse_id"]), 1)
+    assert decommissioned["type"] == "evse.decommissioned"
+    await status_run(api.js, evse, [("available", True)])
+    await handled(api.js, TELEMETRY_STREAM, telemetry_consumer("status"))
+    await status_run(api.js, other, [("charging", True)])
+    [after] = await read(api, headers, str(decommissioned["sse_id"]), 1)
+    assert after["evse_uid"] == other.evse_uid
+
+
+async def test_status_events_follow_an_evse_reconnected_to_another_user(
+    api: Api, keys: KeyPair
+) -> None:
+    app, first_user, second_user = new_uid("app"), new_uid("user"), new_uid("user")
+    headers = application_bearer(keys, app)
+    evse = await onboard(api.js, application_uid=app, user_uid=first_user)
+    [onboarded] = await read(api, headers, "0", 1)
+    await status_run(api.js, evse, [("charging", True)])  # the notifier now knows its owner
+    [first] = await read(api, headers, str(onboarded["sse_id"]), 1)
+    await reconnect(api.js, evse, user_uid=second_user)
+    await handled(api.js, EVSE_EVENTS_STREAM, EVSE_EVENTS_CONSUMER)
+    await status_run(api.js, evse, [("available", True)])
+    [second] = await read(api, headers, str(first["sse_id"]), 1)
+    assert (first["user_uid"], second["user_uid"]) == (first_user, second_user)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import nats
 from nats.js import JetStreamContext
 
-from evse_contracts.evses import EvseOnboarded
+from evse_contracts.evses import EVSE_RECONNECTED, EvseOnboarded, EvseReconnected
 from evse_contracts.telemetry import publish_event
 from evse_devstack.keys import KeyPair
 from tests.utils.services import running_gateway, running_notifier
-from tests.utils.telemetry import base_time, onboard, status
+from tests.utils.telemetry import base_time, eventually, onboard, status
 
 FAST_DELIVERY: dict[str, object] = {
     "webhook_allow_http": True,
@@ -72,4 +72,33 @@ async def status_run(
         await publish_event(js, sample)
 
 
-__all__ = ["FAST_DELIVERY", "notifier_and_gateway", "onboard", "status_run", "subscribe"]
+async def reconnect(js: JetStreamContext, evse: EvseOnboarded, *, user_uid: str | None) -> None:
+    event = EvseReconnected(
+        evse_uid=evse.evse_uid,
+        evse_id=evse.evse_id,
+        application_uid=evse.application_uid,
+        user_uid=user_uid,
+        occurred_at=datetime.now(UTC),
+    )
+    await js.publish(EVSE_RECONNECTED, event.model_dump_json().encode())
+
+
+async def handled(js: JetStreamContext, stream: str, durable: str) -> None:
+    """Wait until the notifier has handled (acked) everything published to its consumer."""
+
+    async def settled() -> bool:
+        info = await js.consumer_info(stream, durable)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    await eventually(settled)
+
+
+__all__ = [
+    "FAST_DELIVERY",
+    "handled",
+    "notifier_and_gateway",
+    "onboard",
+    "reconnect",
+    "status_run",
+    "subscribe",
+]

@@ -19,13 +19,15 @@ from evse_runtime.consumers import (
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import DEADLETTER, EVSE_EVENTS, NOTIFICATIONS, TELEMETRY, ensure_stream
 
+from .audiences import AudienceCache
 from .backoff import Backoff
 from .delivery import DeliveryPolicy, Dispatcher
 from .handlers import register_handlers
-from .sender import Sender
+from .sender import Sender, tls_context
 from .settings import NotifierSettings
 from .source_loop import Lease, LeasedPullLoop
 from .sources import EvseEventsSource, TelemetrySource, evse_of_subject, one_group, per_evse
+from .statuses import StatusBook
 from .store import MongoNotifierStore
 
 __all__ = ["EVSE_EVENTS_CONSUMER", "create_service", "telemetry_consumer"]
@@ -41,6 +43,7 @@ def telemetry_consumer(kind: str) -> str:
 def delivery_policy(settings: NotifierSettings) -> DeliveryPolicy:
     return DeliveryPolicy(
         batch_max=settings.webhook_batch_max,
+        linger_s=settings.webhook_batch_linger_s,
         fetch_timeout_s=settings.fetch_timeout_s,
         timeout_s=settings.webhook_timeout_s,
         backoff=Backoff(settings.webhook_backoff_initial_s, settings.webhook_backoff_max_s),
@@ -48,6 +51,7 @@ def delivery_policy(settings: NotifierSettings) -> DeliveryPolicy:
         lease_s=settings.webhook_lease_s,
         ack_wait_s=settings.webhook_ack_wait_s,
         claim_interval_s=settings.webhook_claim_interval_s,
+        allow_private_addresses=settings.webhook_allow_private_addresses,
     )
 
 
@@ -59,8 +63,15 @@ def create_service(settings: NotifierSettings) -> Service:
         await store.ensure_indexes()
         for stream in (TELEMETRY, EVSE_EVENTS, NOTIFICATIONS, DEADLETTER):
             await ensure_stream(runtime.js, stream)
-        lease = Lease(store, "sources", owner, settings.source_lease_s)
-        lifecycle = EvseEventsSource(runtime.js, store)
+        audiences = AudienceCache(store, settings.source_cache_max)
+        statuses = StatusBook(store, settings.source_cache_max)
+
+        def forget_sources() -> None:
+            audiences.clear()
+            statuses.clear()
+
+        lease = Lease(store, "sources", owner, settings.source_lease_s, forget_sources)
+        lifecycle = EvseEventsSource(runtime.js, store, audiences)
         await _consume(
             runtime,
             settings,
@@ -71,7 +82,7 @@ def create_service(settings: NotifierSettings) -> Service:
             one_group,
             lease,
         )
-        telemetry = TelemetrySource(runtime.js, store)
+        telemetry = TelemetrySource(runtime.js, statuses, audiences)
         for kind in NOTIFYING_KINDS:
             await _consume(
                 runtime,
@@ -83,15 +94,19 @@ def create_service(settings: NotifierSettings) -> Service:
                 evse_of_subject,
                 lease,
             )
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
-            sender = Sender(
-                client, allow_private_addresses=settings.webhook_allow_private_addresses
-            )
+        tls = tls_context()
+        limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
+        async with httpx.AsyncClient(verify=tls, limits=limits, follow_redirects=False) as pings:
             policy = delivery_policy(settings)
-            dispatcher = Dispatcher(runtime.js, store, sender, owner, policy, runtime.stopping)
+            dispatcher = Dispatcher(runtime.js, store, tls, owner, policy, runtime.stopping)
             runtime.loop(dispatcher.run)
-            register_handlers(runtime, store=store, sender=sender, policy=policy, settings=settings)
+            register_handlers(
+                runtime,
+                store=store,
+                sender=Sender(pings, allow_private_addresses=policy.allow_private_addresses),
+                policy=policy,
+                settings=settings,
+            )
             try:
                 yield
             finally:

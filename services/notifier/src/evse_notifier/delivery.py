@@ -15,6 +15,7 @@ disabled with the reason. Events are acked only after a 2xx: at least once, neve
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -36,7 +37,7 @@ from evse_contracts.telemetry import MSG_ID_HEADER
 from evse_runtime.consumers import declare_consumer
 
 from .backoff import Backoff
-from .sender import Sender, batch_body
+from .sender import Sender, batch_body, own_sender
 from .store import NotifierStore
 from .subscriptions import Subscription, consumer_name
 
@@ -48,6 +49,7 @@ log = structlog.get_logger("evse.notifier")
 @dataclass(frozen=True)
 class DeliveryPolicy:
     batch_max: int
+    linger_s: float
     fetch_timeout_s: float
     timeout_s: float
     backoff: Backoff
@@ -55,6 +57,7 @@ class DeliveryPolicy:
     lease_s: float
     ack_wait_s: float
     claim_interval_s: float
+    allow_private_addresses: bool
 
     @property
     def heartbeat_s(self) -> float:
@@ -124,7 +127,7 @@ class SubscriptionDelivery:
             return
         while not self.stopping.is_set():
             try:
-                msgs = await pull.fetch(self.policy.batch_max, timeout=self.policy.fetch_timeout_s)
+                msgs = await self._fetch(pull)
             except TimeoutError:
                 msgs = []
             except NatsError as exc:
@@ -138,6 +141,22 @@ class SubscriptionDelivery:
             if not await self._deliver(msgs):
                 return
 
+    async def _fetch(self, pull: JetStreamContext.PullSubscription) -> list[Msg]:
+        """Wait for one event, then add what is pending, up to a batch; if nothing else is,
+        wait `linger_s` for more.
+
+        nats-py's `fetch(n)` that has to wait returns early only once `n` messages came,
+        so under light traffic one `fetch(batch_max)` would hold each event for the whole
+        fetch timeout."""
+        msgs = await pull.fetch(1, timeout=self.policy.fetch_timeout_s)
+        if len(msgs) < self.policy.batch_max:
+            try:
+                wanted = self.policy.batch_max - len(msgs)
+                msgs += await pull.fetch(wanted, timeout=self.policy.linger_s)
+            except TimeoutError:
+                pass  # nothing more pending; late arrivals wait in the queue for the next fetch
+        return msgs
+
     async def _deliver(self, msgs: Sequence[Msg]) -> bool:
         """Deliver one batch until it is taken; False when delivery must stop."""
         wanted = [msg for msg in msgs if self.subscription.wants(_event_type(msg))]
@@ -146,7 +165,8 @@ class SubscriptionDelivery:
             delivery_id = (wanted[0].headers or {}).get(MSG_ID_HEADER, "")
             if not await self._post_until_taken(body, delivery_id, msgs):
                 return False
-        await asyncio.gather(*(msg.ack() for msg in msgs))
+        for msg in msgs:  # each ack is a buffered publish: no task per message
+            await msg.ack()
         return True
 
     async def _post_until_taken(self, body: bytes, delivery_id: str, msgs: Sequence[Msg]) -> bool:
@@ -211,7 +231,7 @@ class Dispatcher:
 
     js: JetStreamContext
     store: NotifierStore
-    sender: Sender
+    tls: ssl.SSLContext
     owner: str
     policy: DeliveryPolicy
     stopping: asyncio.Event
@@ -236,13 +256,21 @@ class Dispatcher:
         ) is not None:
             if claimed.id in self._running:
                 continue
-            delivery = SubscriptionDelivery(
-                self.js, self.store, self.sender, claimed, self.owner, self.policy, self.stopping
-            )
-            self._running[claimed.id] = asyncio.create_task(self._deliver(delivery))
+            self._running[claimed.id] = asyncio.create_task(self._deliver(claimed))
 
-    async def _deliver(self, delivery: SubscriptionDelivery) -> None:
+    async def _deliver(self, subscription: Subscription) -> None:
         try:
-            await delivery.run()
+            async with own_sender(
+                self.tls, allow_private_addresses=self.policy.allow_private_addresses
+            ) as sender:
+                await SubscriptionDelivery(
+                    self.js,
+                    self.store,
+                    sender,
+                    subscription,
+                    self.owner,
+                    self.policy,
+                    self.stopping,
+                ).run()
         finally:
-            self._running.pop(delivery.subscription.id, None)
+            self._running.pop(subscription.id, None)

@@ -2,13 +2,20 @@
 
 Redirects are not followed (a 3xx is a failure: the subscription names the exact URL), and
 every call has a timeout, so a slow receiver holds up only its own subscription.
+
+Each subscription's delivery posts through its own client (`own_sender`): httpcore scans
+every connection of a pool on each request, so one pool shared by all subscriptions costs
+time in proportion to their number on every POST. The clients share one TLS context, the
+costly part of making one.
 """
 
 from __future__ import annotations
 
 import json
+import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -18,9 +25,27 @@ from evse_contracts.notifications import DELIVERY_HEADER, SIGNATURE_HEADER
 from .destinations import UnresolvableHost, non_public_addresses
 from .signing import signature_header
 
-__all__ = ["Outcome", "Sender", "batch_body"]
+__all__ = ["Outcome", "Sender", "batch_body", "own_sender", "tls_context"]
 
 _MAX_ERROR_CHARS = 300
+_ONE_RECEIVER = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+"""A subscription posts one batch at a time; the spare connection covers a reconnect."""
+
+
+def tls_context() -> ssl.SSLContext:
+    """httpx's default verification (certifi's CA bundle), made once for every client."""
+    return httpx.create_ssl_context()
+
+
+@asynccontextmanager
+async def own_sender(
+    tls: ssl.SSLContext, *, allow_private_addresses: bool
+) -> AsyncIterator[Sender]:
+    """A sender with its own keep-alive connection pool, for one subscription."""
+    async with httpx.AsyncClient(
+        verify=tls, limits=_ONE_RECEIVER, follow_redirects=False
+    ) as client:
+        yield Sender(client, allow_private_addresses=allow_private_addresses)
 
 
 def batch_body(subscription_id: str, events: Sequence[bytes]) -> bytes:

@@ -18,6 +18,12 @@ class NotifierSettings(ServiceSettings):
     source_lease_s: float = Field(
         10.0, gt=0, description="One replica pulls the sources; another takes over after it."
     )
+    source_cache_max: int = Field(
+        100_000,
+        ge=1,
+        description="EVSEs whose owner and last status the replica pulling sources keeps "
+        "in memory (each).",
+    )
     retry_delay_s: float = Field(1.0, gt=0, description="Delay before a failed source retries.")
     webhook_allow_http: bool = Field(
         False, description="Accept http:// webhook URLs (development only); else https only."
@@ -28,6 +34,12 @@ class NotifierSettings(ServiceSettings):
         "(development only); else only publicly routable destinations.",
     )
     webhook_batch_max: int = Field(100, ge=1, le=1000, description="Most events per delivery.")
+    webhook_batch_linger_s: float = Field(
+        0.02,
+        gt=0,
+        description="Once an event is there and no other is pending, how long to wait for more "
+        "to send in the same batch: latency traded for fewer requests.",
+    )
     webhook_timeout_s: float = Field(10.0, gt=0, description="Whole HTTP call to a receiver.")
     webhook_ping_timeout_s: float = Field(
         3.0, gt=0, description="The test ping's HTTP call; below the bus request timeout."

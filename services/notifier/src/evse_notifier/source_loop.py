@@ -12,8 +12,10 @@ yield nothing, the price of failover.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import structlog
 from nats.errors import Error as NatsError
@@ -21,30 +23,38 @@ from nats.js import JetStreamContext
 
 from evse_runtime.consumers import BatchHandler
 
-from .store import NotifierStore
-
-__all__ = ["Lease", "LeasedPullLoop"]
+__all__ = ["Lease", "LeaseStore", "LeasedPullLoop"]
 
 log = structlog.get_logger("evse.notifier")
 
 
+class LeaseStore(Protocol):
+    async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool: ...
+    async def release_lease(self, name: str, owner: str) -> None: ...
+
+
 @dataclass
 class Lease:
-    """A named lease in MongoDB, renewed when half of it is spent."""
+    """A named lease in MongoDB, renewed when half of it is spent. `on_taken` runs when the
+    lease is taken after a time this replica did not hold it (another may have)."""
 
-    store: NotifierStore
+    store: LeaseStore
     name: str
     owner: str
     lease_s: float
+    on_taken: Callable[[], None] = lambda: None
     _until: datetime | None = field(default=None, init=False)
 
     async def held(self) -> bool:
         now = datetime.now(UTC)
         if self._until is not None and (self._until - now).total_seconds() > self.lease_s / 2:
             return True
+        was_held = self._until is not None and self._until > now
         until = now + timedelta(seconds=self.lease_s)
         taken = await self.store.take_lease(self.name, self.owner, now, until)
         self._until = until if taken else None
+        if taken and not was_held:
+            self.on_taken()
         return taken
 
     async def release(self) -> None:

@@ -32,16 +32,16 @@ from evse_contracts.notifications import (
 from evse_contracts.telemetry import MSG_ID_HEADER, CommandLog, ErrorLog, StatusLog
 from evse_runtime.consumers import BatchHandler, MessageHandler, Poison, dead_letter
 
+from .audiences import AudienceCache
 from .derivation import (
     Audience,
-    LastStatus,
     command_event,
     decommissioned_event,
     error_event,
     onboarded_event,
     status_events,
-    status_of,
 )
+from .statuses import StatusBook
 from .store import NotifierStore
 
 __all__ = [
@@ -114,31 +114,37 @@ def one_group(_: Msg) -> str:
 class EvseEventsSource:
     js: JetStreamContext
     store: NotifierStore
+    audiences: AudienceCache
 
     async def handle(self, msg: Msg) -> None:
         try:
             if msg.subject == EVSE_ONBOARDED:
                 onboarded = EvseOnboarded.model_validate_json(msg.data)
                 await self.store.record_onboarded(onboarded)
+                self.audiences.forget(onboarded.evse_uid)
                 await publish_events(self.js, [onboarded_event(onboarded)])
             elif msg.subject == EVSE_RECONNECTED:
-                await self.store.record_reconnected(EvseReconnected.model_validate_json(msg.data))
+                reconnected = EvseReconnected.model_validate_json(msg.data)
+                await self.store.record_reconnected(reconnected)
+                self.audiences.forget(reconnected.evse_uid)
             elif msg.subject == EVSE_DECOMMISSIONED:
                 await self._decommissioned(EvseDecommissioned.model_validate_json(msg.data))
         except ValidationError as exc:
             raise Poison(f"invalid EVSE event: {exc.errors(include_url=False)[:3]}") from exc
 
     async def _decommissioned(self, event: EvseDecommissioned) -> None:
-        audience = await self.store.audience(event.evse_uid)
+        audience = await self.audiences.audience(event.evse_uid)
         user_uid = None if audience is None else audience.user_uid
         await publish_events(self.js, [decommissioned_event(event, user_uid)])
         await self.store.record_decommissioned(event.evse_uid)
+        self.audiences.forget(event.evse_uid)
 
 
 @dataclass
 class TelemetrySource:
     js: JetStreamContext
-    store: NotifierStore
+    statuses: StatusBook
+    audiences: AudienceCache
 
     async def handle(self, msg: Msg) -> None:
         kind = msg.subject.split(".")[2]
@@ -153,29 +159,19 @@ class TelemetrySource:
             raise Poison(f"invalid {kind} event: {exc.errors(include_url=False)[:3]}") from exc
 
     async def _audience(self, evse_uid: str) -> Audience | None:
-        audience = await self.store.audience(evse_uid)
+        audience = await self.audiences.audience(evse_uid)
         if audience is None or audience.decommissioned:
             return None
         return audience
 
     async def _status(self, sample: StatusLog) -> None:
-        """Record the sample as the EVSE's latest (compare and set, so replicas agree on
-        what each sample replaced), then publish what changed. A redelivered sample that
-        is already recorded publishes again from the recorded `previous`: same event ids."""
-        while True:
-            last = await self.store.last_status(sample.evse_uid)
-            if last is not None and last.sampled_at > sample.sampled_at:
-                return  # older than what is known: no longer a change
-            if last is not None and last.sampled_at == sample.sampled_at:
-                previous = last.previous
-                break
-            previous = None if last is None else last.status
-            new = LastStatus(status_of(sample), sample.sampled_at, previous)
-            if await self.store.advance_status(sample.evse_uid, last, new):
-                break
+        """Record the sample, then publish what changed (again, when redelivered)."""
+        change = await self.statuses.record(sample)
+        if change is None:
+            return
         audience = await self._audience(sample.evse_uid)
         if audience is not None:
-            await publish_events(self.js, status_events(sample, previous, audience))
+            await publish_events(self.js, status_events(sample, change.previous, audience))
 
     async def _command(self, command: CommandLog) -> None:
         audience = await self._audience(command.evse_uid)
