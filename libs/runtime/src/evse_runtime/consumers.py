@@ -27,6 +27,7 @@ from evse_contracts.bus import (
 
 __all__ = [
     "BatchHandler",
+    "Gate",
     "MessageHandler",
     "Poison",
     "PullLoop",
@@ -39,6 +40,7 @@ __all__ = [
 log = structlog.get_logger("evse.consumers")
 BatchHandler = Callable[[Sequence[Msg]], Awaitable[None]]
 MessageHandler = Callable[[Msg], Awaitable[None]]
+Gate = Callable[[], Awaitable[bool]]
 
 
 class Poison(Exception):
@@ -79,7 +81,11 @@ async def dead_letter(js: JetStreamContext, stream: str, msg: Msg, reason: str) 
 
 @dataclass
 class PullLoop:
-    """Pull batches from one durable consumer until `stopping` is set."""
+    """Pull batches from one durable consumer until `stopping` is set.
+
+    With `may_pull` (e.g. "this replica holds a lease"), it pulls only while that says yes,
+    asking before every fetch and waiting `closed_pause_s` between noes.
+    """
 
     js: JetStreamContext
     stream: str
@@ -88,18 +94,23 @@ class PullLoop:
     fetch_timeout_s: float
     handle: BatchHandler
     stopping: asyncio.Event
+    may_pull: Gate | None = None
+    closed_pause_s: float = 1.0
 
     async def run(self) -> None:
         sub = await self.js.pull_subscribe_bind(self.durable, stream=self.stream)
         try:
             while not self.stopping.is_set():
+                if not await self._open():
+                    await self._pause(self.closed_pause_s)
+                    continue
                 try:
                     msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout_s)
                 except TimeoutError:  # nothing to fetch (nats-py raises both kinds)
                     continue
                 except NatsError:
                     log.exception("pull failed", consumer=self.durable)
-                    await asyncio.sleep(self.fetch_timeout_s)
+                    await self._pause(self.fetch_timeout_s)
                     continue
                 try:
                     await self.handle(msgs)
@@ -108,6 +119,22 @@ class PullLoop:
                     log.exception("batch failed", consumer=self.durable, size=len(msgs))
         finally:
             await sub.unsubscribe()
+
+    async def _open(self) -> bool:
+        if self.may_pull is None:
+            return True
+        try:
+            return await self.may_pull()
+        except Exception:
+            log.exception("pull gate failed", consumer=self.durable)
+            return False
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but not past `stopping`."""
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
 
 
 def one_by_one(

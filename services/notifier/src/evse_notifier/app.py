@@ -13,6 +13,7 @@ from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_runtime.consumers import (
     MessageHandler,
+    PullLoop,
     declare_consumer,
     pull_config,
 )
@@ -25,7 +26,7 @@ from .delivery import DeliveryPolicy, Dispatcher
 from .handlers import register_handlers
 from .sender import Sender, tls_context
 from .settings import NotifierSettings
-from .source_loop import Lease, LeasedPullLoop
+from .source_loop import Lease
 from .sources import EvseEventsSource, TelemetrySource, evse_of_subject, one_group, per_evse
 from .statuses import StatusBook
 from .store import MongoNotifierStore
@@ -135,14 +136,15 @@ async def _consume(
         batch=settings.batch_size,
     )
     await declare_consumer(runtime.js, stream, config)
-    loop = LeasedPullLoop(
+    loop = PullLoop(
         runtime.js,
         stream,
         durable,
         settings.batch_size,
         settings.fetch_timeout_s,
         per_evse(runtime.js, stream, handle, key=key, retry_delay_s=settings.retry_delay_s),
-        lease,
         runtime.stopping,
+        may_pull=lease.held,
+        closed_pause_s=lease.lease_s / 4,
     )
     runtime.loop(loop.run)

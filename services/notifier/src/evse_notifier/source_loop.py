@@ -11,19 +11,14 @@ yield nothing, the price of failover.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import structlog
-from nats.errors import Error as NatsError
-from nats.js import JetStreamContext
 
-from evse_runtime.consumers import BatchHandler
-
-__all__ = ["Lease", "LeaseStore", "LeasedPullLoop"]
+__all__ = ["Lease", "LeaseStore"]
 
 log = structlog.get_logger("evse.notifier")
 
@@ -61,52 +56,3 @@ class Lease:
         if self._until is not None:
             await self.store.release_lease(self.name, self.owner)
             self._until = None
-
-
-@dataclass
-class LeasedPullLoop:
-    """Like `evse_runtime.consumers.PullLoop`, pulling only while `lease` is held."""
-
-    js: JetStreamContext
-    stream: str
-    durable: str
-    batch: int
-    fetch_timeout_s: float
-    handle: BatchHandler
-    lease: Lease
-    stopping: asyncio.Event
-
-    async def run(self) -> None:
-        sub = await self.js.pull_subscribe_bind(self.durable, stream=self.stream)
-        try:
-            while not self.stopping.is_set():
-                if not await self._lease_held():
-                    await self._pause(self.lease.lease_s / 4)
-                    continue
-                try:
-                    msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout_s)
-                except TimeoutError:
-                    continue
-                except NatsError:
-                    log.exception("pull failed", consumer=self.durable)
-                    await self._pause(self.fetch_timeout_s)
-                    continue
-                try:
-                    await self.handle(msgs)
-                except Exception:
-                    log.exception("batch failed", consumer=self.durable, size=len(msgs))
-        finally:
-            await sub.unsubscribe()
-
-    async def _lease_held(self) -> bool:
-        try:
-            return await self.lease.held()
-        except Exception:
-            log.exception("lease check failed", lease=self.lease.name)
-            return False
-
-    async def _pause(self, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
