@@ -27,8 +27,8 @@ class TelemetrySettings(ServiceSettings):
         ge=1,
         le=16,
         description=(
-            "Batches in flight per consumer and replica: with 2, the next batch is fetched "
-            "and validated while the store writes the current one."
+            "Log batches in flight per log consumer and replica: with 2, the next batch is "
+            "fetched and validated while the store writes the current one."
         ),
     )
     write_retry_max_s: float = Field(5.0, gt=0, description="Cap of the store retry backoff.")
