@@ -5,8 +5,9 @@ Publishes BENCH_EVENTS (default 100k) status events and times until all are stor
   platform: publish → JetStream → telemetry (separate process) → store;
   (b) raw JetStream: the same publishes, a bare pull consumer (separate process) that acks;
   platform with a null store (telemetry's real consumer path, no database writes).
-Then the list query (bus → telemetry → store, limit 50) p50/p99 over the stored rows, topped
-up with raw inserts of other EVSEs to BENCH_QUERY_ROWS when that is larger. Prints ratios and
+(a) and the platform each write to a fresh store process of the same kind. Then the list
+query (bus → telemetry → store, limit 50) p50/p99 over the stored rows, topped up with raw
+inserts of other EVSEs to BENCH_QUERY_ROWS when that is larger. Prints ratios and
 writes bench/results/telemetry_ingest.txt.
 
 `python bench/telemetry_ingest.py null-telemetry` and `raw-consumer` are the child processes.
@@ -31,6 +32,8 @@ from typing import Any
 import nats
 from nats.js import JetStreamContext
 
+from evse_contracts.auth import Principal
+from evse_contracts.bus import PRINCIPAL_HEADER
 from evse_contracts.evses import EVSE_ONBOARDED, EvseOnboarded
 from evse_contracts.ids import new_uid
 from evse_contracts.telemetry import (
@@ -64,6 +67,7 @@ PUBLISH_WINDOW = 1000
 RAW_CONSUMER = "bench-raw"
 QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
 STALL_S = 60.0
+APPLICATION_UID = "app01"
 
 
 def make_events(count: int, evse_uids: Sequence[str]) -> list[StatusLog]:
@@ -167,7 +171,7 @@ async def list_query_latency(nats_url: str, mongodb_url: str, database: str) -> 
             event = EvseOnboarded(
                 evse_uid=uid,
                 evse_id=abs(hash(uid)) % 10**12,
-                application_uid="app01",
+                application_uid=APPLICATION_UID,
                 user_uid=None,
                 evse_model_uid="evsemodel01",
                 provider=None,
@@ -186,13 +190,15 @@ async def list_query_latency(nats_url: str, mongodb_url: str, database: str) -> 
         )
         plan = str(explain["queryPlanner"]["winningPlan"])
         bus = BusClient(nc, timeout_s=10)
+        principal = Principal(kind="application", application_uid=APPLICATION_UID)
+        headers = {PRINCIPAL_HEADER: principal.model_dump_json()}
         latencies = []
         rng = random.Random(7)
         for _ in range(QUERIES):
             until = first + timedelta(seconds=rng.uniform(50, span))
             request = ListLogs(evse_id=rng.choice(evse_uids), until=until, limit=50)
             started = time.perf_counter()
-            page = await bus.request(STATUS_LOGS_LIST, request)
+            page = await bus.request(STATUS_LOGS_LIST, request, headers=headers)
             latencies.append((time.perf_counter() - started) * 1000)
             assert len(page.results) == 50
         await nc.drain()
@@ -336,20 +342,25 @@ def report(results: dict[str, Any], store: str) -> None:
 
 
 def main() -> None:
+    # Each phase that writes gets a store of its own: the embedded store's CPU per write grows
+    # with what it has taken in before, so a shared store would charge the phase run second.
+    results: dict[str, Any] = {}
     with mongodb() as mongo_backend:
-        url = mongo_backend.url
-        results: dict[str, Any] = {}
         results["raw_insert"] = asyncio.run(
-            raw_insert(url, make_events(EVENTS, [new_uid("evse") for _ in range(EVSES)]))
+            raw_insert(
+                mongo_backend.url, make_events(EVENTS, [new_uid("evse") for _ in range(EVSES)])
+            )
         )
-        results["platform"], results["query"] = platform_phase(url)
-        bench = Path(__file__)
-        results["raw_jetstream"] = ingest_phase(
-            [sys.executable, bench, "raw-consumer"], {}, RAW_CONSUMER
-        )
+    with mongodb() as mongo_backend:
+        results["platform"], results["query"] = platform_phase(mongo_backend.url)
+    bench = Path(__file__)
+    results["raw_jetstream"] = ingest_phase(
+        [sys.executable, bench, "raw-consumer"], {}, RAW_CONSUMER
+    )
+    with mongodb() as mongo_backend:
         results["platform_null"] = ingest_phase(
             [sys.executable, bench, "null-telemetry"],
-            {"EVSE_MONGODB_URL": url, "EVSE_DATABASE": "bench_null"},
+            {"EVSE_MONGODB_URL": mongo_backend.url, "EVSE_DATABASE": "bench_null"},
             log_consumer("status"),
         )
     report(results, mongo_backend.kind)

@@ -53,6 +53,7 @@ def create_service(
                 log_consumer(kind),
                 f"telemetry.events.{kind}.>",
                 ingestor.handle,
+                pulls=settings.pulls_per_consumer,
             )
         projector = EvseEventsProjector(
             runtime.js, store, runtime.stopping, settings.write_retry_max_s
@@ -64,6 +65,7 @@ def create_service(
             EVSE_ACCESS_CONSUMER,
             "evses.events.>",
             projector.handle,
+            pulls=1,  # owner changes are conditional upserts: one batch at a time per replica
         )
         register_handlers(runtime, store)
         yield
@@ -78,6 +80,8 @@ async def _consume(
     durable: str,
     filter_subject: str,
     handle: BatchHandler,
+    *,
+    pulls: int,
 ) -> None:
     config = pull_config(
         durable,
@@ -87,7 +91,7 @@ async def _consume(
         batch=settings.batch_size,
     )
     await declare_consumer(runtime.js, stream, config)
-    for _ in range(settings.pulls_per_consumer):
+    for _ in range(pulls):
         loop = PullLoop(
             runtime.js,
             stream,

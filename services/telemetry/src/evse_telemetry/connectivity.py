@@ -11,7 +11,7 @@ time instead.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -92,31 +92,48 @@ def signal_quality(dbm: float, connection_type: ConnectionType) -> SignalQuality
 
 def fold(samples: Iterable[StatusLog]) -> list[Snapshot]:
     """One snapshot per EVSE of a batch, to be merged into the stored ones by fact time."""
-    by_evse: dict[str, Snapshot] = {}
+    by_evse: dict[str, _Folding] = {}
     for sample in samples:
-        by_evse[sample.evse_uid] = _apply(by_evse.get(sample.evse_uid), sample)
-    return list(by_evse.values())
+        state = by_evse.get(sample.evse_uid)
+        if state is None:
+            state = by_evse[sample.evse_uid] = _Folding(sample.sampled_at)
+        state.apply(sample)
+    return [state.snapshot(evse_uid) for evse_uid, state in by_evse.items()]
 
 
-def _apply(state: Snapshot | None, sample: StatusLog) -> Snapshot:
-    at = sample.sampled_at
-    if state is None:
-        state = Snapshot(evse_uid=sample.evse_uid, last_sample_at=at, last_seen_at=None)
-    changes: dict[str, Any] = {"last_sample_at": max(state.last_sample_at, at)}
-    if sample.online and (state.last_seen_at is None or at > state.last_seen_at):
-        changes["last_seen_at"] = at
-    link = sample.connectivity
-    if link is not None:
-        facts_at = dict(state.facts_at)
+@dataclass
+class _Folding:
+    """One EVSE's snapshot while a batch is folded (mutable: a batch holds many samples)."""
+
+    last_sample_at: datetime
+    last_seen_at: datetime | None = None
+    facts: dict[str, tuple[datetime, Any]] = field(default_factory=dict)
+
+    def apply(self, sample: StatusLog) -> None:
+        at = sample.sampled_at
+        if at > self.last_sample_at:
+            self.last_sample_at = at
+        if sample.online and (self.last_seen_at is None or at > self.last_seen_at):
+            self.last_seen_at = at
+        link = sample.connectivity
+        if link is None:
+            return
         for name in LINK_FACTS:
             value = getattr(link, name)
             if value is None or value == "unknown":
                 continue
-            if name not in facts_at or at > facts_at[name]:
-                changes[name] = value
-                facts_at[name] = at
-        changes["facts_at"] = facts_at
-    return replace(state, **changes)
+            known = self.facts.get(name)
+            if known is None or at > known[0]:
+                self.facts[name] = (at, value)
+
+    def snapshot(self, evse_uid: str) -> Snapshot:
+        return Snapshot(
+            evse_uid=evse_uid,
+            last_sample_at=self.last_sample_at,
+            last_seen_at=self.last_seen_at,
+            facts_at={name: at for name, (at, _) in self.facts.items()},
+            **{name: value for name, (_, value) in self.facts.items()},
+        )
 
 
 def firmware_status(
