@@ -203,26 +203,30 @@ class MongoTelemetryStore:
         await self._set_owner(event)
 
     async def _set_owner(self, event: EvseOnboarded | EvseReconnected) -> None:
-        """Set the owner unless a later event already did (events may arrive out of order)."""
+        """Set the owner unless a later event already did (events may arrive out of order).
+
+        The upsert's duplicate key means the EVSE's document exists but did not match: a later
+        owner is recorded, or a concurrent first upsert inserted it just before. Updating again
+        without upsert tells the two apart; a duplicate key then (another EVSE holds the
+        legacy id) is for the caller.
+        """
         since = event.occurred_at
+        query = {
+            "_id": event.evse_uid,
+            "$or": [{"owner_since": {"$exists": False}}, {"owner_since": {"$lte": since}}],
+        }
+        owner = {
+            "$set": {
+                "evse_id": event.evse_id,
+                "application_uid": event.application_uid,
+                "user_uid": event.user_uid,
+                "owner_since": since,
+            }
+        }
         try:
-            await self._access.update_one(
-                {
-                    "_id": event.evse_uid,
-                    "$or": [{"owner_since": {"$exists": False}}, {"owner_since": {"$lte": since}}],
-                },
-                {
-                    "$set": {
-                        "evse_id": event.evse_id,
-                        "application_uid": event.application_uid,
-                        "user_uid": event.user_uid,
-                        "owner_since": since,
-                    }
-                },
-                upsert=True,
-            )
+            await self._access.update_one(query, owner, upsert=True)
         except DuplicateKeyError:
-            return
+            await self._access.update_one(query, owner)
 
     async def record_decommissioned(self, event: EvseDecommissioned) -> None:
         await self._access.update_one(
