@@ -3,16 +3,19 @@ protocol server and HTTP, with a local receiver."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from nats.js import JetStreamContext
 
 from evse_contracts.auth import Principal
+from evse_contracts.evses import EVSE_ONBOARDED, EvseOnboarded
 from evse_contracts.ids import new_uid
 from evse_contracts.onboarding import SCOPES
 from evse_devstack.backends import NatsServer
@@ -348,3 +351,31 @@ async def test_urls_on_non_public_addresses_are_refused_outside_development(
             assert problem["errors"][0]["loc"] == "body.url", url
         listed = await http.get("/v2/webhooks/subscriptions", headers=headers)
     assert listed.json()["results"] == []
+
+
+async def test_status_published_before_its_evse_is_announced_still_becomes_an_event(
+    api: Api, keys: KeyPair
+) -> None:
+    """An OCPP charger boots the moment it is set up: its first samples can reach the
+    notifier before the EVSE's onboarded event does."""
+    http, js = api.http, api.js
+    app = new_uid("app")
+    receiver = Receiver()
+    async with running_asgi(receiver) as url:
+        await subscribe(http, application_bearer(keys, app), url, "evse.status_changed")
+        evse = EvseOnboarded(
+            evse_uid=new_uid("evse"),
+            evse_id=900_001,
+            application_uid=app,
+            user_uid=None,
+            evse_model_uid="evsemodel01JD7AAAAAAAAAAAAAAAAAAAAA",
+            provider=None,
+            serial_number="CP-EARLY-1",
+            occurred_at=datetime.now(UTC),
+        )
+        await status_run(js, evse, [("available", True), ("charging", True)])
+        await asyncio.sleep(0.5)
+        await js.publish(EVSE_ONBOARDED, evse.model_dump_json().encode())
+        await received(receiver, 2)
+    changed = receiver.of_type("evse.status_changed")
+    assert [c["status"]["state"] for c in changed] == ["available", "charging"]

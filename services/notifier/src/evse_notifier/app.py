@@ -83,7 +83,7 @@ def create_service(settings: NotifierSettings) -> Service:
             one_group,
             lease,
         )
-        telemetry = TelemetrySource(runtime.js, statuses, audiences)
+        telemetry = TelemetrySource(runtime.js, statuses, audiences, settings.unknown_evse_wait_s)
         for kind in NOTIFYING_KINDS:
             await _consume(
                 runtime,

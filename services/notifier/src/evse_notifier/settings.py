@@ -24,6 +24,11 @@ class NotifierSettings(ServiceSettings):
         description="EVSEs whose owner and last status the replica pulling sources keeps "
         "in memory (each).",
     )
+    unknown_evse_wait_s: float = Field(
+        5.0,
+        ge=0,
+        description="How long telemetry of an EVSE not yet announced waits for its owner.",
+    )
     retry_delay_s: float = Field(1.0, gt=0, description="Delay before a failed source retries.")
     webhook_allow_http: bool = Field(
         False, description="Accept http:// webhook URLs (development only); else https only."

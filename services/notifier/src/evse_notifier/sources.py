@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 log = structlog.get_logger("evse.notifier")
+_OWNER_POLL_S = 0.1
 
 
 async def publish_events(js: JetStreamContext, events: Sequence[NotificationEvent]) -> None:
@@ -142,9 +143,18 @@ class EvseEventsSource:
 
 @dataclass
 class TelemetrySource:
+    """Telemetry → client events, for EVSEs whose owner the lifecycle source has recorded.
+
+    The two sources are separate consumers, so a charger's first samples can come before its
+    `evses.events.onboarded` is recorded (an OCPP charger boots the moment it is set up). An
+    EVSE with no owner yet is waited for, up to `unknown_evse_wait_s`, holding its messages in
+    order, instead of its events being dropped.
+    """
+
     js: JetStreamContext
     statuses: StatusBook
     audiences: AudienceCache
+    unknown_evse_wait_s: float
 
     async def handle(self, msg: Msg) -> None:
         kind = msg.subject.split(".")[2]
@@ -159,18 +169,24 @@ class TelemetrySource:
             raise Poison(f"invalid {kind} event: {exc.errors(include_url=False)[:3]}") from exc
 
     async def _audience(self, evse_uid: str) -> Audience | None:
-        audience = await self.audiences.audience(evse_uid)
-        if audience is None or audience.decommissioned:
-            return None
-        return audience
+        """The EVSE's owner; None for a decommissioned EVSE or one never announced."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.unknown_evse_wait_s
+        while (audience := await self.audiences.audience(evse_uid)) is None:
+            self.audiences.forget(evse_uid)  # not a fact to keep: it may be announced now
+            if loop.time() >= deadline:
+                log.warning("no owner recorded for the EVSE; its event is dropped", evse=evse_uid)
+                return None
+            await asyncio.sleep(_OWNER_POLL_S)
+        return None if audience.decommissioned else audience
 
     async def _status(self, sample: StatusLog) -> None:
         """Record the sample, then publish what changed (again, when redelivered)."""
-        change = await self.statuses.record(sample)
-        if change is None:
-            return
         audience = await self._audience(sample.evse_uid)
-        if audience is not None:
+        if audience is None:
+            return
+        change = await self.statuses.record(sample)
+        if change is not None:
             await publish_events(self.js, status_events(sample, change.previous, audience))
 
     async def _command(self, command: CommandLog) -> None:
