@@ -230,28 +230,6 @@ async def test_an_invalid_subscription_is_a_400_problem(
     assert loc in {error["loc"] for error in problem["errors"]}
 
 
-async def test_an_http_url_is_refused_outside_development(
-    private_nats: NatsServer, mongodb_url: str, database_name: str, keys: KeyPair
-) -> None:
-    async with (
-        notifier_and_gateway(
-            nats_url=private_nats.url,
-            mongodb_url=mongodb_url,
-            database=database_name,
-            keys=keys,
-            webhook_allow_http=False,
-        ) as (base_url, _),
-        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
-    ):
-        response = await http.post(
-            "/v2/webhooks/subscriptions",
-            json={"url": "http://hooks.example/x", "event_types": ["evse.error"]},
-            headers=application_bearer(keys, new_uid("app")),
-        )
-    problem = assert_problem(response, 400, SUBSCRIPTION_SLUG)
-    assert problem["errors"][0]["loc"] == "body.url"
-
-
 async def test_another_applications_subscription_is_not_found(api: Api, keys: KeyPair) -> None:
     http = api.http
     created = await subscribe(http, application_bearer(keys, new_uid("app")), "https://a.example")
@@ -319,10 +297,11 @@ async def test_two_replicas_deliver_each_event_once_per_subscription(
             assert [e["status"]["state"] for e in mine] == [state for state, _ in states]
 
 
-async def test_urls_on_non_public_addresses_are_refused_outside_development(
+async def test_http_urls_and_non_public_addresses_are_refused_outside_development(
     private_nats: NatsServer, mongodb_url: str, database_name: str, keys: KeyPair
 ) -> None:
     urls = [
+        "http://hooks.example/x",
         "https://127.0.0.1/hook",
         "https://[::1]/hook",
         "https://169.254.169.254/latest/meta-data",
@@ -336,6 +315,7 @@ async def test_urls_on_non_public_addresses_are_refused_outside_development(
             mongodb_url=mongodb_url,
             database=database_name,
             keys=keys,
+            webhook_allow_http=False,
             webhook_allow_private_addresses=False,
         ) as (base_url, _),
         httpx.AsyncClient(base_url=base_url, timeout=30) as http,
