@@ -134,11 +134,14 @@ class EvseEventsSource:
             raise Poison(f"invalid EVSE event: {exc.errors(include_url=False)[:3]}") from exc
 
     async def _decommissioned(self, event: EvseDecommissioned) -> None:
+        """Recorded before it is announced, as onboarding is: a client that hears of it and
+        acts must not then get a status event of the EVSE (a redelivery announces it again,
+        under the same id, the owner being kept on the record)."""
         audience = await self.audiences.audience(event.evse_uid)
         user_uid = None if audience is None else audience.user_uid
-        await publish_events(self.js, [decommissioned_event(event, user_uid)])
         await self.store.record_decommissioned(event.evse_uid)
         self.audiences.forget(event.evse_uid)
+        await publish_events(self.js, [decommissioned_event(event, user_uid)])
 
 
 @dataclass
