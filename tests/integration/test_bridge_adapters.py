@@ -15,20 +15,10 @@ from evse_provider_bridge.adapters.base import Command, DeviceRef, VendorDevice
 from evse_provider_bridge.adapters.errors import VendorError
 from evse_provider_bridge.adapters.tokens import MemoryVault
 from evse_provider_bridge.settings import BridgeSettings, VendorOverrides
+from evse_vendor_simulator.fleet import STATES
 from evse_vendor_simulator.seed import seed_for
 from tests.utils.bridge import Simulator, simulator
 
-SIM_STATES = (
-    "available",
-    "preparing",
-    "charging",
-    "suspended_ev",
-    "suspended_evse",
-    "finishing",
-    "faulted",
-    "unavailable",
-    "offline",
-)
 # What each vendor can express of the simulator's state, as the adapter reads it back.
 EXPECTED_STATES: dict[str, tuple[str, ...]] = {
     "zaptec": (
@@ -53,17 +43,7 @@ EXPECTED_STATES: dict[str, tuple[str, ...]] = {
         "unavailable",
         "offline",
     ),
-    "wallbox": (
-        "available",
-        "preparing",
-        "charging",
-        "suspended_ev",
-        "suspended_evse",
-        "finishing",
-        "faulted",
-        "unavailable",
-        "offline",
-    ),
+    "wallbox": STATES,
     "chargepoint": (
         "available",
         "preparing",
@@ -97,7 +77,7 @@ EXPECTED_STATES: dict[str, tuple[str, ...]] = {
         "faulted",
         "offline",
     ),
-    "syncev": SIM_STATES,
+    "syncev": STATES,
 }
 
 
@@ -154,7 +134,7 @@ async def test_adapter_maps_every_simulated_state(
     seed = seed_for(provider)[0]
     device = await device_of(adapters, provider, seed.serial_number)
     seen = []
-    for state in SIM_STATES:
+    for state in STATES:
         await sim.pin(seed.serial_number, state)
         status = await adapters[provider].read_status(DeviceRef(device.device_id, device.context))
         seen.append(status.state)

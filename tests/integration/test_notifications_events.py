@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
-import httpx
 import pytest
-from nats.js import JetStreamContext
 
 from evse_contracts.auth import Principal
 from evse_contracts.evses import EVSE_EVENTS_STREAM
@@ -17,9 +14,10 @@ from evse_contracts.telemetry import TELEMETRY_STREAM, publish_event
 from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
 from evse_notifier.app import EVSE_EVENTS_CONSUMER, telemetry_consumer
+from tests.utils.notifications import NotifierApi as Api
 from tests.utils.notifications import (
     handled,
-    notifier_and_gateway,
+    notifier_api,
     onboard,
     reconnect,
     status_run,
@@ -30,23 +28,14 @@ from tests.utils.telemetry import base_time, command, decommission, error
 from tests.utils.tokens import application_bearer, bearer
 
 
-@dataclass(frozen=True)
-class Api:
-    http: httpx.AsyncClient
-    js: JetStreamContext
-
-
 @pytest.fixture
 async def api(
     private_nats: NatsServer, mongodb_url: str, database_name: str, keys: KeyPair
 ) -> AsyncIterator[Api]:
-    async with (
-        notifier_and_gateway(
-            nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name, keys=keys
-        ) as (base_url, js),
-        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
-    ):
-        yield Api(http, js)
+    async with notifier_api(
+        nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name, keys=keys
+    ) as running:
+        yield running
 
 
 async def read(

@@ -7,12 +7,10 @@ import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-from nats.js import JetStreamContext
 
 from evse_contracts.auth import Principal
 from evse_contracts.evses import EVSE_ONBOARDED, EvseOnboarded
@@ -23,10 +21,12 @@ from evse_devstack.keys import KeyPair
 from tests.utils.notifications import (
     FAST_DELIVERY,
     notifier_and_gateway,
+    notifier_api,
     onboard,
     status_run,
     subscribe,
 )
+from tests.utils.notifications import NotifierApi as Api
 from tests.utils.problems import assert_problem
 from tests.utils.receiver import Receiver, verify
 from tests.utils.services import running_asgi, running_notifier
@@ -36,23 +36,14 @@ from tests.utils.tokens import application_bearer, bearer
 SUBSCRIPTION_SLUG = "validation-failed-webhook-subscription"
 
 
-@dataclass(frozen=True)
-class Api:
-    http: httpx.AsyncClient
-    js: JetStreamContext
-
-
 @pytest.fixture
 async def api(
     private_nats: NatsServer, mongodb_url: str, database_name: str, keys: KeyPair
 ) -> AsyncIterator[Api]:
-    async with (
-        notifier_and_gateway(
-            nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name, keys=keys
-        ) as (base_url, js),
-        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
-    ):
-        yield Api(http, js)
+    async with notifier_api(
+        nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name, keys=keys
+    ) as running:
+        yield running
 
 
 async def received(receiver: Receiver, count: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,6 +50,26 @@ async def notifier_and_gateway(
         nc = await nats.connect(nats_url)
         stack.push_async_callback(nc.drain)
         yield base_url, nc.jetstream()
+
+
+@dataclass(frozen=True)
+class NotifierApi:
+    http: httpx.AsyncClient
+    js: JetStreamContext
+
+
+@asynccontextmanager
+async def notifier_api(
+    *, nats_url: str, mongodb_url: str, database: str, keys: KeyPair
+) -> AsyncIterator[NotifierApi]:
+    """The notifier and a gateway, with an HTTP client of the gateway and JetStream."""
+    async with (
+        notifier_and_gateway(
+            nats_url=nats_url, mongodb_url=mongodb_url, database=database, keys=keys
+        ) as (base_url, js),
+        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
+    ):
+        yield NotifierApi(http, js)
 
 
 async def subscribe(

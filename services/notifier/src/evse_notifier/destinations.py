@@ -12,7 +12,7 @@ import asyncio
 import ipaddress
 import socket
 
-__all__ = ["UnresolvableHost", "non_public_addresses"]
+__all__ = ["UnresolvableHost", "non_public_addresses", "why_not_public"]
 
 
 class UnresolvableHost(Exception):
@@ -33,3 +33,14 @@ async def non_public_addresses(host: str) -> list[str]:
             raise UnresolvableHost(f"{host} does not resolve: {exc.strerror or exc}") from exc
         addresses = sorted({str(info[4][0]) for info in infos})
     return [a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_global]
+
+
+async def why_not_public(host: str) -> str | None:
+    """Why webhooks may not go to `host` (no address, or a non-public one), or None."""
+    try:
+        private = await non_public_addresses(host)
+    except UnresolvableHost as exc:
+        return str(exc)
+    if private:
+        return f"{host} resolves to a non-public address ({', '.join(private)})"
+    return None

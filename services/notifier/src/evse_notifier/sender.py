@@ -22,7 +22,7 @@ import httpx
 
 from evse_contracts.notifications import DELIVERY_HEADER, SIGNATURE_HEADER
 
-from .destinations import UnresolvableHost, non_public_addresses
+from .destinations import why_not_public
 from .signing import signature_header
 
 __all__ = ["Outcome", "Sender", "batch_body", "own_sender", "tls_context"]
@@ -95,11 +95,4 @@ class Sender:
         """Why not to call `url` now (it resolves to a non-public address), or None."""
         if self._allow_private:
             return None
-        host = httpx.URL(url).host
-        try:
-            private = await non_public_addresses(host)
-        except UnresolvableHost as exc:
-            return str(exc)
-        if private:
-            return f"{host} now resolves to a non-public address ({', '.join(private)})"
-        return None
+        return await why_not_public(httpx.URL(url).host)

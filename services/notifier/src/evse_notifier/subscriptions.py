@@ -16,7 +16,7 @@ from evse_contracts.notifications import (
     WebhookSubscriptionCreated,
 )
 
-from .destinations import UnresolvableHost, non_public_addresses
+from .destinations import why_not_public
 from .errors import ApplicationTokenRequired, InvalidWebhookUrl
 
 __all__ = [
@@ -83,14 +83,8 @@ def new_subscription(
 
 async def ensure_public_destination(host: str) -> None:
     """Refuse a webhook host that is, or resolves to, a non-public address."""
-    try:
-        private = await non_public_addresses(host)
-    except UnresolvableHost as exc:
-        raise InvalidWebhookUrl(str(exc)) from exc
-    if private:
-        raise InvalidWebhookUrl(
-            f"{host} is not a public address ({', '.join(private)}); webhooks go to the internet"
-        )
+    if (reason := await why_not_public(host)) is not None:
+        raise InvalidWebhookUrl(reason)
 
 
 def public_view(subscription: Subscription) -> WebhookSubscription:
