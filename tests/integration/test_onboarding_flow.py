@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -251,3 +252,74 @@ async def test_an_expired_link_shows_a_clear_page(browser: Browser) -> None:
     for step in ("", "/make", "/connect"):
         page = await browser.client.get(f"/onboarding/{session.uid}{step}")
         assert_page(page, 410, "Link expired")
+
+
+async def test_session_links_are_unguessable_capabilities(browser: Browser) -> None:
+    """256 random bits each: no two links of one burst are near neighbours (ULIDs were +1)."""
+    urls = [await start(browser, model_id=model_uid("Home Pro")) for _ in range(20)]
+    uids = [url.rsplit("/", 1)[1] for url in urls]
+    assert all(re.fullmatch(r"onb[A-Za-z0-9_-]{43}", uid) for uid in uids), uids
+    values = sorted(int.from_bytes(base64.urlsafe_b64decode(uid[3:] + "="), "big") for uid in uids)
+    assert min(b - a for a, b in zip(values, values[1:], strict=False)) > 2**128
+
+
+async def test_the_charge_point_id_reveals_nothing_of_the_link(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("Terra AC Wallbox (22 kW)"))
+    page = await follow(browser, await browser.client.get(url, headers=GB))
+    page = await follow(browser, await browser.client.post(form_action(page.text), headers=GB))
+    charge_point_id = re.search(r"<code>CP-([^<]+)</code>", page.text)
+    assert charge_point_id is not None, page.text
+    assert charge_point_id.group(1)[:4] not in url.rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("step", "form"),
+    [
+        ("make", {"evse_make_id": make_uid("Ohme")}),
+        ("model", {"evse_model_id": model_uid("Home Pro")}),
+        ("compatibility", {}),
+        ("waitlist", {"email": "x@example.com"}),
+        ("connect", {}),
+        ("authorize", {"decision": "allow"}),
+    ],
+)
+async def test_a_link_opened_in_one_browser_serves_no_other(
+    browser: Browser, step: str, form: dict[str, str]
+) -> None:
+    url = await start(browser)
+    assert_page(
+        await follow(browser, await browser.client.get(url, headers=GB)),
+        200,
+        "Choose your charger brand",
+    )
+    async with httpx.AsyncClient(base_url=str(browser.client.base_url)) as other:
+        assert_page(
+            await other.post(f"{url}/{step}", data=form), 403, "Open the link in your browser"
+        )
+        assert_page(await other.get(url), 403, "Open the link in your browser")
+        other.cookies.set("evse_browser", "A" * 43)
+        assert_page(await other.get(f"{url}/make"), 403, "Open the link in your browser")
+    # the browser that opened it carries on
+    page = await browser.client.post(f"{url}/make", data={"evse_make_id": make_uid("Ohme")})
+    assert page.status_code == 303, page.text
+
+
+@pytest.mark.parametrize("step", ["make", "compatibility", "connect", "authorize"])
+async def test_a_post_to_a_link_never_opened_is_refused(browser: Browser, step: str) -> None:
+    url = await start(browser, model_id=model_uid("Home Pro"))
+    async with httpx.AsyncClient(base_url=str(browser.client.base_url)) as other:
+        page = await other.post(f"{url}/{step}", data={"decision": "allow"})
+    assert_page(page, 403, "Open the link in your browser")
+    assert_page(
+        await follow(browser, await browser.client.get(url, headers=GB)),
+        200,
+        "Your charger works with us",
+    )
+
+
+async def test_the_browser_cookie_is_http_only_and_same_site(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("Home Pro"))
+    async with httpx.AsyncClient(base_url=str(browser.client.base_url)) as fresh:
+        page = await fresh.get(url)
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("evse_browser=") and "HttpOnly" in cookie and "SameSite=lax" in cookie

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from ulid import ULID
 
-__all__ = ["UID_PREFIXES", "is_uid", "new_uid"]
+__all__ = ["UID_PREFIXES", "is_uid", "new_capability", "new_uid"]
 
 UID_PREFIXES = frozenset(
     {
@@ -31,6 +32,17 @@ def new_uid(prefix: str) -> str:
     if prefix not in UID_PREFIXES:
         raise ValueError(f"unknown uid prefix {prefix!r}")
     return f"{prefix}{ULID()}"
+
+
+def new_capability(prefix: str) -> str:
+    """Return an unguessable id (256 random bits) for something whose id alone grants access.
+
+    ULIDs are not that: they are time-ordered, and python-ulid's monotonic generator makes two
+    ULIDs of one millisecond differ by one.
+    """
+    if prefix not in UID_PREFIXES:
+        raise ValueError(f"unknown uid prefix {prefix!r}")
+    return f"{prefix}{secrets.token_urlsafe(32)}"
 
 
 def is_uid(value: str, prefix: str) -> bool:

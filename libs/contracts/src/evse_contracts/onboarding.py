@@ -73,6 +73,12 @@ class PageRequest(Contract):
     form: dict[str, str] = {}
     query: dict[str, str] = {}
     accept_language: str | None = Field(None, max_length=1024)
+    browser_key: str = Field(
+        min_length=32,
+        max_length=64,
+        description="The gateway's per-browser cookie; a session serves only the browser "
+        "that opened it first.",
+    )
 
 
 class PageResponse(Contract):

@@ -9,6 +9,7 @@ clear page, never a stack trace.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,7 +48,7 @@ from .ocpp_enrolment import issue_ocpp_credentials
 from .outbox import EventOutbox, outbox_entry
 from .registry import EvseRecord
 from .registry_store import RegistryStore
-from .sessions import OnboardingSession, new_session, next_step
+from .sessions import OnboardingSession, browser_key_hash, new_session, next_step
 from .sessions_store import SessionStore
 from .store import IdentityStore, User
 
@@ -82,8 +83,32 @@ class HostedFlow:
             return self._message(
                 "Link expired", "This link has expired. Go back to the app and start again.", 410
             )
-        call = _Call(self, session, page, request_id, now)
+        bound = await self.bind_to_browser(session, page)
+        if bound is None:
+            return self._message(
+                "Open the link in your browser",
+                "This onboarding link was opened in another browser. "
+                "Go back to the app and start again.",
+                403,
+            )
+        call = _Call(self, bound, page, request_id, now)
         return await call.dispatch()
+
+    async def bind_to_browser(
+        self, session: OnboardingSession, page: PageRequest
+    ) -> OnboardingSession | None:
+        """The session, bound to the browser whose first GET opened it; None for any other.
+
+        The link is a bearer capability until then: binding it on first use means a link
+        leaked or forwarded after that (logs, a lure sent to a victim) serves nobody else.
+        A POST never binds: every form comes from a page the bound browser was shown.
+        """
+        key_hash = browser_key_hash(page.browser_key)
+        if session.browser_key_hash is not None:
+            return session if secrets.compare_digest(session.browser_key_hash, key_hash) else None
+        if page.method != "GET":
+            return None
+        return await self.sessions.bind_browser(session.uid, key_hash)
 
     async def start(
         self, *, principal: Principal, request: StartOnboarding, request_id: str, now: datetime
@@ -323,7 +348,7 @@ class _Call:
         )
 
     def charge_point_id(self) -> str:
-        return f"CP-{self.session.uid[-10:]}"
+        return self.session.charge_point_id()
 
     async def connect(self) -> PageResponse:
         model = await self.current_model()

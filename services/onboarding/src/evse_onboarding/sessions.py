@@ -7,13 +7,14 @@ creation, so a page never has to look them up.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from evse_contracts.ids import new_uid
+from evse_contracts.ids import new_capability
 
-__all__ = ["OnboardingSession", "Step", "new_session", "next_step"]
+__all__ = ["OnboardingSession", "Step", "browser_key_hash", "new_session", "next_step"]
 
 Step = Literal["make", "model", "compatibility", "connect", "done"]
 
@@ -34,12 +35,21 @@ class OnboardingSession:
     evse_uid: str | None = None
     evse_id: int | None = None
     completed_at: datetime | None = None
+    browser_key_hash: str | None = None
 
     def url(self, public_base_url: str) -> str:
         return f"{public_base_url}/onboarding/{self.uid}"
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
+
+    def charge_point_id(self) -> str:
+        """A charger id derived from, but revealing nothing of, the session uid."""
+        return "CP-" + hashlib.sha256(self.uid.encode()).hexdigest()[:10].upper()
+
+
+def browser_key_hash(browser_key: str) -> str:
+    return hashlib.sha256(browser_key.encode()).hexdigest()
 
 
 def next_step(session: OnboardingSession) -> Step:
@@ -68,7 +78,7 @@ def new_session(
     evse_model_uid: str | None = None,
 ) -> OnboardingSession:
     return OnboardingSession(
-        uid=new_uid("onb"),
+        uid=new_capability("onb"),
         application_uid=application_uid,
         user_uid=user_uid,
         user_email=user_email,

@@ -19,6 +19,7 @@ class SessionStore(Protocol):
     async def insert(self, session: OnboardingSession) -> None: ...
     async def find(self, uid: str) -> OnboardingSession | None: ...
     async def update_open(self, uid: str, changes: dict[str, Any]) -> OnboardingSession | None: ...
+    async def bind_browser(self, uid: str, key_hash: str) -> OnboardingSession | None: ...
 
 
 class MongoSessionStore:
@@ -45,6 +46,17 @@ class MongoSessionStore:
             {"$set": changes},
             return_document=ReturnDocument.AFTER,
         )
+        return None if doc is None else _session(doc)
+
+    async def bind_browser(self, uid: str, key_hash: str) -> OnboardingSession | None:
+        """Bind an unbound session to `key_hash`; None if another browser was first."""
+        doc = await self._sessions.find_one_and_update(
+            {"_id": uid, "browser_key_hash": None},
+            {"$set": {"browser_key_hash": key_hash}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            doc = await self._sessions.find_one({"_id": uid, "browser_key_hash": key_hash})
         return None if doc is None else _session(doc)
 
 

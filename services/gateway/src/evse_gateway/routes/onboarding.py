@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -21,7 +22,7 @@ from evse_contracts.onboarding import (
 from evse_contracts.problems import NotFound, ValidationFailed
 
 from ..auth import require_principal
-from ..deps import ask
+from ..deps import ask, settings_of
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 from ..responses import json_response
 
@@ -40,6 +41,11 @@ _PAGE_HEADERS = {
 
 
 _STEP = re.compile(r"[a-z_]{0,32}")
+_BROWSER_KEY = re.compile(r"[A-Za-z0-9_-]{43}")
+# Hosted sessions are bound to the browser holding this cookie (see the onboarding service).
+# `__Host-` (Secure, host-only, path /) needs https; a dev gateway on http uses a plain name.
+_BROWSER_COOKIE_SECURE = "__Host-evse_browser"
+_BROWSER_COOKIE_DEV = "evse_browser"
 
 
 class OnboardingValidationFailed(ValidationFailed):
@@ -105,6 +111,10 @@ async def onboarding_page(request: Request, session_uid: str, step: str = "") ->
     if len(session_uid) > 64 or not _STEP.fullmatch(step):
         raise NotFound(f"no onboarding page at {request.url.path}")
     form = await request.form() if request.method == "POST" else {}
+    secure = settings_of(request).public_base_url.startswith("https://")
+    cookie = _BROWSER_COOKIE_SECURE if secure else _BROWSER_COOKIE_DEV
+    known_key = request.cookies.get(cookie, "")
+    browser_key = known_key if _BROWSER_KEY.fullmatch(known_key) else secrets.token_urlsafe(32)
     page = PageRequest(
         session_uid=session_uid,
         step=step,
@@ -112,8 +122,16 @@ async def onboarding_page(request: Request, session_uid: str, step: str = "") ->
         form={k: v for k, v in form.items() if isinstance(v, str)},
         query=dict(request.query_params),
         accept_language=request.headers.get("accept-language", "")[:1024] or None,
+        browser_key=browser_key,
     )
     response = await ask(request, ONBOARDING_PAGE, page)
+    result: Response
     if response.location is not None:
-        return RedirectResponse(response.location, response.status, headers=_PAGE_HEADERS)
-    return HTMLResponse(response.html or "", response.status, headers=_PAGE_HEADERS)
+        result = RedirectResponse(response.location, response.status, headers=_PAGE_HEADERS)
+    else:
+        result = HTMLResponse(response.html or "", response.status, headers=_PAGE_HEADERS)
+    if browser_key != known_key:
+        result.set_cookie(
+            cookie, browser_key, path="/", secure=secure, httponly=True, samesite="lax"
+        )
+    return result
