@@ -30,6 +30,7 @@ from tests.utils.services import (
 
 SEED = load_seed()
 GB = {"Accept-Language": "en-GB,en;q=0.8"}
+SESSIONS_PER_USER = 100
 
 
 def model_uid(name: str) -> str:
@@ -47,6 +48,7 @@ class Browser:
     alice: Tenant
     user_token: str
     app_token: str
+    other_user_token: str
 
     def auth(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.user_token}"}
@@ -60,6 +62,7 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
         identities = MongoIdentityStore(db)
         await identities.ensure_indexes()
         alice = await create_tenant(identities, "alice")
+        bob = await create_tenant(identities, "bob")
     port = free_port()
     async with (
         running_onboarding(
@@ -77,7 +80,11 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
             simulator_url="http://127.0.0.1:9",
         ),
         running_gateway(
-            nats_url=nats_url, port=port, jwt_public_key_file=keys.public_key_file
+            nats_url=nats_url,
+            port=port,
+            jwt_public_key_file=keys.public_key_file,
+            onboarding_sessions_per_user=SESSIONS_PER_USER,
+            rate_limit_bucket=f"onboarding_flow_{port}",
         ) as base_url,
         httpx.AsyncClient(base_url=base_url) as client,
     ):
@@ -90,7 +97,16 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
         user_token = (
             await client.post("/v2/oauth/token", data={**form, "user_uid": alice.user_uid})
         ).json()["access_token"]
-        yield Browser(client, MongoSessionStore(onboarding.db), alice, user_token, app_token)
+        bob_form = {
+            "grant_type": "client_credentials",
+            "client_id": bob.client_id,
+            "client_secret": bob.client_secret,
+            "user_uid": bob.user_uid,
+        }
+        bob_token = (await client.post("/v2/oauth/token", data=bob_form)).json()["access_token"]
+        yield Browser(
+            client, MongoSessionStore(onboarding.db), alice, user_token, app_token, bob_token
+        )
 
 
 async def start(browser: Browser, **params: str) -> str:
@@ -323,3 +339,17 @@ async def test_the_browser_cookie_is_http_only_and_same_site(browser: Browser) -
         page = await fresh.get(url)
     cookie = page.headers["set-cookie"]
     assert cookie.startswith("evse_browser=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+async def test_one_user_may_start_only_so_many_sessions(browser: Browser) -> None:
+    params = {"model_id": model_uid("Home Pro"), "response_type": "json"}
+    headers = browser.auth(browser.other_user_token)
+    for _ in range(SESSIONS_PER_USER):
+        started = await browser.client.get("/v2/evse_onboarding", params=params, headers=headers)
+        assert started.status_code == 200, started.text
+    refused = await browser.client.get("/v2/evse_onboarding", params=params, headers=headers)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["type"].endswith("/problems/rate-limited")
+    assert int(refused.headers["retry-after"]) > 0
+    # another user of the same gateway is not affected
+    assert (await start(browser, model_id=model_uid("Home Pro"))).startswith("http")

@@ -13,7 +13,7 @@ from evse_runtime.gc_tuning import freeze_startup_objects
 
 from .auth import AuthMiddleware, TokenVerifier
 from .problems import install_problem_handlers
-from .rate_limit import open_counter
+from .rate_limit import open_counter, open_session_counter
 from .request_context import RequestContextMiddleware
 from .routes import (
     catalogue,
@@ -51,6 +51,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         )
         app.state.js = nc.jetstream()
         app.state.rate_limiter = await open_counter(nc.jetstream(), settings)
+        app.state.session_limiter = await open_session_counter(nc.jetstream(), settings)
         freeze_startup_objects()
         try:
             yield

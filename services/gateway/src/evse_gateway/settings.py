@@ -36,6 +36,11 @@ class GatewaySettings(BusSettings):
         description="Anonymous requests to makes and models per client IP per window; 0 = off.",
     )
     anonymous_rate_window_s: int = Field(3600, ge=1)
+    onboarding_sessions_per_user: int = Field(
+        30,
+        ge=0,
+        description="Hosted onboarding sessions one user may start per rate window; 0 = off.",
+    )
     rate_limit_bucket: str = Field(
         "evse_rate_limit", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream KV bucket."
     )

@@ -24,6 +24,7 @@ from evse_contracts.problems import NotFound, ValidationFailed
 from ..auth import require_principal
 from ..deps import ask, settings_of
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
+from ..rate_limit import FixedWindowCounter
 from ..responses import json_response
 
 __all__ = ["pages", "router"]
@@ -63,7 +64,7 @@ class OnboardingValidationFailed(ValidationFailed):
             "description": "Redirect to the hosted onboarding page.",
             "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
         },
-        **problem_responses(400, 401, 403, 404, 503),
+        **problem_responses(400, 401, 403, 404, 429, 503),
     },
     openapi_extra={VALIDATION_PROBLEM_KEY: OnboardingValidationFailed.slug},
 )
@@ -80,7 +81,10 @@ async def start_onboarding(
     ] = "redirect",
 ) -> Response:
     """Initiate onboarding of a new EVSE in the user's browser (needs a user token)."""
-    require_principal(request, "onboarding")
+    principal = require_principal(request, "onboarding")
+    limiter: FixedWindowCounter | None = request.app.state.session_limiter
+    if limiter is not None and principal.user_uid is not None:
+        await limiter.hit(principal.user_uid)
     if response_type == "json" and make_id is None and model_id is None:
         raise OnboardingValidationFailed("response_type=json needs make_id or model_id")
     start = StartOnboarding(make_id=make_id, model_id=model_id, state=state)
