@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from evse_vendor_simulator.seed import SEED_CHARGERS, SeedCharger
+from evse_vendor_simulator.seed import SEED_ACCOUNTS, SEED_CHARGERS, SeedCharger
 
 from .demo import DEMO_EMAIL
 from .stack import Stack, start_stack
@@ -42,11 +42,16 @@ Application token:
        -d client_id={demo.client_id} -d client_secret={demo.client_secret}
 Token acting as the demo user: add  -d user_uid={demo.user_uid}
 
-Import one of the demo user's simulated chargers (user token in $TOKEN):
+Vendor-cloud simulator  {stack.env.get("EVSE_SIMULATOR_URL", "")}  (SIMULATED vendor clouds)
+The demo user's vendor logins (sign in with them on the hosted "link account" page):
+{_demo_logins()}
+Link the demo user's Zaptec account first (user token in $TOKEN; open the URL, sign in):
+  curl -s "{base}/v2/vendor_accounts/link?provider=zaptec&response_type=json" \\
+       -H "Authorization: Bearer $TOKEN"
+Then import one of their simulated chargers by serial:
   curl -s {base}/v2/evse_onboarding/import -H "Authorization: Bearer $TOKEN" \\
        -H 'content-type: application/json' \\
        -d '{{"provider": "zaptec", "serial_number": "{_demo_serial("zaptec")}"}}'
-Their chargers: {", ".join(f"{c.vendor} {c.serial_number}" for c in _demo_chargers())}
 
 Simulated OCPP chargers (enrolled with fake EVSE uids, one charging session each):
   uv run python bench/ocpp_chargers.py --nats {stack.nats.url} --count 3 --session
@@ -57,7 +62,16 @@ Press Ctrl-C to stop everything.
 
 
 def _demo_chargers() -> list[SeedCharger]:
-    return [c for c in SEED_CHARGERS if c.owner_email == DEMO_EMAIL]
+    return [c for c in SEED_CHARGERS if c.owner == DEMO_EMAIL]
+
+
+def _demo_logins() -> str:
+    serials = {c.vendor: c.serial_number for c in _demo_chargers()}
+    return "\n".join(
+        f"  {a.vendor:<12} {a.username}  password {a.password}  (charger {serials[a.vendor]})"
+        for a in SEED_ACCOUNTS
+        if a.username == DEMO_EMAIL
+    )
 
 
 def _demo_serial(vendor: str) -> str:

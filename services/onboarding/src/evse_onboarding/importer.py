@@ -46,7 +46,12 @@ class Importer:
             return existing, False
         lookup = await self.bus.request(
             BRIDGE_DEVICES_LOOKUP,
-            LookupDevice(provider=provider, serial_number=serial_number, owner_email=user.email),
+            LookupDevice(
+                provider=provider,
+                serial_number=serial_number,
+                application_uid=user.application_uid,
+                user_uid=user.uid,
+            ),
             request_id=request_id,
         )
         if lookup.evse_model_uid is None:
