@@ -34,7 +34,7 @@ from evse_contracts.vendor_accounts import (
 
 from .account_store import LinkedAccount
 from .adapters.base import VendorAccount
-from .adapters.errors import VendorBudgetSpent, VendorError
+from .adapters.errors import SignInRefused, VendorBudgetSpent, VendorError
 from .adapters.token_adapter import token_key
 from .errors import (
     ProviderBusy,
@@ -47,12 +47,9 @@ from .events import now
 from .store import ProviderLink
 from .worker import BridgeWorker, WorkerParts
 
-__all__ = ["AccountDesk", "REFUSED_STATUSES"]
+__all__ = ["AccountDesk"]
 
 log = structlog.get_logger("evse.bridge.accounts")
-
-REFUSED_STATUSES = frozenset({400, 401, 403})
-"""What vendors answer a sign-in they refuse (Zaptec's OAuth2 `invalid_grant` is a 400)."""
 
 
 class AccountDesk(BridgeWorker):
@@ -179,10 +176,11 @@ class AccountDesk(BridgeWorker):
             await self._adapters.for_account(provider, account).list_devices()
         except VendorBudgetSpent as exc:
             raise ProviderBusy(provider) from exc
+        except SignInRefused as exc:
+            self._adapters.forget(provider, account.key)
+            raise VendorCredentialsRejected(provider, username) from exc
         except VendorError as exc:
             self._adapters.forget(provider, account.key)
-            if exc.http_status in REFUSED_STATUSES:
-                raise VendorCredentialsRejected(provider, username) from exc
             raise ProviderUnavailable(provider, str(exc)) from exc
         except (KeyError, TypeError, ValueError) as exc:
             self._adapters.forget(provider, account.key)

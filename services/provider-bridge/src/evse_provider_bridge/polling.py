@@ -5,8 +5,8 @@ replica wins each due EVSE, and an EVSE whose replica died is claimable again on
 ends. A vendor answering 429 / 5xx (or refusing our login) is backed off exponentially with
 jitter (at least its `Retry-After`): its EVSEs claimed meanwhile are rescheduled uncalled.
 
-Each EVSE is read through its user's vendor account. The vendor refusing the account (401
-after a fresh sign-in) breaks the link (`AccountDesk.broken`): its EVSEs are parked, not
+Each EVSE is read through its user's vendor account. The vendor refusing the account's
+sign-in (`SignInRefused`) breaks the link (`AccountDesk.broken`): its EVSEs are parked, not
 retried against the vendor, until the user relinks. A 403/404 for one charger means the
 account lost it: that EVSE alone is parked and reported.
 """
@@ -21,7 +21,7 @@ import structlog
 
 from .accounts import AccountDesk
 from .adapters.base import DeviceRef
-from .adapters.errors import VendorError
+from .adapters.errors import SignInRefused, VendorError
 from .events import error_log, now, status_log
 from .metrics import POLLS
 from .store import PARKED, ProviderLink
@@ -84,12 +84,12 @@ class Poller(BridgeWorker):
             return
         try:
             status = await adapter.read_status(DeviceRef(link.vendor_device_id, link.context))
+        except SignInRefused as exc:
+            await self._publisher.publish(error_log(link.evse_uid, exc, at=now()))
+            await self._desk.broken(link.vendor_account_uid, "credentials_rejected")
+            await self._park(link)
+            return
         except VendorError as exc:
-            if exc.http_status == 401:
-                await self._publisher.publish(error_log(link.evse_uid, exc, at=now()))
-                await self._desk.broken(link.vendor_account_uid, "credentials_rejected")
-                await self._park(link)
-                return
             if exc.http_status in _CHARGER_LOST_STATUSES:
                 await self._publisher.publish(error_log(link.evse_uid, exc, at=now()))
                 await self._park(link)
