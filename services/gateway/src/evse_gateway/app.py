@@ -25,6 +25,7 @@ from .routes import (
     health,
     oauth,
     onboarding,
+    vendor_accounts,
     waitlist,
     webhook_subscriptions,
     webhooks,
@@ -78,6 +79,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(waitlist.router, prefix="/v2")
     app.include_router(evses.router, prefix="/v2")
     app.include_router(onboarding.router, prefix="/v2")
+    app.include_router(vendor_accounts.router, prefix="/v2")
     app.include_router(onboarding.pages)
     # Before `webhooks`: `/webhooks/subscriptions` must not match `/webhooks/{provider}`.
     app.include_router(webhook_subscriptions.router, prefix="/v2")

@@ -1,5 +1,10 @@
 """The hosted onboarding flow: make → model → compatibility → connect → back to the app.
 
+Connecting a charger of a cloud vendor first links the user's own account there (the `link`
+page: the vendor's sign-in form); a link-only session (`link_provider`) is just that page.
+EO, Enel X and SyncEV chargers are enrolled for OCPP whatever the model's method says. Makes
+with no integration get the simulated consent only when the vendor clouds are simulated.
+
 Each browser request arrives as a `PageRequest` (the gateway proxies it); the session says
 what the user picked so far, and `next_step` which page comes next. Pages are
 server-rendered HTML that works without JavaScript; a POST answers with a redirect (303)
@@ -38,10 +43,19 @@ from evse_contracts.evses import EVSE_RECONNECTED, EvseReconnected
 from evse_contracts.onboarding import OnboardingLink, PageRequest, PageResponse, StartOnboarding
 from evse_contracts.pagination import MAX_LIMIT
 from evse_contracts.problems import DomainError
+from evse_contracts.vendor_accounts import VendorAccountLink
 from evse_contracts.waitlist import EVSE_WAITLIST_JOIN, EvseWaitlistSignup, JoinEvseWaitlist
 from evse_runtime.bus_client import BusClient
 
-from .errors import UserTokenRequired
+from .account_links import (
+    MAKE_NAMES,
+    LinkRefused,
+    link_account,
+    link_state,
+    needs_link,
+    onboards_over_ocpp,
+)
+from .errors import UnsupportedProvider, UserTokenRequired
 from .importer import Importer
 from .ocpp_enrolment import issue_ocpp_credentials
 from .outbox import EventOutbox, outbox_entry
@@ -67,6 +81,7 @@ class HostedFlow:
     templates: Environment
     public_base_url: str
     session_ttl_s: int
+    simulated_vendors: bool = False
 
     async def handle(self, page: PageRequest, *, request_id: str, now: datetime) -> PageResponse:
         session = await self.sessions.find(page.session_uid)
@@ -120,6 +135,31 @@ class HostedFlow:
         await self.sessions.insert(session)
         return OnboardingLink(url=session.url(self.public_base_url), expires_at=session.expires_at)
 
+    async def start_link(
+        self, *, user: User, provider: str, state: str | None, now: datetime
+    ) -> OnboardingLink:
+        """A session whose only page signs the user in at `provider`, then returns to the app."""
+        if not needs_link(provider):
+            raise UnsupportedProvider(
+                f"{provider!r} has no account to link; cloud vendors: {', '.join(MAKE_NAMES)}"
+            )
+        application = await self.identities.application(user.application_uid)
+        if application is None:
+            raise UserTokenRequired()
+        session = new_session(
+            application_uid=application.uid,
+            user_uid=user.uid,
+            user_email=user.email,
+            redirect_url=application.onboarding_redirect_url,
+            program_id=application.program_id,
+            client_state=state,
+            now=now,
+            ttl_s=self.session_ttl_s,
+            link_provider=provider,
+        )
+        await self.sessions.insert(session)
+        return OnboardingLink(url=session.url(self.public_base_url), expires_at=session.expires_at)
+
     def render(self, template: str, status: int = 200, **context: Any) -> PageResponse:
         html = self.templates.get_template(template).render(**context)
         return PageResponse(status=status, html=html)
@@ -151,6 +191,8 @@ class _Call:
         step, method = self.page.step, self.page.method
         handlers = {
             ("", "GET"): self.resume,
+            ("link", "GET"): self.show_link,
+            ("link", "POST"): self.link,
             ("make", "GET"): self.show_makes,
             ("make", "POST"): self.pick_make,
             ("model", "GET"): self.show_models,
@@ -300,6 +342,10 @@ class _Call:
             "make": model.evse_make,
             "email": self.session.user_email,
         }
+        if onboards_over_ocpp(model.provider):
+            return self.ocpp_page(common)
+        if needs_link(model.provider) and not await self.linked(model.provider or ""):
+            return await self.show_link()
         if model.onboarding_method == "serial":
             return self.page_of(
                 "serial.html",
@@ -311,9 +357,19 @@ class _Call:
                 **common,
             )
         if model.onboarding_method == "oauth":
+            if not self.flow.simulated_vendors:
+                return self.page_of(
+                    "no_integration.html",
+                    "connect",
+                    title=f"{model.evse_make.name} is not connected yet",
+                    **common,
+                )
             return self.page_of(
                 "oauth.html", "connect", title=f"Sign in to {model.evse_make.name}", **common
             )
+        return self.ocpp_page(common)
+
+    def ocpp_page(self, common: dict[str, Any]) -> PageResponse:
         return self.page_of(
             "ocpp.html",
             "connect",
@@ -322,12 +378,88 @@ class _Call:
             **common,
         )
 
+    async def linked(self, provider: str) -> bool:
+        state = await link_state(
+            self.flow.catalogue, self.session, provider, request_id=self.request_id
+        )
+        return state == "linked"
+
+    async def link_provider(self) -> str | None:
+        if self.session.link_provider is not None:
+            return self.session.link_provider
+        if self.session.evse_model_uid is None:
+            return None
+        return (await self.current_model()).provider
+
+    async def show_link(
+        self, error: str | None = None, username: str = "", status: int = 200
+    ) -> PageResponse:
+        provider = await self.link_provider()
+        if not needs_link(provider):
+            return self.go(next_step(self.session))
+        assert provider is not None
+        name = MAKE_NAMES[provider]
+        return self.page_of(
+            "link.html",
+            "connect",
+            status if error is None else max(status, 422),
+            title=f"Sign in to {name}",
+            make_name=name,
+            provider=provider,
+            simulated=self.flow.simulated_vendors,
+            error=error,
+            username=username,
+        )
+
+    async def link(self) -> PageResponse:
+        """POST of the vendor sign-in: link the account, then continue (or return to the app)."""
+        provider = await self.link_provider()
+        if not needs_link(provider):
+            return self.go(next_step(self.session))
+        assert provider is not None
+        username = self.page.form.get("username", "")[:254]
+        try:
+            linked = await link_account(
+                self.flow.catalogue,
+                self.session,
+                provider,
+                self.page.form,
+                request_id=self.request_id,
+            )
+        except LinkRefused as exc:
+            return await self.show_link(str(exc), username)
+        except DomainError as exc:
+            retry = exc.to_problem().status >= 500
+            message = (
+                f"{exc.detail}. Nothing was saved; try again in a moment."
+                if retry
+                else f"{MAKE_NAMES[provider]} did not accept that username and password. "
+                "Nothing was saved; check them in the app and try again."
+            )
+            return await self.show_link(message, username, 503 if retry else 422)
+        if self.session.link_provider is not None:
+            return await self.finish_link(linked)
+        if self.session.evse_uid is not None:
+            record = await self.flow.evses.find(self.session.evse_uid)
+            if record is not None:
+                return await self.finish(record)
+        return self.go("connect")
+
+    async def finish_link(self, linked: VendorAccountLink) -> PageResponse:
+        closed = await self.flow.sessions.update_open(self.session.uid, {"completed_at": self.now})
+        if closed is None:
+            return self.flow.already_used()
+        params = {"vendor_account_id": linked.uid, "provider": linked.provider}
+        if self.session.client_state is not None:
+            params["state"] = self.session.client_state
+        return PageResponse(status=303, location=_with_query(self.session.redirect_url, params))
+
     def charge_point_id(self) -> str:
         return f"CP-{self.session.uid[-10:]}"
 
     async def connect(self) -> PageResponse:
         model = await self.current_model()
-        if model.onboarding_method == "serial":
+        if model.onboarding_method == "serial" and not onboards_over_ocpp(model.provider):
             serial = self.page.form.get("serial_number", "").strip().upper()
             if not serial:
                 return await self.show_connect("Enter the serial number.", serial)
@@ -342,7 +474,7 @@ class _Call:
             except DomainError as exc:
                 return await self.show_connect(exc.detail, serial)
             return await self.finish(record)
-        if model.onboarding_method == "ocpp":
+        if model.onboarding_method == "ocpp" or onboards_over_ocpp(model.provider):
             record = await self.enrol(model, self.charge_point_id())
             credentials = await issue_ocpp_credentials(
                 self.flow.catalogue, record, self.charge_point_id(), request_id=self.request_id
@@ -363,7 +495,7 @@ class _Call:
     async def authorize(self) -> PageResponse:
         """The simulated vendor consent of OAuth providers: allow links the account's charger."""
         model = await self.current_model()
-        if model.onboarding_method != "oauth":
+        if model.onboarding_method != "oauth" or not self.flow.simulated_vendors:
             return self.go("connect")
         if self.page.form.get("decision") != "allow":
             return self.flow.render(

@@ -92,10 +92,19 @@ async def start_onboarding(
     responses={200: {"model": Evse}, **problem_responses(400, 401, 403, 404, 409, 422, 502, 503)},
 )
 async def import_evse(request: Request, body: ImportEvse) -> Response:
-    """Import an EVSE by serial number, looked up in the vendor account of the user's email."""
+    """Import an EVSE by serial number, looked up in the user's own linked account at the
+    vendor (chargepoint, easee, wallbox, zaptec). Without a link: 409
+    `vendor-account-not-linked`, whose `link_url` is the hosted page linking the account (it
+    returns to the application's redirect URL); import again afterwards. EO, Enel X (enelx) and
+    SyncEV have no usable cloud API: their charger is enrolled for OCPP 1.6J, and the `Link`
+    header (`rel="ocpp-settings"`) is the hosted page showing the charger's connection
+    settings."""
     require_principal(request, "evses:write")
     imported = await ask(request, ONBOARDING_IMPORT, body)
-    return json_response(imported.evse, status_code=201 if imported.created else 200)
+    response = json_response(imported.evse, status_code=201 if imported.created else 200)
+    if imported.settings_url is not None:
+        response.headers["Link"] = f'<{imported.settings_url}>; rel="ocpp-settings"'
+    return response
 
 
 @pages.api_route("/onboarding/{session_uid}", methods=["GET"])
