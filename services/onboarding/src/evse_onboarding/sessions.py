@@ -72,6 +72,7 @@ def new_session(
     evse_make_uid: str | None = None,
     evse_model_uid: str | None = None,
     link_provider: str | None = None,
+    support: str | None = None,
 ) -> OnboardingSession:
     return OnboardingSession(
         uid=new_uid("onb"),
@@ -86,4 +87,5 @@ def new_session(
         evse_make_uid=evse_make_uid,
         evse_model_uid=evse_model_uid,
         link_provider=link_provider,
+        support=support,
     )
