@@ -142,6 +142,13 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
             simulator_url=simulator_url,
             idle_wait_s=0.05,
             device_list_min_refresh_s=0,  # a serial missing from the listing lists again
+            vendors={
+                "wallbox": {
+                    "poll_interval_s": 0.2,
+                    "backoff_base_s": 0.2,
+                    "requests_per_period": 1000,
+                }
+            },
         ),
         running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_import_cat"),
         running_telemetry(nats_url=nats_url, mongodb_url=mongodb_url, database="test_import_tel"),
@@ -413,3 +420,46 @@ async def test_logs_of_an_imported_evse_are_readable_only_by_its_tenant(stack: S
             other = await stack.client.get(path, headers=stack.auth("bob"))
             assert_problem(other, 404, "evse-not-found")
             assert_problem(await stack.client.get(path), 401, "unauthorized")
+
+
+async def test_a_revoked_password_breaks_the_link_and_the_reconnect_page_relinks_it(
+    stack: Stack,
+) -> None:
+    charger = next(c for c in seed_for("wallbox") if c.owner == ALICE)
+    imported = await stack.import_("alice", "wallbox", charger.serial_number)
+    evse = imported.json()
+    path = f"/v2/evses/{evse['uid']}"
+    assert evse["vendor_link"] == {"state": "linked", "reason": None}
+    nc = await nats.connect(stack.nats_url)
+    statuses = await nc.subscribe(f"telemetry.events.status.{evse['uid']}")
+    await statuses.next_msg(timeout=15)
+    await stack.sim.change_password("wallbox", ALICE, "changed-in-the-wallbox-app")
+    for _ in range(300):
+        shown = (await stack.client.get(path, headers=stack.auth("alice"))).json()
+        if shown["vendor_link"]["state"] == "broken":
+            break
+        await asyncio.sleep(0.05)
+    assert shown["vendor_link"] == {"state": "broken", "reason": "credentials_rejected"}
+    reconnect = await stack.client.post(f"{path}/reconnect", headers=stack.auth("alice"))
+    page = await stack.client.get(reconnect.json()["url"])
+    page = await stack.client.get(page.headers["location"])
+    assert "Sign in to Wallbox" in page.text
+    done = await stack.client.post(
+        form_action(page.text),
+        data={"username": ALICE, "password": "changed-in-the-wallbox-app"},
+    )
+    assert done.status_code == 303
+    assert parse_qs(urlsplit(done.headers["location"]).query)["evse_uid"] == [evse["uid"]]
+    for _ in range(300):
+        shown = (await stack.client.get(path, headers=stack.auth("alice"))).json()
+        if shown["vendor_link"]["state"] == "linked":
+            break
+        await asyncio.sleep(0.05)
+    assert shown["vendor_link"] == {"state": "linked", "reason": None}
+    while statuses.pending_msgs:  # polls before the break
+        await statuses.next_msg(timeout=1)
+    await statuses.next_msg(timeout=15)  # polled again: the same EVSE
+    evses = await stack.client.get("/v2/evses", headers=stack.auth("alice"))
+    serials = [e["serial_number"] for e in evses.json()["results"]]
+    assert serials.count(charger.serial_number) == 1
+    await nc.drain()

@@ -12,7 +12,13 @@ from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from evse_contracts.bridge import BRIDGE_DEVICES_LOOKUP, OCPP_PROVIDERS, PROVIDERS, LookupDevice
+from evse_contracts.bridge import (
+    BRIDGE_DEVICES_LOOKUP,
+    CLOUD_PROVIDERS,
+    OCPP_PROVIDERS,
+    PROVIDERS,
+    LookupDevice,
+)
 from evse_contracts.catalogue import (
     EVSE_MODELS_GET,
     EVSE_MODELS_LIST,
@@ -144,6 +150,7 @@ class Importer:
             vendor_device_id=vendor_device_id,
             state="active",
             onboarded_at=now,
+            vendor_link_state="linked" if provider in CLOUD_PROVIDERS else None,
             outbox=(outbox_entry(f"onboarded:{uid}", EVSE_ONBOARDED, event),),
         )
         await self.evses.insert(record)
