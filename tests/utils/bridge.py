@@ -159,11 +159,18 @@ class LinkedUser:
 
 
 async def link_owner(
-    nc: NatsClient, charger: SeedCharger, *, password: str | None = None
+    nc: NatsClient,
+    charger: SeedCharger,
+    *,
+    password: str | None = None,
+    application_uid: str | None = None,
+    user_uid: str | None = None,
 ) -> LinkedUser:
-    """Link the seeded account owning `charger` for a fresh platform user, over the bus."""
+    """Link the seeded account owning `charger` for a platform user (a fresh one unless
+    given), over the bus."""
     account = owner_account(charger)
-    application_uid, user_uid = new_uid("app"), new_uid("user")
+    application_uid = application_uid or new_uid("app")
+    user_uid = user_uid or new_uid("user")
     link = await BusClient(nc, timeout_s=10).request(
         VENDOR_ACCOUNTS_LINK,
         LinkVendorAccount(
