@@ -6,7 +6,6 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -124,7 +123,9 @@ def assert_page(response: httpx.Response, status: int, heading: str) -> str:
     return response.text
 
 
-async def test_oauth_path_runs_from_make_picker_to_the_app_redirect(browser: Browser) -> None:
+async def test_a_make_without_integration_offers_the_waitlist_not_a_simulated_consent(
+    browser: Browser,
+) -> None:
     page = await follow(browser, await browser.client.get(await start(browser, state="xyz")))
     html = assert_page(page, 200, "Choose your charger brand")
     assert 'lang="en"' in html and "<label" in html and 'name="viewport"' in html
@@ -140,17 +141,18 @@ async def test_oauth_path_runs_from_make_picker_to_the_app_redirect(browser: Bro
     html = assert_page(page, 200, "Your charger works with us")
     assert "United Kingdom" in html
     page = await follow(browser, await browser.client.post(form_action(html), headers=GB))
-    html = assert_page(page, 200, "Sign in to Ohme")
-    final = await browser.client.post(form_action(html), data={"decision": "allow"})
-    assert final.status_code == 303
-    redirect = urlsplit(final.headers["location"])
-    assert redirect.netloc == "alice.example" and redirect.path == "/done"
-    query = parse_qs(redirect.query)
-    assert query["state"] == ["xyz"] and query["evse_uid"][0].startswith("evse")
-    evse = await browser.client.get(f"/v2/evses/{query['evse_id'][0]}", headers=browser.auth())
-    assert evse.status_code == 200
-    assert evse.json()["uid"] == query["evse_uid"][0]
-    assert evse.json()["onboarding_method"] == "oauth"
+    html = assert_page(page, 200, "Ohme is not connected yet")
+    assert "simulated" not in html.lower() and 'action="' in html
+    assert form_action(html).endswith("/waitlist")
+    consent = await browser.client.post(
+        page.url.copy_with(path=page.url.path.replace("/connect", "/authorize")),
+        data={"decision": "allow"},
+    )
+    assert consent.status_code == 303 and consent.headers["location"].endswith("/connect")
+    done = await browser.client.post(
+        form_action(html), data={"email": "driver@alice.example"}, headers=GB
+    )
+    assert_page(done, 200, "You are on the list")
 
 
 async def test_ocpp_path_shows_the_url_charge_point_id_and_password_once(
@@ -189,11 +191,12 @@ async def test_unsupported_model_offers_the_waitlist(browser: Browser) -> None:
 
 
 async def test_a_used_link_shows_a_clear_page(browser: Browser) -> None:
-    url = await start(browser, model_id=model_uid("Home Pro"))
-    await follow(browser, await browser.client.get(url, headers=GB))
-    await browser.client.post(url + "/compatibility", headers=GB)
-    final = await browser.client.post(url + "/authorize", data={"decision": "allow"})
-    assert final.status_code == 303
+    url = await start(browser, model_id=model_uid("Terra AC Wallbox (22 kW)"))
+    de = {"Accept-Language": "de-DE"}
+    await follow(browser, await browser.client.get(url, headers=de))
+    await browser.client.post(url + "/compatibility", headers=de)
+    settings = await browser.client.post(url + "/connect")
+    assert settings.status_code == 200
     again = await browser.client.get(url)
     assert_page(again, 410, "Already connected")
 
