@@ -23,6 +23,7 @@ import pytest
 from ocpp.v16.enums import ChargePointStatus
 
 from bench.ocpp_chargers import connected_charger
+from evse_catalogue.seed import load_seed
 from evse_contracts.bridge import CLOUD_PROVIDERS, OCPP_PROVIDERS
 from evse_devstack.demo import run_admin
 from evse_devstack.stack import Stack
@@ -196,3 +197,19 @@ async def boot_and_report(url: str, charge_point_id: str, password: str) -> None
     async with connected_charger(url, charge_point_id, password) as charger:
         assert (await charger.boot()).status == "Accepted"
         await charger.status(ChargePointStatus.available)
+
+
+def test_the_simulated_consent_exists_with_the_simulator_and_says_so(
+    client: httpx.Client, user: dict[str, str]
+) -> None:
+    model_uid = next(m["uid"] for m in load_seed()["evse_models"] if m["name"] == "Home Pro")
+    started = client.get("/v2/evse_onboarding", params={"model_id": model_uid}, headers=user)
+    gb = {"Accept-Language": "en-GB"}
+    page = client.get(started.headers["location"], headers=gb)
+    while page.status_code in (302, 303):
+        page = client.get(page.headers["location"], headers=gb)
+    page = client.post(form_action(page.text), headers=gb)
+    page = client.get(page.headers["location"], headers=gb)
+    assert "Sign in to Ohme" in page.text and "simulated" in page.text, page.text
+    allowed = client.post(form_action(page.text), data={"decision": "allow"})
+    assert allowed.status_code == 303 and "evse_uid=evse" in allowed.headers["location"]
