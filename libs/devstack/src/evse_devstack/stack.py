@@ -16,9 +16,12 @@ from pathlib import Path
 from .backends import Backend, mongodb, nats
 from .demo import DemoCredentials, create_demo_tenant
 from .keys import ensure_keypair
-from .processes import free_port, spawn, stop
+from .processes import free_port, spawn, stop, stop_together
 
-__all__ = ["BUS_SERVICES", "Stack", "start_stack", "wait_until_ready"]
+__all__ = ["BUS_SERVICES", "STACK_ENV_FILE", "Stack", "start_stack", "wait_until_ready"]
+
+STACK_ENV_FILE = "stack.env"
+"""Under the data dir: the running backends' URLs (read by `evse-admin`)."""
 
 BUS_SERVICES = ("catalogue", "telemetry", "provider-bridge", "onboarding", "notifier")
 
@@ -46,8 +49,9 @@ class Stack:
         stop(self.processes.pop(name))
 
     def stop_all(self) -> None:
-        for name in reversed(list(self.processes)):
-            self.stop(name)
+        """Every process at once (the backends outlive them: they stop after the stack)."""
+        stop_together(list(self.processes.values()))
+        self.processes.clear()
 
 
 def wait_until_ready(base_url: str, *, timeout_s: float = 60.0) -> None:
@@ -106,7 +110,12 @@ def start_stack(
             **(extra_env or {}),
         }
         stack = Stack(nats_backend, mongo_backend, base_url, env, log_dir, ocpp_url=ocpp_url)
+        env_file = data_dir / STACK_ENV_FILE
         try:
+            # Where the backends are, for `evse-admin` next to a running stack.
+            env_file.write_text(
+                f"EVSE_NATS_URL={nats_backend.url}\nEVSE_MONGODB_URL={mongo_backend.url}\n"
+            )
             subprocess.run(["evse-catalogue", "seed"], env={**os.environ, **env}, check=True)
             stack.start("vendor-simulator", ["evse-vendor-simulator"])
             stack.demo = create_demo_tenant(
@@ -131,3 +140,4 @@ def start_stack(
             yield stack
         finally:
             stack.stop_all()
+            env_file.unlink(missing_ok=True)
