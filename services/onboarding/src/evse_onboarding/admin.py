@@ -73,7 +73,7 @@ async def _run(args: argparse.Namespace, settings: OnboardingSettings) -> dict[s
 def main() -> None:
     args = _parser().parse_args()
     env_file = os.environ.get("EVSE_STACK_ENV_FILE", ".data/stack.env")
-    settings = OnboardingSettings(_env_file=env_file)  # type: ignore[call-arg]
+    settings = OnboardingSettings(_env_file=env_file)
     try:
         result = asyncio.run(_run(args, settings))
     except PyMongoError as exc:
