@@ -257,8 +257,7 @@ class _Call:
             base=self.base,
             step_number=_STEP_NUMBER.get(step),
             app_name=self.session.application_name,
-            cancel_url=f"{self.base}/cancel",
-            **context,
+            **{"cancel_url": f"{self.base}/cancel", **context},
         )
 
     async def end(self, url: str, **changes: Any) -> PageResponse:
@@ -583,6 +582,7 @@ class _Call:
                 model=model,
                 credentials=credentials,
                 continue_url=done.location,
+                cancel_url=None,  # connected already: the way back is the continue button
             )
         return self.go("connect")
 
