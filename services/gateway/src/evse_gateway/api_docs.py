@@ -1,5 +1,5 @@
 """The API's documentation: Swagger UI and ReDoc served from this gateway (assets from the
-`fastapi-offline` package, no CDN), and the OpenAPI document's security.
+`fastapi-offline` package, no CDN), and the OpenAPI document's security and examples.
 
 Which scope each operation needs is declared here, once per operation, because the routes
 check it inside their bodies (`require_principal`); `tests/unit/test_api_docs.py` fails when a
@@ -17,6 +17,8 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+
+from .api_examples import add_examples
 
 __all__ = ["PUBLIC_OPERATIONS", "REQUIRED_SCOPES", "install_docs"]
 
@@ -102,7 +104,7 @@ def install_docs(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _with_security(default_openapi())
+            app.openapi_schema = add_examples(_with_security(default_openapi()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -133,6 +135,8 @@ def _with_security(document: dict[str, Any]) -> dict[str, Any]:
     document.setdefault("components", {})["securitySchemes"] = _SECURITY_SCHEMES
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
+            if description := operation.get("description"):
+                operation["summary"] = _summary(description)
             scope = REQUIRED_SCOPES.get((method, path))
             if scope is None:
                 continue
@@ -142,3 +146,16 @@ def _with_security(document: dict[str, Any]) -> dict[str, Any]:
                 f"scope `{scope}`."
             ).lstrip()
     return document
+
+
+def _summary(description: str) -> str:
+    """The docstring's first sentence, short enough for a one-line summary (FastAPI would
+    title-case the function's name instead)."""
+    sentence = description.strip().split("\n\n")[0].replace("\n", " ").split(". ")[0]
+    sentence = sentence.rstrip(".")
+    if len(sentence) <= _SUMMARY_LENGTH:
+        return sentence
+    return sentence[: _SUMMARY_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
+
+
+_SUMMARY_LENGTH = 80
