@@ -2,7 +2,7 @@
 
 The application's redirect URL is a callback server on another origin, as for any real app:
 every flow must end there with its OAuth-style parameters, at a phone's and a desktop's
-width. axe-core checks every page state; a screenshot of each goes to `docs/screenshots/`.
+width. axe-core checks every page state, and a screenshot of each is kept for review.
 A browser that cannot start fails the test: it is never skipped.
 """
 
@@ -35,7 +35,8 @@ pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = REPO / "docs" / "screenshots"
+SCREENSHOTS = REPO / "tests" / "artifacts" / "screenshots"
+"""Written on every run (ignored by git); a reviewed set is committed in `docs/screenshots/`."""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
