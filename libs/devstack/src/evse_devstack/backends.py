@@ -24,7 +24,7 @@ from typing import Any
 from .nats_config import ClusterMembership, node_config
 from .processes import free_port, kill, spawn, stop, wait_for_port
 
-__all__ = ["Backend", "NatsCluster", "NatsServer", "mongodb", "nats"]
+__all__ = ["Backend", "MongoServer", "NatsCluster", "NatsServer", "mongodb", "nats"]
 
 
 @dataclass(frozen=True)
@@ -197,23 +197,42 @@ def _mongo_container() -> Iterator[Backend]:
         yield Backend(url, "mongo:7 container (testcontainers)")
 
 
+class MongoServer:
+    """The embedded MongoDB-protocol server on a fixed port, its data in `data_dir` (None:
+    in memory), restartable in place when it has a data dir."""
+
+    def __init__(self, data_dir: Path | None, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self._proc: Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+
+    def start(self) -> None:
+        storage = ":memory:" if self.data_dir is None else str(self.data_dir)
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        cmd = [_venv_binary("secantusd-py"), "--host", "127.0.0.1", "--port", str(self.port)]
+        self._proc = spawn([*cmd, "--storage-path", storage, "--log-level", "WARNING"])
+        wait_for_port(self.port, self._proc, timeout_s=60)
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            stop(self._proc)
+            self._proc = None
+
+
 @contextlib.contextmanager
 def _secantus(data_dir: Path | None) -> Iterator[Backend]:
-    port = free_port()
-    storage = ":memory:" if data_dir is None else str(data_dir)
-    if data_dir is not None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [_venv_binary("secantusd-py"), "--host", "127.0.0.1", "--port", str(port)]
-    proc = spawn([*cmd, "--storage-path", storage, "--log-level", "WARNING"])
+    server = MongoServer(data_dir)
+    server.start()
     try:
-        wait_for_port(port, proc, timeout_s=60)
         where = "in memory" if data_dir is None else f"data in {data_dir}"
-        yield Backend(
-            f"mongodb://127.0.0.1:{port}/?directConnection=true",
-            f"embedded secantusdb ({where})",
-        )
+        yield Backend(server.url, f"embedded secantusdb ({where})")
     finally:
-        stop(proc)
+        server.stop()
 
 
 @contextlib.contextmanager
