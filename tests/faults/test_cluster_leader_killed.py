@@ -23,9 +23,9 @@ from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_devstack.backends import NatsCluster, NatsServer
 from evse_runtime.mongo import Database, open_database
 from evse_telemetry.app import log_consumer
-from tests.faults.cluster import current_everywhere, leader_of
 from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import WINDOW, Publisher, caught_up, make_events
+from tests.utils.cluster import current_everywhere, leader_of
 from tests.utils.processes import replica_process
 
 EVENTS = 50_000

@@ -12,8 +12,8 @@ import nats
 
 from evse_catalogue.seed import load_seed
 from evse_devstack.backends import NatsCluster
-from tests.faults.cluster import leader_of
 from tests.faults.counts import report
+from tests.utils.cluster import leader_of
 from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway
 
