@@ -46,8 +46,13 @@ class Publisher:
             self.acked += 1
             return
 
-    async def publish_all(self, events: Sequence[StatusLog]) -> None:
+    async def publish_all(
+        self, events: Sequence[StatusLog], go: asyncio.Event | None = None
+    ) -> None:
+        """Publish `WINDOW` at a time; with `go`, each window waits until it is set."""
         for i in range(0, len(events), WINDOW):
+            if go is not None:
+                await go.wait()
             await asyncio.gather(*(self.publish(e) for e in events[i : i + WINDOW]))
 
 

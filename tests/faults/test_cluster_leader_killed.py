@@ -60,15 +60,19 @@ class Faults:
     cluster: NatsCluster
     nc: NatsClient
     publisher: Publisher
+    go: asyncio.Event = field(default_factory=asyncio.Event)
     outages: list[Outage] = field(default_factory=list)
     caught_up_after_restart: bool = False
 
     async def run(self) -> None:
+        self.go.set()
         await self._until_acked(PHASE)
         first = await leader_of(self.nc, self.cluster, TELEMETRY_STREAM)
         await self._down(first)
+        self.go.clear()  # publishing waits while the node rejoins: the next outage gets its share
         await asyncio.to_thread(first.start)
         self.caught_up_after_restart = await current_everywhere(self.nc, TELEMETRY_STREAM, REPLICAS)
+        self.go.set()
         second = await leader_of(self.nc, self.cluster, TELEMETRY_STREAM, STATUS_CONSUMER)
         if second is first:
             second = next(node for node in self.cluster.nodes if node is not first)
@@ -135,7 +139,7 @@ async def test_losing_the_telemetry_leader_and_then_another_node_loses_no_event(
             publisher = Publisher(nc)
             faults = Faults(nats_cluster, nc, publisher)
             fault_task = asyncio.create_task(faults.run())
-            await publisher.publish_all(events)
+            await publisher.publish_all(events, faults.go)
             await fault_task
             info = await caught_up(nc, EVENTS)
             stream = await nc.jetstream().stream_info(TELEMETRY_STREAM)
