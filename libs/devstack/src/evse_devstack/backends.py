@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
@@ -46,7 +46,8 @@ def _venv_binary(name: str) -> str:
 class NatsServer:
     """A nats-server with JetStream on fixed ports and a store dir, restartable in place.
 
-    With `cluster`, it is one node of a cluster (see `NatsCluster`).
+    With `cluster`, it is one node of a cluster (see `NatsCluster`); `blocks` are added to its
+    configuration as they are (e.g. an `authorization` block).
     """
 
     def __init__(
@@ -56,11 +57,13 @@ class NatsServer:
         *,
         name: str = "nats",
         cluster: ClusterMembership | None = None,
+        blocks: Sequence[str] = (),
     ) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
         self.name = name
         self.cluster = cluster
+        self.blocks = tuple(blocks)
         self._http_port = free_port()
         self._proc: Popen[bytes] | None = None
 
@@ -83,6 +86,7 @@ class NatsServer:
                 http_port=self._http_port,
                 store_dir=self.store_dir,
                 cluster=self.cluster,
+                blocks=self.blocks,
             )
         )
         self._proc = spawn([_venv_binary("nats-server"), "-c", str(config_file)])
@@ -120,15 +124,19 @@ class NatsServer:
 
 
 class NatsCluster:
-    """`size` JetStream nodes clustered on loopback, each with its own ports and store dir."""
+    """`size` JetStream nodes clustered on loopback, each with its own ports and store dir,
+    all configured with the same extra `blocks`."""
 
-    def __init__(self, store_dir: Path, size: int = 3, name: str = "evse") -> None:
+    def __init__(
+        self, store_dir: Path, size: int = 3, name: str = "evse", blocks: Sequence[str] = ()
+    ) -> None:
         route_ports = [free_port() for _ in range(size)]
         self.nodes = [
             NatsServer(
                 store_dir / f"n{i + 1}",
                 name=f"n{i + 1}",
                 cluster=ClusterMembership(name, route_ports[i], route_ports),
+                blocks=blocks,
             )
             for i in range(size)
         ]
