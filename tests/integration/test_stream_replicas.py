@@ -19,7 +19,7 @@ async def test_an_existing_stream_and_bucket_are_scaled_to_three_replicas(
 ) -> None:
     nc = await nats.connect(nats_cluster.url.split(","))
     try:
-        js = nc.jetstream(timeout=10)
+        js = nc.jetstream(timeout=30)
         await ensure_stream(js, TELEMETRY, replicas=1)
         await js.publish("telemetry.events.status.x", b"{}", stream=TELEMETRY_STREAM)
         await js.create_key_value(KeyValueConfig(bucket="rl", storage=StorageType.FILE))
@@ -42,7 +42,7 @@ async def test_the_gateway_creates_its_bucket_on_file_with_the_configured_replic
     settings = GatewaySettings(nats_url=nats_cluster.url, anonymous_rate_limit=5, stream_replicas=3)
     nc = await nats.connect(settings.nats_servers)
     try:
-        js = nc.jetstream(timeout=10)
+        js = nc.jetstream(timeout=30)
         assert await open_counter(js, settings) is not None
         bucket = await js.stream_info(f"KV_{settings.rate_limit_bucket}")
     finally:

@@ -9,6 +9,7 @@ else the embedded `secantusd-py` server from `secantusdb`.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sys
@@ -98,17 +99,29 @@ class NatsServer:
         elected and this node is current with it)."""
         assert self._proc is not None
         wait_for_port(self.port, self._proc, timeout_s=timeout_s)
-        health = f"http://127.0.0.1:{self._http_port}/healthz"
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(health, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
+            if self._monitor("healthz") is not None and (
+                self.cluster is None or self._meta_leader()
+            ):
+                return
             time.sleep(0.1)
         raise TimeoutError(f"{self.name}'s JetStream was not ready within {timeout_s:g} s")
+
+    def _monitor(self, endpoint: str) -> dict[str, Any] | None:
+        """The monitoring endpoint's JSON, or None unless it answers 200."""
+        url = f"http://127.0.0.1:{self._http_port}/{endpoint}"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                body: dict[str, Any] = json.loads(response.read())
+                return body if response.status == 200 else None
+        except (OSError, ValueError):
+            return None
+
+    def _meta_leader(self) -> bool:
+        """True once this node knows the cluster's JetStream meta leader (streams can be made)."""
+        jsz = self._monitor("jsz") or {}
+        return bool((jsz.get("meta_cluster") or {}).get("leader"))
 
     def stop(self) -> None:
         """SIGTERM: the server shuts down cleanly."""
