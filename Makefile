@@ -12,8 +12,10 @@ install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13,<0.14"
 	@$(UV) sync --frozen --quiet
 
+# `make run NATS_NODES=3`: the platform on a 3-node NATS cluster (streams replicated 3 times).
+NATS_NODES ?= 1
 run: install
-	@$(UV) run --frozen evse-dev run
+	@$(UV) run --frozen evse-dev run --nats-nodes $(NATS_NODES)
 
 test: install lint typecheck pytest
 

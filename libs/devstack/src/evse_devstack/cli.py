@@ -88,10 +88,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--ocpp-port", type=int, default=9000)
     parser.add_argument("--data-dir", type=Path, default=Path(".data"))
+    parser.add_argument(
+        "--nats-nodes",
+        type=int,
+        choices=[1, 3],
+        default=1,
+        help="3: a NATS cluster on loopback, every stream and KV bucket on all three nodes",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        with start_stack(args.data_dir, port=args.port, ocpp_port=args.ocpp_port) as stack:
+        with start_stack(
+            args.data_dir, port=args.port, ocpp_port=args.ocpp_port, nats_nodes=args.nats_nodes
+        ) as stack:
             sys.stdout.write(_banner(stack))
             sys.stdout.flush()
             signal.pause()

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-__all__ = ["free_port", "spawn", "stop", "wait_for_port"]
+__all__ = ["free_port", "kill", "spawn", "stop", "wait_for_port"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -59,6 +59,13 @@ def stop(proc: subprocess.Popen[bytes], *, timeout_s: float = 15.0) -> None:
     except subprocess.TimeoutExpired:
         _signal_group(proc, signal.SIGKILL)
         proc.wait()
+
+
+def kill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group at once, as a crash would end it."""
+    if proc.poll() is None:
+        _signal_group(proc, signal.SIGKILL)
+    proc.wait()
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:

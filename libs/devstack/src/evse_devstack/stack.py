@@ -75,12 +75,15 @@ def start_stack(
     persistent: bool = True,
     extra_env: Mapping[str, str] | None = None,
     ocpp_port: int | None = None,
+    nats_nodes: int = 1,
 ) -> Iterator[Stack]:
     """Backends, seeded catalogue, demo tenant, every bus service and the gateway.
 
     With `persistent`, NATS and MongoDB keep their data under `data_dir`; otherwise they
     start empty and only keys, credentials and logs go there. `extra_env` goes to every
-    process (e.g. short bridge poll intervals in tests). Everything stops on exit.
+    process (e.g. short bridge poll intervals in tests). With `nats_nodes` 3, NATS is a
+    cluster on loopback and every stream and KV bucket is kept on all three nodes.
+    Everything stops on exit.
     """
     port = port or free_port()
     simulator_port = free_port()
@@ -91,7 +94,7 @@ def start_stack(
     log_dir.mkdir(parents=True, exist_ok=True)
     keys = ensure_keypair(data_dir / "keys")
     with (
-        nats(data_dir / "nats" if persistent else None) as nats_backend,
+        nats(data_dir / "nats" if persistent else None, nodes=nats_nodes) as nats_backend,
         mongodb(data_dir / "mongo" if persistent else None) as mongo_backend,
     ):
         env = {
@@ -103,6 +106,7 @@ def start_stack(
             "EVSE_SIMULATOR_URL": f"http://127.0.0.1:{simulator_port}",
             "EVSE_OCPP_PORT": str(ocpp_port),
             "EVSE_OCPP_PUBLIC_URL": ocpp_url,
+            "EVSE_STREAM_REPLICAS": str(nats_nodes),
             **(extra_env or {}),
         }
         stack = Stack(nats_backend, mongo_backend, base_url, env, log_dir, ocpp_url=ocpp_url)

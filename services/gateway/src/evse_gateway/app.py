@@ -45,7 +45,7 @@ Lists are cursor-paginated: follow `next` until it is null.
 def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="gateway")
+        nc = await nats.connect(settings.nats_servers, max_reconnect_attempts=-1, name="gateway")
         app.state.nc = nc
         app.state.bus = BusClient(
             nc, timeout_s=settings.request_timeout_s, retry_after_s=settings.read_retry_after_s
