@@ -29,6 +29,7 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
 from evse_contracts.problems import DomainError, ServiceUnavailable
+from evse_runtime.streams import ensure_key_value
 
 from .settings import GatewaySettings
 
@@ -215,18 +216,17 @@ async def open_session_counter(
 
 
 async def _bucket(js: JetStreamContext, settings: GatewaySettings) -> KeyValue:
-    try:
-        kv = await js.key_value(settings.rate_limit_bucket)
-    except nats.js.errors.BucketNotFoundError:
-        kv = await js.create_key_value(
-            KeyValueConfig(
-                bucket=settings.rate_limit_bucket,
-                history=1,
-                ttl=settings.anonymous_rate_window_s,
-                storage=StorageType.MEMORY,
-            )
-        )
-    return kv
+    # On file, replicated: the counts survive a restart and the loss of a cluster node.
+    return await ensure_key_value(
+        js,
+        KeyValueConfig(
+            bucket=settings.rate_limit_bucket,
+            history=1,
+            ttl=settings.anonymous_rate_window_s,
+            storage=StorageType.FILE,
+            replicas=settings.stream_replicas,
+        ),
+    )
 
 
 def client_address(
