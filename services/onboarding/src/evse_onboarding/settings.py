@@ -26,3 +26,11 @@ class OnboardingSettings(ServiceSettings):
         description="Set when the vendor clouds are the simulator (development): the hosted "
         "pages say so, and makes without an integration get the simulated consent.",
     )
+
+    def insecure_settings(self) -> list[str]:
+        insecure = super().insecure_settings()
+        if self.jwt_private_key_file is None:
+            insecure.append("EVSE_JWT_PRIVATE_KEY_FILE")
+        if self.simulator_url is not None:
+            insecure.append("EVSE_SIMULATOR_URL (simulated vendor consent)")
+        return insecure

@@ -82,6 +82,13 @@ class BridgeSettings(ServiceSettings):
         SecretStr(DEV_CREDENTIALS_KEY), description="Fernet key encrypting tokens at rest."
     )
     simulator_url: str = Field(SIMULATOR_URL, description="Base of every vendor's default URL.")
+
+    def insecure_settings(self) -> list[str]:
+        insecure = super().insecure_settings()
+        if self.credentials_key.get_secret_value() == DEV_CREDENTIALS_KEY:
+            insecure.append("EVSE_CREDENTIALS_KEY")
+        return insecure
+
     vendors: dict[str, VendorOverrides] = Field(
         default_factory=dict, description="Per-vendor overrides of the simulator defaults."
     )
