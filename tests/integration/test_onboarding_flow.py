@@ -424,3 +424,14 @@ async def test_one_user_may_start_only_so_many_sessions(browser: Browser) -> Non
     assert int(refused.headers["retry-after"]) > 0
     # another user of the same gateway is not affected
     assert (await start(browser, model_id=model_uid("Home Pro"))).startswith("http")
+
+
+async def test_the_gateway_never_logs_a_session_id(
+    browser: Browser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = await start(browser, model_id=model_uid("Home Pro"))
+    await follow(browser, await browser.client.get(url, headers=GB))
+    await browser.client.post(url + "/compatibility", headers=GB)
+    logged = capsys.readouterr().out
+    assert "/onboarding/{session}" in logged
+    assert url.rsplit("/", 1)[1] not in logged
