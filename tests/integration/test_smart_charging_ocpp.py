@@ -40,7 +40,9 @@ async def central_system() -> AsyncIterator[tuple[str, asyncio.Queue[ChargePoint
         with contextlib.suppress(Exception):
             await proxy.start()
 
-    async with serve(accept, "127.0.0.1", 0, subprotocols=["ocpp1.6"], ping_interval=None) as server:  # type: ignore[list-item]
+    async with serve(
+        accept, "127.0.0.1", 0, subprotocols=["ocpp1.6"], ping_interval=None
+    ) as server:  # type: ignore[list-item]
         port = next(iter(server.sockets)).getsockname()[1]
         yield f"ws://127.0.0.1:{port}/ocpp", connected
 
@@ -60,7 +62,9 @@ async def send_plan(transaction_id: int | None) -> tuple[Any, dict[str, Any]]:
         for i, p in enumerate((0.40, 0.30, 0.10, 0.20))
     )
     plan = plan_charging(
-        SetChargePlan(evse_uid="e1", target_energy_kwh=16, departure_at=hours(4), price_curve=curve),
+        SetChargePlan(
+            evse_uid="e1", target_energy_kwh=16, departure_at=hours(4), price_curve=curve
+        ),
         now=NOW,
         limits=ChargerLimits(6.0, 16.0, phases=3),
     )
@@ -68,7 +72,9 @@ async def send_plan(transaction_id: int | None) -> tuple[Any, dict[str, Any]]:
     async with central_system() as (url, connected):
         async with connected_charger(f"{url}/CP-PLAN", "CP-PLAN", "unused") as charger:
             proxy = await connected.get()
-            result = await proxy.call(call.SetChargingProfile(connector_id=1, cs_charging_profiles=profile))
+            result = await proxy.call(
+                call.SetChargingProfile(connector_id=1, cs_charging_profiles=profile)
+            )
             return result, received_profile(charger)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from evse_contracts.smart_charging import (
     Capabilities,
@@ -50,74 +51,73 @@ def limits_of(capabilities: Capabilities, rated_current_a: float) -> ChargerLimi
     return ChargerLimits(rated_current_a, rated_current_a, capabilities.phases)
 
 
-@dataclass(frozen=True, slots=True)
-class _Slot:
-    start: datetime
-    end: datetime
-    price: float | None
-
-    @property
-    def hours(self) -> float:
-        return (self.end - self.start).total_seconds() / 3600
+_Slot = tuple[int, int, float | None]
+"""Start and end in seconds from the plan start, and the price (None outside the curve)."""
+_Chosen = tuple[int, float, float, float | None]
+"""End second, current, energy and price of a chosen stretch; its start is its slot's."""
 
 
 def _slots(start: datetime, end: datetime, curve: tuple[PriceInterval, ...]) -> list[_Slot]:
-    edges = {start, end}
-    step = timedelta(seconds=SLOT_S)
-    edge = start + step
-    while edge < end:
-        edges.add(edge)
-        edge += step
+    horizon = int((end - start).total_seconds())
+    edges = set(range(0, horizon, SLOT_S))
+    edges.add(horizon)
+    priced: list[tuple[int, int, float]] = []
     for item in curve:
-        edges.update(t for t in (item.start_at, item.end_at) if start < t < end)
+        a, b = (
+            int((item.start_at - start).total_seconds()),
+            int((item.end_at - start).total_seconds()),
+        )
+        if b > 0 and a < horizon:
+            priced.append((max(a, 0), min(b, horizon), item.price))
+            edges.update((max(a, 0), min(b, horizon)))
     ordered = sorted(edges)
-    slots = []
+    slots: list[_Slot] = []
     index = 0
     for a, b in zip(ordered, ordered[1:], strict=False):
-        while index < len(curve) and curve[index].end_at <= a:
+        while index < len(priced) and priced[index][1] <= a:
             index += 1
-        covered = index < len(curve) and curve[index].start_at <= a
-        slots.append(_Slot(a, b, curve[index].price if covered else None))
+        covered = index < len(priced) and priced[index][0] <= a
+        slots.append((a, b, priced[index][2] if covered else None))
     return slots
 
 
-def _fill(slots: list[_Slot], need_kwh: float, limits: ChargerLimits) -> list[PlannedInterval]:
-    chosen = []
-    full_kw = limits.power_kw(limits.max_current_a)
-    for slot in sorted(slots, key=lambda s: (s.price is None, s.price or 0.0, s.start)):
+def _fill(slots: list[_Slot], need_kwh: float, limits: ChargerLimits) -> dict[int, _Chosen]:
+    chosen: dict[int, _Chosen] = {}
+    full_kw, kw_per_a = limits.power_kw(limits.max_current_a), limits.power_kw(1.0)
+    for a, b, price in sorted(slots, key=lambda s: (s[2] is None, s[2] or 0.0, s[0])):
         if need_kwh <= 1e-9:
             break
-        current, end = limits.max_current_a, slot.end
-        if full_kw * slot.hours > need_kwh:
-            current = need_kwh / (slot.hours * limits.power_kw(1.0))
-            if current < limits.min_current_a:
-                current = limits.min_current_a
-                end = slot.start + timedelta(hours=need_kwh / limits.power_kw(current))
-        energy = min(need_kwh, limits.power_kw(current) * (end - slot.start).total_seconds() / 3600)
+        hours = (b - a) / 3600
+        current, end, energy = limits.max_current_a, b, full_kw * hours
+        if energy >= need_kwh:  # the last slot: only what is still needed, then done
+            current = max(need_kwh / (hours * kw_per_a), limits.min_current_a)
+            end = min(b, a + max(1, round(need_kwh / (current * kw_per_a) * 3600)))
+            energy = need_kwh
         need_kwh -= energy
-        chosen.append(PlannedInterval(
-            start_at=slot.start, end_at=end, current_limit_a=round(current, 1),
-            energy_kwh=energy, price=slot.price,
-        ))  # fmt: skip
-    return _merged(sorted(chosen, key=lambda i: i.start_at))
+        chosen[a] = (end, round(current, 1), energy, price)
+    return chosen
 
 
-def _merged(intervals: list[PlannedInterval]) -> list[PlannedInterval]:
-    merged: list[PlannedInterval] = []
-    for item in intervals:
+def _intervals(start: datetime, chosen: dict[int, _Chosen]) -> list[PlannedInterval]:
+    """Adjacent stretches at the same current and price merged, in time order."""
+    merged: list[list[Any]] = []
+    for a in sorted(chosen):
+        end, current, energy, price = chosen[a]
         last = merged[-1] if merged else None
-        if (
-            last is not None
-            and last.end_at == item.start_at
-            and last.current_limit_a == item.current_limit_a
-            and last.price == item.price
-        ):
-            merged[-1] = last.model_copy(
-                update={"end_at": item.end_at, "energy_kwh": last.energy_kwh + item.energy_kwh}
-            )
+        if last is not None and last[1] == a and last[2] == current and last[4] == price:
+            last[1], last[3] = end, last[3] + energy
         else:
-            merged.append(item)
-    return merged
+            merged.append([a, end, current, energy, price])
+    return [
+        PlannedInterval(
+            start_at=start + timedelta(seconds=a),
+            end_at=start + timedelta(seconds=b),
+            current_limit_a=current,
+            energy_kwh=energy,
+            price=price,
+        )  # fmt: skip
+        for a, b, current, energy, price in merged
+    ]
 
 
 def plan_charging(
@@ -133,7 +133,8 @@ def plan_charging(
     if limits.max_current_a <= 0:
         raise PlanImpossible(f"EVSE {request.evse_uid} cannot deliver any current")
     need = max(0.0, request.target_energy_kwh - delivered_kwh)
-    intervals = _fill(_slots(now, request.departure_at, request.price_curve), need, limits)
+    slots = _slots(now, request.departure_at, request.price_curve)
+    intervals = _intervals(now, _fill(slots, need, limits))
     energy = sum(item.energy_kwh for item in intervals)
     shortfall = max(0.0, need - energy)
     reason = None
