@@ -124,7 +124,8 @@ def main() -> None:
         [
             f"smart charging control cycle, {evses} EVSEs in {count} sites, best of {cycles}",
             f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, python {platform.python_version()}",
-            f"balance: {balance:.2f} us/EVSE vs equal split {split:.2f} us/EVSE: {balance / split:.1f}x",
+            f"balance: {balance:.2f} us/EVSE vs equal split {split:.2f} us/EVSE: "
+            f"{balance / split:.1f}x",
             f"plan (12 h, 96 prices): {planning:.1f} us/EVSE vs sorting the prices "
             f"{sorting:.1f} us/EVSE: {planning / sorting:.1f}x",
             f"one full cycle (balance every site, plan every EVSE): {cycle_s:.2f} s",

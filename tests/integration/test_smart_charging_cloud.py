@@ -46,7 +46,9 @@ async def sim() -> AsyncIterator[Simulator]:
 
 
 @pytest_asyncio.fixture
-async def nc(nats_url: str, sim: Simulator, mongodb_url: str, database_name: str) -> AsyncIterator[NatsClient]:
+async def nc(
+    nats_url: str, sim: Simulator, mongodb_url: str, database_name: str
+) -> AsyncIterator[NatsClient]:
     async with running_bridge(
         nats_url=nats_url, mongodb_url=mongodb_url, database=database_name,
         simulator_url=sim.base_url, **FAST,
@@ -106,8 +108,10 @@ async def test_a_cloud_plan_produces_the_planned_timed_actions_in_the_simulator(
         reply = await bus.request(
             BRIDGE_COMMANDS_SEND,
             SendCommand(
-                evse_uid=evse_uid, command=due.command,  # type: ignore[arg-type]
-                current_limit_a=due.current_limit_a, source="schedule",
+                evse_uid=evse_uid,
+                command=due.command,
+                current_limit_a=due.current_limit_a,
+                source="schedule",
             ),  # fmt: skip
         )
         await eventually(

@@ -31,7 +31,7 @@ def hours(n: float) -> datetime:
 
 @contextlib.asynccontextmanager
 async def central_system() -> AsyncIterator[tuple[str, asyncio.Queue[ChargePoint]]]:
-    """A bare `ocpp` central system on port 0: each connecting charger's proxy lands in the queue."""
+    """A bare `ocpp` central system on port 0; each connecting charger's proxy is queued."""
     connected: asyncio.Queue[ChargePoint] = asyncio.Queue()
 
     async def accept(ws: ServerConnection) -> None:

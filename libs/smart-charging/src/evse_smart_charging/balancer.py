@@ -17,7 +17,7 @@ from evse_contracts.smart_charging import SetSite, SiteAllocation, SiteMember
 
 from .errors import SiteLimitTooLow
 
-__all__ = ["Transition", "balance_site", "check_site_limit", "transition"]
+__all__ = ["Transition", "balance_site", "check_site_limit", "next_limits", "transition"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +104,13 @@ def transition(current: dict[str, float], target: dict[str, float]) -> Transitio
     lowering = {uid: a for uid, a in target.items() if a < current.get(uid, math.inf)}
     raising = {uid: a for uid, a in target.items() if a > current.get(uid, math.inf)}
     return Transition(lowering=lowering, raising=raising)
+
+
+def next_limits(observed: dict[str, float], target: dict[str, float]) -> dict[str, float]:
+    """The limits to send this control cycle: every lowering first, raisings once none is left.
+
+    `observed` is what the chargers report (a member missing counts as unknown, so high); the
+    loop calls this every cycle, so a raise waits until the lowered chargers confirm.
+    """
+    steps = transition(observed, target)
+    return steps.lowering or steps.raising
