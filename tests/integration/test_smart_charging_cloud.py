@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 
 from evse_contracts.bridge import BRIDGE_COMMANDS_SEND, SendCommand
 from evse_contracts.smart_charging import PriceInterval, SetChargePlan
-from evse_runtime.bus_client import BusClient
+from evse_runtime.bus_client import BusClient, RemoteProblem
 from evse_smart_charging.actions import ActionBook, Observed
 from evse_smart_charging.capabilities import for_vendor, require
 from evse_smart_charging.execution import timed_actions
@@ -140,3 +141,39 @@ async def test_a_cloud_plan_produces_the_planned_timed_actions_in_the_simulator(
     paths = [call["path"] for call in await sim.calls("zaptec") if call["method"] == "POST"]
     commands = [p.rsplit("/", 1)[-1] for p in paths if "/chargers/" in p]
     assert commands == ["update", "501", "502", "update", "501", "502"]
+
+
+async def test_a_command_the_evse_cannot_do_is_a_422_naming_the_capability(
+    nc: NatsClient, tap: TelemetryTap
+) -> None:
+    seed = seed_for("eo")[0]
+    evse_uid = await onboard(nc.jetstream(), "eo", seed.serial_number)
+    bus = BusClient(nc, timeout_s=10)
+    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    with pytest.raises(RemoteProblem) as caught:
+        await bus.request(
+            BRIDGE_COMMANDS_SEND,
+            SendCommand(evse_uid=evse_uid, command="set_current_limit", current_limit_a=16),
+        )
+    problem = caught.value.problem
+    assert (problem.status, problem.slug) == (422, "command-not-supported")
+    assert [(e.loc, e.msg) for e in problem.errors] == [("capability", "current_limit")]
+    assert tap.commands(evse_uid) == []
+
+
+async def test_a_limit_outside_the_chargers_range_is_refused_before_the_vendor_call(
+    nc: NatsClient, sim: Simulator, tap: TelemetryTap
+) -> None:
+    seed = seed_for("zaptec")[0]
+    evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number)
+    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    with pytest.raises(RemoteProblem) as caught:
+        await BusClient(nc, timeout_s=10).request(
+            BRIDGE_COMMANDS_SEND,
+            SendCommand(evse_uid=evse_uid, command="set_current_limit", current_limit_a=40),
+        )
+    assert (caught.value.problem.status, caught.value.problem.slug) == (
+        422,
+        "current-limit-out-of-range",
+    )
+    assert not any("/update" in call["path"] for call in await sim.calls("zaptec"))

@@ -4,7 +4,7 @@ import pytest
 
 from evse_contracts.bridge import PROVIDERS
 from evse_smart_charging.capabilities import for_ocpp, for_vendor, require
-from evse_smart_charging.errors import CapabilityMissing
+from evse_smart_charging.errors import CapabilityMissing, CurrentLimitOutOfRange
 
 FULL_OCPP = {
     "SupportedFeatureProfiles": "Core,FirmwareManagement,SmartCharging,RemoteTrigger",
@@ -50,3 +50,14 @@ def test_an_ocpp_charger_scheduling_only_in_watts_cannot_take_amp_limits() -> No
         {**FULL_OCPP, "ChargingScheduleAllowedChargingRateUnit": "Power"}, max_current_a=16
     )
     assert not caps.current_limit
+
+
+def test_a_limit_outside_the_range_is_refused_with_the_range() -> None:
+    with pytest.raises(CurrentLimitOutOfRange) as caught:
+        require("evse-zaptec", for_vendor("zaptec"), "set_current_limit", 40)
+    assert caught.value.to_problem().errors[0].msg == "between 6 and 32"
+    require("evse-zaptec", for_vendor("zaptec"), "set_current_limit", 32)
+
+
+def test_commands_outside_smart_charging_need_no_capability() -> None:
+    require("evse-ocpp", for_vendor("unknown"), "reset")

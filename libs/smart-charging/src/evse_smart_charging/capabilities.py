@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from evse_contracts.smart_charging import Capabilities, Capability
 
-from .errors import CapabilityMissing
+from .errors import CapabilityMissing, CurrentLimitOutOfRange
 
 __all__ = [
     "COMMAND_CAPABILITY",
@@ -51,8 +51,8 @@ def _cloud(
 
 
 VENDOR_CAPABILITIES: dict[str, Capabilities] = {
-    # charge-amperage-limit, Home Flex 16-50 A on one phase.
-    "chargepoint": _cloud(limit=(16.0, 50.0), power=True, energy=True, phases=1),
+    # charge-amperage-limit; Home Flex up to 50 A on one phase (lower bound not documented).
+    "chargepoint": _cloud(limit=(6.0, 50.0), power=True, energy=True, phases=1),
     # dynamicChargerCurrent; state carries kW and kWh.
     "easee": _cloud(limit=(6.0, 32.0), power=True, energy=True, phases=3),
     # set_limit; JuiceBox 40 on one phase.
@@ -103,8 +103,16 @@ def for_ocpp(
     )
 
 
-def require(evse_uid: str, capabilities: Capabilities, command: str) -> None:
-    """Raise `CapabilityMissing` naming the capability `command` needs and the EVSE lacks."""
-    capability = COMMAND_CAPABILITY[command]
+def require(
+    evse_uid: str, capabilities: Capabilities, command: str, current_limit_a: float | None = None
+) -> None:
+    """Refuse a command the EVSE cannot carry out: its capability missing or limit out of range."""
+    capability = COMMAND_CAPABILITY.get(command)
+    if capability is None:
+        return
     if not getattr(capabilities, capability):
         raise CapabilityMissing(evse_uid, capability)
+    low, high = capabilities.min_current_a, capabilities.max_current_a
+    if current_limit_a is not None and low is not None and high is not None:
+        if not low <= current_limit_a <= high:
+            raise CurrentLimitOutOfRange(evse_uid, current_limit_a, low, high)

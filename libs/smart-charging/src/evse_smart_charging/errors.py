@@ -2,6 +2,7 @@
 
 DomainError
 ├── CapabilityMissing  (command-not-supported, 422)
+├── CurrentLimitOutOfRange (current-limit-out-of-range, 422)
 ├── PlanImpossible     (plan-impossible, 422)
 └── SiteLimitTooLow    (site-limit-too-low, 422)
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from evse_contracts.problems import DomainError, FieldError
 
-__all__ = ["CapabilityMissing", "PlanImpossible", "SiteLimitTooLow"]
+__all__ = ["CapabilityMissing", "CurrentLimitOutOfRange", "PlanImpossible", "SiteLimitTooLow"]
 
 
 class CapabilityMissing(DomainError):
@@ -24,6 +25,22 @@ class CapabilityMissing(DomainError):
             errors=(FieldError(loc="capability", msg=capability, type="capability_missing"),),
         )
         self.capability = capability
+
+
+class CurrentLimitOutOfRange(DomainError):
+    slug = "current-limit-out-of-range"
+    status = 422
+    title = "Current limit outside the EVSE's range"
+
+    def __init__(self, evse_uid: str, limit_a: float, low: float, high: float) -> None:
+        super().__init__(
+            f"EVSE {evse_uid} takes current limits from {low:g} A to {high:g} A, not {limit_a:g} A",
+            errors=(
+                FieldError(
+                    loc="body.current_limit_a", msg=f"between {low:g} and {high:g}", type="range"
+                ),
+            ),
+        )
 
 
 class PlanImpossible(DomainError):
