@@ -67,7 +67,9 @@ def _slots(start: datetime, end: datetime, curve: tuple[PriceInterval, ...]) -> 
             int((item.start_at - start).total_seconds()),
             int((item.end_at - start).total_seconds()),
         )
-        if b > 0 and a < horizon:
+        if a >= horizon:
+            break  # the curve is sorted (SetChargePlan sorts it)
+        if b > 0:
             priced.append((max(a, 0), min(b, horizon), item.price))
             edges.update((max(a, 0), min(b, horizon)))
     ordered = sorted(edges)
