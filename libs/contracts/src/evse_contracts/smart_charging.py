@@ -17,9 +17,6 @@ from .base import Contract, UtcDateTime
 
 __all__ = [
     "ACTION_STATES",
-    "SMART_CAPABILITIES_GET",
-    "SMART_PLANS_SET",
-    "SMART_SITES_SET",
     "Action",
     "ActionKind",
     "ActionState",
@@ -33,10 +30,6 @@ __all__ = [
     "SiteAllocation",
     "SiteMember",
 ]
-
-SMART_CAPABILITIES_GET = "smart.capabilities.get"
-SMART_PLANS_SET = "smart.plans.set"
-SMART_SITES_SET = "smart.sites.set"
 
 Capability = Literal[
     "start_stop", "current_limit", "schedules", "power_reading", "energy_reading", "phases"
