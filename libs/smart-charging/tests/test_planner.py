@@ -6,8 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from evse_contracts.smart_charging import PriceInterval, SetChargePlan
+from evse_smart_charging.capabilities import for_vendor
 from evse_smart_charging.errors import PlanImpossible
-from evse_smart_charging.planner import ChargerLimits, needs_replan, plan_charging
+from evse_smart_charging.planner import ChargerLimits, limits_of, needs_replan, plan_charging
 
 NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 THREE_PHASE_16A = ChargerLimits(6.0, 16.0, phases=3)  # 11.04 kW
@@ -94,3 +95,15 @@ def test_overlapping_price_intervals_are_refused_per_field() -> None:
 def test_an_interval_ending_before_it_starts_is_refused() -> None:
     with pytest.raises(ValidationError):
         PriceInterval(start_at=hours(2), end_at=hours(1), price=0.1)
+
+
+def test_a_charger_that_only_starts_and_stops_is_planned_at_its_rated_current() -> None:
+    limits = limits_of(for_vendor("eo"), 32)
+    assert (limits.min_current_a, limits.max_current_a, limits.phases) == (32, 32, 1)
+    plan = plan_charging(request(7.36, 6), now=NOW, limits=limits)
+    assert [i.current_limit_a for i in plan.intervals] == [32]
+
+
+def test_a_charger_the_platform_cannot_control_gets_no_plan() -> None:
+    with pytest.raises(PlanImpossible):
+        limits_of(for_vendor("unknown"), 32)

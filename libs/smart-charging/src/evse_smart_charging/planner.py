@@ -45,6 +45,8 @@ class ChargerLimits:
 
 def limits_of(capabilities: Capabilities, rated_current_a: float) -> ChargerLimits:
     """Limits from an EVSE's capabilities; `rated_current_a` for one without a current limit."""
+    if not (capabilities.start_stop or capabilities.schedules):
+        raise PlanImpossible("the EVSE can neither start and stop nor take a schedule")
     if capabilities.current_limit and capabilities.max_current_a is not None:
         low = capabilities.min_current_a or 0.0
         return ChargerLimits(low, capabilities.max_current_a, capabilities.phases)
