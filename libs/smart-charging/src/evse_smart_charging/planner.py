@@ -119,7 +119,7 @@ def _intervals(start: datetime, chosen: dict[int, _Chosen]) -> list[PlannedInter
             current_limit_a=current,
             energy_kwh=energy,
             price=price,
-        )  # fmt: skip
+        )
         for a, b, current, energy, price in merged
     ]
 
