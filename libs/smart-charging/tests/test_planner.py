@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from evse_contracts.smart_charging import PriceInterval, SetChargePlan
@@ -107,3 +109,22 @@ def test_a_charger_that_only_starts_and_stops_is_planned_at_its_rated_current() 
 def test_a_charger_the_platform_cannot_control_gets_no_plan() -> None:
     with pytest.raises(PlanImpossible):
         limits_of(for_vendor("unknown"), 32)
+
+
+@given(
+    kwh=st.floats(min_value=0.1, max_value=200),
+    departure_h=st.floats(min_value=0.1, max_value=30),
+    curve=st.lists(st.floats(min_value=-1, max_value=1), max_size=24),
+    max_a=st.floats(min_value=6, max_value=63),
+)
+def test_a_plan_stays_within_the_window_and_the_chargers_range_and_accounts_for_every_kwh(
+    kwh: float, departure_h: float, curve: list[float], max_a: float
+) -> None:
+    limits = ChargerLimits(6.0, max_a, phases=3)
+    plan = plan_charging(request(kwh, departure_h, prices(*curve)), now=NOW, limits=limits)
+    previous_end = NOW
+    for item in plan.intervals:
+        assert previous_end <= item.start_at < item.end_at <= hours(departure_h)
+        assert 6.0 <= item.current_limit_a <= round(max_a, 1)
+        previous_end = item.end_at
+    assert plan.expected_energy_kwh + plan.shortfall_kwh == pytest.approx(kwh, abs=0.01)
