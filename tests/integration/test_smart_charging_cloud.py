@@ -29,6 +29,7 @@ from tests.utils.bridge import (
     Simulator,
     TelemetryTap,
     eventually,
+    link_owner,
     nats_client,
     onboard,
     simulator,
@@ -80,7 +81,8 @@ async def test_a_cloud_plan_produces_the_planned_timed_actions_in_the_simulator(
     seed = seed_for("zaptec")[0]
     caps = for_vendor("zaptec")
     await sim.pin(seed.serial_number, "suspended_ev")
-    evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number)
+    user = await link_owner(nc, seed)
+    evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number, user)
     await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
     curve = tuple(
         PriceInterval(start_at=hours(i), end_at=hours(i + 1), price=p)
@@ -143,29 +145,12 @@ async def test_a_cloud_plan_produces_the_planned_timed_actions_in_the_simulator(
     assert commands == ["update", "501", "502", "update", "501", "502"]
 
 
-async def test_a_command_the_evse_cannot_do_is_a_422_naming_the_capability(
-    nc: NatsClient, tap: TelemetryTap
-) -> None:
-    seed = seed_for("eo")[0]
-    evse_uid = await onboard(nc.jetstream(), "eo", seed.serial_number)
-    bus = BusClient(nc, timeout_s=10)
-    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
-    with pytest.raises(RemoteProblem) as caught:
-        await bus.request(
-            BRIDGE_COMMANDS_SEND,
-            SendCommand(evse_uid=evse_uid, command="set_current_limit", current_limit_a=16),
-        )
-    problem = caught.value.problem
-    assert (problem.status, problem.slug) == (422, "command-not-supported")
-    assert [(e.loc, e.msg) for e in problem.errors] == [("capability", "current_limit")]
-    assert tap.commands(evse_uid) == []
-
-
 async def test_a_limit_outside_the_chargers_range_is_refused_before_the_vendor_call(
     nc: NatsClient, sim: Simulator, tap: TelemetryTap
 ) -> None:
     seed = seed_for("zaptec")[0]
-    evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number)
+    user = await link_owner(nc, seed)
+    evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number, user)
     await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
     with pytest.raises(RemoteProblem) as caught:
         await BusClient(nc, timeout_s=10).request(

@@ -6,9 +6,10 @@ from hypothesis import strategies as st
 
 from evse_contracts.smart_charging import Capabilities, SetSite, SiteMember
 from evse_smart_charging.balancer import balance_site, check_site_limit, transition
-from evse_smart_charging.capabilities import for_vendor
+from evse_smart_charging.capabilities import for_ocpp
 from evse_smart_charging.errors import SiteLimitTooLow
 
+CORE_ONLY = for_ocpp({"SupportedFeatureProfiles": "Core"}, max_current_a=16)
 LIMITABLE = Capabilities(
     start_stop=True, current_limit=True, min_current_a=6, max_current_a=32,
     schedules=True, power_reading=True, energy_reading=True,
@@ -43,12 +44,10 @@ def test_priorities_weigh_the_share_within_each_chargers_range() -> None:
 
 
 def test_a_charger_that_cannot_take_a_limit_counts_at_its_rated_current() -> None:
-    fixed = SiteMember(
-        evse_uid="eo", active=True, rated_current_a=16, capabilities=for_vendor("eo")
-    )
+    fixed = SiteMember(evse_uid="core", active=True, rated_current_a=16, capabilities=CORE_ONLY)
     allocation = balance_site(site(32, fixed, member("a"), member("b")))
-    assert allocation.limits_a == {"eo": 16, "a": 8.0, "b": 8.0}
-    assert allocation.fixed == ("eo",)
+    assert allocation.limits_a == {"core": 16, "a": 8.0, "b": 8.0}
+    assert allocation.fixed == ("core",)
 
 
 def test_the_lowest_priority_is_paused_when_the_minimums_do_not_fit() -> None:
@@ -91,7 +90,7 @@ def test_the_sum_of_limits_never_exceeds_the_site_when_the_fixed_chargers_fit(
             priority=priority,
             active=active,
             rated_current_a=rated,
-            capabilities=LIMITABLE if limitable else for_vendor("eo"),
+            capabilities=LIMITABLE if limitable else CORE_ONLY,
         )  # fmt: skip
         for i, (active, priority, rated, limitable) in enumerate(members)
     ]

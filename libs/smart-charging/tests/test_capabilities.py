@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from evse_contracts.bridge import PROVIDERS
+from evse_contracts.bridge import CLOUD_PROVIDERS
 from evse_smart_charging.capabilities import for_ocpp, for_vendor, require
 from evse_smart_charging.errors import CapabilityMissing, CurrentLimitOutOfRange
 
@@ -14,13 +14,18 @@ FULL_OCPP = {
 
 
 def test_every_vendor_the_bridge_speaks_has_capabilities() -> None:
-    for provider in PROVIDERS:
+    for provider in CLOUD_PROVIDERS:
         assert for_vendor(provider).start_stop, provider
+        assert for_vendor(provider).current_limit, provider
 
 
-def test_eo_cannot_take_a_current_limit_and_says_which_capability() -> None:
+def test_a_core_only_charger_cannot_take_a_current_limit_and_says_which_capability() -> None:
     with pytest.raises(CapabilityMissing) as caught:
-        require("evse-eo", for_vendor("eo"), "set_current_limit")
+        require(
+            "evse-ocpp",
+            for_ocpp({"SupportedFeatureProfiles": "Core"}, max_current_a=16),
+            "set_current_limit",
+        )
     problem = caught.value.to_problem()
     assert (problem.slug, problem.status) == ("command-not-supported", 422)
     assert problem.errors[0].loc == "capability"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from evse_contracts.smart_charging import PriceInterval, SetChargePlan
-from evse_smart_charging.capabilities import for_vendor
+from evse_smart_charging.capabilities import for_ocpp, for_vendor
 from evse_smart_charging.errors import PlanImpossible
 from evse_smart_charging.planner import ChargerLimits, limits_of, needs_replan, plan_charging
 
@@ -100,8 +100,8 @@ def test_an_interval_ending_before_it_starts_is_refused() -> None:
 
 
 def test_a_charger_that_only_starts_and_stops_is_planned_at_its_rated_current() -> None:
-    limits = limits_of(for_vendor("eo"), 32)
-    assert (limits.min_current_a, limits.max_current_a, limits.phases) == (32, 32, 1)
+    limits = limits_of(for_ocpp({"SupportedFeatureProfiles": "Core"}, max_current_a=32), 32)
+    assert (limits.min_current_a, limits.max_current_a, limits.phases) == (32, 32, 3)
     plan = plan_charging(request(7.36, 6), now=NOW, limits=limits)
     assert [i.current_limit_a for i in plan.intervals] == [32]
 

@@ -1,10 +1,11 @@
 """What each EVSE can do through its integration, and the check every command passes first.
 
-Vendor clouds: one row per adapter, from what the adapter's API offers (see each adapter's
-module docstring in the provider bridge). OCPP 1.6J chargers: from the configuration keys the
-charger reports (`GetConfiguration`): `SupportedFeatureProfiles` (Core gives start/stop,
-SmartCharging gives limits and schedules), `ChargingScheduleAllowedChargingRateUnit` (limits
-in amps need `Current`) and `MeterValuesSampledData` (power and energy readings).
+Vendor clouds: one row per cloud provider, from what its API offers (see each adapter's
+module docstring in the provider bridge); EO, Enel X and SyncEV chargers connect over OCPP.
+OCPP 1.6J chargers: from the configuration keys the charger reports (`GetConfiguration`):
+`SupportedFeatureProfiles` (Core gives start/stop, SmartCharging gives limits and schedules),
+`ChargingScheduleAllowedChargingRateUnit` (limits in amps need `Current`) and
+`MeterValuesSampledData` (power and energy readings).
 """
 
 from __future__ import annotations
@@ -55,12 +56,6 @@ VENDOR_CAPABILITIES: dict[str, Capabilities] = {
     "chargepoint": _cloud(limit=(6.0, 50.0), power=True, energy=True, phases=1),
     # dynamicChargerCurrent; state carries kW and kWh.
     "easee": _cloud(limit=(6.0, 32.0), power=True, energy=True, phases=3),
-    # set_limit; JuiceBox 40 on one phase.
-    "enelx": _cloud(limit=(6.0, 40.0), power=True, energy=True, phases=1),
-    # Lock and unlock only, no set-current call; the session gives energy but no power.
-    "eo": _cloud(limit=None, power=False, energy=True, phases=1),
-    # SetChargingProfile through the cloud, one-phase units.
-    "syncev": _cloud(limit=(6.0, 32.0), power=True, energy=True, phases=1),
     # maxChargingCurrent.
     "wallbox": _cloud(limit=(6.0, 32.0), power=True, energy=True, phases=3),
     # Observations 513 (power), 553 (session kWh), 708 (current); /update for the limit.

@@ -14,6 +14,7 @@ __all__ = [
     "InvalidScope",
     "UnsupportedProvider",
     "UserTokenRequired",
+    "VendorAccountNotLinked",
 ]
 
 
@@ -83,3 +84,11 @@ class EvseModelNotSupported(DomainError):
     slug = "evse-model-not-supported"
     status = 422
     title = "EVSE model not supported"
+
+
+class VendorAccountNotLinked(DomainError):
+    """Import needs the user's account at the vendor: `link_url` is the hosted page linking it."""
+
+    slug = "vendor-account-not-linked"
+    status = 409
+    title = "Vendor account not linked"
