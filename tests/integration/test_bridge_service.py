@@ -269,7 +269,7 @@ async def test_a_lookup_that_would_wait_long_for_vendor_budget_is_a_quick_provid
         database=database_name,
         simulator_url=sim.base_url,
         vendors={"easee": {"requests_per_period": 3, "budget_period_s": 600}},
-        interactive_budget_wait_s=0.2,
+        interactive_budget_wait_s=1.0,  # long enough for a loaded machine; the budget waits 600 s
         device_list_ttl_s=0.001,  # every lookup lists the account again
     ):
         user = await link_owner(nc, seed_for("easee")[0])  # sign-in and listing: 2 requests

@@ -206,6 +206,9 @@ async def test_a_changed_password_breaks_the_link_and_relinking_restores_the_sam
     await eventually(lambda: len(tap.statuses(evse_uid)) > polled)
     assert [event.evse_uid for event in link_events.restored] == [evse_uid]
     assert len(link_events.broken) == 1
+    await link_owner_again(nc, user, seed.owner, "changed-at-zaptec")  # a double submit
+    await asyncio.sleep(0.3)
+    assert len(link_events.restored) == 1
 
 
 async def link_owner_again(
@@ -228,6 +231,7 @@ async def test_unlinking_stops_polling_and_erases_the_credentials(
     nc: NatsClient,
     sim: Simulator,
     tap: TelemetryTap,
+    link_events: LinkEvents,
     mongodb_url: str,
     database_name: str,
 ) -> None:
@@ -237,6 +241,8 @@ async def test_unlinking_stops_polling_and_erases_the_credentials(
     await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
     unlinked = await bus(nc).request(VENDOR_ACCOUNTS_UNLINK, ref(user))
     assert unlinked.state == "unlinked"
+    await eventually(lambda: len(link_events.broken) == 1)
+    assert link_events.broken[0].reason == "account_unlinked"
     await asyncio.sleep(0.3)  # a poll in flight may still finish
     calls = len(await sim.calls("easee"))
     await asyncio.sleep(0.5)

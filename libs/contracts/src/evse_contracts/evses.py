@@ -102,7 +102,8 @@ class EvseVendorLink(Contract):
     reason: LinkBrokenReason | None = Field(
         None,
         description="Why `broken`: credentials_rejected (password changed or access revoked) or "
-        "charger_not_in_account. Relink on the page of `POST /v2/evses/{evse_id}/reconnect`.",
+        "charger_not_in_account or account_unlinked. Relink on the page of "
+        "`POST /v2/evses/{evse_id}/reconnect`.",
     )
 
 

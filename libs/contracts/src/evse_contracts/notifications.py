@@ -201,7 +201,9 @@ class EvseLinkBrokenEvent(_Event):
     type: Literal["evse.link_broken"] = "evse.link_broken"
     provider: str
     vendor_account_uid: str
-    reason: str = Field(description="credentials_rejected or charger_not_in_account.")
+    reason: str = Field(
+        description="credentials_rejected, charger_not_in_account or account_unlinked."
+    )
 
 
 class EvseLinkRestoredEvent(_Event):

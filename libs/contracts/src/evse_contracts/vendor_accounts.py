@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 LinkState = Literal["linked", "broken", "unlinked"]
-LinkBrokenReason = Literal["credentials_rejected", "charger_not_in_account"]
+LinkBrokenReason = Literal["credentials_rejected", "charger_not_in_account", "account_unlinked"]
 
 EVSE_LINK_BROKEN = "evses.events.link_broken"
 EVSE_LINK_RESTORED = "evses.events.link_restored"

@@ -494,7 +494,6 @@ class _Call:
             status if error is None else max(status, 422),
             title=f"Sign in to {name}",
             make_name=name,
-            provider=provider,
             simulated=self.flow.simulated_vendors,
             error=error,
             username=username,

@@ -83,7 +83,8 @@ class AccountDesk(BridgeWorker):
                 credentials=credentials,
             )
         )
-        # Relinking resumes every EVSE of the account, also one whose charger went missing.
+        # Relinking resumes every parked EVSE of the account (also one whose charger went
+        # missing); a double submit finds none parked and announces nothing.
         if existing is not None:
             await self._restore(account)
         log.info("vendor account linked", vendor_account_uid=uid, provider=provider)
@@ -112,6 +113,8 @@ class AccountDesk(BridgeWorker):
         self._adapters.forget(account.provider, account.uid)
         unlinked = await self._accounts.mark_unlinked(account.uid, at=now())
         log.info("vendor account unlinked", vendor_account_uid=account.uid)
+        if unlinked is not None:
+            await self._announce_broken(unlinked, "account_unlinked")
         return await self._view(unlinked or account)
 
     async def broken(self, account_uid: str, reason: LinkBrokenReason) -> None:
@@ -121,13 +124,16 @@ class AccountDesk(BridgeWorker):
         if account is None:
             return  # already broken or unlinked: announced then
         log.warning("vendor account link broken", vendor_account_uid=account_uid, reason=reason)
-        for link in await self._store.links_of_account(account_uid):
+        await self._announce_broken(account, reason)
+
+    async def _announce_broken(self, account: LinkedAccount, reason: LinkBrokenReason) -> None:
+        for link in await self._store.links_of_account(account.uid):
             event = EvseLinkBroken(
                 evse_uid=link.evse_uid,
                 application_uid=link.application_uid,
                 user_uid=link.user_uid,
                 provider=link.provider,
-                vendor_account_uid=account_uid,
+                vendor_account_uid=account.uid,
                 reason=reason,
                 occurred_at=account.updated_at,
             )
@@ -151,8 +157,7 @@ class AccountDesk(BridgeWorker):
         await self._announce(EVSE_LINK_BROKEN, event, link, at)
 
     async def _restore(self, account: LinkedAccount) -> None:
-        await self._store.resume_account(account.uid, at=now())
-        for link in await self._store.links_of_account(account.uid):
+        for link in await self._store.resume_account(account.uid, at=now()):
             event = EvseLinkRestored(
                 evse_uid=link.evse_uid,
                 application_uid=link.application_uid,

@@ -65,7 +65,9 @@ class LinkStore(Protocol):
     ) -> None: ...
     async def links_of_account(self, vendor_account_uid: str) -> Sequence[ProviderLink]: ...
     async def park_account(self, vendor_account_uid: str) -> None: ...
-    async def resume_account(self, vendor_account_uid: str, *, at: datetime) -> None: ...
+    async def resume_account(
+        self, vendor_account_uid: str, *, at: datetime
+    ) -> Sequence[ProviderLink]: ...
     async def forget_token(self, key: str) -> None: ...
 
 
@@ -155,11 +157,17 @@ class MongoLinkStore:
             {"$set": {"next_poll_at": PARKED, "lease_until": _EPOCH, "lease_owner": None}},
         )
 
-    async def resume_account(self, vendor_account_uid: str, *, at: datetime) -> None:
+    async def resume_account(
+        self, vendor_account_uid: str, *, at: datetime
+    ) -> Sequence[ProviderLink]:
+        """Poll the account's parked EVSEs again, now; the links that were parked."""
+        parked = {"vendor_account_uid": vendor_account_uid, "next_poll_at": PARKED}
+        docs = await self._links.find(parked).to_list()
         await self._links.update_many(
-            {"vendor_account_uid": vendor_account_uid},
+            {"_id": {"$in": [doc["_id"] for doc in docs]}, "next_poll_at": PARKED},
             {"$set": {"next_poll_at": at, "failures": 0}},
         )
+        return [self._link(doc) for doc in docs]
 
     async def load_token(self, key: str) -> Token | None:
         doc = await self._tokens.find_one({"_id": key})

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .base import ProviderAdapter, VendorAccount, VendorDevice
 
-__all__ = ["DeviceDirectory", "same_serial"]
+__all__ = ["MAX_LISTINGS", "DeviceDirectory", "same_serial"]
+
+MAX_LISTINGS = 10_000
+"""Accounts whose listing a replica keeps; the least recently listed is dropped first."""
 
 
 def same_serial(a: str, b: str) -> bool:
@@ -50,7 +53,7 @@ class DeviceDirectory:
         self._bind = bind
         self._ttl_s = ttl_s
         self._min_refresh_s = min_refresh_s
-        self._listings: dict[tuple[str, str], _Listing] = {}
+        self._listings: OrderedDict[tuple[str, str], _Listing] = OrderedDict()
         self._refreshing: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def forget(self, provider: str, account_key: str) -> None:
@@ -73,4 +76,8 @@ class DeviceDirectory:
             if listing is None or listing.age_s >= min(self._ttl_s, self._min_refresh_s):
                 listing = _Listing(await self._bind(provider, account).list_devices())
                 self._listings[key] = listing
+                self._listings.move_to_end(key)
+                if len(self._listings) > MAX_LISTINGS:
+                    dropped, _ = self._listings.popitem(last=False)
+                    self._refreshing.pop(dropped, None)
         return _match(listing.devices, serial_number)
