@@ -230,19 +230,3 @@ async def test_a_revoked_token_leads_to_one_new_login(adapters: Adapters, sim: S
     await adapter.list_devices()
     logins = [c for c in await sim.calls("zaptec") if c["path"].endswith("/oauth/token")]
     assert len(logins) == 2
-
-
-async def test_easee_refuses_settings_beyond_its_hourly_budget_without_calling(
-    adapters: Adapters, sim: Simulator
-) -> None:
-    seed = seed_for("easee")[0]
-    adapter = owner_adapter(adapters, seed)
-    device = await device_of(adapters, seed)
-    ref = DeviceRef(device.device_id)
-    for _ in range(10):
-        await adapter.send_command(ref, Command("set_current_limit", 10.0))
-    before = len(await sim.calls("easee"))
-    with pytest.raises(VendorError) as caught:
-        await adapter.send_command(ref, Command("set_current_limit", 10.0))
-    assert (caught.value.retryable, caught.value.error_code) == (True, "local-rate-budget")
-    assert len(await sim.calls("easee")) == before
