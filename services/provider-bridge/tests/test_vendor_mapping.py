@@ -120,3 +120,43 @@ def test_sealed_credentials_hide_their_values_and_open_again() -> None:
     assert "very-secret-token" not in sealed
     assert "very-secret-token" not in json.dumps(sealed)
     assert box.open(sealed) == {"unit_token": "very-secret-token"}
+
+
+def test_zaptec_paused_is_mode_5_with_final_stop_active_and_the_limit_is_510() -> None:
+    # `GET /api/chargers/{id}/state` items as evcc `charger/zaptec/types.go` `StateResponse`
+    # reads them; ids from evcc `charger/zaptec/const.go`; paused = 5 + 718 per
+    # docs.zaptec.com/reference/charger_sendcommand_post.
+    observations = [
+        {
+            "ChargerId": "c1",
+            "StateId": 710,
+            "Timestamp": "2026-11-28T10:00:00",
+            "ValueAsString": "5",
+        },
+        {
+            "ChargerId": "c1",
+            "StateId": 718,
+            "Timestamp": "2026-11-28T10:00:00",
+            "ValueAsString": "1",
+        },
+        {
+            "ChargerId": "c1",
+            "StateId": 510,
+            "Timestamp": "2026-11-28T10:00:00",
+            "ValueAsString": "16",
+        },
+        {
+            "ChargerId": "c1",
+            "StateId": 708,
+            "Timestamp": "2026-11-28T10:00:00",
+            "ValueAsString": "0",
+        },
+    ]
+    status = zaptec.status_from_observations(observations)
+    assert (status.state, status.plugged_in, status.current_limit_a) == (
+        "suspended_evse",
+        True,
+        16.0,
+    )
+    finished = zaptec.status_from_observations(observations[:1])
+    assert finished.state == "finishing"
