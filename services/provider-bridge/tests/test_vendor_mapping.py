@@ -37,7 +37,7 @@ def test_wallbox_charging_codes_read_as_charging_and_unknown_codes_as_unavailabl
 
 # Shaped as `GET /state/{id}/observations` answers: pyeasee 0.8.21 `charger.py:269` reads
 # `{observations: [...]}`; ids and data types (3 Double, 4 Integer) from evcc
-# `charger/easee/signalr.go` and `charger/easee/types.go`.
+# `charger/easee/signalr.go` and `charger/easee/types.go`, names in pyeasee `const.py`.
 EASEE_OBSERVATIONS = {
     "observations": [
         {"id": 109, "value": 3, "dataType": 4, "timestamp": "2026-11-28T10:00:00Z"},
@@ -45,6 +45,7 @@ EASEE_OBSERVATIONS = {
         {"id": 121, "value": 3.25, "dataType": 3, "timestamp": "2026-11-28T10:00:00Z"},
         {"id": 124, "value": 1520.5, "dataType": 3, "timestamp": "2026-11-28T09:00:00Z"},
         {"id": 48, "value": 16, "dataType": 3, "timestamp": "2026-11-28T10:00:00Z"},
+        {"id": 80, "value": 330, "dataType": 4, "timestamp": "2026-11-27T04:00:00Z"},
     ]
 }
 
@@ -61,6 +62,7 @@ def test_easee_observations_in_kw_and_kwh_become_w_and_wh() -> None:
     status = easee.status_from_observations(EASEE_OBSERVATIONS)
     assert (status.state, status.power_w, status.session_energy_wh) == ("charging", 7400.0, 3250.0)
     assert (status.lifetime_energy_wh, status.current_limit_a) == (1520500.0, 16.0)
+    assert status.firmware_version == "330"
 
 
 def test_easee_missing_observations_stay_unknown_and_a_wrong_shape_is_refused() -> None:

@@ -81,7 +81,7 @@ async def chargers(request: Request) -> list[dict[str, Any]]:
 
 
 OBS_OP_MODE, OBS_TOTAL_POWER, OBS_SESSION_ENERGY, OBS_LIFETIME_ENERGY = 109, 120, 121, 124
-OBS_DYNAMIC_CURRENT = 48
+OBS_DYNAMIC_CURRENT, OBS_FIRMWARE = 48, 80
 DOUBLE, INTEGER = 3, 4
 """Observation data types (evcc `charger/easee/types.go` `ObservationDataType`)."""
 PAUSE_RESUME = {"pause_charging": "stop_charging", "resume_charging": "start_charging"}
@@ -92,13 +92,15 @@ MAX_OBSERVATION_IDS = 64
 
 
 def observations(charger: SimCharger) -> dict[int, tuple[float, int]]:
-    """Observation id → (value, data type), the ids evcc `easee/signalr.go` reads."""
+    """Observation id → (value, data type); ids and types from pyeasee 0.8.21 `const.py`
+    `ChargerStreamData` (the SignalR stream's ids, which observations share)."""
     return {
         OBS_OP_MODE: (OP_MODE[charger.state] if charger.online else 0, INTEGER),
         OBS_TOTAL_POWER: (round(charger.power_w / 1000, 3), DOUBLE),
         OBS_SESSION_ENERGY: (round(charger.session_wh / 1000, 3), DOUBLE),
         OBS_LIFETIME_ENERGY: (round(charger.lifetime_wh / 1000, 3), DOUBLE),
         OBS_DYNAMIC_CURRENT: (charger.current_limit_a, DOUBLE),
+        OBS_FIRMWARE: (int(charger.seed.firmware_version), INTEGER),
     }
 
 

@@ -46,7 +46,8 @@ OP_MODES: dict[int, tuple[str, bool]] = {
 }
 PRODUCT_MODELS = {1: "Easee Home", 2: "Easee Charge Lite", 100: "Easee One"}
 OBS_OP_MODE, OBS_TOTAL_POWER, OBS_SESSION_ENERGY, OBS_LIFETIME_ENERGY = 109, 120, 121, 124
-OBS_DYNAMIC_CURRENT = 48
+OBS_DYNAMIC_CURRENT, OBS_FIRMWARE = 48, 80
+"""Ids as pyeasee 0.8.21 `const.py` `ChargerStreamData` names them (state_chargerOpMode, …)."""
 OBSERVATION_IDS = ",".join(
     str(i)
     for i in (
@@ -55,6 +56,7 @@ OBSERVATION_IDS = ",".join(
         OBS_SESSION_ENERGY,
         OBS_LIFETIME_ENERGY,
         OBS_DYNAMIC_CURRENT,
+        OBS_FIRMWARE,
     )
 )
 COMMANDS = {"start_charging": "resume_charging", "stop_charging": "pause_charging"}
@@ -75,6 +77,7 @@ def status_from_observations(body: Any) -> DeviceStatus:
     kw, session, lifetime = (
         values.get(k) for k in (OBS_TOTAL_POWER, OBS_SESSION_ENERGY, OBS_LIFETIME_ENERGY)
     )
+    firmware = values.get(OBS_FIRMWARE)
     return DeviceStatus(
         state=state,  # type: ignore[arg-type]
         online=state != "offline",
@@ -83,7 +86,7 @@ def status_from_observations(body: Any) -> DeviceStatus:
         session_energy_wh=None if session is None else session * 1000,
         lifetime_energy_wh=None if lifetime is None else lifetime * 1000,
         current_limit_a=values.get(OBS_DYNAMIC_CURRENT),
-        firmware_version=None,
+        firmware_version=None if firmware is None else str(int(firmware)),
     )
 
 
