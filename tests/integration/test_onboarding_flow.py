@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -254,3 +255,70 @@ async def test_an_expired_link_shows_a_clear_page(browser: Browser) -> None:
     for step in ("", "/make", "/connect"):
         page = await browser.client.get(f"/onboarding/{session.uid}{step}")
         assert_page(page, 410, "Link expired")
+
+
+def query_of(location: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(location).query)
+
+
+async def test_pages_allow_their_final_redirect_to_reach_the_applications_origin(
+    browser: Browser,
+) -> None:
+    page = await browser.client.get(await start(browser), headers=GB)
+    policy = page.headers["content-security-policy"]
+    assert "form-action 'self' https://alice.example;" in policy
+    assert "script-src" not in policy and "default-src 'none'" in policy
+
+
+async def test_cancel_returns_to_the_application_with_access_denied_and_its_state(
+    browser: Browser,
+) -> None:
+    url = await start(browser, state="s-1")
+    cancelled = await browser.client.get(url + "/cancel")
+    assert cancelled.status_code == 302
+    assert cancelled.headers["location"].startswith("https://alice.example/done?")
+    query = query_of(cancelled.headers["location"])
+    assert query["error"] == ["access_denied"] and query["state"] == ["s-1"]
+    later = await browser.client.get(url)
+    html = assert_page(later, 410, "Already done")
+    assert cancelled.headers["location"].replace("&", "&amp;") in html
+
+
+async def test_joining_the_waitlist_ends_with_a_way_back_reporting_unsupported(
+    browser: Browser,
+) -> None:
+    url = await start(browser, model_id=model_uid("JuiceBox 40"), state="w-1")
+    await follow(browser, await browser.client.get(url, headers=GB))
+    done = await browser.client.post(
+        url + "/waitlist", data={"email": "driver@alice.example"}, headers=GB
+    )
+    html = assert_page(done, 200, "You are on the list")
+    back = re.search(r'<a class="button" href="([^"]+)">Back to ', html)
+    assert back is not None, html
+    query = query_of(back.group(1).replace("&amp;", "&"))
+    assert query["error"] == ["unsupported_evse"] and query["state"] == ["w-1"]
+
+
+async def test_the_user_picks_the_country_the_compatibility_check_uses(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("Zaptec Go"))
+    us = {"Accept-Language": "en-US"}
+    page = await browser.client.get(url + "/compatibility", headers=us)
+    html = assert_page(page, 200, "Not supported yet")
+    assert "Checked for United States, from your browser" in html
+    await browser.client.post(url + "/country", data={"country": "NO"}, headers=us)
+    page = await browser.client.get(url + "/compatibility", headers=us)
+    html = assert_page(page, 200, "Your charger works with us")
+    assert "Checked for Norway." in html
+    ignored = await browser.client.post(url + "/country", data={"country": "XX"}, headers=us)
+    assert ignored.status_code == 303
+    assert "Norway" in (await browser.client.get(url + "/compatibility", headers=us)).text
+
+
+@pytest.mark.parametrize("path", ["/onboarding/x/Not-A-Step", "/onboarding/" + "x" * 65])
+async def test_malformed_page_urls_get_a_page_not_a_problem_document(
+    browser: Browser, path: str
+) -> None:
+    answer = await browser.client.get(path)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "<h1>Page not found</h1>" in answer.text

@@ -32,7 +32,7 @@ PROBLEM_JSON = "application/problem+json"
 @pytest_asyncio.fixture
 async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
     async with nats_client(nats_url) as client:
-        await ensure_stream(client.jetstream(), WEBHOOKS)
+        await ensure_stream(client.jetstream(), WEBHOOKS, replicas=1)
         yield client
 
 

@@ -78,11 +78,16 @@ class PageRequest(Contract):
 
 
 class PageResponse(Contract):
-    """An HTML page, or a redirect (`location`) to another page or to the application."""
+    """An HTML page, or a redirect (`location`) to another page or to the application.
+
+    `form_action` is the application's origin (or deep-link scheme): the gateway allows it in
+    the page's CSP `form-action`, which browsers also apply to the redirect after a submit.
+    """
 
     status: int = 200
     html: str | None = None
     location: str | None = None
+    form_action: str | None = Field(None, max_length=300)
 
 
 class StartVendorAccountLink(Contract):

@@ -37,24 +37,33 @@ Demo application
   client_secret  {demo.client_secret}
   demo user      {demo.user_email}  (user_uid {demo.user_uid})
 
-Application token:
-  curl -s {base}/v2/oauth/token -d grant_type=client_credentials \\
-       -d client_id={demo.client_id} -d client_secret={demo.client_secret}
-Token acting as the demo user: add  -d user_uid={demo.user_uid}
-
 Vendor-cloud simulator  {stack.env.get("EVSE_SIMULATOR_URL", "")}  (SIMULATED vendor clouds)
 The demo user's vendor logins (sign in with them on the hosted "link account" page):
 {_demo_logins()}
-Link the demo user's Zaptec account first (user token in $TOKEN; open the URL, sign in):
+
+Paste these in order (`pick` pulls one field out of a JSON answer):
+  pick() {{ python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }}
+  export TOKEN=$(curl -s {base}/v2/oauth/token -d grant_type=client_credentials \\
+       -d client_id={demo.client_id} -d client_secret={demo.client_secret} \\
+       -d user_uid={demo.user_uid} | pick access_token)
+  # 1. Link the demo user's Zaptec account: open the printed URL, sign in with the login above.
   curl -s "{base}/v2/vendor_accounts/link?provider=zaptec&response_type=json" \\
        -H "Authorization: Bearer $TOKEN"
-Then import one of their simulated chargers by serial:
-  curl -s {base}/v2/evse_onboarding/import -H "Authorization: Bearer $TOKEN" \\
+  # 2. Import one of their chargers by serial; keep its uid.
+  export EVSE=$(curl -s {base}/v2/evse_onboarding/import -H "Authorization: Bearer $TOKEN" \\
        -H 'content-type: application/json' \\
-       -d '{{"provider": "zaptec", "serial_number": "{_demo_serial("zaptec")}"}}'
+       -d '{{"provider": "zaptec", "serial_number": "{_demo_serial("zaptec")}"}}' | pick uid)
+  # 3. Its live status (a sample arrives within a poll interval).
+  curl -s {base}/v2/evses/$EVSE/status_logs -H "Authorization: Bearer $TOKEN"
+An application token: the same token call without user_uid.
+Onboarding in a browser: curl -s "{base}/v2/evse_onboarding?response_type=json&make_id=<uid from
+/v2/evse_makes>" -H "Authorization: Bearer $TOKEN", then open the printed URL.
 
 Simulated OCPP chargers (enrolled with fake EVSE uids, one charging session each):
   uv run python bench/ocpp_chargers.py --nats {stack.nats.url} --count 3 --session
+
+Your own application (evse-admin finds this stack by itself):
+  uv run evse-admin create-application --name "My app" --redirect-url http://localhost:3000/cb
 
 Anonymous catalogue:  curl {base}/v2/evse_makes
 Press Ctrl-C to stop everything.
@@ -88,10 +97,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--ocpp-port", type=int, default=9000)
     parser.add_argument("--data-dir", type=Path, default=Path(".data"))
+    parser.add_argument(
+        "--nats-nodes",
+        type=int,
+        choices=[1, 3],
+        default=1,
+        help="3: a NATS cluster on loopback, every stream and KV bucket on all three nodes",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        with start_stack(args.data_dir, port=args.port, ocpp_port=args.ocpp_port) as stack:
+        with start_stack(
+            args.data_dir, port=args.port, ocpp_port=args.ocpp_port, nats_nodes=args.nats_nodes
+        ) as stack:
             sys.stdout.write(_banner(stack))
             sys.stdout.flush()
             signal.pause()

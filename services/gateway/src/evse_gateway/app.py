@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from evse_runtime.bus_client import BusClient
 from evse_runtime.gc_tuning import freeze_startup_objects
 
+from .api_docs import install_docs
 from .auth import AuthMiddleware, TokenVerifier
 from .problems import install_problem_handlers
 from .rate_limit import open_counter
@@ -45,7 +46,7 @@ Lists are cursor-paginated: follow `next` until it is null.
 def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="gateway")
+        nc = await nats.connect(settings.nats_servers, max_reconnect_attempts=-1, name="gateway")
         app.state.nc = nc
         app.state.bus = BusClient(
             nc, timeout_s=settings.request_timeout_s, retry_after_s=settings.read_retry_after_s
@@ -63,9 +64,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         version="2.0.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
+    install_docs(app)
     app.state.settings = settings
     verifier = TokenVerifier.from_file(settings.jwt_public_key_file, settings.token_issuer)
     app.add_middleware(AuthMiddleware, verifier=verifier)

@@ -46,7 +46,7 @@ def create_service(settings: OnboardingSettings) -> Service:
         sessions = MongoSessionStore(runtime.db)
         for store in (identities, evses, sessions):
             await store.ensure_indexes()
-        await ensure_stream(runtime.js, EVSE_EVENTS)
+        await ensure_stream(runtime.js, EVSE_EVENTS, replicas=settings.stream_replicas)
         outbox = EventOutbox(runtime.js, evses)
         registry = Registry(
             evses, identities, sessions, outbox, settings.public_base_url, settings.session_ttl_s

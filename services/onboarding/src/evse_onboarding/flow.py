@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pycountry
 from jinja2 import Environment
@@ -55,10 +54,12 @@ from .account_links import (
     needs_link,
     onboards_over_ocpp,
 )
+from .endings import EndingError, error_url, form_action_source, success_url, with_query
 from .errors import UnsupportedProvider, UserTokenRequired
 from .importer import Importer
 from .ocpp_enrolment import issue_ocpp_credentials
 from .outbox import EventOutbox, outbox_entry
+from .page_messages import SERIAL_MAX_LENGTH, serial_error
 from .registry import EvseRecord
 from .registry_store import RegistryStore
 from .sessions import OnboardingSession, new_session, next_step
@@ -86,19 +87,39 @@ class HostedFlow:
     async def handle(self, page: PageRequest, *, request_id: str, now: datetime) -> PageResponse:
         session = await self.sessions.find(page.session_uid)
         if session is None:
-            return self._message("Link not found", "This onboarding link is not valid.", 404)
+            return self.message(
+                "Link not found",
+                "This link is not valid. Go back to the app you came from and start again.",
+                404,
+            )
         if session.completed_at is not None:
-            return self._message(
-                "Already connected",
-                "This charger is connected already. You can close this page.",
-                410,
-            )
+            return self.finished(session)
         if session.expired(now):
-            return self._message(
-                "Link expired", "This link has expired. Go back to the app and start again.", 410
+            back = error_url(session, "session_expired", "The onboarding link expired.")
+            return self.message(
+                "Link expired",
+                "This link has expired: links work for a few minutes only. "
+                f"Go back to {session.application_name or 'the app'} and start again.",
+                410,
+                session=session,
+                back_url=back,
             )
-        call = _Call(self, session, page, request_id, now)
-        return await call.dispatch()
+        response = await _Call(self, session, page, request_id, now).dispatch()
+        return response.model_copy(update={"form_action": form_action_source(session.redirect_url)})
+
+    def finished(self, session: OnboardingSession) -> PageResponse:
+        """A later visit to a finished session: the same way back to the app as before."""
+        app = session.application_name or "the app"
+        if session.evse_uid is not None:
+            title = "Already connected"
+            message = (
+                f"This charger is connected to {app} already. If you lost its settings or "
+                f"password, open {app} and choose to reconnect the charger: you get new ones."
+            )
+        else:
+            title = "Already done"
+            message = f"You have finished here already. Go back to {app} to continue."
+        return self.message(title, message, 410, session=session, back_url=session.return_url)
 
     async def start(
         self, *, principal: Principal, request: StartOnboarding, request_id: str, now: datetime
@@ -127,6 +148,7 @@ class HostedFlow:
             redirect_url=application.onboarding_redirect_url,
             program_id=application.program_id,
             client_state=request.state,
+            application_name=application.name,
             evse_make_uid=make_uid,
             evse_model_uid=model_uid,
             now=now,
@@ -156,20 +178,32 @@ class HostedFlow:
             now=now,
             ttl_s=self.session_ttl_s,
             link_provider=provider,
+            application_name=application.name,
         )
         await self.sessions.insert(session)
         return OnboardingLink(url=session.url(self.public_base_url), expires_at=session.expires_at)
 
     def render(self, template: str, status: int = 200, **context: Any) -> PageResponse:
+        context.setdefault("app_name", "")
         html = self.templates.get_template(template).render(**context)
         return PageResponse(status=status, html=html)
 
-    def _message(self, title: str, message: str, status: int) -> PageResponse:
-        return self.render("message.html", status, title=title, message=message)
-
-    def already_used(self) -> PageResponse:
-        return self._message(
-            "Already connected", "This link was used already. You can close this page.", 410
+    def message(
+        self,
+        title: str,
+        message: str,
+        status: int = 200,
+        *,
+        session: OnboardingSession | None = None,
+        back_url: str | None = None,
+    ) -> PageResponse:
+        return self.render(
+            "message.html",
+            status,
+            title=title,
+            message=message,
+            app_name=session.application_name if session is not None else "",
+            back_url=back_url,
         )
 
 
@@ -203,18 +237,48 @@ class _Call:
             ("connect", "GET"): self.show_connect,
             ("connect", "POST"): self.connect,
             ("authorize", "POST"): self.authorize,
+            ("country", "POST"): self.pick_country,
+            ("cancel", "GET"): self.cancel,
         }
         handler = handlers.get((step, method))
         if handler is None:
-            return self.flow.render(
-                "message.html", 404, title="Page not found", message="There is no such page."
+            return self.flow.message(
+                "Page not found",
+                "There is no such page. Open the link from the app again.",
+                404,
+                session=self.session,
             )
         return await handler()
 
     def page_of(self, template: str, step: str, status: int = 200, **context: Any) -> PageResponse:
         return self.flow.render(
-            template, status, base=self.base, step_number=_STEP_NUMBER.get(step), **context
+            template,
+            status,
+            base=self.base,
+            step_number=_STEP_NUMBER.get(step),
+            app_name=self.session.application_name,
+            **{"cancel_url": f"{self.base}/cancel", **context},
         )
+
+    async def end(self, url: str, **changes: Any) -> PageResponse:
+        """Close the session and send the browser back to the application at `url`."""
+        closed = await self.flow.sessions.update_open(
+            self.session.uid, {"completed_at": self.now, "return_url": url, **changes}
+        )
+        if closed is None:
+            return await self.already_finished()
+        return PageResponse(status=303 if self.page.method == "POST" else 302, location=url)
+
+    async def end_with_error(self, error: EndingError, description: str) -> PageResponse:
+        return await self.end(error_url(self.session, error, description))
+
+    async def already_finished(self) -> PageResponse:
+        """Another request finished this session first: offer its way back."""
+        latest = await self.flow.sessions.find(self.session.uid)
+        return self.flow.finished(latest or self.session)
+
+    async def cancel(self) -> PageResponse:
+        return await self.end_with_error("access_denied", "The user cancelled onboarding.")
 
     def go(self, step: str) -> PageResponse:
         return PageResponse(
@@ -237,7 +301,10 @@ class _Call:
             EVSE_MAKES_LIST, ListEvseMakes(limit=MAX_LIMIT), request_id=self.request_id
         )
         return self.page_of(
-            "make.html", "make", title="Choose your charger brand", makes=makes.results
+            "make.html",
+            "make",
+            title="Choose your charger brand",
+            makes=sorted(makes.results, key=lambda make: make.name.casefold()),
         )
 
     async def pick_make(self) -> PageResponse:
@@ -289,6 +356,7 @@ class _Call:
             model=model,
             result=result,
             country_name=country.name if country is not None else result.country,
+            countries=_COUNTRIES,
             email=self.session.user_email,
         )
 
@@ -299,15 +367,25 @@ class _Call:
         return await self.update_then({"support": result.support}, "connect")
 
     async def compatibility(self, model: EvseModel) -> EvseCompatibility:
-        """The catalogue's verdict for this model where the user is (or the program's country)."""
+        """The catalogue's verdict for this model where the user is: the program's country,
+        else the one the user picked here, else their browser's language."""
         return await self.flow.catalogue.request(
             EVSE_COMPATIBILITY_CHECK,
             CheckEvseCompatibility(
                 evse_model_id=model.uid,
                 program_id=self.session.program_id,
+                country=self.session.country,
                 accept_language=self.page.accept_language,
             ),
             request_id=self.request_id,
+        )
+
+    async def pick_country(self) -> PageResponse:
+        country = pycountry.countries.get(alpha_2=self.page.form.get("country", "")[:2].upper())
+        if country is None:
+            return self.go("compatibility")
+        return await self.update_then(
+            {"country": country.alpha_2, "support": None}, "compatibility"
         )
 
     async def join_waitlist(self) -> PageResponse:
@@ -327,10 +405,20 @@ class _Call:
             )
         except (DomainError, ValueError):
             return self.go("compatibility")
-        return self.flow.render(
-            "message.html",
-            title="You are on the list",
-            message=f"We will email {joined.entry.email} when the {model.name} is supported.",
+        back = error_url(
+            self.session, "unsupported_evse", f"The {model.name} is not supported yet."
+        )
+        closed = await self.flow.sessions.update_open(
+            self.session.uid, {"completed_at": self.now, "return_url": back}
+        )
+        if closed is None:
+            return await self.already_finished()
+        # A page, not a redirect: the user reads the confirmation, then goes back.
+        return self.flow.message(
+            "You are on the list",
+            f"We will email {joined.entry.email} when the {model.name} is supported.",
+            session=self.session,
+            back_url=back,
         )
 
     async def show_connect(self, error: str | None = None, serial: str = "") -> PageResponse:
@@ -354,6 +442,7 @@ class _Call:
                 title="Enter the serial number",
                 error=error,
                 serial=serial,
+                serial_max_length=SERIAL_MAX_LENGTH,
                 **common,
             )
         if model.onboarding_method == "oauth":
@@ -430,7 +519,8 @@ class _Call:
         except DomainError as exc:
             retry = exc.to_problem().status >= 500
             message = (
-                f"{exc.detail}. Nothing was saved; try again in a moment."
+                f"{MAKE_NAMES[provider]} is not answering right now. Nothing was saved; "
+                "try again in a minute."
                 if retry
                 else f"{MAKE_NAMES[provider]} did not accept that username and password. "
                 "Nothing was saved; check them in the app and try again."
@@ -445,13 +535,10 @@ class _Call:
         return self.go("connect")
 
     async def finish_link(self, linked: VendorAccountLink) -> PageResponse:
-        closed = await self.flow.sessions.update_open(self.session.uid, {"completed_at": self.now})
-        if closed is None:
-            return self.flow.already_used()
         params = {"vendor_account_id": linked.uid, "provider": linked.provider}
         if self.session.client_state is not None:
             params["state"] = self.session.client_state
-        return PageResponse(status=303, location=_with_query(self.session.redirect_url, params))
+        return await self.end(with_query(self.session.redirect_url, params))
 
     def charge_point_id(self) -> str:
         return f"CP-{self.session.uid[-10:]}"
@@ -462,6 +549,12 @@ class _Call:
             serial = self.page.form.get("serial_number", "").strip().upper()
             if not serial:
                 return await self.show_connect("Enter the serial number.", serial)
+            if len(serial) > SERIAL_MAX_LENGTH:
+                return await self.show_connect(
+                    f"A serial number has at most {SERIAL_MAX_LENGTH} characters. Check the "
+                    "number on the label.",
+                    serial[:SERIAL_MAX_LENGTH],
+                )
             try:
                 record, _ = await self.flow.importer.import_serial(
                     user=self.user(),
@@ -471,7 +564,7 @@ class _Call:
                     now=self.now,
                 )
             except DomainError as exc:
-                return await self.show_connect(exc.detail, serial)
+                return await self.show_connect(serial_error(exc, make=model.evse_make.name), serial)
             return await self.finish(record)
         if model.onboarding_method == "ocpp" or onboards_over_ocpp(model.provider):
             record = await self.enrol(model, self.charge_point_id())
@@ -488,6 +581,7 @@ class _Call:
                 model=model,
                 credentials=credentials,
                 continue_url=done.location,
+                cancel_url=None,  # connected already: the way back is the continue button
             )
         return self.go("connect")
 
@@ -497,11 +591,8 @@ class _Call:
         if model.onboarding_method != "oauth" or not self.flow.simulated_vendors:
             return self.go("connect")
         if self.page.form.get("decision") != "allow":
-            return self.flow.render(
-                "message.html",
-                title="Not connected",
-                message=f"You did not allow access to your {model.evse_make.name} account. "
-                "Go back to the app to try again.",
+            return await self.end_with_error(
+                "access_denied", f"The user denied access to their {model.evse_make.name} account."
             )
         return await self.finish(
             await self.enrol(model, f"{model.provider}-{self.session.uid[-10:]}")
@@ -534,31 +625,13 @@ class _Call:
             entry = outbox_entry(f"reconnected:{self.session.uid}", EVSE_RECONNECTED, event)
             if (updated := await self.flow.evses.add_event(record.uid, entry)) is not None:
                 await self.flow.outbox.flush(updated)
-        closed = await self.flow.sessions.update_open(
-            self.session.uid,
-            {"completed_at": self.now, "evse_uid": record.uid, "evse_id": record.evse_id},
-        )
-        if closed is None:
-            return self.flow.render(
-                "message.html",
-                410,
-                title="Already connected",
-                message="This link was used already.",
-            )
-        params = {"evse_uid": record.uid, "evse_id": str(record.evse_id)}
-        if self.session.client_state is not None:
-            params["state"] = self.session.client_state
-        return PageResponse(status=303, location=_with_query(self.session.redirect_url, params))
+        url = success_url(self.session, evse_uid=record.uid, evse_id=record.evse_id)
+        return await self.end(url, evse_uid=record.uid, evse_id=record.evse_id)
 
     async def update_then(self, changes: dict[str, Any], step: str) -> PageResponse:
         updated = await self.flow.sessions.update_open(self.session.uid, changes)
         if updated is None:
-            return self.flow.render(
-                "message.html",
-                410,
-                title="Already connected",
-                message="This link was used already.",
-            )
+            return await self.already_finished()
         return self.go(step)
 
     async def model_or_none(self, uid: str) -> EvseModel | None:
@@ -586,8 +659,4 @@ class _Call:
         )
 
 
-def _with_query(url: str, params: dict[str, str]) -> str:
-    """`url` with `params` added to whatever query it has already."""
-    parts = urlsplit(url)
-    query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
-    return urlunsplit(parts._replace(query=query))
+_COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])

@@ -4,7 +4,9 @@ A session remembers what the user picked so far; the next page follows from it
 (`next_step`). A session with `link_provider` only links the user's account at that vendor
 (started by `GET /v2/vendor_accounts/link` or from a `vendor-account-not-linked` problem).
 What the flow needs about the application and user is copied in at
-creation, so a page never has to look them up.
+creation, so a page never has to look them up. `country` is the one the user picked on the
+compatibility page (a program's country still wins); `return_url` is where a finished session
+sent the browser back to, so a later visit can offer the same way back.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ class OnboardingSession:
     evse_uid: str | None = None
     evse_id: int | None = None
     link_provider: str | None = None
+    application_name: str = ""
+    country: str | None = None
+    return_url: str | None = None
     completed_at: datetime | None = None
 
     def url(self, public_base_url: str) -> str:
@@ -73,6 +78,7 @@ def new_session(
     evse_model_uid: str | None = None,
     link_provider: str | None = None,
     support: str | None = None,
+    application_name: str = "",
 ) -> OnboardingSession:
     return OnboardingSession(
         uid=new_uid("onb"),
@@ -88,4 +94,5 @@ def new_session(
         evse_model_uid=evse_model_uid,
         link_provider=link_provider,
         support=support,
+        application_name=application_name,
     )

@@ -50,7 +50,7 @@ def create_service(settings: BridgeSettings) -> Service:
         await accounts.ensure_indexes()
         command_store = MongoCommandStore(runtime.db, box)
         await command_store.ensure_indexes()
-        await ensure_bridge_streams(runtime.js)
+        await ensure_bridge_streams(runtime.js, replicas=settings.stream_replicas)
         publisher = TelemetryPublisher(runtime.js)
         timeout = httpx.Timeout(settings.http_timeout_s, connect=min(5.0, settings.http_timeout_s))
         async with (
