@@ -33,7 +33,7 @@ EXPECTED_STATES: dict[str, tuple[str, ...]] = {
         "preparing",
         "charging",
         "preparing",
-        "preparing",
+        "suspended_evse",
         "finishing",
         "unavailable",
         "unavailable",
@@ -160,11 +160,11 @@ async def test_adapter_maps_every_simulated_state(
 
 
 @pytest.mark.parametrize("provider", CLOUD_PROVIDERS)
-async def test_start_charging_is_confirmed_when_a_vehicle_is_plugged_in(
+async def test_start_charging_resumes_a_paused_charger(
     adapters: Adapters, sim: Simulator, provider: str
 ) -> None:
     seed = seed_for(provider)[0]
-    await sim.pin(seed.serial_number, "suspended_ev")
+    await sim.pin(seed.serial_number, "suspended_evse")
     device = await device_of(adapters, seed)
     assert await outcome(adapters, seed, device, Command("start_charging")) == "confirmed"
     status = await owner_adapter(adapters, seed).read_status(
@@ -232,17 +232,16 @@ async def test_a_revoked_token_leads_to_one_new_login(adapters: Adapters, sim: S
     assert len(logins) == 2
 
 
-async def test_easee_refuses_settings_beyond_its_hourly_budget_without_calling(
+async def test_zaptec_528_is_a_refusal_that_is_not_retried(
     adapters: Adapters, sim: Simulator
 ) -> None:
-    seed = seed_for("easee")[0]
-    adapter = owner_adapter(adapters, seed)
+    seed = seed_for("zaptec")[0]
+    await sim.pin(seed.serial_number, "charging")
     device = await device_of(adapters, seed)
-    ref = DeviceRef(device.device_id)
-    for _ in range(10):
-        await adapter.send_command(ref, Command("set_current_limit", 10.0))
-    before = len(await sim.calls("easee"))
     with pytest.raises(VendorError) as caught:
-        await adapter.send_command(ref, Command("set_current_limit", 10.0))
-    assert (caught.value.retryable, caught.value.error_code) == (True, "local-rate-budget")
-    assert len(await sim.calls("easee")) == before
+        await owner_adapter(adapters, seed).send_command(
+            DeviceRef(device.device_id), Command("start_charging")
+        )
+    assert (caught.value.http_status, caught.value.retryable) == (528, False)
+    resumes = [c for c in await sim.calls("zaptec") if c["path"].endswith("/sendCommand/507")]
+    assert len(resumes) == 1

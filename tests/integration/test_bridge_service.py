@@ -211,8 +211,9 @@ async def test_a_refused_command_is_failed_with_an_error_log(
     await eventually(lambda: len(tap.commands(evse_uid)) == 2 and len(tap.errors(evse_uid)) == 1)
     assert [log.result for log in tap.commands(evse_uid)] == ["pending", "failed"]
     error = tap.errors(evse_uid)[0]
-    assert (error.http_method, error.http_status, error.retryable) == ("POST", 409, False)
-    assert error.url_path == f"/zaptec/api/chargers/{seed.device_id}/sendCommand/501"
+    # Zaptec refuses a resume of a charger that is not paused with HTTP 528: not retried.
+    assert (error.http_method, error.http_status, error.retryable) == ("POST", 528, False)
+    assert error.url_path == f"/zaptec/api/chargers/{seed.device_id}/sendCommand/507"
 
 
 async def test_a_command_for_an_unlinked_evse_is_evse_not_linked(

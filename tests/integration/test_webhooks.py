@@ -167,7 +167,7 @@ async def test_the_bridge_turns_a_vendor_push_into_a_status_log(
         await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
         push = [
             {"ChargerId": seed.device_id, "StateId": state_id, "ValueAsString": value}
-            for state_id, value in ((-2, "1"), (710, "3"), (513, "7360.0"), (708, "32"))
+            for state_id, value in ((-2, "1"), (710, "3"), (513, "7360.0"), (510, "32"))
         ]
         body = json.dumps(push).encode()
         response = await api.post("/v2/webhooks/zaptec", content=body, headers=signed(body))

@@ -16,6 +16,7 @@ from evse_contracts.bridge import CommandAccepted, SendCommand
 from evse_contracts.ids import new_uid
 from evse_contracts.telemetry import CommandResult
 from evse_runtime.mongo import as_stored
+from evse_smart_charging.capabilities import for_vendor, require
 
 from .adapters.base import Command, DeviceRef
 from .adapters.errors import VendorError
@@ -50,6 +51,7 @@ class CommandDesk(BridgeWorker):
         name = request.command
         if name == "reset" or name == "change_availability":
             raise CommandNotSupported(name, link.provider)
+        require(link.evse_uid, for_vendor(link.provider), name, request.current_limit_a)
         adapter = await self._adapter_for(link.provider, link.vendor_account_uid)
         if adapter is None:
             raise VendorAccountNotLinked(link.provider, broken=True)

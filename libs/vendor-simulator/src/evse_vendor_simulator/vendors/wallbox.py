@@ -1,6 +1,8 @@
 """Wallbox cloud API (unofficial; cliviu74/wallbox `wallbox.py`, Home Assistant `wallbox`).
 
-`GET /users/signin` with Basic auth and `Partner: wallbox` → `data.attributes.{token, ttl}`
+`GET /users/signin` with Basic auth and `Partner: wallbox` →
+`data.attributes.{token, ttl, refresh_token, refresh_token_ttl}`; `GET /users/refresh-token`
+with the refresh token as Bearer
 (the real host is `user-api.wall-box.com`, here the same prefix); `GET /v3/chargers/groups`
 → `result.groups[].chargers[]`; `GET /chargers/status/{id}` (`status_id` codes from the
 Wallbox portal's `chargerStatuses.js`, `charging_power` kW, `added_energy` kWh,
@@ -24,6 +26,7 @@ from .forms import json_of
 
 VENDOR = "wallbox"
 router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
+REFRESH_TTL_FACTOR = 30
 STATUS_ID = {
     "available": 161,
     "preparing": 180,
@@ -52,8 +55,33 @@ async def signin(request: Request) -> dict[str, Any]:
         or not sim.signed_in(VENDOR, username, password)
     ):
         raise HTTPException(401, detail="unauthorized")
+    return _tokens(request, username)
+
+
+def _tokens(request: Request, username: str) -> dict[str, Any]:
+    """`data.attributes.{token, ttl, refresh_token, refresh_token_ttl}`, ttls as epoch ms
+    (cliviu74/wallbox 0.9.0 `wallbox.py:64-67` reads all four)."""
+    sim = sim_of(request)
     ttl_ms = int((time.time() + sim.settings.token_ttl_s) * 1000)
-    return {"data": {"attributes": {"token": sim.issue_token(VENDOR, username), "ttl": ttl_ms}}}
+    refresh_ttl_ms = int((time.time() + REFRESH_TTL_FACTOR * sim.settings.token_ttl_s) * 1000)
+    attributes = {
+        "token": sim.issue_token(VENDOR, username),
+        "ttl": ttl_ms,
+        "refresh_token": sim.issue_token(VENDOR, username, "refresh"),
+        "refresh_token_ttl": refresh_ttl_ms,
+    }
+    return {"data": {"attributes": attributes}}
+
+
+@router.get("/users/refresh-token")
+async def refresh(request: Request) -> dict[str, Any]:
+    """Bearer <refresh_token> with `Partner: wallbox` (wallbox.py:47-50)."""
+    sim = sim_of(request)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    owner = sim.token_owner(VENDOR, token) if scheme.lower() == "bearer" else None
+    if owner is None or not token.startswith("refresh-"):
+        raise HTTPException(401, detail="invalid refresh token")
+    return _tokens(request, owner)
 
 
 @router.get("/v3/chargers/groups")
@@ -68,7 +96,9 @@ async def groups(request: Request) -> dict[str, Any]:
 
 
 def status_body(charger: SimCharger) -> dict[str, Any]:
+    """Fields Home Assistant's `wallbox` coordinator reads (`coordinator.py`, `entity.py`)."""
     return {
+        "name": f"Wallbox {charger.seed.serial_number}",
         "status_id": STATUS_ID[charger.state],
         "status_description": charger.state,
         "charging_power": round(charger.power_w / 1000, 3),
@@ -78,6 +108,10 @@ def status_body(charger: SimCharger) -> dict[str, Any]:
             "serial_number": charger.seed.serial_number,
             "part_number": charger.seed.vendor_model,
             "max_charging_current": int(charger.current_limit_a),
+            "locked": 0,
+            "energy_price": 0.3,
+            "currency": {"code": "EUR"},
+            "plan": {"features": []},
             "software": {"currentVersion": charger.seed.firmware_version},
         },
     }

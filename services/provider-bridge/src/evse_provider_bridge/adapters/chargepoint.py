@@ -7,8 +7,11 @@ endpoint bases; `POST {accounts}v2/driver/profile/account/login` gives `sessionI
 after a few per IP, so the session is persisted and reused. Chargers: `POST
 {webservices}mobileapi/v5 {get_pandas}`; status `GET {hcpo_hcm}api/v1/configuration/users/
 {userId}/chargers/{deviceId}/status`; start/stop return an `ackId` polled at
-`POST {accounts}v1/driver/station/session/ack`; current via `charge-amperage-limit`. The
-per-device details call (serial, model, firmware, owner) is assumed for partner access.
+`POST {accounts}v1/driver/station/session/ack` (422 = not yet, so the charger is read back);
+current via `charge-amperage-limit` (integer amps); serial from `…/technical-info`
+(python-chargepoint `client.py:341`). The whole `sessionId` is the session token and hcpo calls
+carry the SSO JWT as Bearer (evcc `api.go:33-59`). The status has no power or energy (they
+live in the session API), so both stay unknown.
 """
 
 from __future__ import annotations
@@ -54,13 +57,10 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
     if state == "available" and plugged:
         state = "preparing"
     amperage = body.get("chargeAmperageSettings") or {}
-    kw, kwh = as_float(body.get("powerKw")), as_float(body.get("energyKwh"))
     return DeviceStatus(
         state=state if online else "offline",  # type: ignore[arg-type]
         online=online,
         plugged_in=plugged,
-        power_w=None if kw is None else kw * 1000,
-        session_energy_wh=None if kwh is None else kwh * 1000,
         current_limit_a=as_float(amperage.get("chargeLimit")),
     )
 
@@ -100,7 +100,7 @@ class ChargePointAdapter(TokenAdapter):
         )
         body = body_of(response, self.provider, "account.login")
         return Token(
-            access=body["sessionId"].split("#", 1)[0],
+            access=body["sessionId"],
             expires_at=expires_in(SESSION_TTL_S),
             extra={
                 "session_id": body["sessionId"],
@@ -134,8 +134,8 @@ class ChargePointAdapter(TokenAdapter):
             details = await self._call_at(
                 "GET",
                 "hcpo_hcm_endpoint",
-                f"api/v1/configuration/users/{user_id}/chargers/{device_id}",
-                "chargers.details",
+                f"api/v1/configuration/users/{user_id}/chargers/{device_id}/technical-info",
+                "chargers.technical_info",
             )
             model = str(details.get("modelNumber", ""))
             devices.append(
@@ -143,7 +143,7 @@ class ChargePointAdapter(TokenAdapter):
                     device_id=str(device_id),
                     serial_number=str(details.get("serialNumber", "")),
                     vendor_model=MODELS.get(model, model),
-                    firmware_version=details.get("firmwareVersion"),
+                    firmware_version=details.get("softwareVersion"),
                 )
             )
         return devices
@@ -165,7 +165,7 @@ class ChargePointAdapter(TokenAdapter):
                 "hcpo_hcm_endpoint",
                 f"api/v1/configuration/chargers/{device.device_id}/charge-amperage-limit",
                 "chargers.charge_amperage_limit",
-                json={"chargeAmperageLimit": command.current_limit_a},
+                json={"chargeAmperageLimit": round(command.current_limit_a or 0)},
             )
             return CommandTicket()
         action = "startsession" if command.name == "start_charging" else "stopsession"
@@ -193,10 +193,8 @@ class ChargePointAdapter(TokenAdapter):
                 json={"ackId": int(ticket.ack_id), "action": action},
             )
         except VendorError as exc:
-            if exc.http_status == 409:
-                return "pending"
-            if exc.http_status == 422:
-                return "failed"
+            if exc.http_status == 422:  # not acknowledged yet; a refusal never is
+                return readback_progress(command, await self.read_status(device))
             raise
         return "confirmed"
 
@@ -211,6 +209,7 @@ def _session_headers(token: Token) -> dict[str, str]:
         "CP-Session-Token": token.access,
         "CP-Session-Type": "CP_SESSION_TOKEN",
         "CP-Region": token.extra.get("region", ""),
+        "Authorization": f"Bearer {token.extra.get('sso', '')}",
         "Cookie": f"coulomb_sess={token.extra.get('session_id', '')}; "
         f"auth-session={token.extra.get('sso', '')}",
     }

@@ -3,8 +3,9 @@
 Source: cliviu74/wallbox `wallbox/wallbox.py`; Home Assistant
 `homeassistant/components/wallbox/{const,coordinator}.py` (status ids from the Wallbox portal's
 `chargerStatuses.js`). `GET {user-api}/users/signin` with Basic auth and `Partner: wallbox`
-→ JWT; `GET v3/chargers/groups`; `GET chargers/status/{id}` (serial in
-`config_data.serial_number`); `POST v3/chargers/{id}/remote-action {action: 1 resume | 2 pause}`;
+→ JWT and refresh token (refreshed at `users/refresh-token`); `GET v3/chargers/groups`;
+`GET chargers/status/{id}` (serial in `config_data.serial_number`);
+`POST v3/chargers/{id}/remote-action {action: 1 resume | 2 pause}`;
 `PUT v2/charger/{id} {maxChargingCurrent}`. No ack id: confirmed by reading back. No push.
 """
 
@@ -104,9 +105,27 @@ class WallboxAdapter(ReadsBack, TokenAdapter):
             api="users.signin",
             headers={"Partner": "wallbox", "Authorization": basic},
         )
-        attributes = body_of(response, self.provider, "users.signin")["data"]["attributes"]
+        return self._token(body_of(response, self.provider, "users.signin"))
+
+    async def _refresh(self, token: Token) -> Token:
+        """`GET users/refresh-token` with the refresh token as Bearer (wallbox.py:47-50)."""
+        response = await self._client.call(
+            "GET",
+            f"{self._auth_base}/users/refresh-token",
+            api="users.refresh_token",
+            headers={"Partner": "wallbox", "Authorization": f"Bearer {token.refresh}"},
+        )
+        return self._token(body_of(response, self.provider, "users.refresh_token"))
+
+    @staticmethod
+    def _token(body: Any) -> Token:
+        attributes = body["data"]["attributes"]
         expires = datetime.fromtimestamp(int(attributes["ttl"]) / 1000, UTC)
-        return Token(access=attributes["token"], expires_at=expires)
+        return Token(
+            access=attributes["token"],
+            refresh=attributes.get("refresh_token"),
+            expires_at=expires,
+        )
 
     async def list_devices(self) -> list[VendorDevice]:
         body = await self._call("GET", "v3/chargers/groups", "chargers.groups")
