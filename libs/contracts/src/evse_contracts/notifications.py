@@ -17,7 +17,7 @@ import hashlib
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, HttpUrl, TypeAdapter
+from pydantic import Field, HttpUrl, TypeAdapter, UrlConstraints
 from ulid import ULID
 
 from .base import Contract, UtcDateTime
@@ -223,7 +223,10 @@ class WebhookBatch(Contract):
 
 
 class CreateWebhookSubscription(Contract):
-    url: HttpUrl = Field(description="Where batches are POSTed; https outside development.")
+    # Below `HttpUrl`'s own 2083: normalising (a trailing `/`, punycode) may lengthen it.
+    url: Annotated[HttpUrl, UrlConstraints(max_length=2000)] = Field(
+        description="Where batches are POSTed; https outside development."
+    )
     event_types: tuple[EventType, ...] = Field(min_length=1, max_length=len(EVENT_TYPES))
     description: str | None = Field(None, max_length=200)
 

@@ -3,11 +3,12 @@ sessions and the pages the gateway proxies for them."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from .base import Contract, UtcDateTime
+from .bridge import ProviderName
 from .bus import Route
 from .evses import Evse
 
@@ -83,10 +84,16 @@ class PageResponse(Contract):
     location: str | None = None
 
 
+def _provider_key(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 class ImportEvse(Contract):
     """`POST /v2/evse_onboarding/import`: a charger by provider and serial number."""
 
-    provider: str = Field(min_length=1, max_length=40, description="e.g. zaptec, easee, wallbox")
+    provider: Annotated[ProviderName, BeforeValidator(_provider_key)] = Field(
+        description="The vendor cloud (any letter case); others onboard by OAuth or OCPP."
+    )
     serial_number: str = Field(min_length=1, max_length=100)
 
 

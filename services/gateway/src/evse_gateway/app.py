@@ -12,6 +12,7 @@ from evse_runtime.bus_client import BusClient
 from evse_runtime.gc_tuning import freeze_startup_objects
 
 from .auth import AuthMiddleware, TokenVerifier
+from .openapi import install_openapi
 from .problems import install_problem_handlers
 from .rate_limit import open_counter
 from .request_context import RequestContextMiddleware
@@ -70,6 +71,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.add_middleware(AuthMiddleware, verifier=verifier)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
+    install_openapi(app)
     app.include_router(health.router)
     app.include_router(oauth.router, prefix="/v2")
     app.include_router(catalogue.router, prefix="/v2")

@@ -96,20 +96,32 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     return problem_response(request, problem)
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path: Starlette names only the first route's."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
     detail = exc.detail if isinstance(exc.detail, str) else "request failed"
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no route matches {request.method} {request.url.path}"
     elif exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
+        headers = {**headers, "Allow": ", ".join(_allowed_methods(request))}
     problem = Problem(
         slug=_HTTP_SLUGS.get(exc.status_code, "http-error"),
         title=HTTPStatus(exc.status_code).phrase,
         status=exc.status_code,
         detail=detail,
     )
-    return problem_response(request, problem, headers=dict(exc.headers or {}))
+    return problem_response(request, problem, headers=headers)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:

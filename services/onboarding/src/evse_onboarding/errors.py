@@ -12,7 +12,6 @@ __all__ = [
     "InvalidClient",
     "InvalidGrant",
     "InvalidScope",
-    "UnsupportedProvider",
     "UserTokenRequired",
 ]
 
@@ -62,12 +61,6 @@ class UserTokenRequired(DomainError):
 
     def __init__(self) -> None:
         super().__init__("this needs a token acting as one of the application's users")
-
-
-class UnsupportedProvider(DomainError):
-    slug = "unsupported-provider"
-    status = 400
-    title = "Unsupported provider"
 
 
 class EvseAlreadyOnboarded(DomainError):

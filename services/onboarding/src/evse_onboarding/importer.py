@@ -7,13 +7,13 @@ from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from evse_contracts.bridge import BRIDGE_DEVICES_LOOKUP, PROVIDERS, LookupDevice
+from evse_contracts.bridge import BRIDGE_DEVICES_LOOKUP, LookupDevice
 from evse_contracts.catalogue import EVSE_MODELS_GET, EvseMakeSummary, EvseModel, GetEvseModel
 from evse_contracts.evses import EVSE_ONBOARDED, EvseModelSummary, EvseOnboarded
 from evse_contracts.ids import new_uid
 from evse_runtime.bus_client import BusClient
 
-from .errors import EvseAlreadyOnboarded, EvseModelNotSupported, UnsupportedProvider
+from .errors import EvseAlreadyOnboarded, EvseModelNotSupported
 from .outbox import EventOutbox, outbox_entry
 from .registry import EvseRecord
 from .registry_store import RegistryStore
@@ -36,11 +36,6 @@ class Importer:
         Importing again for the same user returns the existing EVSE; for another user it
         is a conflict. The vendor is asked only for devices the registry does not have.
         """
-        provider = provider.strip().lower()
-        if provider not in PROVIDERS:
-            raise UnsupportedProvider(
-                f"{provider!r} is not a serial-import provider; supported: {', '.join(PROVIDERS)}"
-            )
         existing = await self._existing(user, provider, serial_number)
         if existing is not None:
             return existing, False

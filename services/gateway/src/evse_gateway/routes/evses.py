@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from evse_contracts.bridge import CommandAccepted, EvseCommand
+from evse_contracts.bridge import CommandAccepted, CommandRequest, EvseCommand
 from evse_contracts.evses import (
     EVSES_COMMAND,
     EVSES_DECOMMISSION,
@@ -23,20 +23,17 @@ from evse_contracts.evses import (
     ReconnectionUrl,
     SendEvseCommand,
 )
-from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
+from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
 from ..auth import require_principal
 from ..deps import ask, ask_json
+from ..params import CursorQuery, EvseId, LimitQuery, uid_query
 from ..problems import problem_responses
 from ..responses import json_response, list_response, raw_json_response
 
-__all__ = ["EvseId", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["EVSEs"])
-EvseId = Annotated[
-    str,
-    Path(min_length=1, max_length=64, description="The EVSE's uid, or its legacy integer id."),
-]
 READ, WRITE = "evses:read", "evses:write"
 
 
@@ -45,12 +42,12 @@ READ, WRITE = "evses:read", "evses:write"
 )
 async def list_evses(
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query()] = None,
-    user_id: Annotated[str | None, Query(description="Only this user's EVSEs.")] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    user_id: Annotated[str | None, uid_query("user", "Only this user's EVSEs.")] = None,
     state: Annotated[EvseState | None, Query(description="Default: active.")] = None,
-    evse_make_id: Annotated[str | None, Query()] = None,
-    evse_model_id: Annotated[str | None, Query()] = None,
+    evse_make_id: Annotated[str | None, uid_query("evsemake", "Only this make's EVSEs.")] = None,
+    evse_model_id: Annotated[str | None, uid_query("evsemodel", "Only this model's EVSEs.")] = None,
 ) -> Response:
     """List all the EVSEs that the authorization token has access to."""
     require_principal(request, READ)
@@ -114,11 +111,12 @@ async def get_vpp_modes(request: Request, evse_id: EvseId) -> Response:
     status_code=202,
     responses=problem_responses(400, 401, 403, 404, 409, 422, 502, 503),
 )
-async def send_command(request: Request, evse_id: EvseId, body: EvseCommand) -> Response:
+async def send_command(request: Request, evse_id: EvseId, body: CommandRequest) -> Response:
     """Start or stop charging, or set a current limit (OCPP chargers also: reset,
     change_availability). The charger confirms later: follow the command's state in
     `/evses/{evse_id}/command_logs` by its `command_id`. An OCPP charger that is not connected
     is a 409 `evse-offline`."""
     require_principal(request, WRITE)
-    accepted = await ask(request, EVSES_COMMAND, SendEvseCommand(evse_id=evse_id, command=body))
+    command = EvseCommand.model_validate(body.model_dump())
+    accepted = await ask(request, EVSES_COMMAND, SendEvseCommand(evse_id=evse_id, command=command))
     return json_response(accepted, status_code=202)

@@ -22,6 +22,7 @@ from evse_contracts.problems import NotFound, ValidationFailed
 
 from ..auth import require_principal
 from ..deps import ask
+from ..params import uid_query
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 from ..responses import json_response
 
@@ -63,8 +64,8 @@ class OnboardingValidationFailed(ValidationFailed):
 )
 async def start_onboarding(
     request: Request,
-    make_id: Annotated[str | None, Query(max_length=64)] = None,
-    model_id: Annotated[str | None, Query(max_length=64)] = None,
+    make_id: Annotated[str | None, uid_query("evsemake", "Start at this make's models.")] = None,
+    model_id: Annotated[str | None, uid_query("evsemodel", "Start with this model.")] = None,
     state: Annotated[
         str | None, Query(max_length=500, description="Returned on the final redirect.")
     ] = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from evse_contracts.notifications import (
@@ -24,10 +24,11 @@ from evse_contracts.notifications import (
     WebhookSubscriptionRef,
     WebhookTestResult,
 )
-from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
+from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
 from ..auth import require_principal
 from ..deps import ask, ask_json
+from ..params import CursorQuery, LimitQuery, uid_path
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 from ..responses import list_response, raw_json_response
 
@@ -36,9 +37,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["Webhook subscriptions"])
 VALIDATION_SLUG = "validation-failed-webhook-subscription"
 READ = "evses:read"
-SubscriptionId = Annotated[
-    str, Path(min_length=1, max_length=64, description="The subscription id (`whsub…`).")
-]
+SubscriptionId = Annotated[str, uid_path("whsub", "The subscription id (`whsub…`).")]
 PROBLEMS = problem_responses(400, 401, 403, 404, 503)
 
 WEBHOOKS_DESCRIPTION = """
@@ -88,8 +87,8 @@ async def create_webhook_subscription(
 )
 async def list_webhook_subscriptions(
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
 ) -> Response:
     """The application's webhook subscriptions, oldest first."""
     require_principal(request, READ)
