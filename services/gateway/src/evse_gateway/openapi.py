@@ -48,10 +48,12 @@ def install_openapi(app: FastAPI) -> None:
 
 
 def contract_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The document FastAPI generated, corrected in place (see the module docstring)."""
+    schemas = document.get("components", {}).get("schemas", {})
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             _correct_operation(operation)
-    schemas = document.get("components", {}).get("schemas", {})
+            _correct_form(operation, schemas)
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         schemas.pop(name, None)
     return document
@@ -72,6 +74,18 @@ def _correct_operation(operation: dict[str, Any]) -> None:
         slugs = _slugs(operation, int(status))
         if slugs:
             response["description"] = "Problem " + " ".join(slugs)
+
+
+def _correct_form(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Form fields, like parameters, are null by being absent: no `null` alternative."""
+    content = operation.get("requestBody", {}).get("content", {})
+    form = content.get("application/x-www-form-urlencoded")
+    if form is None:
+        return
+    ref: str = form["schema"].get("$ref", "")
+    body = schemas[ref.rsplit("/", 1)[-1]] if ref else form["schema"]
+    for name, field in body.get("properties", {}).items():
+        body["properties"][name] = _without_null(field)
 
 
 def _slugs(operation: dict[str, Any], status: int) -> list[str]:

@@ -17,8 +17,8 @@ from evse_contracts.notifications import (
     WEBHOOK_SUBSCRIPTIONS_GET,
     WEBHOOK_SUBSCRIPTIONS_LIST,
     WEBHOOK_SUBSCRIPTIONS_TEST,
-    CreateWebhookSubscription,
     ListWebhookSubscriptions,
+    NewWebhookSubscription,
     WebhookSubscription,
     WebhookSubscriptionCreated,
     WebhookSubscriptionRef,
@@ -72,11 +72,11 @@ def verify(secret: str, header: str, body: bytes, tolerance_s: int = 300) -> boo
     description=WEBHOOKS_DESCRIPTION,
 )
 async def create_webhook_subscription(
-    request: Request, subscription: CreateWebhookSubscription
+    request: Request, subscription: NewWebhookSubscription
 ) -> Response:
     """Subscribe a URL to event types; the signing `secret` is in this response only."""
     require_principal(request, READ)
-    created = await ask_json(request, WEBHOOK_SUBSCRIPTIONS_CREATE, subscription)
+    created = await ask_json(request, WEBHOOK_SUBSCRIPTIONS_CREATE, subscription.to_create())
     return raw_json_response(created, status_code=201)
 
 
