@@ -6,16 +6,23 @@ export UV_PYTHON_DOWNLOADS := never
 PACKAGES := -p evse_contracts -p evse_runtime -p evse_devstack -p evse_gateway \
 	-p evse_catalogue -p evse_telemetry -p evse_provider_bridge -p evse_onboarding -p evse_notifier -p evse_vendor_simulator
 
-.PHONY: install run test lint typecheck pytest bench format deploy-check fuzz
+.PHONY: install tools run test lint typecheck pytest bench format deploy-check fuzz
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13,<0.14"
 	@$(UV) sync --frozen --quiet
 
+# npm tools the generated-client test needs, in a local folder (not committed).
+TOOLS_DIR := .tools
+tools:
+	@test -x $(TOOLS_DIR)/node_modules/.bin/openapi-typescript -a -x $(TOOLS_DIR)/node_modules/.bin/tsc \
+		|| npm install --prefix $(TOOLS_DIR) --no-save --no-audit --no-fund --silent \
+			openapi-typescript@7.13.0 typescript@5.9.3
+
 run: install
 	@$(UV) run --frozen evse-dev run
 
-test: install lint typecheck pytest
+test: install tools lint typecheck pytest
 
 lint:
 	$(UV) run --frozen ruff check .
@@ -30,7 +37,7 @@ pytest:
 # Deeper OpenAPI fuzzing than `make test` runs: FUZZ_EXAMPLES per operation and caller.
 FUZZ_EXAMPLES ?= 500
 fuzz: install
-	EVSE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run --frozen pytest tests/fuzz -q
+	EVSE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run --frozen pytest tests/fuzz tests/e2e/test_schemathesis_cli.py -q
 
 # Dockerfile lint, compose and Kubernetes schema checks, drift against the code (also in pytest).
 deploy-check: install

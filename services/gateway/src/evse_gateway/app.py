@@ -63,6 +63,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         version="2.0.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        # operationId = the route's name: what generated clients call each operation.
+        generate_unique_id_function=lambda route: route.name,
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
