@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 PACKAGES := -p evse_contracts -p evse_runtime -p evse_devstack -p evse_gateway \
 	-p evse_catalogue -p evse_telemetry -p evse_provider_bridge -p evse_onboarding -p evse_notifier -p evse_vendor_simulator
 
-.PHONY: install tools run test lint typecheck pytest bench format deploy-check fuzz
+.PHONY: install tools openapi run test lint typecheck pytest bench format deploy-check fuzz
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13,<0.14"
@@ -18,6 +18,13 @@ tools:
 	@test -x $(TOOLS_DIR)/node_modules/.bin/openapi-typescript -a -x $(TOOLS_DIR)/node_modules/.bin/tsc \
 		|| npm install --prefix $(TOOLS_DIR) --no-save --no-audit --no-fund --silent \
 			openapi-typescript@7.13.0 typescript@5.9.3
+
+# The published OpenAPI document; tests/unit/test_openapi_document.py fails when it is stale.
+openapi: install
+	$(UV) run --frozen python -c "from evse_gateway.app import create_app; \
+		from evse_gateway.openapi import published_json; \
+		from evse_gateway.settings import GatewaySettings; \
+		print(published_json(create_app(GatewaySettings()).openapi()), end='')" > docs/openapi.json
 
 run: install
 	@$(UV) run --frozen evse-dev run

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer, WithJsonSchema
 
 from .base import Contract, to_utc
 from .bus import Route
@@ -90,6 +90,7 @@ LogTimestamp = Annotated[
     AwareDatetime,
     AfterValidator(to_utc_millis),
     PlainSerializer(_iso_millis, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]
 """A log's key timestamp: any offset in, UTC millisecond precision stored and served.
 

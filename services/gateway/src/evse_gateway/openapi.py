@@ -7,6 +7,7 @@ URL cannot carry. Each problem response names the slugs a client may meet.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,7 +17,7 @@ from evse_contracts.problems import InvalidCursor, ServiceUnavailable, Validatio
 
 from .problems import PROBLEM_MEDIA_TYPE, VALIDATION_PROBLEM_KEY
 
-__all__ = ["contract_document", "install_openapi"]
+__all__ = ["contract_document", "install_openapi", "published_json"]
 
 _GENERIC_SLUGS = {
     401: "`unauthorized`: no bearer token, or one that is invalid or expired.",
@@ -45,6 +46,11 @@ def install_openapi(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def published_json(document: dict[str, Any]) -> str:
+    """The document as `docs/openapi.json` holds it: stable key order, one trailing newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def contract_document(document: dict[str, Any]) -> dict[str, Any]:
