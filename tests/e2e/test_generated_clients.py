@@ -148,7 +148,7 @@ def test_the_python_client_imports_reads_commands_and_decommissions(
         ]
 
     (log,) = eventually(confirmed)
-    assert log.command.value == "set_current_limit"
+    assert log.command == "set_current_limit"
 
     gone = _api("decommission_evse").sync_detailed(evse.uid, client=client)
     assert gone.status_code == 204, gone.content

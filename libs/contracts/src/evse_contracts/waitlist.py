@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field, JsonValue
 
 from .base import Contract, UtcDateTime
 from .bus import Route
@@ -22,8 +20,8 @@ __all__ = [
 
 _NAME = r"\S"
 """A manual-mode name is not blank."""
-_ABSENT: dict[str, Any] = {"type": "null"}
-_MODES = [
+_ABSENT: dict[str, JsonValue] = {"type": "null"}
+_MODES: list[JsonValue] = [
     {
         "title": "Picker mode",
         "required": ["evse_model_id"],
