@@ -101,11 +101,17 @@ def _user_token(stack: Stack) -> str:
 def test_the_python_client_imports_reads_commands_and_decommissions(
     e2e_stack: Stack, evse_client: Any
 ) -> None:
+    token = _user_token(e2e_stack)
+    with evse_client.AuthenticatedClient(
+        base_url=e2e_stack.base_url, token=token, timeout=httpx.Timeout(30)
+    ) as client:
+        _journey(e2e_stack, client)
+
+
+def _journey(e2e_stack: Stack, client: Any) -> None:
+    """Import → status logs → a confirmed command → decommission, by the generated client."""
     assert e2e_stack.demo is not None
     models = importlib.import_module("evse_client.models")
-    client = evse_client.AuthenticatedClient(
-        base_url=e2e_stack.base_url, token=_user_token(e2e_stack), timeout=httpx.Timeout(30)
-    )
     serial = next(
         c.serial_number
         for c in seed_for(CLIENT_VENDOR)
