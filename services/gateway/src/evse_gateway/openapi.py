@@ -8,6 +8,7 @@ URL cannot carry. Each problem response names the slugs a client may meet.
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
@@ -15,17 +16,27 @@ from fastapi.openapi.utils import get_openapi
 
 from evse_contracts.problems import InvalidCursor, ServiceUnavailable, ValidationFailed
 
-from .problems import PROBLEM_MEDIA_TYPE, VALIDATION_PROBLEM_KEY
+from .problems import PROBLEM_MEDIA_TYPE, PROBLEM_SLUGS_KEY, VALIDATION_PROBLEM_KEY
 
 __all__ = ["contract_document", "install_openapi", "published_json"]
 
-_GENERIC_SLUGS = {
-    401: "`unauthorized`: no bearer token, or one that is invalid or expired.",
-    403: "`insufficient-scope`: the token lacks the scope, or the kind (user/application).",
-    405: "`method-not-allowed`: `Allow` lists the methods of the path.",
-    429: "`rate-limited`: anonymous quota spent; `Retry-After` says when to retry.",
-    503: f"`{ServiceUnavailable.slug}`: a service did not answer; retry later.",
+_SHARED_SLUGS = {
+    401: "unauthorized",
+    403: "insufficient-scope",
+    405: "method-not-allowed",
+    429: "rate-limited",
+    503: ServiceUnavailable.slug,
 }
+_NOTES = {
+    "validation-failed": "A parameter or the body breaks its schema; `errors` lists each.",
+    InvalidCursor.slug: "The cursor is not one this API issued.",
+    "invalid-timestamp": "A timestamp is not ISO 8601.",
+    "unauthorized": "No bearer token, or an invalid or expired one.",
+    "insufficient-scope": "The token lacks the scope this operation needs.",
+    "rate-limited": "Anonymous quota spent; `Retry-After` says when to try again.",
+    ServiceUnavailable.slug: "A service did not answer in time; retry later.",
+}
+_INSTANTS = frozenset({"from", "to", "sampled_at", "logged_at"})
 _PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemDocument"}
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
@@ -70,16 +81,29 @@ def _correct_operation(operation: dict[str, Any]) -> None:
     for parameter in parameters:
         parameter["schema"] = _without_null(parameter["schema"])
     responses: dict[str, Any] = operation["responses"]
-    responses.pop("422", None)
+    if _is_fastapi_validation_error(responses.get("422")):
+        del responses["422"]
     if parameters or "requestBody" in operation:
         responses.setdefault("400", _problem_response())
     for status, response in responses.items():
-        if int(status) >= 400:
-            # Problems are only ever `application/problem+json`.
-            response.get("content", {}).pop("application/json", None)
-        slugs = _slugs(operation, int(status))
-        if slugs:
-            response["description"] = "Problem " + " ".join(slugs)
+        if int(status) < 400:
+            continue
+        # Problems are only ever `application/problem+json`.
+        response.get("content", {}).pop("application/json", None)
+        slugs = [*_shared_slugs(operation, int(status)), *response.get(PROBLEM_SLUGS_KEY, [])]
+        response[PROBLEM_SLUGS_KEY] = sorted(set(slugs))
+        response["description"] = _describe(int(status), response[PROBLEM_SLUGS_KEY])
+
+
+def _is_fastapi_validation_error(response: dict[str, Any] | None) -> bool:
+    """FastAPI's own `422`, which this API never sends (it sends a `400` problem)."""
+    return response is not None and "HTTPValidationError" in json.dumps(response)
+
+
+def _describe(status: int, slugs: list[str]) -> str:
+    notes = [_NOTES[slug] for slug in slugs if slug in _NOTES]
+    named = ", ".join(f"`{slug}`" for slug in slugs)
+    return " ".join([f"{HTTPStatus(status).phrase}: a problem of type {named}.", *notes])
 
 
 def _correct_form(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
@@ -94,18 +118,17 @@ def _correct_form(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
         body["properties"][name] = _without_null(field)
 
 
-def _slugs(operation: dict[str, Any], status: int) -> list[str]:
+def _shared_slugs(operation: dict[str, Any], status: int) -> list[str]:
+    """The problem types every route with this status (and these parameters) may answer."""
     if status == 400:
-        slug = operation.get(VALIDATION_PROBLEM_KEY, ValidationFailed.slug)
-        slugs = [f"`{slug}`: a parameter or the body breaks its schema (see `errors`)."]
         names = {p["name"] for p in operation.get("parameters", [])}
-        if "cursor" in names:
-            slugs.append(f"`{InvalidCursor.slug}`: the cursor is not one this API issued.")
-        if names & {"from", "to", "sampled_at", "logged_at"}:
-            slugs.append("`invalid-timestamp`: a timestamp is not ISO 8601.")
-        return slugs
-    generic = _GENERIC_SLUGS.get(status)
-    return [] if generic is None else [generic]
+        return [
+            operation.get(VALIDATION_PROBLEM_KEY, ValidationFailed.slug),
+            *([InvalidCursor.slug] if "cursor" in names else []),
+            *(["invalid-timestamp"] if names & _INSTANTS else []),
+        ]
+    shared = _SHARED_SLUGS.get(status)
+    return [] if shared is None else [shared]
 
 
 def _problem_response() -> dict[str, Any]:

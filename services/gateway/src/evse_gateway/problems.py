@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -23,6 +24,7 @@ from evse_contracts.problems import (
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
+    "PROBLEM_SLUGS_KEY",
     "VALIDATION_PROBLEM_KEY",
     "install_problem_handlers",
     "problem_response",
@@ -31,6 +33,8 @@ __all__ = [
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 VALIDATION_PROBLEM_KEY = "x-validation-problem"
+PROBLEM_SLUGS_KEY = "x-problem-slugs"
+"""On a problem response: the slugs of the problem types it may carry."""
 log = structlog.get_logger("evse.gateway")
 
 _PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/ProblemDocument"}
@@ -57,14 +61,22 @@ def problem_response(
     )
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries documenting problem bodies for the given statuses."""
+def problem_responses(
+    *statuses: int, slugs: Mapping[int, Sequence[str]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for problem bodies of the given statuses.
+
+    `slugs` names the route's own problem types per status (`{404: ["evse-not-found"]}`);
+    the document adds the ones every route shares (see `openapi.py`).
+    """
+    own = slugs or {}
     return {
         status: {
             "model": ProblemDocument,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA_REF}},
+            PROBLEM_SLUGS_KEY: list(own.get(status, ())),
         }
-        for status in statuses
+        for status in sorted({*statuses, *own})
     }
 
 

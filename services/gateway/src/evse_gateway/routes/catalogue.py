@@ -57,7 +57,7 @@ async def list_evse_makes(
 @router.get(
     "/evse_makes/{evse_make_id}",
     response_model=EvseMake,
-    responses=problem_responses(404, 429, 503),
+    responses=problem_responses(429, 503, slugs={404: ["evse-make-not-found"]}),
 )
 async def get_evse_make(
     request: Request, evse_make_id: Annotated[str, uid_path("evsemake", "The make's uid.")]
@@ -91,7 +91,7 @@ async def list_evse_models(
 @router.get(
     "/evse_models/{evse_model_id}",
     response_model=EvseModel,
-    responses=problem_responses(404, 429, 503),
+    responses=problem_responses(429, 503, slugs={404: ["evse-model-not-found"]}),
 )
 async def get_evse_model(
     request: Request, evse_model_id: Annotated[str, uid_path("evsemodel", "The model's uid.")]

@@ -29,7 +29,9 @@ VALIDATION_SLUG = "validation-failed-evse-compatibility-check"
 @router.get(
     "/evse_compatibility/check",
     response_model=EvseCompatibility,
-    responses=problem_responses(400, 404, 503),
+    responses=problem_responses(
+        400, 503, slugs={404: ["evse-model-not-found", "program-not-found"]}
+    ),
     openapi_extra={VALIDATION_PROBLEM_KEY: VALIDATION_SLUG},
 )
 async def check_evse_compatibility(

@@ -43,8 +43,7 @@ From = Annotated[
     str | None, instant_query("Only logs at or after this ISO 8601 instant.", alias="from")
 ]
 To = Annotated[str | None, instant_query("Only logs at or before this ISO 8601 instant.")]
-LIST_PROBLEMS = problem_responses(400, 401, 403, 404, 503)
-GET_PROBLEMS = problem_responses(400, 401, 403, 404, 503)
+LIST_PROBLEMS = problem_responses(400, 401, 403, 503, slugs={404: ["evse-not-found"]})
 READ = "evses:read"
 
 
@@ -153,7 +152,9 @@ def _add_log_routes(family: _LogFamily) -> None:
         name=f"get_{kind}_log",
         description=family.get_doc,
         response_model=family.item,
-        responses=GET_PROBLEMS,
+        responses=problem_responses(
+            400, 401, 403, 503, slugs={404: ["evse-not-found", f"{kind}-log-not-found"]}
+        ),
     )
 
 
@@ -164,7 +165,7 @@ for _family in _FAMILIES:
 @router.get(
     "/evses/{evse_id}/connectivity",
     response_model=Connectivity,
-    responses=problem_responses(401, 403, 404, 503),
+    responses=problem_responses(400, 401, 403, 503, slugs={404: ["evse-not-found"]}),
 )
 async def get_connectivity(request: Request, evse_id: EvseId) -> Response:
     """A snapshot of the EVSE's signal, SIM, firmware and connection reliability."""

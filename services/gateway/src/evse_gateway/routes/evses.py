@@ -35,6 +35,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["EVSEs"])
 READ, WRITE = "evses:read", "evses:write"
+NOT_FOUND = {404: ["evse-not-found"]}
 
 
 @router.get(
@@ -63,7 +64,9 @@ async def list_evses(
 
 
 @router.get(
-    "/evses/{evse_id}", response_model=Evse, responses=problem_responses(400, 401, 403, 404, 503)
+    "/evses/{evse_id}",
+    response_model=Evse,
+    responses=problem_responses(400, 401, 403, 503, slugs=NOT_FOUND),
 )
 async def get_evse(request: Request, evse_id: EvseId) -> Response:
     """Retrieve a single, specific EVSE's details."""
@@ -72,7 +75,9 @@ async def get_evse(request: Request, evse_id: EvseId) -> Response:
 
 
 @router.delete(
-    "/evses/{evse_id}", status_code=204, responses=problem_responses(400, 401, 403, 404, 503)
+    "/evses/{evse_id}",
+    status_code=204,
+    responses=problem_responses(400, 401, 403, 503, slugs=NOT_FOUND),
 )
 async def decommission_evse(request: Request, evse_id: EvseId) -> Response:
     """Decommission the EVSE by disconnecting it from the platform; its logs are kept."""
@@ -85,7 +90,7 @@ async def decommission_evse(request: Request, evse_id: EvseId) -> Response:
     "/evses/{evse_id}/reconnect",
     response_model=ReconnectionUrl,
     status_code=201,
-    responses=problem_responses(400, 401, 403, 404, 409, 503),
+    responses=problem_responses(400, 401, 403, 503, slugs={**NOT_FOUND, 409: ["evse-has-no-user"]}),
 )
 async def reconnect_evse(request: Request, evse_id: EvseId) -> Response:
     """Create a reconnection URL for the EVSE. The EVSE must have a user assigned."""
@@ -97,7 +102,7 @@ async def reconnect_evse(request: Request, evse_id: EvseId) -> Response:
 @router.get(
     "/evses/{evse_id}/vpp_modes",
     response_model=EvseVppModes,
-    responses=problem_responses(400, 401, 403, 404, 503),
+    responses=problem_responses(400, 401, 403, 503, slugs=NOT_FOUND),
 )
 async def get_vpp_modes(request: Request, evse_id: EvseId) -> Response:
     """Returns the VPP (Virtual Power Plant) control modes supported by this EVSE."""
@@ -109,7 +114,18 @@ async def get_vpp_modes(request: Request, evse_id: EvseId) -> Response:
     "/evses/{evse_id}/commands",
     response_model=CommandAccepted,
     status_code=202,
-    responses=problem_responses(400, 401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(
+        400,
+        401,
+        403,
+        slugs={
+            404: ["evse-not-found", "evse-not-linked"],
+            409: ["evse-offline"],
+            422: ["command-not-supported"],
+            502: ["provider-unavailable"],
+            503: ["service-unavailable", "provider-busy"],
+        },
+    ),
 )
 async def send_command(request: Request, evse_id: EvseId, body: CommandRequest) -> Response:
     """Start or stop charging, or set a current limit (OCPP chargers also: reset,

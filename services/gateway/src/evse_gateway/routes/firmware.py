@@ -50,7 +50,7 @@ async def list_evse_firmware_versions(
 @router.get(
     "/evse_firmware_versions/{evse_firmware_version_id}",
     response_model=EvseFirmwareVersion,
-    responses=problem_responses(404, 503),
+    responses=problem_responses(503, slugs={404: ["evse-firmware-version-not-found"]}),
 )
 async def get_evse_firmware_version(
     request: Request,

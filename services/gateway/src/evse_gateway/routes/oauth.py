@@ -54,7 +54,13 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 @router.post(
     "/oauth/token",
     response_model=AccessToken,
-    responses=problem_responses(400, 401, 503),
+    responses=problem_responses(
+        503,
+        slugs={
+            400: ["invalid-grant", "invalid-scope", "unsupported-grant-type"],
+            401: ["invalid-client"],
+        },
+    ),
     openapi_extra={VALIDATION_PROBLEM_KEY: InvalidRequest.slug},
 )
 async def issue_token(

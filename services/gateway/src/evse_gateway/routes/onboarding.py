@@ -58,7 +58,15 @@ class OnboardingValidationFailed(ValidationFailed):
             "description": "Redirect to the hosted onboarding page.",
             "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
         },
-        **problem_responses(400, 401, 403, 404, 503),
+        **problem_responses(
+            400,
+            401,
+            503,
+            slugs={
+                403: ["insufficient-scope", "user-token-required"],
+                404: ["evse-make-not-found", "evse-model-not-found"],
+            },
+        ),
     },
     openapi_extra={VALIDATION_PROBLEM_KEY: OnboardingValidationFailed.slug},
 )
@@ -90,7 +98,21 @@ async def start_onboarding(
     "/evse_onboarding/import",
     response_model=Evse,
     status_code=201,
-    responses={200: {"model": Evse}, **problem_responses(400, 401, 403, 404, 409, 422, 502, 503)},
+    responses={
+        200: {"model": Evse},
+        **problem_responses(
+            400,
+            401,
+            slugs={
+                403: ["insufficient-scope", "user-token-required"],
+                404: ["device-not-found"],
+                409: ["evse-already-onboarded"],
+                422: ["evse-model-not-supported", "device-owner-mismatch"],
+                502: ["provider-unavailable"],
+                503: ["service-unavailable", "provider-busy"],
+            },
+        ),
+    },
 )
 async def import_evse(request: Request, body: ImportEvse) -> Response:
     """Import an EVSE by serial number, looked up in the vendor account of the user's email."""

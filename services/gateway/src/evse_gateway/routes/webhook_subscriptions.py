@@ -38,7 +38,15 @@ router = APIRouter(tags=["Webhook subscriptions"])
 VALIDATION_SLUG = "validation-failed-webhook-subscription"
 READ = "evses:read"
 SubscriptionId = Annotated[str, uid_path("whsub", "The subscription id (`whsub…`).")]
-PROBLEMS = problem_responses(400, 401, 403, 404, 503)
+PROBLEMS = problem_responses(
+    400,
+    401,
+    503,
+    slugs={
+        403: ["insufficient-scope", "application-token-required"],
+        404: ["webhook-subscription-not-found"],
+    },
+)
 
 WEBHOOKS_DESCRIPTION = """
 Events arrive as `POST` requests with a JSON body `{"subscription_id", "events": [...]}`:
@@ -67,7 +75,15 @@ def verify(secret: str, header: str, body: bytes, tolerance_s: int = 300) -> boo
     "/webhooks/subscriptions",
     status_code=201,
     response_model=WebhookSubscriptionCreated,
-    responses=problem_responses(400, 401, 403, 409, 503),
+    responses=problem_responses(
+        400,
+        401,
+        503,
+        slugs={
+            403: ["insufficient-scope", "application-token-required"],
+            409: ["too-many-webhook-subscriptions"],
+        },
+    ),
     openapi_extra={VALIDATION_PROBLEM_KEY: VALIDATION_SLUG},
     description=WEBHOOKS_DESCRIPTION,
 )
