@@ -18,6 +18,16 @@ __all__ = ["router"]
 router = APIRouter(tags=["Events"])
 HEARTBEAT_S = 15
 _MAX_SEQUENCE = 2**63 - 1
+_EVENT_SCHEMA = {
+    "description": "One event of the stream (OpenAPI 3.1: `schema` describes each event).",
+    "type": "object",
+    "required": ["id", "data"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "Resume after it."},
+        "event": {"type": "string"},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+    },
+}
 
 
 class InvalidLastEventId(ValidationFailed):
@@ -37,7 +47,7 @@ def _after(last_event_id: str | None) -> int | None:
             "description": "An endless `text/event-stream`: one `data:` JSON event per "
             "message (the same bodies as webhook events), `id:` to resume from, and a "
             f"comment every {HEARTBEAT_S} s.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": _EVENT_SCHEMA}},
         },
         **problem_responses(400, 401, 403),
     },
