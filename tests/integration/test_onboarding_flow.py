@@ -124,7 +124,9 @@ def assert_page(response: httpx.Response, status: int, heading: str) -> str:
     return response.text
 
 
-async def test_oauth_path_runs_from_make_picker_to_the_app_redirect(browser: Browser) -> None:
+async def test_a_make_without_integration_offers_the_waitlist_not_a_simulated_consent(
+    browser: Browser,
+) -> None:
     page = await follow(browser, await browser.client.get(await start(browser, state="xyz")))
     html = assert_page(page, 200, "Choose your charger brand")
     assert 'lang="en"' in html and "<label" in html and 'name="viewport"' in html
@@ -140,17 +142,18 @@ async def test_oauth_path_runs_from_make_picker_to_the_app_redirect(browser: Bro
     html = assert_page(page, 200, "Your charger works with us")
     assert "United Kingdom" in html
     page = await follow(browser, await browser.client.post(form_action(html), headers=GB))
-    html = assert_page(page, 200, "Sign in to Ohme")
-    final = await browser.client.post(form_action(html), data={"decision": "allow"})
-    assert final.status_code == 303
-    redirect = urlsplit(final.headers["location"])
-    assert redirect.netloc == "alice.example" and redirect.path == "/done"
-    query = parse_qs(redirect.query)
-    assert query["state"] == ["xyz"] and query["evse_uid"][0].startswith("evse")
-    evse = await browser.client.get(f"/v2/evses/{query['evse_id'][0]}", headers=browser.auth())
-    assert evse.status_code == 200
-    assert evse.json()["uid"] == query["evse_uid"][0]
-    assert evse.json()["onboarding_method"] == "oauth"
+    html = assert_page(page, 200, "Ohme is not connected yet")
+    assert "simulated" not in html.lower() and 'action="' in html
+    assert form_action(html).endswith("/waitlist")
+    consent = await browser.client.post(
+        page.url.copy_with(path=page.url.path.replace("/connect", "/authorize")),
+        data={"decision": "allow"},
+    )
+    assert consent.status_code == 303 and consent.headers["location"].endswith("/connect")
+    done = await browser.client.post(
+        form_action(html), data={"email": "driver@alice.example"}, headers=GB
+    )
+    assert_page(done, 200, "You are on the list")
 
 
 async def test_ocpp_path_shows_the_url_charge_point_id_and_password_once(
@@ -189,11 +192,12 @@ async def test_unsupported_model_offers_the_waitlist(browser: Browser) -> None:
 
 
 async def test_a_used_link_shows_a_clear_page(browser: Browser) -> None:
-    url = await start(browser, model_id=model_uid("Home Pro"))
-    await follow(browser, await browser.client.get(url, headers=GB))
-    await browser.client.post(url + "/compatibility", headers=GB)
-    final = await browser.client.post(url + "/authorize", data={"decision": "allow"})
-    assert final.status_code == 303
+    url = await start(browser, model_id=model_uid("Terra AC Wallbox (22 kW)"))
+    de = {"Accept-Language": "de-DE"}
+    await follow(browser, await browser.client.get(url, headers=de))
+    await browser.client.post(url + "/compatibility", headers=de)
+    settings = await browser.client.post(url + "/connect")
+    assert settings.status_code == 200
     again = await browser.client.get(url)
     assert_page(again, 410, "Already connected")
 
@@ -251,3 +255,70 @@ async def test_an_expired_link_shows_a_clear_page(browser: Browser) -> None:
     for step in ("", "/make", "/connect"):
         page = await browser.client.get(f"/onboarding/{session.uid}{step}")
         assert_page(page, 410, "Link expired")
+
+
+def query_of(location: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(location).query)
+
+
+async def test_pages_allow_their_final_redirect_to_reach_the_applications_origin(
+    browser: Browser,
+) -> None:
+    page = await browser.client.get(await start(browser), headers=GB)
+    policy = page.headers["content-security-policy"]
+    assert "form-action 'self' https://alice.example;" in policy
+    assert "script-src" not in policy and "default-src 'none'" in policy
+
+
+async def test_cancel_returns_to_the_application_with_access_denied_and_its_state(
+    browser: Browser,
+) -> None:
+    url = await start(browser, state="s-1")
+    cancelled = await browser.client.get(url + "/cancel")
+    assert cancelled.status_code == 302
+    assert cancelled.headers["location"].startswith("https://alice.example/done?")
+    query = query_of(cancelled.headers["location"])
+    assert query["error"] == ["access_denied"] and query["state"] == ["s-1"]
+    later = await browser.client.get(url)
+    html = assert_page(later, 410, "Already done")
+    assert cancelled.headers["location"].replace("&", "&amp;") in html
+
+
+async def test_joining_the_waitlist_ends_with_a_way_back_reporting_unsupported(
+    browser: Browser,
+) -> None:
+    url = await start(browser, model_id=model_uid("JuiceBox 40"), state="w-1")
+    await follow(browser, await browser.client.get(url, headers=GB))
+    done = await browser.client.post(
+        url + "/waitlist", data={"email": "driver@alice.example"}, headers=GB
+    )
+    html = assert_page(done, 200, "You are on the list")
+    back = re.search(r'<a class="button" href="([^"]+)">Back to ', html)
+    assert back is not None, html
+    query = query_of(back.group(1).replace("&amp;", "&"))
+    assert query["error"] == ["unsupported_evse"] and query["state"] == ["w-1"]
+
+
+async def test_the_user_picks_the_country_the_compatibility_check_uses(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("Zaptec Go"))
+    us = {"Accept-Language": "en-US"}
+    page = await browser.client.get(url + "/compatibility", headers=us)
+    html = assert_page(page, 200, "Not supported yet")
+    assert "Checked for United States, from your browser" in html
+    await browser.client.post(url + "/country", data={"country": "NO"}, headers=us)
+    page = await browser.client.get(url + "/compatibility", headers=us)
+    html = assert_page(page, 200, "Your charger works with us")
+    assert "Checked for Norway." in html
+    ignored = await browser.client.post(url + "/country", data={"country": "XX"}, headers=us)
+    assert ignored.status_code == 303
+    assert "Norway" in (await browser.client.get(url + "/compatibility", headers=us)).text
+
+
+@pytest.mark.parametrize("path", ["/onboarding/x/Not-A-Step", "/onboarding/" + "x" * 65])
+async def test_malformed_page_urls_get_a_page_not_a_problem_document(
+    browser: Browser, path: str
+) -> None:
+    answer = await browser.client.get(path)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "<h1>Page not found</h1>" in answer.text

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from evse_contracts.telemetry import ChargerState
-from evse_provider_bridge.adapters import chargepoint, easee, enelx, syncev, wallbox, zaptec
+from evse_provider_bridge.adapters import chargepoint, easee, wallbox, zaptec
 from evse_provider_bridge.adapters.base import Command, DeviceStatus, readback_progress
 from evse_provider_bridge.adapters.http import retry_after_seconds
 from evse_provider_bridge.budget import backoff_delay
@@ -52,23 +52,10 @@ def test_every_zaptec_operation_mode_maps(mode: int) -> None:
     assert status.state == zaptec.OPERATION_MODES[mode][0]
 
 
-@pytest.mark.parametrize("connector_status", sorted(syncev.CONNECTOR_STATUSES))
-def test_every_ocpp_connector_status_of_syncev_maps(connector_status: str) -> None:
-    status = syncev.status_from_body({"connectorStatus": connector_status, "online": True})
-    assert status.state == syncev.CONNECTOR_STATUSES[connector_status][0]
-
-
 @pytest.mark.parametrize("charging_status", sorted(chargepoint.CHARGING_STATUSES))
 def test_every_chargepoint_charging_status_maps(charging_status: str) -> None:
     status = chargepoint.status_from_body({"chargingStatus": charging_status})
     assert status.state == chargepoint.CHARGING_STATUSES[charging_status]
-
-
-@pytest.mark.parametrize("state", sorted(enelx.STATES))
-def test_every_juicenet_state_maps(state: str) -> None:
-    assert (
-        enelx.status_from_state({"success": True, "state": state}).state == enelx.STATES[state][0]
-    )
 
 
 def test_backoff_grows_exponentially_within_bounds_and_honours_retry_after() -> None:

@@ -21,6 +21,7 @@ UID_PREFIXES = frozenset(
         "onb",
         "cmd",
         "whsub",
+        "vacct",
     }
 )
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"

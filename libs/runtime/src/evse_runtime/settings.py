@@ -31,6 +31,18 @@ class BusSettings(BaseSettings):
         pattern=r"^[A-Za-z0-9_-]+$",
         description="This replica's name (default: the host name), e.g. in its health subject.",
     )
+    stream_replicas: int = Field(
+        1,
+        ge=1,
+        le=5,
+        description="Copies of every JetStream stream and KV bucket: 1 on one server, 3 on a "
+        "cluster (a node may then fail without losing or stopping a stream).",
+    )
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """`nats_url` split on commas: every cluster node a client may (re)connect to."""
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
 
 
 class ServiceSettings(BusSettings):

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from evse_runtime.bus_client import BusClient
 from evse_runtime.gc_tuning import freeze_startup_objects
 
+from .api_docs import install_docs
 from .auth import AuthMiddleware, TokenVerifier
 from .openapi import install_openapi
 from .problems import install_problem_handlers
@@ -26,6 +27,7 @@ from .routes import (
     health,
     oauth,
     onboarding,
+    vendor_accounts,
     waitlist,
     webhook_subscriptions,
     webhooks,
@@ -45,7 +47,7 @@ Lists are cursor-paginated: follow `next` until it is null.
 def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="gateway")
+        nc = await nats.connect(settings.nats_servers, max_reconnect_attempts=-1, name="gateway")
         app.state.nc = nc
         app.state.bus = BusClient(
             nc, timeout_s=settings.request_timeout_s, retry_after_s=settings.read_retry_after_s
@@ -65,15 +67,17 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         lifespan=lifespan,
         # operationId = the route's name: what generated clients call each operation.
         generate_unique_id_function=lambda route: route.name,
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
+    install_openapi(app)
+    install_docs(app)
     app.state.settings = settings
     verifier = TokenVerifier.from_file(settings.jwt_public_key_file, settings.token_issuer)
     app.add_middleware(AuthMiddleware, verifier=verifier)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
-    install_openapi(app)
     app.include_router(health.router)
     app.include_router(oauth.router, prefix="/v2")
     app.include_router(catalogue.router, prefix="/v2")
@@ -82,6 +86,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(waitlist.router, prefix="/v2")
     app.include_router(evses.router, prefix="/v2")
     app.include_router(onboarding.router, prefix="/v2")
+    app.include_router(vendor_accounts.router, prefix="/v2")
     app.include_router(onboarding.pages)
     # Before `webhooks`: `/webhooks/subscriptions` must not match `/webhooks/{provider}`.
     app.include_router(webhook_subscriptions.router, prefix="/v2")

@@ -29,6 +29,7 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
 from evse_contracts.problems import DomainError, ServiceUnavailable
+from evse_runtime.streams import ensure_key_value
 
 from .settings import GatewaySettings
 
@@ -182,17 +183,17 @@ async def open_counter(
     """The shared counter, creating its bucket if needed; None when the limit is off (0)."""
     if settings.anonymous_rate_limit == 0:
         return None
-    try:
-        kv = await js.key_value(settings.rate_limit_bucket)
-    except nats.js.errors.BucketNotFoundError:
-        kv = await js.create_key_value(
-            KeyValueConfig(
-                bucket=settings.rate_limit_bucket,
-                history=1,
-                ttl=settings.anonymous_rate_window_s,
-                storage=StorageType.MEMORY,
-            )
-        )
+    # On file, replicated: the counts survive a restart and the loss of a cluster node.
+    kv = await ensure_key_value(
+        js,
+        KeyValueConfig(
+            bucket=settings.rate_limit_bucket,
+            history=1,
+            ttl=settings.anonymous_rate_window_s,
+            storage=StorageType.FILE,
+            replicas=settings.stream_replicas,
+        ),
+    )
     return FixedWindowCounter(
         kv, limit=settings.anonymous_rate_limit, window_s=settings.anonymous_rate_window_s
     )

@@ -12,7 +12,9 @@ __all__ = [
     "InvalidClient",
     "InvalidGrant",
     "InvalidScope",
+    "UnsupportedProvider",
     "UserTokenRequired",
+    "VendorAccountNotLinked",
 ]
 
 
@@ -63,6 +65,12 @@ class UserTokenRequired(DomainError):
         super().__init__("this needs a token acting as one of the application's users")
 
 
+class UnsupportedProvider(DomainError):
+    slug = "unsupported-provider"
+    status = 400
+    title = "Unsupported provider"
+
+
 class EvseAlreadyOnboarded(DomainError):
     slug = "evse-already-onboarded"
     status = 409
@@ -76,3 +84,11 @@ class EvseModelNotSupported(DomainError):
     slug = "evse-model-not-supported"
     status = 422
     title = "EVSE model not supported"
+
+
+class VendorAccountNotLinked(DomainError):
+    """Import needs the user's account at the vendor: `link_url` is the hosted page linking it."""
+
+    slug = "vendor-account-not-linked"
+    status = 409
+    title = "Vendor account not linked"

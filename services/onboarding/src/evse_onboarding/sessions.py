@@ -1,8 +1,12 @@
 """Hosted onboarding sessions: one browser journey, short-lived, finished once.
 
 A session remembers what the user picked so far; the next page follows from it
-(`next_step`). What the flow needs about the application and user is copied in at
-creation, so a page never has to look them up.
+(`next_step`). A session with `link_provider` only links the user's account at that vendor
+(started by `GET /v2/vendor_accounts/link` or from a `vendor-account-not-linked` problem).
+What the flow needs about the application and user is copied in at
+creation, so a page never has to look them up. `country` is the one the user picked on the
+compatibility page (a program's country still wins); `return_url` is where a finished session
+sent the browser back to, so a later visit can offer the same way back.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from evse_contracts.ids import new_uid
 
 __all__ = ["OnboardingSession", "Step", "new_session", "next_step"]
 
-Step = Literal["make", "model", "compatibility", "connect", "done"]
+Step = Literal["link", "make", "model", "compatibility", "connect", "done"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,10 @@ class OnboardingSession:
     support: str | None = None
     evse_uid: str | None = None
     evse_id: int | None = None
+    link_provider: str | None = None
+    application_name: str = ""
+    country: str | None = None
+    return_url: str | None = None
     completed_at: datetime | None = None
 
     def url(self, public_base_url: str) -> str:
@@ -46,6 +54,8 @@ def next_step(session: OnboardingSession) -> Step:
     """The first page this session still needs."""
     if session.completed_at is not None:
         return "done"
+    if session.link_provider is not None:
+        return "link"
     if session.evse_model_uid is None:
         return "make" if session.evse_make_uid is None else "model"
     if session.support is None:
@@ -66,6 +76,9 @@ def new_session(
     evse_uid: str | None = None,
     evse_make_uid: str | None = None,
     evse_model_uid: str | None = None,
+    link_provider: str | None = None,
+    support: str | None = None,
+    application_name: str = "",
 ) -> OnboardingSession:
     return OnboardingSession(
         uid=new_uid("onb"),
@@ -79,4 +92,7 @@ def new_session(
         evse_uid=evse_uid,
         evse_make_uid=evse_make_uid,
         evse_model_uid=evse_model_uid,
+        link_provider=link_provider,
+        support=support,
+        application_name=application_name,
     )

@@ -21,3 +21,8 @@ class OnboardingSettings(ServiceSettings):
     )
     session_ttl_s: int = Field(900, ge=60, description="How long an onboarding link works.")
     outbox_relay_interval_s: float = Field(2.0, gt=0)
+    simulator_url: str | None = Field(
+        None,
+        description="Set when the vendor clouds are the simulator (development): the hosted "
+        "pages say so, and makes without an integration get the simulated consent.",
+    )

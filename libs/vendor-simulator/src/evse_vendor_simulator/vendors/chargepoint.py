@@ -7,8 +7,8 @@ calls carry `CP-Session-Token`; `POST {webservices}mobileapi/v5` `{get_pandas}` 
 (`chargingStatus`, `isPluggedIn`, `isConnected`, `chargeAmperageSettings`);
 `POST {accounts}v1/driver/station/{startsession|stopsession}` → `{ackId}`, confirmed by
 polling `POST {accounts}v1/driver/station/session/ack`; `PUT {hcpo_hcm}api/v1/configuration/
-chargers/{deviceId}/charge-amperage-limit`. The per-device details call (serial, model,
-firmware, owner email) is the simulator's stand-in for the partner-sharing relation.
+chargers/{deviceId}/charge-amperage-limit`. Every call is scoped to the signed-in user's
+account; the per-device details call gives serial, model and firmware.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from ..fleet import SimCharger
-from ..seed import PARTNER_PASSWORD, partner_username
 from ..state import gate, sim_of
-from .forms import charger_or_404, json_of
+from .forms import json_of
 
 VENDOR = "chargepoint"
 router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
@@ -39,10 +38,16 @@ CHARGING_STATUS = {
 }
 
 
-def _require_session(request: Request) -> None:
-    sim = sim_of(request)
-    if not sim.token_valid(VENDOR, request.headers.get("cp-session-token", "")):
+def _require_session(request: Request) -> str:
+    """The session's account; 401 without a live session token."""
+    owner = sim_of(request).token_owner(VENDOR, request.headers.get("cp-session-token", ""))
+    if owner is None:
         raise HTTPException(401, detail="session expired")
+    return owner
+
+
+def _owned(request: Request, device_id: str) -> SimCharger:
+    return sim_of(request).owned_charger(VENDOR, _require_session(request), device_id)
 
 
 @router.post("/discovery/v3/globalconfig")
@@ -62,40 +67,35 @@ async def discovery(request: Request) -> dict[str, Any]:
 async def login(request: Request) -> dict[str, Any]:
     sim = sim_of(request)
     body = await json_of(request)
-    if (
-        body.get("username") != partner_username(VENDOR)
-        or body.get("password") != PARTNER_PASSWORD
-        or sim.credentials_rejected(VENDOR)
-    ):
+    username = body.get("username")
+    if not sim.signed_in(VENDOR, username, body.get("password")):
         raise HTTPException(401, detail="invalid username or password")
-    token = sim.issue_token(VENDOR)
+    token = sim.issue_token(VENDOR, str(username))
     return {
         "sessionId": f"{token}#D{USER_ID}#RNA-US",
-        "ssoSessionId": sim.issue_token(VENDOR, "sso"),
+        "ssoSessionId": sim.issue_token(VENDOR, str(username), "sso"),
         "user": {"userId": int(USER_ID)},
     }
 
 
 @router.post("/mobileapi/v5")
 async def mobileapi(request: Request) -> dict[str, Any]:
-    _require_session(request)
+    username = _require_session(request)
     body = await json_of(request)
     if "get_pandas" not in body:
         raise HTTPException(400, detail="unsupported mobileapi request")
-    ids = [int(c.seed.device_id) for c in sim_of(request).fleet.of_vendor(VENDOR)]
+    ids = [int(c.seed.device_id) for c in sim_of(request).fleet.of_account(VENDOR, username)]
     return {"get_pandas": {"device_ids": ids}}
 
 
 @router.get("/api/v1/configuration/users/{user_id}/chargers/{device_id}")
 async def details(request: Request, user_id: str, device_id: str) -> dict[str, Any]:
-    _require_session(request)
-    charger = charger_or_404(sim_of(request), VENDOR, device_id)
+    charger = _owned(request, device_id)
     return {
         "deviceId": int(device_id),
         "serialNumber": charger.seed.serial_number,
         "modelNumber": charger.seed.vendor_model,
         "firmwareVersion": charger.seed.firmware_version,
-        "ownerEmail": charger.seed.owner_email,
     }
 
 
@@ -115,17 +115,15 @@ def status_body(charger: SimCharger) -> dict[str, Any]:
 
 @router.get("/api/v1/configuration/users/{user_id}/chargers/{device_id}/status")
 async def status(request: Request, user_id: str, device_id: str) -> dict[str, Any]:
-    _require_session(request)
-    return status_body(charger_or_404(sim_of(request), VENDOR, device_id))
+    return status_body(_owned(request, device_id))
 
 
 @router.post("/v1/driver/station/{action}")
 async def session_action(request: Request, action: str) -> JSONResponse:
-    _require_session(request)
     sim = sim_of(request)
     if action not in {"startsession", "stopsession"}:
         raise HTTPException(404, detail=f"unknown action {action}")
-    charger = charger_or_404(sim, VENDOR, str((await json_of(request)).get("deviceId", "")))
+    charger = _owned(request, str((await json_of(request)).get("deviceId", "")))
     name = "start_charging" if action == "startsession" else "stop_charging"
     command = sim.fleet.command(charger, name)
     return JSONResponse({"ackId": int(command.command_id)}, status_code=200)
@@ -150,9 +148,8 @@ async def session_ack(request: Request) -> JSONResponse:
 
 @router.put("/api/v1/configuration/chargers/{device_id}/charge-amperage-limit")
 async def amperage(request: Request, device_id: str) -> dict[str, Any]:
-    _require_session(request)
     sim = sim_of(request)
-    charger = charger_or_404(sim, VENDOR, device_id)
+    charger = _owned(request, device_id)
     limit = (await json_of(request)).get("chargeAmperageLimit")
     if not isinstance(limit, int | float):
         raise HTTPException(400, detail="chargeAmperageLimit is required")

@@ -6,7 +6,7 @@
 `lifetimeEnergy` kWh, `isOnline`, `dynamicChargerCurrent`, `chargerFirmware`);
 `POST /api/chargers/{id}/commands/{start_charging|stop_charging}` → 202
 `{device, commandId, ticks}`; `POST /api/chargers/{id}/settings` `{dynamicChargerCurrent}`.
-`ownerEmail` on the charger list stands in for the partner-sharing relation.
+The charger list and every charger call are scoped to the signed-in user's account.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from ..fleet import SimCharger
-from ..seed import PARTNER_PASSWORD, partner_username
 from ..state import gate, sim_of
-from .forms import charger_or_404, json_of
+from .forms import json_of
 
 VENDOR = "easee"
 router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
@@ -36,11 +35,11 @@ OP_MODE = {
 }
 
 
-def _tokens(request: Request) -> dict[str, Any]:
+def _tokens(request: Request, username: str) -> dict[str, Any]:
     sim = sim_of(request)
     return {
-        "accessToken": sim.issue_token(VENDOR),
-        "refreshToken": sim.issue_token(VENDOR, "refresh"),
+        "accessToken": sim.issue_token(VENDOR, username),
+        "refreshToken": sim.issue_token(VENDOR, username, "refresh"),
         "expiresIn": int(sim.settings.token_ttl_s),
         "tokenType": "Bearer",
     }
@@ -49,36 +48,32 @@ def _tokens(request: Request) -> dict[str, Any]:
 @router.post("/api/accounts/login")
 async def login(request: Request) -> dict[str, Any]:
     body = await json_of(request)
-    if (
-        body.get("userName") != partner_username(VENDOR)
-        or body.get("password") != PARTNER_PASSWORD
-        or sim_of(request).credentials_rejected(VENDOR)
-    ):
+    if not sim_of(request).signed_in(VENDOR, body.get("userName"), body.get("password")):
         raise HTTPException(401, detail="Invalid credentials")
-    return _tokens(request)
+    return _tokens(request, str(body["userName"]))
 
 
 @router.post("/api/accounts/refresh_token")
 async def refresh(request: Request) -> dict[str, Any]:
     body = await json_of(request)
-    if not sim_of(request).token_valid(VENDOR, str(body.get("refreshToken", ""))):
+    owner = sim_of(request).token_owner(VENDOR, str(body.get("refreshToken", "")))
+    if owner is None:
         raise HTTPException(401, detail="Invalid refresh token")
-    return _tokens(request)
+    return _tokens(request, owner)
 
 
 @router.get("/api/chargers")
 async def chargers(request: Request) -> list[dict[str, Any]]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
+    username = sim.require_bearer(VENDOR, request)
     return [
         {
             "id": c.seed.device_id,
             "name": f"Easee {c.seed.serial_number}",
             "productCode": int(c.seed.vendor_model),
             "levelOfAccess": 1,
-            "ownerEmail": c.seed.owner_email,
         }
-        for c in sim.fleet.of_vendor(VENDOR)
+        for c in sim.fleet.of_account(VENDOR, username)
     ]
 
 
@@ -101,8 +96,8 @@ def charger_state(charger: SimCharger) -> dict[str, Any]:
 @router.get("/api/chargers/{charger_id}/state")
 async def state(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    return charger_state(charger_or_404(sim, VENDOR, charger_id))
+    username = sim.require_bearer(VENDOR, request)
+    return charger_state(sim.owned_charger(VENDOR, username, charger_id))
 
 
 def _accepted(charger: SimCharger, command_id: str) -> JSONResponse:
@@ -115,8 +110,8 @@ def _accepted(charger: SimCharger, command_id: str) -> JSONResponse:
 @router.post("/api/chargers/{charger_id}/commands/{command}")
 async def command(request: Request, charger_id: str, command: str) -> JSONResponse:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    charger = charger_or_404(sim, VENDOR, charger_id)
+    username = sim.require_bearer(VENDOR, request)
+    charger = sim.owned_charger(VENDOR, username, charger_id)
     if command not in {"start_charging", "stop_charging"}:
         raise HTTPException(404, detail=f"unknown command {command}")
     return _accepted(charger, sim.fleet.command(charger, command).command_id)
@@ -125,8 +120,8 @@ async def command(request: Request, charger_id: str, command: str) -> JSONRespon
 @router.post("/api/chargers/{charger_id}/settings")
 async def settings(request: Request, charger_id: str) -> JSONResponse:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    charger = charger_or_404(sim, VENDOR, charger_id)
+    username = sim.require_bearer(VENDOR, request)
+    charger = sim.owned_charger(VENDOR, username, charger_id)
     current = (await json_of(request)).get("dynamicChargerCurrent")
     if not isinstance(current, int | float):
         raise HTTPException(400, detail="dynamicChargerCurrent is required")

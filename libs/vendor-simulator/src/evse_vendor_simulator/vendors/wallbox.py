@@ -6,8 +6,8 @@
 Wallbox portal's `chargerStatuses.js`, `charging_power` kW, `added_energy` kWh,
 `config_data.{serial_number, part_number, max_charging_current, software.currentVersion}`);
 `POST /v3/chargers/{id}/remote-action` `{action: 1 resume | 2 pause}`;
-`PUT /v2/charger/{id}` `{maxChargingCurrent}`. `config_data.owner_email` stands in for the
-partner-sharing relation.
+`PUT /v2/charger/{id}` `{maxChargingCurrent}`. Every call is scoped to the
+signed-in user's account; another account's charger answers 403, as Wallbox does.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from ..fleet import SimCharger
-from ..seed import PARTNER_PASSWORD, partner_username
 from ..state import gate, sim_of
-from .forms import charger_or_404, json_of
+from .forms import json_of
 
 VENDOR = "wallbox"
 router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
@@ -42,31 +41,30 @@ STATUS_ID = {
 async def signin(request: Request) -> dict[str, Any]:
     sim = sim_of(request)
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    expected = f"{partner_username(VENDOR)}:{PARTNER_PASSWORD}"
     try:
         given = base64.b64decode(encoded).decode()
     except ValueError:
         given = ""
+    username, _, password = given.partition(":")
     if (
         scheme.lower() != "basic"
-        or given != expected
         or request.headers.get("partner") != "wallbox"
-        or sim.credentials_rejected(VENDOR)
+        or not sim.signed_in(VENDOR, username, password)
     ):
         raise HTTPException(401, detail="unauthorized")
     ttl_ms = int((time.time() + sim.settings.token_ttl_s) * 1000)
-    return {"data": {"attributes": {"token": sim.issue_token(VENDOR), "ttl": ttl_ms}}}
+    return {"data": {"attributes": {"token": sim.issue_token(VENDOR, username), "ttl": ttl_ms}}}
 
 
 @router.get("/v3/chargers/groups")
 async def groups(request: Request) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
+    username = sim.require_bearer(VENDOR, request)
     chargers = [
         {"id": int(c.seed.device_id), "name": f"Wallbox {c.seed.serial_number}"}
-        for c in sim.fleet.of_vendor(VENDOR)
+        for c in sim.fleet.of_account(VENDOR, username)
     ]
-    return {"result": {"groups": [{"id": 1, "name": "Partner fleet", "chargers": chargers}]}}
+    return {"result": {"groups": [{"id": 1, "name": "Home", "chargers": chargers}]}}
 
 
 def status_body(charger: SimCharger) -> dict[str, Any]:
@@ -81,7 +79,6 @@ def status_body(charger: SimCharger) -> dict[str, Any]:
             "part_number": charger.seed.vendor_model,
             "max_charging_current": int(charger.current_limit_a),
             "software": {"currentVersion": charger.seed.firmware_version},
-            "owner_email": charger.seed.owner_email,
         },
     }
 
@@ -89,15 +86,15 @@ def status_body(charger: SimCharger) -> dict[str, Any]:
 @router.get("/chargers/status/{charger_id}")
 async def status(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    return status_body(charger_or_404(sim, VENDOR, charger_id))
+    username = sim.require_bearer(VENDOR, request)
+    return status_body(sim.owned_charger(VENDOR, username, charger_id))
 
 
 @router.post("/v3/chargers/{charger_id}/remote-action")
 async def remote_action(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    charger = charger_or_404(sim, VENDOR, charger_id)
+    username = sim.require_bearer(VENDOR, request)
+    charger = sim.owned_charger(VENDOR, username, charger_id)
     action = (await json_of(request)).get("action")
     if action not in (1, 2):
         raise HTTPException(400, detail="action must be 1 (resume) or 2 (pause)")
@@ -110,8 +107,8 @@ async def remote_action(request: Request, charger_id: str) -> dict[str, Any]:
 @router.put("/v2/charger/{charger_id}")
 async def update(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    charger = charger_or_404(sim, VENDOR, charger_id)
+    username = sim.require_bearer(VENDOR, request)
+    charger = sim.owned_charger(VENDOR, username, charger_id)
     current = (await json_of(request)).get("maxChargingCurrent")
     if not isinstance(current, int | float):
         raise HTTPException(400, detail="maxChargingCurrent is required")

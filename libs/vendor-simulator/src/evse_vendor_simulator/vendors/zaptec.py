@@ -4,8 +4,8 @@ OAuth2 password grant found through OIDC discovery; `GET /api/chargers` pages of
 with `SerialNo`; `GET /api/chargers/{id}/state` observations (StateId 710 operation mode,
 -2 online, 513 power W, 553 session kWh, 708 current set, 911 firmware);
 `POST /api/chargers/{id}/sendCommand/{501 start|502 stop}`; `POST /api/chargers/{id}/update`
-`{maxChargeCurrent}`. The owner email field (`OwnerEmail`) stands in for the
-installation-user sharing relation a partner account sees.
+`{maxChargeCurrent}`. Every call is scoped to the signed-in user's account (the chargers of
+installations the user may access).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from ..fleet import SimCharger
 from ..state import gate, sim_of
-from .forms import bearer_grant, charger_or_404, json_of, password_granted
+from .forms import bearer_grant, json_of, password_grant_owner
 
 VENDOR = "zaptec"
 router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
@@ -43,15 +43,16 @@ async def discovery(request: Request) -> dict[str, str]:
 @router.post("/oauth/token")
 async def token(request: Request) -> dict[str, Any]:
     sim = sim_of(request)
-    if not await password_granted(request, sim, VENDOR):
+    username = await password_grant_owner(request, sim, VENDOR)
+    if username is None:
         raise HTTPException(400, detail="invalid_grant")
-    return bearer_grant(sim, VENDOR)
+    return bearer_grant(sim, VENDOR, username)
 
 
 @router.get("/api/chargers")
 async def chargers(request: Request) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
+    username = sim.require_bearer(VENDOR, request)
     data = [
         {
             "Id": c.seed.device_id,
@@ -62,9 +63,8 @@ async def chargers(request: Request) -> dict[str, Any]:
             "IsOnline": c.online,
             "OperatingMode": OPERATION_MODE[c.state],
             "InstallationId": "inst-" + c.seed.device_id[-6:],
-            "OwnerEmail": c.seed.owner_email,
         }
-        for c in sim.fleet.of_vendor(VENDOR)
+        for c in sim.fleet.of_account(VENDOR, username)
     ]
     return {"Pages": 1, "Data": data}
 
@@ -94,15 +94,15 @@ def observations(charger: SimCharger) -> list[dict[str, Any]]:
 @router.get("/api/chargers/{charger_id}/state")
 async def state(request: Request, charger_id: str) -> list[dict[str, Any]]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    return observations(charger_or_404(sim, VENDOR, charger_id))
+    username = sim.require_bearer(VENDOR, request)
+    return observations(sim.owned_charger(VENDOR, username, charger_id))
 
 
 @router.post("/api/chargers/{charger_id}/sendCommand/{command_id}")
 async def send_command(request: Request, charger_id: str, command_id: int) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    charger = charger_or_404(sim, VENDOR, charger_id)
+    username = sim.require_bearer(VENDOR, request)
+    charger = sim.owned_charger(VENDOR, username, charger_id)
     if command_id not in COMMANDS:
         raise HTTPException(400, detail=f"unknown command {command_id}")
     command = sim.fleet.command(charger, COMMANDS[command_id])
@@ -114,8 +114,8 @@ async def send_command(request: Request, charger_id: str, command_id: int) -> di
 @router.post("/api/chargers/{charger_id}/update")
 async def update(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    charger = charger_or_404(sim, VENDOR, charger_id)
+    username = sim.require_bearer(VENDOR, request)
+    charger = sim.owned_charger(VENDOR, username, charger_id)
     body = await json_of(request)
     current = body.get("maxChargeCurrent")
     if not isinstance(current, int | float):

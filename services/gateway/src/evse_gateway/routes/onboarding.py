@@ -18,7 +18,7 @@ from evse_contracts.onboarding import (
     PageRequest,
     StartOnboarding,
 )
-from evse_contracts.problems import NotFound, ValidationFailed
+from evse_contracts.problems import DomainError, ValidationFailed
 
 from ..auth import require_principal
 from ..deps import ask
@@ -31,13 +31,38 @@ __all__ = ["pages", "router"]
 router = APIRouter(tags=["EVSE onboarding"])
 pages = APIRouter(include_in_schema=False)
 
-_PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
+_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'{app}; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+# A source as onboarding sends it: an origin or a deep-link scheme, nothing that ends the header.
+_CSP_SOURCE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(//[A-Za-z0-9.:\[\]-]+)?")
+_ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+</head><body style="font: 17px/1.5 system-ui, sans-serif; max-width: 34rem; margin: 0 auto;
+padding: 20px"><main><h1>{title}</h1><p>{message}</p></main></body></html>"""
+
+
+def _page_headers(form_action: str | None = None) -> dict[str, str]:
+    """Hosted pages' headers; `form_action` lets the final form's redirect reach the app."""
+    app = ""
+    if form_action is not None and _CSP_SOURCE.fullmatch(form_action):
+        app = f" {form_action}"
+    return {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": _CSP.format(app=app),
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+_GO_BACK = "This link is not valid. Go back to the app you came from and start again."
+
+
+def _error_page(status: int, title: str, message: str) -> HTMLResponse:
+    """A page for a person, never a problem document, when the flow itself cannot answer."""
+    html = _ERROR_PAGE.format(title=title, message=message)
+    return HTMLResponse(html, status, headers=_page_headers())
 
 
 _STEP = re.compile(r"[a-z_]{0,32}")
@@ -115,10 +140,19 @@ async def start_onboarding(
     },
 )
 async def import_evse(request: Request, body: ImportEvse) -> Response:
-    """Import an EVSE by serial number, looked up in the vendor account of the user's email."""
+    """Import an EVSE by serial number, looked up in the user's own linked account at the
+    vendor (chargepoint, easee, wallbox, zaptec). Without a link: 409
+    `vendor-account-not-linked`, whose `link_url` is the hosted page linking the account (it
+    returns to the application's redirect URL); import again afterwards. EO, Enel X (enelx) and
+    SyncEV have no usable cloud API: their charger is enrolled for OCPP 1.6J, and the `Link`
+    header (`rel="ocpp-settings"`) is the hosted page showing the charger's connection
+    settings."""
     require_principal(request, "evses:write")
     imported = await ask(request, ONBOARDING_IMPORT, body)
-    return json_response(imported.evse, status_code=201 if imported.created else 200)
+    response = json_response(imported.evse, status_code=201 if imported.created else 200)
+    if imported.settings_url is not None:
+        response.headers["Link"] = f'<{imported.settings_url}>; rel="ocpp-settings"'
+    return response
 
 
 @pages.api_route("/onboarding/{session_uid}", methods=["GET"])
@@ -126,7 +160,7 @@ async def import_evse(request: Request, body: ImportEvse) -> Response:
 async def onboarding_page(request: Request, session_uid: str, step: str = "") -> Response:
     """A hosted onboarding page, rendered by the onboarding service."""
     if len(session_uid) > 64 or not _STEP.fullmatch(step):
-        raise NotFound(f"no onboarding page at {request.url.path}")
+        return _error_page(404, "Page not found", _GO_BACK)
     form = await request.form() if request.method == "POST" else {}
     page = PageRequest(
         session_uid=session_uid,
@@ -136,7 +170,17 @@ async def onboarding_page(request: Request, session_uid: str, step: str = "") ->
         query=dict(request.query_params),
         accept_language=request.headers.get("accept-language", "")[:1024] or None,
     )
-    response = await ask(request, ONBOARDING_PAGE, page)
+    try:
+        response = await ask(request, ONBOARDING_PAGE, page)
+    except DomainError as error:
+        if error.to_problem().status >= 500:
+            return _error_page(
+                503,
+                "Please try again",
+                "We could not load this page right now. Try again in a minute.",
+            )
+        return _error_page(400, "Something is wrong with this page", _GO_BACK)
+    headers = _page_headers(response.form_action)
     if response.location is not None:
-        return RedirectResponse(response.location, response.status, headers=_PAGE_HEADERS)
-    return HTMLResponse(response.html or "", response.status, headers=_PAGE_HEADERS)
+        return RedirectResponse(response.location, response.status, headers=headers)
+    return HTMLResponse(response.html or "", response.status, headers=headers)

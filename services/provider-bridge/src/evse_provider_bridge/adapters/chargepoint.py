@@ -22,6 +22,7 @@ from .base import (
     CommandTicket,
     DeviceRef,
     DeviceStatus,
+    VendorAccount,
     VendorDevice,
     readback_progress,
 )
@@ -67,12 +68,18 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
 class ChargePointAdapter(TokenAdapter):
     provider = "chargepoint"
 
-    def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        super().__init__(client, settings, vault)
+    def __init__(
+        self,
+        client: VendorClient,
+        settings: VendorSettings,
+        vault: TokenVault,
+        account: VendorAccount,
+    ) -> None:
+        super().__init__(client, settings, vault, account)
         self._discovery = (settings.auth_base_url or settings.base_url).rstrip("/")
 
     async def _login(self) -> Token:
-        username = self._settings.username
+        username = self._account.credential("username")
         found = await self._client.call(
             "POST",
             f"{self._discovery}/discovery/v3/globalconfig",
@@ -88,7 +95,7 @@ class ChargePointAdapter(TokenAdapter):
             json={
                 "deviceData": DEVICE_DATA,
                 "username": username,
-                "password": self._settings.password.get_secret_value(),
+                "password": self._account.credential("password"),
             },
         )
         body = body_of(response, self.provider, "account.login")
@@ -135,7 +142,6 @@ class ChargePointAdapter(TokenAdapter):
                 VendorDevice(
                     device_id=str(device_id),
                     serial_number=str(details.get("serialNumber", "")),
-                    owner_email=details.get("ownerEmail"),
                     vendor_model=MODELS.get(model, model),
                     firmware_version=details.get("firmwareVersion"),
                 )
@@ -194,7 +200,8 @@ class ChargePointAdapter(TokenAdapter):
             raise
         return "confirmed"
 
-    def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
+    @staticmethod
+    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """ChargePoint has no push; relays may send `{"deviceId", "status": <status body>}`."""
         return keyed_statuses(payload, "deviceId", "status", status_from_body)
 

@@ -18,7 +18,15 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 
 from ..settings import VendorSettings
-from .base import Command, CommandTicket, DeviceRef, DeviceStatus, ReadsBack, VendorDevice
+from .base import (
+    Command,
+    CommandTicket,
+    DeviceRef,
+    DeviceStatus,
+    ReadsBack,
+    VendorAccount,
+    VendorDevice,
+)
 from .errors import VendorError
 from .http import VendorClient
 from .payloads import as_float, body_of, expires_in, keyed_statuses
@@ -69,8 +77,14 @@ def _model(code: Any) -> str:
 class EaseeAdapter(ReadsBack, TokenAdapter):
     provider = "easee"
 
-    def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        super().__init__(client, settings, vault)
+    def __init__(
+        self,
+        client: VendorClient,
+        settings: VendorSettings,
+        vault: TokenVault,
+        account: VendorAccount,
+    ) -> None:
+        super().__init__(client, settings, vault, account)
         self._settings_budget = AsyncLimiter(SETTINGS_CALLS_PER_HOUR, 3600)
 
     def _token(self, body: dict[str, Any]) -> Token:
@@ -86,8 +100,8 @@ class EaseeAdapter(ReadsBack, TokenAdapter):
             "api/accounts/login",
             api="accounts.login",
             json={
-                "userName": self._settings.username,
-                "password": self._settings.password.get_secret_value(),
+                "userName": self._account.credential("username"),
+                "password": self._account.credential("password"),
             },
         )
         return self._token(body_of(response, self.provider, "accounts.login"))
@@ -122,7 +136,6 @@ class EaseeAdapter(ReadsBack, TokenAdapter):
             VendorDevice(
                 device_id=str(item["id"]),
                 serial_number=str(item["id"]),
-                owner_email=item.get("ownerEmail"),
                 vendor_model=_model(item.get("productCode")),
             )
             for item in chargers
@@ -150,6 +163,7 @@ class EaseeAdapter(ReadsBack, TokenAdapter):
         ack = body.get("commandId") if isinstance(body, dict) else None
         return CommandTicket(ack_id=None if ack is None else str(ack))
 
-    def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
+    @staticmethod
+    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """Relayed pushes: `{"chargerId": ..., "state": <GET state body>}` per charger."""
         return keyed_statuses(payload, "chargerId", "state", status_from_state)

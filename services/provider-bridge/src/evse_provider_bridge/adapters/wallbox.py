@@ -15,7 +15,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..settings import VendorSettings
-from .base import Command, CommandTicket, DeviceRef, DeviceStatus, ReadsBack, VendorDevice
+from .base import (
+    Command,
+    CommandTicket,
+    DeviceRef,
+    DeviceStatus,
+    ReadsBack,
+    VendorAccount,
+    VendorDevice,
+)
 from .http import VendorClient
 from .payloads import as_float, body_of, keyed_statuses
 from .token_adapter import TokenAdapter
@@ -77,12 +85,18 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
 class WallboxAdapter(ReadsBack, TokenAdapter):
     provider = "wallbox"
 
-    def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        super().__init__(client, settings, vault)
+    def __init__(
+        self,
+        client: VendorClient,
+        settings: VendorSettings,
+        vault: TokenVault,
+        account: VendorAccount,
+    ) -> None:
+        super().__init__(client, settings, vault, account)
         self._auth_base = (settings.auth_base_url or settings.base_url).rstrip("/")
 
     async def _login(self) -> Token:
-        raw = f"{self._settings.username}:{self._settings.password.get_secret_value()}"
+        raw = f"{self._account.credential('username')}:{self._account.credential('password')}"
         basic = "Basic " + base64.b64encode(raw.encode()).decode()
         response = await self._client.call(
             "GET",
@@ -108,7 +122,6 @@ class WallboxAdapter(ReadsBack, TokenAdapter):
                     VendorDevice(
                         device_id=str(charger["id"]),
                         serial_number=str(config.get("serial_number", "")),
-                        owner_email=config.get("owner_email"),
                         vendor_model=PART_MODELS.get(part.split("-")[0], part),
                         firmware_version=status_from_body(status).firmware_version,
                     )
@@ -137,6 +150,7 @@ class WallboxAdapter(ReadsBack, TokenAdapter):
         )
         return CommandTicket(vendor_response_code=f"action {action}")
 
-    def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
+    @staticmethod
+    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """Wallbox has no push; relays may send `{"chargerId", "status": <status body>}`."""
         return keyed_statuses(payload, "chargerId", "status", status_from_body)

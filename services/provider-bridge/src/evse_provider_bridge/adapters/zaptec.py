@@ -65,7 +65,6 @@ class ZaptecAdapter(ReadsBack, TokenAdapter):
             VendorDevice(
                 device_id=str(item["Id"]),
                 serial_number=str(item["SerialNo"]),
-                owner_email=item.get("OwnerEmail"),
                 vendor_model=DEVICE_TYPES.get(
                     int(as_float(item.get("DeviceType")) or 0),
                     f"DeviceType {item.get('DeviceType')}",
@@ -97,7 +96,8 @@ class ZaptecAdapter(ReadsBack, TokenAdapter):
         )
         return CommandTicket(vendor_response_code=str(command_id))
 
-    def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
+    @staticmethod
+    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
         by_charger: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for observation in webhook_items(payload):
             by_charger[str(observation["ChargerId"])].append(observation)
