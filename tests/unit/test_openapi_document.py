@@ -24,7 +24,7 @@ from evse_gateway.settings import GatewaySettings
 PUBLISHED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 HIDDEN = {"/onboarding/{session_uid}", "/onboarding/{session_uid}/{step}"}
 """Served but deliberately not in the document: the hosted onboarding pages (HTML)."""
-FRAMEWORK = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+FRAMEWORK = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/docs-assets"}
 
 
 @pytest.fixture(scope="module")
