@@ -24,6 +24,7 @@ import pytest
 from evse_devstack.stack import Stack
 from evse_vendor_simulator.seed import seed_for
 from tests.e2e.conftest import CLIENT_VENDOR
+from tests.utils.vendor_links import link_vendor_account
 
 pytestmark = pytest.mark.e2e
 
@@ -101,7 +102,12 @@ def _user_token(stack: Stack) -> str:
 def test_the_python_client_imports_reads_commands_and_decommissions(
     e2e_stack: Stack, evse_client: Any
 ) -> None:
+    assert e2e_stack.demo is not None
     token = _user_token(e2e_stack)
+    with httpx.Client(base_url=e2e_stack.base_url, timeout=30) as http:
+        user = {"Authorization": f"Bearer {token}"}
+        linked = link_vendor_account(http, user, CLIENT_VENDOR, e2e_stack.demo.user_email)
+        assert linked.status_code == 303, linked.text
     with evse_client.AuthenticatedClient(
         base_url=e2e_stack.base_url, token=token, timeout=httpx.Timeout(30)
     ) as client:
@@ -109,13 +115,12 @@ def test_the_python_client_imports_reads_commands_and_decommissions(
 
 
 def _journey(e2e_stack: Stack, client: Any) -> None:
-    """Import → status logs → a confirmed command → decommission, by the generated client."""
+    """Import → status logs → a confirmed command → decommission, by the generated client
+    (the vendor account is linked first, on the hosted sign-in page)."""
     assert e2e_stack.demo is not None
     models = importlib.import_module("evse_client.models")
     serial = next(
-        c.serial_number
-        for c in seed_for(CLIENT_VENDOR)
-        if c.owner_email == e2e_stack.demo.user_email
+        c.serial_number for c in seed_for(CLIENT_VENDOR) if c.owner == e2e_stack.demo.user_email
     )
 
     body = models.ImportEvse(
