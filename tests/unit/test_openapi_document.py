@@ -133,6 +133,7 @@ def test_no_parameter_offers_null_which_a_url_cannot_carry(document: dict[str, A
         ("/v2/evses/evse01JD7Z0Z0Z0Z0Z0Z0Z0Z0Z0Z0Z", "DELETE, GET"),
         ("/v2/webhooks/subscriptions", "GET, POST"),
         ("/v2/webhooks/subscriptions/whsub01JD7Z0Z0Z0Z0Z0Z0Z0Z0Z0Z0Z", "DELETE, GET"),
+        ("/v2/vendor_accounts/link", "GET"),
     ],
 )
 @pytest.mark.parametrize("method", ["OPTIONS", "PUT", "PATCH", "HEAD"])

@@ -36,6 +36,7 @@ __all__ = [
     "BRIDGE_OCPP_CREDENTIALS_ISSUE",
     "CHARGE_POINT_ID_PATTERN",
     "CLOUD_PROVIDERS",
+    "CloudProviderName",
     "OCPP_PROVIDERS",
     "PROVIDERS",
     "WEBHOOKS_STREAM",
@@ -59,7 +60,8 @@ __all__ = [
 ProviderName = Literal["chargepoint", "eo", "syncev", "enelx", "easee", "wallbox", "zaptec"]
 PROVIDERS: tuple[str, ...] = get_args(ProviderName)
 """Every provider name of the contract; the same keys as the catalogue's `provider` field."""
-CLOUD_PROVIDERS: tuple[str, ...] = ("chargepoint", "easee", "wallbox", "zaptec")
+CloudProviderName = Literal["chargepoint", "easee", "wallbox", "zaptec"]
+CLOUD_PROVIDERS: tuple[str, ...] = get_args(CloudProviderName)
 """Vendors whose cloud the bridge speaks, for the user's own linked account."""
 OCPP_PROVIDERS: tuple[str, ...] = ("eo", "syncev", "enelx")
 """Vendors without a usable cloud API (EO's closed 2025-11-30, Enel X's is closed, SyncEV never

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -114,7 +115,12 @@ _METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path: Starlette names only the first route's."""
+    """Every method served at this path (Starlette names only the first route's). A documented
+    path answers what the document says, and as in OpenAPI a concrete path wins over a
+    templated one: `/vendor_accounts/link` is not `/vendor_accounts/{vendor_account_id}`."""
+    documented = _documented_methods(request.app, request.url.path)
+    if documented is not None:
+        return documented
     routes = request.app.router.routes
     return [
         method
@@ -123,6 +129,27 @@ def _allowed_methods(request: Request) -> list[str]:
             route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
         )
     ]
+
+
+def _documented_methods(app: FastAPI, path: str) -> list[str] | None:
+    templates: list[tuple[re.Pattern[str], int, list[str]]] | None = getattr(
+        app.state, "path_templates", None
+    )
+    if templates is None:
+        templates = [
+            (
+                re.compile(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"),
+                template.count("{"),
+                sorted(method.upper() for method in operations),
+            )
+            for template, operations in app.openapi()["paths"].items()
+        ]
+        app.state.path_templates = templates
+    matching = [(params, methods) for regex, params, methods in templates if regex.match(path)]
+    if not matching:
+        return None
+    fewest = min(params for params, _ in matching)
+    return sorted({m for params, methods in matching if params == fewest for m in methods})
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from evse_contracts.auth import Principal
+from evse_contracts.bridge import CloudProviderName
 from evse_contracts.onboarding import ONBOARDING_LINK_START, OnboardingLink, StartVendorAccountLink
 from evse_contracts.problems import DomainError
 from evse_contracts.vendor_accounts import (
@@ -40,10 +41,8 @@ VendorAccountId = Annotated[
     str, Path(min_length=1, max_length=64, description="The link's uid (`vacct…`).")
 ]
 Provider = Annotated[
-    str,
+    CloudProviderName,
     Query(
-        min_length=1,
-        max_length=40,
         description="chargepoint, easee, wallbox or zaptec (EO, Enel X and SyncEV connect over "
         "OCPP and have no account to link).",
     ),
@@ -76,7 +75,10 @@ def _ref(request: Request, scope: str, vendor_account_id: str) -> VendorAccountR
     responses=problem_responses(400, 401, 403, 503),
 )
 async def list_vendor_accounts(
-    request: Request, provider: Annotated[str | None, Query(max_length=40)] = None
+    request: Request,
+    provider: Annotated[
+        CloudProviderName | None, Query(description="Only this vendor's link.")
+    ] = None,
 ) -> Response:
     """The user's vendor account links and their health (unlinked ones are left out)."""
     application_uid, user_uid = _user(request, "evses:read")
