@@ -9,6 +9,8 @@ clear page, never a stack trace.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -323,7 +325,8 @@ class _Call:
         )
 
     def charge_point_id(self) -> str:
-        return f"CP-{self.session.uid[-10:]}"
+        """Stable per session, but shows nothing of the session uid (a capability)."""
+        return f"CP-{_digest_id(self.session.uid)}"
 
     async def connect(self) -> PageResponse:
         model = await self.current_model()
@@ -373,7 +376,7 @@ class _Call:
                 "Go back to the app to try again.",
             )
         return await self.finish(
-            await self.enrol(model, f"{model.provider}-{self.session.uid[-10:]}")
+            await self.enrol(model, f"{model.provider}-{_digest_id(self.session.uid)}")
         )
 
     async def enrol(self, model: EvseModel, serial: str) -> EvseRecord:
@@ -453,6 +456,12 @@ class _Call:
             email=self.session.user_email,
             created_at=self.now,
         )
+
+
+def _digest_id(secret: str) -> str:
+    """Ten upper-case characters derived one-way from `secret`."""
+    digest = hashlib.sha256(secret.encode()).digest()
+    return base64.b32encode(digest).decode()[:10]
 
 
 def _with_query(url: str, params: dict[str, str]) -> str:

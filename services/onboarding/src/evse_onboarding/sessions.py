@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from evse_contracts.ids import new_uid
+from evse_contracts.ids import new_capability
 
 __all__ = ["OnboardingSession", "Step", "new_session", "next_step"]
 
@@ -68,7 +68,7 @@ def new_session(
     evse_model_uid: str | None = None,
 ) -> OnboardingSession:
     return OnboardingSession(
-        uid=new_uid("onb"),
+        uid=new_capability("onb"),
         application_uid=application_uid,
         user_uid=user_uid,
         user_email=user_email,
