@@ -19,6 +19,7 @@ from evse_onboarding.sessions import new_session
 from evse_onboarding.sessions_store import MongoSessionStore
 from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
+from tests.utils.browser import like_a_browser
 from tests.utils.factories import Tenant, create_tenant
 from tests.utils.services import (
     running_bridge,
@@ -44,6 +45,7 @@ class Browser:
     client: httpx.AsyncClient
     sessions: MongoSessionStore
     alice: Tenant
+    busy: Tenant
     user_token: str
     app_token: str
 
@@ -59,6 +61,7 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
         identities = MongoIdentityStore(db)
         await identities.ensure_indexes()
         alice = await create_tenant(identities, "alice")
+        busy = await create_tenant(identities, "busy")
     port = free_port()
     async with (
         running_onboarding(
@@ -78,7 +81,7 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
         running_gateway(
             nats_url=nats_url, port=port, jwt_public_key_file=keys.public_key_file
         ) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        like_a_browser(httpx.AsyncClient(base_url=base_url)) as client,
     ):
         form = {
             "grant_type": "client_credentials",
@@ -89,7 +92,7 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
         user_token = (
             await client.post("/v2/oauth/token", data={**form, "user_uid": alice.user_uid})
         ).json()["access_token"]
-        yield Browser(client, MongoSessionStore(onboarding.db), alice, user_token, app_token)
+        yield Browser(client, MongoSessionStore(onboarding.db), alice, busy, user_token, app_token)
 
 
 async def start(browser: Browser, **params: str) -> str:
@@ -251,3 +254,101 @@ async def test_an_expired_link_shows_a_clear_page(browser: Browser) -> None:
     for step in ("", "/make", "/connect"):
         page = await browser.client.get(f"/onboarding/{session.uid}{step}")
         assert_page(page, 410, "Link expired")
+
+
+async def test_a_link_opened_in_another_browser_does_nothing(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("Terra AC Wallbox (22 kW)"))
+    await follow(browser, await browser.client.get(url, headers=GB))
+    async with httpx.AsyncClient() as stranger:
+        for step in ("", "/compatibility", "/connect"):
+            page = await stranger.get(url + step, headers=GB)
+            assert_page(page, 403, "Open this link from your app")
+        for step, form in [
+            ("/compatibility", {}),
+            ("/connect", {"serial_number": "X1"}),
+            ("/authorize", {"decision": "allow"}),
+            ("/make", {"evse_make_id": make_uid("Ohme")}),
+            ("/waitlist", {"email": "x@example.com"}),
+        ]:
+            page = await stranger.post(url + step, data=form, headers=GB)
+            assert_page(page, 403, "Open this link from your app")
+            assert "set-cookie" not in page.headers
+    session = await browser.sessions.find(url.rsplit("/", 1)[1])
+    assert session is not None and session.evse_uid is None and session.support is None
+
+
+async def test_a_link_cannot_be_posted_to_before_it_is_opened(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("Home Pro"))
+    async with httpx.AsyncClient() as stranger:
+        page = await stranger.post(url + "/authorize", data={"decision": "allow"})
+    assert_page(page, 403, "Open this link from your app")
+
+
+async def test_the_first_page_sets_a_host_only_secure_cookie(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("Home Pro"))
+    async with httpx.AsyncClient() as fresh:
+        page = await fresh.get(url)
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("__Host-evse-onboarding=")
+    attributes = {a.strip().split("=")[0].lower() for a in cookie.split(";")[1:]}
+    assert {"secure", "httponly", "path", "samesite"} <= attributes
+    assert "domain" not in attributes
+
+
+@pytest.mark.parametrize(
+    ("model", "step"),
+    [
+        ("JuiceBox 40", "/connect"),
+        ("JuiceBox 40", "/authorize"),
+        ("Terra AC Wallbox (22 kW)", "/connect"),
+        ("Home Pro", "/authorize"),
+    ],
+)
+async def test_connect_and_authorize_need_a_passed_compatibility_check(
+    browser: Browser, model: str, step: str
+) -> None:
+    url = await start(browser, model_id=model_uid(model))
+    await browser.client.get(url, headers=GB)
+    page = await browser.client.post(url + step, data={"decision": "allow"}, headers=GB)
+    assert page.status_code == 303
+    assert page.headers["location"] == url + "/compatibility"
+    session = await browser.sessions.find(url.rsplit("/", 1)[1])
+    assert session is not None and session.evse_uid is None and session.completed_at is None
+
+
+@pytest.mark.parametrize("step", ["compatibility", "waitlist", "connect", "authorize"])
+async def test_posts_before_a_model_is_chosen_go_back_to_the_picker(
+    browser: Browser, step: str
+) -> None:
+    url = await start(browser, make_id=make_uid("Ohme"))
+    await browser.client.get(url, headers=GB)
+    page = await browser.client.post(f"{url}/{step}", data={"serial_number": "S" * 500})
+    assert page.status_code == 303
+    assert page.headers["location"] == url + "/model"
+
+
+async def test_a_user_may_start_only_so_many_sessions_per_hour(browser: Browser) -> None:
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": browser.busy.client_id,
+        "client_secret": browser.busy.client_secret,
+        "user_uid": browser.busy.user_uid,
+    }
+    token = (await browser.client.post("/v2/oauth/token", data=form)).json()["access_token"]
+    statuses = [
+        (
+            await browser.client.get(
+                "/v2/evse_onboarding",
+                params={"make_id": make_uid("Ohme"), "response_type": "json"},
+                headers=browser.auth(token),
+            )
+        ).status_code
+        for _ in range(31)
+    ]
+    assert statuses == [200] * 30 + [429]
+    other = await browser.client.get(
+        "/v2/evse_onboarding",
+        params={"make_id": make_uid("Ohme"), "response_type": "json"},
+        headers=browser.auth(),
+    )
+    assert other.status_code == 200

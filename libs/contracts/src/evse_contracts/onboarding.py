@@ -73,6 +73,9 @@ class PageRequest(Contract):
     form: dict[str, str] = {}
     query: dict[str, str] = {}
     accept_language: str | None = Field(None, max_length=1024)
+    browser_key: str | None = Field(
+        None, max_length=64, description="The browser's onboarding cookie, if it sent one."
+    )
 
 
 class PageResponse(Contract):
@@ -81,6 +84,7 @@ class PageResponse(Contract):
     status: int = 200
     html: str | None = None
     location: str | None = None
+    browser_key: str | None = Field(None, description="Set as the browser's onboarding cookie.")
 
 
 class ImportEvse(Contract):

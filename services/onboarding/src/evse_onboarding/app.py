@@ -57,6 +57,7 @@ def create_service(settings: OnboardingSettings) -> Service:
             templates=page_templates(),
             public_base_url=settings.public_base_url,
             session_ttl_s=settings.session_ttl_s,
+            session_starts_per_hour=settings.session_starts_per_hour,
         )
         register_handlers(
             runtime,

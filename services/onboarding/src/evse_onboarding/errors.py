@@ -12,6 +12,7 @@ __all__ = [
     "InvalidClient",
     "InvalidGrant",
     "InvalidScope",
+    "OnboardingStartsLimited",
     "UnsupportedProvider",
     "UserTokenRequired",
 ]
@@ -83,3 +84,12 @@ class EvseModelNotSupported(DomainError):
     slug = "evse-model-not-supported"
     status = 422
     title = "EVSE model not supported"
+
+
+class OnboardingStartsLimited(DomainError):
+    slug = "rate-limited"
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a user may start {limit} onboarding sessions per hour; try again later")

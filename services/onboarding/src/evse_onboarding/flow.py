@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -43,19 +44,27 @@ from evse_contracts.problems import DomainError
 from evse_contracts.waitlist import EVSE_WAITLIST_JOIN, EvseWaitlistSignup, JoinEvseWaitlist
 from evse_runtime.bus_client import BusClient
 
-from .errors import UserTokenRequired
+from .errors import OnboardingStartsLimited, UserTokenRequired
 from .importer import Importer
 from .ocpp_enrolment import issue_ocpp_credentials
 from .outbox import EventOutbox, outbox_entry
 from .registry import EvseRecord
 from .registry_store import RegistryStore
-from .sessions import OnboardingSession, new_session, next_step
+from .sessions import OnboardingSession, browser_key_hash, new_session, next_step
 from .sessions_store import SessionStore
 from .store import IdentityStore, User
 
 __all__ = ["HostedFlow"]
 
 _STEP_NUMBER = {"make": 1, "model": 2, "compatibility": 3, "connect": 4}
+_POST_NEEDS = {
+    "model": "model",
+    "compatibility": "compatibility",
+    "waitlist": "compatibility",
+    "connect": "connect",
+    "authorize": "connect",
+}
+"""The page a session must have reached before each POST is allowed."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,7 @@ class HostedFlow:
     templates: Environment
     public_base_url: str
     session_ttl_s: int
+    session_starts_per_hour: int
 
     async def handle(self, page: PageRequest, *, request_id: str, now: datetime) -> PageResponse:
         session = await self.sessions.find(page.session_uid)
@@ -84,8 +94,22 @@ class HostedFlow:
             return self._message(
                 "Link expired", "This link has expired. Go back to the app and start again.", 410
             )
-        call = _Call(self, session, page, request_id, now)
-        return await call.dispatch()
+        if session.opened_by(page.browser_key):
+            return await _Call(self, session, page, request_id, now).dispatch()
+        if session.browser_key_hash is not None or page.method == "POST":
+            return self._message(
+                "Open this link from your app",
+                "This onboarding link was opened in another browser. "
+                "Go back to the app and start again.",
+                403,
+            )
+        # The first browser to open the link owns it from now on.
+        browser_key = page.browser_key or secrets.token_urlsafe(32)
+        bound = await self.sessions.bind(session.uid, browser_key_hash(browser_key))
+        if bound is None:
+            return await self.handle(page, request_id=request_id, now=now)
+        response = await _Call(self, bound, page, request_id, now).dispatch()
+        return response.model_copy(update={"browser_key": browser_key})
 
     async def start(
         self, *, principal: Principal, request: StartOnboarding, request_id: str, now: datetime
@@ -97,6 +121,9 @@ class HostedFlow:
         application = await self.identities.application(principal.application_uid)
         if user is None or application is None:
             raise UserTokenRequired()
+        started = await self.sessions.count_started(user.uid, now - timedelta(hours=1))
+        if started >= self.session_starts_per_hour:
+            raise OnboardingStartsLimited(self.session_starts_per_hour)
         make_uid, model_uid = request.make_id, None
         if request.model_id is not None:
             model = await self.catalogue.request(
@@ -169,6 +196,8 @@ class _Call:
             return self.flow.render(
                 "message.html", 404, title="Page not found", message="There is no such page."
             )
+        if method == "POST" and (back := self.ensure(_POST_NEEDS.get(step, "make"))) is not None:
+            return back
         return await handler()
 
     def page_of(self, template: str, step: str, status: int = 200, **context: Any) -> PageResponse:

@@ -7,13 +7,15 @@ creation, so a page never has to look them up.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from evse_contracts.ids import new_capability
 
-__all__ = ["OnboardingSession", "Step", "new_session", "next_step"]
+__all__ = ["OnboardingSession", "Step", "browser_key_hash", "new_session", "next_step"]
 
 Step = Literal["make", "model", "compatibility", "connect", "done"]
 
@@ -34,12 +36,25 @@ class OnboardingSession:
     evse_uid: str | None = None
     evse_id: int | None = None
     completed_at: datetime | None = None
+    created_at: datetime | None = None
+    browser_key_hash: str | None = None
 
     def url(self, public_base_url: str) -> str:
         return f"{public_base_url}/onboarding/{self.uid}"
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
+
+    def opened_by(self, browser_key: str | None) -> bool:
+        """Whether `browser_key` is the cookie of the browser that first opened this session."""
+        if self.browser_key_hash is None or browser_key is None:
+            return False
+        return hmac.compare_digest(browser_key_hash(browser_key), self.browser_key_hash)
+
+
+def browser_key_hash(browser_key: str) -> str:
+    """Only the hash is stored: a database read does not yield a working cookie."""
+    return hashlib.sha256(browser_key.encode()).hexdigest()
 
 
 def next_step(session: OnboardingSession) -> Step:
@@ -74,6 +89,7 @@ def new_session(
         user_email=user_email,
         redirect_url=redirect_url,
         expires_at=now + timedelta(seconds=ttl_s),
+        created_at=now,
         program_id=program_id,
         client_state=client_state,
         evse_uid=evse_uid,

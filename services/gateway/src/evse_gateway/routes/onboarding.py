@@ -40,6 +40,8 @@ _PAGE_HEADERS = {
 
 
 _STEP = re.compile(r"[a-z_]{0,32}")
+BROWSER_COOKIE = "__Host-evse-onboarding"
+"""Binds a hosted session to the browser that opened it (`__Host-`: Secure, Path=/, no Domain)."""
 
 
 class OnboardingValidationFailed(ValidationFailed):
@@ -112,8 +114,22 @@ async def onboarding_page(request: Request, session_uid: str, step: str = "") ->
         form={k: v for k, v in form.items() if isinstance(v, str)},
         query=dict(request.query_params),
         accept_language=request.headers.get("accept-language", "")[:1024] or None,
+        browser_key=request.cookies.get(BROWSER_COOKIE, "")[:64] or None,
     )
     response = await ask(request, ONBOARDING_PAGE, page)
+    reply: Response
     if response.location is not None:
-        return RedirectResponse(response.location, response.status, headers=_PAGE_HEADERS)
-    return HTMLResponse(response.html or "", response.status, headers=_PAGE_HEADERS)
+        reply = RedirectResponse(response.location, response.status, headers=_PAGE_HEADERS)
+    else:
+        reply = HTMLResponse(response.html or "", response.status, headers=_PAGE_HEADERS)
+    if response.browser_key is not None:
+        reply.set_cookie(
+            BROWSER_COOKIE,
+            response.browser_key,
+            max_age=86_400,
+            path="/",
+            secure=True,
+            httponly=True,
+            samesite="lax",
+        )
+    return reply
