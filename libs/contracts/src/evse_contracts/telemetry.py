@@ -260,15 +260,15 @@ def parse_log_timestamp(value: str, *, loc: str) -> datetime:
     """Parse an ISO 8601 instant from a URL: any offset (none means UTC), to UTC milliseconds."""
     try:
         parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return to_utc_millis(parsed)
     except ValueError:
-        reason = "is not an ISO 8601 date and time, e.g. 2025-03-01T12:00:00.000Z"
+        reason = "is not an ISO 8601 date and time in range, e.g. 2025-03-01T12:00:00.000Z"
         raise InvalidTimestamp(
             f"{loc}: {value!r} {reason}",
             errors=(FieldError(loc=loc, msg=reason, type="datetime_parsing"),),
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return to_utc_millis(parsed)
 
 
 class ListLogs(PageQuery):

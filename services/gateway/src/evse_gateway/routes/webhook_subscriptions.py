@@ -36,6 +36,8 @@ __all__ = ["router"]
 router = APIRouter(tags=["Webhook subscriptions"])
 VALIDATION_SLUG = "validation-failed-webhook-subscription"
 READ = "evses:read"
+WRITE = "evses:write"
+"""Managing subscriptions redirects the event feed: a read-only token may only look."""
 SubscriptionId = Annotated[
     str, Path(min_length=1, max_length=64, description="The subscription id (`whsub…`).")
 ]
@@ -76,7 +78,7 @@ async def create_webhook_subscription(
     request: Request, subscription: CreateWebhookSubscription
 ) -> Response:
     """Subscribe a URL to event types; the signing `secret` is in this response only."""
-    require_principal(request, READ)
+    require_principal(request, WRITE)
     created = await ask_json(request, WEBHOOK_SUBSCRIPTIONS_CREATE, subscription)
     return raw_json_response(created, status_code=201)
 
@@ -116,7 +118,7 @@ async def delete_webhook_subscription(
     request: Request, subscription_id: SubscriptionId
 ) -> Response:
     """Stop deliveries and forget the subscription."""
-    require_principal(request, READ)
+    require_principal(request, WRITE)
     await ask(request, WEBHOOK_SUBSCRIPTIONS_DELETE, WebhookSubscriptionRef(id=subscription_id))
     return Response(status_code=204)
 
@@ -128,7 +130,7 @@ async def delete_webhook_subscription(
 )
 async def test_webhook_subscription(request: Request, subscription_id: SubscriptionId) -> Response:
     """Send a signed `webhook.ping` batch now and report how the receiver answered."""
-    require_principal(request, READ)
+    require_principal(request, WRITE)
     result = await ask_json(
         request, WEBHOOK_SUBSCRIPTIONS_TEST, WebhookSubscriptionRef(id=subscription_id)
     )
