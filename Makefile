@@ -4,18 +4,28 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export UV_PYTHON_DOWNLOADS := never
 PACKAGES := -p evse_contracts -p evse_runtime -p evse_devstack -p evse_gateway \
-	-p evse_catalogue -p evse_telemetry -p evse_provider_bridge -p evse_onboarding -p evse_notifier -p evse_vendor_simulator
+	-p evse_catalogue -p evse_telemetry -p evse_provider_bridge -p evse_onboarding -p evse_notifier -p evse_vendor_simulator -p evse_smart_charging
 
-.PHONY: install run test lint typecheck pytest bench format deploy-check fuzz
+.PHONY: install run test browser lint typecheck pytest bench format deploy-check fuzz
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13,<0.14"
 	@$(UV) sync --frozen --quiet
 
+# `make run NATS_NODES=3`: the platform on a 3-node NATS cluster (streams replicated 3 times).
+NATS_NODES ?= 1
 run: install
-	@$(UV) run --frozen evse-dev run
+	@$(UV) run --frozen evse-dev run --nats-nodes $(NATS_NODES)
 
-test: install lint typecheck pytest
+test: install browser lint typecheck pytest
+
+# Browser tests: Debian's Chromium (Playwright's own browser download is not reachable) and
+# axe-core from npm, installed once.
+AXE_CORE := .cache/npm/node_modules/axe-core/axe.min.js
+browser: $(AXE_CORE)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
+$(AXE_CORE):
+	npm install --silent --no-save --prefix .cache/npm axe-core@4.14.1
 
 lint:
 	$(UV) run --frozen ruff check .

@@ -1,11 +1,13 @@
 """Import by serial (`POST /v2/evse_onboarding/import`) against the vendor lookup it wraps.
 
 The whole stack runs as separate processes with the vendor-cloud simulator. Every seed
-charger (7 vendors × 3 owners) gets one client that imports it over HTTP and decommissions
-it again, ROUNDS times, all clients at once. Baseline, same run, same concurrency: listing
-the partner account through the bridge's own adapter (`list_devices`, in-process, against
-the same simulator): what every import cost before the bridge kept device lists for a while
-(`adapters/directory.py`), and still costs when a serial is not in the kept list. Prints
+charger (4 cloud vendors × 3 account holders, each holder a user who linked their vendor
+accounts on the hosted sign-in page) gets one client that imports it over HTTP and
+decommissions it again, ROUNDS times, all clients at once. Baseline, same run, same
+concurrency: listing the owner's account through the bridge's own adapter (`list_devices`,
+in-process, against the same simulator): what every import cost before the bridge kept device
+lists for a while (`adapters/directory.py`), and still costs when a serial is not in the kept
+list. Prints
 imports/s, p50/p99 and the ratio, and writes bench/results/onboarding_import.txt. Vendor
 request budgets are raised for the run so the comparison is of work, not of the budgets both
 sides would wait on.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import re
 import statistics
 import sys
 import tempfile
@@ -29,9 +32,17 @@ import httpx
 from evse_devstack.demo import run_admin
 from evse_devstack.stack import Stack, start_stack
 from evse_provider_bridge.adapters import build_adapters
+from evse_provider_bridge.adapters.base import VendorAccount
 from evse_provider_bridge.adapters.tokens import MemoryVault
 from evse_provider_bridge.settings import BridgeSettings
-from evse_vendor_simulator.seed import OWNERS, SEED_CHARGERS, SeedCharger
+from evse_vendor_simulator.seed import (
+    ACCOUNT_NAMES,
+    SEED_ACCOUNTS,
+    SEED_CHARGERS,
+    SeedCharger,
+    account_username,
+    owner_account,
+)
 
 BENCH = Path(__file__).parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
@@ -68,20 +79,46 @@ async def baseline(env: dict[str, str]) -> tuple[float, list[float]]:
         adapters = build_adapters(settings, http, MemoryVault())
 
         def lookup(charger: SeedCharger) -> Callable[[], Awaitable[None]]:
+            owner = owner_account(charger)
+            account = VendorAccount(
+                f"bench-{owner.username}", {"username": owner.username, "password": owner.password}
+            )
+
             async def call() -> None:
-                await adapters[charger.vendor].list_devices()
+                await adapters.for_account(charger.vendor, account).list_devices()
 
             return call
 
         return await run_clients([lookup(charger) for charger in SEED_CHARGERS])
 
 
+def link_accounts(http: httpx.Client, bearer: str, username: str) -> None:
+    """Sign in at every cloud vendor on the hosted page as the account holder `username`."""
+    for account in (a for a in SEED_ACCOUNTS if a.username == username):
+        started = http.get(
+            "/v2/vendor_accounts/link",
+            params={"provider": account.vendor, "response_type": "json"},
+            headers={"Authorization": bearer},
+        )
+        started.raise_for_status()
+        page = http.get(started.json()["url"])
+        page = http.get(page.headers["location"])
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        assert action is not None, page.text
+        linked = http.post(
+            action.group(1), data={"username": username, "password": account.password}
+        )
+        if linked.status_code != 303:
+            raise RuntimeError(f"linking {account.vendor} answered {linked.status_code}")
+
+
 def user_tokens(stack: Stack, http: httpx.Client) -> dict[str, str]:
-    """A bearer token per simulator owner, each a user of the demo application."""
+    """A bearer token per simulator account holder, each a user of the demo application who
+    linked their vendor accounts."""
     demo = stack.demo
     assert demo is not None
     tokens = {}
-    for email in OWNERS:
+    for email in (account_username(name) for name in ACCOUNT_NAMES):
         user = run_admin(
             ["create-user", "--client-id", demo.client_id, "--email", email], stack.env
         )
@@ -94,6 +131,7 @@ def user_tokens(stack: Stack, http: httpx.Client) -> dict[str, str]:
         response = http.post("/v2/oauth/token", data=form)
         response.raise_for_status()
         tokens[email] = f"Bearer {response.json()['access_token']}"
+        link_accounts(http, tokens[email], email)
     return tokens
 
 
@@ -103,7 +141,7 @@ async def platform_imports(stack: Stack) -> tuple[float, list[float]]:
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
 
         def import_then_decommission(charger: SeedCharger) -> Callable[[], Awaitable[None]]:
-            headers = {"Authorization": tokens[charger.owner_email]}
+            headers = {"Authorization": tokens[charger.owner]}
             body = {"provider": charger.vendor, "serial_number": charger.serial_number}
 
             async def call() -> None:

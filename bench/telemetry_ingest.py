@@ -295,7 +295,7 @@ async def raw_consume(nats_url: str) -> None:
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     for stream in (TELEMETRY, EVSE_EVENTS, DEADLETTER):
-        await ensure_stream(js, stream)
+        await ensure_stream(js, stream, replicas=1)
     config = pull_config(
         RAW_CONSUMER, "telemetry.events.status.>", ack_wait_s=30, max_deliver=20, batch=500
     )

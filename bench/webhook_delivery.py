@@ -137,7 +137,7 @@ async def platform_phase(nats_url: str, receiver: str) -> dict[str, Any]:
     http = httpx.AsyncClient(timeout=30)
     try:
         for stream in (TELEMETRY, EVSE_EVENTS):
-            await ensure_stream(js, stream)
+            await ensure_stream(js, stream, replicas=1)
         app = new_uid("app")
         principal = Principal(kind="application", application_uid=app, scopes=("evses:read",))
         bus = BusClient(nc, timeout_s=10)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evse_devstack.backends import Backend, NatsServer, mongodb, nats
+from evse_devstack.backends import Backend, NatsCluster, NatsServer, mongodb, nats
 from evse_devstack.keys import KeyPair, ensure_keypair
 
 
@@ -57,3 +57,14 @@ def private_nats(tmp_path: Path) -> Iterator[NatsServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
+    """Three clustered NATS nodes of this test's own, for tests that lose nodes."""
+    cluster = NatsCluster(tmp_path / "nats-cluster")
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

@@ -1,6 +1,7 @@
 """A client's whole journey over HTTP, against the platform started as separate processes.
 
-Token, compatibility check, import by serial, status logs from polling, a command confirmed
+Token, compatibility check, the user's vendor account linked on the hosted sign-in page,
+import by serial, status logs from polling, a command confirmed
 through its command log, a vendor outage seen as an error log, connectivity, decommission.
 """
 
@@ -17,6 +18,7 @@ import pytest
 from evse_devstack.stack import Stack
 from evse_vendor_simulator.seed import seed_for
 from tests.e2e.conftest import VENDOR
+from tests.utils.vendor_links import link_vendor_account
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +71,7 @@ def journey(e2e_stack: Stack) -> Iterator[Journey]:
 def _charger_serial(journey: Journey) -> str:
     assert journey.stack.demo is not None
     email = journey.stack.demo.user_email
-    return next(c.serial_number for c in seed_for(VENDOR) if c.owner_email == email)
+    return next(c.serial_number for c in seed_for(VENDOR) if c.owner == email)
 
 
 def _logs(journey: Journey, kind: str) -> list[dict[str, Any]]:
@@ -94,7 +96,14 @@ def test_1_a_client_checks_a_model_is_compatible(journey: Journey) -> None:
     assert isinstance(body["supported"], bool)
 
 
-def test_2_a_user_imports_their_charger_by_serial(journey: Journey) -> None:
+def test_2_a_user_links_their_vendor_account_and_imports_their_charger_by_serial(
+    journey: Journey,
+) -> None:
+    assert journey.stack.demo is not None
+    linked = link_vendor_account(
+        journey.client, journey.user, VENDOR, journey.stack.demo.user_email
+    )
+    assert linked.status_code == 303, linked.text
     serial = _charger_serial(journey)
     response = journey.client.post(
         "/v2/evse_onboarding/import",

@@ -17,9 +17,10 @@ import pytest
 
 from evse_devstack.demo import run_admin
 from evse_devstack.stack import Stack
-from evse_vendor_simulator.seed import OWNERS, seed_for
+from evse_vendor_simulator.seed import ACCOUNT_NAMES, account_username, seed_for
 from tests.e2e.conftest import VENDOR
 from tests.utils.problems import assert_problem
+from tests.utils.vendor_links import link_vendor_account
 
 pytestmark = pytest.mark.e2e
 
@@ -93,14 +94,16 @@ def tenants(e2e_stack: Stack) -> Iterator[Tenants]:
         env,
     )
 
-    # The owner is the simulator's third owner, so the journey's charger (the first's) is
+    # The owner links the simulator's third account, so the journey's charger (the first's) is
     # left alone; the other application's user has the same email, which must not matter.
+    owners = [account_username(name) for name in ACCOUNT_NAMES]
+
     def user(client_id: str, email: str) -> dict[str, str]:
         return run_admin(["create-user", "--client-id", client_id, "--email", email], env)
 
-    owner_user = user(demo.client_id, OWNERS[2])
-    other_user = user("intruder-app", OWNERS[2])
-    fellow = user(demo.client_id, OWNERS[1])
+    owner_user = user(demo.client_id, owners[2])
+    other_user = user("intruder-app", owners[2])
+    fellow = user(demo.client_id, owners[1])
     with httpx.Client(base_url=e2e_stack.base_url, timeout=30) as client:
         owner = _token(client, demo.client_id, demo.client_secret, user_uid=owner_user["user_uid"])
         intruders = {
@@ -112,7 +115,9 @@ def tenants(e2e_stack: Stack) -> Iterator[Tenants]:
                 client, demo.client_id, demo.client_secret, user_uid=fellow["user_uid"]
             ),
         }
-        serial = next(c.serial_number for c in seed_for(VENDOR) if c.owner_email == OWNERS[2])
+        linked = link_vendor_account(client, owner, VENDOR, owners[2])
+        assert linked.status_code == 303, linked.text
+        serial = next(c.serial_number for c in seed_for(VENDOR) if c.owner == owners[2])
         imported = client.post(
             "/v2/evse_onboarding/import",
             json={"provider": VENDOR, "serial_number": serial},

@@ -46,8 +46,13 @@ class Publisher:
             self.acked += 1
             return
 
-    async def publish_all(self, events: Sequence[StatusLog]) -> None:
+    async def publish_all(
+        self, events: Sequence[StatusLog], go: asyncio.Event | None = None
+    ) -> None:
+        """Publish `WINDOW` at a time; with `go`, each window waits until it is set."""
         for i in range(0, len(events), WINDOW):
+            if go is not None:
+                await go.wait()
             await asyncio.gather(*(self.publish(e) for e in events[i : i + WINDOW]))
 
 
@@ -72,10 +77,16 @@ async def acked_through(nc: NatsClient, count: int) -> None:
 async def caught_up(nc: NatsClient, count: int) -> ConsumerInfo:
     """Wait until telemetry's status consumer has delivered `count` events and has none
     pending or unacked (acks follow the writes), or its ack floor stops moving."""
+    info: ConsumerInfo | None = None
     js = nc.jetstream()
     floor, still = -1, 0
     while still < STALL_POLLS:
-        info = await js.consumer_info(TELEMETRY_STREAM, log_consumer("status"))
+        try:
+            info = await js.consumer_info(TELEMETRY_STREAM, log_consumer("status"))
+        except (NatsError, TimeoutError):  # no consumer leader at this moment (a cluster)
+            still += 1
+            await asyncio.sleep(0.2)
+            continue
         if info.delivered.stream_seq >= count and not info.num_pending + info.num_ack_pending:
             return info
         floor, still = (
@@ -83,4 +94,5 @@ async def caught_up(nc: NatsClient, count: int) -> ConsumerInfo:
             (still + 1 if info.ack_floor.stream_seq == floor else 0),
         )
         await asyncio.sleep(0.2)
+    assert info is not None, "telemetry's status consumer never answered"
     return info

@@ -7,16 +7,16 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from evse_catalogue.seed import load_seed, seed_catalogue
+from evse_catalogue.seed import seed_catalogue
 from evse_catalogue.store import MongoCatalogueStore
 from evse_devstack.backends import NatsServer
 from evse_runtime.mongo import open_database
 from tests.faults.counts import report
+from tests.faults.reads import CLIENTS, Load
 from tests.utils.processes import Replica, replica_process
 from tests.utils.services import running_gateway
 
@@ -24,41 +24,8 @@ UNDER_LOAD = 2_000
 """Requests while at least one replica is up; the first replica dies a third of the way in."""
 NONE_UP = 100
 """Requests after the last replica died."""
-CLIENTS = 16
 STUCK = CLIENTS // 2
 """Requests sent while the replica is frozen before it is killed; about half reach it."""
-PROBLEM_JSON = "application/problem+json"
-MODEL_UID = load_seed()["evse_models"][0]["uid"]
-
-
-@dataclass
-class Load:
-    """Reads spread over the gateways, each response counted by status and problem type."""
-
-    client: httpx.AsyncClient
-    gateways: list[str]
-    sent: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-
-    async def run(self, requests: int) -> None:
-        async def worker() -> None:
-            while self.sent < requests:
-                self.sent += 1
-                gateway = self.gateways[self.sent % len(self.gateways)]
-                response = await self.client.get(f"{gateway}/v2/evse_models/{MODEL_UID}")
-                self.outcomes[outcome(response)] += 1
-
-        self.sent = 0
-        await asyncio.gather(*(worker() for _ in range(CLIENTS)))
-
-
-def outcome(response: httpx.Response) -> str:
-    if response.status_code == 200:
-        return "200"
-    if response.headers.get("content-type") != PROBLEM_JSON:
-        return f"{response.status_code} not a problem"
-    slug = str(response.json()["type"]).rsplit("/", 1)[-1]
-    return f"{response.status_code} {slug}"
 
 
 async def kill_when_sent(load: Load, count: int, replica: Replica) -> None:

@@ -24,6 +24,7 @@ from evse_vendor_simulator.seed import seed_for
 from tests.faults.counts import duplicate_keys, report
 from tests.utils.bridge import (
     Simulator,
+    link_owner,
     nats_client,
     onboard,
     simulator,
@@ -97,7 +98,9 @@ async def test_a_vendor_outage_is_backed_off_logged_and_loses_no_status_log(
             vendors={VENDOR: vendor},
         ):
             evse_uids = [
-                await onboard(nc.jetstream(), VENDOR, seed.serial_number)
+                await onboard(
+                    nc.jetstream(), VENDOR, seed.serial_number, await link_owner(nc, seed)
+                )
                 for seed in seed_for(VENDOR)[:CHARGERS]
             ]
             await eventually_true(lambda: all(len(tap.statuses(u)) >= 2 for u in evse_uids))

@@ -1,7 +1,8 @@
 """The in-process stack the fuzz tests share: every service on real NATS and MongoDB.
 
-Two tenants whose users have the same email (the simulator's first owner), so both may try
-to import the same chargers: `callers` are the first's (and anonymous), `rivals` the second's.
+Two tenants whose users both linked the simulator's first owner's vendor accounts, so both may
+try to import the same chargers: `callers` are the first's (and anonymous), `rivals` the
+second's.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from dataclasses import dataclass
 import pytest
 
 from evse_contracts.auth import Principal
+from evse_contracts.bridge import CLOUD_PROVIDERS
 from evse_contracts.onboarding import SCOPES
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
 from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
+from evse_vendor_simulator.seed import seed_for
+from tests.utils.bridge import link_owner, nats_client
 from tests.utils.factories import Tenant, create_tenant
 from tests.utils.services import (
     running_bridge,
@@ -106,6 +110,15 @@ class _StackThread:
                     simulator_url=simulator_url,
                 )
             )
+            async with nats_client(nats_url) as nc:
+                for linked in (tenant, rival):
+                    for provider in CLOUD_PROVIDERS:
+                        await link_owner(
+                            nc,
+                            seed_for(provider)[0],
+                            application_uid=linked.application_uid,
+                            user_uid=linked.user_uid,
+                        )
             await stack.enter_async_context(
                 running_notifier(
                     nats_url=nats_url, mongodb_url=mongodb_url, database=f"{prefix}_not"

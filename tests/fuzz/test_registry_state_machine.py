@@ -16,12 +16,16 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from evse_vendor_simulator.seed import OWNERS, SEED_CHARGERS
+from evse_vendor_simulator.seed import ACCOUNT_NAMES, SEED_CHARGERS, account_username
 from tests.fuzz.conftest import EXAMPLES, Api
 
-CHARGERS = [(c.vendor, c.serial_number) for c in SEED_CHARGERS if c.owner_email == OWNERS[0]][:3]
-"""Both tenants' users have the first owner's email, so they may import these chargers; three
-of them, so that sequences often contend for the same one."""
+CHARGERS = [
+    (c.vendor, c.serial_number)
+    for c in SEED_CHARGERS
+    if c.owner == account_username(ACCOUNT_NAMES[0])
+][:3]
+"""Both tenants' users linked the first owner's vendor accounts, so they may import these
+chargers; three of them, so that sequences often contend for the same one."""
 
 TENANTS = ("tenant", "rival")
 RETRYABLE = {"provider-busy", "service-unavailable"}

@@ -30,6 +30,7 @@ from tests.utils.bridge import (
     Simulator,
     TelemetryTap,
     eventually,
+    link_owner,
     nats_client,
     onboard,
     simulator,
@@ -88,9 +89,11 @@ def pendings(tap: TelemetryTap, command_id: str) -> list[CommandLog]:
 
 
 async def linked(nc: NatsClient, sim: Simulator, tap: TelemetryTap, seed: SeedCharger) -> str:
-    """Pin the charger available, onboard it and wait for its first poll; return its uid."""
+    """Pin the charger available, link its owner's account, onboard it and wait for its first
+    poll; return its uid."""
     await sim.pin(seed.serial_number, "available")
-    evse_uid = await onboard(nc.jetstream(), seed.vendor, seed.serial_number)
+    user = await link_owner(nc, seed)
+    evse_uid = await onboard(nc.jetstream(), seed.vendor, seed.serial_number, user)
     await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
     return evse_uid
 
@@ -164,7 +167,7 @@ async def test_a_drained_replica_leaves_its_commands_to_another_at_once(
         # Leases far longer than the test waits: only a released lease lets `b` take over.
         a = settings("a", lease_s=120.0, graceful_timeout_s=0.2)
         async with running_bridge(**a):  # type: ignore[arg-type]
-            evse_uid = await linked(nc, sim, tap, seed_for("syncev")[0])
+            evse_uid = await linked(nc, sim, tap, seed_for("wallbox")[0])
             accepted = await limit_current(nc, evse_uid)
         assert not finals(tap, accepted.command_id)
         assert await tracked(db) == 1
@@ -177,7 +180,7 @@ async def test_a_drained_replica_leaves_its_commands_to_another_at_once(
 async def test_two_replicas_never_both_log_a_commands_final_state(
     nats_url: str, mongodb_url: str, database_name: str, db: Database, nc: NatsClient
 ) -> None:
-    seeds = [seed_for(vendor)[i] for vendor in ("chargepoint", "syncev", "zaptec") for i in (0, 1)]
+    seeds = [seed_for(vendor)[i] for vendor in ("chargepoint", "wallbox", "zaptec") for i in (0, 1)]
     async with (
         simulator(evolve=False, command_delay_s=0.5) as sim,
         telemetry_tap(nats_url) as tap,
@@ -191,10 +194,10 @@ async def test_two_replicas_never_both_log_a_commands_final_state(
             await stack.enter_async_context(running_bridge(**one))  # type: ignore[arg-type]
         evse_uids = [await linked(nc, sim, tap, seed) for seed in seeds]
         command_ids = [(await limit_current(nc, uid)).command_id for uid in evse_uids]
-        for vendor in ("chargepoint", "syncev", "zaptec"):
+        for vendor in ("chargepoint", "wallbox", "zaptec"):
             await sim.faults(vendor, mode="slow", delay_s=0.2)
         await asyncio.sleep(1.5)
-        for vendor in ("chargepoint", "syncev", "zaptec"):
+        for vendor in ("chargepoint", "wallbox", "zaptec"):
             await sim.faults(vendor, mode="ok")
         await settled(db, tap, command_ids)
         await asyncio.sleep(0.5)
@@ -212,8 +215,11 @@ async def test_a_command_past_its_deadline_is_logged_timeout(
     ):
         settings = replica_settings(sim, nats_url, mongodb_url, database_name)
         async with running_bridge(**settings("a", command_timeout_s=0.5)):  # type: ignore[arg-type]
-            evse_uid = await linked(nc, sim, tap, seed_for("syncev")[0])
-            accepted = await limit_current(nc, evse_uid)
+            # ChargePoint acknowledges a session start only after the simulator's delay.
+            evse_uid = await linked(nc, sim, tap, seed_for("chargepoint")[0])
+            accepted = await BusClient(nc, timeout_s=10).request(
+                BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="start_charging")
+            )
             await settled(db, tap, [accepted.command_id])
     [final] = finals(tap, accepted.command_id).values()
     assert final.result == "timeout"
@@ -226,8 +232,8 @@ def dead_replicas_command(evse_uid: str, **fields: object) -> dict[str, object]:
     return {
         "_id": "cmd01DEADREPLICA000000000000",
         "evse_uid": evse_uid,
-        "provider": "syncev",
-        "vendor_device_id": seed_for("syncev")[0].device_id,
+        "provider": "wallbox",
+        "vendor_device_id": seed_for("wallbox")[0].device_id,
         "context": SecretBox(BridgeSettings().credentials_key).seal({}),
         "command": "stop_charging",
         "current_limit_a": None,

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 
-from evse_contracts.bridge import PROVIDERS
+from evse_contracts.bridge import CLOUD_PROVIDERS
 from evse_contracts.telemetry import StatusLog
 from evse_provider_bridge.settings import VendorOverrides
 from evse_runtime.mongo import open_database
@@ -20,6 +20,7 @@ from tests.utils.bridge import (
     Simulator,
     TelemetryTap,
     eventually,
+    link_owner,
     nats_client,
     onboard,
     simulator,
@@ -67,7 +68,7 @@ def replica(sim: Simulator, nats_url: str, mongodb_url: str, database_name: str)
             "replica_id": name,
             "idle_wait_s": 0.02,
             "lease_s": 5.0,
-            "vendors": dict.fromkeys(PROVIDERS, overrides),
+            "vendors": dict.fromkeys(CLOUD_PROVIDERS, overrides),
         }
 
     return settings
@@ -85,9 +86,11 @@ async def test_two_replicas_poll_each_evse_once_per_interval(
         for one in settings:
             await stack.enter_async_context(running_bridge(**one))  # type: ignore[arg-type]
         evse_uids = [
-            await onboard(nc.jetstream(), provider, seed_for(provider)[i].serial_number)
+            await onboard(
+                nc.jetstream(), seed.vendor, seed.serial_number, await link_owner(nc, seed)
+            )
             for provider in ("zaptec", "wallbox")
-            for i in range(3)
+            for seed in seed_for(provider)
         ]
         await eventually(lambda: all(len(tap.statuses(uid)) >= 5 for uid in evse_uids))
     # Claims are exactly an interval apart; `sampled_at` adds each call's latency, which a
@@ -105,7 +108,9 @@ async def test_a_live_replica_takes_over_when_the_other_stops(
     async with running_bridge(**a):  # type: ignore[arg-type]
         async with running_bridge(**b):  # type: ignore[arg-type]
             evse_uids = [
-                await onboard(nc.jetstream(), "easee", seed.serial_number)
+                await onboard(
+                    nc.jetstream(), "easee", seed.serial_number, await link_owner(nc, seed)
+                )
                 for seed in seed_for("easee")
             ]
             await eventually(lambda: all(len(tap.statuses(uid)) >= 2 for uid in evse_uids))
@@ -119,19 +124,27 @@ async def test_a_live_replica_takes_over_when_the_other_stops(
 
 
 async def test_an_evse_leased_by_a_dead_replica_is_polled_after_the_lease_expires(
-    replica: ReplicaSettings, tap: TelemetryTap, mongodb_url: str, database_name: str
+    replica: ReplicaSettings,
+    nc: NatsClient,
+    tap: TelemetryTap,
+    mongodb_url: str,
+    database_name: str,
 ) -> None:
     settings = replica("live")
+    seed = seed_for("wallbox")[0]
     async with running_bridge(**settings):  # type: ignore[arg-type]
-        pass  # creates the indexes
+        user = await link_owner(nc, seed)
     lease_until = datetime.now(UTC) + timedelta(seconds=1.5)
     async with open_database(mongodb_url, database_name) as db:
         await db["provider_links"].insert_one(
             {
                 "_id": "evse01DEADREPLICA0000000000000",
-                "provider": "syncev",
-                "vendor_device_id": seed_for("syncev")[0].device_id,
-                "serial_number": seed_for("syncev")[0].serial_number,
+                "provider": "wallbox",
+                "vendor_device_id": seed.device_id,
+                "serial_number": seed.serial_number,
+                "vendor_account_uid": user.vendor_account_uid,
+                "application_uid": user.application_uid,
+                "user_uid": user.user_uid,
                 "next_poll_at": lease_until,
                 "lease_until": lease_until,
                 "lease_owner": "dead",
@@ -152,7 +165,9 @@ async def test_rate_limited_vendor_is_backed_off_with_error_logs_and_no_tight_lo
     settings = replica("a", poll_interval_s=0.05, backoff_base_s=0.4)
     async with running_bridge(**settings):  # type: ignore[arg-type]
         seed = seed_for("zaptec")[0]
-        evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number)
+        evse_uid = await onboard(
+            nc.jetstream(), "zaptec", seed.serial_number, await link_owner(nc, seed)
+        )
         await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
         await sim.faults("zaptec", mode="rate_limit", retry_after_s=1)
         before = len(await sim.calls("zaptec"))
@@ -174,7 +189,10 @@ async def test_server_errors_back_off_exponentially(
 ) -> None:
     settings = replica("a", poll_interval_s=0.05, backoff_base_s=0.2)
     async with running_bridge(**settings):  # type: ignore[arg-type]
-        evse_uid = await onboard(nc.jetstream(), "wallbox", seed_for("wallbox")[0].serial_number)
+        seed = seed_for("wallbox")[0]
+        evse_uid = await onboard(
+            nc.jetstream(), "wallbox", seed.serial_number, await link_owner(nc, seed)
+        )
         await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
         await sim.faults("wallbox", mode="error", status=503)
         await eventually(lambda: len(tap.errors(evse_uid)) >= 5)

@@ -1,4 +1,5 @@
-"""The bridge on the bus: device lookup, lifecycle events, commands with their logs."""
+"""The bridge on the bus: lookup through the user's linked vendor account, lifecycle events,
+commands with their logs."""
 
 from __future__ import annotations
 
@@ -12,19 +13,22 @@ from nats.aio.client import Client as NatsClient
 from evse_contracts.bridge import (
     BRIDGE_COMMANDS_SEND,
     BRIDGE_DEVICES_LOOKUP,
-    PROVIDERS,
+    CLOUD_PROVIDERS,
     CommandAccepted,
     LookupDevice,
     SendCommand,
 )
+from evse_contracts.ids import new_uid
 from evse_runtime.bus_client import BusClient, RemoteProblem
 from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import SeedCharger, seed_for
 from tests.utils.bridge import (
+    LinkedUser,
     Simulator,
     TelemetryTap,
     decommission,
     eventually,
+    link_owner,
     nats_client,
     onboard,
     simulator,
@@ -71,26 +75,32 @@ def bus(nc: NatsClient) -> BusClient:
     return BusClient(nc, timeout_s=10)
 
 
-async def lookup_problem(nc: NatsClient, **request: str) -> tuple[int, str, str]:
+def lookup(user: LinkedUser, provider: str, serial_number: str) -> LookupDevice:
+    return LookupDevice(
+        provider=provider,
+        serial_number=serial_number,
+        application_uid=user.application_uid,
+        user_uid=user.user_uid,
+    )
+
+
+async def lookup_problem(nc: NatsClient, request: LookupDevice) -> tuple[int, str, str]:
     with pytest.raises(RemoteProblem) as caught:
-        await bus(nc).request(BRIDGE_DEVICES_LOOKUP, LookupDevice.model_validate(request))
+        await bus(nc).request(BRIDGE_DEVICES_LOOKUP, request)
     problem = caught.value.problem
     return problem.status, problem.slug, problem.detail
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
-async def test_lookup_finds_a_shared_charger_and_maps_its_model(
+@pytest.mark.parametrize("provider", CLOUD_PROVIDERS)
+async def test_lookup_finds_a_charger_of_the_users_linked_account_and_maps_its_model(
     bridge: None, nc: NatsClient, provider: str
 ) -> None:
     seed = seed_for(provider)[0]
+    user = await link_owner(nc, seed)
     found = await bus(nc).request(
-        BRIDGE_DEVICES_LOOKUP,
-        LookupDevice(
-            provider=provider,
-            serial_number=seed.serial_number,
-            owner_email=seed.owner_email.upper(),
-        ),
+        BRIDGE_DEVICES_LOOKUP, lookup(user, provider, seed.serial_number.lower())
     )
+    assert found.vendor_account_uid == user.vendor_account_uid
     assert found.vendor_device_id == seed.device_id
     assert found.serial_number == seed.serial_number
     assert found.evse_model_uid is not None and found.evse_model_uid.startswith("evsemodel")
@@ -100,49 +110,56 @@ async def test_lookup_finds_a_shared_charger_and_maps_its_model(
 async def test_lookup_of_an_unknown_serial_is_device_not_found(
     bridge: None, nc: NatsClient
 ) -> None:
-    status, slug, _ = await lookup_problem(
-        nc, provider="zaptec", serial_number="ZAP999999", owner_email="alice@example.com"
-    )
+    user = await link_owner(nc, seed_for("zaptec")[0])
+    status, slug, detail = await lookup_problem(nc, lookup(user, "zaptec", "ZAP999999"))
     assert (status, slug) == (404, "device-not-found")
+    assert "zaptec" in detail and "alice@example.com" in detail
 
 
-async def test_lookup_with_another_owners_email_is_a_mismatch(bridge: None, nc: NatsClient) -> None:
-    seed = seed_for("wallbox")[0]
-    status, slug, _ = await lookup_problem(
-        nc, provider="wallbox", serial_number=seed.serial_number, owner_email="bob@example.com"
-    )
-    assert (status, slug) == (422, "device-owner-mismatch")
+async def test_another_accounts_charger_is_not_found_like_an_unknown_serial(
+    bridge: None, nc: NatsClient
+) -> None:
+    alice, bob = seed_for("wallbox")[:2]
+    user = await link_owner(nc, alice)
+    status, slug, detail = await lookup_problem(nc, lookup(user, "wallbox", bob.serial_number))
+    assert (status, slug) == (404, "device-not-found")
+    assert bob.owner not in detail
+
+
+async def test_lookup_without_a_linked_account_is_vendor_account_not_linked(
+    bridge: None, nc: NatsClient
+) -> None:
+    user = await link_owner(nc, seed_for("zaptec")[0])
+    status, slug, detail = await lookup_problem(nc, lookup(user, "easee", "EH101001"))
+    assert (status, slug) == (409, "vendor-account-not-linked")
+    assert "easee" in detail
 
 
 async def test_lookup_of_an_unsupported_provider_lists_the_supported_ones(
     bridge: None, nc: NatsClient
 ) -> None:
-    status, slug, detail = await lookup_problem(
-        nc, provider="tesla", serial_number="X", owner_email="alice@example.com"
-    )
+    user = LinkedUser(new_uid("app"), new_uid("user"), "")
+    status, slug, detail = await lookup_problem(nc, lookup(user, "tesla", "X"))
     assert (status, slug) == (400, "unsupported-provider")
-    assert all(provider in detail for provider in PROVIDERS)
+    assert all(provider in detail for provider in CLOUD_PROVIDERS)
 
 
-@pytest.mark.parametrize(
-    "switch", [{"mode": "error", "status": 503}, {"mode": "reject_credentials"}]
-)
 async def test_lookup_when_the_vendor_fails_is_provider_unavailable(
-    bridge: None, nc: NatsClient, sim: Simulator, switch: dict[str, object]
+    bridge: None, nc: NatsClient, sim: Simulator
 ) -> None:
-    await sim.faults("easee", **switch)
-    status, slug, _ = await lookup_problem(
-        nc, provider="easee", serial_number="EH101001", owner_email="alice@example.com"
-    )
+    user = await link_owner(nc, seed_for("easee")[0])
+    await sim.faults("easee", mode="error", status=503)
+    status, slug, _ = await lookup_problem(nc, lookup(user, "easee", "EH101002"))
     assert (status, slug) == (502, "provider-unavailable")
 
 
 async def test_an_onboarded_evse_is_polled_and_a_decommissioned_one_is_not(
     bridge: None, nc: NatsClient, sim: Simulator, tap: TelemetryTap
 ) -> None:
-    seed = seed_for("syncev")[0]
+    seed = seed_for("wallbox")[0]
     await sim.pin(seed.serial_number, "charging")
-    evse_uid = await onboard(nc.jetstream(), "syncev", seed.serial_number)
+    user = await link_owner(nc, seed)
+    evse_uid = await onboard(nc.jetstream(), "wallbox", seed.serial_number, user)
     await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
     first = tap.statuses(evse_uid)[0]
     assert (first.state, first.online, first.plugged_in, first.source) == (
@@ -163,7 +180,8 @@ async def start_charging_once_polled(
 ) -> tuple[str, CommandAccepted]:
     """Pin the charger to `state`, onboard it, wait for its first poll, then start charging."""
     await sim.pin(seed.serial_number, state)
-    evse_uid = await onboard(nc.jetstream(), seed.vendor, seed.serial_number)
+    user = await link_owner(nc, seed)
+    evse_uid = await onboard(nc.jetstream(), seed.vendor, seed.serial_number, user)
     await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
     reply = await bus(nc).request(
         BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="start_charging")
@@ -193,8 +211,9 @@ async def test_a_refused_command_is_failed_with_an_error_log(
     await eventually(lambda: len(tap.commands(evse_uid)) == 2 and len(tap.errors(evse_uid)) == 1)
     assert [log.result for log in tap.commands(evse_uid)] == ["pending", "failed"]
     error = tap.errors(evse_uid)[0]
-    assert (error.http_method, error.http_status, error.retryable) == ("POST", 409, False)
-    assert error.url_path == f"/zaptec/api/chargers/{seed.device_id}/sendCommand/501"
+    # Zaptec refuses a resume of a charger that is not paused with HTTP 528: not retried.
+    assert (error.http_method, error.http_status, error.retryable) == ("POST", 528, False)
+    assert error.url_path == f"/zaptec/api/chargers/{seed.device_id}/sendCommand/507"
 
 
 async def test_a_command_for_an_unlinked_evse_is_evse_not_linked(
@@ -207,39 +226,37 @@ async def test_a_command_for_an_unlinked_evse_is_evse_not_linked(
     assert (caught.value.problem.status, caught.value.problem.slug) == (404, "evse-not-linked")
 
 
-async def test_vendor_tokens_and_device_secrets_are_stored_encrypted(
+async def test_vendor_credentials_and_tokens_are_stored_encrypted(
     bridge: None, nc: NatsClient, tap: TelemetryTap, mongodb_url: str, database_name: str
 ) -> None:
-    seed = seed_for("enelx")[0]
-    evse_uid = await onboard(nc.jetstream(), "enelx", seed.serial_number)
-    await bus(nc).request(
-        BRIDGE_DEVICES_LOOKUP,
-        LookupDevice(provider="zaptec", serial_number="ZAP101001", owner_email="alice@example.com"),
-    )
+    seed = seed_for("zaptec")[0]
+    user = await link_owner(nc, seed)
+    evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number, user)
     await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
     async with open_database(mongodb_url, database_name) as db:
         links = await db["provider_links"].find().to_list()
         tokens = await db["provider_tokens"].find().to_list()
-    stored = repr(links) + repr(tokens)
-    assert links and tokens
-    assert f"unit-{seed.device_id}" not in stored  # JuiceNet's per-unit token
+        accounts = await db["vendor_accounts"].find().to_list()
+    stored = repr(links) + repr(tokens) + repr(accounts)
+    assert links and tokens and accounts
     assert "tok-zaptec" not in stored and "access_token" not in stored
+    assert "sim-zaptec-alice" not in stored
 
 
 async def test_lookup_against_a_slow_vendor_is_provider_unavailable(
     sim: Simulator, nc: NatsClient, nats_url: str, mongodb_url: str, database_name: str
 ) -> None:
-    await sim.faults("eo", mode="slow", delay_s=2.0)
     async with running_bridge(
         nats_url=nats_url,
         mongodb_url=mongodb_url,
         database=database_name,
         simulator_url=sim.base_url,
         http_timeout_s=0.3,
+        device_list_ttl_s=0.001,
     ):
-        status, slug, detail = await lookup_problem(
-            nc, provider="eo", serial_number="EM-10101", owner_email="alice@example.com"
-        )
+        user = await link_owner(nc, seed_for("easee")[0])
+        await sim.faults("easee", mode="slow", delay_s=2.0)
+        status, slug, detail = await lookup_problem(nc, lookup(user, "easee", "EH101001"))
     assert (status, slug) == (502, "provider-unavailable")
     assert "Timeout" in detail
 
@@ -252,13 +269,12 @@ async def test_a_lookup_that_would_wait_long_for_vendor_budget_is_a_quick_provid
         mongodb_url=mongodb_url,
         database=database_name,
         simulator_url=sim.base_url,
-        vendors={"eo": {"requests_per_period": 2, "budget_period_s": 600}},
-        interactive_budget_wait_s=0.2,
+        vendors={"easee": {"requests_per_period": 3, "budget_period_s": 600}},
+        interactive_budget_wait_s=1.0,  # long enough for a loaded machine; the budget waits 600 s
         device_list_ttl_s=0.001,  # every lookup lists the account again
     ):
-        request = LookupDevice(
-            provider="eo", serial_number="EM-10101", owner_email="alice@example.com"
-        )
+        user = await link_owner(nc, seed_for("easee")[0])  # sign-in and listing: 2 requests
+        request = lookup(user, "easee", "EH101001")
         outcomes: list[str] = []
         for _ in range(4):
             try:
@@ -270,20 +286,16 @@ async def test_a_lookup_that_would_wait_long_for_vendor_budget_is_a_quick_provid
     assert outcomes[-1] == "503 provider-busy", outcomes
 
 
-async def test_lookups_share_one_listing_of_the_partner_account(
+async def test_lookups_share_one_listing_of_the_users_account(
     sim: Simulator, nc: NatsClient, bridge: None
 ) -> None:
-    mine = [c for c in seed_for("chargepoint") if c.owner_email == "alice@example.com"]
+    mine = seed_for("chargepoint")[0]
+    user = await link_owner(nc, mine)
     before = len(await sim.calls("chargepoint"))
     for _ in range(3):
         found = await bus(nc).request(
-            BRIDGE_DEVICES_LOOKUP,
-            LookupDevice(
-                provider="chargepoint",
-                serial_number=mine[0].serial_number,
-                owner_email="alice@example.com",
-            ),
+            BRIDGE_DEVICES_LOOKUP, lookup(user, "chargepoint", mine.serial_number)
         )
-        assert found.vendor_device_id == mine[0].device_id
+        assert found.vendor_device_id == mine.device_id
     since = (await sim.calls("chargepoint"))[before:]
     assert sum("mobileapi" in call["path"] for call in since) == 1, since

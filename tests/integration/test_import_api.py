@@ -1,4 +1,7 @@
-"""Import by serial number through the real stack: gateway, onboarding, bridge, simulator."""
+"""Import by serial number through the real stack: gateway, onboarding, bridge, simulator.
+
+Users link their own vendor accounts on the hosted sign-in pages first, as a browser would.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +18,13 @@ import pytest
 import pytest_asyncio
 
 from evse_catalogue.seed import load_seed
-from evse_contracts.bridge import PROVIDERS
+from evse_contracts.bridge import CLOUD_PROVIDERS, OCPP_PROVIDERS
 from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
 from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
-from evse_vendor_simulator.seed import OWNERS, seed_for
+from evse_vendor_simulator.seed import ACCOUNT_NAMES, SEED_ACCOUNTS, account_username, seed_for
 from tests.utils.bridge import Simulator
 from tests.utils.factories import Tenant, create_tenant
 from tests.utils.services import (
@@ -33,7 +36,7 @@ from tests.utils.services import (
     running_telemetry,
 )
 
-ALICE, BOB = OWNERS[0], OWNERS[1]
+ALICE, BOB = (account_username(name) for name in ACCOUNT_NAMES[:2])
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -47,12 +50,47 @@ class Stack:
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
+    async def link(self, who: str, provider: str, password: str | None = None) -> httpx.Response:
+        """Sign in at `provider` on the hosted page as `who`'s vendor account; the last answer."""
+        return await link_through_pages(self.client, self.auth(who), provider, who, password)
+
     async def import_(self, who: str, provider: str, serial: str) -> httpx.Response:
         return await self.client.post(
             "/v2/evse_onboarding/import",
             json={"provider": provider, "serial_number": serial},
             headers=self.auth(who),
         )
+
+
+def form_action(html: str) -> str:
+    match = re.search(r'<form method="post" action="([^"]+)"', html)
+    assert match is not None, html
+    return match.group(1)
+
+
+async def link_through_pages(
+    client: httpx.AsyncClient,
+    auth: dict[str, str],
+    provider: str,
+    who: str,
+    password: str | None = None,
+) -> httpx.Response:
+    started = await client.get(
+        "/v2/vendor_accounts/link",
+        params={"provider": provider, "response_type": "json", "state": "s-link"},
+        headers=auth,
+    )
+    assert started.status_code == 200, started.text
+    page = await client.get(started.json()["url"])
+    page = await client.get(page.headers["location"])
+    assert "Sign in to" in page.text and "SIMULATED" in page.text
+    account = next(
+        a for a in SEED_ACCOUNTS if a.vendor == provider and a.username == account_username(who)
+    )
+    return await client.post(
+        form_action(page.text),
+        data={"username": account.username, "password": password or account.password},
+    )
 
 
 async def _tokens(client: httpx.AsyncClient, tenants: dict[str, Tenant]) -> dict[str, str]:
@@ -92,6 +130,7 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
         tenants = {
             "alice": await create_tenant(identities, "alice", ALICE),
             "bob": await create_tenant(identities, "bob", BOB),
+            "carol": await create_tenant(identities, "carol"),
         }
     port = free_port()
     async with (
@@ -103,6 +142,13 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
             simulator_url=simulator_url,
             idle_wait_s=0.05,
             device_list_min_refresh_s=0,  # a serial missing from the listing lists again
+            vendors={
+                "wallbox": {
+                    "poll_interval_s": 0.2,
+                    "backoff_base_s": 0.2,
+                    "requests_per_period": 1000,
+                }
+            },
         ),
         running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_import_cat"),
         running_telemetry(nats_url=nats_url, mongodb_url=mongodb_url, database="test_import_tel"),
@@ -112,6 +158,7 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
             database=database,
             keys=keys,
             public_base_url=f"http://127.0.0.1:{port}",
+            simulator_url=simulator_url,
         ),
         running_gateway(
             nats_url=nats_url, port=port, jwt_public_key_file=keys.public_key_file
@@ -120,7 +167,12 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
     ):
         sim = Simulator(simulator_url)
         try:
-            yield Stack(client, sim, nats_url, await _tokens(client, tenants))
+            stack = Stack(client, sim, nats_url, await _tokens(client, tenants))
+            for who in ("alice", "bob"):
+                for provider in CLOUD_PROVIDERS:
+                    linked = await stack.link(who, provider)
+                    assert linked.status_code == 303, linked.text
+            yield stack
         finally:
             await sim.close()
 
@@ -133,11 +185,11 @@ def assert_problem(response: httpx.Response, status: int, slug: str) -> str:
     return detail
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", CLOUD_PROVIDERS)
 async def test_importing_a_users_charger_creates_an_evse_that_gets_polled(
     stack: Stack, provider: str
 ) -> None:
-    charger = next(c for c in seed_for(provider) if c.owner_email == ALICE)
+    charger = next(c for c in seed_for(provider) if c.owner == ALICE)
     nc = await nats.connect(stack.nats_url)
     statuses = await nc.subscribe("telemetry.events.status.>")
     response = await stack.import_("alice", provider, charger.serial_number)
@@ -155,7 +207,7 @@ async def test_importing_a_users_charger_creates_an_evse_that_gets_polled(
 
 
 async def test_importing_the_same_charger_again_returns_the_same_evse(stack: Stack) -> None:
-    serial = next(c for c in seed_for("wallbox") if c.owner_email == ALICE).serial_number
+    serial = next(c for c in seed_for("wallbox") if c.owner == ALICE).serial_number
     first = await stack.import_("alice", "wallbox", serial)
     again = await stack.import_("alice", "wallbox", serial)
     assert again.status_code == 200 and first.status_code in (200, 201)
@@ -163,7 +215,7 @@ async def test_importing_the_same_charger_again_returns_the_same_evse(stack: Sta
 
 
 async def test_a_charger_onboarded_by_one_user_is_a_conflict_for_another(stack: Stack) -> None:
-    serial = next(c for c in seed_for("easee") if c.owner_email == ALICE).serial_number
+    serial = next(c for c in seed_for("easee") if c.owner == ALICE).serial_number
     assert (await stack.import_("alice", "easee", serial)).status_code in (200, 201)
     assert_problem(await stack.import_("bob", "easee", serial), 409, "evse-already-onboarded")
 
@@ -172,35 +224,94 @@ async def test_an_unsupported_provider_is_a_400_listing_the_supported_ones(stack
     detail = assert_problem(
         await stack.import_("alice", "tesla", "X1"), 400, "unsupported-provider"
     )
-    assert all(provider in detail for provider in PROVIDERS)
+    assert all(provider in detail for provider in CLOUD_PROVIDERS)
 
 
-async def test_an_unknown_serial_is_a_404(stack: Stack) -> None:
+async def test_an_unknown_serial_is_a_404_naming_the_provider_and_account(stack: Stack) -> None:
     response = await stack.import_("alice", "zaptec", "ZAP-DOES-NOT-EXIST")
-    assert_problem(response, 404, "device-not-found")
+    detail = assert_problem(response, 404, "device-not-found")
+    assert "zaptec" in detail and ALICE in detail
 
 
-async def test_another_owners_charger_is_a_422(stack: Stack) -> None:
-    serial = next(c for c in seed_for("zaptec") if c.owner_email == BOB).serial_number
-    assert_problem(await stack.import_("alice", "zaptec", serial), 422, "device-owner-mismatch")
-
-
-async def test_a_vendor_that_is_down_is_a_502_when_its_device_list_is_needed(
+async def test_another_owners_charger_is_the_same_404_as_an_unknown_serial(
     stack: Stack,
 ) -> None:
-    await stack.sim.faults("eo", mode="error", status=503)
+    serial = next(c for c in seed_for("zaptec") if c.owner == BOB).serial_number
+    detail = assert_problem(await stack.import_("alice", "zaptec", serial), 404, "device-not-found")
+    assert BOB not in detail
+
+
+async def test_without_a_linked_account_import_is_a_409_with_the_link_page(
+    stack: Stack,
+) -> None:
+    serial = seed_for("easee")[2].serial_number
+    response = await stack.import_("carol", "easee", serial)
+    assert_problem(response, 409, "vendor-account-not-linked")
+    link_url = response.json()["link_url"]
+    page = await stack.client.get(link_url)
+    page = await stack.client.get(page.headers["location"])
+    assert page.status_code == 200 and "Sign in to Easee" in page.text
+    linked = await stack.client.post(
+        form_action(page.text),
+        data={"username": seed_for("easee")[2].owner, "password": "sim-easee-carol"},
+    )
+    assert linked.status_code == 303
+    back = parse_qs(urlsplit(linked.headers["location"]).query)
+    assert back["provider"] == ["easee"] and back["vendor_account_id"][0].startswith("vacct")
+    assert (await stack.import_("carol", "easee", serial)).status_code == 201
+
+
+async def test_wrong_vendor_credentials_get_the_form_again_and_nothing_is_linked(
+    stack: Stack,
+) -> None:
+    page = await stack.link("carol", "wallbox", password="wrong-password")
+    assert page.status_code == 422 and 'role="alert"' in page.text
+    assert "did not accept" in page.text
+    links = await stack.client.get(
+        "/v2/vendor_accounts", params={"provider": "wallbox"}, headers=stack.auth("carol")
+    )
+    assert links.json()["data"] == []
+
+
+async def test_a_vendor_down_while_linking_gets_a_page_to_retry(stack: Stack) -> None:
+    await stack.sim.faults("chargepoint", mode="error", status=503)
     try:
-        response = await stack.import_("bob", "eo", "EM-NOT-LISTED-YET")
+        page = await stack.link("carol", "chargepoint")
     finally:
-        await stack.sim.faults("eo", mode="ok")
-    assert_problem(response, 502, "provider-unavailable")
+        await stack.sim.faults("chargepoint", mode="ok")
+    assert page.status_code == 503 and "try again" in page.text
+
+
+async def test_the_users_links_are_listed_with_their_health(stack: Stack) -> None:
+    links = await stack.client.get("/v2/vendor_accounts", headers=stack.auth("alice"))
+    assert links.status_code == 200
+    assert sorted((link["provider"], link["state"]) for link in links.json()["data"]) == [
+        (provider, "linked") for provider in sorted(CLOUD_PROVIDERS)
+    ]
+    app_token = await stack.client.get("/v2/vendor_accounts", headers=stack.auth("alice-app"))
+    assert_problem(app_token, 403, "user-token-required")
+
+
+@pytest.mark.parametrize("provider", OCPP_PROVIDERS)
+async def test_import_of_a_make_without_a_cloud_api_enrols_it_for_ocpp(
+    stack: Stack, provider: str
+) -> None:
+    response = await stack.import_("bob", provider, f"{provider.upper()}-000123")
+    assert response.status_code == 201, response.text
+    evse = response.json()
+    assert (evse["onboarding_method"], evse["provider"]) == ("ocpp", provider)
+    settings_url = re.fullmatch(r'<([^>]+)>; rel="ocpp-settings"', response.headers["link"])
+    assert settings_url is not None
+    page = await stack.client.get(settings_url.group(1))
+    page = await stack.client.get(page.headers["location"])
+    assert "Point your charger at us" in page.text
 
 
 async def test_a_charger_listed_a_moment_ago_imports_while_its_vendor_is_down(
     stack: Stack,
 ) -> None:
-    mine, other = (c.serial_number for c in seed_for("wallbox") if c.owner_email != ALICE)
-    assert_problem(await stack.import_("bob", "wallbox", other), 422, "device-owner-mismatch")
+    mine, other = (c.serial_number for c in seed_for("wallbox") if c.owner != ALICE)
+    assert_problem(await stack.import_("bob", "wallbox", other), 404, "device-not-found")
     await stack.sim.faults("wallbox", mode="error", status=503)
     try:
         response = await stack.import_("bob", "wallbox", mine)
@@ -225,12 +336,6 @@ def model_uid(name: str) -> str:
     return next(m["uid"] for m in load_seed()["evse_models"] if m["name"] == name)
 
 
-def form_action(html: str) -> str:
-    match = re.search(r'<form method="post" action="([^"]+)"', html)
-    assert match is not None, html
-    return match.group(1)
-
-
 async def test_the_hosted_flow_links_a_charger_by_serial(stack: Stack) -> None:
     gb = {"Accept-Language": "en-GB"}
     started = await stack.client.get(
@@ -245,7 +350,7 @@ async def test_the_hosted_flow_links_a_charger_by_serial(stack: Stack) -> None:
     assert "Enter the serial number" in form
     wrong = await stack.client.post(form_action(form), data={"serial_number": "ZAP-NOPE"})
     assert wrong.status_code == 422 and 'role="alert"' in wrong.text
-    serial = next(c for c in seed_for("zaptec") if c.owner_email == BOB).serial_number
+    serial = next(c for c in seed_for("zaptec") if c.owner == BOB).serial_number
     done = await stack.client.post(form_action(form), data={"serial_number": serial})
     assert done.status_code == 303
     query = parse_qs(urlsplit(done.headers["location"]).query)
@@ -255,7 +360,7 @@ async def test_the_hosted_flow_links_a_charger_by_serial(stack: Stack) -> None:
 
 
 async def test_a_command_is_accepted_then_confirmed_in_the_command_log(stack: Stack) -> None:
-    charger = next(c for c in seed_for("zaptec") if c.owner_email == ALICE)
+    charger = next(c for c in seed_for("zaptec") if c.owner == ALICE)
     evse = (await stack.import_("alice", "zaptec", charger.serial_number)).json()
     await stack.sim.pin(charger.serial_number, "charging")
     nc = await nats.connect(stack.nats_url)
@@ -278,7 +383,7 @@ async def test_a_command_is_accepted_then_confirmed_in_the_command_log(stack: St
 
 
 async def test_commands_follow_tenancy_and_are_validated(stack: Stack) -> None:
-    charger = next(c for c in seed_for("zaptec") if c.owner_email == ALICE)
+    charger = next(c for c in seed_for("zaptec") if c.owner == ALICE)
     evse = (await stack.import_("alice", "zaptec", charger.serial_number)).json()
     path = f"/v2/evses/{evse['uid']}/commands"
     other = await stack.client.post(
@@ -295,7 +400,7 @@ LOG_ROUTES = ("status_logs", "command_logs", "error_logs", "ocpp_logs", "connect
 
 
 async def test_logs_of_an_imported_evse_are_readable_only_by_its_tenant(stack: Stack) -> None:
-    charger = next(c for c in seed_for("chargepoint") if c.owner_email == ALICE)
+    charger = next(c for c in seed_for("chargepoint") if c.owner == ALICE)
     evse = (await stack.import_("alice", "chargepoint", charger.serial_number)).json()
     for _ in range(200):
         page = await stack.client.get(
@@ -315,3 +420,46 @@ async def test_logs_of_an_imported_evse_are_readable_only_by_its_tenant(stack: S
             other = await stack.client.get(path, headers=stack.auth("bob"))
             assert_problem(other, 404, "evse-not-found")
             assert_problem(await stack.client.get(path), 401, "unauthorized")
+
+
+async def test_a_revoked_password_breaks_the_link_and_the_reconnect_page_relinks_it(
+    stack: Stack,
+) -> None:
+    charger = next(c for c in seed_for("wallbox") if c.owner == ALICE)
+    imported = await stack.import_("alice", "wallbox", charger.serial_number)
+    evse = imported.json()
+    path = f"/v2/evses/{evse['uid']}"
+    assert evse["vendor_link"] == {"state": "linked", "reason": None}
+    nc = await nats.connect(stack.nats_url)
+    statuses = await nc.subscribe(f"telemetry.events.status.{evse['uid']}")
+    await statuses.next_msg(timeout=15)
+    await stack.sim.change_password("wallbox", ALICE, "changed-in-the-wallbox-app")
+    for _ in range(300):
+        shown = (await stack.client.get(path, headers=stack.auth("alice"))).json()
+        if shown["vendor_link"]["state"] == "broken":
+            break
+        await asyncio.sleep(0.05)
+    assert shown["vendor_link"] == {"state": "broken", "reason": "credentials_rejected"}
+    reconnect = await stack.client.post(f"{path}/reconnect", headers=stack.auth("alice"))
+    page = await stack.client.get(reconnect.json()["url"])
+    page = await stack.client.get(page.headers["location"])
+    assert "Sign in to Wallbox" in page.text
+    done = await stack.client.post(
+        form_action(page.text),
+        data={"username": ALICE, "password": "changed-in-the-wallbox-app"},
+    )
+    assert done.status_code == 303
+    assert parse_qs(urlsplit(done.headers["location"]).query)["evse_uid"] == [evse["uid"]]
+    for _ in range(300):
+        shown = (await stack.client.get(path, headers=stack.auth("alice"))).json()
+        if shown["vendor_link"]["state"] == "linked":
+            break
+        await asyncio.sleep(0.05)
+    assert shown["vendor_link"] == {"state": "linked", "reason": None}
+    while statuses.pending_msgs:  # polls before the break
+        await statuses.next_msg(timeout=1)
+    await statuses.next_msg(timeout=15)  # polled again: the same EVSE
+    evses = await stack.client.get("/v2/evses", headers=stack.auth("alice"))
+    serials = [e["serial_number"] for e in evses.json()["results"]]
+    assert serials.count(charger.serial_number) == 1
+    await nc.drain()

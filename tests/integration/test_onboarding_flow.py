@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ from evse_onboarding.sessions import new_session
 from evse_onboarding.sessions_store import MongoSessionStore
 from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
-from tests.utils.browser import like_a_browser
 from tests.utils.factories import Tenant, create_tenant
 from tests.utils.services import (
     running_bridge,
@@ -30,6 +30,7 @@ from tests.utils.services import (
 
 SEED = load_seed()
 GB = {"Accept-Language": "en-GB,en;q=0.8"}
+SESSIONS_PER_USER = 100
 
 
 def model_uid(name: str) -> str:
@@ -45,9 +46,9 @@ class Browser:
     client: httpx.AsyncClient
     sessions: MongoSessionStore
     alice: Tenant
-    busy: Tenant
     user_token: str
     app_token: str
+    other_user_token: str
 
     def auth(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.user_token}"}
@@ -61,7 +62,7 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
         identities = MongoIdentityStore(db)
         await identities.ensure_indexes()
         alice = await create_tenant(identities, "alice")
-        busy = await create_tenant(identities, "busy")
+        bob = await create_tenant(identities, "bob")
     port = free_port()
     async with (
         running_onboarding(
@@ -79,9 +80,13 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
             simulator_url="http://127.0.0.1:9",
         ),
         running_gateway(
-            nats_url=nats_url, port=port, jwt_public_key_file=keys.public_key_file
+            nats_url=nats_url,
+            port=port,
+            jwt_public_key_file=keys.public_key_file,
+            onboarding_sessions_per_user=SESSIONS_PER_USER,
+            rate_limit_bucket=f"onboarding_flow_{port}",
         ) as base_url,
-        like_a_browser(httpx.AsyncClient(base_url=base_url)) as client,
+        httpx.AsyncClient(base_url=base_url) as client,
     ):
         form = {
             "grant_type": "client_credentials",
@@ -92,7 +97,16 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
         user_token = (
             await client.post("/v2/oauth/token", data={**form, "user_uid": alice.user_uid})
         ).json()["access_token"]
-        yield Browser(client, MongoSessionStore(onboarding.db), alice, busy, user_token, app_token)
+        bob_form = {
+            "grant_type": "client_credentials",
+            "client_id": bob.client_id,
+            "client_secret": bob.client_secret,
+            "user_uid": bob.user_uid,
+        }
+        bob_token = (await client.post("/v2/oauth/token", data=bob_form)).json()["access_token"]
+        yield Browser(
+            client, MongoSessionStore(onboarding.db), alice, user_token, app_token, bob_token
+        )
 
 
 async def start(browser: Browser, **params: str) -> str:
@@ -127,7 +141,9 @@ def assert_page(response: httpx.Response, status: int, heading: str) -> str:
     return response.text
 
 
-async def test_oauth_path_runs_from_make_picker_to_the_app_redirect(browser: Browser) -> None:
+async def test_a_make_without_integration_offers_the_waitlist_not_a_simulated_consent(
+    browser: Browser,
+) -> None:
     page = await follow(browser, await browser.client.get(await start(browser, state="xyz")))
     html = assert_page(page, 200, "Choose your charger brand")
     assert 'lang="en"' in html and "<label" in html and 'name="viewport"' in html
@@ -143,17 +159,18 @@ async def test_oauth_path_runs_from_make_picker_to_the_app_redirect(browser: Bro
     html = assert_page(page, 200, "Your charger works with us")
     assert "United Kingdom" in html
     page = await follow(browser, await browser.client.post(form_action(html), headers=GB))
-    html = assert_page(page, 200, "Sign in to Ohme")
-    final = await browser.client.post(form_action(html), data={"decision": "allow"})
-    assert final.status_code == 303
-    redirect = urlsplit(final.headers["location"])
-    assert redirect.netloc == "alice.example" and redirect.path == "/done"
-    query = parse_qs(redirect.query)
-    assert query["state"] == ["xyz"] and query["evse_uid"][0].startswith("evse")
-    evse = await browser.client.get(f"/v2/evses/{query['evse_id'][0]}", headers=browser.auth())
-    assert evse.status_code == 200
-    assert evse.json()["uid"] == query["evse_uid"][0]
-    assert evse.json()["onboarding_method"] == "oauth"
+    html = assert_page(page, 200, "Ohme is not connected yet")
+    assert "simulated" not in html.lower() and 'action="' in html
+    assert form_action(html).endswith("/waitlist")
+    consent = await browser.client.post(
+        page.url.copy_with(path=page.url.path.replace("/connect", "/authorize")),
+        data={"decision": "allow"},
+    )
+    assert consent.status_code == 303 and consent.headers["location"].endswith("/connect")
+    done = await browser.client.post(
+        form_action(html), data={"email": "driver@alice.example"}, headers=GB
+    )
+    assert_page(done, 200, "You are on the list")
 
 
 async def test_ocpp_path_shows_the_url_charge_point_id_and_password_once(
@@ -192,11 +209,12 @@ async def test_unsupported_model_offers_the_waitlist(browser: Browser) -> None:
 
 
 async def test_a_used_link_shows_a_clear_page(browser: Browser) -> None:
-    url = await start(browser, model_id=model_uid("Home Pro"))
-    await follow(browser, await browser.client.get(url, headers=GB))
-    await browser.client.post(url + "/compatibility", headers=GB)
-    final = await browser.client.post(url + "/authorize", data={"decision": "allow"})
-    assert final.status_code == 303
+    url = await start(browser, model_id=model_uid("Terra AC Wallbox (22 kW)"))
+    de = {"Accept-Language": "de-DE"}
+    await follow(browser, await browser.client.get(url, headers=de))
+    await browser.client.post(url + "/compatibility", headers=de)
+    settings = await browser.client.post(url + "/connect")
+    assert settings.status_code == 200
     again = await browser.client.get(url)
     assert_page(again, 410, "Already connected")
 
@@ -256,43 +274,167 @@ async def test_an_expired_link_shows_a_clear_page(browser: Browser) -> None:
         assert_page(page, 410, "Link expired")
 
 
-async def test_a_link_opened_in_another_browser_does_nothing(browser: Browser) -> None:
-    url = await start(browser, model_id=model_uid("Terra AC Wallbox (22 kW)"))
+def query_of(location: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(location).query)
+
+
+async def test_pages_allow_their_final_redirect_to_reach_the_applications_origin(
+    browser: Browser,
+) -> None:
+    page = await browser.client.get(await start(browser), headers=GB)
+    policy = page.headers["content-security-policy"]
+    assert "form-action 'self' https://alice.example;" in policy
+    assert "script-src" not in policy and "default-src 'none'" in policy
+
+
+async def test_cancel_returns_to_the_application_with_access_denied_and_its_state(
+    browser: Browser,
+) -> None:
+    url = await start(browser, state="s-1")
+    cancelled = await browser.client.get(url + "/cancel")
+    assert cancelled.status_code == 302
+    assert cancelled.headers["location"].startswith("https://alice.example/done?")
+    query = query_of(cancelled.headers["location"])
+    assert query["error"] == ["access_denied"] and query["state"] == ["s-1"]
+    later = await browser.client.get(url)
+    html = assert_page(later, 410, "Already done")
+    assert cancelled.headers["location"].replace("&", "&amp;") in html
+
+
+async def test_joining_the_waitlist_ends_with_a_way_back_reporting_unsupported(
+    browser: Browser,
+) -> None:
+    url = await start(browser, model_id=model_uid("JuiceBox 40"), state="w-1")
     await follow(browser, await browser.client.get(url, headers=GB))
-    async with httpx.AsyncClient() as stranger:
-        for step in ("", "/compatibility", "/connect"):
-            page = await stranger.get(url + step, headers=GB)
-            assert_page(page, 403, "Open this link from your app")
-        for step, form in [
-            ("/compatibility", {}),
-            ("/connect", {"serial_number": "X1"}),
-            ("/authorize", {"decision": "allow"}),
-            ("/make", {"evse_make_id": make_uid("Ohme")}),
-            ("/waitlist", {"email": "x@example.com"}),
-        ]:
-            page = await stranger.post(url + step, data=form, headers=GB)
-            assert_page(page, 403, "Open this link from your app")
-            assert "set-cookie" not in page.headers
-    session = await browser.sessions.find(url.rsplit("/", 1)[1])
-    assert session is not None and session.evse_uid is None and session.support is None
+    done = await browser.client.post(
+        url + "/waitlist", data={"email": "driver@alice.example"}, headers=GB
+    )
+    html = assert_page(done, 200, "You are on the list")
+    back = re.search(r'<a class="button" href="([^"]+)">Back to ', html)
+    assert back is not None, html
+    query = query_of(back.group(1).replace("&amp;", "&"))
+    assert query["error"] == ["unsupported_evse"] and query["state"] == ["w-1"]
 
 
-async def test_a_link_cannot_be_posted_to_before_it_is_opened(browser: Browser) -> None:
+async def test_the_user_picks_the_country_the_compatibility_check_uses(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("Zaptec Go"))
+    us = {"Accept-Language": "en-US"}
+    page = await browser.client.get(url + "/compatibility", headers=us)
+    html = assert_page(page, 200, "Not supported yet")
+    assert "Checked for United States, from your browser" in html
+    await browser.client.post(url + "/country", data={"country": "NO"}, headers=us)
+    page = await browser.client.get(url + "/compatibility", headers=us)
+    html = assert_page(page, 200, "Your charger works with us")
+    assert "Checked for Norway." in html
+    ignored = await browser.client.post(url + "/country", data={"country": "XX"}, headers=us)
+    assert ignored.status_code == 303
+    assert "Norway" in (await browser.client.get(url + "/compatibility", headers=us)).text
+
+
+@pytest.mark.parametrize("path", ["/onboarding/x/Not-A-Step", "/onboarding/" + "x" * 65])
+async def test_malformed_page_urls_get_a_page_not_a_problem_document(
+    browser: Browser, path: str
+) -> None:
+    answer = await browser.client.get(path)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "<h1>Page not found</h1>" in answer.text
+
+
+async def test_session_links_are_unguessable_capabilities(browser: Browser) -> None:
+    """256 random bits each: no two links of one burst are near neighbours (ULIDs were +1)."""
+    urls = [await start(browser, model_id=model_uid("Home Pro")) for _ in range(20)]
+    uids = [url.rsplit("/", 1)[1] for url in urls]
+    assert all(re.fullmatch(r"onb[A-Za-z0-9_-]{43}", uid) for uid in uids), uids
+    values = sorted(int.from_bytes(base64.urlsafe_b64decode(uid[3:] + "="), "big") for uid in uids)
+    assert min(b - a for a, b in zip(values, values[1:], strict=False)) > 2**128
+
+
+async def test_the_charge_point_id_reveals_nothing_of_the_link(browser: Browser) -> None:
+    url = await start(browser, model_id=model_uid("Terra AC Wallbox (22 kW)"))
+    page = await follow(browser, await browser.client.get(url, headers=GB))
+    page = await follow(browser, await browser.client.post(form_action(page.text), headers=GB))
+    charge_point_id = re.search(r"<code>CP-([^<]+)</code>", page.text)
+    assert charge_point_id is not None, page.text
+    assert charge_point_id.group(1)[:4] not in url.rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("step", "form"),
+    [
+        ("make", {"evse_make_id": make_uid("Ohme")}),
+        ("model", {"evse_model_id": model_uid("Home Pro")}),
+        ("compatibility", {}),
+        ("waitlist", {"email": "x@example.com"}),
+        ("connect", {}),
+        ("authorize", {"decision": "allow"}),
+    ],
+)
+async def test_a_link_opened_in_one_browser_serves_no_other(
+    browser: Browser, step: str, form: dict[str, str]
+) -> None:
+    url = await start(browser)
+    assert_page(
+        await follow(browser, await browser.client.get(url, headers=GB)),
+        200,
+        "Choose your charger brand",
+    )
+    async with httpx.AsyncClient(base_url=str(browser.client.base_url)) as other:
+        assert_page(
+            await other.post(f"{url}/{step}", data=form), 403, "Open the link in your browser"
+        )
+        assert_page(await other.get(url), 403, "Open the link in your browser")
+        other.cookies.set("evse_browser", "A" * 43)
+        assert_page(await other.get(f"{url}/make"), 403, "Open the link in your browser")
+    # the browser that opened it carries on
+    page = await browser.client.post(f"{url}/make", data={"evse_make_id": make_uid("Ohme")})
+    assert page.status_code == 303, page.text
+
+
+@pytest.mark.parametrize("step", ["make", "compatibility", "connect", "authorize"])
+async def test_a_post_to_a_link_never_opened_is_refused(browser: Browser, step: str) -> None:
     url = await start(browser, model_id=model_uid("Home Pro"))
-    async with httpx.AsyncClient() as stranger:
-        page = await stranger.post(url + "/authorize", data={"decision": "allow"})
-    assert_page(page, 403, "Open this link from your app")
+    async with httpx.AsyncClient(base_url=str(browser.client.base_url)) as other:
+        page = await other.post(f"{url}/{step}", data={"decision": "allow"})
+    assert_page(page, 403, "Open the link in your browser")
+    assert_page(
+        await follow(browser, await browser.client.get(url, headers=GB)),
+        200,
+        "Your charger works with us",
+    )
 
 
-async def test_the_first_page_sets_a_host_only_secure_cookie(browser: Browser) -> None:
+async def test_the_browser_cookie_is_http_only_and_same_site(browser: Browser) -> None:
     url = await start(browser, model_id=model_uid("Home Pro"))
-    async with httpx.AsyncClient() as fresh:
+    async with httpx.AsyncClient(base_url=str(browser.client.base_url)) as fresh:
         page = await fresh.get(url)
     cookie = page.headers["set-cookie"]
-    assert cookie.startswith("__Host-evse-onboarding=")
-    attributes = {a.strip().split("=")[0].lower() for a in cookie.split(";")[1:]}
-    assert {"secure", "httponly", "path", "samesite"} <= attributes
-    assert "domain" not in attributes
+    assert cookie.startswith("evse_browser=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+async def test_one_user_may_start_only_so_many_sessions(browser: Browser) -> None:
+    params = {"model_id": model_uid("Home Pro"), "response_type": "json"}
+    headers = browser.auth(browser.other_user_token)
+    for _ in range(SESSIONS_PER_USER):
+        started = await browser.client.get("/v2/evse_onboarding", params=params, headers=headers)
+        assert started.status_code == 200, started.text
+    refused = await browser.client.get("/v2/evse_onboarding", params=params, headers=headers)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["type"].endswith("/problems/rate-limited")
+    assert int(refused.headers["retry-after"]) > 0
+    # another user of the same gateway is not affected
+    assert (await start(browser, model_id=model_uid("Home Pro"))).startswith("http")
+
+
+async def test_the_gateway_never_logs_a_session_id(
+    browser: Browser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = await start(browser, model_id=model_uid("Home Pro"))
+    await follow(browser, await browser.client.get(url, headers=GB))
+    await browser.client.post(url + "/compatibility", headers=GB)
+    logged = capsys.readouterr().out
+    assert "/onboarding/{session}" in logged
+    assert url.rsplit("/", 1)[1] not in logged
 
 
 @pytest.mark.parametrize(
@@ -325,30 +467,3 @@ async def test_posts_before_a_model_is_chosen_go_back_to_the_picker(
     page = await browser.client.post(f"{url}/{step}", data={"serial_number": "S" * 500})
     assert page.status_code == 303
     assert page.headers["location"] == url + "/model"
-
-
-async def test_a_user_may_start_only_so_many_sessions_per_hour(browser: Browser) -> None:
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": browser.busy.client_id,
-        "client_secret": browser.busy.client_secret,
-        "user_uid": browser.busy.user_uid,
-    }
-    token = (await browser.client.post("/v2/oauth/token", data=form)).json()["access_token"]
-    statuses = [
-        (
-            await browser.client.get(
-                "/v2/evse_onboarding",
-                params={"make_id": make_uid("Ohme"), "response_type": "json"},
-                headers=browser.auth(token),
-            )
-        ).status_code
-        for _ in range(31)
-    ]
-    assert statuses == [200] * 30 + [429]
-    other = await browser.client.get(
-        "/v2/evse_onboarding",
-        params={"make_id": make_uid("Ohme"), "response_type": "json"},
-        headers=browser.auth(),
-    )
-    assert other.status_code == 200

@@ -15,7 +15,14 @@ from evse_contracts.bridge import WEBHOOKS_STREAM
 from evse_gateway.webhook_signature import sign
 from evse_runtime.streams import WEBHOOKS, ensure_stream
 from evse_vendor_simulator.seed import seed_for
-from tests.utils.bridge import eventually, nats_client, onboard, simulator, telemetry_tap
+from tests.utils.bridge import (
+    eventually,
+    link_owner,
+    nats_client,
+    onboard,
+    simulator,
+    telemetry_tap,
+)
 from tests.utils.services import running_bridge, running_gateway
 
 SECRET = "test-webhook-secret"
@@ -25,7 +32,7 @@ PROBLEM_JSON = "application/problem+json"
 @pytest_asyncio.fixture
 async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
     async with nats_client(nats_url) as client:
-        await ensure_stream(client.jetstream(), WEBHOOKS)
+        await ensure_stream(client.jetstream(), WEBHOOKS, replicas=1)
         yield client
 
 
@@ -155,11 +162,12 @@ async def test_the_bridge_turns_a_vendor_push_into_a_status_log(
     ):
         seed = seed_for("zaptec")[1]
         await sim.pin(seed.serial_number, "available")
-        evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number)
+        user = await link_owner(nc, seed)
+        evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number, user)
         await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
         push = [
             {"ChargerId": seed.device_id, "StateId": state_id, "ValueAsString": value}
-            for state_id, value in ((-2, "1"), (710, "3"), (513, "7360.0"), (708, "32"))
+            for state_id, value in ((-2, "1"), (710, "3"), (513, "7360.0"), (510, "32"))
         ]
         body = json.dumps(push).encode()
         response = await api.post("/v2/webhooks/zaptec", content=body, headers=signed(body))

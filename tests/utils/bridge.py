@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,13 +23,18 @@ from evse_contracts.evses import (
 )
 from evse_contracts.ids import new_uid
 from evse_contracts.telemetry import CommandLog, ErrorLog, StatusLog, TelemetryEvent
+from evse_contracts.vendor_accounts import VENDOR_ACCOUNTS_LINK, LinkVendorAccount
+from evse_runtime.bus_client import BusClient
+from evse_vendor_simulator.seed import SeedCharger, owner_account
 from tests.utils.services import running_simulator
 
 __all__ = [
+    "LinkedUser",
     "Simulator",
     "TelemetryTap",
     "decommission",
     "eventually",
+    "link_owner",
     "nats_client",
     "onboard",
     "simulator",
@@ -100,6 +106,12 @@ class Simulator:
         response = await self._http.put(f"/_sim/vendors/{vendor}/faults", json=switch)
         response.raise_for_status()
 
+    async def change_password(self, vendor: str, username: str, password: str) -> None:
+        response = await self._http.put(
+            f"/_sim/vendors/{vendor}/accounts/{username}/password", json={"password": password}
+        )
+        response.raise_for_status()
+
     async def calls(self, vendor: str) -> list[dict[str, Any]]:
         response = await self._http.get("/_sim/calls", params={"vendor": vendor})
         calls: list[dict[str, Any]] = response.json()
@@ -137,14 +149,51 @@ async def eventually(
     assert check(), "condition never became true"
 
 
-async def onboard(js: JetStreamContext, provider: str, serial_number: str) -> str:
+@dataclass(frozen=True)
+class LinkedUser:
+    """A platform user whose account at one vendor is linked."""
+
+    application_uid: str
+    user_uid: str
+    vendor_account_uid: str
+
+
+async def link_owner(
+    nc: NatsClient,
+    charger: SeedCharger,
+    *,
+    password: str | None = None,
+    application_uid: str | None = None,
+    user_uid: str | None = None,
+) -> LinkedUser:
+    """Link the seeded account owning `charger` for a platform user (a fresh one unless
+    given), over the bus."""
+    account = owner_account(charger)
+    application_uid = application_uid or new_uid("app")
+    user_uid = user_uid or new_uid("user")
+    link = await BusClient(nc, timeout_s=10).request(
+        VENDOR_ACCOUNTS_LINK,
+        LinkVendorAccount(
+            application_uid=application_uid,
+            user_uid=user_uid,
+            provider=charger.vendor,
+            username=account.username,
+            password=password or account.password,
+        ),
+    )
+    return LinkedUser(application_uid, user_uid, link.uid)
+
+
+async def onboard(
+    js: JetStreamContext, provider: str, serial_number: str, user: LinkedUser | None = None
+) -> str:
     """Publish an `EvseOnboarded` event as onboarding would; return the new EVSE's uid."""
     evse_uid = new_uid("evse")
     event = EvseOnboarded(
         evse_uid=evse_uid,
         evse_id=1,
-        application_uid=new_uid("app"),
-        user_uid=new_uid("user"),
+        application_uid=new_uid("app") if user is None else user.application_uid,
+        user_uid=new_uid("user") if user is None else user.user_uid,
         evse_model_uid="evsemodel01M89P5M0S3BEHQV5PCC4F0QXC",
         provider=provider,
         serial_number=serial_number,

@@ -66,7 +66,7 @@ async def replica_process(
 
 
 async def _answering(nats_url: str, subject: str, proc: subprocess.Popen[bytes]) -> None:
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_url.split(","))
     try:
         for _ in range(1_200):
             assert proc.poll() is None, f"{proc.args!r} exited with {proc.returncode}"

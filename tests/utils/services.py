@@ -60,6 +60,7 @@ async def running_onboarding(
     database: str,
     keys: KeyPair,
     public_base_url: str = "http://127.0.0.1:8000",
+    simulator_url: str | None = None,
 ) -> AsyncIterator[Runtime]:
     settings = OnboardingSettings(
         nats_url=nats_url,
@@ -67,6 +68,7 @@ async def running_onboarding(
         database=database,
         jwt_private_key_file=keys.private_key_file,
         public_base_url=public_base_url,
+        simulator_url=simulator_url,
     )
     async with running(create_onboarding(settings)) as runtime:
         yield runtime

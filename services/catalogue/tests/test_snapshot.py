@@ -4,12 +4,13 @@ import pytest
 
 from evse_catalogue.errors import EvseFirmwareVersionNotFound, EvseMakeNotFound, EvseModelNotFound
 from evse_catalogue.snapshot import CatalogueSnapshot
+from evse_contracts.bridge import CLOUD_PROVIDERS, OCPP_PROVIDERS
 from evse_contracts.catalogue import ListEvseFirmwareVersions, ListEvseMakes, ListEvseModels
 from evse_contracts.pagination import decode_cursor
 
 from .seeded import snapshot_of_seed
 
-SERIAL_PROVIDERS = {"chargepoint", "eo", "syncev", "enelx", "easee", "wallbox", "zaptec"}
+SERIAL_PROVIDERS = set(CLOUD_PROVIDERS)
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +21,11 @@ def snapshot() -> CatalogueSnapshot:
 def test_seed_covers_every_serial_import_provider(snapshot: CatalogueSnapshot) -> None:
     providers = {m.provider for m in snapshot.models if m.onboarding_method == "serial"}
     assert providers == SERIAL_PROVIDERS
+
+
+def test_makes_without_a_cloud_api_onboard_over_ocpp(snapshot: CatalogueSnapshot) -> None:
+    methods = {m.onboarding_method for m in snapshot.models if m.provider in OCPP_PROVIDERS}
+    assert methods == {"ocpp"}
 
 
 def test_seed_has_every_onboarding_method(snapshot: CatalogueSnapshot) -> None:

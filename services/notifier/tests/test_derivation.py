@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from evse_contracts.notifications import ChargerStatus
 from evse_contracts.telemetry import CommandLog, StatusLog
+from evse_contracts.vendor_accounts import EvseLinkBroken, EvseLinkRestored
 from evse_notifier.backoff import Backoff
-from evse_notifier.derivation import Audience, command_event, status_events
+from evse_notifier.derivation import Audience, command_event, link_event, status_events
 from evse_notifier.settings import NotifierSettings
 from evse_notifier.signing import signature_header
 
@@ -103,3 +104,31 @@ def test_the_signature_header_carries_the_timestamp_and_a_hex_hmac() -> None:
     timestamp, digest = header.split(",")
     assert timestamp == "t=1700000000"
     assert digest.startswith("v1=") and len(digest) == 3 + 64
+
+
+def test_a_broken_link_becomes_one_client_event_with_a_stable_id() -> None:
+    broken = EvseLinkBroken(
+        evse_uid="evse01",
+        application_uid="app01",
+        user_uid="user01",
+        provider="zaptec",
+        vendor_account_uid="vacct01",
+        reason="credentials_rejected",
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    event = link_event(broken)
+    assert (event.type, event.evse_uid, event.provider) == ("evse.link_broken", "evse01", "zaptec")
+    assert link_event(broken).id == event.id
+
+
+def test_a_restored_link_is_its_own_event() -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    restored = EvseLinkRestored(
+        evse_uid="evse01",
+        application_uid="app01",
+        user_uid="user01",
+        provider="zaptec",
+        vendor_account_uid="vacct01",
+        occurred_at=at,
+    )
+    assert link_event(restored).type == "evse.link_restored"

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from evse_contracts.telemetry import ChargerState
-from evse_provider_bridge.adapters import chargepoint, easee, enelx, syncev, wallbox, zaptec
+from evse_provider_bridge.adapters import chargepoint, easee, wallbox, zaptec
 from evse_provider_bridge.adapters.base import Command, DeviceStatus, readback_progress
 from evse_provider_bridge.adapters.http import retry_after_seconds
 from evse_provider_bridge.budget import backoff_delay
@@ -35,15 +35,41 @@ def test_wallbox_charging_codes_read_as_charging_and_unknown_codes_as_unavailabl
     assert wallbox.status_from_body({"status_id": 999}).state == "unavailable"
 
 
+# Shaped as `GET /state/{id}/observations` answers: pyeasee 0.8.21 `charger.py:269` reads
+# `{observations: [...]}`; ids and data types (3 Double, 4 Integer) from evcc
+# `charger/easee/signalr.go` and `charger/easee/types.go`, names in pyeasee `const.py`.
+EASEE_OBSERVATIONS = {
+    "observations": [
+        {"id": 109, "value": 3, "dataType": 4, "timestamp": "2026-11-28T10:00:00Z"},
+        {"id": 120, "value": 7.4, "dataType": 3, "timestamp": "2026-11-28T10:00:00Z"},
+        {"id": 121, "value": 3.25, "dataType": 3, "timestamp": "2026-11-28T10:00:00Z"},
+        {"id": 124, "value": 1520.5, "dataType": 3, "timestamp": "2026-11-28T09:00:00Z"},
+        {"id": 48, "value": 16, "dataType": 3, "timestamp": "2026-11-28T10:00:00Z"},
+        {"id": 80, "value": 330, "dataType": 4, "timestamp": "2026-11-27T04:00:00Z"},
+    ]
+}
+
+
 @pytest.mark.parametrize("mode", sorted(easee.OP_MODES))
 def test_every_easee_op_mode_maps_to_a_normalised_state(mode: int) -> None:
-    status = easee.status_from_state({"chargerOpMode": mode, "isOnline": True})
+    status = easee.status_from_observations(
+        {"observations": [{"id": 109, "value": mode, "dataType": 4}]}
+    )
     assert status.state == easee.OP_MODES[mode][0]
 
 
-def test_easee_offline_wins_over_the_op_mode_and_kw_become_w() -> None:
-    status = easee.status_from_state({"chargerOpMode": 3, "isOnline": False, "totalPower": 7.4})
-    assert (status.state, status.online, status.power_w) == ("offline", False, 7400.0)
+def test_easee_observations_in_kw_and_kwh_become_w_and_wh() -> None:
+    status = easee.status_from_observations(EASEE_OBSERVATIONS)
+    assert (status.state, status.power_w, status.session_energy_wh) == ("charging", 7400.0, 3250.0)
+    assert (status.lifetime_energy_wh, status.current_limit_a) == (1520500.0, 16.0)
+    assert status.firmware_version == "330"
+
+
+def test_easee_missing_observations_stay_unknown_and_a_wrong_shape_is_refused() -> None:
+    status = easee.status_from_observations({"observations": []})
+    assert (status.state, status.power_w) == ("offline", None)
+    with pytest.raises(ValueError, match="observations"):
+        easee.status_from_observations({"chargerOpMode": 3})
 
 
 @pytest.mark.parametrize("mode", sorted(zaptec.OPERATION_MODES))
@@ -52,23 +78,10 @@ def test_every_zaptec_operation_mode_maps(mode: int) -> None:
     assert status.state == zaptec.OPERATION_MODES[mode][0]
 
 
-@pytest.mark.parametrize("connector_status", sorted(syncev.CONNECTOR_STATUSES))
-def test_every_ocpp_connector_status_of_syncev_maps(connector_status: str) -> None:
-    status = syncev.status_from_body({"connectorStatus": connector_status, "online": True})
-    assert status.state == syncev.CONNECTOR_STATUSES[connector_status][0]
-
-
 @pytest.mark.parametrize("charging_status", sorted(chargepoint.CHARGING_STATUSES))
 def test_every_chargepoint_charging_status_maps(charging_status: str) -> None:
     status = chargepoint.status_from_body({"chargingStatus": charging_status})
     assert status.state == chargepoint.CHARGING_STATUSES[charging_status]
-
-
-@pytest.mark.parametrize("state", sorted(enelx.STATES))
-def test_every_juicenet_state_maps(state: str) -> None:
-    assert (
-        enelx.status_from_state({"success": True, "state": state}).state == enelx.STATES[state][0]
-    )
 
 
 def test_backoff_grows_exponentially_within_bounds_and_honours_retry_after() -> None:
@@ -109,3 +122,43 @@ def test_sealed_credentials_hide_their_values_and_open_again() -> None:
     assert "very-secret-token" not in sealed
     assert "very-secret-token" not in json.dumps(sealed)
     assert box.open(sealed) == {"unit_token": "very-secret-token"}
+
+
+def test_zaptec_paused_is_mode_5_with_final_stop_active_and_the_limit_is_510() -> None:
+    # `GET /api/chargers/{id}/state` items as evcc `charger/zaptec/types.go` `StateResponse`
+    # reads them; ids from evcc `charger/zaptec/const.go`; paused = 5 + 718 per
+    # docs.zaptec.com/reference/charger_sendcommand_post.
+    observations = [
+        {
+            "ChargerId": "c1",
+            "StateId": 710,
+            "Timestamp": "2026-11-28T10:00:00",
+            "ValueAsString": "5",
+        },
+        {
+            "ChargerId": "c1",
+            "StateId": 718,
+            "Timestamp": "2026-11-28T10:00:00",
+            "ValueAsString": "1",
+        },
+        {
+            "ChargerId": "c1",
+            "StateId": 510,
+            "Timestamp": "2026-11-28T10:00:00",
+            "ValueAsString": "16",
+        },
+        {
+            "ChargerId": "c1",
+            "StateId": 708,
+            "Timestamp": "2026-11-28T10:00:00",
+            "ValueAsString": "0",
+        },
+    ]
+    status = zaptec.status_from_observations(observations)
+    assert (status.state, status.plugged_in, status.current_limit_a) == (
+        "suspended_evse",
+        True,
+        16.0,
+    )
+    finished = zaptec.status_from_observations(observations[:1])
+    assert finished.state == "finishing"

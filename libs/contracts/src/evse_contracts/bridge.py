@@ -1,7 +1,8 @@
 """Provider-bridge contracts: device lookup, charger commands, vendor webhooks.
 
-Lookup problems (slug, status): `unsupported-provider` (400), `device-not-found` (404),
-`device-owner-mismatch` (422), `provider-unavailable` (502). Command problems:
+Lookup problems (slug, status): `unsupported-provider` (400), `vendor-account-not-linked`
+(409) when the user has no working link to their account at the vendor, `device-not-found`
+(404) when that account does not see the serial, `provider-unavailable` (502). Command problems:
 `evse-not-linked` (404) when the bridge has neither a vendor link nor OCPP credentials for the
 EVSE, `evse-offline` (409) when an OCPP charger has no open connection to any replica,
 `command-not-supported` (422) for an OCPP-only command sent to a vendor-cloud charger.
@@ -27,6 +28,8 @@ __all__ = [
     "BRIDGE_DEVICES_LOOKUP",
     "BRIDGE_OCPP_CREDENTIALS_ISSUE",
     "CHARGE_POINT_ID_PATTERN",
+    "CLOUD_PROVIDERS",
+    "OCPP_PROVIDERS",
     "PROVIDERS",
     "WEBHOOKS_STREAM",
     "WEBHOOK_DELIVERY_HEADER",
@@ -55,7 +58,12 @@ PROVIDERS: tuple[str, ...] = (
     "wallbox",
     "zaptec",
 )
-"""Vendor clouds the bridge speaks; the same keys as the catalogue's `provider` field."""
+"""Every provider name of the contract; the same keys as the catalogue's `provider` field."""
+CLOUD_PROVIDERS: tuple[str, ...] = ("chargepoint", "easee", "wallbox", "zaptec")
+"""Vendors whose cloud the bridge speaks, for the user's own linked account."""
+OCPP_PROVIDERS: tuple[str, ...] = ("eo", "syncev", "enelx")
+"""Vendors without a usable cloud API (EO's closed 2025-11-30, Enel X's is closed, SyncEV never
+had one): their chargers are enrolled for OCPP 1.6J instead."""
 
 VendorCommandName = Literal["start_charging", "stop_charging", "set_current_limit"]
 """What vendor clouds accept; OCPP chargers also take `reset` and `change_availability`."""
@@ -79,15 +87,17 @@ def webhook_subject(provider: str) -> str:
 
 
 class LookupDevice(Contract):
-    """Find a charger the platform's partner account can see, and check who owns it."""
+    """Find a charger by serial in the user's own linked account at the vendor."""
 
     provider: str = Field(min_length=1, max_length=40)
     serial_number: str = Field(min_length=1, max_length=100)
-    owner_email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    application_uid: str = Field(min_length=1, max_length=64)
+    user_uid: str = Field(min_length=1, max_length=64)
 
 
 class DeviceLookup(Contract):
     provider: str
+    vendor_account_uid: str = Field(description="The user's link the charger was found through.")
     serial_number: str
     vendor_device_id: str
     evse_make: str

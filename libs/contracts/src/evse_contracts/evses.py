@@ -17,6 +17,7 @@ from .bridge import CommandAccepted, EvseCommand
 from .bus import Empty, Route
 from .catalogue import EvseMakeSummary, OnboardingMethod, VppModeCapability
 from .pagination import Page, PageQuery
+from .vendor_accounts import LinkBrokenReason
 
 __all__ = [
     "EVSES_COMMAND",
@@ -36,6 +37,7 @@ __all__ = [
     "EvseReconnected",
     "EvseRef",
     "EvseState",
+    "EvseVendorLink",
     "EvseVppModes",
     "ListEvses",
     "ReconnectionUrl",
@@ -93,6 +95,18 @@ class EvseModelSummary(Contract):
     name: str
 
 
+class EvseVendorLink(Contract):
+    """How the platform reaches a cloud vendor's charger: the user's account link's health."""
+
+    state: Literal["linked", "broken"]
+    reason: LinkBrokenReason | None = Field(
+        None,
+        description="Why `broken`: credentials_rejected (password changed or access revoked) or "
+        "charger_not_in_account or account_unlinked. Relink on the page of "
+        "`POST /v2/evses/{evse_id}/reconnect`.",
+    )
+
+
 class Evse(Contract):
     """A charger linked to the platform, as `GET /v2/evses/{evse_id}` returns it."""
 
@@ -107,6 +121,9 @@ class Evse(Contract):
     serial_number: str
     state: EvseState
     onboarded_at: UtcDateTime
+    vendor_link: EvseVendorLink | None = Field(
+        None, description="Cloud vendors' chargers only: null for OCPP chargers."
+    )
 
 
 class ListEvses(PageQuery):

@@ -1,8 +1,4 @@
-"""Resource identifiers: a type prefix followed by a ULID (`evse01JD7...`).
-
-A ULID names a resource; it is ordered and, within one millisecond, consecutive, so it
-never grants access. Ids that do (links, sessions) come from `new_capability`.
-"""
+"""Resource identifiers: a type prefix followed by a ULID (`evse01JD7...`)."""
 
 from __future__ import annotations
 
@@ -26,10 +22,10 @@ UID_PREFIXES = frozenset(
         "onb",
         "cmd",
         "whsub",
+        "vacct",
     }
 )
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def new_uid(prefix: str) -> str:
@@ -40,10 +36,14 @@ def new_uid(prefix: str) -> str:
 
 
 def new_capability(prefix: str) -> str:
-    """Return an unguessable uid (130 random bits from `secrets`) in the uid format."""
+    """Return an unguessable id (256 random bits) for something whose id alone grants access.
+
+    ULIDs are not that: they are time-ordered, and python-ulid's monotonic generator makes two
+    ULIDs of one millisecond differ by one.
+    """
     if prefix not in UID_PREFIXES:
         raise ValueError(f"unknown uid prefix {prefix!r}")
-    return prefix + "".join(secrets.choice(_CROCKFORD) for _ in range(26))
+    return f"{prefix}{secrets.token_urlsafe(32)}"
 
 
 def is_uid(value: str, prefix: str) -> bool:

@@ -38,6 +38,8 @@ __all__ = [
     "WEBHOOK_SUBSCRIPTIONS_LIST",
     "WEBHOOK_SUBSCRIPTIONS_TEST",
     "ChargerStatus",
+    "EvseLinkBrokenEvent",
+    "EvseLinkRestoredEvent",
     "CommandConfirmed",
     "CommandFailed",
     "CreateWebhookSubscription",
@@ -81,6 +83,8 @@ EventType = Literal[
     "evse.command_confirmed",
     "evse.command_failed",
     "evse.error",
+    "evse.link_broken",
+    "evse.link_restored",
 ]
 EVENT_TYPES: tuple[EventType, ...] = (
     "evse.onboarded",
@@ -91,6 +95,8 @@ EVENT_TYPES: tuple[EventType, ...] = (
     "evse.command_confirmed",
     "evse.command_failed",
     "evse.error",
+    "evse.link_broken",
+    "evse.link_restored",
 )
 
 
@@ -188,6 +194,24 @@ class EvseErrorEvent(_Event):
     retryable: bool
 
 
+class EvseLinkBrokenEvent(_Event):
+    """The user's vendor account stopped working for this EVSE: it is not polled until the
+    user relinks through `reconnect_url` (`POST /v2/evses/{evse_id}/reconnect`)."""
+
+    type: Literal["evse.link_broken"] = "evse.link_broken"
+    provider: str
+    vendor_account_uid: str
+    reason: str = Field(
+        description="credentials_rejected, charger_not_in_account or account_unlinked."
+    )
+
+
+class EvseLinkRestoredEvent(_Event):
+    type: Literal["evse.link_restored"] = "evse.link_restored"
+    provider: str
+    vendor_account_uid: str
+
+
 NotificationEvent = Annotated[
     EvseOnboardedEvent
     | EvseDecommissionedEvent
@@ -196,7 +220,9 @@ NotificationEvent = Annotated[
     | EvseCameOnline
     | CommandConfirmed
     | CommandFailed
-    | EvseErrorEvent,
+    | EvseErrorEvent
+    | EvseLinkBrokenEvent
+    | EvseLinkRestoredEvent,
     Field(discriminator="type"),
 ]
 _EVENT = TypeAdapter[NotificationEvent](NotificationEvent)

@@ -13,6 +13,7 @@ from .evses import Evse
 
 __all__ = [
     "ONBOARDING_IMPORT",
+    "ONBOARDING_LINK_START",
     "ONBOARDING_PAGE",
     "ONBOARDING_START",
     "SCOPES",
@@ -25,6 +26,7 @@ __all__ = [
     "PageRequest",
     "PageResponse",
     "StartOnboarding",
+    "StartVendorAccountLink",
 ]
 
 SCOPES = ("evses:read", "evses:write", "onboarding")
@@ -73,22 +75,42 @@ class PageRequest(Contract):
     form: dict[str, str] = {}
     query: dict[str, str] = {}
     accept_language: str | None = Field(None, max_length=1024)
-    browser_key: str | None = Field(
-        None, max_length=64, description="The browser's onboarding cookie, if it sent one."
+    browser_key: str = Field(
+        min_length=32,
+        max_length=64,
+        description="The gateway's per-browser cookie; a session serves only the browser "
+        "that opened it first.",
     )
 
 
 class PageResponse(Contract):
-    """An HTML page, or a redirect (`location`) to another page or to the application."""
+    """An HTML page, or a redirect (`location`) to another page or to the application.
+
+    `form_action` is the application's origin (or deep-link scheme): the gateway allows it in
+    the page's CSP `form-action`, which browsers also apply to the redirect after a submit.
+    """
 
     status: int = 200
     html: str | None = None
     location: str | None = None
-    browser_key: str | None = Field(None, description="Set as the browser's onboarding cookie.")
+    form_action: str | None = Field(None, max_length=300)
+
+
+class StartVendorAccountLink(Contract):
+    """`GET /v2/vendor_accounts/link`: the hosted page where the user signs in at `provider`."""
+
+    provider: str = Field(min_length=1, max_length=40)
+    state: str | None = Field(None, max_length=500, description="Echoed on the final redirect.")
 
 
 class ImportEvse(Contract):
-    """`POST /v2/evse_onboarding/import`: a charger by provider and serial number."""
+    """`POST /v2/evse_onboarding/import`: a charger by provider and serial number.
+
+    Cloud vendors (chargepoint, easee, wallbox, zaptec): the serial is looked up in the user's
+    own linked account there (`vendor-account-not-linked` with a `link_url` if none). EO, Enel X
+    (enelx) and SyncEV have no usable cloud API: the charger is enrolled for OCPP 1.6J, and
+    `settings_url` leads the user to its connection settings.
+    """
 
     provider: str = Field(min_length=1, max_length=40, description="e.g. zaptec, easee, wallbox")
     serial_number: str = Field(min_length=1, max_length=100)
@@ -97,8 +119,14 @@ class ImportEvse(Contract):
 class ImportedEvse(Contract):
     evse: Evse
     created: bool = Field(description="False when this user had imported the device already.")
+    settings_url: str | None = Field(
+        None, description="OCPP enrolments: the hosted page showing the charger's settings."
+    )
 
 
 ONBOARDING_IMPORT = Route("onboarding.evses.import", ImportEvse, ImportedEvse)
 ONBOARDING_START = Route("onboarding.sessions.start", StartOnboarding, OnboardingLink)
 ONBOARDING_PAGE = Route("onboarding.pages.render", PageRequest, PageResponse)
+ONBOARDING_LINK_START = Route(
+    "onboarding.vendor_accounts.link", StartVendorAccountLink, OnboardingLink
+)

@@ -52,6 +52,9 @@ class Problem(Contract):
     status: int = Field(ge=400, le=599)
     detail: str
     errors: tuple[FieldError, ...] = ()
+    link_url: str | None = Field(
+        None, description="Where to send the user's browser to resolve the problem."
+    )
 
 
 class DomainError(Exception):
@@ -61,10 +64,13 @@ class DomainError(Exception):
     status: ClassVar[int] = 500
     title: ClassVar[str] = "Internal error"
 
-    def __init__(self, detail: str, *, errors: tuple[FieldError, ...] = ()) -> None:
+    def __init__(
+        self, detail: str, *, errors: tuple[FieldError, ...] = (), link_url: str | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.link_url = link_url
 
     def to_problem(self) -> Problem:
         return Problem(
@@ -73,6 +79,7 @@ class DomainError(Exception):
             status=self.status,
             detail=self.detail,
             errors=self.errors,
+            link_url=self.link_url,
         )
 
 
@@ -120,3 +127,8 @@ class ProblemDocument(Contract):
     instance: str = Field(description="The request path that caused the problem.")
     request_id: str = Field(description="Quote it when reporting the problem.")
     errors: tuple[FieldError, ...] = ()
+    link_url: str | None = Field(
+        None,
+        description="Only on some problems (`vendor-account-not-linked`): the hosted page to "
+        "send the user's browser to; it comes back to the application's redirect URL.",
+    )

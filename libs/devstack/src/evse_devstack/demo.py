@@ -10,13 +10,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from evse_vendor_simulator.seed import OWNERS
+from evse_vendor_simulator.seed import ACCOUNT_NAMES, account_username
 
-__all__ = ["DEMO_CLIENT_ID", "DEMO_EMAIL", "DemoCredentials", "create_demo_tenant", "run_admin"]
+__all__ = [
+    "DEMO_CLIENT_ID",
+    "DEMO_EMAIL",
+    "DEMO_NAME",
+    "DemoCredentials",
+    "create_demo_tenant",
+    "run_admin",
+]
 
 DEMO_CLIENT_ID = "demo-app"
-DEMO_EMAIL = OWNERS[0]
-"""The simulator's first owner: the first charger of every simulated vendor is theirs."""
+DEMO_NAME = ACCOUNT_NAMES[0]
+DEMO_EMAIL = account_username(DEMO_NAME)
+"""The demo user; the simulator gives them an account at each cloud vendor (same login name)
+owning that vendor's first charger."""
 
 
 @dataclass(frozen=True)

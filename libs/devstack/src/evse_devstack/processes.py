@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-__all__ = ["free_port", "spawn", "stop", "wait_for_port"]
+__all__ = ["free_port", "kill", "spawn", "stop", "stop_together", "wait_for_port"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -51,14 +51,29 @@ def spawn(
 
 def stop(proc: subprocess.Popen[bytes], *, timeout_s: float = 15.0) -> None:
     """SIGTERM the process group, wait, then SIGKILL what is left."""
-    if proc.poll() is not None:
-        return
-    _signal_group(proc, signal.SIGTERM)
-    try:
-        proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
+    stop_together([proc], timeout_s=timeout_s)
+
+
+def stop_together(procs: Sequence[subprocess.Popen[bytes]], *, timeout_s: float = 8.0) -> None:
+    """SIGTERM every process group at once, wait for all within one deadline, then SIGKILL
+    what is left: stopping N services takes as long as the slowest, not their sum."""
+    running = [proc for proc in procs if proc.poll() is None]
+    for proc in running:
+        _signal_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    for proc in running:
+        try:
+            proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+
+
+def kill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group at once, as a crash would end it."""
+    if proc.poll() is None:
         _signal_group(proc, signal.SIGKILL)
-        proc.wait()
+    proc.wait()
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:

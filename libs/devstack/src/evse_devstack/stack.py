@@ -16,9 +16,12 @@ from pathlib import Path
 from .backends import Backend, mongodb, nats
 from .demo import DemoCredentials, create_demo_tenant
 from .keys import ensure_keypair
-from .processes import free_port, spawn, stop
+from .processes import free_port, spawn, stop, stop_together
 
-__all__ = ["BUS_SERVICES", "Stack", "start_stack", "wait_until_ready"]
+__all__ = ["BUS_SERVICES", "STACK_ENV_FILE", "Stack", "start_stack", "wait_until_ready"]
+
+STACK_ENV_FILE = "stack.env"
+"""Under the data dir: the running backends' URLs (read by `evse-admin`)."""
 
 BUS_SERVICES = ("catalogue", "telemetry", "provider-bridge", "onboarding", "notifier")
 
@@ -46,8 +49,9 @@ class Stack:
         stop(self.processes.pop(name))
 
     def stop_all(self) -> None:
-        for name in reversed(list(self.processes)):
-            self.stop(name)
+        """Every process at once (the backends outlive them: they stop after the stack)."""
+        stop_together(list(self.processes.values()))
+        self.processes.clear()
 
 
 def wait_until_ready(base_url: str, *, timeout_s: float = 60.0) -> None:
@@ -75,12 +79,15 @@ def start_stack(
     persistent: bool = True,
     extra_env: Mapping[str, str] | None = None,
     ocpp_port: int | None = None,
+    nats_nodes: int = 1,
 ) -> Iterator[Stack]:
     """Backends, seeded catalogue, demo tenant, every bus service and the gateway.
 
     With `persistent`, NATS and MongoDB keep their data under `data_dir`; otherwise they
     start empty and only keys, credentials and logs go there. `extra_env` goes to every
-    process (e.g. short bridge poll intervals in tests). Everything stops on exit.
+    process (e.g. short bridge poll intervals in tests). With `nats_nodes` 3, NATS is a
+    cluster on loopback and every stream and KV bucket is kept on all three nodes.
+    Everything stops on exit.
     """
     port = port or free_port()
     simulator_port = free_port()
@@ -91,7 +98,7 @@ def start_stack(
     log_dir.mkdir(parents=True, exist_ok=True)
     keys = ensure_keypair(data_dir / "keys")
     with (
-        nats(data_dir / "nats" if persistent else None) as nats_backend,
+        nats(data_dir / "nats" if persistent else None, nodes=nats_nodes) as nats_backend,
         mongodb(data_dir / "mongo" if persistent else None) as mongo_backend,
     ):
         env = {
@@ -103,10 +110,16 @@ def start_stack(
             "EVSE_SIMULATOR_URL": f"http://127.0.0.1:{simulator_port}",
             "EVSE_OCPP_PORT": str(ocpp_port),
             "EVSE_OCPP_PUBLIC_URL": ocpp_url,
+            "EVSE_STREAM_REPLICAS": str(nats_nodes),
             **(extra_env or {}),
         }
         stack = Stack(nats_backend, mongo_backend, base_url, env, log_dir, ocpp_url=ocpp_url)
+        env_file = data_dir / STACK_ENV_FILE
         try:
+            # Where the backends are, for `evse-admin` next to a running stack.
+            env_file.write_text(
+                f"EVSE_NATS_URL={nats_backend.url}\nEVSE_MONGODB_URL={mongo_backend.url}\n"
+            )
             subprocess.run(["evse-catalogue", "seed"], env={**os.environ, **env}, check=True)
             stack.start("vendor-simulator", ["evse-vendor-simulator"])
             stack.demo = create_demo_tenant(
@@ -131,3 +144,4 @@ def start_stack(
             yield stack
         finally:
             stack.stop_all()
+            env_file.unlink(missing_ok=True)

@@ -3,7 +3,8 @@
 A `PullLoop` fetches a batch from one durable consumer and hands it to a batch handler that
 acks, naks or terminates every message it was given; it returns once the runtime is
 stopping, after its current batch. Replicas bind the same durable consumer, so they share
-its messages. `one_by_one` makes a batch handler of a per-message one.
+its messages, and on a cluster a pull loop rides out a consumer leader change without a
+restart. `one_by_one` makes a batch handler of a per-message one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, ServiceUnavailableError
 
 from evse_contracts.bus import (
     DEADLETTER_REASON_HEADER,
@@ -107,6 +108,13 @@ class PullLoop:
                 try:
                     msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout_s)
                 except TimeoutError:  # nothing to fetch (nats-py raises both kinds)
+                    continue
+                except ServiceUnavailableError:
+                    # No consumer leader (an election after a cluster node was lost): nats-py
+                    # gets a 503 for the pull. The durable and its acks live on the other
+                    # replicas, so pulling again once one leads is all it takes.
+                    log.warning("no consumer leader; pulling again", consumer=self.durable)
+                    await self._pause(self.fetch_timeout_s)
                     continue
                 except NatsError:
                     log.exception("pull failed", consumer=self.durable)

@@ -51,7 +51,7 @@ async def check_subject(nats_url: str, subject: str, timeout_s: float) -> str | 
     """None when `subject` replies `ok`, else why not."""
     try:
         nc = await asyncio.wait_for(
-            nats.connect(nats_url, allow_reconnect=False, error_cb=_ignore_error),
+            nats.connect(nats_url.split(","), allow_reconnect=False, error_cb=_ignore_error),
             timeout=timeout_s,
         )
     except (NatsError, OSError, TimeoutError) as exc:

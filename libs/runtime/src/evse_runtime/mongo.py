@@ -22,9 +22,21 @@ _UPSERT_ATTEMPTS = 5
 
 @asynccontextmanager
 async def open_database(url: str, name: str) -> AsyncIterator[Database]:
-    """Connect, check the server answers, and close the client on exit."""
+    """Connect, check the server answers, and close the client on exit.
+
+    Replica-set semantics for every service: a write is acknowledged once a majority of the
+    members hold it (it survives a primary's loss), and a write or read interrupted by a
+    failover is retried once by the driver on the new primary. No operation uses a
+    multi-document transaction (docs/scaling.md says how each write stays whole without one).
+    """
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        url, tz_aware=True, serverSelectionTimeoutMS=10_000, appname=name
+        url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=10_000,
+        appname=name,
+        w="majority",
+        retryWrites=True,
+        retryReads=True,
     )
     try:
         await client.admin.command("ping")

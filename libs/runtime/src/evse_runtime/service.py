@@ -140,7 +140,7 @@ def _health(service: str, db: Database) -> Handler[Empty, Health]:
 async def running(service: Service) -> AsyncIterator[Runtime]:
     """Serve `service` for the duration of the block."""
     settings = service.settings
-    nc = await nats.connect(settings.nats_url, name=service.name, max_reconnect_attempts=-1)
+    nc = await nats.connect(settings.nats_servers, name=service.name, max_reconnect_attempts=-1)
     try:
         async with open_database(settings.mongodb_url, settings.database) as db:
             runtime = Runtime(service=service.name, nc=nc, db=db, settings=settings)

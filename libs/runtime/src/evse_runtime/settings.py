@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import socket
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["BusSettings", "ServiceSettings", "instance_health_subject"]
@@ -31,6 +32,37 @@ class BusSettings(BaseSettings):
         pattern=r"^[A-Za-z0-9_-]+$",
         description="This replica's name (default: the host name), e.g. in its health subject.",
     )
+    env: Literal["development", "production"] = Field(
+        "development",
+        description="`production` refuses to start with a secret missing or left at its dev value.",
+    )
+    stream_replicas: int = Field(
+        1,
+        ge=1,
+        le=5,
+        description="Copies of every JetStream stream and KV bucket: 1 on one server, 3 on a "
+        "cluster (a node may then fail without losing or stopping a stream).",
+    )
+
+    def insecure_settings(self) -> list[str]:
+        """Names (`EVSE_…`) of secrets missing or at a dev default; each service adds its own."""
+        return []
+
+    @model_validator(mode="after")
+    def _no_dev_secrets_in_production(self) -> Self:
+        if self.env == "production":
+            insecure = self.insecure_settings()
+            if insecure:
+                raise ValueError(
+                    "EVSE_ENV=production: set these to real secrets (missing or dev "
+                    f"default): {', '.join(insecure)}"
+                )
+        return self
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """`nats_url` split on commas: every cluster node a client may (re)connect to."""
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
 
 
 class ServiceSettings(BusSettings):

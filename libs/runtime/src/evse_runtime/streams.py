@@ -2,13 +2,18 @@
 
 Every service that publishes to or consumes a stream declares it at start with the same
 configuration, so start order does not matter and a stream never drifts between services.
+The replica count is the deployment's (`stream_replicas`): 1 on one server, 3 on a cluster.
+Consumers inherit their stream's replicas, so they move with it.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.api import DiscardPolicy, KeyValueConfig, StorageType, StreamConfig
+from nats.js.errors import BadRequestError, BucketNotFoundError
+from nats.js.kv import KeyValue
 
 from evse_contracts.bridge import WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
@@ -22,6 +27,7 @@ __all__ = [
     "NOTIFICATIONS",
     "TELEMETRY",
     "WEBHOOKS",
+    "ensure_key_value",
     "ensure_stream",
 ]
 
@@ -56,11 +62,26 @@ DEADLETTER = _stream("DEADLETTER", ["deadletter.>"], 30 * _DAY_S)
 _STREAM_NAME_IN_USE = 10058
 
 
-async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
-    """Create the stream, or bring an existing one to this configuration."""
+async def ensure_stream(js: JetStreamContext, config: StreamConfig, *, replicas: int) -> None:
+    """Create the stream with `replicas` copies, or bring an existing one to this
+    configuration (the server scales an existing stream's replicas up or down in place)."""
+    config = replace(config, num_replicas=replicas)
     try:
         await js.add_stream(config)
     except BadRequestError as exc:
         if exc.err_code != _STREAM_NAME_IN_USE:
             raise
         await js.update_stream(config)
+
+
+async def ensure_key_value(js: JetStreamContext, config: KeyValueConfig) -> KeyValue:
+    """Bind the bucket, creating it as `config` says, or scaling an existing one's stream to
+    `config.replicas` (its other settings are kept: storage cannot change in place)."""
+    try:
+        kv = await js.key_value(config.bucket)
+    except BucketNotFoundError:
+        return await js.create_key_value(config)
+    stream = (await js.stream_info(f"KV_{config.bucket}")).config
+    if stream.num_replicas != config.replicas:
+        await js.update_stream(replace(stream, num_replicas=config.replicas))
+    return kv

@@ -1,7 +1,8 @@
 """The simulator app: every vendor under its own path prefix, plus `/_sim` controls.
 
-Base URLs: `http://<host>:<port>/<vendor>` for chargepoint, eo, syncev, enelx, easee, wallbox
-and zaptec (Wallbox's `user-api` host and ChargePoint's discovery host share the prefix).
+Base URLs: `http://<host>:<port>/<vendor>` for chargepoint, easee, wallbox and zaptec (EO,
+Enel X and SyncEV have no usable cloud API: their chargers speak OCPP to the bridge).
+Wallbox's `user-api` host and ChargePoint's discovery host share the prefix.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from . import control
 from .fleet import Fleet
 from .settings import SimulatorSettings
 from .state import SimState
-from .vendors import chargepoint, easee, enelx, eo, syncev, wallbox, zaptec
+from .vendors import chargepoint, easee, wallbox, zaptec
 
 __all__ = ["create_app"]
 
@@ -25,7 +26,7 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
         command_delay_s=settings.command_delay_s,
     )
     app.state.sim = SimState(settings=settings, fleet=fleet)
-    for module in (chargepoint, eo, syncev, enelx, easee, wallbox, zaptec):
+    for module in (chargepoint, easee, wallbox, zaptec):
         app.include_router(module.router)
     app.include_router(control.router)
     return app

@@ -1,4 +1,5 @@
-"""`/_sim`: switches for tests and demos (faults per vendor, pinned charger states, call log)."""
+"""`/_sim`: switches for tests and demos (faults per vendor, pinned charger states, account
+passwords, call log)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from .fleet import STATES, StateName
-from .state import VENDORS, FaultMode, VendorFaults, sim_of
+from .state import VENDORS, FaultMode, VendorFaults, seed_accounts, sim_of
 
 __all__ = ["router"]
 
@@ -22,6 +23,12 @@ class FaultSwitch(BaseModel):
     delay_s: float = Field(0.0, ge=0, description="Added to every call (mode `slow` or any).")
     status: int = Field(503, ge=500, le=599, description="Returned in mode `error`.")
     retry_after_s: int | None = Field(None, ge=0, description="Sent with 429 in `rate_limit`.")
+
+
+class NewPassword(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=200)
 
 
 class PinState(BaseModel):
@@ -46,6 +53,36 @@ async def set_faults(request: Request, vendor: str, switch: FaultSwitch) -> dict
     return switch.model_dump()
 
 
+@router.put("/vendors/{vendor}/accounts/{username}/password")
+async def change_password(
+    request: Request, vendor: str, username: str, body: NewPassword
+) -> dict[str, Any]:
+    """The user changes their password at the vendor: the account's tokens stop working."""
+    sim = sim_of(request)
+    if username not in sim.accounts[_vendor(vendor)]:
+        raise HTTPException(404, detail=f"no {vendor} account {username}")
+    sim.change_password(vendor, username, body.password)
+    return {"vendor": vendor, "username": username}
+
+
+@router.get("/accounts")
+async def accounts(request: Request) -> list[dict[str, Any]]:
+    """Every vendor account with its password and its chargers' serials (demo logins)."""
+    sim = sim_of(request)
+    return [
+        {
+            "vendor": vendor,
+            "username": username,
+            "password": password,
+            "serial_numbers": [
+                c.seed.serial_number for c in sim.fleet.of_account(vendor, username)
+            ],
+        }
+        for vendor in VENDORS
+        for username, password in sim.accounts[vendor].items()
+    ]
+
+
 @router.put("/chargers/{serial_number}/state")
 async def pin_state(request: Request, serial_number: str, body: PinState) -> dict[str, Any]:
     sim = sim_of(request)
@@ -63,7 +100,7 @@ async def chargers(request: Request) -> list[dict[str, Any]]:
             "vendor": c.seed.vendor,
             "serial_number": c.seed.serial_number,
             "device_id": c.seed.device_id,
-            "owner_email": c.seed.owner_email,
+            "owner": c.seed.owner,
             "state": c.state,
             "current_limit_a": c.current_limit_a,
         }
@@ -84,10 +121,11 @@ async def calls(request: Request, vendor: str | None = None) -> list[dict[str, A
 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, Any]:
-    """Seed fleet, no faults, no tokens, empty call log."""
+    """Seed fleet and accounts, no faults, no tokens, empty call log."""
     sim = sim_of(request)
     sim.fleet.reset()
     sim.calls.clear()
+    sim.accounts = seed_accounts()
     for vendor in VENDORS:
         sim.faults[vendor] = VendorFaults()
         sim.tokens[vendor].clear()

@@ -106,6 +106,9 @@ class Fleet:
             self._advance(charger, now)
         return chargers
 
+    def of_account(self, vendor: str, username: str) -> list[SimCharger]:
+        return [c for c in self.of_vendor(vendor) if c.seed.owner == username]
+
     def find(self, vendor: str, device_id: str) -> SimCharger | None:
         for charger in self.of_vendor(vendor):
             if charger.seed.device_id == device_id:

@@ -1,9 +1,10 @@
-"""The deterministic seed fleet: three chargers per vendor, shared with the partner account.
+"""The deterministic seed: per vendor, three users' accounts owning one charger each.
 
-Tests and `make run` reuse these serials and owner emails. Every vendor's first charger is
-owned by `alice@example.com`, the second by `bob@example.com`, the third by
-`carol@example.com`. The partner account of each vendor is `partner@<vendor>.example`
-with password `sim-partner-password` (Enel X: API token `sim-enelx-account-token`).
+Tests and `make run` reuse these serials and logins. A vendor account is a username and a
+password, as each vendor's app signs in; `alice`, `bob` and `carol` have an account at each
+cloud vendor (`<name>@example.com`, password `sim-<vendor>-<name>`), owning that vendor's
+first, second and third charger. No charger carries an owner email: ownership is the
+account's relation to the charger, as at the real vendors.
 """
 
 from __future__ import annotations
@@ -11,21 +12,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "OWNERS",
-    "PARTNER_PASSWORD",
+    "ACCOUNT_NAMES",
+    "SEED_ACCOUNTS",
     "SEED_CHARGERS",
+    "SeedAccount",
     "SeedCharger",
-    "partner_username",
+    "account_password",
+    "account_username",
+    "owner_account",
     "seed_for",
 ]
 
-PARTNER_PASSWORD = "sim-partner-password"
-ENELX_ACCOUNT_TOKEN = "sim-enelx-account-token"
-OWNERS = ("alice@example.com", "bob@example.com", "carol@example.com")
+ACCOUNT_NAMES = ("alice", "bob", "carol")
 
 
-def partner_username(vendor: str) -> str:
-    return f"partner@{vendor}.example"
+def account_username(name: str) -> str:
+    return f"{name}@example.com"
+
+
+def account_password(vendor: str, name: str) -> str:
+    return f"sim-{vendor}-{name}"
+
+
+@dataclass(frozen=True)
+class SeedAccount:
+    vendor: str
+    username: str
+    password: str
 
 
 @dataclass(frozen=True)
@@ -33,7 +46,8 @@ class SeedCharger:
     vendor: str
     serial_number: str
     device_id: str
-    owner_email: str
+    owner: str
+    """The username of the vendor account the charger belongs to."""
     vendor_model: str
     firmware_version: str
 
@@ -46,8 +60,8 @@ def _three(
     firmware: str,
 ) -> tuple[SeedCharger, ...]:
     return tuple(
-        SeedCharger(vendor, serial, device_id, owner, model, firmware)
-        for serial, device_id, owner, model in zip(serials, ids, OWNERS, models, strict=True)
+        SeedCharger(vendor, serial, device_id, account_username(name), model, firmware)
+        for serial, device_id, name, model in zip(serials, ids, ACCOUNT_NAMES, models, strict=True)
     )
 
 
@@ -58,27 +72,6 @@ SEED_CHARGERS: tuple[SeedCharger, ...] = (
         ("1000101", "1000102", "1000103"),
         ("CPH50-NEMA6-50-L23", "CPH50-NACS", "CPH50-NEMA6-50-L23"),
         "5.5.2.14",
-    ),
-    *_three(
-        "eo",
-        ("EM-10101", "EM-10102", "EM-10103"),
-        ("10101", "10102", "10103"),
-        ("EO Mini Pro 2", "EO Mini Pro 2", "EO Mini Pro 3"),
-        "2.1.7",
-    ),
-    *_three(
-        "syncev",
-        ("SYNC-7K-000101", "SYNC-7K-000102", "SYNC-WC2-000103"),
-        ("syn-101", "syn-102", "syn-103"),
-        ("EVCP-7KW-S-1PH-32A", "EVCP-7KW-S-1PH-32A", "WC2"),
-        "1.9.0",
-    ),
-    *_three(
-        "enelx",
-        ("JB4810101", "JB4810102", "JB4010103"),
-        ("JB4810101", "JB4810102", "JB4010103"),
-        ("JuiceBox 48", "JuiceBox 48", "JuiceBox 40"),
-        "09.12.05",
     ),
     *_three(
         "easee",
@@ -107,6 +100,19 @@ SEED_CHARGERS: tuple[SeedCharger, ...] = (
     ),
 )
 
+SEED_ACCOUNTS: tuple[SeedAccount, ...] = tuple(
+    SeedAccount(vendor, account_username(name), account_password(vendor, name))
+    for vendor in ("chargepoint", "easee", "wallbox", "zaptec")
+    for name in ACCOUNT_NAMES
+)
+
 
 def seed_for(vendor: str) -> tuple[SeedCharger, ...]:
     return tuple(c for c in SEED_CHARGERS if c.vendor == vendor)
+
+
+def owner_account(charger: SeedCharger) -> SeedAccount:
+    """The seeded vendor account that owns `charger`."""
+    return next(
+        a for a in SEED_ACCOUNTS if a.vendor == charger.vendor and a.username == charger.owner
+    )

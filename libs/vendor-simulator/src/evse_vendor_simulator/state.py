@@ -1,4 +1,5 @@
-"""What the simulator holds: the fleet, per-vendor fault switches, issued tokens, a call log."""
+"""What the simulator holds: the fleet, the users' vendor accounts, per-vendor fault switches,
+issued tokens (each for one account), a call log."""
 
 from __future__ import annotations
 
@@ -11,12 +12,22 @@ from typing import Literal
 
 from fastapi import HTTPException, Request
 
-from .fleet import Fleet
+from .fleet import Fleet, SimCharger
+from .seed import SEED_ACCOUNTS
 from .settings import SimulatorSettings
 
-__all__ = ["VENDORS", "Call", "FaultMode", "SimState", "VendorFaults", "gate", "sim_of"]
+__all__ = [
+    "VENDORS",
+    "Call",
+    "FaultMode",
+    "SimState",
+    "VendorFaults",
+    "gate",
+    "seed_accounts",
+    "sim_of",
+]
 
-VENDORS = ("chargepoint", "eo", "syncev", "enelx", "easee", "wallbox", "zaptec")
+VENDORS = ("chargepoint", "easee", "wallbox", "zaptec")
 FaultMode = Literal["ok", "slow", "error", "rate_limit", "reject_credentials"]
 
 
@@ -36,6 +47,14 @@ class Call:
     at: float
 
 
+def seed_accounts() -> dict[str, dict[str, str]]:
+    """Each vendor's accounts: username → password."""
+    accounts: dict[str, dict[str, str]] = {vendor: {} for vendor in VENDORS}
+    for account in SEED_ACCOUNTS:
+        accounts[account.vendor][account.username] = account.password
+    return accounts
+
+
 @dataclass
 class SimState:
     settings: SimulatorSettings
@@ -44,25 +63,55 @@ class SimState:
         default_factory=lambda: {vendor: VendorFaults() for vendor in VENDORS}
     )
     calls: list[Call] = field(default_factory=list)
-    tokens: dict[str, dict[str, float]] = field(
+    accounts: dict[str, dict[str, str]] = field(default_factory=seed_accounts)
+    tokens: dict[str, dict[str, tuple[float, str]]] = field(
         default_factory=lambda: {vendor: {} for vendor in VENDORS}
     )
+    """Per vendor: token → (expiry, the account's username)."""
 
-    def issue_token(self, vendor: str, prefix: str = "tok") -> str:
+    def signed_in(self, vendor: str, username: object, password: object) -> bool:
+        """Whether `username`/`password` is an account at `vendor` (and credentials are on)."""
+        return (
+            not self.credentials_rejected(vendor)
+            and isinstance(username, str)
+            and self.accounts[vendor].get(username) == password
+        )
+
+    def issue_token(self, vendor: str, username: str, prefix: str = "tok") -> str:
         token = f"{prefix}-{vendor}-{secrets.token_urlsafe(12)}"
-        self.tokens[vendor][token] = time.monotonic() + self.settings.token_ttl_s
+        self.tokens[vendor][token] = (time.monotonic() + self.settings.token_ttl_s, username)
         return token
 
-    def token_valid(self, vendor: str, token: str) -> bool:
-        if self.faults[vendor].mode == "reject_credentials":
-            return False
-        return self.tokens[vendor].get(token, 0.0) > time.monotonic()
+    def token_owner(self, vendor: str, token: str) -> str | None:
+        """The account a live token was issued to, or None."""
+        if self.credentials_rejected(vendor):
+            return None
+        expiry, username = self.tokens[vendor].get(token, (0.0, ""))
+        return username if expiry > time.monotonic() else None
 
-    def require_bearer(self, vendor: str, request: Request) -> None:
-        """401 unless the request carries a live token this vendor issued."""
+    def require_bearer(self, vendor: str, request: Request) -> str:
+        """The account of the request's live bearer token; 401 without one."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not self.token_valid(vendor, token):
+        owner = self.token_owner(vendor, token) if scheme.lower() == "bearer" else None
+        if owner is None:
             raise HTTPException(401, detail="invalid or expired token")
+        return owner
+
+    def change_password(self, vendor: str, username: str, password: str) -> None:
+        """What a user does in the vendor's app: every token of the account stops working."""
+        self.accounts[vendor][username] = password
+        self.tokens[vendor] = {
+            token: issued for token, issued in self.tokens[vendor].items() if issued[1] != username
+        }
+
+    def owned_charger(self, vendor: str, username: str, device_id: str) -> SimCharger:
+        """The account's charger: 404 if none has the id, 403 if another account owns it."""
+        charger = self.fleet.find(vendor, device_id)
+        if charger is None:
+            raise HTTPException(404, detail=f"no charger {device_id}")
+        if charger.seed.owner != username:
+            raise HTTPException(403, detail="not allowed to access this charger")
+        return charger
 
     def credentials_rejected(self, vendor: str) -> bool:
         return self.faults[vendor].mode == "reject_credentials"

@@ -21,7 +21,7 @@ async def seed(settings: CatalogueSettings) -> None:
     """Seed, then tell running replicas to reload their snapshot."""
     async with open_database(settings.mongodb_url, settings.database) as db:
         await seed_catalogue(MongoCatalogueStore(db))
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     try:
         await nc.publish(CATALOGUE_CHANGED, b"{}")
     finally:

@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from evse_runtime.bus_client import BusClient
 from evse_runtime.gc_tuning import freeze_startup_objects
 
+from .api_docs import install_docs
 from .auth import AuthMiddleware, TokenVerifier
 from .problems import install_problem_handlers
-from .rate_limit import open_counter
+from .rate_limit import open_counter, open_session_counter
 from .request_context import RequestContextMiddleware
 from .routes import (
     catalogue,
@@ -25,6 +26,7 @@ from .routes import (
     health,
     oauth,
     onboarding,
+    vendor_accounts,
     waitlist,
     webhook_subscriptions,
     webhooks,
@@ -44,13 +46,14 @@ Lists are cursor-paginated: follow `next` until it is null.
 def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="gateway")
+        nc = await nats.connect(settings.nats_servers, max_reconnect_attempts=-1, name="gateway")
         app.state.nc = nc
         app.state.bus = BusClient(
             nc, timeout_s=settings.request_timeout_s, retry_after_s=settings.read_retry_after_s
         )
         app.state.js = nc.jetstream()
         app.state.rate_limiter = await open_counter(nc.jetstream(), settings)
+        app.state.session_limiter = await open_session_counter(nc.jetstream(), settings)
         freeze_startup_objects()
         try:
             yield
@@ -62,9 +65,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         version="2.0.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
+    install_docs(app)
     app.state.settings = settings
     verifier = TokenVerifier.from_file(settings.jwt_public_key_file, settings.token_issuer)
     app.add_middleware(AuthMiddleware, verifier=verifier)
@@ -78,6 +83,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(waitlist.router, prefix="/v2")
     app.include_router(evses.router, prefix="/v2")
     app.include_router(onboarding.router, prefix="/v2")
+    app.include_router(vendor_accounts.router, prefix="/v2")
     app.include_router(onboarding.pages)
     # Before `webhooks`: `/webhooks/subscriptions` must not match `/webhooks/{provider}`.
     app.include_router(webhook_subscriptions.router, prefix="/v2")

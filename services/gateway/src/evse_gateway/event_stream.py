@@ -35,7 +35,7 @@ def _start(after: int | None) -> ConsumerConfig:
 
 
 async def client_events(
-    js: JetStreamContext, principal: Principal, after: int | None
+    js: JetStreamContext, principal: Principal, after: int | None, *, replicas: int
 ) -> AsyncIterator[ServerSentEvent]:
     """Events for `principal` after stream sequence `after` (or from now), until cancelled."""
     subject = subject_filter(principal)
@@ -44,7 +44,8 @@ async def client_events(
             subject, stream=NOTIFICATIONS_STREAM, ordered_consumer=True, config=_start(after)
         )
     except NotFoundError:
-        await ensure_stream(js, NOTIFICATIONS)  # the notifier has not started yet
+        # The notifier has not started yet.
+        await ensure_stream(js, NOTIFICATIONS, replicas=replicas)
         sub = await js.subscribe(
             subject, stream=NOTIFICATIONS_STREAM, ordered_consumer=True, config=_start(after)
         )

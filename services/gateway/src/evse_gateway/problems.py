@@ -47,9 +47,10 @@ def problem_response(
         instance=request.url.path,
         request_id=request.state.request_id,
         errors=problem.errors,
+        link_url=problem.link_url,
     )
     return Response(
-        document.model_dump_json(exclude_defaults=False),
+        document.model_dump_json(exclude_none=True),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,

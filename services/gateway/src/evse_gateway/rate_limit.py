@@ -29,6 +29,7 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
 from evse_contracts.problems import DomainError, ServiceUnavailable
+from evse_runtime.streams import ensure_key_value
 
 from .settings import GatewaySettings
 
@@ -40,6 +41,7 @@ __all__ = [
     "client_key",
     "count_anonymous",
     "open_counter",
+    "open_session_counter",
     "with_quota",
 ]
 
@@ -70,10 +72,10 @@ class RateLimited(DomainError):
     status = 429
     title = "Too many requests"
 
-    def __init__(self, quota: Quota, window_s: int) -> None:
+    def __init__(self, quota: Quota, window_s: int, what: str) -> None:
         super().__init__(
-            f"anonymous callers may make {quota.limit} requests per {window_s} s to this "
-            f"resource; try again in {quota.reset_s} s or authenticate"
+            f"{what} may make {quota.limit} requests per {window_s} s to this "
+            f"resource; try again in {quota.reset_s} s"
         )
         self.headers = {**quota.headers(), "Retry-After": str(quota.reset_s)}
 
@@ -85,9 +87,13 @@ class FixedWindowCounter:
         *,
         limit: int,
         window_s: int,
+        who: str = "anonymous callers (authenticate for more)",
+        prefix: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._kv = kv
+        self._who = who
+        self._prefix = prefix
         self.limit = limit
         self.window_s = window_s
         self._clock = clock
@@ -97,6 +103,7 @@ class FixedWindowCounter:
 
     async def hit(self, client: str) -> Quota:
         """Count one request by `client`; raise `RateLimited` once its window is used up."""
+        client = f"{self._prefix}{client}"
         turn = self._turns.get(client)
         if turn is None:
             turn = self._turns[client] = asyncio.Lock()
@@ -108,7 +115,7 @@ class FixedWindowCounter:
         reset_s = max(1, math.ceil(window.start + self.window_s - self._clock()))
         quota = Quota(self.limit, max(0, self.limit - window.count), reset_s)
         if window.count > self.limit:
-            raise RateLimited(quota, self.window_s)
+            raise RateLimited(quota, self.window_s, self._who)
         return quota
 
     async def _count(self, key: str) -> _Window:
@@ -179,22 +186,46 @@ class _Window:
 async def open_counter(
     js: JetStreamContext, settings: GatewaySettings
 ) -> FixedWindowCounter | None:
-    """The shared counter, creating its bucket if needed; None when the limit is off (0)."""
+    """The shared anonymous counter, creating its bucket if needed; None when off (0)."""
     if settings.anonymous_rate_limit == 0:
         return None
-    try:
-        kv = await js.key_value(settings.rate_limit_bucket)
-    except nats.js.errors.BucketNotFoundError:
-        kv = await js.create_key_value(
-            KeyValueConfig(
-                bucket=settings.rate_limit_bucket,
-                history=1,
-                ttl=settings.anonymous_rate_window_s,
-                storage=StorageType.MEMORY,
-            )
-        )
     return FixedWindowCounter(
-        kv, limit=settings.anonymous_rate_limit, window_s=settings.anonymous_rate_window_s
+        await _bucket(js, settings),
+        limit=settings.anonymous_rate_limit,
+        window_s=settings.anonymous_rate_window_s,
+    )
+
+
+async def open_session_counter(
+    js: JetStreamContext, settings: GatewaySettings
+) -> FixedWindowCounter | None:
+    """Hosted onboarding sessions started per user, in the same bucket; None when off (0).
+
+    Bursts of sessions were how links of other users were guessed (review H1); no user
+    needs many live links at once.
+    """
+    if settings.onboarding_sessions_per_user == 0:
+        return None
+    return FixedWindowCounter(
+        await _bucket(js, settings),
+        limit=settings.onboarding_sessions_per_user,
+        window_s=settings.anonymous_rate_window_s,
+        who="one user",
+        prefix="onb_",
+    )
+
+
+async def _bucket(js: JetStreamContext, settings: GatewaySettings) -> KeyValue:
+    # On file, replicated: the counts survive a restart and the loss of a cluster node.
+    return await ensure_key_value(
+        js,
+        KeyValueConfig(
+            bucket=settings.rate_limit_bucket,
+            history=1,
+            ttl=settings.anonymous_rate_window_s,
+            storage=StorageType.FILE,
+            replicas=settings.stream_replicas,
+        ),
     )
 
 

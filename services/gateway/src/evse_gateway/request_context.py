@@ -15,6 +15,8 @@ from evse_contracts.bus import REQUEST_ID_HEADER
 __all__ = ["RequestContextMiddleware"]
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# A hosted session's id is its capability: it never reaches the logs.
+_SESSION_IN_PATH = re.compile(r"^/onboarding/[^/]+")
 _HEADER = REQUEST_ID_HEADER.encode()
 log = structlog.get_logger("evse.gateway")
 
@@ -63,7 +65,7 @@ class RequestContextMiddleware:
             log.info(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=_SESSION_IN_PATH.sub("/onboarding/{session}", scope["path"]),
                 status=status,
                 latency_ms=round((perf_counter() - started) * 1000, 3),
             )

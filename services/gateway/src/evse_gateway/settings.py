@@ -36,6 +36,11 @@ class GatewaySettings(BusSettings):
         description="Anonymous requests to makes and models per client IP per window; 0 = off.",
     )
     anonymous_rate_window_s: int = Field(3600, ge=1)
+    onboarding_sessions_per_user: int = Field(
+        30,
+        ge=0,
+        description="Hosted onboarding sessions one user may start per rate window; 0 = off.",
+    )
     rate_limit_bucket: str = Field(
         "evse_rate_limit", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream KV bucket."
     )
@@ -59,6 +64,18 @@ class GatewaySettings(BusSettings):
         description="Per-provider HMAC key of `POST /v2/webhooks/{provider}` "
         "(`EVSE_WEBHOOK_SECRETS` as JSON); the defaults are for dev only.",
     )
+
+    def insecure_settings(self) -> list[str]:
+        insecure = super().insecure_settings()
+        if self.jwt_public_key_file is None:
+            insecure.append("EVSE_JWT_PUBLIC_KEY_FILE")
+        if any(
+            secret.get_secret_value() == f"dev-webhook-secret-{provider}"
+            for provider, secret in self.webhook_secrets.items()
+        ):
+            insecure.append("EVSE_WEBHOOK_SECRETS")
+        return insecure
+
     webhook_tolerance_s: float = Field(
         300.0, gt=0, description="Largest accepted clock gap of a webhook timestamp."
     )

@@ -63,7 +63,7 @@ def create_service(settings: NotifierSettings) -> Service:
         owner = f"{settings.instance_id}-{uuid.uuid4().hex[:8]}"
         await store.ensure_indexes()
         for stream in (TELEMETRY, EVSE_EVENTS, NOTIFICATIONS, DEADLETTER):
-            await ensure_stream(runtime.js, stream)
+            await ensure_stream(runtime.js, stream, replicas=settings.stream_replicas)
         audiences = AudienceCache(store, settings.source_cache_max)
         statuses = StatusBook(store, settings.source_cache_max)
 

@@ -19,6 +19,8 @@ from evse_contracts.notifications import (
     EvseCameOnline,
     EvseDecommissionedEvent,
     EvseErrorEvent,
+    EvseLinkBrokenEvent,
+    EvseLinkRestoredEvent,
     EvseOnboardedEvent,
     EvseStatusChanged,
     EvseWentOffline,
@@ -26,6 +28,7 @@ from evse_contracts.notifications import (
     event_id,
 )
 from evse_contracts.telemetry import CommandLog, ErrorLog, StatusLog, message_id
+from evse_contracts.vendor_accounts import EvseLinkBroken, EvseLinkRestored
 
 __all__ = [
     "Audience",
@@ -33,6 +36,7 @@ __all__ = [
     "command_event",
     "decommissioned_event",
     "error_event",
+    "link_event",
     "onboarded_event",
     "status_events",
     "status_of",
@@ -85,6 +89,32 @@ def decommissioned_event(
         user_uid=user_uid,
         evse_uid=event.evse_uid,
         evse_id=event.evse_id,
+    )
+
+
+def link_event(
+    event: EvseLinkBroken | EvseLinkRestored,
+) -> EvseLinkBrokenEvent | EvseLinkRestoredEvent:
+    """`evse.link_broken` / `evse.link_restored` from the bridge's link health events."""
+    common: dict[str, Any] = {
+        "occurred_at": event.occurred_at,
+        "application_uid": event.application_uid,
+        "user_uid": event.user_uid,
+        "evse_uid": event.evse_uid,
+        "provider": event.provider,
+        "vendor_account_uid": event.vendor_account_uid,
+    }
+    at = event.occurred_at.isoformat()
+    if isinstance(event, EvseLinkBroken):
+        source = f"link_broken:{event.evse_uid}:{at}"
+        return EvseLinkBrokenEvent(
+            id=event_id(source, "evse.link_broken", event.occurred_at),
+            reason=event.reason,
+            **common,
+        )
+    source = f"link_restored:{event.evse_uid}:{at}"
+    return EvseLinkRestoredEvent(
+        id=event_id(source, "evse.link_restored", event.occurred_at), **common
     )
 
 

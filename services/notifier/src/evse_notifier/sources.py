@@ -30,6 +30,12 @@ from evse_contracts.notifications import (
     notification_subject,
 )
 from evse_contracts.telemetry import MSG_ID_HEADER, CommandLog, ErrorLog, StatusLog
+from evse_contracts.vendor_accounts import (
+    EVSE_LINK_BROKEN,
+    EVSE_LINK_RESTORED,
+    EvseLinkBroken,
+    EvseLinkRestored,
+)
 from evse_runtime.consumers import BatchHandler, MessageHandler, Poison, dead_letter
 
 from .audiences import AudienceCache
@@ -38,6 +44,7 @@ from .derivation import (
     command_event,
     decommissioned_event,
     error_event,
+    link_event,
     onboarded_event,
     status_events,
 )
@@ -130,6 +137,12 @@ class EvseEventsSource:
                 self.audiences.forget(reconnected.evse_uid)
             elif msg.subject == EVSE_DECOMMISSIONED:
                 await self._decommissioned(EvseDecommissioned.model_validate_json(msg.data))
+            elif msg.subject == EVSE_LINK_BROKEN:
+                broken = EvseLinkBroken.model_validate_json(msg.data)
+                await publish_events(self.js, [link_event(broken)])
+            elif msg.subject == EVSE_LINK_RESTORED:
+                restored = EvseLinkRestored.model_validate_json(msg.data)
+                await publish_events(self.js, [link_event(restored)])
         except ValidationError as exc:
             raise Poison(f"invalid EVSE event: {exc.errors(include_url=False)[:3]}") from exc
 

@@ -1,13 +1,21 @@
-"""`evse-admin`: create applications and users, print their credentials as JSON."""
+"""`evse-admin`: create applications and users, print their credentials as JSON.
+
+Next to a running `make run` it needs no setup: the stack writes where its backends are to
+`.data/stack.env` (`EVSE_STACK_ENV_FILE` names another file), and variables set in the
+environment win over it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from pymongo.errors import PyMongoError
 
 from evse_runtime.mongo import open_database
 
@@ -63,5 +71,14 @@ async def _run(args: argparse.Namespace, settings: OnboardingSettings) -> dict[s
 
 
 def main() -> None:
-    result = asyncio.run(_run(_parser().parse_args(), OnboardingSettings()))
+    args = _parser().parse_args()
+    env_file = os.environ.get("EVSE_STACK_ENV_FILE", ".data/stack.env")
+    settings = OnboardingSettings(_env_file=env_file)
+    try:
+        result = asyncio.run(_run(args, settings))
+    except PyMongoError as exc:
+        raise SystemExit(
+            f"evse-admin: cannot reach MongoDB at {settings.mongodb_url} ({type(exc).__name__}). "
+            "Is `make run` running? Otherwise set EVSE_MONGODB_URL."
+        ) from None
     sys.stdout.write(json.dumps(result, indent=2) + "\n")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_runtime.bus_client import BusClient
+from evse_runtime.consumers import PullLoop, declare_consumer, one_by_one, pull_config
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import EVSE_EVENTS, ensure_stream
 
@@ -13,6 +15,7 @@ from .evse_registry import Registry
 from .flow import HostedFlow
 from .handlers import register_handlers
 from .importer import Importer
+from .link_health import LinkHealthHandler
 from .outbox import EventOutbox
 from .pages import page_templates
 from .registry_store import MongoRegistryStore
@@ -21,7 +24,10 @@ from .settings import OnboardingSettings
 from .store import MongoIdentityStore
 from .tokens import TokenSigner, load_private_key
 
-__all__ = ["create_service"]
+__all__ = ["LINK_HEALTH_CONSUMER", "create_service"]
+
+LINK_HEALTH_CONSUMER = "onboarding-link-health"
+_BATCH = 16
 
 
 def create_service(settings: OnboardingSettings) -> Service:
@@ -40,7 +46,7 @@ def create_service(settings: OnboardingSettings) -> Service:
         sessions = MongoSessionStore(runtime.db)
         for store in (identities, evses, sessions):
             await store.ensure_indexes()
-        await ensure_stream(runtime.js, EVSE_EVENTS)
+        await ensure_stream(runtime.js, EVSE_EVENTS, replicas=settings.stream_replicas)
         outbox = EventOutbox(runtime.js, evses)
         registry = Registry(
             evses, identities, sessions, outbox, settings.public_base_url, settings.session_ttl_s
@@ -57,7 +63,7 @@ def create_service(settings: OnboardingSettings) -> Service:
             templates=page_templates(),
             public_base_url=settings.public_base_url,
             session_ttl_s=settings.session_ttl_s,
-            session_starts_per_hour=settings.session_starts_per_hour,
+            simulated_vendors=settings.simulator_url is not None,
         )
         register_handlers(
             runtime,
@@ -69,6 +75,24 @@ def create_service(settings: OnboardingSettings) -> Service:
             flow=flow,
         )
         runtime.loop(lambda: outbox.relay(runtime.stopping, settings.outbox_relay_interval_s))
+        # Link health events of the bridge (other lifecycle events are passed over).
+        config = pull_config(
+            LINK_HEALTH_CONSUMER, "evses.events.>", ack_wait_s=30.0, max_deliver=20, batch=_BATCH
+        )
+        await declare_consumer(runtime.js, EVSE_EVENTS_STREAM, config)
+        batch = one_by_one(
+            runtime.js, EVSE_EVENTS_STREAM, LinkHealthHandler(evses), retry_delay_s=10.0
+        )
+        loop = PullLoop(
+            runtime.js,
+            EVSE_EVENTS_STREAM,
+            LINK_HEALTH_CONSUMER,
+            _BATCH,
+            1.0,
+            batch,
+            runtime.stopping,
+        )
+        runtime.loop(loop.run)
         yield
 
     return Service("onboarding", "onboarding.health", settings, setup)

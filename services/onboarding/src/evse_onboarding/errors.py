@@ -12,9 +12,9 @@ __all__ = [
     "InvalidClient",
     "InvalidGrant",
     "InvalidScope",
-    "OnboardingStartsLimited",
     "UnsupportedProvider",
     "UserTokenRequired",
+    "VendorAccountNotLinked",
 ]
 
 
@@ -86,10 +86,9 @@ class EvseModelNotSupported(DomainError):
     title = "EVSE model not supported"
 
 
-class OnboardingStartsLimited(DomainError):
-    slug = "rate-limited"
-    status = 429
-    title = "Too many requests"
+class VendorAccountNotLinked(DomainError):
+    """Import needs the user's account at the vendor: `link_url` is the hosted page linking it."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"a user may start {limit} onboarding sessions per hour; try again later")
+    slug = "vendor-account-not-linked"
+    status = 409
+    title = "Vendor account not linked"

@@ -86,7 +86,9 @@ class Registry:
     async def reconnect(
         self, principal: Principal, evse_id: str, *, now: datetime
     ) -> ReconnectionUrl:
-        """A short-lived hosted-onboarding session bound to this EVSE and its user."""
+        """A short-lived hosted-onboarding session bound to this EVSE and its user; it starts
+        at the connect page (an onboarded charger needs no compatibility check): re-linking
+        the vendor account, or the OCPP settings."""
         record = require_visible(await self.evses.find(parse_evse_ref(evse_id)), principal, evse_id)
         if record.user_uid is None:
             raise EvseHasNoUser(record.uid)
@@ -105,6 +107,7 @@ class Registry:
             evse_uid=record.uid,
             evse_make_uid=record.evse_make.uid,
             evse_model_uid=record.evse_model.uid,
+            support="onboarded",
         )
         await self.sessions.insert(session)
         return ReconnectionUrl(url=session.url(self.public_base_url), expires_at=session.expires_at)

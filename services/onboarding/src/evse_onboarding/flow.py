@@ -1,5 +1,10 @@
 """The hosted onboarding flow: make → model → compatibility → connect → back to the app.
 
+Connecting a charger of a cloud vendor first links the user's own account there (the `link`
+page: the vendor's sign-in form); a link-only session (`link_provider`) is just that page.
+EO, Enel X and SyncEV chargers are enrolled for OCPP whatever the model's method says. Makes
+with no integration get the simulated consent only when the vendor clouds are simulated.
+
 Each browser request arrives as a `PageRequest` (the gateway proxies it); the session says
 what the user picked so far, and `next_step` which page comes next. Pages are
 server-rendered HTML that works without JavaScript; a POST answers with a redirect (303)
@@ -9,13 +14,10 @@ clear page, never a stack trace.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pycountry
 from jinja2 import Environment
@@ -41,13 +43,24 @@ from evse_contracts.evses import EVSE_RECONNECTED, EvseReconnected
 from evse_contracts.onboarding import OnboardingLink, PageRequest, PageResponse, StartOnboarding
 from evse_contracts.pagination import MAX_LIMIT
 from evse_contracts.problems import DomainError
+from evse_contracts.vendor_accounts import VendorAccountLink
 from evse_contracts.waitlist import EVSE_WAITLIST_JOIN, EvseWaitlistSignup, JoinEvseWaitlist
 from evse_runtime.bus_client import BusClient
 
-from .errors import OnboardingStartsLimited, UserTokenRequired
+from .account_links import (
+    MAKE_NAMES,
+    LinkRefused,
+    link_account,
+    link_state,
+    needs_link,
+    onboards_over_ocpp,
+)
+from .endings import EndingError, error_url, form_action_source, success_url, with_query
+from .errors import UnsupportedProvider, UserTokenRequired
 from .importer import Importer
 from .ocpp_enrolment import issue_ocpp_credentials
 from .outbox import EventOutbox, outbox_entry
+from .page_messages import SERIAL_MAX_LENGTH, serial_error
 from .registry import EvseRecord
 from .registry_store import RegistryStore
 from .sessions import OnboardingSession, browser_key_hash, new_session, next_step
@@ -58,13 +71,12 @@ __all__ = ["HostedFlow"]
 
 _STEP_NUMBER = {"make": 1, "model": 2, "compatibility": 3, "connect": 4}
 _POST_NEEDS = {
-    "model": "model",
     "compatibility": "compatibility",
     "waitlist": "compatibility",
     "connect": "connect",
     "authorize": "connect",
 }
-"""The page a session must have reached before each POST is allowed."""
+"""The page a session must have reached before these POSTs are allowed."""
 
 
 @dataclass(frozen=True)
@@ -78,38 +90,68 @@ class HostedFlow:
     templates: Environment
     public_base_url: str
     session_ttl_s: int
-    session_starts_per_hour: int
+    simulated_vendors: bool = False
 
     async def handle(self, page: PageRequest, *, request_id: str, now: datetime) -> PageResponse:
         session = await self.sessions.find(page.session_uid)
         if session is None:
-            return self._message("Link not found", "This onboarding link is not valid.", 404)
+            return self.message(
+                "Link not found",
+                "This link is not valid. Go back to the app you came from and start again.",
+                404,
+            )
         if session.completed_at is not None:
-            return self._message(
-                "Already connected",
-                "This charger is connected already. You can close this page.",
-                410,
-            )
+            return self.finished(session)
         if session.expired(now):
-            return self._message(
-                "Link expired", "This link has expired. Go back to the app and start again.", 410
+            back = error_url(session, "session_expired", "The onboarding link expired.")
+            return self.message(
+                "Link expired",
+                "This link has expired: links work for a few minutes only. "
+                f"Go back to {session.application_name or 'the app'} and start again.",
+                410,
+                session=session,
+                back_url=back,
             )
-        if session.opened_by(page.browser_key):
-            return await _Call(self, session, page, request_id, now).dispatch()
-        if session.browser_key_hash is not None or page.method == "POST":
-            return self._message(
-                "Open this link from your app",
+        bound = await self.bind_to_browser(session, page)
+        if bound is None:
+            return self.message(
+                "Open the link in your browser",
                 "This onboarding link was opened in another browser. "
-                "Go back to the app and start again.",
+                f"Go back to {session.application_name or 'the app'} and start again.",
                 403,
             )
-        # The first browser to open the link owns it from now on.
-        browser_key = page.browser_key or secrets.token_urlsafe(32)
-        bound = await self.sessions.bind(session.uid, browser_key_hash(browser_key))
-        if bound is None:
-            return await self.handle(page, request_id=request_id, now=now)
         response = await _Call(self, bound, page, request_id, now).dispatch()
-        return response.model_copy(update={"browser_key": browser_key})
+        return response.model_copy(update={"form_action": form_action_source(session.redirect_url)})
+
+    def finished(self, session: OnboardingSession) -> PageResponse:
+        """A later visit to a finished session: the same way back to the app as before."""
+        app = session.application_name or "the app"
+        if session.evse_uid is not None:
+            title = "Already connected"
+            message = (
+                f"This charger is connected to {app} already. If you lost its settings or "
+                f"password, open {app} and choose to reconnect the charger: you get new ones."
+            )
+        else:
+            title = "Already done"
+            message = f"You have finished here already. Go back to {app} to continue."
+        return self.message(title, message, 410, session=session, back_url=session.return_url)
+
+    async def bind_to_browser(
+        self, session: OnboardingSession, page: PageRequest
+    ) -> OnboardingSession | None:
+        """The session, bound to the browser whose first GET opened it; None for any other.
+
+        The link is a bearer capability until then: binding it on first use means a link
+        leaked or forwarded after that (logs, a lure sent to a victim) serves nobody else.
+        A POST never binds: every form comes from a page the bound browser was shown.
+        """
+        key_hash = browser_key_hash(page.browser_key)
+        if session.browser_key_hash is not None:
+            return session if secrets.compare_digest(session.browser_key_hash, key_hash) else None
+        if page.method != "GET":
+            return None
+        return await self.sessions.bind_browser(session.uid, key_hash)
 
     async def start(
         self, *, principal: Principal, request: StartOnboarding, request_id: str, now: datetime
@@ -121,9 +163,6 @@ class HostedFlow:
         application = await self.identities.application(principal.application_uid)
         if user is None or application is None:
             raise UserTokenRequired()
-        started = await self.sessions.count_started(user.uid, now - timedelta(hours=1))
-        if started >= self.session_starts_per_hour:
-            raise OnboardingStartsLimited(self.session_starts_per_hour)
         make_uid, model_uid = request.make_id, None
         if request.model_id is not None:
             model = await self.catalogue.request(
@@ -141,6 +180,7 @@ class HostedFlow:
             redirect_url=application.onboarding_redirect_url,
             program_id=application.program_id,
             client_state=request.state,
+            application_name=application.name,
             evse_make_uid=make_uid,
             evse_model_uid=model_uid,
             now=now,
@@ -149,16 +189,53 @@ class HostedFlow:
         await self.sessions.insert(session)
         return OnboardingLink(url=session.url(self.public_base_url), expires_at=session.expires_at)
 
+    async def start_link(
+        self, *, user: User, provider: str, state: str | None, now: datetime
+    ) -> OnboardingLink:
+        """A session whose only page signs the user in at `provider`, then returns to the app."""
+        if not needs_link(provider):
+            raise UnsupportedProvider(
+                f"{provider!r} has no account to link; cloud vendors: {', '.join(MAKE_NAMES)}"
+            )
+        application = await self.identities.application(user.application_uid)
+        if application is None:
+            raise UserTokenRequired()
+        session = new_session(
+            application_uid=application.uid,
+            user_uid=user.uid,
+            user_email=user.email,
+            redirect_url=application.onboarding_redirect_url,
+            program_id=application.program_id,
+            client_state=state,
+            now=now,
+            ttl_s=self.session_ttl_s,
+            link_provider=provider,
+            application_name=application.name,
+        )
+        await self.sessions.insert(session)
+        return OnboardingLink(url=session.url(self.public_base_url), expires_at=session.expires_at)
+
     def render(self, template: str, status: int = 200, **context: Any) -> PageResponse:
+        context.setdefault("app_name", "")
         html = self.templates.get_template(template).render(**context)
         return PageResponse(status=status, html=html)
 
-    def _message(self, title: str, message: str, status: int) -> PageResponse:
-        return self.render("message.html", status, title=title, message=message)
-
-    def already_used(self) -> PageResponse:
-        return self._message(
-            "Already connected", "This link was used already. You can close this page.", 410
+    def message(
+        self,
+        title: str,
+        message: str,
+        status: int = 200,
+        *,
+        session: OnboardingSession | None = None,
+        back_url: str | None = None,
+    ) -> PageResponse:
+        return self.render(
+            "message.html",
+            status,
+            title=title,
+            message=message,
+            app_name=session.application_name if session is not None else "",
+            back_url=back_url,
         )
 
 
@@ -180,6 +257,8 @@ class _Call:
         step, method = self.page.step, self.page.method
         handlers = {
             ("", "GET"): self.resume,
+            ("link", "GET"): self.show_link,
+            ("link", "POST"): self.link,
             ("make", "GET"): self.show_makes,
             ("make", "POST"): self.pick_make,
             ("model", "GET"): self.show_models,
@@ -190,20 +269,51 @@ class _Call:
             ("connect", "GET"): self.show_connect,
             ("connect", "POST"): self.connect,
             ("authorize", "POST"): self.authorize,
+            ("country", "POST"): self.pick_country,
+            ("cancel", "GET"): self.cancel,
         }
         handler = handlers.get((step, method))
         if handler is None:
-            return self.flow.render(
-                "message.html", 404, title="Page not found", message="There is no such page."
+            return self.flow.message(
+                "Page not found",
+                "There is no such page. Open the link from the app again.",
+                404,
+                session=self.session,
             )
-        if method == "POST" and (back := self.ensure(_POST_NEEDS.get(step, "make"))) is not None:
+        needs = _POST_NEEDS.get(step) if method == "POST" else None
+        if needs is not None and (back := self.ensure(needs)) is not None:
             return back
         return await handler()
 
     def page_of(self, template: str, step: str, status: int = 200, **context: Any) -> PageResponse:
         return self.flow.render(
-            template, status, base=self.base, step_number=_STEP_NUMBER.get(step), **context
+            template,
+            status,
+            base=self.base,
+            step_number=_STEP_NUMBER.get(step),
+            app_name=self.session.application_name,
+            **{"cancel_url": f"{self.base}/cancel", **context},
         )
+
+    async def end(self, url: str, **changes: Any) -> PageResponse:
+        """Close the session and send the browser back to the application at `url`."""
+        closed = await self.flow.sessions.update_open(
+            self.session.uid, {"completed_at": self.now, "return_url": url, **changes}
+        )
+        if closed is None:
+            return await self.already_finished()
+        return PageResponse(status=303 if self.page.method == "POST" else 302, location=url)
+
+    async def end_with_error(self, error: EndingError, description: str) -> PageResponse:
+        return await self.end(error_url(self.session, error, description))
+
+    async def already_finished(self) -> PageResponse:
+        """Another request finished this session first: offer its way back."""
+        latest = await self.flow.sessions.find(self.session.uid)
+        return self.flow.finished(latest or self.session)
+
+    async def cancel(self) -> PageResponse:
+        return await self.end_with_error("access_denied", "The user cancelled onboarding.")
 
     def go(self, step: str) -> PageResponse:
         return PageResponse(
@@ -226,7 +336,10 @@ class _Call:
             EVSE_MAKES_LIST, ListEvseMakes(limit=MAX_LIMIT), request_id=self.request_id
         )
         return self.page_of(
-            "make.html", "make", title="Choose your charger brand", makes=makes.results
+            "make.html",
+            "make",
+            title="Choose your charger brand",
+            makes=sorted(makes.results, key=lambda make: make.name.casefold()),
         )
 
     async def pick_make(self) -> PageResponse:
@@ -278,6 +391,7 @@ class _Call:
             model=model,
             result=result,
             country_name=country.name if country is not None else result.country,
+            countries=_COUNTRIES,
             email=self.session.user_email,
         )
 
@@ -288,15 +402,25 @@ class _Call:
         return await self.update_then({"support": result.support}, "connect")
 
     async def compatibility(self, model: EvseModel) -> EvseCompatibility:
-        """The catalogue's verdict for this model where the user is (or the program's country)."""
+        """The catalogue's verdict for this model where the user is: the program's country,
+        else the one the user picked here, else their browser's language."""
         return await self.flow.catalogue.request(
             EVSE_COMPATIBILITY_CHECK,
             CheckEvseCompatibility(
                 evse_model_id=model.uid,
                 program_id=self.session.program_id,
+                country=self.session.country,
                 accept_language=self.page.accept_language,
             ),
             request_id=self.request_id,
+        )
+
+    async def pick_country(self) -> PageResponse:
+        country = pycountry.countries.get(alpha_2=self.page.form.get("country", "")[:2].upper())
+        if country is None:
+            return self.go("compatibility")
+        return await self.update_then(
+            {"country": country.alpha_2, "support": None}, "compatibility"
         )
 
     async def join_waitlist(self) -> PageResponse:
@@ -316,10 +440,20 @@ class _Call:
             )
         except (DomainError, ValueError):
             return self.go("compatibility")
-        return self.flow.render(
-            "message.html",
-            title="You are on the list",
-            message=f"We will email {joined.entry.email} when the {model.name} is supported.",
+        back = error_url(
+            self.session, "unsupported_evse", f"The {model.name} is not supported yet."
+        )
+        closed = await self.flow.sessions.update_open(
+            self.session.uid, {"completed_at": self.now, "return_url": back}
+        )
+        if closed is None:
+            return await self.already_finished()
+        # A page, not a redirect: the user reads the confirmation, then goes back.
+        return self.flow.message(
+            "You are on the list",
+            f"We will email {joined.entry.email} when the {model.name} is supported.",
+            session=self.session,
+            back_url=back,
         )
 
     async def show_connect(self, error: str | None = None, serial: str = "") -> PageResponse:
@@ -331,6 +465,10 @@ class _Call:
             "make": model.evse_make,
             "email": self.session.user_email,
         }
+        if onboards_over_ocpp(model.provider):
+            return self.ocpp_page(common)
+        if needs_link(model.provider) and not await self.linked(model.provider or ""):
+            return await self.show_link()
         if model.onboarding_method == "serial":
             return self.page_of(
                 "serial.html",
@@ -339,12 +477,23 @@ class _Call:
                 title="Enter the serial number",
                 error=error,
                 serial=serial,
+                serial_max_length=SERIAL_MAX_LENGTH,
                 **common,
             )
         if model.onboarding_method == "oauth":
+            if not self.flow.simulated_vendors:
+                return self.page_of(
+                    "no_integration.html",
+                    "connect",
+                    title=f"{model.evse_make.name} is not connected yet",
+                    **common,
+                )
             return self.page_of(
                 "oauth.html", "connect", title=f"Sign in to {model.evse_make.name}", **common
             )
+        return self.ocpp_page(common)
+
+    def ocpp_page(self, common: dict[str, Any]) -> PageResponse:
         return self.page_of(
             "ocpp.html",
             "connect",
@@ -353,16 +502,94 @@ class _Call:
             **common,
         )
 
+    async def linked(self, provider: str) -> bool:
+        state = await link_state(
+            self.flow.catalogue, self.session, provider, request_id=self.request_id
+        )
+        return state == "linked"
+
+    async def link_provider(self) -> str | None:
+        if self.session.link_provider is not None:
+            return self.session.link_provider
+        if self.session.evse_model_uid is None:
+            return None
+        return (await self.current_model()).provider
+
+    async def show_link(
+        self, error: str | None = None, username: str = "", status: int = 200
+    ) -> PageResponse:
+        provider = await self.link_provider()
+        if not needs_link(provider):
+            return self.go(next_step(self.session))
+        assert provider is not None
+        name = MAKE_NAMES[provider]
+        return self.page_of(
+            "link.html",
+            "connect",
+            status if error is None else max(status, 422),
+            title=f"Sign in to {name}",
+            make_name=name,
+            simulated=self.flow.simulated_vendors,
+            error=error,
+            username=username,
+        )
+
+    async def link(self) -> PageResponse:
+        """POST of the vendor sign-in: link the account, then continue (or return to the app)."""
+        provider = await self.link_provider()
+        if not needs_link(provider):
+            return self.go(next_step(self.session))
+        assert provider is not None
+        username = self.page.form.get("username", "")[:254]
+        try:
+            linked = await link_account(
+                self.flow.catalogue,
+                self.session,
+                provider,
+                self.page.form,
+                request_id=self.request_id,
+            )
+        except LinkRefused as exc:
+            return await self.show_link(str(exc), username)
+        except DomainError as exc:
+            retry = exc.to_problem().status >= 500
+            message = (
+                f"{MAKE_NAMES[provider]} is not answering right now. Nothing was saved; "
+                "try again in a minute."
+                if retry
+                else f"{MAKE_NAMES[provider]} did not accept that username and password. "
+                "Nothing was saved; check them in the app and try again."
+            )
+            return await self.show_link(message, username, 503 if retry else 422)
+        if self.session.link_provider is not None:
+            return await self.finish_link(linked)
+        if self.session.evse_uid is not None:
+            record = await self.flow.evses.find(self.session.evse_uid)
+            if record is not None:
+                return await self.finish(record)
+        return self.go("connect")
+
+    async def finish_link(self, linked: VendorAccountLink) -> PageResponse:
+        params = {"vendor_account_id": linked.uid, "provider": linked.provider}
+        if self.session.client_state is not None:
+            params["state"] = self.session.client_state
+        return await self.end(with_query(self.session.redirect_url, params))
+
     def charge_point_id(self) -> str:
-        """Stable per session, but shows nothing of the session uid (a capability)."""
-        return f"CP-{_digest_id(self.session.uid)}"
+        return self.session.charge_point_id()
 
     async def connect(self) -> PageResponse:
         model = await self.current_model()
-        if model.onboarding_method == "serial":
+        if model.onboarding_method == "serial" and not onboards_over_ocpp(model.provider):
             serial = self.page.form.get("serial_number", "").strip().upper()
             if not serial:
                 return await self.show_connect("Enter the serial number.", serial)
+            if len(serial) > SERIAL_MAX_LENGTH:
+                return await self.show_connect(
+                    f"A serial number has at most {SERIAL_MAX_LENGTH} characters. Check the "
+                    "number on the label.",
+                    serial[:SERIAL_MAX_LENGTH],
+                )
             try:
                 record, _ = await self.flow.importer.import_serial(
                     user=self.user(),
@@ -372,9 +599,9 @@ class _Call:
                     now=self.now,
                 )
             except DomainError as exc:
-                return await self.show_connect(exc.detail, serial)
+                return await self.show_connect(serial_error(exc, make=model.evse_make.name), serial)
             return await self.finish(record)
-        if model.onboarding_method == "ocpp":
+        if model.onboarding_method == "ocpp" or onboards_over_ocpp(model.provider):
             record = await self.enrol(model, self.charge_point_id())
             credentials = await issue_ocpp_credentials(
                 self.flow.catalogue, record, self.charge_point_id(), request_id=self.request_id
@@ -389,23 +616,21 @@ class _Call:
                 model=model,
                 credentials=credentials,
                 continue_url=done.location,
+                cancel_url=None,  # connected already: the way back is the continue button
             )
         return self.go("connect")
 
     async def authorize(self) -> PageResponse:
         """The simulated vendor consent of OAuth providers: allow links the account's charger."""
         model = await self.current_model()
-        if model.onboarding_method != "oauth":
+        if model.onboarding_method != "oauth" or not self.flow.simulated_vendors:
             return self.go("connect")
         if self.page.form.get("decision") != "allow":
-            return self.flow.render(
-                "message.html",
-                title="Not connected",
-                message=f"You did not allow access to your {model.evse_make.name} account. "
-                "Go back to the app to try again.",
+            return await self.end_with_error(
+                "access_denied", f"The user denied access to their {model.evse_make.name} account."
             )
         return await self.finish(
-            await self.enrol(model, f"{model.provider}-{_digest_id(self.session.uid)}")
+            await self.enrol(model, f"{model.provider}-{self.session.uid[-10:]}")
         )
 
     async def enrol(self, model: EvseModel, serial: str) -> EvseRecord:
@@ -435,31 +660,13 @@ class _Call:
             entry = outbox_entry(f"reconnected:{self.session.uid}", EVSE_RECONNECTED, event)
             if (updated := await self.flow.evses.add_event(record.uid, entry)) is not None:
                 await self.flow.outbox.flush(updated)
-        closed = await self.flow.sessions.update_open(
-            self.session.uid,
-            {"completed_at": self.now, "evse_uid": record.uid, "evse_id": record.evse_id},
-        )
-        if closed is None:
-            return self.flow.render(
-                "message.html",
-                410,
-                title="Already connected",
-                message="This link was used already.",
-            )
-        params = {"evse_uid": record.uid, "evse_id": str(record.evse_id)}
-        if self.session.client_state is not None:
-            params["state"] = self.session.client_state
-        return PageResponse(status=303, location=_with_query(self.session.redirect_url, params))
+        url = success_url(self.session, evse_uid=record.uid, evse_id=record.evse_id)
+        return await self.end(url, evse_uid=record.uid, evse_id=record.evse_id)
 
     async def update_then(self, changes: dict[str, Any], step: str) -> PageResponse:
         updated = await self.flow.sessions.update_open(self.session.uid, changes)
         if updated is None:
-            return self.flow.render(
-                "message.html",
-                410,
-                title="Already connected",
-                message="This link was used already.",
-            )
+            return await self.already_finished()
         return self.go(step)
 
     async def model_or_none(self, uid: str) -> EvseModel | None:
@@ -487,14 +694,4 @@ class _Call:
         )
 
 
-def _digest_id(secret: str) -> str:
-    """Ten upper-case characters derived one-way from `secret`."""
-    digest = hashlib.sha256(secret.encode()).digest()
-    return base64.b32encode(digest).decode()[:10]
-
-
-def _with_query(url: str, params: dict[str, str]) -> str:
-    """`url` with `params` added to whatever query it has already."""
-    parts = urlsplit(url)
-    query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
-    return urlunsplit(parts._replace(query=query))
+_COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])

@@ -23,6 +23,7 @@ from evse_contracts.evses import (
 )
 from evse_contracts.onboarding import (
     ONBOARDING_IMPORT,
+    ONBOARDING_LINK_START,
     ONBOARDING_PAGE,
     ONBOARDING_START,
     TOKENS_ISSUE,
@@ -34,15 +35,16 @@ from evse_contracts.onboarding import (
     PageRequest,
     PageResponse,
     StartOnboarding,
+    StartVendorAccountLink,
 )
 from evse_contracts.pagination import Page
-from evse_runtime.bus_client import BusClient
+from evse_runtime.bus_client import BusClient, RemoteProblem
 from evse_runtime.mongo import as_stored
 from evse_runtime.principals import caller
 from evse_runtime.responders import RequestContext
 from evse_runtime.service import Runtime
 
-from .errors import UserTokenRequired
+from .errors import UserTokenRequired, VendorAccountNotLinked
 from .evse_registry import Registry
 from .flow import HostedFlow
 from .identity import issue_token
@@ -96,14 +98,35 @@ def register_handlers(
         user = None if principal.user_uid is None else await identities.user(principal.user_uid)
         if user is None or user.application_uid != principal.application_uid:
             raise UserTokenRequired()
-        record, created = await importer.import_serial(
-            user=user,
-            provider=request.provider,
-            serial_number=request.serial_number,
-            request_id=ctx.request_id,
-            now=_now(),
+        now = _now()
+        try:
+            record, created = await importer.import_serial(
+                user=user,
+                provider=request.provider,
+                serial_number=request.serial_number,
+                request_id=ctx.request_id,
+                now=now,
+            )
+        except RemoteProblem as exc:
+            if exc.problem.slug != VendorAccountNotLinked.slug:
+                raise
+            link = await flow.start_link(
+                user=user, provider=request.provider.strip().lower(), state=None, now=now
+            )
+            raise VendorAccountNotLinked(exc.problem.detail, link_url=link.url) from exc
+        settings_url = None
+        if record.onboarding_method == "ocpp":
+            settings_url = (await registry.reconnect(principal, record.uid, now=now)).url
+        return ImportedEvse(evse=record.to_resource(), created=created, settings_url=settings_url)
+
+    async def start_link(request: StartVendorAccountLink, ctx: RequestContext) -> OnboardingLink:
+        principal = caller(ctx)
+        user = None if principal.user_uid is None else await identities.user(principal.user_uid)
+        if user is None or user.application_uid != principal.application_uid:
+            raise UserTokenRequired()
+        return await flow.start_link(
+            user=user, provider=request.provider.strip().lower(), state=request.state, now=_now()
         )
-        return ImportedEvse(evse=record.to_resource(), created=created)
 
     async def start(request: StartOnboarding, ctx: RequestContext) -> OnboardingLink:
         return await flow.start(
@@ -127,6 +150,7 @@ def register_handlers(
     runtime.respond(EVSES_COMMAND, command)
     runtime.respond(ONBOARDING_IMPORT, import_evse)
     runtime.respond(ONBOARDING_START, start)
+    runtime.respond(ONBOARDING_LINK_START, start_link)
     runtime.respond(ONBOARDING_PAGE, page)
     runtime.respond(EVSES_LIST, list_evses)
     runtime.respond(EVSES_GET, get_evse)

@@ -1,4 +1,9 @@
-"""Import a charger by provider and serial number: vendor lookup, registry entry, event."""
+"""Import a charger by provider and serial number: vendor lookup, registry entry, event.
+
+Cloud vendors: the bridge looks the serial up in the user's own linked account there. EO,
+Enel X and SyncEV have no usable cloud API: their charger is enrolled as an OCPP 1.6J
+charger of the make's first OCPP model (the user sees its connection settings next).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,24 @@ from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from evse_contracts.bridge import BRIDGE_DEVICES_LOOKUP, PROVIDERS, LookupDevice
-from evse_contracts.catalogue import EVSE_MODELS_GET, EvseMakeSummary, EvseModel, GetEvseModel
+from evse_contracts.bridge import (
+    BRIDGE_DEVICES_LOOKUP,
+    CLOUD_PROVIDERS,
+    OCPP_PROVIDERS,
+    PROVIDERS,
+    LookupDevice,
+)
+from evse_contracts.catalogue import (
+    EVSE_MODELS_GET,
+    EVSE_MODELS_LIST,
+    EvseMakeSummary,
+    EvseModel,
+    GetEvseModel,
+    ListEvseModels,
+)
 from evse_contracts.evses import EVSE_ONBOARDED, EvseModelSummary, EvseOnboarded
 from evse_contracts.ids import new_uid
+from evse_contracts.pagination import MAX_LIMIT
 from evse_runtime.bus_client import BusClient
 
 from .errors import EvseAlreadyOnboarded, EvseModelNotSupported, UnsupportedProvider
@@ -44,9 +63,31 @@ class Importer:
         existing = await self._existing(user, provider, serial_number)
         if existing is not None:
             return existing, False
+        if provider in OCPP_PROVIDERS:
+            model = await self._ocpp_model(provider, request_id)
+            try:
+                record = await self.enrol(
+                    user=user,
+                    model=model,
+                    provider=provider,
+                    serial_number=serial_number,
+                    vendor_device_id=None,
+                    now=now,
+                )
+            except DuplicateKeyError:
+                raced = await self._existing(user, provider, serial_number)
+                if raced is None:
+                    raise
+                return raced, False
+            return record, True
         lookup = await self.bus.request(
             BRIDGE_DEVICES_LOOKUP,
-            LookupDevice(provider=provider, serial_number=serial_number, owner_email=user.email),
+            LookupDevice(
+                provider=provider,
+                serial_number=serial_number,
+                application_uid=user.application_uid,
+                user_uid=user.uid,
+            ),
             request_id=request_id,
         )
         if lookup.evse_model_uid is None:
@@ -109,11 +150,23 @@ class Importer:
             vendor_device_id=vendor_device_id,
             state="active",
             onboarded_at=now,
+            vendor_link_state="linked" if provider in CLOUD_PROVIDERS else None,
             outbox=(outbox_entry(f"onboarded:{uid}", EVSE_ONBOARDED, event),),
         )
         await self.evses.insert(record)
         await self.outbox.flush(record)
         return record
+
+    async def _ocpp_model(self, provider: str, request_id: str) -> EvseModel:
+        models = await self.bus.request(
+            EVSE_MODELS_LIST,
+            ListEvseModels(limit=MAX_LIMIT, onboarding_method="ocpp"),
+            request_id=request_id,
+        )
+        found = next((m for m in models.results if m.provider == provider), None)
+        if found is None:
+            raise EvseModelNotSupported(f"no {provider} model is in the catalogue yet")
+        return found
 
     async def _existing(self, user: User, provider: str, serial: str) -> EvseRecord | None:
         record = await self.evses.find_active_device(provider, serial)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from evse_contracts.auth import Principal
 from evse_contracts.catalogue import EvseMakeSummary, OnboardingMethod
-from evse_contracts.evses import Evse, EvseModelSummary, EvseState
+from evse_contracts.evses import Evse, EvseModelSummary, EvseState, EvseVendorLink
+from evse_contracts.vendor_accounts import LinkBrokenReason
 
 from .errors import EvseNotFound
 
@@ -30,6 +31,8 @@ class EvseRecord:
     state: EvseState
     onboarded_at: datetime
     decommissioned_at: datetime | None = None
+    vendor_link_state: Literal["linked", "broken"] | None = None
+    vendor_link_reason: LinkBrokenReason | None = None
     outbox: tuple[dict[str, Any], ...] = field(default=())
 
     def to_resource(self) -> Evse:
@@ -45,6 +48,9 @@ class EvseRecord:
             serial_number=self.serial_number,
             state=self.state,
             onboarded_at=self.onboarded_at,
+            vendor_link=None
+            if self.vendor_link_state is None
+            else EvseVendorLink(state=self.vendor_link_state, reason=self.vendor_link_reason),
         )
 
 

@@ -39,6 +39,9 @@ class RegistryStore(Protocol):
     async def add_event(self, uid: str, event: dict[str, Any]) -> EvseRecord | None: ...
     async def with_pending_events(self, limit: int) -> list[EvseRecord]: ...
     async def clear_event(self, uid: str, event_id: str) -> None: ...
+    async def set_vendor_link(
+        self, uid: str, state: str, reason: str | None, *, at: datetime
+    ) -> None: ...
 
 
 class MongoRegistryStore:
@@ -115,6 +118,28 @@ class MongoRegistryStore:
     async def clear_event(self, uid: str, event_id: str) -> None:
         await self._evses.update_one({"_id": uid}, {"$pull": {"outbox": {"id": event_id}}})
 
+    async def set_vendor_link(
+        self, uid: str, state: str, reason: str | None, *, at: datetime
+    ) -> None:
+        """Record the link's health as of `at`; an older event arriving late changes nothing."""
+        await self._evses.update_one(
+            {
+                "_id": uid,
+                "vendor_link_state": {"$ne": None},
+                "$or": [
+                    {"vendor_link_at": {"$exists": False}},
+                    {"vendor_link_at": {"$lte": at}},
+                ],
+            },
+            {
+                "$set": {
+                    "vendor_link_state": state,
+                    "vendor_link_reason": reason,
+                    "vendor_link_at": at,
+                }
+            },
+        )
+
 
 def _document(record: EvseRecord) -> dict[str, Any]:
     return {
@@ -131,6 +156,8 @@ def _document(record: EvseRecord) -> dict[str, Any]:
         "state": record.state,
         "onboarded_at": record.onboarded_at,
         "decommissioned_at": record.decommissioned_at,
+        "vendor_link_state": record.vendor_link_state,
+        "vendor_link_reason": record.vendor_link_reason,
         "outbox": list(record.outbox),
     }
 
@@ -150,5 +177,7 @@ def _record(doc: dict[str, Any]) -> EvseRecord:
         state=doc["state"],
         onboarded_at=doc["onboarded_at"],
         decommissioned_at=doc.get("decommissioned_at"),
+        vendor_link_state=doc.get("vendor_link_state"),
+        vendor_link_reason=doc.get("vendor_link_reason"),
         outbox=tuple(doc.get("outbox", ())),
     )

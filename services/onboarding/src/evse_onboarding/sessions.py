@@ -1,14 +1,17 @@
 """Hosted onboarding sessions: one browser journey, short-lived, finished once.
 
 A session remembers what the user picked so far; the next page follows from it
-(`next_step`). What the flow needs about the application and user is copied in at
-creation, so a page never has to look them up.
+(`next_step`). A session with `link_provider` only links the user's account at that vendor
+(started by `GET /v2/vendor_accounts/link` or from a `vendor-account-not-linked` problem).
+What the flow needs about the application and user is copied in at
+creation, so a page never has to look them up. `country` is the one the user picked on the
+compatibility page (a program's country still wins); `return_url` is where a finished session
+sent the browser back to, so a later visit can offer the same way back.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -17,7 +20,7 @@ from evse_contracts.ids import new_capability
 
 __all__ = ["OnboardingSession", "Step", "browser_key_hash", "new_session", "next_step"]
 
-Step = Literal["make", "model", "compatibility", "connect", "done"]
+Step = Literal["link", "make", "model", "compatibility", "connect", "done"]
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,11 @@ class OnboardingSession:
     support: str | None = None
     evse_uid: str | None = None
     evse_id: int | None = None
+    link_provider: str | None = None
+    application_name: str = ""
+    country: str | None = None
+    return_url: str | None = None
     completed_at: datetime | None = None
-    created_at: datetime | None = None
     browser_key_hash: str | None = None
 
     def url(self, public_base_url: str) -> str:
@@ -45,15 +51,12 @@ class OnboardingSession:
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
 
-    def opened_by(self, browser_key: str | None) -> bool:
-        """Whether `browser_key` is the cookie of the browser that first opened this session."""
-        if self.browser_key_hash is None or browser_key is None:
-            return False
-        return hmac.compare_digest(browser_key_hash(browser_key), self.browser_key_hash)
+    def charge_point_id(self) -> str:
+        """A charger id derived from, but revealing nothing of, the session uid."""
+        return "CP-" + hashlib.sha256(self.uid.encode()).hexdigest()[:10].upper()
 
 
 def browser_key_hash(browser_key: str) -> str:
-    """Only the hash is stored: a database read does not yield a working cookie."""
     return hashlib.sha256(browser_key.encode()).hexdigest()
 
 
@@ -61,6 +64,8 @@ def next_step(session: OnboardingSession) -> Step:
     """The first page this session still needs."""
     if session.completed_at is not None:
         return "done"
+    if session.link_provider is not None:
+        return "link"
     if session.evse_model_uid is None:
         return "make" if session.evse_make_uid is None else "model"
     if session.support is None:
@@ -81,6 +86,9 @@ def new_session(
     evse_uid: str | None = None,
     evse_make_uid: str | None = None,
     evse_model_uid: str | None = None,
+    link_provider: str | None = None,
+    support: str | None = None,
+    application_name: str = "",
 ) -> OnboardingSession:
     return OnboardingSession(
         uid=new_capability("onb"),
@@ -89,10 +97,12 @@ def new_session(
         user_email=user_email,
         redirect_url=redirect_url,
         expires_at=now + timedelta(seconds=ttl_s),
-        created_at=now,
         program_id=program_id,
         client_state=client_state,
         evse_uid=evse_uid,
         evse_make_uid=evse_make_uid,
         evse_model_uid=evse_model_uid,
+        link_provider=link_provider,
+        support=support,
+        application_name=application_name,
     )

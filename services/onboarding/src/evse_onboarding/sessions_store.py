@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any, Protocol
 
 from pymongo import ASCENDING, ReturnDocument
@@ -20,8 +19,7 @@ class SessionStore(Protocol):
     async def insert(self, session: OnboardingSession) -> None: ...
     async def find(self, uid: str) -> OnboardingSession | None: ...
     async def update_open(self, uid: str, changes: dict[str, Any]) -> OnboardingSession | None: ...
-    async def bind(self, uid: str, browser_key_hash: str) -> OnboardingSession | None: ...
-    async def count_started(self, user_uid: str, since: datetime) -> int: ...
+    async def bind_browser(self, uid: str, key_hash: str) -> OnboardingSession | None: ...
 
 
 class MongoSessionStore:
@@ -31,7 +29,6 @@ class MongoSessionStore:
     async def ensure_indexes(self) -> None:
         """Expired sessions are removed by MongoDB a day after they expire."""
         await self._sessions.create_index([("expires_at", ASCENDING)], expireAfterSeconds=86_400)
-        await self._sessions.create_index([("user_uid", ASCENDING), ("created_at", ASCENDING)])
 
     async def insert(self, session: OnboardingSession) -> None:
         doc = asdict(session)
@@ -51,19 +48,16 @@ class MongoSessionStore:
         )
         return None if doc is None else _session(doc)
 
-    async def bind(self, uid: str, browser_key_hash: str) -> OnboardingSession | None:
-        """Bind the session to a browser unless another one was bound first (then None)."""
+    async def bind_browser(self, uid: str, key_hash: str) -> OnboardingSession | None:
+        """Bind an unbound session to `key_hash`; None if another browser was first."""
         doc = await self._sessions.find_one_and_update(
             {"_id": uid, "browser_key_hash": None},
-            {"$set": {"browser_key_hash": browser_key_hash}},
+            {"$set": {"browser_key_hash": key_hash}},
             return_document=ReturnDocument.AFTER,
         )
+        if doc is None:
+            doc = await self._sessions.find_one({"_id": uid, "browser_key_hash": key_hash})
         return None if doc is None else _session(doc)
-
-    async def count_started(self, user_uid: str, since: datetime) -> int:
-        return await self._sessions.count_documents(
-            {"user_uid": user_uid, "created_at": {"$gte": since}}
-        )
 
 
 def _session(doc: dict[str, Any]) -> OnboardingSession:

@@ -24,3 +24,16 @@ class OnboardingSettings(ServiceSettings):
         30, ge=1, description="Onboarding sessions one user may start per hour."
     )
     outbox_relay_interval_s: float = Field(2.0, gt=0)
+    simulator_url: str | None = Field(
+        None,
+        description="Set when the vendor clouds are the simulator (development): the hosted "
+        "pages say so, and makes without an integration get the simulated consent.",
+    )
+
+    def insecure_settings(self) -> list[str]:
+        insecure = super().insecure_settings()
+        if self.jwt_private_key_file is None:
+            insecure.append("EVSE_JWT_PRIVATE_KEY_FILE")
+        if self.simulator_url is not None:
+            insecure.append("EVSE_SIMULATOR_URL (simulated vendor consent)")
+        return insecure

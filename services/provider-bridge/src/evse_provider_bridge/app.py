@@ -18,6 +18,8 @@ from evse_runtime.consumers import (
 )
 from evse_runtime.service import Runtime, Service
 
+from .account_store import MongoAccountStore
+from .accounts import AccountDesk
 from .adapters import build_adapters
 from .central_system.listener import central_system
 from .commands import CommandDesk
@@ -44,9 +46,11 @@ def create_service(settings: BridgeSettings) -> Service:
         box = SecretBox(settings.credentials_key)
         store = MongoLinkStore(runtime.db, box)
         await store.ensure_indexes()
+        accounts = MongoAccountStore(runtime.db, box)
+        await accounts.ensure_indexes()
         command_store = MongoCommandStore(runtime.db, box)
         await command_store.ensure_indexes()
-        await ensure_bridge_streams(runtime.js)
+        await ensure_bridge_streams(runtime.js, replicas=settings.stream_replicas)
         publisher = TelemetryPublisher(runtime.js)
         timeout = httpx.Timeout(settings.http_timeout_s, connect=min(5.0, settings.http_timeout_s))
         async with (
@@ -55,15 +59,28 @@ def create_service(settings: BridgeSettings) -> Service:
         ):
             adapters = build_adapters(settings, http, store)
             parts = WorkerParts(
-                store=store, adapters=adapters, publisher=publisher, settings=settings
+                store=store,
+                accounts=accounts,
+                adapters=adapters,
+                publisher=publisher,
+                settings=settings,
             )
+            desk = AccountDesk(js=runtime.js, **parts)
             tracker = CommandTracker(commands=command_store, **parts)
             commands = CommandDesk(ocpp=ocpp, tracker=tracker, **parts)
             register_handlers(
-                runtime, adapters=adapters, commands=commands, ocpp=ocpp, settings=settings
+                runtime,
+                adapters=adapters,
+                accounts=accounts,
+                desk=desk,
+                commands=commands,
+                ocpp=ocpp,
+                settings=settings,
             )
-            poller = Poller(**parts)
-            lifecycle = LifecycleHandler(store=store, adapters=adapters, ocpp=ocpp)
+            poller = Poller(desk=desk, **parts)
+            lifecycle = LifecycleHandler(
+                store=store, accounts=accounts, adapters=adapters, ocpp=ocpp
+            )
             webhooks = WebhookHandler(store=store, adapters=adapters, publisher=publisher)
 
             async def poll() -> None:

@@ -16,11 +16,12 @@ from evse_contracts.bridge import CommandAccepted, SendCommand
 from evse_contracts.ids import new_uid
 from evse_contracts.telemetry import CommandResult
 from evse_runtime.mongo import as_stored
+from evse_smart_charging.capabilities import for_vendor, require
 
 from .adapters.base import Command, DeviceRef
 from .adapters.errors import VendorError
 from .central_system.desk import OcppDesk
-from .errors import CommandNotSupported, EvseNotLinked
+from .errors import CommandNotSupported, EvseNotLinked, VendorAccountNotLinked
 from .events import command_log, error_log, now
 from .store import CommandOutcome, ProviderLink, TrackedCommand
 from .tracking import CommandTracker
@@ -50,6 +51,10 @@ class CommandDesk(BridgeWorker):
         name = request.command
         if name == "reset" or name == "change_availability":
             raise CommandNotSupported(name, link.provider)
+        require(link.evse_uid, for_vendor(link.provider), name, request.current_limit_a)
+        adapter = await self._adapter_for(link.provider, link.vendor_account_uid)
+        if adapter is None:
+            raise VendorAccountNotLinked(link.provider, broken=True)
         command = self._tracked(link, Command(name, request.current_limit_a), request.source)
         await self._tracker.track(command)
         await self._publisher.publish(
@@ -65,9 +70,7 @@ class CommandDesk(BridgeWorker):
         )
         log.info("command", command_id=command.command_id, evse_uid=link.evse_uid, result="pending")
         try:
-            ticket = await self._adapters[link.provider].send_command(
-                command.device, command.command
-            )
+            ticket = await adapter.send_command(command.device, command.command)
         except VendorError as exc:
             await self._publisher.publish(error_log(link.evse_uid, exc, at=now()))
             code = None if exc.http_status is None else str(exc.http_status)
@@ -85,6 +88,7 @@ class CommandDesk(BridgeWorker):
             command_id=new_uid("cmd"),
             evse_uid=link.evse_uid,
             provider=link.provider,
+            vendor_account_uid=link.vendor_account_uid,
             device=DeviceRef(link.vendor_device_id, link.context),
             command=command,
             source=source,

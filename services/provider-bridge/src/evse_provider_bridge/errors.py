@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from evse_contracts.bridge import PROVIDERS
+from collections.abc import Sequence
+
+from evse_contracts.bridge import CLOUD_PROVIDERS, OCPP_PROVIDERS
 from evse_contracts.problems import DomainError, NotFound
 
 __all__ = [
     "ChargePointIdTaken",
     "CommandNotSupported",
     "DeviceNotFound",
-    "DeviceOwnerMismatch",
     "EvseNotLinked",
     "EvseOffline",
     "ProviderBusy",
     "ProviderUnavailable",
     "UnsupportedProvider",
+    "VendorAccountNotFound",
+    "VendorAccountNotLinked",
+    "VendorCredentialsRejected",
 ]
 
 
@@ -23,31 +27,65 @@ class UnsupportedProvider(DomainError):
     status = 400
     title = "Unsupported provider"
 
-    def __init__(self, provider: str) -> None:
-        super().__init__(
-            f"provider {provider!r} is not supported; supported: {', '.join(PROVIDERS)}"
-        )
+    def __init__(
+        self,
+        provider: str,
+        *,
+        supported: Sequence[str] = CLOUD_PROVIDERS,
+        ocpp: Sequence[str] = OCPP_PROVIDERS,
+    ) -> None:
+        if provider in ocpp:
+            detail = (
+                f"{provider} has no usable cloud API: its chargers connect over OCPP 1.6J; "
+                "import the charger by serial to enrol it for OCPP"
+            )
+        else:
+            detail = f"provider {provider!r} is not supported; supported: {', '.join(supported)}"
+        super().__init__(detail)
 
 
 class DeviceNotFound(NotFound):
     slug = "device-not-found"
     title = "Device not found"
 
-    def __init__(self, provider: str, serial_number: str) -> None:
+    def __init__(self, provider: str, serial_number: str, username: str) -> None:
         super().__init__(
-            f"no {provider} charger with serial {serial_number!r} is shared with the platform"
+            f"the {provider} account {username} has no charger with serial {serial_number!r} "
+            "that it may control"
         )
 
 
-class DeviceOwnerMismatch(DomainError):
-    slug = "device-owner-mismatch"
+class VendorAccountNotLinked(DomainError):
+    """The user has no working link to their account at the vendor: send them to link it."""
+
+    slug = "vendor-account-not-linked"
+    status = 409
+    title = "Vendor account not linked"
+
+    def __init__(self, provider: str, *, broken: bool = False) -> None:
+        state = "stopped working" if broken else "is not linked yet"
+        super().__init__(
+            f"the user's {provider} account {state}: send the user to the hosted page that "
+            f"links their {provider} account, then retry"
+        )
+        self.provider = provider
+
+
+class VendorAccountNotFound(NotFound):
+    slug = "vendor-account-not-found"
+    title = "Vendor account link not found"
+
+    def __init__(self, uid: str) -> None:
+        super().__init__(f"the user has no vendor account link {uid!r}")
+
+
+class VendorCredentialsRejected(DomainError):
+    slug = "vendor-credentials-rejected"
     status = 422
-    title = "Device owner mismatch"
+    title = "Vendor credentials rejected"
 
-    def __init__(self, provider: str, serial_number: str) -> None:
-        super().__init__(
-            f"the {provider} charger {serial_number!r} is not registered to that email address"
-        )
+    def __init__(self, provider: str, username: str) -> None:
+        super().__init__(f"{provider} did not accept the username and password for {username}")
 
 
 class ProviderBusy(DomainError):

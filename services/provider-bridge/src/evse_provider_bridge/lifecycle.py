@@ -1,5 +1,6 @@
 """Start and stop polling on `evses.events.onboarded` / `decommissioned`; a decommissioned
-OCPP charger loses its credentials and its socket."""
+OCPP charger loses its credentials and its socket. An onboarded cloud charger is polled
+through its user's linked account at the vendor."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from evse_contracts.evses import (
     EvseDecommissioned,
     EvseOnboarded,
 )
+from evse_contracts.problems import DomainError
 from evse_runtime.consumers import Poison
 
+from .account_store import AccountStore
 from .adapters import Adapters
 from .central_system.desk import OcppDesk
-from .errors import DeviceNotFound
 from .events import now
-from .lookup import find_device
+from .lookup import find_device, linked_account
 from .store import LinkStore, ProviderLink
 
 __all__ = ["LifecycleHandler"]
@@ -28,8 +30,11 @@ log = structlog.get_logger("evse.bridge.lifecycle")
 
 
 class LifecycleHandler:
-    def __init__(self, *, store: LinkStore, adapters: Adapters, ocpp: OcppDesk) -> None:
+    def __init__(
+        self, *, store: LinkStore, accounts: AccountStore, adapters: Adapters, ocpp: OcppDesk
+    ) -> None:
         self._store = store
+        self._accounts = accounts
         self._adapters = adapters
         self._ocpp = ocpp
 
@@ -43,21 +48,25 @@ class LifecycleHandler:
             raise Poison(f"invalid {msg.subject} event: {exc.error_count()} errors") from exc
 
     async def onboarded(self, event: EvseOnboarded) -> None:
-        """Link the EVSE to its vendor device (fetching per-device secrets) and poll it now."""
-        if event.provider is None or event.provider not in self._adapters:
+        """Link the EVSE to its vendor device in the user's account and poll it now."""
+        if event.provider is None or event.provider not in self._adapters or not event.user_uid:
             return
         try:
-            device = await find_device(self._adapters, event.provider, event.serial_number)
-        except DeviceNotFound:
-            log.warning(
-                "onboarded EVSE not visible to the partner account", evse_uid=event.evse_uid
+            account = await linked_account(
+                self._accounts, event.application_uid, event.user_uid, event.provider
             )
+            device = await find_device(self._adapters, account, event.serial_number)
+        except DomainError as exc:
+            log.warning("onboarded EVSE not linked", evse_uid=event.evse_uid, reason=exc.slug)
             return
         link = ProviderLink(
             evse_uid=event.evse_uid,
             provider=event.provider,
             vendor_device_id=device.device_id,
             serial_number=device.serial_number,
+            vendor_account_uid=account.uid,
+            application_uid=event.application_uid,
+            user_uid=event.user_uid,
             context=device.context,
         )
         await self._store.upsert_link(link, first_poll_at=now())

@@ -4,29 +4,41 @@ Leases make replicas share the work: `claim_due` is one `find_one_and_update`, s
 replica wins each due EVSE, and an EVSE whose replica died is claimable again once its lease
 ends. A vendor answering 429 / 5xx (or refusing our login) is backed off exponentially with
 jitter (at least its `Retry-After`): its EVSEs claimed meanwhile are rescheduled uncalled.
+
+Each EVSE is read through its user's vendor account. The vendor refusing the account's
+sign-in (`SignInRefused`) breaks the link (`AccountDesk.broken`): its EVSEs are parked, not
+retried against the vendor, until the user relinks. A 403/404 for one charger means the
+account lost it: that EVSE alone is parked and reported.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Unpack
 
 import structlog
 
+from .accounts import AccountDesk
 from .adapters.base import DeviceRef
-from .adapters.errors import VendorError
+from .adapters.errors import SignInRefused, VendorError
 from .events import error_log, now, status_log
 from .metrics import POLLS
-from .store import ProviderLink
-from .worker import BridgeWorker
+from .store import PARKED, ProviderLink
+from .worker import BridgeWorker, WorkerParts
 
 __all__ = ["Poller"]
 
 log = structlog.get_logger("evse.bridge.polling")
 _BACK_OFF_STATUSES = frozenset({401, 403})
+_CHARGER_LOST_STATUSES = frozenset({403, 404})
 
 
 class Poller(BridgeWorker):
+    def __init__(self, *, desk: AccountDesk, **parts: Unpack[WorkerParts]) -> None:
+        super().__init__(**parts)
+        self._desk = desk
+
     async def run(self, stopping: asyncio.Event) -> None:
         """Claim and poll until `stopping`; polls in flight finish before returning."""
         slots = asyncio.Semaphore(self._settings.max_concurrent_polls)
@@ -66,11 +78,23 @@ class Poller(BridgeWorker):
                 failures=link.failures,
             )
             return
+        adapter = await self._adapter_for(link.provider, link.vendor_account_uid)
+        if adapter is None:
+            await self._park(link)
+            return
         try:
-            status = await self._adapters[link.provider].read_status(
-                DeviceRef(link.vendor_device_id, link.context)
-            )
+            status = await adapter.read_status(DeviceRef(link.vendor_device_id, link.context))
+        except SignInRefused as exc:
+            await self._publisher.publish(error_log(link.evse_uid, exc, at=now()))
+            await self._desk.broken(link.vendor_account_uid, "credentials_rejected")
+            await self._park(link)
+            return
         except VendorError as exc:
+            if exc.http_status in _CHARGER_LOST_STATUSES:
+                await self._publisher.publish(error_log(link.evse_uid, exc, at=now()))
+                await self._park(link)
+                await self._desk.charger_lost(link)
+                return
             await self._failed(link, exc)
             return
         except (KeyError, TypeError, ValueError) as exc:
@@ -95,6 +119,11 @@ class Poller(BridgeWorker):
             owner=self._settings.replica_id,
             next_poll_at=started + timedelta(seconds=vendor.poll_interval_s),
             failures=0,
+        )
+
+    async def _park(self, link: ProviderLink) -> None:
+        await self._store.finish_poll(
+            link.evse_uid, owner=self._settings.replica_id, next_poll_at=PARKED, failures=0
         )
 
     async def _failed(self, link: ProviderLink, error: VendorError) -> None:

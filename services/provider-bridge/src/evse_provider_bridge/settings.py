@@ -1,8 +1,8 @@
 """Bridge settings: `EVSE_*`, vendor settings nested as `EVSE_VENDORS__<VENDOR>__<FIELD>`.
 
 Defaults point every vendor at the simulator (`make run`); production base URLs are in each
-vendor's `base_url` description. Partner passwords and API tokens are `SecretStr`: never
-logged, never serialised.
+vendor's `base_url` description. There is no platform login at any vendor: the bridge signs
+in with each user's own account (their vendor account link, sealed in `vendor_accounts`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,6 @@ DEV_CREDENTIALS_KEY = "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyLWJ5dGU="
 
 PRODUCTION_BASE_URLS = {
     "chargepoint": "https://discovery.chargepoint.com (endpoints come from discovery)",
-    "eo": "https://eoappi.eocharging.com",
-    "syncev": "(no public API; partner agreement needed)",
-    "enelx": "https://jbv1-api.emotorwerks.com",
     "easee": "https://api.easee.com",
     "wallbox": "https://api.wall-box.com (auth: https://user-api.wall-box.com)",
     "zaptec": "https://api.zaptec.com",
@@ -34,15 +31,12 @@ PRODUCTION_BASE_URLS = {
 
 
 class VendorSettings(BaseModel):
-    """One vendor cloud: where, which partner account, how often, how fast."""
+    """One vendor cloud: where, how often, how fast."""
 
     base_url: str = Field(description="Simulator by default; see PRODUCTION_BASE_URLS.")
     auth_base_url: str | None = Field(
         None, description="Login host when it differs (Wallbox user-api, ChargePoint discovery)."
     )
-    username: str = ""
-    password: SecretStr = SecretStr("")
-    api_token: SecretStr = SecretStr("")
     poll_interval_s: float = Field(30.0, gt=0)
     requests_per_period: float = Field(5.0, gt=0, description="Request budget per replica.")
     budget_period_s: float = Field(1.0, gt=0)
@@ -55,9 +49,6 @@ class VendorOverrides(BaseModel):
 
     base_url: str | None = None
     auth_base_url: str | None = None
-    username: str | None = None
-    password: SecretStr | None = None
-    api_token: SecretStr | None = None
     poll_interval_s: float | None = Field(None, gt=0)
     requests_per_period: float | None = Field(None, gt=0)
     budget_period_s: float | None = Field(None, gt=0)
@@ -68,14 +59,6 @@ class VendorOverrides(BaseModel):
 _DEFAULTS: dict[str, dict[str, object]] = {
     # ChargePoint answers login bursts with a CAPTCHA: tokens are persisted and reused.
     "chargepoint": {"poll_interval_s": 30, "requests_per_period": 10, "budget_period_s": 10},
-    "eo": {"poll_interval_s": 60, "requests_per_period": 10, "budget_period_s": 10},
-    "syncev": {"poll_interval_s": 60, "requests_per_period": 10, "budget_period_s": 10},
-    "enelx": {
-        "poll_interval_s": 30,
-        "requests_per_period": 10,
-        "budget_period_s": 10,
-        "api_token": SecretStr("sim-enelx-account-token"),
-    },
     # Easee limits some endpoints to 10 calls/hour and blocks abusive IPs for 24 h:
     # poll gently; its pushes (SignalR) are the better source when available.
     "easee": {"poll_interval_s": 60, "requests_per_period": 30, "budget_period_s": 60},
@@ -99,6 +82,13 @@ class BridgeSettings(ServiceSettings):
         SecretStr(DEV_CREDENTIALS_KEY), description="Fernet key encrypting tokens at rest."
     )
     simulator_url: str = Field(SIMULATOR_URL, description="Base of every vendor's default URL.")
+
+    def insecure_settings(self) -> list[str]:
+        insecure = super().insecure_settings()
+        if self.credentials_key.get_secret_value() == DEV_CREDENTIALS_KEY:
+            insecure.append("EVSE_CREDENTIALS_KEY")
+        return insecure
+
     vendors: dict[str, VendorOverrides] = Field(
         default_factory=dict, description="Per-vendor overrides of the simulator defaults."
     )
@@ -156,8 +146,6 @@ class BridgeSettings(ServiceSettings):
         """The vendor's settings: simulator defaults, then the configured overrides."""
         values: dict[str, object] = {
             "base_url": f"{self.simulator_url.rstrip('/')}/{provider}",
-            "username": f"partner@{provider}.example",
-            "password": SecretStr("sim-partner-password"),
             **_DEFAULTS.get(provider, {}),
         }
         overrides = self.vendors.get(provider)

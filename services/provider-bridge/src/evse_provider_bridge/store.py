@@ -1,5 +1,6 @@
-"""Every MongoDB call of the bridge: `provider_links` (one per linked EVSE, with its poll
-lease), `provider_tokens` (vendor session tokens) and `command_tracking` (one per vendor
+"""The bridge's polling and command collections: `provider_links` (one per linked EVSE, with
+its poll lease and the user's vendor account it is polled through), `provider_tokens` (vendor
+session tokens, per account) and `command_tracking` (one per vendor
 command not yet logged final, with its check lease). Secrets are sealed before they are
 written and opened after they are read; no collection holds them in clear.
 """
@@ -31,6 +32,8 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PARKED = datetime(9999, 1, 1, tzinfo=UTC)
+"""`next_poll_at` of an EVSE whose account link is broken or unlinked: never due."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class ProviderLink:
     provider: str
     vendor_device_id: str
     serial_number: str
+    vendor_account_uid: str
+    application_uid: str
+    user_uid: str | None
     context: Mapping[str, str] = field(default_factory=dict)
     failures: int = 0
 
@@ -57,6 +63,12 @@ class LinkStore(Protocol):
     async def finish_poll(
         self, evse_uid: str, *, owner: str, next_poll_at: datetime, failures: int
     ) -> None: ...
+    async def links_of_account(self, vendor_account_uid: str) -> Sequence[ProviderLink]: ...
+    async def park_account(self, vendor_account_uid: str) -> None: ...
+    async def resume_account(
+        self, vendor_account_uid: str, *, at: datetime
+    ) -> Sequence[ProviderLink]: ...
+    async def forget_token(self, key: str) -> None: ...
 
 
 class MongoLinkStore:
@@ -68,6 +80,7 @@ class MongoLinkStore:
     async def ensure_indexes(self) -> None:
         await self._links.create_index([("next_poll_at", ASCENDING)])
         await self._links.create_index([("provider", ASCENDING), ("vendor_device_id", ASCENDING)])
+        await self._links.create_index([("vendor_account_uid", ASCENDING)])
 
     async def upsert_link(self, link: ProviderLink, *, first_poll_at: datetime) -> None:
         """Create or refresh a link; a repeated onboarded event leaves one document."""
@@ -78,6 +91,9 @@ class MongoLinkStore:
                     "provider": link.provider,
                     "vendor_device_id": link.vendor_device_id,
                     "serial_number": link.serial_number,
+                    "vendor_account_uid": link.vendor_account_uid,
+                    "application_uid": link.application_uid,
+                    "user_uid": link.user_uid,
                     "context": self._box.seal(link.context),
                 },
                 "$setOnInsert": {
@@ -130,6 +146,29 @@ class MongoLinkStore:
             {"$set": {"next_poll_at": next_poll_at, "lease_until": _EPOCH, "failures": failures}},
         )
 
+    async def links_of_account(self, vendor_account_uid: str) -> Sequence[ProviderLink]:
+        docs = await self._links.find({"vendor_account_uid": vendor_account_uid}).to_list()
+        return [self._link(doc) for doc in docs]
+
+    async def park_account(self, vendor_account_uid: str) -> None:
+        """Stop polling the EVSEs behind an account (a poll in flight parks itself)."""
+        await self._links.update_many(
+            {"vendor_account_uid": vendor_account_uid},
+            {"$set": {"next_poll_at": PARKED, "lease_until": _EPOCH, "lease_owner": None}},
+        )
+
+    async def resume_account(
+        self, vendor_account_uid: str, *, at: datetime
+    ) -> Sequence[ProviderLink]:
+        """Poll the account's parked EVSEs again, now; the links that were parked."""
+        parked = {"vendor_account_uid": vendor_account_uid, "next_poll_at": PARKED}
+        docs = await self._links.find(parked).to_list()
+        await self._links.update_many(
+            {"_id": {"$in": [doc["_id"] for doc in docs]}, "next_poll_at": PARKED},
+            {"$set": {"next_poll_at": at, "failures": 0}},
+        )
+        return [self._link(doc) for doc in docs]
+
     async def load_token(self, key: str) -> Token | None:
         doc = await self._tokens.find_one({"_id": key})
         if doc is None:
@@ -159,6 +198,9 @@ class MongoLinkStore:
             provider=doc["provider"],
             vendor_device_id=doc["vendor_device_id"],
             serial_number=doc.get("serial_number", ""),
+            vendor_account_uid=doc.get("vendor_account_uid", ""),
+            application_uid=doc.get("application_uid", ""),
+            user_uid=doc.get("user_uid"),
             context=self._box.open(doc["context"]) if doc.get("context") else {},
             failures=int(doc.get("failures", 0)),
         )
@@ -184,6 +226,7 @@ class TrackedCommand:
     command_id: str
     evse_uid: str
     provider: str
+    vendor_account_uid: str
     device: DeviceRef
     command: Command
     source: str
@@ -226,6 +269,7 @@ class MongoCommandStore:
                 "_id": command.command_id,
                 "evse_uid": command.evse_uid,
                 "provider": command.provider,
+                "vendor_account_uid": command.vendor_account_uid,
                 "vendor_device_id": command.device.device_id,
                 "context": self._box.seal(command.device.context),
                 "command": command.command.name,
@@ -304,6 +348,7 @@ class MongoCommandStore:
             command_id=doc["_id"],
             evse_uid=doc["evse_uid"],
             provider=doc["provider"],
+            vendor_account_uid=doc.get("vendor_account_uid", ""),
             device=DeviceRef(doc["vendor_device_id"], self._box.open(doc["context"])),
             command=Command(doc["command"], doc.get("current_limit_a")),
             source=doc["source"],

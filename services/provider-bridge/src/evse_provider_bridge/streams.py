@@ -9,6 +9,6 @@ from evse_runtime.streams import EVSE_EVENTS, TELEMETRY, WEBHOOKS, ensure_stream
 __all__ = ["ensure_bridge_streams"]
 
 
-async def ensure_bridge_streams(js: JetStreamContext) -> None:
+async def ensure_bridge_streams(js: JetStreamContext, *, replicas: int) -> None:
     for config in (TELEMETRY, EVSE_EVENTS, WEBHOOKS):
-        await ensure_stream(js, config)
+        await ensure_stream(js, config, replicas=replicas)

@@ -33,6 +33,7 @@ __all__ = ["CommandTracker"]
 log = structlog.get_logger("evse.bridge.tracking")
 
 UNRECORDED = "the bridge never recorded the vendor's answer to the command"
+LINK_GONE = "the user's vendor account link broke or was removed before the command ended"
 
 
 class CommandTracker(BridgeWorker):
@@ -113,7 +114,9 @@ class CommandTracker(BridgeWorker):
         if budget.blocked_for_s > 0:
             await self._again(command, delay_s=budget.blocked_for_s)
             return None
-        adapter = self._adapters[command.provider]
+        adapter = await self._adapter_for(command.provider, command.vendor_account_uid)
+        if adapter is None:
+            return CommandOutcome("failed", at, vendor_response_code=code, detail=LINK_GONE)
         try:
             progress = await adapter.command_progress(
                 command.device, command.command, command.ticket

@@ -33,7 +33,7 @@ class WebhookHandler:
         if provider not in self._adapters:
             raise Poison(f"no adapter for provider {provider!r}")
         try:
-            reports = self._adapters[provider].statuses_from_webhook(msg.data)
+            reports = self._adapters.statuses_from_webhook(provider, msg.data)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise Poison(f"unreadable {provider} webhook payload: {exc!r}") from exc
         at = now()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TypedDict, Unpack
 
+from .account_store import AccountStore
 from .adapters import Adapters
+from .adapters.base import ProviderAdapter
 from .settings import BridgeSettings
 from .store import LinkStore
 from .telemetry_publisher import TelemetryPublisher
@@ -14,16 +16,26 @@ __all__ = ["BridgeWorker", "WorkerParts"]
 
 class WorkerParts(TypedDict):
     store: LinkStore
+    accounts: AccountStore
     adapters: Adapters
     publisher: TelemetryPublisher
     settings: BridgeSettings
 
 
 class BridgeWorker:
-    """Holds the links, the vendor adapters, the telemetry publisher and the settings."""
+    """Holds the links, the users' vendor accounts, the vendor adapters, the telemetry
+    publisher and the settings."""
 
     def __init__(self, **parts: Unpack[WorkerParts]) -> None:
         self._store = parts["store"]
+        self._accounts = parts["accounts"]
         self._adapters = parts["adapters"]
         self._publisher = parts["publisher"]
         self._settings = parts["settings"]
+
+    async def _adapter_for(self, provider: str, vendor_account_uid: str) -> ProviderAdapter | None:
+        """The adapter acting for a linked account; None if the link is broken or unlinked."""
+        account = await self._accounts.get(vendor_account_uid)
+        if account is None or account.state != "linked" or provider not in self._adapters:
+            return None
+        return self._adapters.for_account(provider, account.account)

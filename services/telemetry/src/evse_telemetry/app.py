@@ -41,7 +41,7 @@ def create_service(
         store = store_factory(runtime.db, settings)
         await store.ensure_indexes()
         for stream in (TELEMETRY, EVSE_EVENTS, DEADLETTER):
-            await ensure_stream(runtime.js, stream)
+            await ensure_stream(runtime.js, stream, replicas=settings.stream_replicas)
         for kind in LOG_KINDS:
             ingestor = LogIngestor(
                 kind, runtime.js, store, runtime.stopping, settings.write_retry_max_s

@@ -7,11 +7,9 @@ from urllib.parse import parse_qs
 
 from fastapi import HTTPException, Request
 
-from ..fleet import SimCharger
-from ..seed import PARTNER_PASSWORD, partner_username
 from ..state import SimState
 
-__all__ = ["bearer_grant", "charger_or_404", "form_of", "json_of", "password_granted"]
+__all__ = ["bearer_grant", "form_of", "json_of", "password_grant_owner"]
 
 
 async def form_of(request: Request) -> dict[str, str]:
@@ -33,28 +31,21 @@ async def json_of(request: Request) -> dict[str, Any]:
     return data
 
 
-def charger_or_404(sim: SimState, vendor: str, device_id: str) -> SimCharger:
-    charger = sim.fleet.find(vendor, device_id)
-    if charger is None:
-        raise HTTPException(404, detail=f"no charger {device_id}")
-    return charger
-
-
-async def password_granted(request: Request, sim: SimState, vendor: str) -> bool:
-    """Whether a form-encoded OAuth2 password grant carries the partner account's credentials."""
+async def password_grant_owner(request: Request, sim: SimState, vendor: str) -> str | None:
+    """The account a form-encoded OAuth2 password grant signs in, or None."""
     form = await form_of(request)
-    return (
-        form.get("grant_type") == "password"
-        and form.get("username") == partner_username(vendor)
-        and form.get("password") == PARTNER_PASSWORD
-        and not sim.credentials_rejected(vendor)
-    )
+    if form.get("grant_type") != "password":
+        return None
+    username = form.get("username")
+    return username if sim.signed_in(vendor, username, form.get("password")) else None
 
 
-def bearer_grant(sim: SimState, vendor: str, token_type: str = "Bearer") -> dict[str, Any]:
-    """An OAuth2 token response with a freshly issued access token."""
+def bearer_grant(
+    sim: SimState, vendor: str, username: str, token_type: str = "Bearer"
+) -> dict[str, Any]:
+    """An OAuth2 token response with a freshly issued access token for `username`."""
     return {
-        "access_token": sim.issue_token(vendor),
+        "access_token": sim.issue_token(vendor, username),
         "token_type": token_type,
         "expires_in": int(sim.settings.token_ttl_s),
     }

@@ -1,13 +1,15 @@
 """Wallbox cloud API (unofficial; cliviu74/wallbox `wallbox.py`, Home Assistant `wallbox`).
 
-`GET /users/signin` with Basic auth and `Partner: wallbox` → `data.attributes.{token, ttl}`
+`GET /users/signin` with Basic auth and `Partner: wallbox` →
+`data.attributes.{token, ttl, refresh_token, refresh_token_ttl}`; `GET /users/refresh-token`
+with the refresh token as Bearer
 (the real host is `user-api.wall-box.com`, here the same prefix); `GET /v3/chargers/groups`
 → `result.groups[].chargers[]`; `GET /chargers/status/{id}` (`status_id` codes from the
 Wallbox portal's `chargerStatuses.js`, `charging_power` kW, `added_energy` kWh,
 `config_data.{serial_number, part_number, max_charging_current, software.currentVersion}`);
 `POST /v3/chargers/{id}/remote-action` `{action: 1 resume | 2 pause}`;
-`PUT /v2/charger/{id}` `{maxChargingCurrent}`. `config_data.owner_email` stands in for the
-partner-sharing relation.
+`PUT /v2/charger/{id}` `{maxChargingCurrent}`. Every call is scoped to the
+signed-in user's account; another account's charger answers 403, as Wallbox does.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from ..fleet import SimCharger
-from ..seed import PARTNER_PASSWORD, partner_username
 from ..state import gate, sim_of
-from .forms import charger_or_404, json_of
+from .forms import json_of
 
 VENDOR = "wallbox"
 router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
+REFRESH_TTL_FACTOR = 30
 STATUS_ID = {
     "available": 161,
     "preparing": 180,
@@ -42,35 +44,61 @@ STATUS_ID = {
 async def signin(request: Request) -> dict[str, Any]:
     sim = sim_of(request)
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    expected = f"{partner_username(VENDOR)}:{PARTNER_PASSWORD}"
     try:
         given = base64.b64decode(encoded).decode()
     except ValueError:
         given = ""
+    username, _, password = given.partition(":")
     if (
         scheme.lower() != "basic"
-        or given != expected
         or request.headers.get("partner") != "wallbox"
-        or sim.credentials_rejected(VENDOR)
+        or not sim.signed_in(VENDOR, username, password)
     ):
         raise HTTPException(401, detail="unauthorized")
+    return _tokens(request, username)
+
+
+def _tokens(request: Request, username: str) -> dict[str, Any]:
+    """`data.attributes.{token, ttl, refresh_token, refresh_token_ttl}`, ttls as epoch ms
+    (cliviu74/wallbox 0.9.0 `wallbox.py:64-67` reads all four)."""
+    sim = sim_of(request)
     ttl_ms = int((time.time() + sim.settings.token_ttl_s) * 1000)
-    return {"data": {"attributes": {"token": sim.issue_token(VENDOR), "ttl": ttl_ms}}}
+    refresh_ttl_ms = int((time.time() + REFRESH_TTL_FACTOR * sim.settings.token_ttl_s) * 1000)
+    attributes = {
+        "token": sim.issue_token(VENDOR, username),
+        "ttl": ttl_ms,
+        "refresh_token": sim.issue_token(VENDOR, username, "refresh"),
+        "refresh_token_ttl": refresh_ttl_ms,
+    }
+    return {"data": {"attributes": attributes}}
+
+
+@router.get("/users/refresh-token")
+async def refresh(request: Request) -> dict[str, Any]:
+    """Bearer <refresh_token> with `Partner: wallbox` (wallbox.py:47-50)."""
+    sim = sim_of(request)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    owner = sim.token_owner(VENDOR, token) if scheme.lower() == "bearer" else None
+    if owner is None or not token.startswith("refresh-"):
+        raise HTTPException(401, detail="invalid refresh token")
+    return _tokens(request, owner)
 
 
 @router.get("/v3/chargers/groups")
 async def groups(request: Request) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
+    username = sim.require_bearer(VENDOR, request)
     chargers = [
         {"id": int(c.seed.device_id), "name": f"Wallbox {c.seed.serial_number}"}
-        for c in sim.fleet.of_vendor(VENDOR)
+        for c in sim.fleet.of_account(VENDOR, username)
     ]
-    return {"result": {"groups": [{"id": 1, "name": "Partner fleet", "chargers": chargers}]}}
+    return {"result": {"groups": [{"id": 1, "name": "Home", "chargers": chargers}]}}
 
 
 def status_body(charger: SimCharger) -> dict[str, Any]:
+    """Fields Home Assistant's `wallbox` coordinator reads (`coordinator.py`, `entity.py`)."""
     return {
+        "name": f"Wallbox {charger.seed.serial_number}",
         "status_id": STATUS_ID[charger.state],
         "status_description": charger.state,
         "charging_power": round(charger.power_w / 1000, 3),
@@ -80,8 +108,11 @@ def status_body(charger: SimCharger) -> dict[str, Any]:
             "serial_number": charger.seed.serial_number,
             "part_number": charger.seed.vendor_model,
             "max_charging_current": int(charger.current_limit_a),
+            "locked": 0,
+            "energy_price": 0.3,
+            "currency": {"code": "EUR"},
+            "plan": {"features": []},
             "software": {"currentVersion": charger.seed.firmware_version},
-            "owner_email": charger.seed.owner_email,
         },
     }
 
@@ -89,15 +120,15 @@ def status_body(charger: SimCharger) -> dict[str, Any]:
 @router.get("/chargers/status/{charger_id}")
 async def status(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    return status_body(charger_or_404(sim, VENDOR, charger_id))
+    username = sim.require_bearer(VENDOR, request)
+    return status_body(sim.owned_charger(VENDOR, username, charger_id))
 
 
 @router.post("/v3/chargers/{charger_id}/remote-action")
 async def remote_action(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    charger = charger_or_404(sim, VENDOR, charger_id)
+    username = sim.require_bearer(VENDOR, request)
+    charger = sim.owned_charger(VENDOR, username, charger_id)
     action = (await json_of(request)).get("action")
     if action not in (1, 2):
         raise HTTPException(400, detail="action must be 1 (resume) or 2 (pause)")
@@ -110,8 +141,8 @@ async def remote_action(request: Request, charger_id: str) -> dict[str, Any]:
 @router.put("/v2/charger/{charger_id}")
 async def update(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    sim.require_bearer(VENDOR, request)
-    charger = charger_or_404(sim, VENDOR, charger_id)
+    username = sim.require_bearer(VENDOR, request)
+    charger = sim.owned_charger(VENDOR, username, charger_id)
     current = (await json_of(request)).get("maxChargingCurrent")
     if not isinstance(current, int | float):
         raise HTTPException(400, detail="maxChargingCurrent is required")

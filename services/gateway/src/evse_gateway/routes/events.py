@@ -66,5 +66,11 @@ async def stream_events(
     principal = require_principal(request, "evses:read")
     after = _after(last_event_id)
     return EventSourceResponse(
-        client_events(request.app.state.js, principal, after), ping=HEARTBEAT_S
+        client_events(
+            request.app.state.js,
+            principal,
+            after,
+            replicas=request.app.state.settings.stream_replicas,
+        ),
+        ping=HEARTBEAT_S,
     )

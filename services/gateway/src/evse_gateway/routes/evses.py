@@ -118,7 +118,9 @@ async def send_command(request: Request, evse_id: EvseId, body: EvseCommand) -> 
     """Start or stop charging, or set a current limit (OCPP chargers also: reset,
     change_availability). The charger confirms later: follow the command's state in
     `/evses/{evse_id}/command_logs` by its `command_id`. An OCPP charger that is not connected
-    is a 409 `evse-offline`."""
+    is a 409 `evse-offline`; a command the charger's integration cannot carry out is a 422
+    `command-not-supported` naming the capability, a limit outside its range a 422
+    `current-limit-out-of-range`."""
     require_principal(request, WRITE)
     accepted = await ask(request, EVSES_COMMAND, SendEvseCommand(evse_id=evse_id, command=body))
     return json_response(accepted, status_code=202)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -18,11 +19,12 @@ from evse_contracts.onboarding import (
     PageRequest,
     StartOnboarding,
 )
-from evse_contracts.problems import NotFound, ValidationFailed
+from evse_contracts.problems import DomainError, ValidationFailed
 
 from ..auth import require_principal
-from ..deps import ask
+from ..deps import ask, settings_of
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
+from ..rate_limit import FixedWindowCounter
 from ..responses import json_response
 
 __all__ = ["pages", "router"]
@@ -30,18 +32,46 @@ __all__ = ["pages", "router"]
 router = APIRouter(tags=["EVSE onboarding"])
 pages = APIRouter(include_in_schema=False)
 
-_PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
+_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'{app}; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+# A source as onboarding sends it: an origin or a deep-link scheme, nothing that ends the header.
+_CSP_SOURCE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(//[A-Za-z0-9.:\[\]-]+)?")
+_ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+</head><body style="font: 17px/1.5 system-ui, sans-serif; max-width: 34rem; margin: 0 auto;
+padding: 20px"><main><h1>{title}</h1><p>{message}</p></main></body></html>"""
+
+
+def _page_headers(form_action: str | None = None) -> dict[str, str]:
+    """Hosted pages' headers; `form_action` lets the final form's redirect reach the app."""
+    app = ""
+    if form_action is not None and _CSP_SOURCE.fullmatch(form_action):
+        app = f" {form_action}"
+    return {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": _CSP.format(app=app),
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+_GO_BACK = "This link is not valid. Go back to the app you came from and start again."
+
+
+def _error_page(status: int, title: str, message: str) -> HTMLResponse:
+    """A page for a person, never a problem document, when the flow itself cannot answer."""
+    html = _ERROR_PAGE.format(title=title, message=message)
+    return HTMLResponse(html, status, headers=_page_headers())
 
 
 _STEP = re.compile(r"[a-z_]{0,32}")
-BROWSER_COOKIE = "__Host-evse-onboarding"
-"""Binds a hosted session to the browser that opened it (`__Host-`: Secure, Path=/, no Domain)."""
+_BROWSER_KEY = re.compile(r"[A-Za-z0-9_-]{43}")
+# Hosted sessions are bound to the browser holding this cookie (see the onboarding service).
+# `__Host-` (Secure, host-only, path /) needs https; a dev gateway on http uses a plain name.
+_BROWSER_COOKIE_SECURE = "__Host-evse_browser"
+_BROWSER_COOKIE_DEV = "evse_browser"
 
 
 class OnboardingValidationFailed(ValidationFailed):
@@ -59,7 +89,7 @@ class OnboardingValidationFailed(ValidationFailed):
             "description": "Redirect to the hosted onboarding page.",
             "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
         },
-        **problem_responses(400, 401, 403, 404, 503),
+        **problem_responses(400, 401, 403, 404, 429, 503),
     },
     openapi_extra={VALIDATION_PROBLEM_KEY: OnboardingValidationFailed.slug},
 )
@@ -76,7 +106,10 @@ async def start_onboarding(
     ] = "redirect",
 ) -> Response:
     """Initiate onboarding of a new EVSE in the user's browser (needs a user token)."""
-    require_principal(request, "onboarding")
+    principal = require_principal(request, "onboarding")
+    limiter: FixedWindowCounter | None = request.app.state.session_limiter
+    if limiter is not None and principal.user_uid is not None:
+        await limiter.hit(principal.user_uid)
     if response_type == "json" and make_id is None and model_id is None:
         raise OnboardingValidationFailed("response_type=json needs make_id or model_id")
     start = StartOnboarding(make_id=make_id, model_id=model_id, state=state)
@@ -94,10 +127,19 @@ async def start_onboarding(
     responses={200: {"model": Evse}, **problem_responses(400, 401, 403, 404, 409, 422, 502, 503)},
 )
 async def import_evse(request: Request, body: ImportEvse) -> Response:
-    """Import an EVSE by serial number, looked up in the vendor account of the user's email."""
+    """Import an EVSE by serial number, looked up in the user's own linked account at the
+    vendor (chargepoint, easee, wallbox, zaptec). Without a link: 409
+    `vendor-account-not-linked`, whose `link_url` is the hosted page linking the account (it
+    returns to the application's redirect URL); import again afterwards. EO, Enel X (enelx) and
+    SyncEV have no usable cloud API: their charger is enrolled for OCPP 1.6J, and the `Link`
+    header (`rel="ocpp-settings"`) is the hosted page showing the charger's connection
+    settings."""
     require_principal(request, "evses:write")
     imported = await ask(request, ONBOARDING_IMPORT, body)
-    return json_response(imported.evse, status_code=201 if imported.created else 200)
+    response = json_response(imported.evse, status_code=201 if imported.created else 200)
+    if imported.settings_url is not None:
+        response.headers["Link"] = f'<{imported.settings_url}>; rel="ocpp-settings"'
+    return response
 
 
 @pages.api_route("/onboarding/{session_uid}", methods=["GET"])
@@ -105,8 +147,12 @@ async def import_evse(request: Request, body: ImportEvse) -> Response:
 async def onboarding_page(request: Request, session_uid: str, step: str = "") -> Response:
     """A hosted onboarding page, rendered by the onboarding service."""
     if len(session_uid) > 64 or not _STEP.fullmatch(step):
-        raise NotFound(f"no onboarding page at {request.url.path}")
+        return _error_page(404, "Page not found", _GO_BACK)
     form = await request.form() if request.method == "POST" else {}
+    secure = settings_of(request).public_base_url.startswith("https://")
+    cookie = _BROWSER_COOKIE_SECURE if secure else _BROWSER_COOKIE_DEV
+    known_key = request.cookies.get(cookie, "")
+    browser_key = known_key if _BROWSER_KEY.fullmatch(known_key) else secrets.token_urlsafe(32)
     page = PageRequest(
         session_uid=session_uid,
         step=step,
@@ -114,22 +160,26 @@ async def onboarding_page(request: Request, session_uid: str, step: str = "") ->
         form={k: v for k, v in form.items() if isinstance(v, str)},
         query=dict(request.query_params),
         accept_language=request.headers.get("accept-language", "")[:1024] or None,
-        browser_key=request.cookies.get(BROWSER_COOKIE, "")[:64] or None,
+        browser_key=browser_key,
     )
-    response = await ask(request, ONBOARDING_PAGE, page)
-    reply: Response
+    try:
+        response = await ask(request, ONBOARDING_PAGE, page)
+    except DomainError as error:
+        if error.to_problem().status >= 500:
+            return _error_page(
+                503,
+                "Please try again",
+                "We could not load this page right now. Try again in a minute.",
+            )
+        return _error_page(400, "Something is wrong with this page", _GO_BACK)
+    headers = _page_headers(response.form_action)
+    result: Response
     if response.location is not None:
-        reply = RedirectResponse(response.location, response.status, headers=_PAGE_HEADERS)
+        result = RedirectResponse(response.location, response.status, headers=headers)
     else:
-        reply = HTMLResponse(response.html or "", response.status, headers=_PAGE_HEADERS)
-    if response.browser_key is not None:
-        reply.set_cookie(
-            BROWSER_COOKIE,
-            response.browser_key,
-            max_age=86_400,
-            path="/",
-            secure=True,
-            httponly=True,
-            samesite="lax",
+        result = HTMLResponse(response.html or "", response.status, headers=headers)
+    if browser_key != known_key:
+        result.set_cookie(
+            cookie, browser_key, path="/", secure=secure, httponly=True, samesite="lax"
         )
-    return reply
+    return result

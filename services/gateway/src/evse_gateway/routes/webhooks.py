@@ -53,17 +53,25 @@ async def receive_webhook(request: Request, provider: str) -> Response:
         tolerance_s=settings.webhook_tolerance_s,
     )
     message_id = request.headers.get(WEBHOOK_DELIVERY_HEADER) or signature
-    await _publish(request.app.state.js, webhook_subject(provider), body, message_id)
+    await _publish(
+        request.app.state.js,
+        webhook_subject(provider),
+        body,
+        message_id,
+        replicas=settings.stream_replicas,
+    )
     return Response(status_code=202)
 
 
-async def _publish(js: JetStreamContext, subject: str, body: bytes, message_id: str) -> None:
+async def _publish(
+    js: JetStreamContext, subject: str, body: bytes, message_id: str, *, replicas: int
+) -> None:
     headers = {"Nats-Msg-Id": f"{subject}:{message_id}"}
     try:
         try:
             await js.publish(subject, body, headers=headers)
         except NoStreamResponseError:
-            await ensure_stream(js, WEBHOOKS)
+            await ensure_stream(js, WEBHOOKS, replicas=replicas)
             await js.publish(subject, body, headers=headers)
     except (NatsError, TimeoutError) as exc:
         raise ServiceUnavailable("the webhook could not be queued; retry later") from exc

@@ -1,77 +1,114 @@
-"""Vendor adapters behind one `ProviderAdapter` protocol, built once per bridge replica."""
+"""Vendor adapters behind one `ProviderAdapter` protocol, each acting for one user's account.
+
+`Adapters.for_account(provider, account)` gives the adapter of one vendor account link (kept
+while its credentials stay the same, so its token stays in memory); the request budget is per
+vendor and replica, shared by every account. Only the four vendors with a cloud API people
+use have adapters (`CLOUD_PROVIDERS`); EO, Enel X and SyncEV chargers speak OCPP.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 
 import httpx
 
-from evse_contracts.bridge import PROVIDERS
+from evse_contracts.bridge import CLOUD_PROVIDERS
 
 from ..budget import VendorBudget
 from ..settings import BridgeSettings, VendorSettings
-from .base import ProviderAdapter
+from .base import DeviceStatus, ProviderAdapter, VendorAccount
 from .chargepoint import ChargePointAdapter
 from .directory import DeviceDirectory
 from .easee import EaseeAdapter
-from .enelx import EnelXAdapter
-from .eo import EoAdapter
 from .http import VendorClient
-from .syncev import SyncEvAdapter
 from .tokens import TokenVault
 from .wallbox import WallboxAdapter
 from .zaptec import ZaptecAdapter
 
 __all__ = ["Adapters", "build_adapters"]
 
-_CLASSES: dict[str, Callable[[VendorClient, VendorSettings, TokenVault], ProviderAdapter]] = {
+AdapterClass = Callable[[VendorClient, VendorSettings, TokenVault, VendorAccount], ProviderAdapter]
+_CLASSES: dict[str, type[ChargePointAdapter | EaseeAdapter | WallboxAdapter | ZaptecAdapter]] = {
     "chargepoint": ChargePointAdapter,
-    "eo": EoAdapter,
-    "syncev": SyncEvAdapter,
-    "enelx": EnelXAdapter,
     "easee": EaseeAdapter,
     "wallbox": WallboxAdapter,
     "zaptec": ZaptecAdapter,
 }
+MAX_BOUND_ACCOUNTS = 10_000
+"""Adapters kept in memory per replica; the least recently used one is rebuilt on demand."""
 
 
 class Adapters:
-    """Each provider's adapter and request budget, and the partner accounts' device lists."""
+    """Each cloud vendor's client and request budget; adapters bound to user accounts."""
 
     def __init__(
         self,
-        adapters: dict[str, ProviderAdapter],
+        clients: dict[str, VendorClient],
+        settings: dict[str, VendorSettings],
         budgets: dict[str, VendorBudget],
-        directory: DeviceDirectory,
-    ):
-        self.adapters = adapters
+        vault: TokenVault,
+        *,
+        ttl_s: float,
+        min_refresh_s: float,
+    ) -> None:
+        self._clients = clients
+        self._settings = settings
         self.budgets = budgets
-        self.directory = directory
-
-    def __getitem__(self, provider: str) -> ProviderAdapter:
-        return self.adapters[provider]
+        self._vault = vault
+        self._bound: OrderedDict[tuple[str, str], tuple[VendorAccount, ProviderAdapter]] = (
+            OrderedDict()
+        )
+        self.directory = DeviceDirectory(self.for_account, ttl_s=ttl_s, min_refresh_s=min_refresh_s)
 
     def __contains__(self, provider: object) -> bool:
-        return provider in self.adapters
+        return provider in self._clients
+
+    def for_account(self, provider: str, account: VendorAccount) -> ProviderAdapter:
+        """The provider's adapter acting for `account` (the same one while it is unchanged)."""
+        key = (provider, account.key)
+        bound = self._bound.get(key)
+        if bound is not None and bound[0] == account:
+            self._bound.move_to_end(key)
+            return bound[1]
+        adapter: ProviderAdapter = _CLASSES[provider](
+            self._clients[provider], self._settings[provider], self._vault, account
+        )
+        self._bound[key] = (account, adapter)
+        if len(self._bound) > MAX_BOUND_ACCOUNTS:
+            self._bound.popitem(last=False)
+        return adapter
+
+    def forget(self, provider: str, account_key: str) -> None:
+        """Drop the account's adapter and listing (after unlink or relink)."""
+        self._bound.pop((provider, account_key), None)
+        self.directory.forget(provider, account_key)
+
+    def statuses_from_webhook(
+        self, provider: str, payload: bytes
+    ) -> list[tuple[str, DeviceStatus]]:
+        return _CLASSES[provider].statuses_from_webhook(payload)
 
 
 def build_adapters(
     settings: BridgeSettings, http: httpx.AsyncClient, vault: TokenVault
 ) -> Adapters:
-    adapters: dict[str, ProviderAdapter] = {}
+    clients: dict[str, VendorClient] = {}
+    vendors: dict[str, VendorSettings] = {}
     budgets: dict[str, VendorBudget] = {}
-    for provider in PROVIDERS:
-        vendor = settings.vendor(provider)
+    for provider in CLOUD_PROVIDERS:
+        vendor = vendors[provider] = settings.vendor(provider)
         budgets[provider] = VendorBudget(
             requests=vendor.requests_per_period, period_s=vendor.budget_period_s
         )
-        client = VendorClient(
+        clients[provider] = VendorClient(
             provider=provider, http=http, base_url=vendor.base_url, budget=budgets[provider]
         )
-        adapters[provider] = _CLASSES[provider](client, vendor, vault)
-    directory = DeviceDirectory(
-        adapters,
+    return Adapters(
+        clients,
+        vendors,
+        budgets,
+        vault,
         ttl_s=settings.device_list_ttl_s,
         min_refresh_s=settings.device_list_min_refresh_s,
     )
-    return Adapters(adapters, budgets, directory)

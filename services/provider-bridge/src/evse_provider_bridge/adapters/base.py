@@ -1,5 +1,9 @@
 """The `ProviderAdapter` protocol and the normalised values every vendor adapter returns.
 
+An adapter acts for ONE user's account at the vendor (`VendorAccount`: the credentials from
+that user's vendor account link), as the vendor's own app and its community clients do; it
+sees exactly the chargers that account may see. There is no platform-wide partner login.
+
 Errors: a failed vendor call raises `VendorError` (from `adapters.http`); lookup misses are
 the bridge's domain errors, raised by `lookup.py`, not by adapters.
 """
@@ -16,26 +20,46 @@ from evse_contracts.telemetry import ChargerState
 
 __all__ = [
     "Command",
+    "SIGN_IN_FIELDS",
     "CommandProgress",
     "CommandTicket",
     "DeviceRef",
     "DeviceStatus",
     "ProviderAdapter",
     "ReadsBack",
+    "VendorAccount",
     "VendorDevice",
     "readback_progress",
 ]
 
 CommandProgress = Literal["pending", "confirmed", "failed"]
+SignInField = Literal["username", "password"]
+SIGN_IN_FIELDS: tuple[SignInField, ...] = ("username", "password")
+"""What the four cloud vendors' apps sign in with (evcc, Home Assistant do the same)."""
+
+
+@dataclass(frozen=True)
+class VendorAccount:
+    """One user's account at a vendor, as their link holds it.
+
+    `key` names the account's stored session tokens (the link id); `credentials` are what the
+    user signed in with (`SIGN_IN_FIELDS`), opened from their sealed form only in memory.
+    """
+
+    key: str
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def credential(self, name: SignInField) -> str:
+        return self.credentials.get(name, "")
 
 
 @dataclass(frozen=True)
 class VendorDevice:
-    """A charger the partner account sees; `context` holds per-device secrets (sealed at rest)."""
+    """A charger the user's account sees (and may control); `context` holds per-device secrets
+    (sealed at rest)."""
 
     device_id: str
     serial_number: str
-    owner_email: str | None
     vendor_model: str
     firmware_version: str | None = None
     context: Mapping[str, str] = field(default_factory=dict)
@@ -77,10 +101,15 @@ class CommandTicket:
 
 
 class ProviderAdapter(Protocol):
+    """One vendor, acting for one `VendorAccount` (built by `Adapters.for_account`)."""
+
     provider: str
 
     async def list_devices(self) -> list[VendorDevice]:
-        """Every charger shared with the platform's partner account."""
+        """Every charger the account may control (signing in first if needed).
+
+        A refused sign-in raises `VendorError` with `http_status` 401 or 403.
+        """
         ...
 
     async def read_status(self, device: DeviceRef) -> DeviceStatus: ...
@@ -95,7 +124,8 @@ class ProviderAdapter(Protocol):
         """Where a sent command stands: poll the ack id, or read the charger back."""
         ...
 
-    def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
+    @staticmethod
+    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """`(vendor device id, status)` for each device a vendor push reports on."""
         ...
 

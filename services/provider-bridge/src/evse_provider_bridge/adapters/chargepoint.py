@@ -7,8 +7,11 @@ endpoint bases; `POST {accounts}v2/driver/profile/account/login` gives `sessionI
 after a few per IP, so the session is persisted and reused. Chargers: `POST
 {webservices}mobileapi/v5 {get_pandas}`; status `GET {hcpo_hcm}api/v1/configuration/users/
 {userId}/chargers/{deviceId}/status`; start/stop return an `ackId` polled at
-`POST {accounts}v1/driver/station/session/ack`; current via `charge-amperage-limit`. The
-per-device details call (serial, model, firmware, owner) is assumed for partner access.
+`POST {accounts}v1/driver/station/session/ack` (422 = not yet, so the charger is read back);
+current via `charge-amperage-limit` (integer amps); serial from `…/technical-info`
+(python-chargepoint `client.py:341`). The whole `sessionId` is the session token and hcpo calls
+carry the SSO JWT as Bearer (evcc `api.go:33-59`). The status has no power or energy (they
+live in the session API), so both stay unknown.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .base import (
     CommandTicket,
     DeviceRef,
     DeviceStatus,
+    VendorAccount,
     VendorDevice,
     readback_progress,
 )
@@ -53,13 +57,10 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
     if state == "available" and plugged:
         state = "preparing"
     amperage = body.get("chargeAmperageSettings") or {}
-    kw, kwh = as_float(body.get("powerKw")), as_float(body.get("energyKwh"))
     return DeviceStatus(
         state=state if online else "offline",  # type: ignore[arg-type]
         online=online,
         plugged_in=plugged,
-        power_w=None if kw is None else kw * 1000,
-        session_energy_wh=None if kwh is None else kwh * 1000,
         current_limit_a=as_float(amperage.get("chargeLimit")),
     )
 
@@ -67,12 +68,18 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
 class ChargePointAdapter(TokenAdapter):
     provider = "chargepoint"
 
-    def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        super().__init__(client, settings, vault)
+    def __init__(
+        self,
+        client: VendorClient,
+        settings: VendorSettings,
+        vault: TokenVault,
+        account: VendorAccount,
+    ) -> None:
+        super().__init__(client, settings, vault, account)
         self._discovery = (settings.auth_base_url or settings.base_url).rstrip("/")
 
     async def _login(self) -> Token:
-        username = self._settings.username
+        username = self._account.credential("username")
         found = await self._client.call(
             "POST",
             f"{self._discovery}/discovery/v3/globalconfig",
@@ -88,12 +95,12 @@ class ChargePointAdapter(TokenAdapter):
             json={
                 "deviceData": DEVICE_DATA,
                 "username": username,
-                "password": self._settings.password.get_secret_value(),
+                "password": self._account.credential("password"),
             },
         )
         body = body_of(response, self.provider, "account.login")
         return Token(
-            access=body["sessionId"].split("#", 1)[0],
+            access=body["sessionId"],
             expires_at=expires_in(SESSION_TTL_S),
             extra={
                 "session_id": body["sessionId"],
@@ -127,17 +134,16 @@ class ChargePointAdapter(TokenAdapter):
             details = await self._call_at(
                 "GET",
                 "hcpo_hcm_endpoint",
-                f"api/v1/configuration/users/{user_id}/chargers/{device_id}",
-                "chargers.details",
+                f"api/v1/configuration/users/{user_id}/chargers/{device_id}/technical-info",
+                "chargers.technical_info",
             )
             model = str(details.get("modelNumber", ""))
             devices.append(
                 VendorDevice(
                     device_id=str(device_id),
                     serial_number=str(details.get("serialNumber", "")),
-                    owner_email=details.get("ownerEmail"),
                     vendor_model=MODELS.get(model, model),
-                    firmware_version=details.get("firmwareVersion"),
+                    firmware_version=details.get("softwareVersion"),
                 )
             )
         return devices
@@ -159,7 +165,7 @@ class ChargePointAdapter(TokenAdapter):
                 "hcpo_hcm_endpoint",
                 f"api/v1/configuration/chargers/{device.device_id}/charge-amperage-limit",
                 "chargers.charge_amperage_limit",
-                json={"chargeAmperageLimit": command.current_limit_a},
+                json={"chargeAmperageLimit": round(command.current_limit_a or 0)},
             )
             return CommandTicket()
         action = "startsession" if command.name == "start_charging" else "stopsession"
@@ -187,14 +193,13 @@ class ChargePointAdapter(TokenAdapter):
                 json={"ackId": int(ticket.ack_id), "action": action},
             )
         except VendorError as exc:
-            if exc.http_status == 409:
-                return "pending"
-            if exc.http_status == 422:
-                return "failed"
+            if exc.http_status == 422:  # not acknowledged yet; a refusal never is
+                return readback_progress(command, await self.read_status(device))
             raise
         return "confirmed"
 
-    def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
+    @staticmethod
+    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """ChargePoint has no push; relays may send `{"deviceId", "status": <status body>}`."""
         return keyed_statuses(payload, "deviceId", "status", status_from_body)
 
@@ -204,6 +209,7 @@ def _session_headers(token: Token) -> dict[str, str]:
         "CP-Session-Token": token.access,
         "CP-Session-Type": "CP_SESSION_TOKEN",
         "CP-Region": token.extra.get("region", ""),
+        "Authorization": f"Bearer {token.extra.get('sso', '')}",
         "Cookie": f"coulomb_sess={token.extra.get('session_id', '')}; "
         f"auth-session={token.extra.get('sso', '')}",
     }

@@ -1,24 +1,27 @@
-"""Each vendor's device list, kept a short while so an import does not list the whole fleet.
+"""Each user account's device list, kept a short while so repeated imports do not re-list it.
 
-Listing a partner account costs one call per page and, for some vendors, one per device
-(ChargePoint: 1 + N). Without a cache every import spends that much of the vendor's request
-budget, and a client retrying imports against a spent budget never gets through. A serial
-missing from a fresh list triggers one refresh (a charger added since), at most one per
-`min_refresh_s` per vendor; concurrent lookups share the refresh in flight. Per replica, in
-memory: a stale entry only delays a newly added charger by `min_refresh_s`.
+Listing an account costs one call per page and, for some vendors, one per device
+(ChargePoint and Wallbox: 1 + N). Without a cache every import (and every retry or double
+submit) spends that much of the vendor's request budget. A serial missing from a fresh list
+triggers one refresh (a charger added since), at most one per `min_refresh_s` per account;
+concurrent lookups share the refresh in flight. Per replica, in memory: a stale entry only
+delays a newly added charger by `min_refresh_s`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .base import ProviderAdapter, VendorDevice
+from .base import ProviderAdapter, VendorAccount, VendorDevice
 
-__all__ = ["DeviceDirectory", "same_serial"]
+__all__ = ["MAX_LISTINGS", "DeviceDirectory", "same_serial"]
+
+MAX_LISTINGS = 10_000
+"""Accounts whose listing a replica keeps; the least recently listed is dropped first."""
 
 
 def same_serial(a: str, b: str) -> bool:
@@ -41,25 +44,40 @@ class _Listing:
 
 class DeviceDirectory:
     def __init__(
-        self, adapters: Mapping[str, ProviderAdapter], *, ttl_s: float, min_refresh_s: float
+        self,
+        bind: Callable[[str, VendorAccount], ProviderAdapter],
+        *,
+        ttl_s: float,
+        min_refresh_s: float,
     ) -> None:
-        self._adapters = adapters
+        self._bind = bind
         self._ttl_s = ttl_s
         self._min_refresh_s = min_refresh_s
-        self._listings: dict[str, _Listing] = {}
-        self._refreshing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._listings: OrderedDict[tuple[str, str], _Listing] = OrderedDict()
+        self._refreshing: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def find(self, provider: str, serial_number: str) -> VendorDevice | None:
-        """The partner account's device with this serial, or None; vendor errors propagate."""
-        listing = self._listings.get(provider)
+    def forget(self, provider: str, account_key: str) -> None:
+        self._listings.pop((provider, account_key), None)
+        self._refreshing.pop((provider, account_key), None)
+
+    async def find(
+        self, provider: str, account: VendorAccount, serial_number: str
+    ) -> VendorDevice | None:
+        """The account's device with this serial, or None; vendor errors propagate."""
+        key = (provider, account.key)
+        listing = self._listings.get(key)
         if listing is not None and listing.age_s < self._ttl_s:
             found = _match(listing.devices, serial_number)
             if found is not None or listing.age_s < self._min_refresh_s:
                 return found
-        async with self._refreshing[provider]:
-            listing = self._listings.get(provider)
+        async with self._refreshing[key]:
+            listing = self._listings.get(key)
             # Another lookup may have refreshed it while this one waited for the lock.
             if listing is None or listing.age_s >= min(self._ttl_s, self._min_refresh_s):
-                listing = _Listing(await self._adapters[provider].list_devices())
-                self._listings[provider] = listing
+                listing = _Listing(await self._bind(provider, account).list_devices())
+                self._listings[key] = listing
+                self._listings.move_to_end(key)
+                if len(self._listings) > MAX_LISTINGS:
+                    dropped, _ = self._listings.popitem(last=False)
+                    self._refreshing.pop(dropped, None)
         return _match(listing.devices, serial_number)

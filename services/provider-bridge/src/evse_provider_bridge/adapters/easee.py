@@ -3,29 +3,35 @@
 Shapes as in evcc `charger/easee.go` and `charger/easee/{identity,types}.go`:
 `POST /api/accounts/login` → access + refresh token (refresh via
 `/api/accounts/refresh_token`, log in again if that fails); `GET /api/chargers` (id = serial);
-`GET /api/chargers/{id}/state` (`chargerOpMode` 0-8, kW/kWh figures);
-`POST /api/chargers/{id}/commands/{start_charging|stop_charging}` and
-`POST /api/chargers/{id}/settings {dynamicChargerCurrent}` answer 202 only: the result comes
-over SignalR (`CommandResponse`), which the bridge does not hold open, so commands are
-confirmed by reading the state back. Some endpoints allow 10 calls/hour
-(nordicopen/easee_hass #558); keep the poll interval long.
+status from `GET /state/{id}/observations?ids=…` (pyeasee 0.8.21 `charger.py:269`; the old
+`/api/chargers/{id}/state` answers 404 since 2026-09-01, nordicopen/pyeasee#138) with the
+observation ids evcc `easee/signalr.go` reads; charging is switched with
+`commands/{pause_charging|resume_charging}` (start/stop mean authorize/deauthorize and do nothing
+on an open charger: nordicopen/easee_hass#273, evcc PR #10077); the current with
+`commands/set_dynamic_charger_current {amps, minutes}` (pyeasee `charger.py:672`). Commands
+answer 202 only; the result comes over SignalR (`CommandResponse`), which the bridge does not
+hold open yet, so commands are confirmed by reading the observations back. pyeasee throttles
+500 calls / 300 s per account and 12 limit changes a minute per charger (`easee.py:148`,
+`charger.py:266`); only sites, sessions and consumption are 10/h, none of which we call.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aiolimiter import AsyncLimiter
-
-from ..settings import VendorSettings
-from .base import Command, CommandTicket, DeviceRef, DeviceStatus, ReadsBack, VendorDevice
-from .errors import VendorError
-from .http import VendorClient
-from .payloads import as_float, body_of, expires_in, keyed_statuses
+from .base import (
+    Command,
+    CommandTicket,
+    DeviceRef,
+    DeviceStatus,
+    ReadsBack,
+    VendorDevice,
+)
+from .payloads import as_float, body_of, expires_in, unparsable, webhook_items
 from .token_adapter import TokenAdapter
-from .tokens import Token, TokenVault
+from .tokens import Token
 
-__all__ = ["EaseeAdapter", "status_from_state"]
+__all__ = ["EaseeAdapter", "status_from_observations"]
 
 OP_MODES: dict[int, tuple[str, bool]] = {
     0: ("offline", False),
@@ -38,26 +44,49 @@ OP_MODES: dict[int, tuple[str, bool]] = {
     7: ("preparing", True),
     8: ("unavailable", True),
 }
-SETTINGS_CALLS_PER_HOUR = 10
 PRODUCT_MODELS = {1: "Easee Home", 2: "Easee Charge Lite", 100: "Easee One"}
-
-
-def status_from_state(body: dict[str, Any]) -> DeviceStatus:
-    online = bool(body.get("isOnline", True))
-    state, plugged = OP_MODES.get(int(as_float(body.get("chargerOpMode")) or 0), ("offline", False))
-    kw, session, lifetime = (
-        as_float(body.get(k)) for k in ("totalPower", "sessionEnergy", "lifetimeEnergy")
+OBS_OP_MODE, OBS_TOTAL_POWER, OBS_SESSION_ENERGY, OBS_LIFETIME_ENERGY = 109, 120, 121, 124
+OBS_DYNAMIC_CURRENT, OBS_FIRMWARE = 48, 80
+"""Ids as pyeasee 0.8.21 `const.py` `ChargerStreamData` names them (state_chargerOpMode, …)."""
+OBSERVATION_IDS = ",".join(
+    str(i)
+    for i in (
+        OBS_OP_MODE,
+        OBS_TOTAL_POWER,
+        OBS_SESSION_ENERGY,
+        OBS_LIFETIME_ENERGY,
+        OBS_DYNAMIC_CURRENT,
+        OBS_FIRMWARE,
     )
-    firmware = body.get("chargerFirmware")
+)
+COMMANDS = {"start_charging": "resume_charging", "stop_charging": "pause_charging"}
+
+
+def status_from_observations(body: Any) -> DeviceStatus:
+    """`{observations: [{id, value, dataType, timestamp}]}`; absent ids stay unknown."""
+    items = body.get("observations") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise ValueError("Easee observations body has no observations list")
+    values = {
+        int(item["id"]): as_float(item.get("value"))
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("id"), int)
+    }
+    mode = values.get(OBS_OP_MODE)
+    state, plugged = OP_MODES.get(int(mode or 0), ("offline", False))
+    kw, session, lifetime = (
+        values.get(k) for k in (OBS_TOTAL_POWER, OBS_SESSION_ENERGY, OBS_LIFETIME_ENERGY)
+    )
+    firmware = values.get(OBS_FIRMWARE)
     return DeviceStatus(
-        state=state if online else "offline",  # type: ignore[arg-type]
-        online=online,
+        state=state,  # type: ignore[arg-type]
+        online=state != "offline",
         plugged_in=plugged,
         power_w=None if kw is None else kw * 1000,
         session_energy_wh=None if session is None else session * 1000,
         lifetime_energy_wh=None if lifetime is None else lifetime * 1000,
-        current_limit_a=as_float(body.get("dynamicChargerCurrent")),
-        firmware_version=None if firmware is None else str(firmware),
+        current_limit_a=values.get(OBS_DYNAMIC_CURRENT),
+        firmware_version=None if firmware is None else str(int(firmware)),
     )
 
 
@@ -68,10 +97,6 @@ def _model(code: Any) -> str:
 
 class EaseeAdapter(ReadsBack, TokenAdapter):
     provider = "easee"
-
-    def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        super().__init__(client, settings, vault)
-        self._settings_budget = AsyncLimiter(SETTINGS_CALLS_PER_HOUR, 3600)
 
     def _token(self, body: dict[str, Any]) -> Token:
         return Token(
@@ -86,8 +111,8 @@ class EaseeAdapter(ReadsBack, TokenAdapter):
             "api/accounts/login",
             api="accounts.login",
             json={
-                "userName": self._settings.username,
-                "password": self._settings.password.get_secret_value(),
+                "userName": self._account.credential("username"),
+                "password": self._account.credential("password"),
             },
         )
         return self._token(body_of(response, self.provider, "accounts.login"))
@@ -101,55 +126,50 @@ class EaseeAdapter(ReadsBack, TokenAdapter):
         )
         return self._token(body_of(response, self.provider, "accounts.refresh_token"))
 
-    async def _spend_settings_budget(self, device: DeviceRef) -> None:
-        """Refuse locally rather than be blocked: Easee allows ~10 settings calls an hour."""
-        if not self._settings_budget.has_capacity():
-            raise VendorError(
-                self.provider,
-                "chargers.settings",
-                "POST",
-                f"/api/chargers/{device.device_id}/settings",
-                "Easee's hourly budget for settings calls is spent; try again later",
-                retryable=True,
-                error_code="local-rate-budget",
-                retry_after_s=360.0,
-            )
-        await self._settings_budget.acquire()  # has capacity: returns at once
-
     async def list_devices(self) -> list[VendorDevice]:
         chargers = await self._call("GET", "api/chargers", "chargers.list")
         return [
             VendorDevice(
                 device_id=str(item["id"]),
                 serial_number=str(item["id"]),
-                owner_email=item.get("ownerEmail"),
                 vendor_model=_model(item.get("productCode")),
             )
             for item in chargers
         ]
 
     async def read_status(self, device: DeviceRef) -> DeviceStatus:
-        body = await self._call("GET", f"api/chargers/{device.device_id}/state", "chargers.state")
-        return status_from_state(body)
+        body = await self._call(
+            "GET",
+            f"state/{device.device_id}/observations",
+            "state.observations",
+            params={"ids": OBSERVATION_IDS},
+        )
+        try:
+            return status_from_observations(body)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise unparsable(self.provider, "state.observations", body) from exc
 
     async def send_command(self, device: DeviceRef, command: Command) -> CommandTicket:
         if command.name == "set_current_limit":
-            await self._spend_settings_budget(device)
-            body = await self._call(
-                "POST",
-                f"api/chargers/{device.device_id}/settings",
-                "chargers.settings",
-                json={"dynamicChargerCurrent": command.current_limit_a},
+            name, payload = (
+                "set_dynamic_charger_current",
+                {"amps": command.current_limit_a, "minutes": 0},
             )
         else:
-            body = await self._call(
-                "POST",
-                f"api/chargers/{device.device_id}/commands/{command.name}",
-                "chargers.commands",
-            )
+            name, payload = COMMANDS[command.name], None
+        body = await self._call(
+            "POST",
+            f"api/chargers/{device.device_id}/commands/{name}",
+            "chargers.commands",
+            json=payload,
+        )
         ack = body.get("commandId") if isinstance(body, dict) else None
         return CommandTicket(ack_id=None if ack is None else str(ack))
 
-    def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
-        """Relayed pushes: `{"chargerId": ..., "state": <GET state body>}` per charger."""
-        return keyed_statuses(payload, "chargerId", "state", status_from_state)
+    @staticmethod
+    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
+        """Pushes relayed as `{chargerId, observations: [...]}`, one item per charger."""
+        return [
+            (str(item["chargerId"]), status_from_observations(item))
+            for item in webhook_items(payload)
+        ]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["VendorBudgetSpent", "VendorError"]
+__all__ = ["REFUSED_STATUSES", "SignInRefused", "VendorBudgetSpent", "VendorError"]
+
+REFUSED_STATUSES = frozenset({400, 401, 403})
+"""What vendors answer a sign-in they refuse (Zaptec's OAuth2 `invalid_grant` is a 400)."""
 
 
 @dataclass
@@ -25,3 +28,20 @@ class VendorError(Exception):
 
 class VendorBudgetSpent(VendorError):
     """Not sent: this replica's request budget for the vendor stayed spent too long."""
+
+
+class SignInRefused(VendorError):
+    """The vendor refused the account's username and password: retrying will not help."""
+
+    @classmethod
+    def from_error(cls, error: VendorError) -> SignInRefused:
+        return cls(
+            error.provider,
+            error.api,
+            error.method,
+            error.url_path,
+            error.message,
+            retryable=False,
+            http_status=error.http_status,
+            error_code=error.error_code,
+        )

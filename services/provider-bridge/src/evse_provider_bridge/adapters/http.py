@@ -24,6 +24,10 @@ from .tokens import Token, TokenSource
 
 __all__ = ["VendorClient", "VendorError", "retry_after_seconds"]
 
+DO_NOT_RETRY = frozenset({528})
+"""5xx answers that are a verdict, not an outage: Zaptec's 528 is a rejected command
+(docs.zaptec.com "Charger command validation update")."""
+
 HeaderBuilder = Callable[[Token], Mapping[str, str]]
 
 
@@ -136,7 +140,7 @@ class VendorClient:
             method,
             httpx.URL(url).path,
             response.text[:200] or response.reason_phrase,
-            retryable=status == 429 or status >= 500,
+            retryable=status == 429 or (status >= 500 and status not in DO_NOT_RETRY),
             http_status=status,
             error_code=_error_code(response),
             retry_after_s=retry_after_seconds(response.headers.get("retry-after")),

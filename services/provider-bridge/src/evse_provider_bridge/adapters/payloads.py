@@ -12,7 +12,9 @@ import httpx
 from .base import DeviceStatus
 from .errors import VendorError
 
-__all__ = ["as_float", "body_of", "expires_in", "keyed_statuses", "webhook_items"]
+__all__ = ["as_float", "body_of", "expires_in", "keyed_statuses", "unparsable", "webhook_items"]
+
+EXCERPT_CHARS = 200
 
 
 def body_of(response: httpx.Response, provider: str, api: str) -> Any:
@@ -28,6 +30,14 @@ def body_of(response: httpx.Response, provider: str, api: str) -> Any:
             retryable=True,
             http_status=response.status_code,
         ) from exc
+
+
+def unparsable(provider: str, api: str, body: Any) -> VendorError:
+    """A JSON answer we cannot read: logged with a bounded excerpt, polled again later."""
+    excerpt = json.dumps(body, default=str)[:EXCERPT_CHARS]
+    return VendorError(
+        provider, api, "GET", api, f"unreadable answer: {excerpt}", retryable=True, http_status=200
+    )
 
 
 def as_float(value: Any) -> float | None:

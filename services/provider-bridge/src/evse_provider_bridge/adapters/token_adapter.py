@@ -1,4 +1,7 @@
-"""The part every token-authorised vendor adapter shares: one token source, one authorised call."""
+"""The part every token-authorised vendor adapter shares: one token source, one authorised call.
+
+Tokens are per user account: stored under `<provider>:<account key>` (the link id).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,16 @@ from typing import Any
 import httpx
 
 from ..settings import VendorSettings
+from .base import VendorAccount
 from .http import VendorClient
 from .payloads import body_of, expires_in
 from .tokens import Token, TokenSource, TokenVault
 
-__all__ = ["TokenAdapter", "bearer_headers"]
+__all__ = ["TokenAdapter", "bearer_headers", "token_key"]
+
+
+def token_key(provider: str, account_key: str) -> str:
+    return f"{provider}:{account_key}"
 
 
 def bearer_headers(token: Token) -> dict[str, str]:
@@ -21,16 +29,26 @@ def bearer_headers(token: Token) -> dict[str, str]:
 
 
 class TokenAdapter(ABC):
-    """Holds the vendor's token (key = provider) and sends calls authorised with it."""
+    """Holds one user account's token at the vendor and sends calls authorised with it."""
 
     provider: str
     _refresh: Callable[[Token], Awaitable[Token]] | None = None
 
-    def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
+    def __init__(
+        self,
+        client: VendorClient,
+        settings: VendorSettings,
+        vault: TokenVault,
+        account: VendorAccount,
+    ) -> None:
         self._client = client
         self._settings = settings
+        self._account = account
         self._tokens = TokenSource(
-            key=self.provider, vault=vault, login=self._login, refresh=self._refresh
+            key=token_key(self.provider, account.key),
+            vault=vault,
+            login=self._login,
+            refresh=self._refresh,
         )
 
     @abstractmethod
@@ -56,8 +74,8 @@ class TokenAdapter(ABC):
             api=api,
             data={
                 "grant_type": "password",
-                "username": self._settings.username,
-                "password": self._settings.password.get_secret_value(),
+                "username": self._account.credential("username"),
+                "password": self._account.credential("password"),
                 **extra,
             },
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from .errors import VendorError
+from .errors import REFUSED_STATUSES, SignInRefused, VendorError
 
 __all__ = ["MemoryVault", "Token", "TokenSource", "TokenVault"]
 
@@ -95,4 +95,11 @@ class TokenSource:
                 return await self._refresh(stale)
             except VendorError:
                 pass
-        return await self._login()
+        try:
+            return await self._login()
+        except SignInRefused:
+            raise
+        except VendorError as exc:
+            if exc.http_status in REFUSED_STATUSES:
+                raise SignInRefused.from_error(exc) from exc
+            raise

@@ -3,8 +3,9 @@
 Source: cliviu74/wallbox `wallbox/wallbox.py`; Home Assistant
 `homeassistant/components/wallbox/{const,coordinator}.py` (status ids from the Wallbox portal's
 `chargerStatuses.js`). `GET {user-api}/users/signin` with Basic auth and `Partner: wallbox`
-→ JWT; `GET v3/chargers/groups`; `GET chargers/status/{id}` (serial in
-`config_data.serial_number`); `POST v3/chargers/{id}/remote-action {action: 1 resume | 2 pause}`;
+→ JWT and refresh token (refreshed at `users/refresh-token`); `GET v3/chargers/groups`;
+`GET chargers/status/{id}` (serial in `config_data.serial_number`);
+`POST v3/chargers/{id}/remote-action {action: 1 resume | 2 pause}`;
 `PUT v2/charger/{id} {maxChargingCurrent}`. No ack id: confirmed by reading back. No push.
 """
 
@@ -15,7 +16,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..settings import VendorSettings
-from .base import Command, CommandTicket, DeviceRef, DeviceStatus, ReadsBack, VendorDevice
+from .base import (
+    Command,
+    CommandTicket,
+    DeviceRef,
+    DeviceStatus,
+    ReadsBack,
+    VendorAccount,
+    VendorDevice,
+)
 from .http import VendorClient
 from .payloads import as_float, body_of, keyed_statuses
 from .token_adapter import TokenAdapter
@@ -77,12 +86,18 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
 class WallboxAdapter(ReadsBack, TokenAdapter):
     provider = "wallbox"
 
-    def __init__(self, client: VendorClient, settings: VendorSettings, vault: TokenVault) -> None:
-        super().__init__(client, settings, vault)
+    def __init__(
+        self,
+        client: VendorClient,
+        settings: VendorSettings,
+        vault: TokenVault,
+        account: VendorAccount,
+    ) -> None:
+        super().__init__(client, settings, vault, account)
         self._auth_base = (settings.auth_base_url or settings.base_url).rstrip("/")
 
     async def _login(self) -> Token:
-        raw = f"{self._settings.username}:{self._settings.password.get_secret_value()}"
+        raw = f"{self._account.credential('username')}:{self._account.credential('password')}"
         basic = "Basic " + base64.b64encode(raw.encode()).decode()
         response = await self._client.call(
             "GET",
@@ -90,9 +105,27 @@ class WallboxAdapter(ReadsBack, TokenAdapter):
             api="users.signin",
             headers={"Partner": "wallbox", "Authorization": basic},
         )
-        attributes = body_of(response, self.provider, "users.signin")["data"]["attributes"]
+        return self._token(body_of(response, self.provider, "users.signin"))
+
+    async def _refresh(self, token: Token) -> Token:
+        """`GET users/refresh-token` with the refresh token as Bearer (wallbox.py:47-50)."""
+        response = await self._client.call(
+            "GET",
+            f"{self._auth_base}/users/refresh-token",
+            api="users.refresh_token",
+            headers={"Partner": "wallbox", "Authorization": f"Bearer {token.refresh}"},
+        )
+        return self._token(body_of(response, self.provider, "users.refresh_token"))
+
+    @staticmethod
+    def _token(body: Any) -> Token:
+        attributes = body["data"]["attributes"]
         expires = datetime.fromtimestamp(int(attributes["ttl"]) / 1000, UTC)
-        return Token(access=attributes["token"], expires_at=expires)
+        return Token(
+            access=attributes["token"],
+            refresh=attributes.get("refresh_token"),
+            expires_at=expires,
+        )
 
     async def list_devices(self) -> list[VendorDevice]:
         body = await self._call("GET", "v3/chargers/groups", "chargers.groups")
@@ -108,7 +141,6 @@ class WallboxAdapter(ReadsBack, TokenAdapter):
                     VendorDevice(
                         device_id=str(charger["id"]),
                         serial_number=str(config.get("serial_number", "")),
-                        owner_email=config.get("owner_email"),
                         vendor_model=PART_MODELS.get(part.split("-")[0], part),
                         firmware_version=status_from_body(status).firmware_version,
                     )
@@ -137,6 +169,7 @@ class WallboxAdapter(ReadsBack, TokenAdapter):
         )
         return CommandTicket(vendor_response_code=f"action {action}")
 
-    def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
+    @staticmethod
+    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """Wallbox has no push; relays may send `{"chargerId", "status": <status body>}`."""
         return keyed_statuses(payload, "chargerId", "status", status_from_body)

@@ -2,11 +2,13 @@
 
 Docs: https://api.zaptec.com/help/index.html, https://docs.zaptec.com/docs/api-fair-use-policy
 (10 requests/s per account); field names as in evcc `charger/zaptec/{types,const}.go`.
-OAuth2 password grant (endpoint from OIDC discovery); chargers listed with `SerialNo`;
-state as observations (710 operation mode, -2 online, 513 power, 553 session kWh, 708 current);
-commands 501 start / 502 stop; current via `POST /api/chargers/{id}/update`. No ack id: a
-command is confirmed by reading the state back. Pushes arrive as the same observations
-(Azure Service Bus message subscription, relayed to our webhook).
+OAuth2 password grant (endpoint from OIDC discovery); chargers listed page by page with
+`SerialNo`; state as observations (710 operation mode, 5 with 718=1 paused, -2 online, 513
+power, 553 session kWh, 510 configured max current); commands 507 resume / 506 stop-pause, a
+refusal answering HTTP 528 (not retried); current via `POST /api/chargers/{id}/update`. No ack
+id: a command is confirmed by reading the state back. Zaptec pushes over Azure Service Bus
+only after a support ticket per user group, so we poll; a relay would post the same
+observations to the WEBHOOKS stream.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ OPERATION_MODES: dict[int, tuple[str, bool]] = {
     5: ("finishing", True),
 }
 DEVICE_TYPES = {1: "Zaptec Pro", 4: "Zaptec Go", 11: "Zaptec Go 2"}
-COMMAND_IDS = {"start_charging": 501, "stop_charging": 502}
+COMMAND_IDS = {"start_charging": 507, "stop_charging": 506}
+"""ResumeCharging / StopChargingFinal (docs.zaptec.com/reference/charger_sendcommand_post);
+501/502 are not in the supported API (custom-components/zaptec#55)."""
+PAUSED_MODE, FINAL_STOP_ACTIVE = 5, "1"
+PAGE_SIZE, MAX_PAGES = 100, 50
 
 
 def status_from_observations(observations: list[dict[str, Any]]) -> DeviceStatus:
@@ -37,6 +43,8 @@ def status_from_observations(observations: list[dict[str, Any]]) -> DeviceStatus
     online = values.get(-2, "1") not in ("0", "false", "False")
     mode = int(as_float(values.get(710)) or 0)
     state, plugged = OPERATION_MODES.get(mode, ("unavailable", False))
+    if mode == PAUSED_MODE and values.get(718) == FINAL_STOP_ACTIVE:
+        state, plugged = "suspended_evse", True
     session_kwh = as_float(values.get(553))
     return DeviceStatus(
         state=state if online else "offline",  # type: ignore[arg-type]
@@ -44,7 +52,7 @@ def status_from_observations(observations: list[dict[str, Any]]) -> DeviceStatus
         plugged_in=plugged,
         power_w=as_float(values.get(513)),
         session_energy_wh=None if session_kwh is None else session_kwh * 1000,
-        current_limit_a=as_float(values.get(708)),
+        current_limit_a=as_float(values.get(510)),  # configured max; 708 is the allocation
         firmware_version=values.get(911),
     )
 
@@ -60,18 +68,28 @@ class ZaptecAdapter(ReadsBack, TokenAdapter):
         return await self._password_grant(endpoint, "auth.token", scope="openid")
 
     async def list_devices(self) -> list[VendorDevice]:
-        body = await self._call("GET", "api/chargers", "chargers.list")
+        """Every page of `/api/chargers` (paged since 2025-03: 50 default, 100 max)."""
+        items: list[dict[str, Any]] = []
+        for index in range(MAX_PAGES):
+            body = await self._call(
+                "GET",
+                "api/chargers",
+                "chargers.list",
+                params={"PageIndex": index, "PageSize": PAGE_SIZE},
+            )
+            items.extend(body.get("Data", []))
+            if index + 1 >= int(as_float(body.get("Pages")) or 1):
+                break
         return [
             VendorDevice(
                 device_id=str(item["Id"]),
                 serial_number=str(item["SerialNo"]),
-                owner_email=item.get("OwnerEmail"),
                 vendor_model=DEVICE_TYPES.get(
                     int(as_float(item.get("DeviceType")) or 0),
                     f"DeviceType {item.get('DeviceType')}",
                 ),
             )
-            for item in body.get("Data", [])
+            for item in items
         ]
 
     async def read_status(self, device: DeviceRef) -> DeviceStatus:
@@ -97,7 +115,8 @@ class ZaptecAdapter(ReadsBack, TokenAdapter):
         )
         return CommandTicket(vendor_response_code=str(command_id))
 
-    def statuses_from_webhook(self, payload: bytes) -> list[tuple[str, DeviceStatus]]:
+    @staticmethod
+    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
         by_charger: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for observation in webhook_items(payload):
             by_charger[str(observation["ChargerId"])].append(observation)

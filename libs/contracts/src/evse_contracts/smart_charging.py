@@ -1,0 +1,189 @@
+"""Smart-charging contracts: capabilities, actions, charge plans and sites.
+
+Problems (slug, status): `command-not-supported` (422) when the EVSE lacks the capability a
+command needs (the capability is named in `errors[].loc = "capability"`); `validation-failed`
+(400) for a malformed price curve, with one field error per bad interval; `plan-impossible`
+(422) when no energy at all can be delivered before the departure; `site-limit-too-low`
+(422) when a site limit would pause active chargers, naming them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import Contract, UtcDateTime
+
+__all__ = [
+    "ACTION_STATES",
+    "Action",
+    "ActionKind",
+    "ActionState",
+    "Capabilities",
+    "Capability",
+    "ChargePlan",
+    "PlannedInterval",
+    "PriceInterval",
+    "SetChargePlan",
+    "SetSite",
+    "SiteAllocation",
+    "SiteMember",
+]
+
+Capability = Literal[
+    "start_stop", "current_limit", "schedules", "power_reading", "energy_reading", "phases"
+]
+ActionKind = Literal["charging", "current_limit", "schedule"]
+"""One active action per EVSE and kind: start/stop share `charging`."""
+ActionState = Literal["pending", "confirmed", "failed", "cancelled", "timed_out"]
+ACTION_STATES: tuple[ActionState, ...] = (
+    "pending",
+    "confirmed",
+    "failed",
+    "cancelled",
+    "timed_out",
+)
+
+Amps = Annotated[float, Field(ge=0, le=1000)]
+MAX_PRICE_INTERVALS = 672
+"""A week of 15-minute prices."""
+MAX_PLAN_HORIZON_S = 7 * 24 * 3600
+
+
+class Capabilities(Contract):
+    """What an EVSE can do through its integration, so an app never sends what cannot work."""
+
+    start_stop: bool
+    current_limit: bool
+    min_current_a: Amps | None = None
+    max_current_a: Amps | None = None
+    schedules: bool
+    power_reading: bool
+    energy_reading: bool
+    phases: Literal[1, 3] = 3
+
+    @model_validator(mode="after")
+    def _range_with_limit(self) -> Capabilities:
+        if self.current_limit and (self.min_current_a is None or self.max_current_a is None):
+            raise ValueError("a current limit needs its range (min_current_a, max_current_a)")
+        if (
+            self.min_current_a is not None
+            and self.max_current_a is not None
+            and self.min_current_a > self.max_current_a
+        ):
+            raise ValueError("min_current_a must not exceed max_current_a")
+        return self
+
+
+class Action(Contract):
+    """A command as the platform tracks it until the charger's observed state matches."""
+
+    action_id: str = Field(min_length=1, max_length=64)
+    evse_uid: str = Field(min_length=1, max_length=64)
+    kind: ActionKind
+    command: Literal["start_charging", "stop_charging", "set_current_limit", "set_schedule"]
+    current_limit_a: Amps | None = None
+    state: ActionState
+    attempts: int = Field(ge=0)
+    created_at: UtcDateTime
+    deadline_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class PriceInterval(Contract):
+    """One price of the application's curve, per kWh in its own currency."""
+
+    start_at: UtcDateTime
+    end_at: UtcDateTime
+    price: float = Field(ge=-10_000, le=10_000, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PriceInterval:
+        if self.end_at <= self.start_at:
+            raise ValueError("end_at must be after start_at")
+        return self
+
+
+class SetChargePlan(Contract):
+    """A target: energy by a departure time, optionally with a price curve."""
+
+    evse_uid: str = Field(min_length=1, max_length=64)
+    target_energy_kwh: float = Field(gt=0, le=500, allow_inf_nan=False)
+    departure_at: UtcDateTime
+    price_curve: tuple[PriceInterval, ...] = Field(default=(), max_length=MAX_PRICE_INTERVALS)
+
+    @field_validator("price_curve")
+    @classmethod
+    def _no_overlap(cls, curve: tuple[PriceInterval, ...]) -> tuple[PriceInterval, ...]:
+        ordered = sorted(curve, key=lambda item: item.start_at)
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if after.start_at < before.end_at:
+                raise ValueError(
+                    f"intervals starting {before.start_at.isoformat()} and "
+                    f"{after.start_at.isoformat()} overlap"
+                )
+        return tuple(ordered)
+
+
+class PlannedInterval(Contract):
+    """A stretch of the schedule at one current; `price` is None outside the curve."""
+
+    start_at: UtcDateTime
+    end_at: UtcDateTime
+    current_limit_a: Amps
+    energy_kwh: float = Field(ge=0)
+    price: float | None = None
+
+
+class ChargePlan(Contract):
+    """The computed schedule and what it is expected to deliver and cost."""
+
+    evse_uid: str
+    target_energy_kwh: float
+    departure_at: UtcDateTime
+    planned_at: UtcDateTime
+    intervals: tuple[PlannedInterval, ...]
+    expected_energy_kwh: float = Field(ge=0)
+    expected_cost: float | None
+    shortfall_kwh: float = Field(ge=0)
+    shortfall_reason: str | None = None
+
+
+class SiteMember(Contract):
+    """An EVSE of a site as the balancer sees it."""
+
+    evse_uid: str = Field(min_length=1, max_length=64)
+    priority: int = Field(default=1, ge=1, le=10)
+    active: bool
+    """Plugged in and wanting current."""
+    rated_current_a: Amps
+    """The charger's own maximum: what it draws when it cannot take a limit."""
+    capabilities: Capabilities
+
+
+class SetSite(Contract):
+    """A group of EVSEs sharing a maximum current per phase."""
+
+    site_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    max_current_a: Amps
+    members: tuple[SiteMember, ...] = Field(max_length=1000)
+
+    @field_validator("members")
+    @classmethod
+    def _unique(cls, members: tuple[SiteMember, ...]) -> tuple[SiteMember, ...]:
+        uids = [member.evse_uid for member in members]
+        if len(set(uids)) != len(uids):
+            raise ValueError("an EVSE can be a member of a site only once")
+        return members
+
+
+class SiteAllocation(Contract):
+    """The current limit each member gets; `paused` members get 0 A."""
+
+    site_id: str
+    max_current_a: float
+    limits_a: dict[str, float]
+    paused: tuple[str, ...] = ()
+    fixed: tuple[str, ...] = ()
+    """Active members that cannot take a limit, counted at their maximum."""

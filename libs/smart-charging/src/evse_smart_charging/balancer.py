@@ -1,0 +1,116 @@
+"""Site balancing: share a site's current per phase among its active chargers, never above it.
+
+Active chargers that cannot take a limit count at their rated current. The rest share what is
+left: each gets at least its minimum current (the lowest priorities, then the later members,
+are paused when the minimums do not all fit) and the remainder goes out in proportion to
+priority (weighted max-min fairness), capped at each charger's maximum. Limits are rounded
+down to 0.1 A, so rounding never pushes the sum over the site limit. Inactive chargers get 0 A,
+so a car plugging in draws nothing until the next cycle gives it its share.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from evse_contracts.smart_charging import SetSite, SiteAllocation, SiteMember
+
+from .errors import SiteLimitTooLow
+
+__all__ = ["Transition", "balance_site", "check_site_limit", "next_limits", "transition"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    uid: str
+    weight: float
+    low: float
+    high: float
+
+
+def _range(member: SiteMember) -> tuple[float, float]:
+    caps = member.capabilities
+    high = min(caps.max_current_a or member.rated_current_a, member.rated_current_a)
+    return min(caps.min_current_a or 0.0, high), high
+
+
+def _filled(shares: list[_Share], budget: float) -> dict[str, float]:
+    """Weighted water-filling: clamp(weight x level, low, high) summing to `budget`."""
+
+    def total(level: float) -> float:
+        return sum(min(max(s.weight * level, s.low), s.high) for s in shares)
+
+    if total(math.inf) <= budget:
+        return {s.uid: s.high for s in shares}
+    points = sorted({b / s.weight for s in shares for b in (s.low, s.high)})
+    before, at_before = 0.0, total(0.0)
+    level = 0.0
+    for point in points:
+        at_point = total(point)
+        if at_point >= budget and at_point > at_before:
+            level = before + (budget - at_before) * (point - before) / (at_point - at_before)
+            break
+        before, at_before = point, at_point
+    return {s.uid: min(max(s.weight * level, s.low), s.high) for s in shares}
+
+
+def balance_site(site: SetSite) -> SiteAllocation:
+    """The limit of every member for this control cycle."""
+    limits = {member.evse_uid: 0.0 for member in site.members}
+    fixed = [m for m in site.members if m.active and not m.capabilities.current_limit]
+    for member in fixed:
+        limits[member.evse_uid] = member.rated_current_a
+    budget = site.max_current_a - sum(member.rated_current_a for member in fixed)
+    flexible = [m for m in site.members if m.active and m.capabilities.current_limit]
+    admitted: list[_Share] = []
+    paused: list[str] = []
+    floor_sum = 0.0
+    for member in sorted(flexible, key=lambda m: -m.priority):
+        low, high = _range(member)
+        if floor_sum + low <= budget:
+            floor_sum += low
+            admitted.append(_Share(member.evse_uid, float(member.priority), low, high))
+        else:
+            paused.append(member.evse_uid)
+    for uid, current in _filled(admitted, max(budget, 0.0)).items():
+        limits[uid] = math.floor(current * 10 + 1e-9) / 10
+    return SiteAllocation(
+        site_id=site.site_id,
+        max_current_a=site.max_current_a,
+        limits_a=limits,
+        paused=tuple(paused),
+        fixed=tuple(member.evse_uid for member in fixed),
+    )
+
+
+def check_site_limit(site: SetSite) -> SiteAllocation:
+    """The allocation of a newly set site, refused if it would pause an active charger."""
+    allocation = balance_site(site)
+    if allocation.paused:
+        raise SiteLimitTooLow(site.site_id, site.max_current_a, allocation.paused)
+    return allocation
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """New limits in two steps: send `lowering`, and `raising` only once those are confirmed."""
+
+    lowering: dict[str, float]
+    raising: dict[str, float]
+
+
+def transition(current: dict[str, float], target: dict[str, float]) -> Transition:
+    """Order the changes so the site sum stays within the limit between the two steps too."""
+    lowering = {uid: a for uid, a in target.items() if a < current.get(uid, math.inf)}
+    raising = {uid: a for uid, a in target.items() if a > current.get(uid, math.inf)}
+    return Transition(lowering=lowering, raising=raising)
+
+
+def next_limits(observed: dict[str, float], target: dict[str, float]) -> dict[str, float]:
+    """The limits to send this control cycle: every lowering first, raisings once none is left.
+
+    `observed` is what the chargers report (a member missing counts as unknown, so high); the
+    loop calls this every cycle, so a raise waits until the lowered chargers confirm.
+    """
+    steps = transition(observed, target)
+    return steps.lowering or steps.raising

@@ -1,0 +1,145 @@
+"""`/v2/vendor_accounts`: the user's own accounts at cloud vendors, linked through hosted pages.
+
+A link is how the platform reaches the user's chargers at ChargePoint, Easee, Wallbox and
+Zaptec: the user signs in at the vendor on a hosted page (`GET /v2/vendor_accounts/link`),
+and imports by serial are looked up in that account. Each link shows its health: `linked`, or
+`broken` with a `reason` when the vendor stopped accepting it (password changed, charger
+removed); its EVSEs are not polled until the user signs in again on the same page, which
+restores the same EVSEs. `DELETE` unlinks: credentials erased, polling stopped.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from evse_contracts.auth import Principal
+from evse_contracts.onboarding import ONBOARDING_LINK_START, OnboardingLink, StartVendorAccountLink
+from evse_contracts.problems import DomainError
+from evse_contracts.vendor_accounts import (
+    VENDOR_ACCOUNTS_GET,
+    VENDOR_ACCOUNTS_LIST,
+    VENDOR_ACCOUNTS_UNLINK,
+    ListVendorAccounts,
+    VendorAccountLink,
+    VendorAccountLinks,
+    VendorAccountRef,
+)
+
+from ..auth import require_principal
+from ..deps import ask
+from ..problems import problem_responses
+from ..responses import json_response
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Vendor accounts"])
+VendorAccountId = Annotated[
+    str, Path(min_length=1, max_length=64, description="The link's uid (`vacct…`).")
+]
+Provider = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=40,
+        description="chargepoint, easee, wallbox or zaptec (EO, Enel X and SyncEV connect over "
+        "OCPP and have no account to link).",
+    ),
+]
+
+
+class UserTokenRequired(DomainError):
+    slug = "user-token-required"
+    status = 403
+    title = "User token required"
+
+
+def _user(request: Request, scope: str) -> tuple[str, str]:
+    principal: Principal = require_principal(request, scope)
+    if principal.kind != "user" or principal.user_uid is None:
+        raise UserTokenRequired("vendor accounts belong to a user: use a token acting as the user")
+    return principal.application_uid, principal.user_uid
+
+
+def _ref(request: Request, scope: str, vendor_account_id: str) -> VendorAccountRef:
+    application_uid, user_uid = _user(request, scope)
+    return VendorAccountRef(
+        application_uid=application_uid, user_uid=user_uid, vendor_account_uid=vendor_account_id
+    )
+
+
+@router.get(
+    "/vendor_accounts",
+    response_model=VendorAccountLinks,
+    responses=problem_responses(400, 401, 403, 503),
+)
+async def list_vendor_accounts(
+    request: Request, provider: Annotated[str | None, Query(max_length=40)] = None
+) -> Response:
+    """The user's vendor account links and their health (unlinked ones are left out)."""
+    application_uid, user_uid = _user(request, "evses:read")
+    query = ListVendorAccounts(
+        application_uid=application_uid, user_uid=user_uid, provider=provider
+    )
+    return json_response(await ask(request, VENDOR_ACCOUNTS_LIST, query))
+
+
+@router.get(
+    "/vendor_accounts/link",
+    response_model=None,
+    response_class=RedirectResponse,
+    status_code=302,
+    responses={
+        200: {"model": OnboardingLink, "description": "With `response_type=json`."},
+        302: {
+            "description": "Redirect to the hosted sign-in page of the vendor.",
+            "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+        },
+        **problem_responses(400, 401, 403, 503),
+    },
+)
+async def start_vendor_account_link(
+    request: Request,
+    provider: Provider,
+    state: Annotated[
+        str | None, Query(max_length=500, description="Returned on the final redirect.")
+    ] = None,
+    response_type: Annotated[
+        Literal["redirect", "json"],
+        Query(description="`json` returns the URL for a WebView instead of a 302."),
+    ] = "redirect",
+) -> Response:
+    """Send the user's browser to sign in at the vendor; it comes back to the application's
+    redirect URL with `vendor_account_id`, `provider` and `state`. Signing in again relinks
+    (a broken link is restored, its EVSEs polled again)."""
+    _user(request, "onboarding")
+    start = StartVendorAccountLink(provider=provider, state=state)
+    link = await ask(request, ONBOARDING_LINK_START, start, idempotent=False)
+    if response_type == "json":
+        return json_response(link)
+    return RedirectResponse(link.url, status_code=302)
+
+
+@router.get(
+    "/vendor_accounts/{vendor_account_id}",
+    response_model=VendorAccountLink,
+    responses=problem_responses(400, 401, 403, 404, 503),
+)
+async def get_vendor_account(request: Request, vendor_account_id: VendorAccountId) -> Response:
+    """One link and its health."""
+    ref = _ref(request, "evses:read", vendor_account_id)
+    return json_response(await ask(request, VENDOR_ACCOUNTS_GET, ref))
+
+
+@router.delete(
+    "/vendor_accounts/{vendor_account_id}",
+    response_model=VendorAccountLink,
+    responses=problem_responses(400, 401, 403, 404, 503),
+)
+async def unlink_vendor_account(request: Request, vendor_account_id: VendorAccountId) -> Response:
+    """Unlink: the credentials and the vendor's tokens are erased, its EVSEs are no longer
+    polled (they stay registered; linking the same account again resumes them)."""
+    ref = _ref(request, "evses:write", vendor_account_id)
+    return json_response(await ask(request, VENDOR_ACCOUNTS_UNLINK, ref, idempotent=True))
