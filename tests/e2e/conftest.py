@@ -11,10 +11,19 @@ from evse_devstack.stack import Stack, start_stack
 VENDOR = "zaptec"
 """The vendor the journey drives; its bridge polls fast so tests need not wait long."""
 
+CLIENT_VENDOR = "easee"
+"""The vendor the generated-client journey drives, so it never shares a charger with `VENDOR`'s."""
+
 FAST_BRIDGE = {
-    f"EVSE_VENDORS__{VENDOR.upper()}__POLL_INTERVAL_S": "0.5",
-    f"EVSE_VENDORS__{VENDOR.upper()}__BACKOFF_BASE_S": "0.5",
-    f"EVSE_VENDORS__{VENDOR.upper()}__BACKOFF_MAX_S": "1",
+    **{
+        f"EVSE_VENDORS__{vendor.upper()}__{setting}": value
+        for vendor in (VENDOR, CLIENT_VENDOR)
+        for setting, value in (
+            ("POLL_INTERVAL_S", "0.5"),
+            ("BACKOFF_BASE_S", "0.5"),
+            ("BACKOFF_MAX_S", "1"),
+        )
+    },
     "EVSE_IDLE_WAIT_S": "0.1",
     "EVSE_COMMAND_CHECK_INTERVAL_S": "0.2",
     "EVSE_SIM_COMMAND_DELAY_S": "0.2",

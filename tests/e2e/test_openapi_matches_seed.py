@@ -117,7 +117,7 @@ def test_a_compatibility_check_in_an_unknown_program_is_program_not_found(
     model_uid = load_seed()["evse_models"][0]["uid"]
     response = client.get(
         "/v2/evse_compatibility/check",
-        params={"evse_model_id": model_uid, "program_id": "prog-nope"},
+        params={"evse_model_id": model_uid, "program_id": new_uid("program")},
     )
     _assert_problem(response, 404, "program-not-found")
 

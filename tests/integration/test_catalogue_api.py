@@ -108,7 +108,12 @@ async def test_unknown_model_is_a_404_problem(api: httpx.AsyncClient) -> None:
 
 
 async def test_unknown_make_is_a_404_problem(api: httpx.AsyncClient) -> None:
-    assert_problem(await api.get("/v2/evse_makes/evsemake-nope"), 404, "evse-make-not-found")
+    response = await api.get("/v2/evse_makes/evsemake01ZZZZZZZZZZZZZZZZZZZZZZZZ")
+    assert_problem(response, 404, "evse-make-not-found")
+
+
+async def test_a_make_id_breaking_its_pattern_is_a_400_problem(api: httpx.AsyncClient) -> None:
+    assert_problem(await api.get("/v2/evse_makes/evsemake-nope"), 400, "validation-failed")
 
 
 @pytest.mark.parametrize("limit", ["0", "501", "ten"])

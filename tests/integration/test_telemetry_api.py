@@ -258,12 +258,21 @@ async def test_a_malformed_timestamp_is_a_400_problem(
     assert [e["loc"] for e in body["errors"]] == [loc]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(
-    "evse_id", ["evse01JD7ZZZZZZZZZZZZZZZZZZZZZ", "99999999", "123456789012345678901234"]
-)
+@pytest.mark.parametrize("evse_id", ["evse01JD7ZZZZZZZZZZZZZZZZZZZZZ", "99999999", "9" * 18])
 async def test_an_unknown_evse_is_a_404_problem(api: httpx.AsyncClient, evse_id: str) -> None:
     for path in ("status_logs", "ocpp_logs/2025-01-01T00:00:00Z", "connectivity"):
         assert_problem(await api.get(f"/v2/evses/{evse_id}/{path}"), 404, "evse-not-found")
+
+
+@pytest.mark.parametrize("evse_id", ["123456789012345678901234", "evse-nope", "evse01jd7zzzz"])
+async def test_an_evse_id_breaking_its_pattern_is_a_400_problem(
+    api: httpx.AsyncClient, evse_id: str
+) -> None:
+    for path in ("status_logs", "ocpp_logs/2025-01-01T00:00:00Z", "connectivity"):
+        body = assert_problem(
+            await api.get(f"/v2/evses/{evse_id}/{path}"), 400, "validation-failed"
+        )
+        assert [e["loc"] for e in body["errors"]] == ["path.evse_id"]  # type: ignore[attr-defined]
 
 
 async def test_pagination_walks_every_row_once_in_order_within_from_and_to(

@@ -15,7 +15,7 @@ group) and closes it on `bridge.ocpp.<charge_point_id>.takeover` from another co
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -24,6 +24,13 @@ from .bus import Route
 from .telemetry import CommandResult
 
 __all__ = [
+    "ProviderName",
+    "ChangeAvailability",
+    "CommandRequest",
+    "ResetCharger",
+    "SetCurrentLimit",
+    "StartCharging",
+    "StopCharging",
     "BRIDGE_COMMANDS_SEND",
     "BRIDGE_DEVICES_LOOKUP",
     "BRIDGE_OCPP_CREDENTIALS_ISSUE",
@@ -49,15 +56,8 @@ __all__ = [
     "webhook_subject",
 ]
 
-PROVIDERS: tuple[str, ...] = (
-    "chargepoint",
-    "eo",
-    "syncev",
-    "enelx",
-    "easee",
-    "wallbox",
-    "zaptec",
-)
+ProviderName = Literal["chargepoint", "eo", "syncev", "enelx", "easee", "wallbox", "zaptec"]
+PROVIDERS: tuple[str, ...] = get_args(ProviderName)
 """Every provider name of the contract; the same keys as the catalogue's `provider` field."""
 CLOUD_PROVIDERS: tuple[str, ...] = ("chargepoint", "easee", "wallbox", "zaptec")
 """Vendors whose cloud the bridge speaks, for the user's own linked account."""
@@ -127,6 +127,48 @@ class EvseCommand(Contract):
         if (self.command == "change_availability") != (self.available is not None):
             raise ValueError("available is required by, and only by, change_availability")
         return self
+
+
+class StartCharging(Contract):
+    command: Literal["start_charging"]
+    current_limit_a: None = None
+    available: None = None
+
+
+class StopCharging(Contract):
+    command: Literal["stop_charging"]
+    current_limit_a: None = None
+    available: None = None
+
+
+class SetCurrentLimit(Contract):
+    command: Literal["set_current_limit"]
+    current_limit_a: float = Field(gt=0, le=80, description="The limit in amperes.")
+    available: None = None
+
+
+class ResetCharger(Contract):
+    """OCPP chargers only: a soft reset."""
+
+    command: Literal["reset"]
+    current_limit_a: None = None
+    available: None = None
+
+
+class ChangeAvailability(Contract):
+    """OCPP chargers only: make the charger available (or not) for charging."""
+
+    command: Literal["change_availability"]
+    available: bool
+    current_limit_a: None = None
+
+
+CommandRequest = Annotated[
+    StartCharging | StopCharging | SetCurrentLimit | ResetCharger | ChangeAvailability,
+    Field(discriminator="command"),
+]
+"""The HTTP body of a command: one shape per command, so the document shows which fields
+each one takes (`oneOf` by `command`); the gateway turns it into an `EvseCommand`."""
 
 
 class SendCommand(EvseCommand):

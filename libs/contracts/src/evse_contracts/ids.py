@@ -7,7 +7,7 @@ import secrets
 
 from ulid import ULID
 
-__all__ = ["UID_PREFIXES", "is_uid", "new_capability", "new_uid"]
+__all__ = ["EVSE_ID_PATTERN", "UID_PREFIXES", "is_uid", "new_capability", "new_uid", "uid_pattern"]
 
 UID_PREFIXES = frozenset(
     {
@@ -26,6 +26,19 @@ UID_PREFIXES = frozenset(
     }
 )
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
+_LEGACY_ID = r"[0-9]{1,18}"
+"""A legacy integer primary key: at most 18 digits, so it always fits an int64."""
+
+
+def uid_pattern(prefix: str) -> str:
+    """The anchored regex of a uid of the given type, as the OpenAPI document states it."""
+    if prefix not in UID_PREFIXES:
+        raise ValueError(f"unknown uid prefix {prefix!r}")
+    return f"^{prefix}{_ULID}$"
+
+
+EVSE_ID_PATTERN = f"^(?:evse{_ULID}|{_LEGACY_ID})$"
+"""An EVSE is addressed by its uid or by its legacy integer id."""
 
 
 def new_uid(prefix: str) -> str:

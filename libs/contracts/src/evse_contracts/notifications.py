@@ -17,7 +17,7 @@ import hashlib
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, HttpUrl, TypeAdapter
+from pydantic import Field, HttpUrl, TypeAdapter, UrlConstraints
 from ulid import ULID
 
 from .base import Contract, UtcDateTime
@@ -26,6 +26,7 @@ from .pagination import Page, PageQuery
 from .telemetry import ChargerState, CommandResult, LogTimestamp
 
 __all__ = [
+    "NewWebhookSubscription",
     "DELIVERY_HEADER",
     "EVENT_TYPE_HEADER",
     "EVENT_TYPES",
@@ -252,6 +253,18 @@ class CreateWebhookSubscription(Contract):
     url: HttpUrl = Field(description="Where batches are POSTed; https outside development.")
     event_types: tuple[EventType, ...] = Field(min_length=1, max_length=len(EVENT_TYPES))
     description: str | None = Field(None, max_length=200)
+
+
+class NewWebhookSubscription(CreateWebhookSubscription):
+    """The HTTP body: the URL below `HttpUrl`'s own 2083 characters, since normalising it
+    (a trailing `/`) lengthens it before the notifier validates it again."""
+
+    url: Annotated[HttpUrl, UrlConstraints(max_length=2000)] = Field(
+        description="Where batches are POSTed; https outside development."
+    )
+
+    def to_create(self) -> CreateWebhookSubscription:
+        return CreateWebhookSubscription.model_validate(self.model_dump())
 
 
 SubscriptionStatus = Literal["active", "disabled"]

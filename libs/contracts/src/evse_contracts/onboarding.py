@@ -3,11 +3,12 @@ sessions and the pages the gateway proxies for them."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from .base import Contract, UtcDateTime
+from .bridge import ProviderName
 from .bus import Route
 from .evses import Evse
 
@@ -103,6 +104,10 @@ class StartVendorAccountLink(Contract):
     state: str | None = Field(None, max_length=500, description="Echoed on the final redirect.")
 
 
+def _provider_key(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 class ImportEvse(Contract):
     """`POST /v2/evse_onboarding/import`: a charger by provider and serial number.
 
@@ -112,7 +117,9 @@ class ImportEvse(Contract):
     `settings_url` leads the user to its connection settings.
     """
 
-    provider: str = Field(min_length=1, max_length=40, description="e.g. zaptec, easee, wallbox")
+    provider: Annotated[ProviderName, BeforeValidator(_provider_key)] = Field(
+        description="The vendor cloud (any letter case); others onboard by OAuth or OCPP."
+    )
     serial_number: str = Field(min_length=1, max_length=100)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer, WithJsonSchema
 
 from .base import Contract, to_utc
 from .bus import Route
@@ -90,6 +90,7 @@ LogTimestamp = Annotated[
     AwareDatetime,
     AfterValidator(to_utc_millis),
     PlainSerializer(_iso_millis, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]
 """A log's key timestamp: any offset in, UTC millisecond precision stored and served.
 
@@ -259,16 +260,23 @@ class InvalidTimestamp(ValidationFailed):
 def parse_log_timestamp(value: str, *, loc: str) -> datetime:
     """Parse an ISO 8601 instant from a URL: any offset (none means UTC), to UTC milliseconds."""
     try:
-        parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return to_utc_millis(parsed)
+        # RFC 3339 allows a lower-case `t` and `z`; `fromisoformat` does not.
+        parsed = datetime.fromisoformat(value.upper())
     except ValueError:
-        reason = "is not an ISO 8601 date and time in range, e.g. 2025-03-01T12:00:00.000Z"
+        reason = "is not an ISO 8601 date and time, e.g. 2025-03-01T12:00:00.000Z"
         raise InvalidTimestamp(
             f"{loc}: {value!r} {reason}",
             errors=(FieldError(loc=loc, msg=reason, type="datetime_parsing"),),
         ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return to_utc_millis(parsed)
+    except ValueError:  # to_utc's out-of-range
+        # Year 1 or 9999 shifted past the calendar's end: no log can be there, so the
+        # nearest representable instant bounds a list (and finds nothing on a read).
+        edge = datetime.min if parsed.year == datetime.min.year else datetime.max
+        return to_utc_millis(edge.replace(tzinfo=UTC))
 
 
 class ListLogs(PageQuery):

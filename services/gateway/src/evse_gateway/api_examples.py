@@ -103,7 +103,7 @@ EXAMPLES: dict[str, Any] = {
         "state": "pending",
     },
     "ImportEvse": {"provider": "zaptec", "serial_number": "ZAP101001"},
-    "CreateWebhookSubscription": {
+    "NewWebhookSubscription": {
         "url": "https://app.example.com/hooks/evse",
         "event_types": ["evse.status_changed", "evse.command_confirmed"],
         "description": "Production receiver",

@@ -13,6 +13,7 @@ from evse_runtime.gc_tuning import freeze_startup_objects
 
 from .api_docs import install_docs
 from .auth import AuthMiddleware, TokenVerifier
+from .openapi import install_openapi
 from .problems import install_problem_handlers
 from .rate_limit import open_counter, open_session_counter
 from .request_context import RequestContextMiddleware
@@ -65,10 +66,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         version="2.0.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        # operationId = the route's name: what generated clients call each operation.
+        generate_unique_id_function=lambda route: route.name,
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    install_openapi(app)
     install_docs(app)
     app.state.settings = settings
     verifier = TokenVerifier.from_file(settings.jwt_public_key_file, settings.token_issuer)

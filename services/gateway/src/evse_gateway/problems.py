@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from evse_contracts.problems import (
     DomainError,
@@ -22,6 +24,7 @@ from evse_contracts.problems import (
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
+    "PROBLEM_SLUGS_KEY",
     "VALIDATION_PROBLEM_KEY",
     "install_problem_handlers",
     "problem_response",
@@ -30,6 +33,8 @@ __all__ = [
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 VALIDATION_PROBLEM_KEY = "x-validation-problem"
+PROBLEM_SLUGS_KEY = "x-problem-slugs"
+"""On a problem response: the slugs of the problem types it may carry."""
 log = structlog.get_logger("evse.gateway")
 
 _PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/ProblemDocument"}
@@ -57,14 +62,22 @@ def problem_response(
     )
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries documenting problem bodies for the given statuses."""
+def problem_responses(
+    *statuses: int, slugs: Mapping[int, Sequence[str]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for problem bodies of the given statuses.
+
+    `slugs` names the route's own problem types per status (`{404: ["evse-not-found"]}`);
+    the document adds the ones every route shares (see `openapi.py`).
+    """
+    own = slugs or {}
     return {
         status: {
             "model": ProblemDocument,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA_REF}},
+            PROBLEM_SLUGS_KEY: list(own.get(status, ())),
         }
-        for status in statuses
+        for status in sorted({*statuses, *own})
     }
 
 
@@ -97,20 +110,37 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     return problem_response(request, problem)
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path: Starlette names only the first route's."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
     detail = exc.detail if isinstance(exc.detail, str) else "request failed"
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no route matches {request.method} {request.url.path}"
     elif exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
+        headers = {**headers, "Allow": ", ".join(_allowed_methods(request))}
     problem = Problem(
         slug=_HTTP_SLUGS.get(exc.status_code, "http-error"),
         title=HTTPStatus(exc.status_code).phrase,
         status=exc.status_code,
         detail=detail,
     )
-    return problem_response(request, problem, headers=dict(exc.headers or {}))
+    return problem_response(request, problem, headers=headers)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:

@@ -16,7 +16,6 @@ from evse_contracts.bridge import (
     BRIDGE_DEVICES_LOOKUP,
     CLOUD_PROVIDERS,
     OCPP_PROVIDERS,
-    PROVIDERS,
     LookupDevice,
 )
 from evse_contracts.catalogue import (
@@ -32,7 +31,7 @@ from evse_contracts.ids import new_uid
 from evse_contracts.pagination import MAX_LIMIT
 from evse_runtime.bus_client import BusClient
 
-from .errors import EvseAlreadyOnboarded, EvseModelNotSupported, UnsupportedProvider
+from .errors import EvseAlreadyOnboarded, EvseModelNotSupported
 from .outbox import EventOutbox, outbox_entry
 from .registry import EvseRecord
 from .registry_store import RegistryStore
@@ -55,11 +54,6 @@ class Importer:
         Importing again for the same user returns the existing EVSE; for another user it
         is a conflict. The vendor is asked only for devices the registry does not have.
         """
-        provider = provider.strip().lower()
-        if provider not in PROVIDERS:
-            raise UnsupportedProvider(
-                f"{provider!r} is not a serial-import provider; supported: {', '.join(PROVIDERS)}"
-            )
         existing = await self._existing(user, provider, serial_number)
         if existing is not None:
             return existing, False

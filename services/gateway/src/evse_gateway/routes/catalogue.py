@@ -24,9 +24,10 @@ from evse_contracts.catalogue import (
     ListEvseModels,
     OnboardingMethod,
 )
-from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
+from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
 from ..deps import ask, ask_json
+from ..params import CursorQuery, LimitQuery, uid_path, uid_query
 from ..problems import problem_responses
 from ..rate_limit import count_anonymous, with_quota
 from ..responses import list_response, raw_json_response
@@ -34,8 +35,6 @@ from ..responses import list_response, raw_json_response
 __all__ = ["router"]
 
 router = APIRouter(tags=["EVSE catalogue"])
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
-Cursor = Annotated[str | None, Query(description="Opaque cursor from a previous `next` link.")]
 
 
 @router.get(
@@ -45,8 +44,8 @@ Cursor = Annotated[str | None, Query(description="Opaque cursor from a previous 
 )
 async def list_evse_makes(
     request: Request,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
     name: Annotated[str | None, Query(max_length=100, description="Name prefix.")] = None,
 ) -> Response:
     """List all the EVSE makes known by the system."""
@@ -58,9 +57,11 @@ async def list_evse_makes(
 @router.get(
     "/evse_makes/{evse_make_id}",
     response_model=EvseMake,
-    responses=problem_responses(404, 429, 503),
+    responses=problem_responses(429, 503, slugs={404: ["evse-make-not-found"]}),
 )
-async def get_evse_make(request: Request, evse_make_id: str) -> Response:
+async def get_evse_make(
+    request: Request, evse_make_id: Annotated[str, uid_path("evsemake", "The make's uid.")]
+) -> Response:
     """Retrieve details for a single, specific EVSE make."""
     quota = await count_anonymous(request)
     body = await ask_json(request, EVSE_MAKES_GET, GetEvseMake(uid=evse_make_id))
@@ -74,9 +75,9 @@ async def get_evse_make(request: Request, evse_make_id: str) -> Response:
 )
 async def list_evse_models(
     request: Request,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-    evse_make_id: Annotated[str | None, Query(description="Only this make's models.")] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    evse_make_id: Annotated[str | None, uid_query("evsemake", "Only this make's models.")] = None,
     onboarding_method: Annotated[OnboardingMethod | None, Query()] = None,
 ) -> Response:
     """List all the EVSE models known by the system."""
@@ -90,9 +91,11 @@ async def list_evse_models(
 @router.get(
     "/evse_models/{evse_model_id}",
     response_model=EvseModel,
-    responses=problem_responses(404, 429, 503),
+    responses=problem_responses(429, 503, slugs={404: ["evse-model-not-found"]}),
 )
-async def get_evse_model(request: Request, evse_model_id: str) -> Response:
+async def get_evse_model(
+    request: Request, evse_model_id: Annotated[str, uid_path("evsemodel", "The model's uid.")]
+) -> Response:
     """Retrieve details for a single, specific EVSE model."""
     quota = await count_anonymous(request)
     body = await ask_json(request, EVSE_MODELS_GET, GetEvseModel(uid=evse_model_id))

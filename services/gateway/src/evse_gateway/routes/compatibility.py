@@ -13,8 +13,10 @@ from evse_contracts.compatibility import (
     CheckEvseCompatibility,
     EvseCompatibility,
 )
+from evse_contracts.fields import CountryCode
 
 from ..deps import ask_json
+from ..params import uid_query
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 from ..responses import raw_json_response
 
@@ -27,20 +29,23 @@ VALIDATION_SLUG = "validation-failed-evse-compatibility-check"
 @router.get(
     "/evse_compatibility/check",
     response_model=EvseCompatibility,
-    responses=problem_responses(400, 404, 503),
+    responses=problem_responses(
+        400, 503, slugs={404: ["evse-model-not-found", "program-not-found"]}
+    ),
     openapi_extra={VALIDATION_PROBLEM_KEY: VALIDATION_SLUG},
 )
 async def check_evse_compatibility(
     request: Request,
-    evse_model_id: Annotated[str, Query(max_length=64, description="uid of an EVSE model.")],
+    evse_model_id: Annotated[str, uid_query("evsemodel", "uid of an EVSE model.")],
     country: Annotated[
-        str | None, Query(max_length=64, description="ISO 3166-1 alpha-2 country code.")
+        CountryCode | None,
+        Query(description="ISO 3166-1 alpha-2 country code (any letter case)."),
     ] = None,
     program_id: Annotated[
         str | None,
-        Query(
-            max_length=64,
-            description="Also require membership of this program; its "
+        uid_query(
+            "program",
+            "Also require membership of this program; its "
             "country replaces `country` and `Accept-Language`.",
         ),
     ] = None,

@@ -7,17 +7,27 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from sse_starlette import EventSourceResponse
 
-from evse_contracts.problems import FieldError, ValidationFailed
+from evse_contracts.problems import ValidationFailed
 
 from ..auth import require_principal
 from ..event_stream import client_events
-from ..problems import problem_responses
+from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Events"])
 HEARTBEAT_S = 15
 _MAX_SEQUENCE = 2**63 - 1
+_EVENT_SCHEMA = {
+    "description": "One event of the stream (OpenAPI 3.1: `schema` describes each event).",
+    "type": "object",
+    "required": ["id", "data"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "Resume after it."},
+        "event": {"type": "string"},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+    },
+}
 
 
 class InvalidLastEventId(ValidationFailed):
@@ -26,15 +36,7 @@ class InvalidLastEventId(ValidationFailed):
 
 
 def _after(last_event_id: str | None) -> int | None:
-    if last_event_id is None:
-        return None
-    if not last_event_id.isascii() or not last_event_id.isdigit():
-        reason = "must be the `id` of an event this stream sent (a non-negative integer)"
-        raise InvalidLastEventId(
-            f"header.Last-Event-ID: {reason}",
-            errors=(FieldError(loc="header.Last-Event-ID", msg=reason),),
-        )
-    return min(int(last_event_id), _MAX_SEQUENCE - 1)
+    return None if last_event_id is None else min(int(last_event_id), _MAX_SEQUENCE - 1)
 
 
 @router.get(
@@ -45,10 +47,11 @@ def _after(last_event_id: str | None) -> int | None:
             "description": "An endless `text/event-stream`: one `data:` JSON event per "
             "message (the same bodies as webhook events), `id:` to resume from, and a "
             f"comment every {HEARTBEAT_S} s.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": _EVENT_SCHEMA}},
         },
         **problem_responses(400, 401, 403),
     },
+    openapi_extra={VALIDATION_PROBLEM_KEY: InvalidLastEventId.slug},
 )
 async def stream_events(
     request: Request,
@@ -56,7 +59,7 @@ async def stream_events(
         str | None,
         Header(
             alias="Last-Event-ID",
-            max_length=20,
+            pattern=r"^[0-9]{1,20}$",
             description="Resume after this event `id` (browsers send it on reconnect).",
         ),
     ] = None,

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from evse_contracts.base import Contract
-from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
+from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 from evse_contracts.telemetry import (
     CONNECTIVITY_GET,
     LOG_GET_ROUTES,
@@ -32,21 +32,18 @@ from evse_contracts.telemetry import (
 
 from ..auth import require_principal
 from ..deps import ask, ask_json
+from ..params import CursorQuery, EvseId, LimitQuery, instant_path, instant_query
 from ..problems import problem_responses
 from ..responses import list_response, raw_json_response
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["EVSE logs"])
-EvseId = Annotated[str, Path(description="The EVSE uid, or its legacy integer id.")]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
-Cursor = Annotated[str | None, Query(description="Opaque cursor from a previous `next` link.")]
 From = Annotated[
-    str | None, Query(alias="from", description="Only logs at or after this ISO 8601 instant.")
+    str | None, instant_query("Only logs at or after this ISO 8601 instant.", alias="from")
 ]
-To = Annotated[str | None, Query(description="Only logs at or before this ISO 8601 instant.")]
-LIST_PROBLEMS = problem_responses(400, 401, 403, 404, 503)
-GET_PROBLEMS = problem_responses(400, 401, 403, 404, 503)
+To = Annotated[str | None, instant_query("Only logs at or before this ISO 8601 instant.")]
+LIST_PROBLEMS = problem_responses(400, 401, 403, 503, slugs={404: ["evse-not-found"]})
 READ = "evses:read"
 
 
@@ -124,8 +121,8 @@ def _add_log_routes(family: _LogFamily) -> None:
     async def list_logs(
         request: Request,
         evse_id: EvseId,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        limit: LimitQuery = DEFAULT_LIMIT,
+        cursor: CursorQuery = None,
         since: From = None,
         to: To = None,
     ) -> Response:
@@ -136,7 +133,7 @@ def _add_log_routes(family: _LogFamily) -> None:
 
     # The path parameter is named after the kind's time field (`sampled_at`, `logged_at`).
     get_log.__annotations__["instant"] = Annotated[
-        str, Path(alias=field, description="The log's ISO 8601 timestamp, any offset.")
+        str, instant_path(field, "The log's ISO 8601 timestamp, any offset.")
     ]
 
     router.add_api_route(
@@ -155,7 +152,9 @@ def _add_log_routes(family: _LogFamily) -> None:
         name=f"get_{kind}_log",
         description=family.get_doc,
         response_model=family.item,
-        responses=GET_PROBLEMS,
+        responses=problem_responses(
+            400, 401, 403, 503, slugs={404: ["evse-not-found", f"{kind}-log-not-found"]}
+        ),
     )
 
 
@@ -166,7 +165,7 @@ for _family in _FAMILIES:
 @router.get(
     "/evses/{evse_id}/connectivity",
     response_model=Connectivity,
-    responses=problem_responses(401, 403, 404, 503),
+    responses=problem_responses(400, 401, 403, 503, slugs={404: ["evse-not-found"]}),
 )
 async def get_connectivity(request: Request, evse_id: EvseId) -> Response:
     """A snapshot of the EVSE's signal, SIM, firmware and connection reliability."""

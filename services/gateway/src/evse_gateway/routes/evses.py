@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from evse_contracts.bridge import CommandAccepted, EvseCommand
+from evse_contracts.bridge import CommandAccepted, CommandRequest, EvseCommand
 from evse_contracts.evses import (
     EVSES_COMMAND,
     EVSES_DECOMMISSION,
@@ -23,21 +23,19 @@ from evse_contracts.evses import (
     ReconnectionUrl,
     SendEvseCommand,
 )
-from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
+from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
 from ..auth import require_principal
 from ..deps import ask, ask_json
+from ..params import CursorQuery, EvseId, LimitQuery, uid_query
 from ..problems import problem_responses
 from ..responses import json_response, list_response, raw_json_response
 
-__all__ = ["EvseId", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["EVSEs"])
-EvseId = Annotated[
-    str,
-    Path(min_length=1, max_length=64, description="The EVSE's uid, or its legacy integer id."),
-]
 READ, WRITE = "evses:read", "evses:write"
+NOT_FOUND = {404: ["evse-not-found"]}
 
 
 @router.get(
@@ -45,12 +43,12 @@ READ, WRITE = "evses:read", "evses:write"
 )
 async def list_evses(
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query()] = None,
-    user_id: Annotated[str | None, Query(description="Only this user's EVSEs.")] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    user_id: Annotated[str | None, uid_query("user", "Only this user's EVSEs.")] = None,
     state: Annotated[EvseState | None, Query(description="Default: active.")] = None,
-    evse_make_id: Annotated[str | None, Query()] = None,
-    evse_model_id: Annotated[str | None, Query()] = None,
+    evse_make_id: Annotated[str | None, uid_query("evsemake", "Only this make's EVSEs.")] = None,
+    evse_model_id: Annotated[str | None, uid_query("evsemodel", "Only this model's EVSEs.")] = None,
 ) -> Response:
     """List all the EVSEs that the authorization token has access to."""
     require_principal(request, READ)
@@ -66,7 +64,9 @@ async def list_evses(
 
 
 @router.get(
-    "/evses/{evse_id}", response_model=Evse, responses=problem_responses(400, 401, 403, 404, 503)
+    "/evses/{evse_id}",
+    response_model=Evse,
+    responses=problem_responses(400, 401, 403, 503, slugs=NOT_FOUND),
 )
 async def get_evse(request: Request, evse_id: EvseId) -> Response:
     """Retrieve a single, specific EVSE's details."""
@@ -75,7 +75,9 @@ async def get_evse(request: Request, evse_id: EvseId) -> Response:
 
 
 @router.delete(
-    "/evses/{evse_id}", status_code=204, responses=problem_responses(400, 401, 403, 404, 503)
+    "/evses/{evse_id}",
+    status_code=204,
+    responses=problem_responses(400, 401, 403, 503, slugs=NOT_FOUND),
 )
 async def decommission_evse(request: Request, evse_id: EvseId) -> Response:
     """Decommission the EVSE by disconnecting it from the platform; its logs are kept."""
@@ -88,7 +90,7 @@ async def decommission_evse(request: Request, evse_id: EvseId) -> Response:
     "/evses/{evse_id}/reconnect",
     response_model=ReconnectionUrl,
     status_code=201,
-    responses=problem_responses(400, 401, 403, 404, 409, 503),
+    responses=problem_responses(400, 401, 403, 503, slugs={**NOT_FOUND, 409: ["evse-has-no-user"]}),
 )
 async def reconnect_evse(request: Request, evse_id: EvseId) -> Response:
     """Create a reconnection URL for the EVSE. The EVSE must have a user assigned."""
@@ -100,7 +102,7 @@ async def reconnect_evse(request: Request, evse_id: EvseId) -> Response:
 @router.get(
     "/evses/{evse_id}/vpp_modes",
     response_model=EvseVppModes,
-    responses=problem_responses(400, 401, 403, 404, 503),
+    responses=problem_responses(400, 401, 403, 503, slugs=NOT_FOUND),
 )
 async def get_vpp_modes(request: Request, evse_id: EvseId) -> Response:
     """Returns the VPP (Virtual Power Plant) control modes supported by this EVSE."""
@@ -112,9 +114,20 @@ async def get_vpp_modes(request: Request, evse_id: EvseId) -> Response:
     "/evses/{evse_id}/commands",
     response_model=CommandAccepted,
     status_code=202,
-    responses=problem_responses(400, 401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(
+        400,
+        401,
+        403,
+        slugs={
+            404: ["evse-not-found", "evse-not-linked"],
+            409: ["evse-offline"],
+            422: ["command-not-supported"],
+            502: ["provider-unavailable"],
+            503: ["service-unavailable", "provider-busy"],
+        },
+    ),
 )
-async def send_command(request: Request, evse_id: EvseId, body: EvseCommand) -> Response:
+async def send_command(request: Request, evse_id: EvseId, body: CommandRequest) -> Response:
     """Start or stop charging, or set a current limit (OCPP chargers also: reset,
     change_availability). The charger confirms later: follow the command's state in
     `/evses/{evse_id}/command_logs` by its `command_id`. An OCPP charger that is not connected
@@ -122,5 +135,6 @@ async def send_command(request: Request, evse_id: EvseId, body: EvseCommand) -> 
     `command-not-supported` naming the capability, a limit outside its range a 422
     `current-limit-out-of-range`."""
     require_principal(request, WRITE)
-    accepted = await ask(request, EVSES_COMMAND, SendEvseCommand(evse_id=evse_id, command=body))
+    command = EvseCommand.model_validate(body.model_dump())
+    accepted = await ask(request, EVSES_COMMAND, SendEvseCommand(evse_id=evse_id, command=command))
     return json_response(accepted, status_code=202)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from evse_contracts.catalogue import (
@@ -14,9 +14,10 @@ from evse_contracts.catalogue import (
     GetEvseFirmwareVersion,
     ListEvseFirmwareVersions,
 )
-from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
+from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
 from ..deps import ask, ask_json
+from ..params import CursorQuery, LimitQuery, uid_path, uid_query
 from ..problems import problem_responses
 from ..responses import list_response, raw_json_response
 
@@ -32,10 +33,12 @@ router = APIRouter(tags=["EVSE catalogue"])
 )
 async def list_evse_firmware_versions(
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(description="Opaque cursor from `next`.")] = None,
-    evse_make_id: Annotated[str | None, Query(description="Only this make's firmware.")] = None,
-    evse_model_id: Annotated[str | None, Query(description="Only this model's firmware.")] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    evse_make_id: Annotated[str | None, uid_query("evsemake", "Only this make's firmware.")] = None,
+    evse_model_id: Annotated[
+        str | None, uid_query("evsemodel", "Only this model's firmware.")
+    ] = None,
 ) -> Response:
     """List EVSE firmware versions flagged as production releases, newest release first."""
     query = ListEvseFirmwareVersions(
@@ -47,9 +50,12 @@ async def list_evse_firmware_versions(
 @router.get(
     "/evse_firmware_versions/{evse_firmware_version_id}",
     response_model=EvseFirmwareVersion,
-    responses=problem_responses(404, 503),
+    responses=problem_responses(503, slugs={404: ["evse-firmware-version-not-found"]}),
 )
-async def get_evse_firmware_version(request: Request, evse_firmware_version_id: str) -> Response:
+async def get_evse_firmware_version(
+    request: Request,
+    evse_firmware_version_id: Annotated[str, uid_path("evsefw", "The firmware version's uid.")],
+) -> Response:
     """Retrieve a single production EVSE firmware version by ID."""
     get = GetEvseFirmwareVersion(uid=evse_firmware_version_id)
     return raw_json_response(await ask_json(request, EVSE_FIRMWARE_VERSIONS_GET, get))

@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from evse_contracts.ids import uid_pattern
 from evse_contracts.onboarding import TOKENS_ISSUE, AccessToken, IssueToken
-from evse_contracts.problems import ValidationFailed
+from evse_contracts.problems import DomainError, ValidationFailed
 
 from ..deps import ask
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
@@ -19,6 +20,23 @@ from ..responses import json_response
 __all__ = ["router"]
 
 router = APIRouter(tags=["Authentication"])
+
+
+class InvalidRequest(ValidationFailed):
+    slug = "invalid-request"
+
+
+class ClientAuthenticationMissing(DomainError):
+    """No client authentication at all is `invalid_client` (RFC 6749 §5.2), a 401."""
+
+    slug = "invalid-client"
+    status = 401
+    title = "Invalid client credentials"
+
+
+class UnsupportedGrantType(ValidationFailed):
+    slug = "unsupported-grant-type"
+    title = "Unsupported grant type"
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -36,18 +54,41 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 @router.post(
     "/oauth/token",
     response_model=AccessToken,
-    responses=problem_responses(400, 401, 503),
-    openapi_extra={VALIDATION_PROBLEM_KEY: "invalid-request"},
+    responses=problem_responses(
+        503,
+        slugs={
+            400: ["invalid-grant", "invalid-scope", "unsupported-grant-type"],
+            401: ["invalid-client"],
+        },
+    ),
+    openapi_extra={VALIDATION_PROBLEM_KEY: InvalidRequest.slug},
 )
 async def issue_token(
     request: Request,
-    grant_type: Annotated[str, Form(description="Must be `client_credentials`.")],
-    client_id: Annotated[str | None, Form()] = None,
-    client_secret: Annotated[str | None, Form()] = None,
-    user_uid: Annotated[
-        str | None, Form(description="Issue a token acting as this user of the application.")
+    grant_type: Annotated[
+        str,
+        Form(
+            max_length=64,
+            description="Must be `client_credentials`.",
+            json_schema_extra={"enum": ["client_credentials"]},
+        ),
+    ],
+    client_id: Annotated[
+        str | None, Form(min_length=1, max_length=128, description="Or use HTTP Basic.")
     ] = None,
-    scope: Annotated[str | None, Form(description="Space-separated subset of scopes.")] = None,
+    client_secret: Annotated[
+        str | None, Form(min_length=1, max_length=256, description="Or use HTTP Basic.")
+    ] = None,
+    user_uid: Annotated[
+        str | None,
+        Form(
+            pattern=uid_pattern("user"),
+            description="Issue a token acting as this user of the application.",
+        ),
+    ] = None,
+    scope: Annotated[
+        str | None, Form(max_length=256, description="Space-separated subset of scopes.")
+    ] = None,
 ) -> Response:
     """Exchange client credentials (form fields or HTTP Basic) for a bearer access token."""
     if grant_type != "client_credentials":
@@ -56,7 +97,7 @@ async def issue_token(
     if basic is not None:
         client_id, client_secret = basic
     if not client_id or not client_secret:
-        raise InvalidRequest("client_id and client_secret are required")
+        raise ClientAuthenticationMissing("client_id and client_secret are required")
     grant = IssueToken(
         grant_type="client_credentials",
         client_id=client_id,
@@ -68,12 +109,3 @@ async def issue_token(
     response = json_response(token)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-class InvalidRequest(ValidationFailed):
-    slug = "invalid-request"
-
-
-class UnsupportedGrantType(ValidationFailed):
-    slug = "unsupported-grant-type"
-    title = "Unsupported grant type"

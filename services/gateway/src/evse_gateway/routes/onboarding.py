@@ -23,6 +23,7 @@ from evse_contracts.problems import DomainError, ValidationFailed
 
 from ..auth import require_principal
 from ..deps import ask, settings_of
+from ..params import uid_query
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 from ..rate_limit import FixedWindowCounter
 from ..responses import json_response
@@ -89,14 +90,24 @@ class OnboardingValidationFailed(ValidationFailed):
             "description": "Redirect to the hosted onboarding page.",
             "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
         },
-        **problem_responses(400, 401, 403, 404, 429, 503),
+        **problem_responses(
+            400,
+            401,
+            429,
+            503,
+            slugs={
+                403: ["insufficient-scope", "user-token-required"],
+                404: ["evse-make-not-found", "evse-model-not-found"],
+                429: ["rate-limited"],
+            },
+        ),
     },
     openapi_extra={VALIDATION_PROBLEM_KEY: OnboardingValidationFailed.slug},
 )
 async def start_onboarding(
     request: Request,
-    make_id: Annotated[str | None, Query(max_length=64)] = None,
-    model_id: Annotated[str | None, Query(max_length=64)] = None,
+    make_id: Annotated[str | None, uid_query("evsemake", "Start at this make's models.")] = None,
+    model_id: Annotated[str | None, uid_query("evsemodel", "Start with this model.")] = None,
     state: Annotated[
         str | None, Query(max_length=500, description="Returned on the final redirect.")
     ] = None,
@@ -124,7 +135,21 @@ async def start_onboarding(
     "/evse_onboarding/import",
     response_model=Evse,
     status_code=201,
-    responses={200: {"model": Evse}, **problem_responses(400, 401, 403, 404, 409, 422, 502, 503)},
+    responses={
+        200: {"model": Evse},
+        **problem_responses(
+            400,
+            401,
+            slugs={
+                403: ["insufficient-scope", "user-token-required"],
+                404: ["device-not-found"],
+                409: ["evse-already-onboarded"],
+                422: ["evse-model-not-supported", "device-owner-mismatch"],
+                502: ["provider-unavailable"],
+                503: ["service-unavailable", "provider-busy"],
+            },
+        ),
+    },
 )
 async def import_evse(request: Request, body: ImportEvse) -> Response:
     """Import an EVSE by serial number, looked up in the user's own linked account at the

@@ -125,7 +125,7 @@ async def start_vendor_account_link(
 @router.get(
     "/vendor_accounts/{vendor_account_id}",
     response_model=VendorAccountLink,
-    responses=problem_responses(400, 401, 403, 404, 503),
+    responses=problem_responses(400, 401, 403, 503, slugs={404: ["vendor-account-not-found"]}),
 )
 async def get_vendor_account(request: Request, vendor_account_id: VendorAccountId) -> Response:
     """One link and its health."""
@@ -136,7 +136,7 @@ async def get_vendor_account(request: Request, vendor_account_id: VendorAccountI
 @router.delete(
     "/vendor_accounts/{vendor_account_id}",
     response_model=VendorAccountLink,
-    responses=problem_responses(400, 401, 403, 404, 503),
+    responses=problem_responses(400, 401, 403, 503, slugs={404: ["vendor-account-not-found"]}),
 )
 async def unlink_vendor_account(request: Request, vendor_account_id: VendorAccountId) -> Response:
     """Unlink: the credentials and the vendor's tokens are erased, its EVSEs are no longer

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from evse_contracts.notifications import (
@@ -17,17 +17,18 @@ from evse_contracts.notifications import (
     WEBHOOK_SUBSCRIPTIONS_GET,
     WEBHOOK_SUBSCRIPTIONS_LIST,
     WEBHOOK_SUBSCRIPTIONS_TEST,
-    CreateWebhookSubscription,
     ListWebhookSubscriptions,
+    NewWebhookSubscription,
     WebhookSubscription,
     WebhookSubscriptionCreated,
     WebhookSubscriptionRef,
     WebhookTestResult,
 )
-from evse_contracts.pagination import DEFAULT_LIMIT, MAX_LIMIT, ListResponse
+from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
 from ..auth import require_principal
 from ..deps import ask, ask_json
+from ..params import CursorQuery, LimitQuery, uid_path
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 from ..responses import list_response, raw_json_response
 
@@ -38,10 +39,16 @@ VALIDATION_SLUG = "validation-failed-webhook-subscription"
 READ = "evses:read"
 WRITE = "evses:write"
 """Managing subscriptions redirects the event feed: a read-only token may only look."""
-SubscriptionId = Annotated[
-    str, Path(min_length=1, max_length=64, description="The subscription id (`whsub…`).")
-]
-PROBLEMS = problem_responses(400, 401, 403, 404, 503)
+SubscriptionId = Annotated[str, uid_path("whsub", "The subscription id (`whsub…`).")]
+PROBLEMS = problem_responses(
+    400,
+    401,
+    503,
+    slugs={
+        403: ["insufficient-scope", "application-token-required"],
+        404: ["webhook-subscription-not-found"],
+    },
+)
 
 WEBHOOKS_DESCRIPTION = """
 Events arrive as `POST` requests with a JSON body `{"subscription_id", "events": [...]}`:
@@ -70,16 +77,24 @@ def verify(secret: str, header: str, body: bytes, tolerance_s: int = 300) -> boo
     "/webhooks/subscriptions",
     status_code=201,
     response_model=WebhookSubscriptionCreated,
-    responses=problem_responses(400, 401, 403, 409, 503),
+    responses=problem_responses(
+        400,
+        401,
+        503,
+        slugs={
+            403: ["insufficient-scope", "application-token-required"],
+            409: ["too-many-webhook-subscriptions"],
+        },
+    ),
     openapi_extra={VALIDATION_PROBLEM_KEY: VALIDATION_SLUG},
     description=WEBHOOKS_DESCRIPTION,
 )
 async def create_webhook_subscription(
-    request: Request, subscription: CreateWebhookSubscription
+    request: Request, subscription: NewWebhookSubscription
 ) -> Response:
     """Subscribe a URL to event types; the signing `secret` is in this response only."""
     require_principal(request, WRITE)
-    created = await ask_json(request, WEBHOOK_SUBSCRIPTIONS_CREATE, subscription)
+    created = await ask_json(request, WEBHOOK_SUBSCRIPTIONS_CREATE, subscription.to_create())
     return raw_json_response(created, status_code=201)
 
 
@@ -90,8 +105,8 @@ async def create_webhook_subscription(
 )
 async def list_webhook_subscriptions(
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
 ) -> Response:
     """The application's webhook subscriptions, oldest first."""
     require_principal(request, READ)

@@ -32,7 +32,14 @@ router = APIRouter(tags=["Vendor webhooks"])
 @router.post(
     "/webhooks/{provider}",
     status_code=202,
-    responses=problem_responses(401, 404, 413, 503),
+    responses=problem_responses(
+        503,
+        slugs={
+            401: ["invalid-webhook-signature"],
+            404: ["webhook-provider-not-found"],
+            413: ["webhook-payload-too-large"],
+        },
+    ),
 )
 async def receive_webhook(request: Request, provider: str) -> Response:
     """Accept a signed vendor push (`x-webhook-signature`, `x-webhook-timestamp`)."""
