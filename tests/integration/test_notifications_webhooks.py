@@ -350,3 +350,27 @@ async def test_status_published_before_its_evse_is_announced_still_becomes_an_ev
         await received(receiver, 2)
     changed = receiver.of_type("evse.status_changed")
     assert [c["status"]["state"] for c in changed] == ["available", "charging"]
+
+
+async def test_a_read_only_token_may_look_at_subscriptions_but_not_change_them(
+    api: Api, keys: KeyPair
+) -> None:
+    http = api.http
+    app_uid = new_uid("app")
+    created = await subscribe(http, application_bearer(keys, app_uid), "https://a.example")
+    reader = bearer(
+        keys, Principal(kind="application", application_uid=app_uid, scopes=("evses:read",))
+    )
+    path = f"/v2/webhooks/subscriptions/{created['id']}"
+    refused = [
+        await http.post(
+            "/v2/webhooks/subscriptions",
+            json={"url": "https://b.example", "event_types": ["evse.status_changed"]},
+            headers=reader,
+        ),
+        await http.delete(path, headers=reader),
+        await http.post(f"{path}/test", headers=reader),
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    assert (await http.get(path, headers=reader)).status_code == 200
+    assert (await http.get("/v2/webhooks/subscriptions", headers=reader)).status_code == 200

@@ -435,3 +435,35 @@ async def test_the_gateway_never_logs_a_session_id(
     logged = capsys.readouterr().out
     assert "/onboarding/{session}" in logged
     assert url.rsplit("/", 1)[1] not in logged
+
+
+@pytest.mark.parametrize(
+    ("model", "step"),
+    [
+        ("JuiceBox 40", "/connect"),
+        ("JuiceBox 40", "/authorize"),
+        ("Terra AC Wallbox (22 kW)", "/connect"),
+        ("Home Pro", "/authorize"),
+    ],
+)
+async def test_connect_and_authorize_need_a_passed_compatibility_check(
+    browser: Browser, model: str, step: str
+) -> None:
+    url = await start(browser, model_id=model_uid(model))
+    await browser.client.get(url, headers=GB)
+    page = await browser.client.post(url + step, data={"decision": "allow"}, headers=GB)
+    assert page.status_code == 303
+    assert page.headers["location"] == url + "/compatibility"
+    session = await browser.sessions.find(url.rsplit("/", 1)[1])
+    assert session is not None and session.evse_uid is None and session.completed_at is None
+
+
+@pytest.mark.parametrize("step", ["compatibility", "waitlist", "connect", "authorize"])
+async def test_posts_before_a_model_is_chosen_go_back_to_the_picker(
+    browser: Browser, step: str
+) -> None:
+    url = await start(browser, make_id=make_uid("Ohme"))
+    await browser.client.get(url, headers=GB)
+    page = await browser.client.post(f"{url}/{step}", data={"serial_number": "S" * 500})
+    assert page.status_code == 303
+    assert page.headers["location"] == url + "/model"

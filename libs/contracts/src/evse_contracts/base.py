@@ -12,7 +12,11 @@ __all__ = ["Contract", "UtcDateTime", "to_utc"]
 
 def to_utc(value: datetime) -> datetime:
     """Normalise an aware datetime to UTC so equal instants compare and store equal."""
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # Near year 1 or 9999 an offset moves the instant out of range: bad input, not a crash.
+        raise ValueError("the date and time is out of range in UTC") from None
 
 
 UtcDateTime = Annotated[AwareDatetime, AfterValidator(to_utc)]

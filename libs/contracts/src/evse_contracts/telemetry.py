@@ -272,7 +272,7 @@ def parse_log_timestamp(value: str, *, loc: str) -> datetime:
         parsed = parsed.replace(tzinfo=UTC)
     try:
         return to_utc_millis(parsed)
-    except OverflowError:
+    except ValueError:  # to_utc's out-of-range
         # Year 1 or 9999 shifted past the calendar's end: no log can be there, so the
         # nearest representable instant bounds a list (and finds nothing on a read).
         edge = datetime.min if parsed.year == datetime.min.year else datetime.max

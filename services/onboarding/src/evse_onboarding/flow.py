@@ -70,6 +70,13 @@ from .store import IdentityStore, User
 __all__ = ["HostedFlow"]
 
 _STEP_NUMBER = {"make": 1, "model": 2, "compatibility": 3, "connect": 4}
+_POST_NEEDS = {
+    "compatibility": "compatibility",
+    "waitlist": "compatibility",
+    "connect": "connect",
+    "authorize": "connect",
+}
+"""The page a session must have reached before these POSTs are allowed."""
 
 
 @dataclass(frozen=True)
@@ -273,6 +280,9 @@ class _Call:
                 404,
                 session=self.session,
             )
+        needs = _POST_NEEDS.get(step) if method == "POST" else None
+        if needs is not None and (back := self.ensure(needs)) is not None:
+            return back
         return await handler()
 
     def page_of(self, template: str, step: str, status: int = 200, **context: Any) -> PageResponse:

@@ -20,6 +20,9 @@ class OnboardingSettings(ServiceSettings):
         "http://127.0.0.1:8000", description="Where browsers reach the hosted onboarding pages."
     )
     session_ttl_s: int = Field(900, ge=60, description="How long an onboarding link works.")
+    session_starts_per_hour: int = Field(
+        30, ge=1, description="Onboarding sessions one user may start per hour."
+    )
     outbox_relay_interval_s: float = Field(2.0, gt=0)
     simulator_url: str | None = Field(
         None,

@@ -39,11 +39,11 @@ def _cursor_time(token: str) -> datetime:
     before = decode_cursor(token, keys=_CURSOR_KEYS)["before"]
     try:
         parsed = datetime.fromisoformat(before)
+        if parsed.tzinfo is not None:
+            return to_utc_millis(parsed)
     except ValueError:
-        raise InvalidCursor("the cursor is not one this API issued") from None
-    if parsed.tzinfo is None:
-        raise InvalidCursor("the cursor is not one this API issued")
-    return to_utc_millis(parsed)
+        pass
+    raise InvalidCursor("the cursor is not one this API issued")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ __all__ = ["router"]
 router = APIRouter(tags=["Webhook subscriptions"])
 VALIDATION_SLUG = "validation-failed-webhook-subscription"
 READ = "evses:read"
+WRITE = "evses:write"
+"""Managing subscriptions redirects the event feed: a read-only token may only look."""
 SubscriptionId = Annotated[str, uid_path("whsub", "The subscription id (`whsub…`).")]
 PROBLEMS = problem_responses(
     400,
@@ -91,7 +93,7 @@ async def create_webhook_subscription(
     request: Request, subscription: NewWebhookSubscription
 ) -> Response:
     """Subscribe a URL to event types; the signing `secret` is in this response only."""
-    require_principal(request, READ)
+    require_principal(request, WRITE)
     created = await ask_json(request, WEBHOOK_SUBSCRIPTIONS_CREATE, subscription.to_create())
     return raw_json_response(created, status_code=201)
 
@@ -131,7 +133,7 @@ async def delete_webhook_subscription(
     request: Request, subscription_id: SubscriptionId
 ) -> Response:
     """Stop deliveries and forget the subscription."""
-    require_principal(request, READ)
+    require_principal(request, WRITE)
     await ask(request, WEBHOOK_SUBSCRIPTIONS_DELETE, WebhookSubscriptionRef(id=subscription_id))
     return Response(status_code=204)
 
@@ -143,7 +145,7 @@ async def delete_webhook_subscription(
 )
 async def test_webhook_subscription(request: Request, subscription_id: SubscriptionId) -> Response:
     """Send a signed `webhook.ping` batch now and report how the receiver answered."""
-    require_principal(request, READ)
+    require_principal(request, WRITE)
     result = await ask_json(
         request, WEBHOOK_SUBSCRIPTIONS_TEST, WebhookSubscriptionRef(id=subscription_id)
     )
