@@ -61,11 +61,11 @@ REQUIRED_SCOPES: dict[tuple[str, str], str] = {
     ("get", "/v2/vendor_accounts/link"): _ONBOARDING,
     ("get", "/v2/vendor_accounts/{vendor_account_id}"): _READ,
     ("delete", "/v2/vendor_accounts/{vendor_account_id}"): _WRITE,
-    ("post", "/v2/webhooks/subscriptions"): _READ,
+    ("post", "/v2/webhooks/subscriptions"): _WRITE,
     ("get", "/v2/webhooks/subscriptions"): _READ,
     ("get", "/v2/webhooks/subscriptions/{subscription_id}"): _READ,
-    ("delete", "/v2/webhooks/subscriptions/{subscription_id}"): _READ,
-    ("post", "/v2/webhooks/subscriptions/{subscription_id}/test"): _READ,
+    ("delete", "/v2/webhooks/subscriptions/{subscription_id}"): _WRITE,
+    ("post", "/v2/webhooks/subscriptions/{subscription_id}/test"): _WRITE,
     ("get", "/v2/events"): _READ,
     **{
         ("get", f"/v2/evses/{{evse_id}}/{family}{suffix}"): _READ
