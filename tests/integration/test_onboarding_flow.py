@@ -18,7 +18,7 @@ from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
 from evse_onboarding.sessions import new_session
 from evse_onboarding.sessions_store import MongoSessionStore
-from evse_onboarding.store import MongoIdentityStore
+from evse_onboarding.store import Application, MongoIdentityStore, User
 from evse_runtime.mongo import open_database
 from tests.utils.factories import Tenant, create_tenant
 from tests.utils.services import (
@@ -260,12 +260,24 @@ async def test_unknown_model_is_a_404(browser: Browser, model: str) -> None:
 
 
 async def test_an_expired_link_shows_a_clear_page(browser: Browser) -> None:
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
     session = new_session(
-        application_uid=browser.alice.application_uid,
-        user_uid=browser.alice.user_uid,
-        user_email="driver@alice.example",
-        redirect_url="https://alice.example/done",
-        now=datetime.now(UTC) - timedelta(hours=1),
+        application=Application(
+            uid=browser.alice.application_uid,
+            name="alice",
+            client_id=browser.alice.client_id,
+            client_secret_hash="",
+            onboarding_redirect_url="https://alice.example/done",
+            program_id=None,
+            created_at=an_hour_ago,
+        ),
+        user=User(
+            uid=browser.alice.user_uid,
+            application_uid=browser.alice.application_uid,
+            email="driver@alice.example",
+            created_at=an_hour_ago,
+        ),
+        now=an_hour_ago,
         ttl_s=900,
     )
     await browser.sessions.insert(session)

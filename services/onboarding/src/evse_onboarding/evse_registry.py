@@ -97,11 +97,8 @@ class Registry:
         if user is None or application is None:
             raise EvseHasNoUser(record.uid)
         session = new_session(
-            application_uid=record.application_uid,
-            user_uid=user.uid,
-            user_email=user.email,
-            redirect_url=application.onboarding_redirect_url,
-            program_id=application.program_id,
+            application=application,
+            user=user,
             now=now,
             ttl_s=self.session_ttl_s,
             evse_uid=record.uid,

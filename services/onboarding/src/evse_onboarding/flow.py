@@ -174,13 +174,9 @@ class HostedFlow:
                 EVSE_MAKES_GET, GetEvseMake(uid=make_uid), request_id=request_id
             )
         session = new_session(
-            application_uid=application.uid,
-            user_uid=user.uid,
-            user_email=user.email,
-            redirect_url=application.onboarding_redirect_url,
-            program_id=application.program_id,
+            application=application,
+            user=user,
             client_state=request.state,
-            application_name=application.name,
             evse_make_uid=make_uid,
             evse_model_uid=model_uid,
             now=now,
@@ -201,16 +197,12 @@ class HostedFlow:
         if application is None:
             raise UserTokenRequired()
         session = new_session(
-            application_uid=application.uid,
-            user_uid=user.uid,
-            user_email=user.email,
-            redirect_url=application.onboarding_redirect_url,
-            program_id=application.program_id,
+            application=application,
+            user=user,
             client_state=state,
             now=now,
             ttl_s=self.session_ttl_s,
             link_provider=provider,
-            application_name=application.name,
         )
         await self.sessions.insert(session)
         return OnboardingLink(url=session.url(self.public_base_url), expires_at=session.expires_at)

@@ -18,6 +18,8 @@ from typing import Literal
 
 from evse_contracts.ids import new_capability
 
+from .store import Application, User
+
 __all__ = ["OnboardingSession", "Step", "browser_key_hash", "new_session", "next_step"]
 
 Step = Literal["link", "make", "model", "compatibility", "connect", "done"]
@@ -75,34 +77,31 @@ def next_step(session: OnboardingSession) -> Step:
 
 def new_session(
     *,
-    application_uid: str,
-    user_uid: str,
-    user_email: str,
-    redirect_url: str,
+    application: Application,
+    user: User,
     now: datetime,
     ttl_s: int,
-    program_id: str | None = None,
     client_state: str | None = None,
     evse_uid: str | None = None,
     evse_make_uid: str | None = None,
     evse_model_uid: str | None = None,
     link_provider: str | None = None,
     support: str | None = None,
-    application_name: str = "",
 ) -> OnboardingSession:
+    """A session of `user` of `application`, whose details it keeps for its pages."""
     return OnboardingSession(
         uid=new_capability("onb"),
-        application_uid=application_uid,
-        user_uid=user_uid,
-        user_email=user_email,
-        redirect_url=redirect_url,
+        application_uid=application.uid,
+        user_uid=user.uid,
+        user_email=user.email,
+        redirect_url=application.onboarding_redirect_url,
         expires_at=now + timedelta(seconds=ttl_s),
-        program_id=program_id,
+        program_id=application.program_id,
         client_state=client_state,
         evse_uid=evse_uid,
         evse_make_uid=evse_make_uid,
         evse_model_uid=evse_model_uid,
         link_provider=link_provider,
         support=support,
-        application_name=application_name,
+        application_name=application.name,
     )
