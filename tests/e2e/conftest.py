@@ -22,6 +22,10 @@ FAST_BRIDGE = {
             ("POLL_INTERVAL_S", "0.5"),
             ("BACKOFF_BASE_S", "0.5"),
             ("BACKOFF_MAX_S", "1"),
+            # Polling this fast would spend Easee's real budget (30 calls a minute) at once
+            # and leave nothing for sign-ins and imports.
+            ("REQUESTS_PER_PERIOD", "100"),
+            ("BUDGET_PERIOD_S", "1"),
         )
     },
     "EVSE_IDLE_WAIT_S": "0.1",

@@ -173,7 +173,7 @@ async def test_start_charging_resumes_a_paused_charger(
     assert status.state == "charging"
 
 
-@pytest.mark.parametrize("provider", CLOUD_PROVIDERS)
+@pytest.mark.parametrize("provider", [p for p in CLOUD_PROVIDERS if p != "chargepoint"])
 async def test_start_charging_fails_without_a_vehicle(
     adapters: Adapters, sim: Simulator, provider: str
 ) -> None:
@@ -181,6 +181,17 @@ async def test_start_charging_fails_without_a_vehicle(
     await sim.pin(seed.serial_number, "available")
     device = await device_of(adapters, seed)
     assert await outcome(adapters, seed, device, Command("start_charging")) == "failed"
+
+
+async def test_a_chargepoint_start_without_a_vehicle_stays_pending_as_its_ack_never_comes(
+    adapters: Adapters, sim: Simulator
+) -> None:
+    """ChargePoint answers the ack 422 until it acknowledges, and never acknowledges a refused
+    session: the command is pending until its deadline (then `timeout`), never `failed`."""
+    seed = seed_for("chargepoint")[1]
+    await sim.pin(seed.serial_number, "available")
+    device = await device_of(adapters, seed)
+    assert await outcome(adapters, seed, device, Command("start_charging")) == "pending"
 
 
 @pytest.mark.parametrize("provider", CLOUD_PROVIDERS)

@@ -80,7 +80,8 @@ async def test_a_cloud_plan_produces_the_planned_timed_actions_in_the_simulator(
 ) -> None:
     seed = seed_for("zaptec")[0]
     caps = for_vendor("zaptec")
-    await sim.pin(seed.serial_number, "suspended_ev")
+    # Plugged in and paused: Zaptec resumes (507) only a paused charger (FinalStopActive).
+    await sim.pin(seed.serial_number, "suspended_evse")
     user = await link_owner(nc, seed)
     evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number, user)
     await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
@@ -133,7 +134,7 @@ async def test_a_cloud_plan_produces_the_planned_timed_actions_in_the_simulator(
         observed.append((state["state"], state["current_limit_a"]))
     limit = plan.intervals[0].current_limit_a
     assert observed == [
-        ("suspended_ev", limit),
+        ("suspended_evse", limit),
         ("charging", limit),
         ("suspended_evse", limit),
         ("suspended_evse", plan.intervals[1].current_limit_a),
@@ -142,7 +143,7 @@ async def test_a_cloud_plan_produces_the_planned_timed_actions_in_the_simulator(
     ]
     paths = [call["path"] for call in await sim.calls("zaptec") if call["method"] == "POST"]
     commands = [p.rsplit("/", 1)[-1] for p in paths if "/chargers/" in p]
-    assert commands == ["update", "501", "502", "update", "501", "502"]
+    assert commands == ["update", "507", "506", "update", "507", "506"]  # resume, stop/pause
 
 
 async def test_a_limit_outside_the_chargers_range_is_refused_before_the_vendor_call(

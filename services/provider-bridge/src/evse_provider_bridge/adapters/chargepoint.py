@@ -193,9 +193,12 @@ class ChargePointAdapter(TokenAdapter):
                 json={"ackId": int(ticket.ack_id), "action": action},
             )
         except VendorError as exc:
-            if exc.http_status == 422:  # not acknowledged yet; a refusal never is
-                return readback_progress(command, await self.read_status(device))
-            raise
+            if exc.http_status != 422:
+                raise
+            # 422: not acknowledged yet, and a refused session never is (evcc): pending until
+            # the charger shows the command took effect or the command's deadline passes.
+            seen = readback_progress(command, await self.read_status(device))
+            return "confirmed" if seen == "confirmed" else "pending"
         return "confirmed"
 
     @staticmethod
