@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from evse_contracts.evses import Evse
@@ -15,7 +15,6 @@ from evse_contracts.onboarding import (
     ONBOARDING_PAGE,
     ONBOARDING_START,
     ImportEvse,
-    OnboardingLink,
     PageRequest,
     StartOnboarding,
 )
@@ -23,6 +22,12 @@ from evse_contracts.problems import DomainError, ValidationFailed
 
 from ..auth import require_principal
 from ..deps import ask, settings_of
+from ..hosted_pages import (
+    ClientState,
+    ResponseType,
+    hosted_page_responses,
+    send_to_hosted_page,
+)
 from ..params import uid_query
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 from ..rate_limit import FixedWindowCounter
@@ -85,11 +90,7 @@ class OnboardingValidationFailed(ValidationFailed):
     response_class=RedirectResponse,
     status_code=302,
     responses={
-        200: {"model": OnboardingLink, "description": "With `response_type=json`."},
-        302: {
-            "description": "Redirect to the hosted onboarding page.",
-            "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
-        },
+        **hosted_page_responses("Redirect to the hosted onboarding page."),
         **problem_responses(
             400,
             401,
@@ -108,13 +109,8 @@ async def start_onboarding(
     request: Request,
     make_id: Annotated[str | None, uid_query("evsemake", "Start at this make's models.")] = None,
     model_id: Annotated[str | None, uid_query("evsemodel", "Start with this model.")] = None,
-    state: Annotated[
-        str | None, Query(max_length=500, description="Returned on the final redirect.")
-    ] = None,
-    response_type: Annotated[
-        Literal["redirect", "json"],
-        Query(description="`json` returns the URL for a WebView instead of a 302."),
-    ] = "redirect",
+    state: ClientState = None,
+    response_type: ResponseType = "redirect",
 ) -> Response:
     """Initiate onboarding of a new EVSE in the user's browser (needs a user token)."""
     principal = require_principal(request, "onboarding")
@@ -126,9 +122,7 @@ async def start_onboarding(
     start = StartOnboarding(make_id=make_id, model_id=model_id, state=state)
     # A GET that creates a session: never sent twice.
     link = await ask(request, ONBOARDING_START, start, idempotent=False)
-    if response_type == "json":
-        return json_response(link)
-    return RedirectResponse(link.url, status_code=302)
+    return send_to_hosted_page(link, response_type)
 
 
 @router.post(

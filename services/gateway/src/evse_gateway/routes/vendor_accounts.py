@@ -10,14 +10,14 @@ restores the same EVSEs. `DELETE` unlinks: credentials erased, polling stopped.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from evse_contracts.auth import Principal
 from evse_contracts.bridge import CloudProviderName
-from evse_contracts.onboarding import ONBOARDING_LINK_START, OnboardingLink, StartVendorAccountLink
+from evse_contracts.onboarding import ONBOARDING_LINK_START, StartVendorAccountLink
 from evse_contracts.problems import DomainError
 from evse_contracts.vendor_accounts import (
     VENDOR_ACCOUNTS_GET,
@@ -31,6 +31,12 @@ from evse_contracts.vendor_accounts import (
 
 from ..auth import require_principal
 from ..deps import ask
+from ..hosted_pages import (
+    ClientState,
+    ResponseType,
+    hosted_page_responses,
+    send_to_hosted_page,
+)
 from ..problems import problem_responses
 from ..responses import json_response
 
@@ -94,24 +100,15 @@ async def list_vendor_accounts(
     response_class=RedirectResponse,
     status_code=302,
     responses={
-        200: {"model": OnboardingLink, "description": "With `response_type=json`."},
-        302: {
-            "description": "Redirect to the hosted sign-in page of the vendor.",
-            "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
-        },
+        **hosted_page_responses("Redirect to the hosted sign-in page of the vendor."),
         **problem_responses(400, 401, 403, 503),
     },
 )
 async def start_vendor_account_link(
     request: Request,
     provider: Provider,
-    state: Annotated[
-        str | None, Query(max_length=500, description="Returned on the final redirect.")
-    ] = None,
-    response_type: Annotated[
-        Literal["redirect", "json"],
-        Query(description="`json` returns the URL for a WebView instead of a 302."),
-    ] = "redirect",
+    state: ClientState = None,
+    response_type: ResponseType = "redirect",
 ) -> Response:
     """Send the user's browser to sign in at the vendor; it comes back to the application's
     redirect URL with `vendor_account_id`, `provider` and `state`. Signing in again relinks
@@ -119,9 +116,7 @@ async def start_vendor_account_link(
     _user(request, "onboarding")
     start = StartVendorAccountLink(provider=provider, state=state)
     link = await ask(request, ONBOARDING_LINK_START, start, idempotent=False)
-    if response_type == "json":
-        return json_response(link)
-    return RedirectResponse(link.url, status_code=302)
+    return send_to_hosted_page(link, response_type)
 
 
 @router.get(
