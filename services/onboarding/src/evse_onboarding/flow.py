@@ -287,12 +287,16 @@ class _Call:
             **{"cancel_url": f"{self.base}/cancel", **context},
         )
 
-    async def end(self, url: str, **changes: Any) -> PageResponse:
-        """Close the session and send the browser back to the application at `url`."""
+    async def close(self, url: str, **changes: Any) -> bool:
+        """Finish the session, remembering `url` as its way back; False if already finished."""
         closed = await self.flow.sessions.update_open(
             self.session.uid, {"completed_at": self.now, "return_url": url, **changes}
         )
-        if closed is None:
+        return closed is not None
+
+    async def end(self, url: str, **changes: Any) -> PageResponse:
+        """Close the session and send the browser back to the application at `url`."""
+        if not await self.close(url, **changes):
             return await self.already_finished()
         return PageResponse(status=303 if self.page.method == "POST" else 302, location=url)
 
@@ -435,10 +439,7 @@ class _Call:
         back = error_url(
             self.session, "unsupported_evse", f"The {model.name} is not supported yet."
         )
-        closed = await self.flow.sessions.update_open(
-            self.session.uid, {"completed_at": self.now, "return_url": back}
-        )
-        if closed is None:
+        if not await self.close(back):
             return await self.already_finished()
         # A page, not a redirect: the user reads the confirmation, then goes back.
         return self.flow.message(
