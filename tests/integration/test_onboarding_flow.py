@@ -479,3 +479,16 @@ async def test_posts_before_a_model_is_chosen_go_back_to_the_picker(
     page = await browser.client.post(f"{url}/{step}", data={"serial_number": "S" * 500})
     assert page.status_code == 303
     assert page.headers["location"] == url + "/model"
+
+
+@pytest.mark.parametrize(
+    "form", [{"serial_number": "X" * 1001}, {f"field{i}": "x" for i in range(17)}]
+)
+async def test_an_oversized_form_gets_a_page_and_never_reaches_the_flow(
+    browser: Browser, form: dict[str, str]
+) -> None:
+    url = await start(browser)
+    answer = await browser.client.post(url + "/connect", data=form)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "<h1>This form is too large</h1>" in answer.text

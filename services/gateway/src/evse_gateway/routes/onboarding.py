@@ -66,6 +66,16 @@ def _page_headers(form_action: str | None = None) -> dict[str, str]:
 _GO_BACK = "This link is not valid. Go back to the app you came from and start again."
 
 
+_MAX_FIELDS, _MAX_FIELD_LENGTH = 16, 1000
+"""The hosted forms have a few short fields (the longest, a vendor password, 500)."""
+
+
+def _within_limits(fields: dict[str, str]) -> bool:
+    return len(fields) <= _MAX_FIELDS and all(
+        len(key) <= 64 and len(value) <= _MAX_FIELD_LENGTH for key, value in fields.items()
+    )
+
+
 def _error_page(status: int, title: str, message: str) -> HTMLResponse:
     """A page for a person, never a problem document, when the flow itself cannot answer."""
     html = _ERROR_PAGE.format(title=title, message=message)
@@ -168,6 +178,10 @@ async def onboarding_page(request: Request, session_uid: str, step: str = "") ->
     if len(session_uid) > 64 or not _STEP.fullmatch(step):
         return _error_page(404, "Page not found", _GO_BACK)
     form = await request.form() if request.method == "POST" else {}
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    query = dict(request.query_params)
+    if not (_within_limits(fields) and _within_limits(query)):
+        return _error_page(400, "This form is too large", _GO_BACK)
     secure = settings_of(request).public_base_url.startswith("https://")
     cookie = _BROWSER_COOKIE_SECURE if secure else _BROWSER_COOKIE_DEV
     known_key = request.cookies.get(cookie, "")
@@ -176,8 +190,8 @@ async def onboarding_page(request: Request, session_uid: str, step: str = "") ->
         session_uid=session_uid,
         step=step,
         method="POST" if request.method == "POST" else "GET",
-        form={k: v for k, v in form.items() if isinstance(v, str)},
-        query=dict(request.query_params),
+        form=fields,
+        query=query,
         accept_language=request.headers.get("accept-language", "")[:1024] or None,
         browser_key=browser_key,
     )
