@@ -18,22 +18,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..settings import VendorSettings
 from .base import (
     Command,
     CommandProgress,
     CommandTicket,
     DeviceRef,
     DeviceStatus,
-    VendorAccount,
     VendorDevice,
     readback_progress,
 )
 from .errors import VendorError
-from .http import VendorClient
 from .payloads import as_float, body_of, expires_in, keyed_statuses
 from .token_adapter import TokenAdapter
-from .tokens import Token, TokenVault
+from .tokens import Token
 
 __all__ = ["CHARGING_STATUSES", "ChargePointAdapter", "status_from_body"]
 
@@ -68,21 +65,11 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
 class ChargePointAdapter(TokenAdapter):
     provider = "chargepoint"
 
-    def __init__(
-        self,
-        client: VendorClient,
-        settings: VendorSettings,
-        vault: TokenVault,
-        account: VendorAccount,
-    ) -> None:
-        super().__init__(client, settings, vault, account)
-        self._discovery = (settings.auth_base_url or settings.base_url).rstrip("/")
-
     async def _login(self) -> Token:
         username = self._account.credential("username")
         found = await self._client.call(
             "POST",
-            f"{self._discovery}/discovery/v3/globalconfig",
+            f"{self._auth_base_url}/discovery/v3/globalconfig",
             api="discovery",
             json={"deviceData": DEVICE_DATA, "username": username},
         )

@@ -51,6 +51,11 @@ class TokenAdapter(ABC):
             refresh=self._refresh,
         )
 
+    @property
+    def _auth_base_url(self) -> str:
+        """Where the vendor signs accounts in, when that is not its API's base URL."""
+        return (self._settings.auth_base_url or self._settings.base_url).rstrip("/")
+
     @abstractmethod
     async def _login(self) -> Token: ...
 

@@ -15,20 +15,17 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
-from ..settings import VendorSettings
 from .base import (
     Command,
     CommandTicket,
     DeviceRef,
     DeviceStatus,
     ReadsBack,
-    VendorAccount,
     VendorDevice,
 )
-from .http import VendorClient
 from .payloads import as_float, body_of, keyed_statuses
 from .token_adapter import TokenAdapter
-from .tokens import Token, TokenVault
+from .tokens import Token
 
 __all__ = ["STATUS_IDS", "WallboxAdapter", "status_from_body"]
 
@@ -86,22 +83,12 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
 class WallboxAdapter(ReadsBack, TokenAdapter):
     provider = "wallbox"
 
-    def __init__(
-        self,
-        client: VendorClient,
-        settings: VendorSettings,
-        vault: TokenVault,
-        account: VendorAccount,
-    ) -> None:
-        super().__init__(client, settings, vault, account)
-        self._auth_base = (settings.auth_base_url or settings.base_url).rstrip("/")
-
     async def _login(self) -> Token:
         raw = f"{self._account.credential('username')}:{self._account.credential('password')}"
         basic = "Basic " + base64.b64encode(raw.encode()).decode()
         response = await self._client.call(
             "GET",
-            f"{self._auth_base}/users/signin",
+            f"{self._auth_base_url}/users/signin",
             api="users.signin",
             headers={"Partner": "wallbox", "Authorization": basic},
         )
@@ -111,7 +98,7 @@ class WallboxAdapter(ReadsBack, TokenAdapter):
         """`GET users/refresh-token` with the refresh token as Bearer (wallbox.py:47-50)."""
         response = await self._client.call(
             "GET",
-            f"{self._auth_base}/users/refresh-token",
+            f"{self._auth_base_url}/users/refresh-token",
             api="users.refresh_token",
             headers={"Partner": "wallbox", "Authorization": f"Bearer {token.refresh}"},
         )
