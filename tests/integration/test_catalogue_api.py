@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from evse_catalogue.seed import load_seed
 from evse_catalogue.store import MongoCatalogueStore
-from evse_contracts.catalogue import CATALOGUE_CHANGED
+from evse_contracts.catalogue import CATALOGUE_CHANGED, EVSE_MODELS_LIST
 from evse_devstack.backends import NatsServer
 from evse_runtime.mongo import open_database
 from tests.utils.services import running_catalogue, running_gateway
@@ -180,6 +180,61 @@ async def test_new_catalogue_data_is_served_after_a_change_event(
     assert response.json() == make
 
 
+async def test_a_revalidation_is_answered_304_without_asking_the_catalogue(
+    api: httpx.AsyncClient, nats_url: str
+) -> None:
+    nc = await nats.connect(nats_url)
+    asked = await nc.subscribe(EVSE_MODELS_LIST.subject)
+    first = await api.get("/v2/evse_models", params={"limit": 7})
+    assert first.status_code == 200
+    assert first.headers["cache-control"].startswith("public, max-age=")
+    etag = first.headers["etag"]
+    for if_none_match in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        again = await api.get(
+            "/v2/evse_models", params={"limit": 7}, headers={"If-None-Match": if_none_match}
+        )
+        assert again.status_code == 304
+        assert again.content == b""
+        assert again.headers["etag"] == etag
+    stale = await api.get(
+        "/v2/evse_models", params={"limit": 7}, headers={"If-None-Match": '"other"'}
+    )
+    assert stale.status_code == 200
+    assert stale.content == first.content
+    await nc.flush()
+    assert asked.pending_msgs <= 1
+    await nc.drain()
+
+
+async def test_a_reloaded_catalogue_replaces_the_cached_bodies(
+    api: httpx.AsyncClient, catalogue_db: str, nats_url: str, mongodb_url: str
+) -> None:
+    make = {
+        "uid": "evsemake01KYYYYYYYYYYYYYYYYYYYYYYY",
+        "name": "Cached Make",
+        "website": "https://example.com",
+        "headquarters_country": "NO",
+    }
+    listed = await api.get("/v2/evse_makes", params={"limit": 500})
+    async with open_database(mongodb_url, catalogue_db) as db:
+        await MongoCatalogueStore(db).upsert_makes([make])
+    assert (await api.get("/v2/evse_makes", params={"limit": 500})).content == listed.content
+    nc = await nats.connect(nats_url)
+    await nc.publish(CATALOGUE_CHANGED, b"{}")
+    await nc.drain()
+    for _ in range(200):
+        fresh = await api.get(
+            "/v2/evse_makes",
+            params={"limit": 500},
+            headers={"If-None-Match": listed.headers["etag"]},
+        )
+        if fresh.status_code == 200:
+            break
+        await asyncio.sleep(0.05)
+    assert make in fresh.json()["results"]
+    assert fresh.headers["etag"] != listed.headers["etag"]
+
+
 async def test_seeding_twice_stores_each_entry_once(
     mongodb_url: str, nats_url: str, database_name: str
 ) -> None:
@@ -215,7 +270,9 @@ async def test_gateway_recovers_when_catalogue_comes_back(
             nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name
         ):
             assert (await client.get("/v2/evse_makes")).status_code == 200
-        assert_problem(await client.get("/v2/evse_makes"), 503, "service-unavailable")
+        assert (await client.get("/v2/evse_makes")).status_code == 200, "served from the cache"
+        uncached = await client.get("/v2/evse_makes", params={"limit": 3})
+        assert_problem(uncached, 503, "service-unavailable")
 
 
 async def test_readiness_names_the_services_not_answering(api: httpx.AsyncClient) -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "EVSE_MODELS_GET",
     "EVSE_MODELS_LIST",
     "CATALOGUE_CHANGED",
+    "CATALOGUE_RELOADED",
     "ConnectorType",
     "EvseMake",
     "EvseMakeSummary",
@@ -167,3 +168,5 @@ PROGRAMS_LIST = Route("catalogue.programs.list", ListPrograms, Page[Program])
 PROGRAMS_GET = Route("catalogue.programs.get", GetProgram, Program)
 CATALOGUE_CHANGED = "catalogue.events.changed"
 """Broadcast (no queue group) after catalogue data changes: every replica reloads."""
+CATALOGUE_RELOADED = "catalogue.events.reloaded"
+"""Broadcast by each catalogue replica once it serves the changed data: caches drop theirs."""

@@ -8,6 +8,7 @@ from nats.aio.msg import Msg
 
 from evse_contracts.catalogue import (
     CATALOGUE_CHANGED,
+    CATALOGUE_RELOADED,
     EVSE_FIRMWARE_VERSIONS_GET,
     EVSE_FIRMWARE_VERSIONS_LIST,
     EVSE_MAKES_GET,
@@ -91,6 +92,7 @@ def register_handlers(runtime: Runtime, holder: SnapshotHolder, store: Catalogue
 
     async def reload_snapshot(_: Msg) -> None:
         await holder.reload()
+        await runtime.nc.publish(CATALOGUE_RELOADED, b"{}")
 
     runtime.respond(EVSE_MAKES_LIST, list_makes)
     runtime.respond(EVSE_MAKES_GET, get_make)

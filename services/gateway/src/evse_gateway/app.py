@@ -7,12 +7,15 @@ from contextlib import asynccontextmanager
 
 import nats
 from fastapi import FastAPI
+from nats.aio.msg import Msg
 
+from evse_contracts.catalogue import CATALOGUE_RELOADED
 from evse_runtime.bus_client import BusClient
 from evse_runtime.gc_tuning import freeze_startup_objects
 
 from .api_docs import install_docs
 from .auth import AuthMiddleware, TokenVerifier
+from .catalogue_cache import CatalogueCache
 from .openapi import install_openapi
 from .problems import install_problem_handlers
 from .rate_limit import open_counter, open_session_counter
@@ -55,6 +58,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         app.state.js = nc.jetstream()
         app.state.rate_limiter = await open_counter(nc.jetstream(), settings)
         app.state.session_limiter = await open_session_counter(nc.jetstream(), settings)
+        cache = app.state.catalogue_cache = CatalogueCache(
+            max_bytes=settings.catalogue_cache_bytes, max_age_s=settings.catalogue_max_age_s
+        )
+
+        async def catalogue_reloaded(_: Msg) -> None:
+            cache.clear()
+
+        await nc.subscribe(CATALOGUE_RELOADED, cb=catalogue_reloaded)
         freeze_startup_objects()
         try:
             yield

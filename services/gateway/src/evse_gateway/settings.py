@@ -41,6 +41,17 @@ class GatewaySettings(BusSettings):
         ge=0,
         description="Hosted onboarding sessions one user may start per rate window; 0 = off.",
     )
+    catalogue_cache_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=0,
+        description="Bytes of catalogue bodies each replica keeps for `ETag` revalidation.",
+    )
+    catalogue_max_age_s: int = Field(
+        60,
+        ge=1,
+        description="`Cache-Control: max-age` of catalogue reads, and how long a replica keeps "
+        "one if it misses the catalogue's change event.",
+    )
     rate_limit_bucket: str = Field(
         "evse_rate_limit", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream KV bucket."
     )

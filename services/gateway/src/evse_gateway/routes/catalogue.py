@@ -1,7 +1,8 @@
 """`/v2/evse_makes` and `/v2/evse_models`: the public charger catalogue.
 
 Anonymous callers are rate limited per client IP (`count_anonymous`, called in each route
-rather than as a dependency to keep the hot path free of dependency resolution).
+rather than as a dependency to keep the hot path free of dependency resolution). Reads are
+served through the gateway's catalogue cache (`ETag`, `304`; see `catalogue_cache`).
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from evse_contracts.catalogue import (
 )
 from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
+from ..catalogue_cache import CACHE_RESPONSES, cached_response
 from ..deps import ask, ask_json
 from ..params import CursorQuery, LimitQuery, uid_path, uid_query
 from ..problems import problem_responses
 from ..rate_limit import count_anonymous, with_quota
-from ..responses import list_response, raw_json_response
+from ..responses import list_body
 
 __all__ = ["router"]
 
@@ -40,7 +42,7 @@ router = APIRouter(tags=["EVSE catalogue"])
 @router.get(
     "/evse_makes",
     response_model=ListResponse[EvseMake],
-    responses=problem_responses(400, 429, 503),
+    responses={**problem_responses(400, 429, 503), **CACHE_RESPONSES},
 )
 async def list_evse_makes(
     request: Request,
@@ -51,27 +53,35 @@ async def list_evse_makes(
     """List all the EVSE makes known by the system."""
     quota = await count_anonymous(request)
     query = ListEvseMakes(limit=limit, cursor=cursor, name=name)
-    return with_quota(list_response(request, await ask(request, EVSE_MAKES_LIST, query)), quota)
+
+    async def read() -> bytes:
+        return list_body(request, await ask(request, EVSE_MAKES_LIST, query))
+
+    return with_quota(await cached_response(request, read), quota)
 
 
 @router.get(
     "/evse_makes/{evse_make_id}",
     response_model=EvseMake,
-    responses=problem_responses(429, 503, slugs={404: ["evse-make-not-found"]}),
+    responses={
+        **problem_responses(429, 503, slugs={404: ["evse-make-not-found"]}),
+        **CACHE_RESPONSES,
+    },
 )
 async def get_evse_make(
     request: Request, evse_make_id: Annotated[str, uid_path("evsemake", "The make's uid.")]
 ) -> Response:
     """Retrieve details for a single, specific EVSE make."""
     quota = await count_anonymous(request)
-    body = await ask_json(request, EVSE_MAKES_GET, GetEvseMake(uid=evse_make_id))
-    return with_quota(raw_json_response(body), quota)
+    get = GetEvseMake(uid=evse_make_id)
+    response = await cached_response(request, lambda: ask_json(request, EVSE_MAKES_GET, get))
+    return with_quota(response, quota)
 
 
 @router.get(
     "/evse_models",
     response_model=ListResponse[EvseModel],
-    responses=problem_responses(400, 429, 503),
+    responses={**problem_responses(400, 429, 503), **CACHE_RESPONSES},
 )
 async def list_evse_models(
     request: Request,
@@ -85,18 +95,26 @@ async def list_evse_models(
     query = ListEvseModels(
         limit=limit, cursor=cursor, evse_make_id=evse_make_id, onboarding_method=onboarding_method
     )
-    return with_quota(list_response(request, await ask(request, EVSE_MODELS_LIST, query)), quota)
+
+    async def read() -> bytes:
+        return list_body(request, await ask(request, EVSE_MODELS_LIST, query))
+
+    return with_quota(await cached_response(request, read), quota)
 
 
 @router.get(
     "/evse_models/{evse_model_id}",
     response_model=EvseModel,
-    responses=problem_responses(429, 503, slugs={404: ["evse-model-not-found"]}),
+    responses={
+        **problem_responses(429, 503, slugs={404: ["evse-model-not-found"]}),
+        **CACHE_RESPONSES,
+    },
 )
 async def get_evse_model(
     request: Request, evse_model_id: Annotated[str, uid_path("evsemodel", "The model's uid.")]
 ) -> Response:
     """Retrieve details for a single, specific EVSE model."""
     quota = await count_anonymous(request)
-    body = await ask_json(request, EVSE_MODELS_GET, GetEvseModel(uid=evse_model_id))
-    return with_quota(raw_json_response(body), quota)
+    get = GetEvseModel(uid=evse_model_id)
+    response = await cached_response(request, lambda: ask_json(request, EVSE_MODELS_GET, get))
+    return with_quota(response, quota)

@@ -1,4 +1,7 @@
-"""`/v2/evse_firmware_versions`: published (production) firmware releases per EVSE model."""
+"""`/v2/evse_firmware_versions`: published (production) firmware releases per EVSE model.
+
+Served through the gateway's catalogue cache (`ETag`, `304`; see `catalogue_cache`).
+"""
 
 from __future__ import annotations
 
@@ -16,10 +19,11 @@ from evse_contracts.catalogue import (
 )
 from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
+from ..catalogue_cache import CACHE_RESPONSES, cached_response
 from ..deps import ask, ask_json
 from ..params import CursorQuery, LimitQuery, uid_path, uid_query
 from ..problems import problem_responses
-from ..responses import list_response, raw_json_response
+from ..responses import list_body
 
 __all__ = ["router"]
 
@@ -29,7 +33,7 @@ router = APIRouter(tags=["EVSE catalogue"])
 @router.get(
     "/evse_firmware_versions",
     response_model=ListResponse[EvseFirmwareVersion],
-    responses=problem_responses(400, 503),
+    responses={**problem_responses(400, 503), **CACHE_RESPONSES},
 )
 async def list_evse_firmware_versions(
     request: Request,
@@ -44,13 +48,20 @@ async def list_evse_firmware_versions(
     query = ListEvseFirmwareVersions(
         limit=limit, cursor=cursor, evse_make_id=evse_make_id, evse_model_id=evse_model_id
     )
-    return list_response(request, await ask(request, EVSE_FIRMWARE_VERSIONS_LIST, query))
+
+    async def read() -> bytes:
+        return list_body(request, await ask(request, EVSE_FIRMWARE_VERSIONS_LIST, query))
+
+    return await cached_response(request, read)
 
 
 @router.get(
     "/evse_firmware_versions/{evse_firmware_version_id}",
     response_model=EvseFirmwareVersion,
-    responses=problem_responses(503, slugs={404: ["evse-firmware-version-not-found"]}),
+    responses={
+        **problem_responses(503, slugs={404: ["evse-firmware-version-not-found"]}),
+        **CACHE_RESPONSES,
+    },
 )
 async def get_evse_firmware_version(
     request: Request,
@@ -58,4 +69,6 @@ async def get_evse_firmware_version(
 ) -> Response:
     """Retrieve a single production EVSE firmware version by ID."""
     get = GetEvseFirmwareVersion(uid=evse_firmware_version_id)
-    return raw_json_response(await ask_json(request, EVSE_FIRMWARE_VERSIONS_GET, get))
+    return await cached_response(
+        request, lambda: ask_json(request, EVSE_FIRMWARE_VERSIONS_GET, get)
+    )

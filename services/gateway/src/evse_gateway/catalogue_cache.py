@@ -1,0 +1,119 @@
+"""HTTP caching of the public catalogue: `ETag`, `Cache-Control` and `304` from memory.
+
+The catalogue (makes, models, firmware) is the same for every caller and changes only when it
+is re-seeded. Each gateway replica keeps the bodies it has served, keyed by path and query, so
+a revalidation (`If-None-Match`) is answered `304` without asking the catalogue service. It
+drops them all on `CATALOGUE_RELOADED`, which each catalogue replica sends once it serves the
+new data (not on `CATALOGUE_CHANGED`: a read racing the reload would cache the old body again).
+Core NATS delivers an event at most once, so entries also expire after `max_age_s`: a replica
+that missed one serves a stale catalogue for at most that long, as `Cache-Control` tells a CDN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+__all__ = ["CACHE_RESPONSES", "CachedBody", "CatalogueCache", "cached_response"]
+
+_CACHE_HEADERS = {
+    "ETag": {
+        "description": "Tag of this body; send it back in `If-None-Match`.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "`public, max-age=…`: shared caches may keep it.",
+        "schema": {"type": "string"},
+    },
+}
+CACHE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"headers": _CACHE_HEADERS},
+    304: {
+        "description": "Not modified: the `ETag` given in `If-None-Match` is still current.",
+        "headers": _CACHE_HEADERS,
+    },
+}
+"""OpenAPI `responses` entries of a cached catalogue read."""
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    body: bytes
+    etag: str
+    stored_at: float
+
+
+class CatalogueCache:
+    """Catalogue bodies up to `max_bytes` in all, least recently used out first, with their tags."""
+
+    def __init__(
+        self,
+        *,
+        max_bytes: int,
+        max_age_s: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._entries: OrderedDict[str, CachedBody] = OrderedDict()
+        self._max_bytes = max_bytes
+        self._held_bytes = 0
+        self.max_age_s = max_age_s
+        self._clock = clock
+
+    def get(self, key: str) -> CachedBody | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if self._clock() - entry.stored_at >= self.max_age_s:
+            self._drop(key)
+            return None
+        self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: str, body: bytes) -> CachedBody:
+        entry = CachedBody(body, _entity_tag(body), self._clock())
+        if key in self._entries:
+            self._drop(key)
+        self._entries[key] = entry
+        self._held_bytes += len(body)
+        while self._held_bytes > self._max_bytes:
+            self._drop(next(iter(self._entries)))
+        return entry
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._held_bytes = 0
+
+    def _drop(self, key: str) -> None:
+        self._held_bytes -= len(self._entries.pop(key).body)
+
+
+async def cached_response(request: Request, read: Callable[[], Awaitable[bytes]]) -> Response:
+    """The catalogue body for this URL from the cache (or `read`), or `304` if the caller has it."""
+    cache: CatalogueCache = request.app.state.catalogue_cache
+    key = f"{request.url.path}?{request.url.query}"
+    entry = cache.get(key)
+    if entry is None:
+        entry = cache.put(key, await read())
+    headers = {"ETag": entry.etag, "Cache-Control": f"public, max-age={cache.max_age_s}"}
+    if _matches(request.headers.get("if-none-match"), entry.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type="application/json", headers=headers)
+
+
+def _entity_tag(body: bytes) -> str:
+    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison: `*`, or any listed tag equal once `W/` is set aside."""
+    if if_none_match is None:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
