@@ -49,7 +49,7 @@ typecheck:
 	$(UV) run --frozen mypy $(PACKAGES)
 
 pytest:
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest --durations=30
 
 # Deeper OpenAPI fuzzing than `make test` runs: FUZZ_EXAMPLES per operation and caller.
 FUZZ_EXAMPLES ?= 500
