@@ -47,6 +47,7 @@ lint:
 
 typecheck:
 	$(UV) run --frozen mypy $(PACKAGES)
+	$(UV) run --frozen mypy tests
 
 pytest:
 	$(UV) run --frozen pytest --durations=30

@@ -60,7 +60,8 @@ async def test_observations_report_the_chargers_state(easee: Easee, sim: Simulat
     (charger,) = await easee.get_chargers()
     seen = values(await charger.get_observations(OP_MODE, TOTAL_POWER, DYNAMIC_CURRENT))
     assert seen[OP_MODE] == CHARGING
-    assert isinstance(seen[TOTAL_POWER], float) and seen[TOTAL_POWER] > 0
+    power = seen[TOTAL_POWER]
+    assert isinstance(power, float) and power > 0
 
 
 async def test_the_removed_state_endpoint_answers_404(easee: Easee) -> None:

@@ -25,10 +25,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from evse_catalogue.seed import load_seed
 from evse_devstack.demo import run_admin
 from evse_devstack.stack import Stack
 from evse_vendor_simulator.seed import SEED_ACCOUNTS, account_username, seed_for
+from tests.utils.factories import model_uid
 from tests.utils.services import running_asgi
 
 pytestmark = pytest.mark.e2e
@@ -157,10 +157,6 @@ async def start(e2e_stack: Stack, tenant: Tenant, state: str, **params: str) -> 
         )
     assert answer.status_code == 302, answer.text
     return answer.headers["location"]
-
-
-def model_uid(name: str) -> str:
-    return next(m["uid"] for m in load_seed()["evse_models"] if m["name"] == name)
 
 
 def arrived(page: Page, callback: Callback, state: str) -> dict[str, list[str]]:

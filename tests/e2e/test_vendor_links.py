@@ -16,6 +16,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -123,7 +124,7 @@ def test_linked_vendor_accounts_import_poll_break_and_relink_the_same_evse(
         evses[provider] = imported.json()
         assert evses[provider]["vendor_link"] == {"state": "linked", "reason": None}
     for evse in evses.values():
-        eventually(lambda evse=evse: status_logs(client, user, evse["uid"]))
+        eventually(partial(status_logs, client, user, evse["uid"]))
 
     evse = evses[VENDOR]
     path = f"/v2/evses/{evse['uid']}"

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from nats.aio.client import Client as NatsClient
 from nats.errors import Error as NatsError
-from nats.js.api import ConsumerInfo
 
 from evse_contracts.ids import new_uid
 from evse_contracts.telemetry import TELEMETRY_STREAM, StatusLog, publish_event
@@ -74,25 +73,36 @@ async def acked_through(nc: NatsClient, count: int) -> None:
         await asyncio.sleep(0.05)
 
 
-async def caught_up(nc: NatsClient, count: int) -> ConsumerInfo:
+@dataclass(frozen=True)
+class Settled:
+    """Where telemetry's status consumer stands once it has caught up."""
+
+    acked: int
+    """Its ack floor: the stream sequence up to which every event is stored."""
+    redelivered: int
+    """Deliveries beyond one per stream message (the stream holds only this test's events)."""
+
+
+async def caught_up(nc: NatsClient, count: int) -> Settled:
     """Wait until telemetry's status consumer has delivered `count` events and has none
     pending or unacked (acks follow the writes), or its ack floor stops moving."""
-    info: ConsumerInfo | None = None
+    info: Settled | None = None
     js = nc.jetstream()
     floor, still = -1, 0
     while still < STALL_POLLS:
         try:
-            info = await js.consumer_info(TELEMETRY_STREAM, log_consumer("status"))
+            consumer = await js.consumer_info(TELEMETRY_STREAM, log_consumer("status"))
         except (NatsError, TimeoutError):  # no consumer leader at this moment (a cluster)
             still += 1
             await asyncio.sleep(0.2)
             continue
-        if info.delivered.stream_seq >= count and not info.num_pending + info.num_ack_pending:
+        delivered, acked = consumer.delivered, consumer.ack_floor
+        assert delivered is not None and acked is not None
+        info = Settled(acked.stream_seq, delivered.consumer_seq - delivered.stream_seq)
+        pending = (consumer.num_pending or 0) + (consumer.num_ack_pending or 0)
+        if delivered.stream_seq >= count and not pending:
             return info
-        floor, still = (
-            info.ack_floor.stream_seq,
-            (still + 1 if info.ack_floor.stream_seq == floor else 0),
-        )
+        floor, still = (acked.stream_seq, (still + 1 if acked.stream_seq == floor else 0))
         await asyncio.sleep(0.2)
     assert info is not None, "telemetry's status consumer never answered"
     return info

@@ -189,7 +189,7 @@ async def test_bad_tokens_are_a_401_on_every_route(api: Api, keys: KeyPair, tmp_
         "expired": jwt.encode(
             _valid_claims(api, iat=past, exp=past + timedelta(minutes=5)), signing_key, "EdDSA"
         ),
-        "alg none": jwt.encode(_valid_claims(api), None, "none"),
+        "alg none": jwt.encode(_valid_claims(api), "", "none"),
         "wrong audience": jwt.encode(_valid_claims(api, aud="other"), signing_key, "EdDSA"),
         "foreign claims": jwt.encode(_valid_claims(api, kind="admin"), signing_key, "EdDSA"),
         "garbage": "not-a-jwt",

@@ -17,7 +17,6 @@ import nats
 import pytest
 import pytest_asyncio
 
-from evse_catalogue.seed import load_seed
 from evse_contracts.bridge import CLOUD_PROVIDERS, OCPP_PROVIDERS
 from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
@@ -26,7 +25,7 @@ from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, SEED_ACCOUNTS, account_username, seed_for
 from tests.utils.bridge import Simulator
-from tests.utils.factories import Tenant, create_tenant
+from tests.utils.factories import Tenant, create_tenant, model_uid
 from tests.utils.services import (
     running_bridge,
     running_catalogue,
@@ -328,10 +327,6 @@ async def test_import_body_is_validated(stack: Stack) -> None:
         "/v2/evse_onboarding/import", json={"provider": "zaptec"}, headers=stack.auth("alice")
     )
     assert_problem(response, 400, "validation-failed")
-
-
-def model_uid(name: str) -> str:
-    return next(m["uid"] for m in load_seed()["evse_models"] if m["name"] == name)
 
 
 async def test_the_hosted_flow_links_a_charger_by_serial(stack: Stack) -> None:

@@ -143,7 +143,8 @@ async def test_a_subscription_failing_past_the_retry_window_is_disabled_with_the
         path = f"/v2/webhooks/subscriptions/{created['id']}"
 
         async def disabled() -> bool:
-            return (await http.get(path, headers=headers)).json()["status"] == "disabled"
+            status: str = (await http.get(path, headers=headers)).json()["status"]
+            return status == "disabled"
 
         await eventually(disabled)
         body = (await http.get(path, headers=headers)).json()

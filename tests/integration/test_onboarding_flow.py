@@ -20,7 +20,7 @@ from evse_onboarding.sessions import new_session
 from evse_onboarding.sessions_store import MongoSessionStore
 from evse_onboarding.store import Application, MongoIdentityStore, User
 from evse_runtime.mongo import open_database
-from tests.utils.factories import Tenant, create_tenant
+from tests.utils.factories import Tenant, create_tenant, make_uid, model_uid
 from tests.utils.services import (
     running_bridge,
     running_catalogue,
@@ -31,14 +31,6 @@ from tests.utils.services import (
 SEED = load_seed()
 GB = {"Accept-Language": "en-GB,en;q=0.8"}
 SESSIONS_PER_USER = 100
-
-
-def model_uid(name: str) -> str:
-    return next(m["uid"] for m in SEED["evse_models"] if m["name"] == name)
-
-
-def make_uid(name: str) -> str:
-    return next(m["uid"] for m in SEED["evse_makes"] if m["name"] == name)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -39,6 +40,12 @@ from tests.utils.services import running_bridge
 
 NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 FAST = {"idle_wait_s": 0.05, "command_check_interval_s": 0.05, "command_timeout_s": 5.0}
+
+
+def is_confirmed(tap: TelemetryTap, evse_uid: str, command_id: str) -> bool:
+    return any(
+        log.command_id == command_id and log.result == "confirmed" for log in tap.commands(evse_uid)
+    )
 
 
 @pytest_asyncio.fixture
@@ -118,12 +125,7 @@ async def test_a_cloud_plan_produces_the_planned_timed_actions_in_the_simulator(
                 source="schedule",
             ),  # fmt: skip
         )
-        await eventually(
-            lambda reply=reply: any(
-                log.command_id == reply.command_id and log.result == "confirmed"
-                for log in tap.commands(evse_uid)
-            )
-        )
+        await eventually(partial(is_confirmed, tap, evse_uid, reply.command_id))
         state = await charger_state(sim, seed.serial_number)
         (confirmed,) = book.observe(
             evse_uid,

@@ -16,6 +16,7 @@ from typing import Any
 
 from ocpp.v16 import ChargePoint, call
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.typing import Subprotocol
 
 from bench.ocpp_chargers import SimulatedCharger, connected_charger
 from evse_contracts.smart_charging import PriceInterval, SetChargePlan
@@ -41,8 +42,8 @@ async def central_system() -> AsyncIterator[tuple[str, asyncio.Queue[ChargePoint
             await proxy.start()
 
     async with serve(
-        accept, "127.0.0.1", 0, subprotocols=["ocpp1.6"], ping_interval=None
-    ) as server:  # type: ignore[list-item]
+        accept, "127.0.0.1", 0, subprotocols=[Subprotocol("ocpp1.6")], ping_interval=None
+    ) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         yield f"ws://127.0.0.1:{port}/ocpp", connected
 

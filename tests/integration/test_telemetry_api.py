@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -39,6 +39,7 @@ from evse_contracts.telemetry import (
     ConnectivitySample,
     ListLogs,
     StatusLog,
+    TelemetryEvent,
     publish_event,
     timestamp_of,
 )
@@ -183,7 +184,12 @@ async def test_the_legacy_integer_id_reads_the_same_logs(
     ],
 )
 async def test_every_log_kind_is_listed_and_retrieved_by_its_timestamp(
-    api: httpx.AsyncClient, js: JetStreamContext, db: Database, path: str, build, collection: str
+    api: httpx.AsyncClient,
+    js: JetStreamContext,
+    db: Database,
+    path: str,
+    build: Callable[[str, datetime], TelemetryEvent],
+    collection: str,
 ) -> None:
     evse = await onboard(js)
     event = build(evse.evse_uid, base_time())

@@ -47,7 +47,7 @@ async def consumer_settled(js: JetStreamContext, durable: str) -> None:
 
     async def settled() -> bool:
         info = await js.consumer_info(TELEMETRY_STREAM, durable)
-        return info.num_pending == 0 and info.num_ack_pending == 0
+        return not info.num_pending and not info.num_ack_pending
 
     await eventually(settled)
 

@@ -42,6 +42,18 @@ async def create_tenant(store: IdentityStore, name: str, email: str | None = Non
     return Tenant(app.client_id, f"{name}-secret", app.uid, user.uid)
 
 
+def model_uid(name: str) -> str:
+    """The uid of the seeded catalogue model of this name."""
+    uid: str = next(m["uid"] for m in load_seed()["evse_models"] if m["name"] == name)
+    return uid
+
+
+def make_uid(name: str) -> str:
+    """The uid of the seeded catalogue make of this name."""
+    uid: str = next(m["uid"] for m in load_seed()["evse_makes"] if m["name"] == name)
+    return uid
+
+
 def seeded_model(name: str) -> tuple[EvseMakeSummary, EvseModelSummary, str | None]:
     """A seeded catalogue model by name: its make, itself, and its provider."""
     seed = load_seed()

@@ -109,7 +109,7 @@ async def handled(js: JetStreamContext, stream: str, durable: str) -> None:
 
     async def settled() -> bool:
         info = await js.consumer_info(stream, durable)
-        return info.num_pending == 0 and info.num_ack_pending == 0
+        return not info.num_pending and not info.num_ack_pending
 
     await eventually(settled)
 

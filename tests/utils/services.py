@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Literal
+from typing import Any, Literal
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -44,7 +44,7 @@ async def running_catalogue(
     if seed:
         async with open_database(mongodb_url, database) as db:
             await seed_catalogue(MongoCatalogueStore(db))
-    own = {} if instance_id is None else {"instance_id": instance_id}
+    own: dict[str, Any] = {} if instance_id is None else {"instance_id": instance_id}
     settings = CatalogueSettings(
         nats_url=nats_url, mongodb_url=mongodb_url, database=database, **own
     )
@@ -76,7 +76,7 @@ async def running_onboarding(
 
 @asynccontextmanager
 async def running_gateway(
-    *, nats_url: str, port: int | None = None, **overrides: object
+    *, nats_url: str, port: int | None = None, **overrides: Any
 ) -> AsyncIterator[str]:
     """Serve the gateway over real HTTP on `port` (default: a free one); yield its base URL.
 
