@@ -191,4 +191,4 @@ async def test_an_oversized_webhook_is_refused(nats_url: str) -> None:
         httpx.AsyncClient(base_url=base_url) as client,
     ):
         response = await client.post("/v2/webhooks/zaptec", content=body, headers=signed(body))
-    assert_problem(response, 413, "webhook-payload-too-large")
+    assert_problem(response, 413, "payload-too-large")

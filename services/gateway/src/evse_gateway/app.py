@@ -15,6 +15,7 @@ from evse_runtime.gc_tuning import freeze_startup_objects
 
 from .api_docs import install_docs
 from .auth import AuthMiddleware, TokenVerifier
+from .body_limit import BodyLimitMiddleware
 from .catalogue_cache import CatalogueCache
 from .openapi import install_openapi
 from .problems import install_problem_handlers
@@ -87,6 +88,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     install_docs(app)
     app.state.settings = settings
     verifier = TokenVerifier.from_file(settings.jwt_public_key_file, settings.token_issuer)
+    app.add_middleware(BodyLimitMiddleware, limit_of=settings.body_limit)
     app.add_middleware(AuthMiddleware, verifier=verifier)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)

@@ -24,6 +24,7 @@ _SHARED_SLUGS = {
     401: "unauthorized",
     403: "insufficient-scope",
     405: "method-not-allowed",
+    413: "payload-too-large",
     429: "rate-limited",
     503: ServiceUnavailable.slug,
 }
@@ -34,6 +35,7 @@ _NOTES = {
     "unauthorized": "No bearer token, or an invalid or expired one.",
     "insufficient-scope": "The token lacks the scope this operation needs.",
     "rate-limited": "Anonymous quota spent; `Retry-After` says when to try again.",
+    "payload-too-large": "The body is larger than this route accepts (1 MiB by default).",
     ServiceUnavailable.slug: "A service did not answer in time; retry later.",
 }
 _INSTANTS = frozenset({"from", "to", "sampled_at", "logged_at"})
@@ -85,6 +87,8 @@ def _correct_operation(operation: dict[str, Any]) -> None:
         del responses["422"]
     if parameters or "requestBody" in operation:
         responses.setdefault("400", _problem_response())
+    if "requestBody" in operation:
+        responses.setdefault("413", _problem_response())
     for status, response in responses.items():
         if int(status) < 400:
             continue

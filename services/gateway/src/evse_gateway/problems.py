@@ -39,7 +39,12 @@ PROBLEM_SLUGS_KEY = "x-problem-slugs"
 log = structlog.get_logger("evse.gateway")
 
 _PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/ProblemDocument"}
-_HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 406: "not-acceptable"}
+_HTTP_SLUGS = {
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "payload-too-large",
+}
 
 
 def problem_response(

@@ -90,4 +90,20 @@ class GatewaySettings(BusSettings):
     webhook_tolerance_s: float = Field(
         300.0, gt=0, description="Largest accepted clock gap of a webhook timestamp."
     )
-    webhook_max_body_bytes: int = Field(1_048_576, gt=0)
+    webhook_max_body_bytes: int = Field(
+        1_048_576, gt=0, description="Largest body of `POST /v2/webhooks/{provider}`."
+    )
+    max_body_bytes: int = Field(
+        1_048_576, gt=0, description="Largest request body of an API route (`413` above)."
+    )
+    page_max_body_bytes: int = Field(
+        65_536, gt=0, description="Largest form a hosted page accepts (a page above)."
+    )
+
+    def body_limit(self, path: str) -> int:
+        """The most bytes a request to `path` may send (see `body_limit.py`)."""
+        if path.startswith("/onboarding/"):
+            return self.page_max_body_bytes
+        if path.startswith("/v2/webhooks/") and not path.startswith("/v2/webhooks/subscriptions"):
+            return self.webhook_max_body_bytes
+        return self.max_body_bytes

@@ -17,7 +17,6 @@ from evse_contracts.problems import DomainError, NotFound
 __all__ = [
     "InvalidWebhookSignature",
     "UnknownWebhookProvider",
-    "WebhookTooLarge",
     "sign",
     "verify",
 ]
@@ -35,12 +34,6 @@ class UnknownWebhookProvider(NotFound):
 
     def __init__(self, provider: str) -> None:
         super().__init__(f"no webhook receiver is configured for provider {provider!r}")
-
-
-class WebhookTooLarge(DomainError):
-    slug = "webhook-payload-too-large"
-    status = 413
-    title = "Webhook payload too large"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

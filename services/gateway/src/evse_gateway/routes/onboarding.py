@@ -21,6 +21,7 @@ from evse_contracts.onboarding import (
 from evse_contracts.problems import DomainError, ValidationFailed
 
 from ..auth import require_principal
+from ..body_limit import PayloadTooLarge
 from ..deps import ask, settings_of
 from ..hosted_pages import (
     ClientState,
@@ -177,7 +178,10 @@ async def onboarding_page(request: Request, session_uid: str, step: str = "") ->
     """A hosted onboarding page, rendered by the onboarding service."""
     if len(session_uid) > 64 or not _STEP.fullmatch(step):
         return _error_page(404, "Page not found", _GO_BACK)
-    form = await request.form() if request.method == "POST" else {}
+    try:
+        form = await request.form() if request.method == "POST" else {}
+    except PayloadTooLarge:
+        return _error_page(413, "This form is too large", _GO_BACK)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     query = dict(request.query_params)
     if not (_within_limits(fields) and _within_limits(query)):
