@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -140,6 +141,48 @@ async def test_wrong_client_credentials_are_a_401(api: Api, client_id: str, secr
     )
     assert_problem(response, 401, "invalid-client")
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_unknown_and_known_client_ids_get_the_same_answer(api: Api) -> None:
+    answers = [
+        await token_response(
+            api, grant_type="client_credentials", client_id=client_id, client_secret="wrong"
+        )
+        for client_id in ("alice-client", "nobody-client")
+    ]
+    bodies = [answer.json() for answer in answers]
+    for body in bodies:
+        del body["request_id"]
+    assert bodies[0] == bodies[1]
+    assert [answer.headers.get("retry-after") for answer in answers] == [None, None]
+
+
+async def test_failed_token_requests_are_limited_per_client_id_and_address(
+    api: Api, nats_url: str
+) -> None:
+    async with (
+        running_gateway(
+            nats_url=nats_url,
+            token_failures_per_client_id=3,
+            token_failures_per_address=5,
+            rate_limit_bucket=f"test_token_failures_{secrets.token_hex(4)}",
+        ) as base_url,
+        httpx.AsyncClient(base_url=base_url) as client,
+    ):
+
+        async def attempt(client_id: str, secret: str) -> httpx.Response:
+            form = {"grant_type": "client_credentials", "client_id": client_id}
+            return await client.post("/v2/oauth/token", data={**form, "client_secret": secret})
+
+        for _ in range(3):
+            assert_problem(await attempt("bob-client", "guess"), 401, "invalid-client")
+        refused = await attempt("bob-client", "bob-secret")  # even the right secret, now
+        assert_problem(refused, 429, "rate-limited")
+        assert int(refused.headers["retry-after"]) > 0
+        assert (await attempt("alice-client", "alice-secret")).status_code == 200
+        for _ in range(2):  # the address's 4th and 5th failures, for another client id
+            assert_problem(await attempt("nobody-client", "guess"), 401, "invalid-client")
+        assert_problem(await attempt("alice-client", "alice-secret"), 429, "rate-limited")
 
 
 async def test_other_grant_types_are_refused(api: Api) -> None:

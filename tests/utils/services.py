@@ -89,7 +89,7 @@ async def running_gateway(
         nats_url=nats_url,
         port=port,
         public_base_url=base_url,
-        **{"anonymous_rate_limit": 0, **overrides},
+        **{"anonymous_rate_limit": 0, "token_failures_per_client_id": 0, **overrides},
     )
     async with _serving(create_gateway(settings), port, lifespan="on"):
         yield base_url

@@ -34,7 +34,7 @@ _NOTES = {
     "invalid-timestamp": "A timestamp is not ISO 8601.",
     "unauthorized": "No bearer token, or an invalid or expired one.",
     "insufficient-scope": "The token lacks the scope this operation needs.",
-    "rate-limited": "Anonymous quota spent; `Retry-After` says when to try again.",
+    "rate-limited": "A quota is spent; `Retry-After` says when to try again.",
     "payload-too-large": "The body is larger than this route accepts (1 MiB by default).",
     ServiceUnavailable.slug: "A service did not answer in time; retry later.",
 }

@@ -13,6 +13,7 @@ client's key expires once its window is over and it has gone quiet.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -37,10 +38,13 @@ __all__ = [
     "FixedWindowCounter",
     "RateLimited",
     "Quota",
+    "TokenFailureCounters",
+    "caller_address",
     "client_address",
     "client_key",
     "count_anonymous",
     "open_counter",
+    "open_token_failure_counters",
     "open_session_counter",
     "with_quota",
 ]
@@ -117,6 +121,18 @@ class FixedWindowCounter:
         if window.count > self.limit:
             raise RateLimited(quota, self.window_s, self._who)
         return quota
+
+    async def refuse_if_spent(self, client: str) -> None:
+        """Raise `RateLimited` if `client`'s window is used up, without counting a hit."""
+        try:
+            window, _ = await self._read(f"{self._prefix}{client}")
+        except (nats.errors.Error, TimeoutError) as exc:
+            raise ServiceUnavailable("the rate limit store did not answer") from exc
+        now = self._clock()
+        if window is None or now >= window.start + self.window_s or window.count < self.limit:
+            return
+        reset_s = max(1, math.ceil(window.start + self.window_s - now))
+        raise RateLimited(Quota(self.limit, 0, reset_s), self.window_s, self._who)
 
     async def _count(self, key: str) -> _Window:
         """The client's window including this hit; a hit over the limit is not written.
@@ -215,6 +231,48 @@ async def open_session_counter(
     )
 
 
+@dataclass(frozen=True)
+class TokenFailureCounters:
+    """Failed token requests per client id and per client IP (review M4), in the same bucket."""
+
+    per_client_id: FixedWindowCounter
+    per_address: FixedWindowCounter
+
+    def keys(self, request: Request, client_id: str) -> list[tuple[FixedWindowCounter, str]]:
+        """Each counter with its key for this request (a client id is hashed: it is input)."""
+        client = hashlib.sha256(client_id.encode()).hexdigest()[:32]
+        return [
+            (self.per_client_id, client),
+            (self.per_address, client_key(caller_address(request))),
+        ]
+
+
+async def open_token_failure_counters(
+    js: JetStreamContext, settings: GatewaySettings
+) -> TokenFailureCounters | None:
+    """None when off (`token_failures_per_client_id` 0)."""
+    if settings.token_failures_per_client_id == 0:
+        return None
+    bucket = await _bucket(js, settings)
+    window_s = settings.token_failure_window_s
+    return TokenFailureCounters(
+        FixedWindowCounter(
+            bucket,
+            limit=settings.token_failures_per_client_id,
+            window_s=window_s,
+            who="failed token requests for one client id",
+            prefix="tokc_",
+        ),
+        FixedWindowCounter(
+            bucket,
+            limit=settings.token_failures_per_address,
+            window_s=window_s,
+            who="failed token requests from one address",
+            prefix="toka_",
+        ),
+    )
+
+
 async def _bucket(js: JetStreamContext, settings: GatewaySettings) -> KeyValue:
     # On file, replicated: the counts survive a restart and the loss of a cluster node.
     return await ensure_key_value(
@@ -266,12 +324,16 @@ async def count_anonymous(request: Request) -> Quota | None:
     counter: FixedWindowCounter | None = request.app.state.rate_limiter
     if counter is None or getattr(request.state, "principal", None) is not None:
         return None
+    return await counter.hit(client_key(caller_address(request)))
+
+
+def caller_address(request: Request) -> IPAddress | None:
+    """The request's client IP, through the trusted proxies (see `client_address`)."""
     settings: GatewaySettings = request.app.state.settings
     peer = request.client.host if request.client else None
-    address = client_address(
+    return client_address(
         peer, request.headers.getlist("x-forwarded-for"), settings.trusted_proxies
     )
-    return await counter.hit(client_key(address))
 
 
 def with_quota(response: Response, quota: Quota | None) -> Response:

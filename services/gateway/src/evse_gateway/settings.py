@@ -52,6 +52,15 @@ class GatewaySettings(BusSettings):
         description="`Cache-Control: max-age` of catalogue reads, and how long a replica keeps "
         "one if it misses the catalogue's change event.",
     )
+    token_failures_per_client_id: int = Field(
+        10,
+        ge=0,
+        description="Failed `POST /v2/oauth/token` per client id per window before `429`; 0 = off.",
+    )
+    token_failures_per_address: int = Field(
+        50, ge=1, description="Failed `POST /v2/oauth/token` per client IP per window."
+    )
+    token_failure_window_s: int = Field(900, ge=1)
     rate_limit_bucket: str = Field(
         "evse_rate_limit", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream KV bucket."
     )

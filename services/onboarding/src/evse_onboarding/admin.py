@@ -24,7 +24,9 @@ from .identity import register_application, register_user
 from .settings import OnboardingSettings
 from .store import MongoIdentityStore
 
-__all__ = ["main"]
+__all__ = ["MIN_SECRET_LENGTH", "main"]
+
+MIN_SECRET_LENGTH = 32
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace, settings: OnboardingSettings) -> dict[str, Any]:
+    chosen = getattr(args, "client_secret", None)
+    if chosen is not None and len(chosen) < MIN_SECRET_LENGTH:
+        raise SystemExit(
+            f"a chosen client secret needs at least {MIN_SECRET_LENGTH} characters "
+            "(it is guessed online otherwise); leave it out for a random one"
+        )
     now = datetime.now(UTC)
     async with open_database(settings.mongodb_url, settings.database) as db:
         store = MongoIdentityStore(db)

@@ -11,6 +11,7 @@ from evse_runtime.consumers import PullLoop, declare_consumer, one_by_one, pull_
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import EVSE_EVENTS, ensure_stream
 
+from .credentials import SecretChecker
 from .evse_registry import Registry
 from .flow import HostedFlow
 from .handlers import register_handlers
@@ -69,6 +70,9 @@ def create_service(settings: OnboardingSettings) -> Service:
             runtime,
             identities=identities,
             signer=signer,
+            checker=SecretChecker(
+                at_once=settings.secret_checks_at_once, remember_s=settings.token_ttl_s
+            ),
             registry=registry,
             bus=bus,
             importer=importer,

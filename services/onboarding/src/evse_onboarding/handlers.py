@@ -44,6 +44,7 @@ from evse_runtime.principals import caller
 from evse_runtime.responders import RequestContext
 from evse_runtime.service import Runtime
 
+from .credentials import SecretChecker
 from .errors import UserTokenRequired, VendorAccountNotLinked
 from .evse_registry import Registry
 from .flow import HostedFlow
@@ -65,13 +66,16 @@ def register_handlers(
     *,
     identities: IdentityStore,
     signer: TokenSigner,
+    checker: SecretChecker,
     registry: Registry,
     bus: BusClient,
     importer: Importer,
     flow: HostedFlow,
 ) -> None:
     async def issue(request: IssueToken, _: RequestContext) -> AccessToken:
-        return await issue_token(store=identities, signer=signer, request=request, now=_now())
+        return await issue_token(
+            store=identities, signer=signer, checker=checker, request=request, now=_now()
+        )
 
     async def list_evses(request: ListEvses, ctx: RequestContext) -> Page[Evse]:
         return await registry.list(caller(ctx), request)

@@ -8,7 +8,7 @@ from evse_contracts.auth import Principal
 from evse_contracts.ids import new_uid
 from evse_contracts.onboarding import AccessToken, IssueToken
 
-from .credentials import hash_secret, verify_secret
+from .credentials import SecretChecker, hash_secret
 from .errors import InvalidClient, InvalidGrant
 from .store import Application, IdentityStore, User
 from .tokens import TokenSigner, granted_scopes
@@ -17,13 +17,17 @@ __all__ = ["issue_token", "register_application", "register_user"]
 
 
 async def issue_token(
-    *, store: IdentityStore, signer: TokenSigner, request: IssueToken, now: datetime
+    *,
+    store: IdentityStore,
+    signer: TokenSigner,
+    checker: SecretChecker,
+    request: IssueToken,
+    now: datetime,
 ) -> AccessToken:
     """Client credentials → an application token, or a user token with `user_uid`."""
     application = await store.application_by_client_id(request.client_id)
-    if application is None or not verify_secret(
-        request.client_secret, application.client_secret_hash
-    ):
+    stored = None if application is None else application.client_secret_hash
+    if not await checker.check(request.client_secret, stored) or application is None:
         raise InvalidClient()
     scopes = granted_scopes(request.scope)
     if request.user_uid is None:

@@ -15,6 +15,9 @@ class OnboardingSettings(ServiceSettings):
         None, description="Ed25519 private key (PEM) that signs access tokens."
     )
     token_ttl_s: int = Field(3600, ge=60, le=86_400)
+    secret_checks_at_once: int = Field(
+        2, ge=1, description="Client-secret hashes computed together (each is CPU-bound)."
+    )
     token_issuer: str = Field("evse-platform", description="`iss` of tokens; the gateway's too.")
     public_base_url: str = Field(
         "http://127.0.0.1:8000", description="Where browsers reach the hosted onboarding pages."

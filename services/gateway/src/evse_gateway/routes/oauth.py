@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -12,9 +13,11 @@ from fastapi.responses import Response
 from evse_contracts.ids import uid_pattern
 from evse_contracts.onboarding import TOKENS_ISSUE, AccessToken, IssueToken
 from evse_contracts.problems import DomainError, ValidationFailed
+from evse_runtime.bus_client import RemoteProblem
 
 from ..deps import ask
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
+from ..rate_limit import RateLimited, TokenFailureCounters
 from ..responses import json_response
 
 __all__ = ["router"]
@@ -59,6 +62,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         slugs={
             400: ["invalid-grant", "invalid-scope", "unsupported-grant-type"],
             401: ["invalid-client"],
+            429: ["rate-limited"],
         },
     ),
     openapi_extra={VALIDATION_PROBLEM_KEY: InvalidRequest.slug},
@@ -105,7 +109,18 @@ async def issue_token(
         user_uid=user_uid,
         scope=scope,
     )
-    token = await ask(request, TOKENS_ISSUE, grant)
+    failures: TokenFailureCounters | None = request.app.state.token_failures
+    counted = [] if failures is None else failures.keys(request, client_id)
+    for counter, key in counted:
+        await counter.refuse_if_spent(key)
+    try:
+        token = await ask(request, TOKENS_ISSUE, grant)
+    except RemoteProblem as error:
+        if error.problem.status == 401:
+            for counter, key in counted:
+                with contextlib.suppress(RateLimited):  # this one is answered 401 still
+                    await counter.hit(key)
+        raise
     response = json_response(token)
     response.headers["Cache-Control"] = "no-store"
     return response
