@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from nats.aio.client import Client as NatsClient
 from ocpp.v16.enums import ChargePointStatus
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Subprotocol
 
 from bench.ocpp_chargers import basic_auth, connected_charger
 from evse_contracts.bridge import (
@@ -274,6 +276,55 @@ async def test_malformed_frames_get_a_callerror_and_an_error_log_and_the_socket_
     codes = [e["error_code"] for e in errors]
     assert "TypeConstraintViolation" in codes and "NotSupported" in codes
     assert all(e["provider"] == "ocpp" for e in errors)
+
+
+def raw_socket(credentials: OcppCredentials, charge_point_id: str) -> Any:
+    return connect(
+        credentials.url,
+        subprotocols=[Subprotocol("ocpp1.6")],
+        additional_headers={"Authorization": basic_auth(charge_point_id, credentials.password)},
+        ping_interval=None,
+        max_size=None,
+    )
+
+
+async def test_a_frame_over_the_size_limit_closes_the_socket_with_1009(stack: Stack) -> None:
+    _, credentials = await enrol(stack, "CP-BIGFRAME-1")
+    async with raw_socket(credentials, "CP-BIGFRAME-1") as ws:
+        await ws.send('[2, "m-1", "Heartbeat", {}]')
+        assert json.loads(await ws.recv())[1] == "m-1"
+        await ws.send(json.dumps([3, "big", {"d": "A" * 70_000}]))
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
+async def test_a_flooding_charger_is_closed_and_another_keeps_working(stack: Stack) -> None:
+    _, flooding = await enrol(stack, "CP-FLOOD-1")
+    _, calm = await enrol(stack, "CP-CALM-1")
+    async with (
+        raw_socket(flooding, "CP-FLOOD-1") as flood,
+        connected_charger(calm.url, "CP-CALM-1", calm.password) as charger,
+    ):
+        await charger.boot()
+        with pytest.raises(ConnectionClosed) as closed:
+            for i in range(1000):  # the limit is 120 a minute
+                await flood.send(f'[2, "f-{i}", "Heartbeat", {{}}]')
+            while True:
+                await flood.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        assert (await charger.heartbeat()).current_time
+
+
+async def test_frames_are_not_written_to_the_service_log(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, credentials = await enrol(stack, "CP-QUIET-1")
+    with caplog.at_level(logging.INFO):  # the level services log at
+        async with raw_socket(credentials, "CP-QUIET-1") as ws:
+            await ws.send('[2, "q-1", "Heartbeat", {}]')
+            assert json.loads(await ws.recv())[1] == "q-1"
+    assert not [r for r in caplog.records if "q-1" in r.getMessage()]
 
 
 async def test_a_command_to_an_offline_charger_is_an_evse_offline_problem(stack: Stack) -> None:

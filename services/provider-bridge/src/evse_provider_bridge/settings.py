@@ -135,6 +135,17 @@ class BridgeSettings(ServiceSettings):
         10.0, gt=0, description="How long a charger has to answer a command."
     )
     ocpp_id_tag: str = Field("PLATFORM", max_length=20, description="RemoteStart idTag.")
+    ocpp_max_frame_bytes: int = Field(
+        65_536,
+        ge=1024,
+        description="Largest OCPP frame accepted; a larger one closes the socket (1009).",
+    )
+    ocpp_frames_per_minute: int = Field(
+        120,
+        ge=1,
+        description="Frames one charger may send per minute, bursts included; above, its "
+        "socket is closed (1008) and it reconnects.",
+    )
     ocpp_log_queue: int = Field(
         10_000, ge=1, description="Frames waiting to be published before the socket waits."
     )

@@ -3,7 +3,9 @@
 The `ocpp` package reads and writes through `recv()`/`send()`; this wraps the WebSocket so
 each frame is logged (stamped by the charger's millisecond clock) before it is handled or
 sent. Results and errors carry no action on the wire: the tap remembers the action of each
-open call so their logs name it. A CALLERROR sent also becomes an error log.
+open call so their logs name it. A CALLERROR sent also becomes an error log. A charger that
+sends faster than `frames_per_minute` (bursts included) is closed with 1008, so one charger
+cannot flood the log queue every charger shares (review M5).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+import structlog
+from aiolimiter import AsyncLimiter
 from websockets.asyncio.server import ServerConnection
 
 from evse_contracts.telemetry import ErrorLog, OcppLog
@@ -22,18 +26,28 @@ __all__ = ["FrameTap"]
 
 Direction = Literal["inbound", "outbound"]
 _MAX_OPEN_CALLS = 64
+_POLICY_VIOLATION = 1008
+log = structlog.get_logger("evse.bridge.ocpp")
 
 
 class FrameTap:
-    def __init__(self, ws: ServerConnection, *, evse_uid: str, events: EventQueue) -> None:
+    def __init__(
+        self, ws: ServerConnection, *, evse_uid: str, events: EventQueue, frames_per_minute: int
+    ) -> None:
         self.ws = ws
         self.evse_uid = evse_uid
         self.clock = MillisClock()
         self._events = events
         self._open: dict[Direction, dict[str, str]] = {"inbound": {}, "outbound": {}}
+        self._inbound_rate = AsyncLimiter(frames_per_minute, 60)
 
     async def recv(self) -> str:
         data = await self.ws.recv()
+        while not self._inbound_rate.has_capacity():
+            log.warning("ocpp frame rate exceeded", evse_uid=self.evse_uid)
+            await self.ws.close(_POLICY_VIOLATION, "frame rate exceeded")
+            data = await self.ws.recv()  # raises ConnectionClosed now
+        await self._inbound_rate.acquire()
         raw = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
         await self._record("inbound", raw)
         return raw

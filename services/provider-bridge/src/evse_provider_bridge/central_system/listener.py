@@ -39,7 +39,9 @@ async def central_system(
             heartbeat_interval_s=settings.ocpp_heartbeat_interval_s,
             response_timeout_s=settings.ocpp_response_timeout_s,
             id_tag=settings.ocpp_id_tag,
+            frames_per_minute=settings.ocpp_frames_per_minute,
         ),
+        max_frame_bytes=settings.ocpp_max_frame_bytes,
     )
     events.start()
     public_url = settings.ocpp_public_url

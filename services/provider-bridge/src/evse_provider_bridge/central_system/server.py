@@ -63,8 +63,10 @@ class OcppServer:
         store: OcppStore,
         events: EventQueue,
         settings: SessionSettings,
+        max_frame_bytes: int,
     ) -> None:
         self._nc = nc
+        self._max_frame_bytes = max_frame_bytes
         self._store = store
         self._events = events
         self._settings = settings
@@ -89,7 +91,7 @@ class OcppServer:
             subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
             process_request=self._process_request,
             ping_interval=None,  # chargers heartbeat at the OCPP level
-            max_size=256 * 1024,
+            max_size=self._max_frame_bytes,
         )
         log.info("ocpp listening", host=host, port=self.port)
 
@@ -125,7 +127,12 @@ class OcppServer:
             await ws.close(1008, "credentials revoked")
             return
         cp_id = charger.charge_point_id
-        tap = FrameTap(ws, evse_uid=charger.evse_uid, events=self._events)
+        tap = FrameTap(
+            ws,
+            evse_uid=charger.evse_uid,
+            events=self._events,
+            frames_per_minute=self._settings.frames_per_minute,
+        )
         session = ChargerSession(
             charger, tap, store=self._store, events=self._events, settings=self._settings
         )

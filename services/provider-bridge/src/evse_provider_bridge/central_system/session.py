@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,10 +44,12 @@ __all__ = ["ChargerSession", "SessionSettings"]
 
 log = structlog.get_logger("evse.bridge.ocpp")
 _FRAME_LOG = logging.getLogger("evse.bridge.ocpp.frames")
-# The package logs every frame at INFO; frames are OCPP log events already, so only its
-# warnings and errors reach the service log.
+# The package logs every frame whole at INFO through the logger it is given; frames are OCPP
+# log events already, so only its warnings and errors reach the service log.
 _FRAME_LOG.setLevel(logging.WARNING)
 _ACCEPTED = {"status": AuthorizationStatus.accepted}
+_MAX_AWAITED = 64
+"""Calls of ours whose answer may still come (one at a time, plus ones that timed out)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class SessionSettings:
     heartbeat_interval_s: int
     response_timeout_s: float
     id_tag: str
+    frames_per_minute: int
+    """Inbound frames a charger may send per minute (its burst too); above, it is closed."""
 
 
 class ChargerSession(ChargePoint):  # type: ignore[misc]
@@ -65,7 +71,15 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         events: EventQueue,
         settings: SessionSettings,
     ) -> None:
-        super().__init__(charger.charge_point_id, tap, response_timeout=settings.response_timeout_s)
+        super().__init__(
+            charger.charge_point_id,
+            tap,
+            response_timeout=settings.response_timeout_s,
+            logger=_FRAME_LOG,
+        )
+        self._unique_id_generator = self._new_call_id
+        self._awaited: dict[str, None] = {}
+        self._unsolicited = 0
         self.charger = charger
         self.snapshot = ChargerSnapshot()
         self._tap = tap
@@ -86,8 +100,31 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
             return
         if msg.message_type_id == MessageType.Call:
             await self._answer(msg)
-        elif msg.message_type_id in (MessageType.CallResult, MessageType.CallError):
+        elif msg.unique_id in self._awaited:
+            del self._awaited[msg.unique_id]
             self._response_queue.put_nowait(msg)
+        else:
+            self._drop_unsolicited(msg.unique_id)
+
+    def _new_call_id(self) -> str:
+        """The package names its calls with this; only their answers are queued for it."""
+        call_id = str(uuid.uuid4())
+        if len(self._awaited) >= _MAX_AWAITED:
+            self._awaited.pop(next(iter(self._awaited)))
+        self._awaited[call_id] = None
+        return call_id
+
+    def _drop_unsolicited(self, unique_id: str) -> None:
+        """An answer to no call of ours: dropped, not queued for the life of the socket
+        (review M5); logged at the 1st, 10th, 100th… of the connection."""
+        self._unsolicited += 1
+        if math.log10(self._unsolicited).is_integer():
+            log.warning(
+                "unsolicited ocpp answers dropped",
+                charge_point_id=self.charger.charge_point_id,
+                unique_id=unique_id[:64],
+                count=self._unsolicited,
+            )
 
     async def _answer(self, msg: Call) -> None:
         try:
