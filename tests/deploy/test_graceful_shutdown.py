@@ -18,6 +18,7 @@ from evse_catalogue.store import MongoCatalogueStore
 from evse_contracts.bus import Empty
 from evse_contracts.catalogue import EVSE_MAKES_LIST, ListEvseMakes
 from evse_devstack.backends import NatsServer
+from evse_devstack.bus_users import service_env
 from evse_devstack.processes import spawn, stop
 from evse_runtime.mongo import open_database
 
@@ -51,6 +52,7 @@ async def test_sigterm_lets_requests_sent_before_it_finish_and_exits_0(
         await seed_catalogue(MongoCatalogueStore(db))
     env = {
         "EVSE_NATS_URL": private_nats.url,
+        **service_env("catalogue"),
         "EVSE_MONGODB_URL": mongodb_url,
         "EVSE_DATABASE": database_name,
     }

@@ -6,6 +6,7 @@ import asyncio
 import os
 
 from evse_devstack.backends import NatsServer
+from evse_devstack.bus_users import service_env
 from tests.utils.services import running_catalogue, running_gateway
 
 
@@ -21,7 +22,9 @@ async def test_health_command_exits_0_when_the_catalogue_answers(
     async with running_catalogue(
         nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name, seed=False
     ):
-        code = await evse_health("catalogue.health", EVSE_NATS_URL=private_nats.url)
+        code = await evse_health(
+            "catalogue.health", EVSE_NATS_URL=private_nats.url, **service_env("catalogue")
+        )
     assert code == 0
 
 

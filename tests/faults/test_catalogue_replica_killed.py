@@ -14,6 +14,7 @@ import httpx
 from evse_catalogue.seed import seed_catalogue
 from evse_catalogue.store import MongoCatalogueStore
 from evse_devstack.backends import NatsServer
+from evse_devstack.bus_users import service_env
 from evse_runtime.mongo import open_database
 from tests.faults.counts import report
 from tests.faults.reads import CLIENTS, Load
@@ -51,6 +52,7 @@ async def test_killing_a_catalogue_replica_under_load_fails_no_request_while_one
         await seed_catalogue(MongoCatalogueStore(db))
     env = {
         "EVSE_NATS_URL": private_nats.url,
+        **service_env("catalogue"),
         "EVSE_MONGODB_URL": mongodb_url,
         "EVSE_DATABASE": database_name,
         "EVSE_LOG_LEVEL": "WARNING",

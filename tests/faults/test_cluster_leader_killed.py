@@ -21,6 +21,7 @@ from nats.errors import Error as NatsError
 
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_devstack.backends import NatsCluster, NatsServer
+from evse_devstack.bus_users import service_env
 from evse_runtime.mongo import Database, open_database
 from evse_telemetry.app import log_consumer
 from tests.faults.counts import duplicate_keys, report
@@ -121,6 +122,7 @@ async def test_losing_the_telemetry_leader_and_then_another_node_loses_no_event(
 ) -> None:
     env = {
         "EVSE_NATS_URL": nats_cluster.url,
+        **service_env("telemetry"),
         "EVSE_STREAM_REPLICAS": str(REPLICAS),
         "EVSE_MONGODB_URL": mongodb_url,
         "EVSE_DATABASE": database_name,

@@ -17,6 +17,7 @@ import httpx
 from evse_catalogue.seed import seed_catalogue
 from evse_catalogue.store import MongoCatalogueStore
 from evse_devstack.backends import NatsCluster
+from evse_devstack.bus_users import service_env
 from evse_runtime.mongo import open_database
 from tests.faults.counts import report
 from tests.faults.reads import Load, outcome
@@ -68,6 +69,7 @@ async def test_a_rolling_restart_of_the_cluster_fails_no_read_and_half_writes_no
         await seed_catalogue(MongoCatalogueStore(db))
     env = {
         "EVSE_NATS_URL": nats_cluster.url,
+        **service_env("catalogue"),
         "EVSE_STREAM_REPLICAS": "3",
         "EVSE_MONGODB_URL": mongodb_url,
         "EVSE_DATABASE": database_name,

@@ -12,6 +12,7 @@ from nats.aio.client import Client as NatsClient
 
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_devstack.backends import MongoServer, NatsServer
+from evse_devstack.bus_users import service_env
 from evse_runtime.mongo import open_database
 from evse_telemetry.app import log_consumer
 from tests.faults.counts import duplicate_keys, report
@@ -40,6 +41,7 @@ async def test_a_mongodb_restart_mid_ingest_stops_acks_then_stores_every_event_o
     mongo.start()
     env = {
         "EVSE_NATS_URL": private_nats.url,
+        **service_env("telemetry"),
         "EVSE_MONGODB_URL": mongo.url,
         "EVSE_DATABASE": database_name,
         "EVSE_LOG_LEVEL": "WARNING",

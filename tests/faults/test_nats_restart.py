@@ -13,6 +13,7 @@ import pytest_asyncio
 
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_devstack.backends import NatsServer
+from evse_devstack.bus_users import service_env
 from evse_runtime.mongo import Database, open_database
 from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import Publisher, caught_up, make_events
@@ -45,6 +46,7 @@ async def test_nats_restart_mid_ingest_loses_and_duplicates_no_event(
 ) -> None:
     env = {
         "EVSE_NATS_URL": private_nats.url,
+        **service_env("telemetry"),
         "EVSE_MONGODB_URL": mongodb_url,
         "EVSE_DATABASE": database_name,
         "EVSE_LOG_LEVEL": "WARNING",

@@ -11,6 +11,7 @@ import nats
 import pytest_asyncio
 
 from evse_devstack.backends import NatsServer
+from evse_devstack.bus_users import service_env
 from evse_runtime.mongo import Database, open_database
 from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import Publisher, acked_through, caught_up, make_events
@@ -36,6 +37,7 @@ async def test_a_replica_killed_mid_batch_leaves_every_event_stored_once(
 ) -> None:
     env = {
         "EVSE_NATS_URL": private_nats.url,
+        **service_env("telemetry"),
         "EVSE_MONGODB_URL": mongodb_url,
         "EVSE_DATABASE": database_name,
         "EVSE_LOG_LEVEL": "WARNING",

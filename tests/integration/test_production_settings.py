@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -17,10 +18,14 @@ from evse_onboarding.settings import OnboardingSettings
 from evse_provider_bridge.settings import BridgeSettings
 
 CASES = [
-    ("evse_gateway", ["EVSE_JWT_PUBLIC_KEY_FILE", "EVSE_WEBHOOK_SECRETS"]),
-    ("evse_onboarding", ["EVSE_JWT_PRIVATE_KEY_FILE"]),
-    ("evse_provider_bridge", ["EVSE_CREDENTIALS_KEY"]),
+    ("evse_gateway", ["EVSE_JWT_PUBLIC_KEY_FILE", "EVSE_WEBHOOK_SECRETS", "EVSE_NATS_PASSWORD"]),
+    ("evse_onboarding", ["EVSE_JWT_PRIVATE_KEY_FILE", "EVSE_NATS_PASSWORD"]),
+    ("evse_provider_bridge", ["EVSE_CREDENTIALS_KEY", "EVSE_NATS_PASSWORD"]),
+    ("evse_catalogue", ["EVSE_NATS_PASSWORD"]),
+    ("evse_telemetry", ["EVSE_NATS_PASSWORD"]),
+    ("evse_notifier", ["EVSE_NATS_PASSWORD"]),
 ]
+NATS_USER: dict[str, Any] = {"nats_user": "svc", "nats_password": SecretStr("a-real-nats-pw")}
 
 
 @pytest.mark.parametrize(("module", "names"), CASES)
@@ -43,9 +48,14 @@ def test_production_accepts_real_secrets(keys: KeyPair) -> None:
         env="production",
         jwt_public_key_file=keys.public_key_file,
         webhook_secrets={"zaptec": SecretStr("a-real-secret")},
+        **NATS_USER,
     )
-    OnboardingSettings(env="production", jwt_private_key_file=keys.private_key_file)
-    BridgeSettings(env="production", credentials_key=SecretStr(Fernet.generate_key().decode()))
+    OnboardingSettings(env="production", jwt_private_key_file=keys.private_key_file, **NATS_USER)
+    BridgeSettings(
+        env="production",
+        credentials_key=SecretStr(Fernet.generate_key().decode()),
+        **NATS_USER,
+    )
 
 
 @pytest.mark.parametrize(
@@ -59,6 +69,11 @@ def test_production_accepts_real_secrets(keys: KeyPair) -> None:
             simulator_url="http://127.0.0.1:9",
         ),
         lambda k: BridgeSettings(env="production"),
+        lambda k: GatewaySettings(
+            env="production",
+            jwt_public_key_file=k.public_key_file,
+            webhook_secrets={"zaptec": SecretStr("a-real-secret")},
+        ),
     ],
 )
 def test_each_dev_value_alone_is_refused(keys: KeyPair, build: Callable[[KeyPair], object]) -> None:

@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 
 from evse_catalogue.seed import load_seed
+from evse_devstack.bus_users import service_env
 from evse_devstack.processes import free_port, spawn, stop, wait_for_port
 from evse_runtime.mongo import open_database
 from tests.utils.problems import assert_problem
@@ -146,6 +147,7 @@ def two_gateways(nats_url: str, bucket: str, tmp_path: Path) -> Iterator[list[st
         for port in ports:
             env = {
                 "EVSE_NATS_URL": nats_url,
+                **service_env("gateway"),
                 "EVSE_PORT": str(port),
                 "EVSE_TRUSTED_PROXIES": "127.0.0.1",
                 "EVSE_RATE_LIMIT_BUCKET": bucket,

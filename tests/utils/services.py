@@ -14,6 +14,7 @@ from evse_catalogue.app import create_service as create_catalogue
 from evse_catalogue.seed import seed_catalogue
 from evse_catalogue.settings import CatalogueSettings
 from evse_catalogue.store import MongoCatalogueStore
+from evse_devstack.bus_users import password
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
 from evse_gateway.app import create_app as create_gateway
@@ -32,6 +33,11 @@ from evse_vendor_simulator.app import create_app as create_simulator
 from evse_vendor_simulator.settings import SimulatorSettings
 
 
+def bus_user(service: str) -> dict[str, Any]:
+    """Settings that make an in-process service connect to NATS as its own user."""
+    return {"nats_user": service, "nats_password": password(service)}
+
+
 @asynccontextmanager
 async def running_catalogue(
     *,
@@ -46,7 +52,11 @@ async def running_catalogue(
             await seed_catalogue(MongoCatalogueStore(db))
     own: dict[str, Any] = {} if instance_id is None else {"instance_id": instance_id}
     settings = CatalogueSettings(
-        nats_url=nats_url, mongodb_url=mongodb_url, database=database, **own
+        nats_url=nats_url,
+        mongodb_url=mongodb_url,
+        database=database,
+        **own,
+        **bus_user("catalogue"),
     )
     async with running(create_catalogue(settings)) as runtime:
         yield runtime
@@ -69,6 +79,7 @@ async def running_onboarding(
         jwt_private_key_file=keys.private_key_file,
         public_base_url=public_base_url,
         simulator_url=simulator_url,
+        **bus_user("onboarding"),
     )
     async with running(create_onboarding(settings)) as runtime:
         yield runtime
@@ -89,7 +100,12 @@ async def running_gateway(
         nats_url=nats_url,
         port=port,
         public_base_url=base_url,
-        **{"anonymous_rate_limit": 0, "token_failures_per_client_id": 0, **overrides},
+        **{
+            "anonymous_rate_limit": 0,
+            "token_failures_per_client_id": 0,
+            **bus_user("gateway"),
+            **overrides,
+        },
     )
     async with _serving(create_gateway(settings), port, lifespan="on"):
         yield base_url
@@ -114,7 +130,7 @@ async def running_bridge(
         mongodb_url=mongodb_url,
         database=database,
         simulator_url=simulator_url,
-        **{"ocpp_port": free_port(), **overrides},  # type: ignore[arg-type]
+        **{"ocpp_port": free_port(), **bus_user("provider-bridge"), **overrides},
     )
     async with running(create_bridge(settings)) as runtime:
         yield runtime
@@ -128,7 +144,7 @@ async def running_telemetry(
         nats_url=nats_url,
         mongodb_url=mongodb_url,
         database=database,
-        **overrides,  # type: ignore[arg-type]
+        **{**bus_user("telemetry"), **overrides},
     )
     async with running(create_telemetry(settings)) as runtime:
         yield runtime
@@ -142,7 +158,7 @@ async def running_notifier(
         nats_url=nats_url,
         mongodb_url=mongodb_url,
         database=database,
-        **overrides,  # type: ignore[arg-type]
+        **{**bus_user("notifier"), **overrides},
     )
     async with running(create_notifier(settings)) as runtime:
         yield runtime

@@ -28,6 +28,7 @@ __all__ = [
     "EVSES_VPP_MODES",
     "EVSE_DECOMMISSIONED",
     "EVSE_EVENTS_STREAM",
+    "EVSE_EVENTS_SUBJECTS",
     "EVSE_ONBOARDED",
     "EVSE_RECONNECTED",
     "Evse",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 EVSE_EVENTS_STREAM = "EVSE_EVENTS"
+EVSE_EVENTS_SUBJECTS = "evses.events.>"
 EVSE_ONBOARDED = "evses.events.onboarded"
 EVSE_DECOMMISSIONED = "evses.events.decommissioned"
 EVSE_RECONNECTED = "evses.events.reconnected"

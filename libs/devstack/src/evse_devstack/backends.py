@@ -22,6 +22,7 @@ from pathlib import Path
 from subprocess import Popen
 from typing import Any
 
+from .bus_users import OPERATOR, authorization_block, password
 from .nats_config import ClusterMembership, node_config
 from .processes import free_port, kill, spawn, stop, wait_for_port
 
@@ -48,7 +49,8 @@ class NatsServer:
     """A nats-server with JetStream on fixed ports and a store dir, restartable in place.
 
     With `cluster`, it is one node of a cluster (see `NatsCluster`); `blocks` are added to its
-    configuration as they are (e.g. an `authorization` block).
+    configuration as they are. It enforces the services' permissions (`bus_users`); `url`
+    carries the operator's credentials, which a service's own `EVSE_NATS_USER` overrides.
     """
 
     def __init__(
@@ -64,13 +66,13 @@ class NatsServer:
         self.port = port or free_port()
         self.name = name
         self.cluster = cluster
-        self.blocks = tuple(blocks)
+        self.blocks = (authorization_block(), *blocks)
         self._http_port = free_port()
         self._proc: Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        return f"nats://{OPERATOR}:{password(OPERATOR)}@127.0.0.1:{self.port}"
 
     @property
     def running(self) -> bool:

@@ -13,7 +13,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evse_contracts.permissions import SERVICE_PERMISSIONS
+
 from .backends import Backend, mongodb, nats
+from .bus_users import service_env
 from .demo import DemoCredentials, create_demo_tenant
 from .keys import ensure_keypair
 from .processes import free_port, spawn, stop, stop_together
@@ -42,8 +45,11 @@ class Stack:
         self, name: str, command: Sequence[str], env: Mapping[str, str] | None = None
     ) -> None:
         """Start one named process with the stack's environment; its output goes to a log."""
+        own = service_env(name) if name in SERVICE_PERMISSIONS else {}
         with (self.log_dir / f"{name}.log").open("ab") as log:
-            self.processes[name] = spawn(command, env={**self.env, **(env or {})}, output=log)
+            self.processes[name] = spawn(
+                command, env={**self.env, **own, **(env or {})}, output=log
+            )
 
     def stop(self, name: str) -> None:
         stop(self.processes.pop(name))
@@ -120,7 +126,11 @@ def start_stack(
             env_file.write_text(
                 f"EVSE_NATS_URL={nats_backend.url}\nEVSE_MONGODB_URL={mongo_backend.url}\n"
             )
-            subprocess.run(["evse-catalogue", "seed"], env={**os.environ, **env}, check=True)
+            subprocess.run(
+                ["evse-catalogue", "seed"],
+                env={**os.environ, **env, **service_env("catalogue")},
+                check=True,
+            )
             stack.start("vendor-simulator", ["evse-vendor-simulator"])
             stack.demo = create_demo_tenant(
                 env, secret_file=data_dir / "demo-client-secret", redirect_url=f"{base_url}/docs"

@@ -16,7 +16,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
-import nats
 import structlog
 from nats.errors import Error as NatsError
 from pydantic import Field, ValidationError
@@ -24,6 +23,7 @@ from pydantic import Field, ValidationError
 from evse_contracts.bus import health_route
 from evse_contracts.subjects import HEALTH_SUBJECTS
 
+from .connection import connect_bus
 from .logging import configure_logging
 from .settings import BusSettings, instance_health_subject
 
@@ -47,15 +47,15 @@ def default_target(settings: HealthcheckSettings) -> str:
     raise ValueError(f"no health check known for service {settings.service!r}")
 
 
-async def check_subject(nats_url: str, subject: str, timeout_s: float) -> str | None:
+async def check_subject(settings: BusSettings, subject: str, timeout_s: float) -> str | None:
     """None when `subject` replies `ok`, else why not."""
     try:
         nc = await asyncio.wait_for(
-            nats.connect(nats_url.split(","), allow_reconnect=False, error_cb=_ignore_error),
+            connect_bus(settings, name="health", allow_reconnect=False, error_cb=_ignore_error),
             timeout=timeout_s,
         )
     except (NatsError, OSError, TimeoutError) as exc:
-        return f"cannot connect to NATS at {nats_url}: {exc!r}"
+        return f"cannot connect to NATS at {settings.nats_servers}: {exc!r}"
     try:
         msg = await nc.request(subject, b"{}", timeout=timeout_s)
     except (NatsError, TimeoutError) as exc:
@@ -92,7 +92,7 @@ def check(target: str, settings: HealthcheckSettings) -> str | None:
     if target.startswith(("http://", "https://")):
         return check_url(target, timeout_s)
     subject = instance_health_subject(target, settings.instance_id)
-    return asyncio.run(check_subject(settings.nats_url, subject, timeout_s))
+    return asyncio.run(check_subject(settings, subject, timeout_s))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

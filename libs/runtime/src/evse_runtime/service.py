@@ -18,7 +18,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import nats
 import structlog
 import uvloop
 from nats.aio.client import Client as NatsClient
@@ -32,6 +31,7 @@ from pymongo.errors import PyMongoError
 from evse_contracts.bus import Empty, Health, Route, health_route
 from evse_contracts.problems import ServiceUnavailable
 
+from .connection import connect_bus
 from .gc_tuning import freeze_startup_objects
 from .logging import configure_logging
 from .mongo import Database, open_database
@@ -140,7 +140,7 @@ def _health(service: str, db: Database) -> Handler[Empty, Health]:
 async def running(service: Service) -> AsyncIterator[Runtime]:
     """Serve `service` for the duration of the block."""
     settings = service.settings
-    nc = await nats.connect(settings.nats_servers, name=service.name, max_reconnect_attempts=-1)
+    nc = await connect_bus(settings, name=service.name, max_reconnect_attempts=-1)
     try:
         async with open_database(settings.mongodb_url, settings.database) as db:
             runtime = Runtime(service=service.name, nc=nc, db=db, settings=settings)

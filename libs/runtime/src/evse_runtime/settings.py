@@ -6,7 +6,7 @@ import re
 import socket
 from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["BusSettings", "ServiceSettings", "instance_health_subject"]
@@ -25,6 +25,13 @@ class BusSettings(BaseSettings):
     nats_url: str = Field(
         "nats://127.0.0.1:4222", validation_alias=AliasChoices("EVSE_NATS_URL", "NATS_URL")
     )
+    nats_user: str | None = Field(
+        None,
+        max_length=64,
+        description="This service's NATS user (its name); with it, user info in `nats_url` "
+        "is ignored. See `evse_contracts.permissions` for what each user may do.",
+    )
+    nats_password: SecretStr | None = Field(None, description="The NATS user's password.")
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     request_timeout_s: float = Field(5.0, gt=0)
     instance_id: str = Field(
@@ -46,7 +53,7 @@ class BusSettings(BaseSettings):
 
     def insecure_settings(self) -> list[str]:
         """Names (`EVSE_…`) of secrets missing or at a dev default; each service adds its own."""
-        return []
+        return [] if self.nats_password is not None else ["EVSE_NATS_PASSWORD"]
 
     @model_validator(mode="after")
     def _no_dev_secrets_in_production(self) -> Self:

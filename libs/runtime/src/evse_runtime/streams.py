@@ -16,7 +16,7 @@ from nats.js.errors import BadRequestError, BucketNotFoundError
 from nats.js.kv import KeyValue
 
 from evse_contracts.bridge import WEBHOOKS_STREAM
-from evse_contracts.evses import EVSE_EVENTS_STREAM
+from evse_contracts.evses import EVSE_EVENTS_STREAM, EVSE_EVENTS_SUBJECTS
 from evse_contracts.notifications import NOTIFICATIONS_STREAM, NOTIFICATIONS_SUBJECTS
 from evse_contracts.telemetry import TELEMETRY_STREAM
 
@@ -49,7 +49,7 @@ def _stream(name: str, subjects: list[str], max_age_s: float) -> StreamConfig:
 
 TELEMETRY = _stream(TELEMETRY_STREAM, ["telemetry.events.>"], 7 * _DAY_S)
 """Status, command, error and OCPP log events; a week lets telemetry catch up after an outage."""
-EVSE_EVENTS = _stream(EVSE_EVENTS_STREAM, ["evses.events.>"], 30 * _DAY_S)
+EVSE_EVENTS = _stream(EVSE_EVENTS_STREAM, [EVSE_EVENTS_SUBJECTS], 30 * _DAY_S)
 """EVSE lifecycle events; kept 30 days so a consumer down for a while catches up."""
 WEBHOOKS = _stream(WEBHOOKS_STREAM, ["webhooks.>"], 7 * _DAY_S)
 """Raw vendor webhook deliveries, verified by the gateway, normalised by the bridge."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import nats
-
 from evse_contracts.catalogue import CATALOGUE_CHANGED
+from evse_runtime.connection import connect_bus
 from evse_runtime.mongo import open_database
 from evse_runtime.service import run_service
 
@@ -21,7 +20,7 @@ async def seed(settings: CatalogueSettings) -> None:
     """Seed, then tell running replicas to reload their snapshot."""
     async with open_database(settings.mongodb_url, settings.database) as db:
         await seed_catalogue(MongoCatalogueStore(db))
-    nc = await nats.connect(settings.nats_servers)
+    nc = await connect_bus(settings, name="catalogue-seed")
     try:
         await nc.publish(CATALOGUE_CHANGED, b"{}")
     finally:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import nats
 from fastapi import FastAPI
 from nats.aio.msg import Msg
 
 from evse_contracts.catalogue import CATALOGUE_RELOADED
 from evse_runtime.bus_client import BusClient
+from evse_runtime.connection import connect_bus
 from evse_runtime.gc_tuning import freeze_startup_objects
 
 from .api_docs import install_docs
@@ -51,7 +51,7 @@ Lists are cursor-paginated: follow `next` until it is null.
 def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nc = await nats.connect(settings.nats_servers, max_reconnect_attempts=-1, name="gateway")
+        nc = await connect_bus(settings, name="gateway", max_reconnect_attempts=-1)
         app.state.nc = nc
         app.state.bus = BusClient(
             nc, timeout_s=settings.request_timeout_s, retry_after_s=settings.read_retry_after_s

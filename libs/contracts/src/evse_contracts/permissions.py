@@ -1,0 +1,211 @@
+"""Who may publish and subscribe to what on the bus: one NATS user per service.
+
+The threat (security review M1): anyone who reaches NATS could send a request with a forged
+caller header and read a tenant's EVSE, or ask the bridge for a charger's OCPP password. So
+every service connects as its own user, and the server lets each publish only what it sends
+and subscribe only to what it answers:
+
+- only the gateway sends the API's requests (the ones carrying a caller's identity), and
+  only onboarding may ask the bridge for OCPP credentials or to send a command;
+- replies go back on the asker's own inbox prefix (`_INBOX_<user>`), which no other user may
+  subscribe to, so replies (tokens, credentials) cannot be read by another service;
+- a responder answers through `allow_responses`, never by publishing to inboxes at large;
+- a stream's subjects are published only by its producers (TELEMETRY by the bridge, EVSE
+  events by onboarding and the bridge, NOTIFICATIONS by the notifier, WEBHOOKS by the gateway);
+- every service uses the JetStream API for its own streams and consumers, but none may
+  delete or purge a stream: that stays with the operator.
+
+What this does not cover: a stolen service password is that service's power (rotate it with
+its Kubernetes Secret); within its permissions a service is trusted. TLS between services and
+NATS is in the deploy files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import (
+    bridge,
+    catalogue,
+    compatibility,
+    evses,
+    notifications,
+    onboarding,
+    telemetry,
+    vendor_accounts,
+    waitlist,
+)
+from .bus import Route
+from .subjects import HEALTH_SUBJECTS
+
+__all__ = ["GATEWAY", "SERVICE_PERMISSIONS", "Permissions", "inbox_prefix"]
+
+GATEWAY = "gateway"
+
+
+@dataclass(frozen=True)
+class Permissions:
+    publish: tuple[str, ...]
+    subscribe: tuple[str, ...]
+    answers_requests: bool = True
+    deny_publish: tuple[str, ...] = field(
+        default=("$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>")
+    )
+
+
+def inbox_prefix(user: str) -> str:
+    """Where `user`'s replies arrive; only it may subscribe there."""
+    return f"_INBOX_{user}"
+
+
+def _subjects(*routes: Route[Any, Any] | Iterable[Route[Any, Any]]) -> list[str]:
+    flat: list[str] = []
+    for item in routes:
+        flat += [item.subject] if isinstance(item, Route) else [r.subject for r in item]
+    return flat
+
+
+_CATALOGUE_ROUTES = _subjects(
+    catalogue.EVSE_MAKES_LIST,
+    catalogue.EVSE_MAKES_GET,
+    catalogue.EVSE_MODELS_LIST,
+    catalogue.EVSE_MODELS_GET,
+    catalogue.EVSE_FIRMWARE_VERSIONS_LIST,
+    catalogue.EVSE_FIRMWARE_VERSIONS_GET,
+    catalogue.PROGRAMS_LIST,
+    catalogue.PROGRAMS_GET,
+    compatibility.EVSE_COMPATIBILITY_CHECK,
+    waitlist.EVSE_WAITLIST_JOIN,
+)
+_JETSTREAM = ["$JS.API.>", "$JS.ACK.>", "$JS.FC.>"]
+
+
+def _service(
+    user: str, *, publish: list[str], subscribe: list[str], consumes: bool = True
+) -> Permissions:
+    """A bus service: its own health subjects, JetStream, dead letters if it consumes."""
+    health = HEALTH_SUBJECTS[user]
+    own_health = [health, f"{health}.*"]
+    return Permissions(
+        publish=(*publish, *own_health, *_JETSTREAM, *(["deadletter.>"] if consumes else [])),
+        subscribe=(*subscribe, *own_health, f"{inbox_prefix(user)}.>"),
+    )
+
+
+SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
+    GATEWAY: Permissions(
+        publish=(
+            *_CATALOGUE_ROUTES,
+            *_subjects(
+                onboarding.TOKENS_ISSUE,
+                onboarding.ONBOARDING_START,
+                onboarding.ONBOARDING_PAGE,
+                onboarding.ONBOARDING_IMPORT,
+                onboarding.ONBOARDING_LINK_START,
+                evses.EVSES_LIST,
+                evses.EVSES_GET,
+                evses.EVSES_DECOMMISSION,
+                evses.EVSES_RECONNECT,
+                evses.EVSES_VPP_MODES,
+                evses.EVSES_COMMAND,
+                telemetry.LOG_LIST_ROUTES.values(),
+                telemetry.LOG_GET_ROUTES.values(),
+                telemetry.CONNECTIVITY_GET,
+                notifications.WEBHOOK_SUBSCRIPTIONS_CREATE,
+                notifications.WEBHOOK_SUBSCRIPTIONS_LIST,
+                notifications.WEBHOOK_SUBSCRIPTIONS_GET,
+                notifications.WEBHOOK_SUBSCRIPTIONS_DELETE,
+                notifications.WEBHOOK_SUBSCRIPTIONS_TEST,
+                vendor_accounts.VENDOR_ACCOUNTS_LIST,
+                vendor_accounts.VENDOR_ACCOUNTS_GET,
+                vendor_accounts.VENDOR_ACCOUNTS_UNLINK,
+            ),
+            *(f"{subject}" for subject in HEALTH_SUBJECTS.values()),
+            *(f"{subject}.*" for subject in HEALTH_SUBJECTS.values()),
+            bridge.webhook_subject(">"),
+            "$KV.>",  # the rate-limit bucket (its name is a setting)
+            *_JETSTREAM,
+        ),
+        subscribe=(catalogue.CATALOGUE_RELOADED, f"{inbox_prefix(GATEWAY)}.>"),
+        answers_requests=False,
+    ),
+    "catalogue": _service(
+        "catalogue",
+        publish=[catalogue.CATALOGUE_CHANGED, catalogue.CATALOGUE_RELOADED],
+        subscribe=[*_CATALOGUE_ROUTES, catalogue.CATALOGUE_CHANGED],
+        consumes=False,
+    ),
+    "telemetry": _service(
+        "telemetry",
+        publish=[catalogue.EVSE_FIRMWARE_VERSIONS_LIST.subject],
+        subscribe=_subjects(
+            telemetry.LOG_LIST_ROUTES.values(),
+            telemetry.LOG_GET_ROUTES.values(),
+            telemetry.CONNECTIVITY_GET,
+        ),
+    ),
+    "onboarding": _service(
+        "onboarding",
+        publish=[
+            evses.EVSE_EVENTS_SUBJECTS,
+            *_CATALOGUE_ROUTES,
+            *_subjects(
+                bridge.BRIDGE_DEVICES_LOOKUP,
+                bridge.BRIDGE_COMMANDS_SEND,
+                bridge.BRIDGE_OCPP_CREDENTIALS_ISSUE,
+                vendor_accounts.VENDOR_ACCOUNTS_LINK,
+                vendor_accounts.VENDOR_ACCOUNTS_LIST,
+            ),
+        ],
+        subscribe=_subjects(
+            onboarding.TOKENS_ISSUE,
+            onboarding.ONBOARDING_START,
+            onboarding.ONBOARDING_PAGE,
+            onboarding.ONBOARDING_IMPORT,
+            onboarding.ONBOARDING_LINK_START,
+            evses.EVSES_LIST,
+            evses.EVSES_GET,
+            evses.EVSES_DECOMMISSION,
+            evses.EVSES_RECONNECT,
+            evses.EVSES_VPP_MODES,
+            evses.EVSES_COMMAND,
+        ),
+    ),
+    "provider-bridge": _service(
+        "provider-bridge",
+        publish=[
+            telemetry.TELEMETRY_SUBJECTS,
+            vendor_accounts.EVSE_LINK_BROKEN,
+            vendor_accounts.EVSE_LINK_RESTORED,
+            bridge.ocpp_call_subject("*"),
+            bridge.ocpp_takeover_subject("*"),
+        ],
+        subscribe=[
+            *_subjects(
+                bridge.BRIDGE_DEVICES_LOOKUP,
+                bridge.BRIDGE_COMMANDS_SEND,
+                bridge.BRIDGE_OCPP_CREDENTIALS_ISSUE,
+                vendor_accounts.VENDOR_ACCOUNTS_LINK,
+                vendor_accounts.VENDOR_ACCOUNTS_LIST,
+                vendor_accounts.VENDOR_ACCOUNTS_GET,
+                vendor_accounts.VENDOR_ACCOUNTS_UNLINK,
+            ),
+            bridge.ocpp_call_subject("*"),
+            bridge.ocpp_takeover_subject("*"),
+        ],
+    ),
+    "notifier": _service(
+        "notifier",
+        publish=[notifications.NOTIFICATIONS_SUBJECTS],
+        subscribe=_subjects(
+            notifications.WEBHOOK_SUBSCRIPTIONS_CREATE,
+            notifications.WEBHOOK_SUBSCRIPTIONS_LIST,
+            notifications.WEBHOOK_SUBSCRIPTIONS_GET,
+            notifications.WEBHOOK_SUBSCRIPTIONS_DELETE,
+            notifications.WEBHOOK_SUBSCRIPTIONS_TEST,
+        ),
+    ),
+}
+"""Each service's NATS user (named as the service) and what it may do."""
