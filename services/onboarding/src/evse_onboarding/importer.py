@@ -51,13 +51,18 @@ class Importer:
     ) -> tuple[EvseRecord, bool]:
         """The user's EVSE for this device, and whether this call created it.
 
-        Importing again for the same user returns the existing EVSE; for another user it
-        is a conflict. The vendor is asked only for devices the registry does not have.
+        Importing again for the same user returns the existing EVSE. A cloud charger is
+        looked up in the user's own vendor account before the registry is asked whether
+        another user has it (review L4): a charger not in that account gets the vendor's
+        "not found" whether or not anyone onboarded it, so import reveals nothing of other
+        tenants' chargers; one that is in the account but another user's is a conflict.
         """
-        existing = await self._existing(user, provider, serial_number)
-        if existing is not None:
-            return existing, False
+        onboarded = await self.evses.find_active_device(provider, serial_number)
+        if onboarded is not None and onboarded.user_uid == user.uid:
+            return onboarded, False
         if provider in OCPP_PROVIDERS:
+            if onboarded is not None:
+                raise EvseAlreadyOnboarded(provider, serial_number)
             model = await self._ocpp_model(provider, request_id)
             try:
                 record = await self.enrol(
@@ -84,6 +89,9 @@ class Importer:
             ),
             request_id=request_id,
         )
+        existing = await self._existing(user, provider, lookup.serial_number)
+        if existing is not None:
+            return existing, False
         if lookup.evse_model_uid is None:
             raise EvseModelNotSupported(
                 f"the {lookup.evse_make} {lookup.vendor_model} is not in the catalogue yet"
