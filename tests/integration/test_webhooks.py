@@ -97,7 +97,8 @@ async def test_a_signed_webhook_is_accepted_and_relayed_raw(
     assert relayed[0].subject == "webhooks.zaptec"
     assert relayed[0].data == body
     assert relayed[0].headers is not None
-    assert relayed[0].headers["Nats-Msg-Id"] == "webhooks.zaptec:d-1"
+    signature = signed(body)["x-webhook-signature"].removeprefix("sha256=")
+    assert relayed[0].headers["Nats-Msg-Id"] == f"webhooks.zaptec:{signature}"
 
 
 async def test_a_wrong_signature_is_refused_and_nothing_is_relayed(
@@ -135,6 +136,20 @@ async def test_a_delivery_replayed_within_the_window_is_stored_once(
     before = await stored_messages(nc)
     for _ in range(3):
         response = await api.post("/v2/webhooks/zaptec", content=body, headers=headers)
+        assert response.status_code == 202
+    assert await stored_messages(nc) == before + 1
+
+
+async def test_a_replay_with_new_delivery_ids_is_still_stored_once(
+    api: httpx.AsyncClient, nc: NatsClient
+) -> None:
+    """Review L2: the delivery header is not signed, so it cannot make a replay new."""
+    body = b'{"chargerId": "replayed-with-new-ids"}'
+    headers = signed(body)
+    before = await stored_messages(nc)
+    for delivery in ("e-1", "e-2", "e-3", ""):
+        replay = {**headers, "x-webhook-delivery": delivery} if delivery else headers
+        response = await api.post("/v2/webhooks/zaptec", content=body, headers=replay)
         assert response.status_code == 202
     assert await stored_messages(nc) == before + 1
 

@@ -17,6 +17,7 @@ def check(signature: str | None, timestamp: str | None = "1000", now: float = 10
         body=BODY,
         now=now,
         tolerance_s=300,
+        future_s=30,
     )
 
 
@@ -35,6 +36,7 @@ def test_a_correct_signature_with_or_without_prefix_verifies() -> None:
         ("sign-me", "yesterday", 1000.0),
         ("sign-me", "1000", 1301.0),
         ("sign-me", "1000", 699.0),
+        ("sign-me", "1000", 969.0),  # 31 s ahead of our clock
     ],
 )
 def test_a_missing_wrong_or_stale_signature_is_refused(
@@ -44,3 +46,8 @@ def test_a_missing_wrong_or_stale_signature_is_refused(
         signature = sign("s3cret", timestamp or "", BODY)
     with pytest.raises(InvalidWebhookSignature):
         check(signature, timestamp, now)
+
+
+def test_a_timestamp_a_little_ahead_of_our_clock_is_accepted() -> None:
+    signature = sign("s3cret", "1000", BODY)
+    assert check(signature, "1000", 975.0) == signature

@@ -9,6 +9,7 @@ from pydantic_settings import NoDecode
 
 from evse_contracts.bridge import PROVIDERS
 from evse_runtime.settings import BusSettings
+from evse_runtime.streams import DUPLICATE_WINDOW_S
 
 __all__ = ["GatewaySettings"]
 
@@ -97,7 +98,14 @@ class GatewaySettings(BusSettings):
         return insecure
 
     webhook_tolerance_s: float = Field(
-        300.0, gt=0, description="Largest accepted clock gap of a webhook timestamp."
+        300.0,
+        gt=0,
+        le=DUPLICATE_WINDOW_S - 60,
+        description="Oldest accepted webhook timestamp (with the future skew, inside the "
+        "stream's duplicate window, so replays are dropped).",
+    )
+    webhook_future_skew_s: float = Field(
+        30.0, ge=0, le=60, description="How far ahead of our clock a webhook timestamp may be."
     )
     webhook_max_body_bytes: int = Field(
         1_048_576, gt=0, description="Largest body of `POST /v2/webhooks/{provider}`."

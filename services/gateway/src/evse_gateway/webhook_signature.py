@@ -50,17 +50,24 @@ def verify(
     body: bytes,
     now: float,
     tolerance_s: float,
+    future_s: float,
 ) -> str:
-    """Return the verified signature (hex), or raise `InvalidWebhookSignature`."""
+    """Return the verified signature (hex), or raise `InvalidWebhookSignature`.
+
+    A timestamp may be `tolerance_s` old and `future_s` ahead (clock skew): together less than
+    the stream's duplicate window, so a replay of a captured delivery is always dropped as a
+    duplicate of its signature (review L2).
+    """
     if not timestamp or not signature:
         raise InvalidWebhookSignature("the signature or timestamp header is missing")
     try:
         sent_at = int(timestamp)
     except ValueError as exc:
         raise InvalidWebhookSignature("the timestamp header is not Unix seconds") from exc
-    if abs(now - sent_at) > tolerance_s:
+    if now - sent_at > tolerance_s or sent_at - now > future_s:
         raise InvalidWebhookSignature(
-            f"the timestamp is more than {tolerance_s:g} s from the server's clock"
+            f"the timestamp is more than {tolerance_s:g} s before or {future_s:g} s after "
+            "the server's clock"
         )
     given = signature.removeprefix("sha256=").strip().lower()
     expected = sign(secret, timestamp, body)

@@ -12,7 +12,6 @@ from nats.js.errors import NoStreamResponseError
 
 from evse_contracts.bridge import (
     PROVIDERS,
-    WEBHOOK_DELIVERY_HEADER,
     WEBHOOK_SIGNATURE_HEADER,
     WEBHOOK_TIMESTAMP_HEADER,
     webhook_subject,
@@ -55,13 +54,13 @@ async def receive_webhook(request: Request, provider: str) -> Response:
         body=body,
         now=time.time(),
         tolerance_s=settings.webhook_tolerance_s,
+        future_s=settings.webhook_future_skew_s,
     )
-    message_id = request.headers.get(WEBHOOK_DELIVERY_HEADER) or signature
     await _publish(
         request.app.state.js,
         webhook_subject(provider),
         body,
-        message_id,
+        signature,  # not the unsigned delivery header: a replay with a new one is still a duplicate
         replicas=settings.stream_replicas,
     )
     return Response(status_code=202)
