@@ -24,7 +24,7 @@ from .audiences import AudienceCache
 from .backoff import Backoff
 from .delivery import DeliveryPolicy, Dispatcher
 from .handlers import register_handlers
-from .sender import Sender, tls_context
+from .sender import Sender, sending_client, tls_context
 from .settings import NotifierSettings
 from .source_loop import Lease
 from .sources import EvseEventsSource, TelemetrySource, evse_of_subject, one_group, per_evse
@@ -97,14 +97,14 @@ def create_service(settings: NotifierSettings) -> Service:
             )
         tls = tls_context()
         limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
-        async with httpx.AsyncClient(verify=tls, limits=limits, follow_redirects=False) as pings:
-            policy = delivery_policy(settings)
+        policy = delivery_policy(settings)
+        async with sending_client(tls, limits, policy.allow_private_addresses) as pings:
             dispatcher = Dispatcher(runtime.js, store, tls, owner, policy, runtime.stopping)
             runtime.loop(dispatcher.run)
             register_handlers(
                 runtime,
                 store=store,
-                sender=Sender(pings, allow_private_addresses=policy.allow_private_addresses),
+                sender=Sender(pings),
                 policy=policy,
                 settings=settings,
             )

@@ -22,10 +22,10 @@ import httpx
 
 from evse_contracts.notifications import DELIVERY_HEADER, SIGNATURE_HEADER
 
-from .destinations import why_not_public
+from .public_transport import NotPublic, public_transport
 from .signing import signature_header
 
-__all__ = ["Outcome", "Sender", "batch_body", "own_sender", "tls_context"]
+__all__ = ["Outcome", "Sender", "batch_body", "own_sender", "sending_client", "tls_context"]
 
 _MAX_ERROR_CHARS = 300
 _ONE_RECEIVER = httpx.Limits(max_connections=2, max_keepalive_connections=2)
@@ -42,10 +42,17 @@ async def own_sender(
     tls: ssl.SSLContext, *, allow_private_addresses: bool
 ) -> AsyncIterator[Sender]:
     """A sender with its own keep-alive connection pool, for one subscription."""
-    async with httpx.AsyncClient(
-        verify=tls, limits=_ONE_RECEIVER, follow_redirects=False
-    ) as client:
-        yield Sender(client, allow_private_addresses=allow_private_addresses)
+    async with sending_client(tls, _ONE_RECEIVER, allow_private_addresses) as client:
+        yield Sender(client)
+
+
+def sending_client(
+    tls: ssl.SSLContext, limits: httpx.Limits, allow_private_addresses: bool
+) -> httpx.AsyncClient:
+    """A client for receivers: outside development it connects only to public addresses,
+    checked as it connects; it never follows a redirect."""
+    transport = None if allow_private_addresses else public_transport(tls, limits)
+    return httpx.AsyncClient(verify=tls, limits=limits, follow_redirects=False, transport=transport)
 
 
 def batch_body(subscription_id: str, events: Sequence[bytes]) -> bytes:
@@ -62,9 +69,8 @@ class Outcome:
 
 
 class Sender:
-    def __init__(self, client: httpx.AsyncClient, *, allow_private_addresses: bool) -> None:
+    def __init__(self, client: httpx.AsyncClient) -> None:
         self._client = client
-        self._allow_private = allow_private_addresses
 
     async def send(
         self, *, url: str, secret: str, body: bytes, delivery_id: str, timeout_s: float
@@ -74,15 +80,12 @@ class Sender:
             SIGNATURE_HEADER: signature_header(secret, int(time.time()), body),
             DELIVERY_HEADER: delivery_id,
         }
-        if (refused := await self._refused_destination(url)) is not None:
-            return Outcome(delivered=False, status_code=None, error=refused)
         try:
             response = await self._client.post(
                 url, content=body, headers=headers, timeout=timeout_s, follow_redirects=False
             )
         except httpx.HTTPError as exc:
-            reason = f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
-            return Outcome(delivered=False, status_code=None, error=reason)
+            return Outcome(delivered=False, status_code=None, error=_reason(exc))
         if 200 <= response.status_code < 300:
             return Outcome(delivered=True, status_code=response.status_code, error=None)
         return Outcome(
@@ -91,8 +94,12 @@ class Sender:
             error=f"the receiver answered HTTP {response.status_code}",
         )
 
-    async def _refused_destination(self, url: str) -> str | None:
-        """Why not to call `url` now (it resolves to a non-public address), or None."""
-        if self._allow_private:
-            return None
-        return await why_not_public(httpx.URL(url).host)
+
+def _reason(error: httpx.HTTPError) -> str:
+    """What a subscription's owner is told: never how a connection failed (refused, reset,
+    timed out, TLS), which would map hosts and ports the platform can reach (review L1)."""
+    if isinstance(error, httpx.ConnectError) and isinstance(error.__cause__, NotPublic):
+        return "the receiver's address is not a public address"
+    if isinstance(error, httpx.TimeoutException | httpx.NetworkError | httpx.ProtocolError):
+        return "the receiver could not be reached"
+    return f"{type(error).__name__}"[:_MAX_ERROR_CHARS]
