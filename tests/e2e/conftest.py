@@ -33,6 +33,7 @@ FAST_BRIDGE = {
     "EVSE_SIM_COMMAND_DELAY_S": "0.2",
     # Every e2e caller is 127.0.0.1: the fuzzers' failed token requests would lock it out.
     "EVSE_TOKEN_FAILURES_PER_ADDRESS": "100000",
+    "EVSE_WAITLIST_SIGNUPS_PER_ADDRESS": "100000",
 }
 
 

@@ -182,3 +182,28 @@ async def test_51st_request_from_one_ip_fails_across_two_gateway_processes(
             other = await client.get(f"{gateway}/v2/evse_makes", headers=from_ip("198.51.100.8"))
             assert other.status_code == 200
         assert other.headers["ratelimit-remaining"] == "48"
+
+
+async def test_waitlist_sign_ups_are_limited_per_email_and_per_address(
+    catalogue: None, nats_url: str, bucket: str
+) -> None:
+    """Review L7: the anonymous waitlist was unlimited."""
+    async with (
+        running_gateway(
+            nats_url=nats_url,
+            waitlist_signups_per_address=5,
+            waitlist_signups_per_email=2,
+            rate_limit_bucket=bucket,
+        ) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+
+        async def sign_up(email: str) -> httpx.Response:
+            body = {"email": email, "evse_make_name": "Acme", "evse_model_name": "One"}
+            return await client.post("/v2/evse_waitlist", json=body)
+
+        same = [(await sign_up("Victim@example.com")).status_code for _ in range(3)]
+        assert same[:2] == [201, 200]
+        assert_problem(await sign_up("victim@example.com"), 429, "rate-limited")
+        others = [(await sign_up(f"other{i}@example.com")).status_code for i in range(2)]
+    assert same[2] == 429 and others == [201, 429]

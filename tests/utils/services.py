@@ -103,6 +103,7 @@ async def running_gateway(
         **{
             "anonymous_rate_limit": 0,
             "token_failures_per_client_id": 0,
+            "waitlist_signups_per_address": 0,
             **bus_user("gateway"),
             **overrides,
         },

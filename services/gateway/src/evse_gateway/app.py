@@ -19,7 +19,12 @@ from .body_limit import BodyLimitMiddleware
 from .catalogue_cache import CatalogueCache
 from .openapi import install_openapi
 from .problems import install_problem_handlers
-from .rate_limit import open_counter, open_session_counter, open_token_failure_counters
+from .rate_limit import (
+    open_counter,
+    open_session_counter,
+    open_token_failure_counters,
+    open_waitlist_counters,
+)
 from .request_context import RequestContextMiddleware
 from .routes import (
     catalogue,
@@ -60,6 +65,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         app.state.rate_limiter = await open_counter(nc.jetstream(), settings)
         app.state.session_limiter = await open_session_counter(nc.jetstream(), settings)
         app.state.token_failures = await open_token_failure_counters(nc.jetstream(), settings)
+        app.state.waitlist_counters = await open_waitlist_counters(nc.jetstream(), settings)
         cache = app.state.catalogue_cache = CatalogueCache(
             max_bytes=settings.catalogue_cache_bytes, max_age_s=settings.catalogue_max_age_s
         )

@@ -39,12 +39,14 @@ __all__ = [
     "RateLimited",
     "Quota",
     "TokenFailureCounters",
+    "WaitlistCounters",
     "caller_address",
     "client_address",
     "client_key",
     "count_anonymous",
     "open_counter",
     "open_token_failure_counters",
+    "open_waitlist_counters",
     "open_session_counter",
     "with_quota",
 ]
@@ -273,6 +275,44 @@ async def open_token_failure_counters(
     )
 
 
+@dataclass(frozen=True)
+class WaitlistCounters:
+    """Anonymous waitlist sign-ups per client IP and per email (review L7), same bucket."""
+
+    per_address: FixedWindowCounter
+    per_email: FixedWindowCounter
+
+    async def count(self, request: Request, email: str) -> None:
+        """Count one sign-up; raise `RateLimited` once either window is used up."""
+        await self.per_address.hit(client_key(caller_address(request)))
+        await self.per_email.hit(hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32])
+
+
+async def open_waitlist_counters(
+    js: JetStreamContext, settings: GatewaySettings
+) -> WaitlistCounters | None:
+    """None when off (`waitlist_signups_per_address` 0)."""
+    if settings.waitlist_signups_per_address == 0:
+        return None
+    bucket = await _bucket(js, settings)
+    return WaitlistCounters(
+        FixedWindowCounter(
+            bucket,
+            limit=settings.waitlist_signups_per_address,
+            window_s=settings.anonymous_rate_window_s,
+            who="waitlist sign-ups from one address",
+            prefix="wla_",
+        ),
+        FixedWindowCounter(
+            bucket,
+            limit=settings.waitlist_signups_per_email,
+            window_s=settings.anonymous_rate_window_s,
+            who="waitlist sign-ups for one email address",
+            prefix="wle_",
+        ),
+    )
+
+
 async def _bucket(js: JetStreamContext, settings: GatewaySettings) -> KeyValue:
     # On file, replicated: the counts survive a restart and the loss of a cluster node.
     return await ensure_key_value(
@@ -311,12 +351,13 @@ def client_address(
 
 
 def client_key(address: IPAddress | None) -> str:
-    """A KV-safe key token for the client: IPv4 whole, IPv6 by /64 (one subscriber's block)."""
+    """A KV-safe key token for the client: IPv4 whole, IPv6 by /48 (the block one site gets;
+    by /64 a subscriber holding a /48 would have 65,536 fresh quotas)."""
     if address is None:
         return "unknown"
     if isinstance(address, IPv4Address):
         return f"v4_{address.packed.hex()}"
-    return f"v6_{address.packed[:8].hex()}"
+    return f"v6_{address.packed[:6].hex()}"
 
 
 async def count_anonymous(request: Request) -> Quota | None:
@@ -343,8 +384,14 @@ def with_quota(response: Response, quota: Quota | None) -> Response:
 
 
 def _parse(value: str | None) -> IPAddress | None:
+    """An address as a peer or an `X-Forwarded-For` hop gives it, `:port` (some load
+    balancers add one, `[v6]:port` too) set aside."""
     if not value:
         return None
+    if value.startswith("[") and "]" in value:
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:
+        value = value.partition(":")[0]
     try:
         address = ip_address(value)
     except ValueError:

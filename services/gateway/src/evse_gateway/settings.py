@@ -62,6 +62,14 @@ class GatewaySettings(BusSettings):
         50, ge=1, description="Failed `POST /v2/oauth/token` per client IP per window."
     )
     token_failure_window_s: int = Field(900, ge=1)
+    waitlist_signups_per_address: int = Field(
+        20,
+        ge=0,
+        description="Anonymous waitlist sign-ups per client IP per rate window; 0 = off.",
+    )
+    waitlist_signups_per_email: int = Field(
+        3, ge=1, description="Waitlist sign-ups per email address per rate window."
+    )
     rate_limit_bucket: str = Field(
         "evse_rate_limit", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream KV bucket."
     )

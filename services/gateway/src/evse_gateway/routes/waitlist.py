@@ -17,6 +17,7 @@ from evse_contracts.waitlist import (
 
 from ..deps import ask
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
+from ..rate_limit import WaitlistCounters
 from ..responses import json_response
 
 __all__ = ["router"]
@@ -31,7 +32,7 @@ VALIDATION_SLUG = "validation-failed-evse-waitlist"
     response_model=EvseWaitlistEntry,
     responses={
         200: {"model": EvseWaitlistEntry, "description": "Already on the waitlist."},
-        **problem_responses(400, 503),
+        **problem_responses(400, 429, 503),
     },
     openapi_extra={VALIDATION_PROBLEM_KEY: VALIDATION_SLUG},
 )
@@ -47,6 +48,9 @@ async def join_evse_waitlist(
     Exactly one device mode: picker (`evse_model_id`) or manual (`evse_make_name` and
     `evse_model_name`). Country: the program's, else from `Accept-Language`, else `US`.
     """
+    counters: WaitlistCounters | None = request.app.state.waitlist_counters
+    if counters is not None:
+        await counters.count(request, signup.email)
     join = JoinEvseWaitlist(
         signup=signup,
         accept_language=None
