@@ -3,6 +3,7 @@ sessions and the pages the gateway proxies for them."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
@@ -19,6 +20,9 @@ __all__ = [
     "ONBOARDING_START",
     "SCOPES",
     "TOKENS_ISSUE",
+    "TOKENS_VALIDITY",
+    "TokenHolder",
+    "TokenValidity",
     "AccessToken",
     "ImportEvse",
     "ImportedEvse",
@@ -52,6 +56,24 @@ class AccessToken(Contract):
 
 
 TOKENS_ISSUE = Route("onboarding.tokens.issue", IssueToken, AccessToken)
+
+
+class TokenHolder(Contract):
+    """Whose tokens: an application's own, or one of its users'."""
+
+    application_uid: str = Field(max_length=64)
+    user_uid: str | None = Field(None, max_length=64)
+
+
+class TokenValidity(Contract):
+    """Tokens of the holder issued before `valid_after` are revoked; all are when `revoked`
+    (the application or user is gone)."""
+
+    revoked: bool = False
+    valid_after: datetime | None = None
+
+
+TOKENS_VALIDITY = Route("onboarding.tokens.validity", TokenHolder, TokenValidity)
 
 
 class StartOnboarding(Contract):

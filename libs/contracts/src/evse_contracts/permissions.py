@@ -100,6 +100,7 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
             *_CATALOGUE_ROUTES,
             *_subjects(
                 onboarding.TOKENS_ISSUE,
+                onboarding.TOKENS_VALIDITY,
                 onboarding.ONBOARDING_START,
                 onboarding.ONBOARDING_PAGE,
                 onboarding.ONBOARDING_IMPORT,
@@ -161,6 +162,7 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
         ],
         subscribe=_subjects(
             onboarding.TOKENS_ISSUE,
+            onboarding.TOKENS_VALIDITY,
             onboarding.ONBOARDING_START,
             onboarding.ONBOARDING_PAGE,
             onboarding.ONBOARDING_IMPORT,

@@ -40,6 +40,7 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     compatibility.EVSE_COMPATIBILITY_CHECK,
     waitlist.EVSE_WAITLIST_JOIN,
     onboarding.TOKENS_ISSUE,
+    onboarding.TOKENS_VALIDITY,
     onboarding.ONBOARDING_START,
     onboarding.ONBOARDING_PAGE,
     onboarding.ONBOARDING_IMPORT,

@@ -26,6 +26,7 @@ from .rate_limit import (
     open_waitlist_counters,
 )
 from .request_context import RequestContextMiddleware
+from .revocation import Revocations
 from .routes import (
     catalogue,
     compatibility,
@@ -62,6 +63,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             nc, timeout_s=settings.request_timeout_s, retry_after_s=settings.read_retry_after_s
         )
         app.state.js = nc.jetstream()
+        app.state.revocations = Revocations(app.state.bus, ttl_s=settings.revocation_check_s)
         app.state.rate_limiter = await open_counter(nc.jetstream(), settings)
         app.state.session_limiter = await open_session_counter(nc.jetstream(), settings)
         app.state.token_failures = await open_token_failure_counters(nc.jetstream(), settings)
@@ -94,6 +96,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     install_openapi(app)
     install_docs(app)
     app.state.settings = settings
+    app.state.revocations = None  # until the lifespan connects the bus
     verifier = TokenVerifier.from_file(settings.jwt_public_key_file, settings.token_issuer)
     app.add_middleware(BodyLimitMiddleware, limit_of=settings.body_limit)
     app.add_middleware(AuthMiddleware, verifier=verifier)

@@ -1,15 +1,18 @@
 """Bearer tokens: verified locally with the public key, cached until they expire.
 
 `AuthMiddleware` sets `request.state.principal` (a `Principal`, or None when no token was
-sent). A token that is present but invalid — forged, expired, `alg=none`, wrong audience —
-is answered 401 at once, on every route: bad credentials are never downgraded to anonymous.
+sent) and `request.state.token` (the `VerifiedToken`). A token that is present but invalid — forged,
+expired, `alg=none`, wrong audience, revoked (`revocation.py`) — is answered 401 at once, on
+every route: bad credentials are never downgraded to anonymous.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -23,11 +26,15 @@ from evse_contracts.problems import DomainError
 
 from .problems import problem_response
 
+if TYPE_CHECKING:
+    from .revocation import Revocations
+
 __all__ = [
     "AuthMiddleware",
     "InsufficientScope",
     "TokenVerifier",
     "Unauthorized",
+    "VerifiedToken",
     "require_principal",
 ]
 
@@ -47,13 +54,20 @@ class InsufficientScope(DomainError):
     title = "Insufficient scope"
 
 
+@dataclass(frozen=True)
+class VerifiedToken:
+    principal: Principal
+    issued_at: float
+    expires_at: float
+
+
 class TokenVerifier:
     """Verify EdDSA JWTs; remember verified ones so a hot token costs a dict lookup."""
 
     def __init__(self, public_key: Ed25519PublicKey | None, issuer: str) -> None:
         self._key = public_key
         self._issuer = issuer
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._verified: OrderedDict[str, VerifiedToken] = OrderedDict()
 
     @classmethod
     def from_file(cls, path: Path | None, issuer: str) -> TokenVerifier:
@@ -64,17 +78,17 @@ class TokenVerifier:
             raise ValueError(f"{path} is not an Ed25519 public key")
         return cls(key, issuer)
 
-    def verify(self, token: str) -> Principal:
+    def verify(self, token: str) -> VerifiedToken:
         cached = self._verified.get(token)
-        if cached is not None and cached[1] > time.time():
-            return cached[0]
-        principal, expires_at = self._decode(token)
-        self._verified[token] = (principal, expires_at)
+        if cached is not None and cached.expires_at > time.time():
+            return cached
+        verified = self._decode(token)
+        self._verified[token] = verified
         if len(self._verified) > _CACHE_SIZE:
             self._verified.popitem(last=False)
-        return principal
+        return verified
 
-    def _decode(self, token: str) -> tuple[Principal, float]:
+    def _decode(self, token: str) -> VerifiedToken:
         if self._key is None:
             raise Unauthorized("this gateway is not configured to accept tokens")
         try:
@@ -100,7 +114,7 @@ class TokenVerifier:
             )
         except ValidationError as exc:
             raise Unauthorized("the access token's claims are not ours") from exc
-        return principal, float(claims["exp"])
+        return VerifiedToken(principal, float(claims["iat"]), float(claims["exp"]))
 
 
 def _bearer_token(scope: Scope) -> str | None:
@@ -121,10 +135,13 @@ class AuthMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             token = _bearer_token(scope)
-            principal = None
+            verified = None
             if token is not None:
                 try:
-                    principal = self.verifier.verify(token)
+                    verified = self.verifier.verify(token)
+                    revocations: Revocations | None = scope["app"].state.revocations
+                    if revocations is not None and await revocations.revoked(verified):
+                        raise Unauthorized("the access token has been revoked")
                 except Unauthorized as exc:
                     response = problem_response(
                         Request(scope),
@@ -133,7 +150,9 @@ class AuthMiddleware:
                     )
                     await response(scope, receive, send)
                     return
-            scope.setdefault("state", {})["principal"] = principal
+            state = scope.setdefault("state", {})
+            state["principal"] = None if verified is None else verified.principal
+            state["token"] = verified
         await self.app(scope, receive, send)
 
 

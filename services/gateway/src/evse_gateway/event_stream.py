@@ -7,6 +7,8 @@ its stream sequence, so `Last-Event-ID` resumes exactly after the last event rec
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 from nats.js import JetStreamContext
@@ -17,6 +19,9 @@ from sse_starlette import ServerSentEvent
 from evse_contracts.auth import Principal
 from evse_contracts.notifications import NOTIFICATIONS_STREAM, application_filter, user_filter
 from evse_runtime.streams import NOTIFICATIONS, ensure_stream
+
+from .auth import VerifiedToken
+from .revocation import Revocations
 
 __all__ = ["client_events", "subject_filter"]
 
@@ -35,10 +40,19 @@ def _start(after: int | None) -> ConsumerConfig:
 
 
 async def client_events(
-    js: JetStreamContext, principal: Principal, after: int | None, *, replicas: int
+    js: JetStreamContext,
+    token: VerifiedToken,
+    after: int | None,
+    *,
+    replicas: int,
+    revocations: Revocations,
+    recheck_s: float,
 ) -> AsyncIterator[ServerSentEvent]:
-    """Events for `principal` after stream sequence `after` (or from now), until cancelled."""
-    subject = subject_filter(principal)
+    """Events for the token's holder after stream sequence `after` (or from now), until the
+    client leaves or the token ends: at its expiry, or within `recheck_s` of its revocation
+    (review L6). Then a last `token_expired` event tells the client to reconnect with a
+    fresh token."""
+    subject = subject_filter(token.principal)
     try:
         sub = await js.subscribe(
             subject, stream=NOTIFICATIONS_STREAM, ordered_consumer=True, config=_start(after)
@@ -49,8 +63,20 @@ async def client_events(
         sub = await js.subscribe(
             subject, stream=NOTIFICATIONS_STREAM, ordered_consumer=True, config=_start(after)
         )
+    messages = sub.messages
+    next_check = time.monotonic() + recheck_s
     try:
-        async for msg in sub.messages:
-            yield ServerSentEvent(data=msg.data.decode(), id=str(msg.metadata.sequence.stream))
+        while (left := token.expires_at - time.time()) > 0:
+            try:
+                msg = await asyncio.wait_for(anext(messages), min(left, recheck_s))
+            except TimeoutError:
+                msg = None
+            if time.monotonic() >= next_check:
+                if await revocations.revoked(token):
+                    break
+                next_check = time.monotonic() + recheck_s
+            if msg is not None:
+                yield ServerSentEvent(data=msg.data.decode(), id=str(msg.metadata.sequence.stream))
     finally:
         await sub.unsubscribe()
+    yield ServerSentEvent(event="token_expired", data='{"reconnect": "with a fresh token"}')

@@ -28,6 +28,13 @@ class GatewaySettings(BusSettings):
         "once more, within `request_timeout_s`: a replica dying with it in hand fails nothing.",
     )
     token_issuer: str = Field("evse-platform", description="`iss` that tokens must carry.")
+    revocation_check_s: float = Field(
+        30.0,
+        gt=0,
+        le=60,
+        description="How long a replica trusts what it last heard of a token holder's "
+        "revocations: a reset secret ends older tokens within this.",
+    )
     jwt_public_key_file: Path | None = Field(
         None, description="Ed25519 public key (PEM) that verifies access tokens; none: no tokens."
     )

@@ -27,6 +27,7 @@ from evse_contracts.onboarding import (
     ONBOARDING_PAGE,
     ONBOARDING_START,
     TOKENS_ISSUE,
+    TOKENS_VALIDITY,
     AccessToken,
     ImportedEvse,
     ImportEvse,
@@ -36,6 +37,8 @@ from evse_contracts.onboarding import (
     PageResponse,
     StartOnboarding,
     StartVendorAccountLink,
+    TokenHolder,
+    TokenValidity,
 )
 from evse_contracts.pagination import Page
 from evse_runtime.bus_client import BusClient, RemoteProblem
@@ -48,7 +51,7 @@ from .credentials import SecretChecker
 from .errors import UserTokenRequired, VendorAccountNotLinked
 from .evse_registry import Registry
 from .flow import HostedFlow
-from .identity import issue_token
+from .identity import issue_token, token_validity
 from .importer import Importer
 from .store import IdentityStore
 from .tokens import TokenSigner
@@ -76,6 +79,9 @@ def register_handlers(
         return await issue_token(
             store=identities, signer=signer, checker=checker, request=request, now=_now()
         )
+
+    async def validity(request: TokenHolder, _: RequestContext) -> TokenValidity:
+        return await token_validity(store=identities, holder=request)
 
     async def list_evses(request: ListEvses, ctx: RequestContext) -> Page[Evse]:
         return await registry.list(caller(ctx), request)
@@ -151,6 +157,7 @@ def register_handlers(
         return await bus.request(BRIDGE_COMMANDS_SEND, send, request_id=ctx.request_id)
 
     runtime.respond(TOKENS_ISSUE, issue)
+    runtime.respond(TOKENS_VALIDITY, validity)
     runtime.respond(EVSES_COMMAND, command)
     runtime.respond(ONBOARDING_IMPORT, import_evse)
     runtime.respond(ONBOARDING_START, start)

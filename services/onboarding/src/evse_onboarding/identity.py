@@ -6,14 +6,14 @@ from datetime import datetime
 
 from evse_contracts.auth import Principal
 from evse_contracts.ids import new_uid
-from evse_contracts.onboarding import AccessToken, IssueToken
+from evse_contracts.onboarding import AccessToken, IssueToken, TokenHolder, TokenValidity
 
 from .credentials import SecretChecker, hash_secret
 from .errors import InvalidClient, InvalidGrant
 from .store import Application, IdentityStore, User
 from .tokens import TokenSigner, granted_scopes
 
-__all__ = ["issue_token", "register_application", "register_user"]
+__all__ = ["issue_token", "register_application", "register_user", "token_validity"]
 
 
 async def issue_token(
@@ -42,6 +42,19 @@ async def issue_token(
     return signer.issue(principal, now=now)
 
 
+async def token_validity(*, store: IdentityStore, holder: TokenHolder) -> TokenValidity:
+    """Whether the holder's tokens still stand (review L6): revoked when the application or
+    user is gone, or when issued before the application's secret was last reset."""
+    application = await store.application(holder.application_uid)
+    if application is None:
+        return TokenValidity(revoked=True)
+    if holder.user_uid is not None:
+        user = await store.user(holder.user_uid)
+        if user is None or user.application_uid != application.uid:
+            return TokenValidity(revoked=True)
+    return TokenValidity(valid_after=application.tokens_valid_after)
+
+
 async def register_application(
     *,
     store: IdentityStore,
@@ -62,6 +75,7 @@ async def register_application(
             onboarding_redirect_url=onboarding_redirect_url,
             program_id=program_id,
             created_at=now,
+            tokens_valid_after=now,  # a reset secret ends the tokens issued with the old one
         )
     )
 

@@ -22,6 +22,8 @@ class Application:
     onboarding_redirect_url: str
     program_id: str | None
     created_at: datetime
+    tokens_valid_after: datetime | None = None
+    """Set when the secret is reset: tokens issued before it no longer work."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ def _application(doc: dict[str, Any]) -> Application:
         onboarding_redirect_url=doc["onboarding_redirect_url"],
         program_id=doc.get("program_id"),
         created_at=doc["created_at"],
+        tokens_valid_after=doc.get("tokens_valid_after"),
     )
 
 

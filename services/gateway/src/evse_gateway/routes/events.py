@@ -10,6 +10,7 @@ from sse_starlette import EventSourceResponse
 from evse_contracts.problems import ValidationFailed
 
 from ..auth import require_principal
+from ..deps import settings_of
 from ..event_stream import client_events
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 
@@ -46,7 +47,8 @@ def _after(last_event_id: str | None) -> int | None:
         200: {
             "description": "An endless `text/event-stream`: one `data:` JSON event per "
             "message (the same bodies as webhook events), `id:` to resume from, and a "
-            f"comment every {HEARTBEAT_S} s.",
+            f"comment every {HEARTBEAT_S} s. It ends with an `event: token_expired` when the "
+            "token expires or is revoked: reconnect with a fresh token and `Last-Event-ID`.",
             "content": {"text/event-stream": {"schema": _EVENT_SCHEMA}},
         },
         **problem_responses(400, 401, 403),
@@ -66,14 +68,16 @@ async def stream_events(
 ) -> EventSourceResponse:
     """Live events of the caller's EVSEs: an application token sees all of its EVSEs, a user
     token only that user's."""
-    principal = require_principal(request, "evses:read")
-    after = _after(last_event_id)
+    require_principal(request, "evses:read")
+    settings = settings_of(request)
     return EventSourceResponse(
         client_events(
             request.app.state.js,
-            principal,
-            after,
-            replicas=request.app.state.settings.stream_replicas,
+            request.state.token,
+            _after(last_event_id),
+            replicas=settings.stream_replicas,
+            revocations=request.app.state.revocations,
+            recheck_s=settings.revocation_check_s,
         ),
         ping=HEARTBEAT_S,
     )
