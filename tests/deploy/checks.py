@@ -7,6 +7,8 @@ wherever `make test` runs, without a container engine or a cluster.
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,8 +34,8 @@ _BIN = Path(sys.executable).parent
 Resource = dict[str, Any]
 
 
-def _run(*cmd: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(part) for part in cmd], capture_output=True, text=True)
+def _run(*cmd: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(part) for part in cmd], capture_output=True, text=True, env=env)
 
 
 def hadolint(dockerfile: Path) -> str:
@@ -45,7 +47,12 @@ def hadolint(dockerfile: Path) -> str:
 def compose_config(compose_file: Path, *, profiles: tuple[str, ...] = ()) -> dict[str, Any]:
     """The compose model as Docker Compose resolves it (anchors, interpolation, schema)."""
     flags = [arg for profile in profiles for arg in ("--profile", profile)]
-    result = _run(_BIN / "docker-compose", "-f", compose_file, *flags, "config", "--format", "json")
+    # The secrets compose requires (`${NAME:?…}`) get stand-ins, as deploy/.env would set them.
+    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", compose_file.read_text()))
+    env = {**os.environ, **{name: f"stand-in-{name.lower()}" for name in required}}
+    result = _run(
+        _BIN / "docker-compose", "-f", compose_file, *flags, "config", "--format", "json", env=env
+    )
     # The PyPI wrapper of compose exits 0 even when compose refuses the file: judge the output.
     if result.returncode != 0 or not result.stdout.strip():
         raise ValueError(result.stderr.strip())

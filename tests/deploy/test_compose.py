@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import gc
+import os
 from pathlib import Path
 from typing import Any
 
+import nats
 import pytest
+from nats.errors import Error as NatsError
 
+from evse_contracts.permissions import SERVICE_PERMISSIONS
+from evse_devstack.backends import nats_server_binary
+from evse_devstack.bus_users import deploy_authorization_conf, password_variable
+from evse_devstack.processes import free_port, spawn, stop, wait_for_port
 from tests.deploy.checks import DEPLOY, compose_config
 
 COMPOSE = DEPLOY / "compose.yaml"
+NATS_CONF = DEPLOY / "nats" / "nats.conf"
+AUTHORIZATION_CONF = DEPLOY / "nats" / "authorization.conf"
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +30,60 @@ def services() -> dict[str, Any]:
 
 
 def test_backends_keep_their_data_in_named_volumes(services: dict[str, Any]) -> None:
-    assert "-js" in services["nats"]["command"]
-    for backend in ("nats", "mongo"):
-        assert [volume["type"] for volume in services[backend]["volumes"]] == ["volume"]
+    assert services["nats"]["command"] == ["-c", "/etc/nats/nats.conf"]
+    assert "jetstream { store_dir: /data }" in NATS_CONF.read_text()
+    data = {"nats": "/data", "mongo": "/data/db"}
+    for backend, target in data.items():
+        mounted = {volume["target"]: volume["type"] for volume in services[backend]["volumes"]}
+        assert mounted[target] == "volume"
     assert services["mongo"]["image"] == "mongo:7"
+
+
+def test_nats_and_mongodb_require_credentials(services: dict[str, Any]) -> None:
+    """Review L8: every service has its own NATS user and password, MongoDB a root user."""
+    nats_env = services["nats"]["environment"]
+    for user in SERVICE_PERMISSIONS:
+        env = services[user]["environment"]
+        assert env["EVSE_NATS_USER"] == user
+        assert env["EVSE_NATS_PASSWORD"] == nats_env[password_variable(user)]
+        assert env["EVSE_NATS_PASSWORD"].startswith("stand-in-")  # from deploy/.env only
+    assert services["catalogue-seed"]["environment"]["EVSE_NATS_USER"] == "catalogue"
+    mongo_env = services["mongo"]["environment"]
+    assert mongo_env["MONGO_INITDB_ROOT_PASSWORD"].startswith("stand-in-")
+    assert "@mongo:27017" in services["telemetry"]["environment"]["EVSE_MONGODB_URL"]
+
+
+def test_the_nats_authorization_is_the_codes_permission_table() -> None:
+    assert AUTHORIZATION_CONF.read_text() == deploy_authorization_conf(), (
+        "regenerate: uv run python -c 'from evse_devstack.bus_users import "
+        'deploy_authorization_conf as d; print(d(), end="")\' > deploy/nats/authorization.conf'
+    )
+
+
+# nats-py leaves the refused connection's stream writer for the garbage collector.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+async def test_the_compose_nats_config_lets_each_service_in_with_its_password_only(
+    tmp_path: Path,
+) -> None:
+    """The real nats-server on deploy/nats/nats.conf (its store moved to a temporary dir)."""
+    for conf in (NATS_CONF, AUTHORIZATION_CONF):
+        (tmp_path / conf.name).write_text(conf.read_text().replace("/data", str(tmp_path)))
+    port = free_port()
+    config = tmp_path / "nats.conf"
+    config.write_text(config.read_text().replace("0.0.0.0:4222", f"127.0.0.1:{port}"))
+    passwords = {password_variable(user): f"pw-{user}" for user in SERVICE_PERMISSIONS}
+    server = spawn([nats_server_binary(), "-c", str(config)], env={**os.environ, **passwords})
+    try:
+        wait_for_port(port, server)
+        nc = await nats.connect(f"nats://127.0.0.1:{port}", user="gateway", password="pw-gateway")
+        await nc.close()
+        with pytest.raises((NatsError, OSError)):
+            await nats.connect(
+                f"nats://127.0.0.1:{port}", allow_reconnect=False, max_reconnect_attempts=0
+            )
+    finally:
+        stop(server)
+    gc.collect()
 
 
 def test_services_start_only_after_what_they_need_is_healthy(services: dict[str, Any]) -> None:

@@ -189,4 +189,5 @@ def test_env_example_names_only_settings_or_compose_variables() -> None:
     assert {name for name in names if name.startswith("EVSE_")} <= every_setting
     compose_text = (DEPLOY / "compose.yaml").read_text()
     for name in names:
-        assert f"${{{name}:-" in compose_text, f"{name} is not used by compose.yaml"
+        used = f"${{{name}:-" in compose_text or f"${{{name}:?" in compose_text
+        assert used, f"{name} is not used by compose.yaml"

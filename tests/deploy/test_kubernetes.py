@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from evse_contracts.permissions import SERVICE_PERMISSIONS
 from tests.deploy.checks import DEPLOY, render_kustomize, schema_errors
 
 KUSTOMIZATIONS = [DEPLOY / "k8s" / "base", *sorted((DEPLOY / "k8s" / "overlays").iterdir())]
@@ -108,6 +109,59 @@ def test_production_runs_in_its_namespace_with_released_images() -> None:
         image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
         assert ":" in image.rsplit("/", 1)[1]
     assert of_kind(rendered, "HorizontalPodAutoscaler")["gateway"]["spec"]["minReplicas"] >= 2
+
+
+def workloads(rendered: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rendered if r["kind"] in ("Deployment", "Job")]
+
+
+def test_every_workload_is_its_own_nats_user_with_a_secret_password(
+    rendered: list[dict[str, Any]],
+) -> None:
+    """Reviews M1 and L8: no shared or committed NATS credentials."""
+    for workload in workloads(rendered):
+        container = workload["spec"]["template"]["spec"]["containers"][0]
+        env = {item["name"]: item for item in container["env"]}
+        user = env["EVSE_NATS_USER"]["value"]
+        assert user in SERVICE_PERMISSIONS
+        secret = env["EVSE_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"]
+        assert secret == {"name": "evse-nats", "key": user}
+
+
+def test_every_pod_may_reach_only_what_it_needs(rendered: list[dict[str, Any]]) -> None:
+    policies = of_kind(rendered, "NetworkPolicy")
+    deny = policies["default-deny-egress"]["spec"]
+    assert deny["podSelector"] == {} and deny["policyTypes"] == ["Egress"] and "egress" not in deny
+    internet = policies["vendor-clouds-and-webhooks"]["spec"]
+    names = internet["podSelector"]["matchExpressions"][0]["values"]
+    assert sorted(names) == ["notifier", "provider-bridge"]
+    (rule,) = internet["egress"]
+    assert "169.254.0.0/16" in rule["to"][0]["ipBlock"]["except"]
+    assert [port["port"] for port in rule["ports"]] == [443]
+
+
+def test_production_refuses_dev_secrets_and_speaks_tls_outward() -> None:
+    """Review L8: production must not tell chargers or browsers a cleartext URL."""
+    rendered = render_kustomize(DEPLOY / "k8s" / "overlays" / "production")
+    config = of_kind(rendered, "ConfigMap")
+    common = next(c["data"] for name, c in config.items() if name.startswith("evse-common"))
+    assert common["EVSE_ENV"] == "production"
+    assert common["EVSE_NATS_URL"].startswith("tls://")
+    gateway = next(c["data"] for name, c in config.items() if name.startswith("evse-gateway"))
+    assert gateway["EVSE_PUBLIC_BASE_URL"].startswith("https://")
+    assert gateway["EVSE_TRUSTED_PROXIES"]
+    deployments = of_kind(rendered, "Deployment")
+    urls = {
+        item["name"]: item.get("value", "")
+        for deployment in deployments.values()
+        for item in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        if item["name"] in ("EVSE_OCPP_PUBLIC_URL", "EVSE_PUBLIC_BASE_URL")
+    }
+    assert urls["EVSE_OCPP_PUBLIC_URL"].startswith("wss://")
+    assert urls["EVSE_PUBLIC_BASE_URL"].startswith("https://")
+    for workload in workloads(rendered):
+        mounts = workload["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+        assert "/var/run/secrets/evse-nats-ca" in [m["mountPath"] for m in mounts]
 
 
 @pytest.mark.parametrize(

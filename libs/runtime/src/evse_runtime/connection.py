@@ -1,7 +1,9 @@
-"""The one way a process connects to NATS: as its own user, replies on its own inbox prefix."""
+"""The one way a process connects to NATS: as its own user, replies on its own inbox prefix,
+over TLS verified with `nats_ca_file` when the servers' certificates come from a private CA."""
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,6 +30,8 @@ async def connect_bus(settings: BusSettings, *, name: str, **options: Any) -> Na
             "inbox_prefix": inbox_prefix(settings.nats_user),
             **options,
         }
+    if settings.nats_ca_file is not None:
+        options = {"tls": ssl.create_default_context(cafile=settings.nats_ca_file), **options}
     return await nats.connect(servers, name=name, **options)
 
 

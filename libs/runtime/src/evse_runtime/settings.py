@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
@@ -32,6 +33,9 @@ class BusSettings(BaseSettings):
         "is ignored. See `evse_contracts.permissions` for what each user may do.",
     )
     nats_password: SecretStr | None = Field(None, description="The NATS user's password.")
+    nats_ca_file: Path | None = Field(
+        None, description="CA bundle that signed the NATS servers' certificates (`tls://`)."
+    )
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     request_timeout_s: float = Field(5.0, gt=0)
     instance_id: str = Field(
