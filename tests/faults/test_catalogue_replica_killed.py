@@ -71,7 +71,10 @@ async def test_killing_a_catalogue_replica_under_load_fails_no_request_while_one
             for name in ("a", "b")
         ]
         gateways = [
-            await stack.enter_async_context(running_gateway(nats_url=private_nats.url))
+            await stack.enter_async_context(
+                # No catalogue cache: every read crosses the bus, which is what is tested.
+                running_gateway(nats_url=private_nats.url, catalogue_cache_bytes=0)
+            )
             for _ in range(2)
         ]
         client = await stack.enter_async_context(httpx.AsyncClient(timeout=60))

@@ -87,7 +87,10 @@ async def test_a_rolling_restart_of_the_cluster_fails_no_read_and_half_writes_no
                 )
             )
         gateways = [
-            await stack.enter_async_context(running_gateway(nats_url=nats_cluster.url))
+            await stack.enter_async_context(
+                # No catalogue cache: every read crosses the bus, which is what is tested.
+                running_gateway(nats_url=nats_cluster.url, catalogue_cache_bytes=0)
+            )
             for _ in range(2)
         ]
         client = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
