@@ -29,16 +29,21 @@ from typing import Any
 from . import (
     bridge,
     catalogue,
-    compatibility,
     evses,
     notifications,
-    onboarding,
     telemetry,
     vendor_accounts,
-    waitlist,
 )
 from .bus import Route
-from .subjects import HEALTH_SUBJECTS
+from .subjects import (
+    BRIDGE_INTERNAL_ROUTES,
+    CATALOGUE_ROUTES,
+    HEALTH_SUBJECTS,
+    NOTIFIER_ROUTES,
+    ONBOARDING_ROUTES,
+    TELEMETRY_ROUTES,
+    VENDOR_ACCOUNT_ROUTES,
+)
 
 __all__ = ["GATEWAY", "SERVICE_PERMISSIONS", "Permissions", "inbox_prefix"]
 
@@ -60,25 +65,10 @@ def inbox_prefix(user: str) -> str:
     return f"_INBOX_{user}"
 
 
-def _subjects(*routes: Route[Any, Any] | Iterable[Route[Any, Any]]) -> list[str]:
-    flat: list[str] = []
-    for item in routes:
-        flat += [item.subject] if isinstance(item, Route) else [r.subject for r in item]
-    return flat
+def _subjects(*groups: Iterable[Route[Any, Any]]) -> list[str]:
+    return [route.subject for group in groups for route in group]
 
 
-_CATALOGUE_ROUTES = _subjects(
-    catalogue.EVSE_MAKES_LIST,
-    catalogue.EVSE_MAKES_GET,
-    catalogue.EVSE_MODELS_LIST,
-    catalogue.EVSE_MODELS_GET,
-    catalogue.EVSE_FIRMWARE_VERSIONS_LIST,
-    catalogue.EVSE_FIRMWARE_VERSIONS_GET,
-    catalogue.PROGRAMS_LIST,
-    catalogue.PROGRAMS_GET,
-    compatibility.EVSE_COMPATIBILITY_CHECK,
-    waitlist.EVSE_WAITLIST_JOIN,
-)
 _JETSTREAM = ["$JS.API.>", "$JS.ACK.>", "$JS.FC.>"]
 
 
@@ -97,33 +87,14 @@ def _service(
 SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
     GATEWAY: Permissions(
         publish=(
-            *_CATALOGUE_ROUTES,
             *_subjects(
-                onboarding.TOKENS_ISSUE,
-                onboarding.TOKENS_VALIDITY,
-                onboarding.ONBOARDING_START,
-                onboarding.ONBOARDING_PAGE,
-                onboarding.ONBOARDING_IMPORT,
-                onboarding.ONBOARDING_LINK_START,
-                evses.EVSES_LIST,
-                evses.EVSES_GET,
-                evses.EVSES_DECOMMISSION,
-                evses.EVSES_RECONNECT,
-                evses.EVSES_VPP_MODES,
-                evses.EVSES_COMMAND,
-                telemetry.LOG_LIST_ROUTES.values(),
-                telemetry.LOG_GET_ROUTES.values(),
-                telemetry.CONNECTIVITY_GET,
-                notifications.WEBHOOK_SUBSCRIPTIONS_CREATE,
-                notifications.WEBHOOK_SUBSCRIPTIONS_LIST,
-                notifications.WEBHOOK_SUBSCRIPTIONS_GET,
-                notifications.WEBHOOK_SUBSCRIPTIONS_DELETE,
-                notifications.WEBHOOK_SUBSCRIPTIONS_TEST,
-                vendor_accounts.VENDOR_ACCOUNTS_LIST,
-                vendor_accounts.VENDOR_ACCOUNTS_GET,
-                vendor_accounts.VENDOR_ACCOUNTS_UNLINK,
+                CATALOGUE_ROUTES,
+                ONBOARDING_ROUTES,
+                VENDOR_ACCOUNT_ROUTES,
+                TELEMETRY_ROUTES,
+                NOTIFIER_ROUTES,
             ),
-            *(f"{subject}" for subject in HEALTH_SUBJECTS.values()),
+            *HEALTH_SUBJECTS.values(),
             *(f"{subject}.*" for subject in HEALTH_SUBJECTS.values()),
             bridge.webhook_subject(">"),
             "$KV.>",  # the rate-limit bucket (its name is a setting)
@@ -135,45 +106,22 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
     "catalogue": _service(
         "catalogue",
         publish=[catalogue.CATALOGUE_CHANGED, catalogue.CATALOGUE_RELOADED],
-        subscribe=[*_CATALOGUE_ROUTES, catalogue.CATALOGUE_CHANGED],
+        subscribe=[*_subjects(CATALOGUE_ROUTES), catalogue.CATALOGUE_CHANGED],
         consumes=False,
     ),
     "telemetry": _service(
         "telemetry",
         publish=[catalogue.EVSE_FIRMWARE_VERSIONS_LIST.subject],
-        subscribe=_subjects(
-            telemetry.LOG_LIST_ROUTES.values(),
-            telemetry.LOG_GET_ROUTES.values(),
-            telemetry.CONNECTIVITY_GET,
-        ),
+        subscribe=_subjects(TELEMETRY_ROUTES),
     ),
     "onboarding": _service(
         "onboarding",
         publish=[
             evses.EVSE_EVENTS_SUBJECTS,
-            *_CATALOGUE_ROUTES,
-            *_subjects(
-                bridge.BRIDGE_DEVICES_LOOKUP,
-                bridge.BRIDGE_COMMANDS_SEND,
-                bridge.BRIDGE_OCPP_CREDENTIALS_ISSUE,
-                vendor_accounts.VENDOR_ACCOUNTS_LINK,
-                vendor_accounts.VENDOR_ACCOUNTS_LIST,
-            ),
+            *_subjects(CATALOGUE_ROUTES, BRIDGE_INTERNAL_ROUTES),
+            vendor_accounts.VENDOR_ACCOUNTS_LIST.subject,
         ],
-        subscribe=_subjects(
-            onboarding.TOKENS_ISSUE,
-            onboarding.TOKENS_VALIDITY,
-            onboarding.ONBOARDING_START,
-            onboarding.ONBOARDING_PAGE,
-            onboarding.ONBOARDING_IMPORT,
-            onboarding.ONBOARDING_LINK_START,
-            evses.EVSES_LIST,
-            evses.EVSES_GET,
-            evses.EVSES_DECOMMISSION,
-            evses.EVSES_RECONNECT,
-            evses.EVSES_VPP_MODES,
-            evses.EVSES_COMMAND,
-        ),
+        subscribe=_subjects(ONBOARDING_ROUTES),
     ),
     "provider-bridge": _service(
         "provider-bridge",
@@ -185,15 +133,7 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
             bridge.ocpp_takeover_subject("*"),
         ],
         subscribe=[
-            *_subjects(
-                bridge.BRIDGE_DEVICES_LOOKUP,
-                bridge.BRIDGE_COMMANDS_SEND,
-                bridge.BRIDGE_OCPP_CREDENTIALS_ISSUE,
-                vendor_accounts.VENDOR_ACCOUNTS_LINK,
-                vendor_accounts.VENDOR_ACCOUNTS_LIST,
-                vendor_accounts.VENDOR_ACCOUNTS_GET,
-                vendor_accounts.VENDOR_ACCOUNTS_UNLINK,
-            ),
+            *_subjects(BRIDGE_INTERNAL_ROUTES, VENDOR_ACCOUNT_ROUTES),
             bridge.ocpp_call_subject("*"),
             bridge.ocpp_takeover_subject("*"),
         ],
@@ -201,13 +141,7 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
     "notifier": _service(
         "notifier",
         publish=[notifications.NOTIFICATIONS_SUBJECTS],
-        subscribe=_subjects(
-            notifications.WEBHOOK_SUBSCRIPTIONS_CREATE,
-            notifications.WEBHOOK_SUBSCRIPTIONS_LIST,
-            notifications.WEBHOOK_SUBSCRIPTIONS_GET,
-            notifications.WEBHOOK_SUBSCRIPTIONS_DELETE,
-            notifications.WEBHOOK_SUBSCRIPTIONS_TEST,
-        ),
+        subscribe=_subjects(NOTIFIER_ROUTES),
     ),
 }
 """Each service's NATS user (named as the service) and what it may do."""

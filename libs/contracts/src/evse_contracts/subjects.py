@@ -13,11 +13,22 @@ from . import (
     notifications,
     onboarding,
     telemetry,
+    vendor_accounts,
     waitlist,
 )
 from .bus import Route, health_route
 
-__all__ = ["HEALTH_SUBJECTS", "SUBJECT_TABLE", "route_for"]
+__all__ = [
+    "BRIDGE_INTERNAL_ROUTES",
+    "CATALOGUE_ROUTES",
+    "HEALTH_SUBJECTS",
+    "NOTIFIER_ROUTES",
+    "ONBOARDING_ROUTES",
+    "SUBJECT_TABLE",
+    "TELEMETRY_ROUTES",
+    "VENDOR_ACCOUNT_ROUTES",
+    "route_for",
+]
 
 HEALTH_SUBJECTS: Mapping[str, str] = {
     "catalogue": "catalogue.health",
@@ -28,7 +39,9 @@ HEALTH_SUBJECTS: Mapping[str, str] = {
 }
 """Each bus service and the subject it answers health checks on."""
 
-_ROUTES: tuple[Route[Any, Any], ...] = (
+Routes = tuple[Route[Any, Any], ...]
+
+CATALOGUE_ROUTES: Routes = (
     catalogue.EVSE_MAKES_LIST,
     catalogue.EVSE_MAKES_GET,
     catalogue.EVSE_MODELS_LIST,
@@ -39,28 +52,54 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     catalogue.PROGRAMS_GET,
     compatibility.EVSE_COMPATIBILITY_CHECK,
     waitlist.EVSE_WAITLIST_JOIN,
+)
+ONBOARDING_ROUTES: Routes = (
     onboarding.TOKENS_ISSUE,
     onboarding.TOKENS_VALIDITY,
     onboarding.ONBOARDING_START,
     onboarding.ONBOARDING_PAGE,
     onboarding.ONBOARDING_IMPORT,
+    onboarding.ONBOARDING_LINK_START,
     evses.EVSES_LIST,
     evses.EVSES_GET,
     evses.EVSES_DECOMMISSION,
     evses.EVSES_RECONNECT,
     evses.EVSES_VPP_MODES,
     evses.EVSES_COMMAND,
+)
+"""Answered by onboarding: tokens, hosted flows and the EVSE registry."""
+BRIDGE_INTERNAL_ROUTES: Routes = (
     bridge.BRIDGE_DEVICES_LOOKUP,
     bridge.BRIDGE_COMMANDS_SEND,
     bridge.BRIDGE_OCPP_CREDENTIALS_ISSUE,
+    vendor_accounts.VENDOR_ACCOUNTS_LINK,
+)
+"""Answered by the bridge, asked by onboarding only."""
+VENDOR_ACCOUNT_ROUTES: Routes = (
+    vendor_accounts.VENDOR_ACCOUNTS_LIST,
+    vendor_accounts.VENDOR_ACCOUNTS_GET,
+    vendor_accounts.VENDOR_ACCOUNTS_UNLINK,
+)
+"""Answered by the bridge, asked by the gateway."""
+TELEMETRY_ROUTES: Routes = (
     *telemetry.LOG_LIST_ROUTES.values(),
     *telemetry.LOG_GET_ROUTES.values(),
     telemetry.CONNECTIVITY_GET,
+)
+NOTIFIER_ROUTES: Routes = (
     notifications.WEBHOOK_SUBSCRIPTIONS_CREATE,
     notifications.WEBHOOK_SUBSCRIPTIONS_LIST,
     notifications.WEBHOOK_SUBSCRIPTIONS_GET,
     notifications.WEBHOOK_SUBSCRIPTIONS_DELETE,
     notifications.WEBHOOK_SUBSCRIPTIONS_TEST,
+)
+_ROUTES: Routes = (
+    *CATALOGUE_ROUTES,
+    *ONBOARDING_ROUTES,
+    *BRIDGE_INTERNAL_ROUTES,
+    *VENDOR_ACCOUNT_ROUTES,
+    *TELEMETRY_ROUTES,
+    *NOTIFIER_ROUTES,
     *(health_route(subject) for subject in HEALTH_SUBJECTS.values()),
 )
 
