@@ -191,7 +191,7 @@ async def test_waitlist_sign_ups_are_limited_per_email_and_per_address(
     async with (
         running_gateway(
             nats_url=nats_url,
-            waitlist_signups_per_address=5,
+            waitlist_signups_per_address=3,
             waitlist_signups_per_email=2,
             rate_limit_bucket=bucket,
         ) as url,

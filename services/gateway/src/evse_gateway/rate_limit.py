@@ -38,8 +38,7 @@ __all__ = [
     "FixedWindowCounter",
     "RateLimited",
     "Quota",
-    "TokenFailureCounters",
-    "WaitlistCounters",
+    "AddressAndValueCounters",
     "caller_address",
     "client_address",
     "client_key",
@@ -234,82 +233,87 @@ async def open_session_counter(
 
 
 @dataclass(frozen=True)
-class TokenFailureCounters:
-    """Failed token requests per client id and per client IP (review M4), in the same bucket."""
+class AddressAndValueCounters:
+    """Two counts in the shared bucket: per client IP, and per a value the request names (a
+    client id, an email), hashed since it is input."""
 
-    per_client_id: FixedWindowCounter
+    per_value: FixedWindowCounter
     per_address: FixedWindowCounter
 
-    def keys(self, request: Request, client_id: str) -> list[tuple[FixedWindowCounter, str]]:
-        """Each counter with its key for this request (a client id is hashed: it is input)."""
-        client = hashlib.sha256(client_id.encode()).hexdigest()[:32]
-        return [
-            (self.per_client_id, client),
-            (self.per_address, client_key(caller_address(request))),
-        ]
+    def keys(self, request: Request, value: str) -> list[tuple[FixedWindowCounter, str]]:
+        """Each counter with its key for this request."""
+        hashed = hashlib.sha256(value.encode()).hexdigest()[:32]
+        return [(self.per_value, hashed), (self.per_address, client_key(caller_address(request)))]
+
+    async def count(self, request: Request, value: str) -> None:
+        """Count one request; raise `RateLimited` once either window is used up."""
+        for counter, key in self.keys(request, value):
+            await counter.hit(key)
 
 
 async def open_token_failure_counters(
     js: JetStreamContext, settings: GatewaySettings
-) -> TokenFailureCounters | None:
-    """None when off (`token_failures_per_client_id` 0)."""
+) -> AddressAndValueCounters | None:
+    """Failed token requests per client id and per IP (review M4); None when off."""
     if settings.token_failures_per_client_id == 0:
         return None
-    bucket = await _bucket(js, settings)
-    window_s = settings.token_failure_window_s
-    return TokenFailureCounters(
-        FixedWindowCounter(
-            bucket,
-            limit=settings.token_failures_per_client_id,
-            window_s=window_s,
-            who="failed token requests for one client id",
-            prefix="tokc_",
-        ),
-        FixedWindowCounter(
-            bucket,
-            limit=settings.token_failures_per_address,
-            window_s=window_s,
-            who="failed token requests from one address",
-            prefix="toka_",
-        ),
+    return await _address_and_value(
+        js,
+        settings,
+        what="failed token requests",
+        value="client id",
+        per_value=settings.token_failures_per_client_id,
+        per_address=settings.token_failures_per_address,
+        window_s=settings.token_failure_window_s,
+        prefix="tok",
     )
-
-
-@dataclass(frozen=True)
-class WaitlistCounters:
-    """Anonymous waitlist sign-ups per client IP and per email (review L7), same bucket."""
-
-    per_address: FixedWindowCounter
-    per_email: FixedWindowCounter
-
-    async def count(self, request: Request, email: str) -> None:
-        """Count one sign-up; raise `RateLimited` once either window is used up."""
-        await self.per_address.hit(client_key(caller_address(request)))
-        await self.per_email.hit(hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32])
 
 
 async def open_waitlist_counters(
     js: JetStreamContext, settings: GatewaySettings
-) -> WaitlistCounters | None:
-    """None when off (`waitlist_signups_per_address` 0)."""
+) -> AddressAndValueCounters | None:
+    """Anonymous waitlist sign-ups per email and per IP (review L7); None when off."""
     if settings.waitlist_signups_per_address == 0:
         return None
+    return await _address_and_value(
+        js,
+        settings,
+        what="waitlist sign-ups",
+        value="email address",
+        per_value=settings.waitlist_signups_per_email,
+        per_address=settings.waitlist_signups_per_address,
+        window_s=settings.anonymous_rate_window_s,
+        prefix="wl",
+    )
+
+
+async def _address_and_value(
+    js: JetStreamContext,
+    settings: GatewaySettings,
+    *,
+    what: str,
+    value: str,
+    per_value: int,
+    per_address: int,
+    window_s: int,
+    prefix: str,
+) -> AddressAndValueCounters:
     bucket = await _bucket(js, settings)
-    return WaitlistCounters(
+    return AddressAndValueCounters(
         FixedWindowCounter(
             bucket,
-            limit=settings.waitlist_signups_per_address,
-            window_s=settings.anonymous_rate_window_s,
-            who="waitlist sign-ups from one address",
-            prefix="wla_",
-        ),
+            limit=per_value,
+            window_s=window_s,
+            who=f"{what} for one {value}",
+            prefix=f"{prefix}v_",
+        ),  # fmt: skip
         FixedWindowCounter(
             bucket,
-            limit=settings.waitlist_signups_per_email,
-            window_s=settings.anonymous_rate_window_s,
-            who="waitlist sign-ups for one email address",
-            prefix="wle_",
-        ),
+            limit=per_address,
+            window_s=window_s,
+            who=f"{what} from one address",
+            prefix=f"{prefix}a_",
+        ),  # fmt: skip
     )
 
 

@@ -17,7 +17,7 @@ from evse_runtime.bus_client import RemoteProblem
 
 from ..deps import ask
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
-from ..rate_limit import RateLimited, TokenFailureCounters
+from ..rate_limit import AddressAndValueCounters, RateLimited
 from ..responses import json_response
 
 __all__ = ["router"]
@@ -109,7 +109,7 @@ async def issue_token(
         user_uid=user_uid,
         scope=scope,
     )
-    failures: TokenFailureCounters | None = request.app.state.token_failures
+    failures: AddressAndValueCounters | None = request.app.state.token_failures
     counted = [] if failures is None else failures.keys(request, client_id)
     for counter, key in counted:
         await counter.refuse_if_spent(key)

@@ -17,7 +17,7 @@ from evse_contracts.waitlist import (
 
 from ..deps import ask
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
-from ..rate_limit import WaitlistCounters
+from ..rate_limit import AddressAndValueCounters
 from ..responses import json_response
 
 __all__ = ["router"]
@@ -48,9 +48,9 @@ async def join_evse_waitlist(
     Exactly one device mode: picker (`evse_model_id`) or manual (`evse_make_name` and
     `evse_model_name`). Country: the program's, else from `Accept-Language`, else `US`.
     """
-    counters: WaitlistCounters | None = request.app.state.waitlist_counters
+    counters: AddressAndValueCounters | None = request.app.state.waitlist_counters
     if counters is not None:
-        await counters.count(request, signup.email)
+        await counters.count(request, signup.email.strip().lower())
     join = JoinEvseWaitlist(
         signup=signup,
         accept_language=None
