@@ -43,11 +43,11 @@ def test_ipv4_mapped_ipv6_counts_as_the_ipv4_address() -> None:
     )
 
 
-def test_ipv6_clients_are_keyed_by_their_64_prefix_in_kv_safe_characters() -> None:
+def test_ipv6_clients_are_keyed_by_their_48_prefix_in_kv_safe_characters() -> None:
     one = client_key(ip_address("2001:db8:1:2::1"))
-    other = client_key(ip_address("2001:db8:1:2:ffff::9"))
-    assert one == other == "v6_20010db800010002"
-    assert client_key(ip_address("2001:db8:1:3::1")) != one
+    other = client_key(ip_address("2001:db8:1:ffff::9"))  # another /64 of the same /48
+    assert one == other == "v6_20010db80001"
+    assert client_key(ip_address("2001:db8:2::1")) != one
 
 
 @pytest.mark.parametrize("raw", ["127.0.0.1, 10.0.0.0/8", '["127.0.0.1", "10.0.0.0/8"]'])
@@ -61,3 +61,16 @@ def test_trusted_proxies_read_from_the_environment(
         ip_network("127.0.0.1/32"),
         ip_network("10.0.0.0/8"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("hop", "caller"),
+    [
+        ("9.9.9.9:1234", "9.9.9.9"),
+        ("[2001:db8::7]:443", "2001:db8::7"),
+        ("2001:db8::7", "2001:db8::7"),
+    ],
+)
+def test_a_hop_written_with_a_port_names_its_address(hop: str, caller: str) -> None:
+    """Review L7: some load balancers write `ip:port`; the walk stopped there."""
+    assert client_address("10.1.2.3", [hop], [ip_network("10.0.0.0/8")]) == ip_address(caller)
