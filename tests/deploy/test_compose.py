@@ -51,6 +51,13 @@ def test_nats_and_mongodb_require_credentials(services: dict[str, Any]) -> None:
     assert "@mongo:27017" in services["telemetry"]["environment"]["EVSE_MONGODB_URL"]
 
 
+def test_service_secrets_come_only_from_the_env_file(services: dict[str, Any]) -> None:
+    """Review L8: the webhook keys and the credentials key have no committed value."""
+    assert services["gateway"]["environment"]["EVSE_WEBHOOK_SECRETS"].startswith("stand-in-")
+    bridge = services["provider-bridge"]["environment"]
+    assert bridge["EVSE_CREDENTIALS_KEY"].startswith("stand-in-")
+
+
 def test_the_nats_authorization_is_the_codes_permission_table() -> None:
     assert AUTHORIZATION_CONF.read_text() == deploy_authorization_conf(), (
         "regenerate: uv run python -c 'from evse_devstack.bus_users import "
