@@ -12,6 +12,7 @@ from . import (
     evses,
     notifications,
     onboarding,
+    smart_charging,
     telemetry,
     waitlist,
 )
@@ -25,6 +26,7 @@ HEALTH_SUBJECTS: Mapping[str, str] = {
     "provider-bridge": "bridge.health",
     "onboarding": "onboarding.health",
     "notifier": "notifier.health",
+    "smart-charging-service": "smart_charging.health",
 }
 """Each bus service and the subject it answers health checks on."""
 
@@ -55,6 +57,7 @@ _ROUTES: tuple[Route[Any, Any], ...] = (
     *telemetry.LOG_LIST_ROUTES.values(),
     *telemetry.LOG_GET_ROUTES.values(),
     telemetry.CONNECTIVITY_GET,
+    smart_charging.CAPABILITIES_GET,
     notifications.WEBHOOK_SUBSCRIPTIONS_CREATE,
     notifications.WEBHOOK_SUBSCRIPTIONS_LIST,
     notifications.WEBHOOK_SUBSCRIPTIONS_GET,
