@@ -4,7 +4,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export UV_PYTHON_DOWNLOADS := never
 PACKAGES := -p evse_contracts -p evse_runtime -p evse_devstack -p evse_gateway \
-	-p evse_catalogue -p evse_telemetry -p evse_provider_bridge -p evse_onboarding -p evse_notifier -p evse_vendor_simulator -p evse_smart_charging
+	-p evse_catalogue -p evse_telemetry -p evse_provider_bridge -p evse_onboarding -p evse_notifier -p evse_vendor_simulator -p evse_smart_charging -p evse_smart_charging_service
 
 .PHONY: install tools openapi run test browser lint typecheck pytest bench format deploy-check fuzz
 

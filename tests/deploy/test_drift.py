@@ -20,6 +20,7 @@ from evse_notifier.settings import NotifierSettings
 from evse_onboarding.settings import OnboardingSettings
 from evse_provider_bridge.settings import BridgeSettings
 from evse_runtime.settings import ServiceSettings
+from evse_smart_charging_service.settings import SmartChargingSettings
 from evse_telemetry.settings import TelemetrySettings
 from tests.deploy.checks import DEPLOY, compose_config, render_kustomize
 
@@ -30,6 +31,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "provider-bridge": BridgeSettings,
     "onboarding": OnboardingSettings,
     "notifier": NotifierSettings,
+    "smart-charging-service": SmartChargingSettings,
 }
 BUS_SERVICES = sorted(set(SETTINGS) - {"gateway"})
 COMPOSE_ONLY = {"vendor-simulator"}

@@ -33,6 +33,7 @@ from tests.utils.services import (
     running_notifier,
     running_onboarding,
     running_simulator,
+    running_smart_charging,
     running_telemetry,
 )
 from tests.utils.tokens import bearer
@@ -122,6 +123,11 @@ class _StackThread:
             await stack.enter_async_context(
                 running_notifier(
                     nats_url=nats_url, mongodb_url=mongodb_url, database=f"{prefix}_not"
+                )
+            )
+            await stack.enter_async_context(
+                running_smart_charging(
+                    nats_url=nats_url, mongodb_url=mongodb_url, database=f"{prefix}_sc"
                 )
             )
             await stack.enter_async_context(

@@ -118,7 +118,9 @@ ODD_EVSE_IDS = ["¹", "٣", "9" * 40, "0" * 19]
 
 
 @pytest.mark.parametrize("evse_id", ODD_EVSE_IDS)
-@pytest.mark.parametrize("suffix", ["", "/vpp_modes", "/connectivity", "/status_logs"])
+@pytest.mark.parametrize(
+    "suffix", ["", "/vpp_modes", "/connectivity", "/capabilities", "/status_logs"]
+)
 def test_odd_evse_ids_break_the_documented_pattern(api: Api, evse_id: str, suffix: str) -> None:
     for caller in ("application", "user"):
         response = httpx.get(

@@ -27,6 +27,8 @@ from evse_provider_bridge.app import create_service as create_bridge
 from evse_provider_bridge.settings import BridgeSettings
 from evse_runtime.mongo import open_database
 from evse_runtime.service import Runtime, running
+from evse_smart_charging_service.app import create_service as create_smart_charging
+from evse_smart_charging_service.settings import SmartChargingSettings
 from evse_telemetry.app import create_service as create_telemetry
 from evse_telemetry.settings import TelemetrySettings
 from evse_vendor_simulator.app import create_app as create_simulator
@@ -162,6 +164,20 @@ async def running_notifier(
         **{**bus_user("notifier"), **overrides},
     )
     async with running(create_notifier(settings)) as runtime:
+        yield runtime
+
+
+@asynccontextmanager
+async def running_smart_charging(
+    *, nats_url: str, mongodb_url: str, database: str
+) -> AsyncIterator[Runtime]:
+    settings = SmartChargingSettings(
+        nats_url=nats_url,
+        mongodb_url=mongodb_url,
+        database=database,
+        **bus_user("smart-charging-service"),
+    )
+    async with running(create_smart_charging(settings)) as runtime:
         yield runtime
 
 

@@ -5,7 +5,8 @@ caller header and read a tenant's EVSE, or ask the bridge for a charger's OCPP p
 every service connects as its own user, and the server lets each publish only what it sends
 and subscribe only to what it answers:
 
-- only the gateway sends the API's requests (the ones carrying a caller's identity), and
+- only the gateway sends the API's requests (the ones carrying a caller's identity), except
+  that the smart-charging service asks the registry for an EVSE as the caller it serves;
   only onboarding may ask the bridge for OCPP credentials or to send a command;
 - replies go back on the asker's own inbox prefix (`_INBOX_<user>`), which no other user may
   subscribe to, so replies (tokens, credentials) cannot be read by another service;
@@ -41,6 +42,7 @@ from .subjects import (
     HEALTH_SUBJECTS,
     NOTIFIER_ROUTES,
     ONBOARDING_ROUTES,
+    SMART_CHARGING_ROUTES,
     TELEMETRY_ROUTES,
     VENDOR_ACCOUNT_ROUTES,
 )
@@ -93,6 +95,7 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
                 VENDOR_ACCOUNT_ROUTES,
                 TELEMETRY_ROUTES,
                 NOTIFIER_ROUTES,
+                SMART_CHARGING_ROUTES,
             ),
             *HEALTH_SUBJECTS.values(),
             *(f"{subject}.*" for subject in HEALTH_SUBJECTS.values()),
@@ -142,6 +145,13 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
         "notifier",
         publish=[notifications.NOTIFICATIONS_SUBJECTS],
         subscribe=_subjects(NOTIFIER_ROUTES),
+    ),
+    # Asks the registry for an EVSE as the caller it serves, so tenancy holds (`evses.get`).
+    "smart-charging-service": _service(
+        "smart-charging-service",
+        publish=[evses.EVSES_GET.subject],
+        subscribe=_subjects(SMART_CHARGING_ROUTES),
+        consumes=False,
     ),
 }
 """Each service's NATS user (named as the service) and what it may do."""

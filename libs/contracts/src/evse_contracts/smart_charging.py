@@ -14,15 +14,18 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .base import Contract, UtcDateTime
+from .bus import Route
 
 __all__ = [
     "ACTION_STATES",
+    "CAPABILITIES_GET",
     "Action",
     "ActionKind",
     "ActionState",
     "Capabilities",
     "Capability",
     "ChargePlan",
+    "GetCapabilities",
     "PlannedInterval",
     "PriceInterval",
     "SetChargePlan",
@@ -187,3 +190,12 @@ class SiteAllocation(Contract):
     paused: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()
     """Active members that cannot take a limit, counted at their maximum."""
+
+
+class GetCapabilities(Contract):
+    """`GET /v2/evses/{evse_id}/capabilities`: the EVSE by its uid or legacy integer id."""
+
+    evse_id: str = Field(min_length=1, max_length=64)
+
+
+CAPABILITIES_GET = Route("smart_charging.capabilities.get", GetCapabilities, Capabilities)

@@ -12,6 +12,7 @@ from . import (
     evses,
     notifications,
     onboarding,
+    smart_charging,
     telemetry,
     vendor_accounts,
     waitlist,
@@ -24,6 +25,7 @@ __all__ = [
     "HEALTH_SUBJECTS",
     "NOTIFIER_ROUTES",
     "ONBOARDING_ROUTES",
+    "SMART_CHARGING_ROUTES",
     "SUBJECT_TABLE",
     "TELEMETRY_ROUTES",
     "VENDOR_ACCOUNT_ROUTES",
@@ -36,6 +38,7 @@ HEALTH_SUBJECTS: Mapping[str, str] = {
     "provider-bridge": "bridge.health",
     "onboarding": "onboarding.health",
     "notifier": "notifier.health",
+    "smart-charging-service": "smart_charging.health",
 }
 """Each bus service and the subject it answers health checks on."""
 
@@ -86,6 +89,7 @@ TELEMETRY_ROUTES: Routes = (
     *telemetry.LOG_GET_ROUTES.values(),
     telemetry.CONNECTIVITY_GET,
 )
+SMART_CHARGING_ROUTES: Routes = (smart_charging.CAPABILITIES_GET,)
 NOTIFIER_ROUTES: Routes = (
     notifications.WEBHOOK_SUBSCRIPTIONS_CREATE,
     notifications.WEBHOOK_SUBSCRIPTIONS_LIST,
@@ -100,6 +104,7 @@ _ROUTES: Routes = (
     *VENDOR_ACCOUNT_ROUTES,
     *TELEMETRY_ROUTES,
     *NOTIFIER_ROUTES,
+    *SMART_CHARGING_ROUTES,
     *(health_route(subject) for subject in HEALTH_SUBJECTS.values()),
 )
 

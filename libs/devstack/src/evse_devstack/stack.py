@@ -26,7 +26,14 @@ __all__ = ["BUS_SERVICES", "STACK_ENV_FILE", "Stack", "start_stack", "wait_until
 STACK_ENV_FILE = "stack.env"
 """Under the data dir: the running backends' URLs (read by `evse-admin`)."""
 
-BUS_SERVICES = ("catalogue", "telemetry", "provider-bridge", "onboarding", "notifier")
+BUS_SERVICES = (
+    "catalogue",
+    "telemetry",
+    "provider-bridge",
+    "onboarding",
+    "notifier",
+    "smart-charging-service",
+)
 
 
 @dataclass

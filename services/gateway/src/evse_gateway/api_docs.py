@@ -26,7 +26,7 @@ _ASSETS = Path(fastapi_offline.__file__).parent / "static"
 _ASSETS_URL = "/docs-assets"
 
 SCOPES = {
-    "evses:read": "Read EVSEs, their logs, connectivity and events.",
+    "evses:read": "Read EVSEs, their logs, connectivity, capabilities and events.",
     "evses:write": "Import, command, reconnect and decommission EVSEs; manage webhooks.",
     "onboarding": "Start the hosted onboarding flow and link vendor accounts (user tokens).",
 }
@@ -55,6 +55,7 @@ REQUIRED_SCOPES: dict[tuple[str, str], str] = {
     ("get", "/v2/evses/{evse_id}/vpp_modes"): _READ,
     ("post", "/v2/evses/{evse_id}/commands"): _WRITE,
     ("get", "/v2/evses/{evse_id}/connectivity"): _READ,
+    ("get", "/v2/evses/{evse_id}/capabilities"): _READ,
     ("get", "/v2/evse_onboarding"): _ONBOARDING,
     ("post", "/v2/evse_onboarding/import"): _WRITE,
     ("get", "/v2/vendor_accounts"): _READ,

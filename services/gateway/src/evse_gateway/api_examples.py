@@ -185,6 +185,16 @@ EXAMPLES: dict[str, Any] = {
         },
         "sampled_at": _AT,
     },
+    "Capabilities": {
+        "start_stop": True,
+        "current_limit": True,
+        "min_current_a": 6.0,
+        "max_current_a": 32.0,
+        "schedules": False,
+        "power_reading": True,
+        "energy_reading": True,
+        "phases": 3,
+    },
 }
 EXAMPLES["EvseVppModes"] = {"evse_uid": _EVSE_UID, "vpp_modes": EXAMPLES["EvseModel"]["vpp_modes"]}
 EXAMPLES["WebhookSubscriptionCreated"] = {

@@ -37,6 +37,7 @@ from .routes import (
     health,
     oauth,
     onboarding,
+    smart_charging,
     vendor_accounts,
     waitlist,
     webhook_subscriptions,
@@ -117,4 +118,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(webhooks.router, prefix="/v2")
     app.include_router(events.router, prefix="/v2")
     app.include_router(evse_logs.router, prefix="/v2")
+    app.include_router(smart_charging.router, prefix="/v2")
     return app
