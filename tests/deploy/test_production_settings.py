@@ -23,6 +23,7 @@ from evse_notifier.settings import NotifierSettings
 from evse_onboarding.settings import OnboardingSettings
 from evse_provider_bridge.settings import BridgeSettings
 from evse_runtime.settings import BusSettings
+from evse_smart_charging_service.settings import SmartChargingSettings
 from evse_telemetry.settings import TelemetrySettings
 from tests.deploy.checks import DEPLOY, render_kustomize
 
@@ -35,6 +36,7 @@ SETTINGS: dict[str, type[BusSettings]] = {
     "provider-bridge": BridgeSettings,
     "onboarding": OnboardingSettings,
     "notifier": NotifierSettings,
+    "smart-charging-service": SmartChargingSettings,
 }
 Resource = dict[str, Any]
 
