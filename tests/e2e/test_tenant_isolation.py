@@ -71,6 +71,8 @@ def _token(client: httpx.Client, client_id: str, secret: str, **extra: str) -> d
 
 def _newest(client: httpx.Client, owner: dict[str, str], evse_uid: str, kind: str) -> str | None:
     response = client.get(f"/v2/evses/{evse_uid}/{kind}", params={"limit": 1}, headers=owner)
+    if response.status_code == 404:  # telemetry has not heard of the new EVSE yet
+        return None
     assert response.status_code == 200, response.text
     results = response.json()["results"]
     return str(results[0][LOG_KINDS[kind]]) if results else None
@@ -123,7 +125,7 @@ def tenants(e2e_stack: Stack) -> Iterator[Tenants]:
             json={"provider": VENDOR, "serial_number": serial},
             headers=owner,
         )
-        assert imported.status_code == 201, imported.text
+        assert imported.status_code in (200, 201), imported.text  # 200: a rerun's fixture
         evse = imported.json()
         command = client.post(
             f"/v2/evses/{evse['uid']}/commands",
