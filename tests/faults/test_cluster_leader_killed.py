@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nats
+import pytest
 import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 from nats.errors import Error as NatsError
@@ -28,6 +29,9 @@ from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import WINDOW, Publisher, caught_up, make_events
 from tests.utils.cluster import current_everywhere, leader_of
 from tests.utils.processes import replica_process
+
+# A killed node leaves nats-py's dead connection to the garbage collector (see conftest).
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 EVENTS = 50_000
 REPLICAS = int(os.environ.get("EVSE_FAULT_STREAM_REPLICAS", "3"))

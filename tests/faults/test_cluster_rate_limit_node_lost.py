@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack
 
 import httpx
 import nats
+import pytest
 
 from evse_catalogue.seed import load_seed
 from evse_devstack.backends import NatsCluster
@@ -16,6 +17,9 @@ from tests.faults.counts import report
 from tests.utils.cluster import leader_of
 from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway
+
+# A killed node leaves nats-py's dead connection to the garbage collector (see conftest).
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 LIMIT = 50
 BUCKET = "evse_rate_limit"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 
 from evse_catalogue.seed import seed_catalogue
 from evse_catalogue.store import MongoCatalogueStore
@@ -23,6 +24,9 @@ from tests.faults.counts import report
 from tests.faults.reads import Load, outcome
 from tests.utils.processes import replica_process
 from tests.utils.services import running_gateway
+
+# A killed node leaves nats-py's dead connection to the garbage collector (see conftest).
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 READS = 500
 """Reads at least; they go on until the last node is back (most happen during the restart)."""

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import nats
+import pytest
 import pytest_asyncio
 
 from evse_contracts.telemetry import TELEMETRY_STREAM
@@ -18,6 +19,9 @@ from evse_runtime.mongo import Database, open_database
 from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import Publisher, caught_up, make_events
 from tests.utils.processes import replica_process
+
+# A killed node leaves nats-py's dead connection to the garbage collector (see conftest).
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 EVENTS = int(os.environ.get("EVSE_FAULT_EVENTS", "100000"))
 RESTART_AT = EVENTS // 3
