@@ -22,6 +22,7 @@ from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
 from tests.utils.factories import Tenant, create_evse, create_tenant
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
+from tests.utils.tokens import issued_token
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -38,21 +39,6 @@ class World:
     alice_userless: EvseRecord
     bob_evse: EvseRecord
     tokens: dict[str, str]
-
-
-async def _token(client: httpx.AsyncClient, tenant: Tenant, **extra: str) -> str:
-    response = await client.post(
-        "/v2/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": tenant.client_id,
-            "client_secret": tenant.client_secret,
-            **extra,
-        },
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -74,11 +60,11 @@ async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
     ):
         store = MongoRegistryStore(onboarding.db)
         tokens = {
-            "alice": await _token(client, alice),
-            "alice-user": await _token(client, alice, user_uid=alice.user_uid),
-            "alice-read-only": await _token(client, alice, scope="evses:read"),
-            "bob": await _token(client, bob),
-            "bob-user": await _token(client, bob, user_uid=bob.user_uid),
+            "alice": await issued_token(client, alice),
+            "alice-user": await issued_token(client, alice, user_uid=alice.user_uid),
+            "alice-read-only": await issued_token(client, alice, scope="evses:read"),
+            "bob": await issued_token(client, bob),
+            "bob-user": await issued_token(client, bob, user_uid=bob.user_uid),
         }
         yield World(
             client=client,

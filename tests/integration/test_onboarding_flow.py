@@ -28,6 +28,7 @@ from tests.utils.services import (
     running_gateway,
     running_onboarding,
 )
+from tests.utils.tokens import issued_token
 
 SEED = load_seed()
 GB = {"Accept-Language": "en-GB,en;q=0.8"}
@@ -80,15 +81,8 @@ async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterat
         ) as base_url,
         httpx.AsyncClient(base_url=base_url) as client,
     ):
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": alice.client_id,
-            "client_secret": alice.client_secret,
-        }
-        app_token = (await client.post("/v2/oauth/token", data=form)).json()["access_token"]
-        user_token = (
-            await client.post("/v2/oauth/token", data={**form, "user_uid": alice.user_uid})
-        ).json()["access_token"]
+        app_token = await issued_token(client, alice)
+        user_token = await issued_token(client, alice, user_uid=alice.user_uid)
         yield Browser(
             client,
             MongoSessionStore(onboarding.db),
@@ -417,13 +411,7 @@ async def test_the_browser_cookie_is_http_only_and_same_site(browser: Browser) -
 async def test_one_user_may_start_only_so_many_sessions(browser: Browser) -> None:
     params = {"model_id": model_uid("Home Pro"), "response_type": "json"}
     limited = await create_tenant(browser.identities, f"limited-{secrets.token_hex(4)}")
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": limited.client_id,
-        "client_secret": limited.client_secret,
-        "user_uid": limited.user_uid,
-    }
-    token = (await browser.client.post("/v2/oauth/token", data=form)).json()["access_token"]
+    token = await issued_token(browser.client, limited, user_uid=limited.user_uid)
     headers = browser.auth(token)  # a user of its own: a rerun starts from a fresh count
     for _ in range(SESSIONS_PER_USER):
         started = await browser.client.get("/v2/evse_onboarding", params=params, headers=headers)

@@ -19,6 +19,7 @@ from tests.utils.services import (
     running_onboarding,
     running_smart_charging,
 )
+from tests.utils.tokens import issued_token
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -30,21 +31,6 @@ class World:
     alice: Tenant
     bob: Tenant
     tokens: dict[str, str]
-
-
-async def _token(client: httpx.AsyncClient, tenant: Tenant, **extra: str) -> str:
-    response = await client.post(
-        "/v2/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": tenant.client_id,
-            "client_secret": tenant.client_secret,
-            **extra,
-        },
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -66,9 +52,9 @@ async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
         httpx.AsyncClient(base_url=base_url) as client,
     ):
         tokens = {
-            "alice": await _token(client, alice),
-            "alice-onboarding": await _token(client, alice, scope="onboarding"),
-            "bob": await _token(client, bob),
+            "alice": await issued_token(client, alice),
+            "alice-onboarding": await issued_token(client, alice, scope="onboarding"),
+            "bob": await issued_token(client, bob),
         }
         yield World(client, MongoRegistryStore(onboarding.db), alice, bob, tokens)
 
