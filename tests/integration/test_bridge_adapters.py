@@ -187,7 +187,7 @@ async def test_a_chargepoint_start_without_a_vehicle_stays_pending_as_its_ack_ne
     adapters: Adapters, sim: Simulator
 ) -> None:
     """ChargePoint answers the ack 422 until it acknowledges, and never acknowledges a refused
-    session: the command is pending until its deadline (then `timeout`), never `failed`."""
+    session: the command is pending until its deadline (then `timed_out`), never `failed`."""
     seed = seed_for("chargepoint")[1]
     await sim.pin(seed.serial_number, "available")
     device = await device_of(adapters, seed)

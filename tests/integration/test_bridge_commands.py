@@ -206,7 +206,7 @@ async def test_two_replicas_never_both_log_a_commands_final_state(
         assert len(pendings(tap, command_id)) == 1
 
 
-async def test_a_command_past_its_deadline_is_logged_timeout(
+async def test_a_command_past_its_deadline_is_logged_timed_out(
     nats_url: str, mongodb_url: str, database_name: str, db: Database, nc: NatsClient
 ) -> None:
     async with (
@@ -222,8 +222,37 @@ async def test_a_command_past_its_deadline_is_logged_timeout(
             )
             await settled(db, tap, [accepted.command_id])
     [final] = finals(tap, accepted.command_id).values()
-    assert final.result == "timeout"
+    assert final.result == "timed_out"
     assert final.latency_ms is not None and final.latency_ms >= 500
+
+
+async def test_a_newer_command_of_the_same_kind_cancels_the_older_one(
+    nats_url: str, mongodb_url: str, database_name: str, db: Database, nc: NatsClient
+) -> None:
+    """A start still pending at the vendor is cancelled by a stop (same kind: charging); a
+    current limit (another kind) sent in between is left to run."""
+    async with (
+        simulator(evolve=False, command_delay_s=600) as sim,
+        telemetry_tap(nats_url) as tap,
+    ):
+        settings = replica_settings(sim, nats_url, mongodb_url, database_name)
+        async with running_bridge(**settings("a")):  # type: ignore[arg-type]
+            evse_uid = await linked(nc, sim, tap, seed_for("chargepoint")[0])
+            bus = BusClient(nc, timeout_s=10)
+            start = await bus.request(
+                BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="start_charging")
+            )
+            limit = await limit_current(nc, evse_uid)
+            stop = await bus.request(
+                BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="stop_charging")
+            )
+            await eventually(lambda: bool(finals(tap, start.command_id)))
+            await asyncio.sleep(0.3)
+    for other in (limit, stop):
+        assert "cancelled" not in {log.result for log in finals(tap, other.command_id).values()}
+    [final] = finals(tap, start.command_id).values()
+    assert final.result == "cancelled"
+    assert final.detail == "a newer command of the same kind replaced it"
 
 
 def dead_replicas_command(evse_uid: str, **fields: object) -> dict[str, object]:
@@ -252,7 +281,7 @@ def dead_replicas_command(evse_uid: str, **fields: object) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("fields", "result", "detail"),
     [
-        ({}, "timeout", "the bridge never recorded the vendor's answer to the command"),
+        ({}, "timed_out", "the bridge never recorded the vendor's answer to the command"),
         (
             {
                 "ticket": {"ack_id": "7", "vendor_response_code": "accepted"},

@@ -80,7 +80,7 @@ def command(result: str) -> CommandLog:
 
 def test_a_pending_command_is_no_event_and_a_timeout_is_a_failure() -> None:
     assert command_event(command("pending"), AUDIENCE) is None
-    timed_out = command_event(command("timeout"), AUDIENCE)
+    timed_out = command_event(command("timed_out"), AUDIENCE)
     assert timed_out is not None and timed_out.type == "evse.command_failed"
     confirmed = command_event(command("confirmed"), AUDIENCE)
     assert confirmed is not None and confirmed.type == "evse.command_confirmed"

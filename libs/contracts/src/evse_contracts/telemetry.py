@@ -16,7 +16,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
 
 from .base import Contract, to_utc
 from .bus import Route
@@ -123,7 +130,10 @@ ChargerState = Literal[
 """Normalised charger state, after OCPP 1.6 ChargePointStatus plus `offline`."""
 
 ConnectionType = Literal["wifi", "cellular", "ethernet", "unknown"]
-CommandResult = Literal["pending", "confirmed", "failed", "timeout"]
+CommandResult = Literal["pending", "confirmed", "failed", "cancelled", "timed_out"]
+"""`pending` until the charger's state matches (`confirmed`), the integration refuses it
+(`failed`), a newer command of the same kind replaces it (`cancelled`) or its deadline passes
+(`timed_out`); vendor clouds and OCPP chargers alike."""
 
 
 class PhaseReading(Contract):
@@ -171,6 +181,12 @@ class CommandLog(Contract):
     vendor_response_code: str | None = None
     latency_ms: float | None = Field(None, ge=0)
     detail: str | None = None
+
+    @field_validator("result", mode="before")
+    @classmethod
+    def _renamed(cls, value: object) -> object:
+        """Logs stored before 2026-11-29 say `timeout` for what is now `timed_out`."""
+        return "timed_out" if value == "timeout" else value
 
 
 class ErrorLog(Contract):

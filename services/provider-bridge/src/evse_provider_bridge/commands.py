@@ -1,4 +1,4 @@
-"""Send a command to a charger; its tracking to confirmed, failed or timeout is `tracking.py`'s.
+"""Send a command to a charger; its tracking to a final state is `tracking.py`'s.
 
 The reply to `bridge.commands.send` carries the first state (`pending`, or `failed` when the
 vendor refuses outright). A vendor command is recorded for tracking before it is sent, so a

@@ -250,6 +250,9 @@ class CommandStore(Protocol):
     async def release(self, command_id: str, *, owner: str, next_check_at: datetime) -> None: ...
     async def decide(self, command_id: str, *, owner: str, outcome: CommandOutcome) -> bool: ...
     async def forget(self, command_id: str, *, owner: str) -> None: ...
+    async def supersede(
+        self, evse_uid: str, commands: tuple[str, ...], *, newer: str, outcome: CommandOutcome
+    ) -> int: ...
 
 
 class MongoCommandStore:
@@ -261,6 +264,7 @@ class MongoCommandStore:
 
     async def ensure_indexes(self) -> None:
         await self._tracking.create_index([("next_check_at", ASCENDING)])
+        await self._tracking.create_index([("evse_uid", ASCENDING)])
 
     async def track(self, command: TrackedCommand, *, owner: str, lease_until: datetime) -> None:
         """Record a command about to be sent, leased by its sender until the vendor answers."""
@@ -340,6 +344,32 @@ class MongoCommandStore:
 
     async def forget(self, command_id: str, *, owner: str) -> None:
         await self._tracking.delete_one({"_id": command_id, "lease_owner": owner})
+
+    async def supersede(
+        self, evse_uid: str, commands: tuple[str, ...], *, newer: str, outcome: CommandOutcome
+    ) -> int:
+        """Fix `outcome` (cancelled) on this EVSE's undecided `commands` other than `newer`, and
+        make them due: the check loop logs them, as it logs any decided outcome."""
+        result = await self._tracking.update_many(
+            {
+                "evse_uid": evse_uid,
+                "command": {"$in": list(commands)},
+                "_id": {"$ne": newer},
+                "outcome": None,
+            },
+            {
+                "$set": {
+                    "outcome": {
+                        "result": outcome.result,
+                        "at": outcome.at,
+                        "vendor_response_code": None,
+                        "detail": outcome.detail,
+                    },
+                    "next_check_at": outcome.at,
+                }
+            },
+        )
+        return result.modified_count
 
     def _tracked(self, doc: Mapping[str, Any]) -> TrackedCommand:
         ticket = doc.get("ticket")

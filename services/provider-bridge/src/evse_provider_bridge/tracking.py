@@ -1,4 +1,4 @@
-"""Follow vendor commands to confirmed, failed or timeout, shared by every bridge replica.
+"""Follow vendor commands to confirmed, failed, cancelled or timed out, shared by every replica.
 
 Each command not yet logged final is a `command_tracking` document. The check loop leases due
 ones (`claim_due`, as polls are leased), asks the vendor once, and either schedules the next
@@ -34,6 +34,13 @@ log = structlog.get_logger("evse.bridge.tracking")
 
 UNRECORDED = "the bridge never recorded the vendor's answer to the command"
 LINK_GONE = "the user's vendor account link broke or was removed before the command ended"
+SUPERSEDED = "a newer command of the same kind replaced it"
+SAME_KIND: dict[str, tuple[str, ...]] = {
+    "start_charging": ("start_charging", "stop_charging"),
+    "stop_charging": ("start_charging", "stop_charging"),
+}
+"""One active command per EVSE and kind: a start and a stop are one kind (charging); any
+other command is a kind of its own."""
 
 
 class CommandTracker(BridgeWorker):
@@ -46,6 +53,13 @@ class CommandTracker(BridgeWorker):
         """Record `command` before it is sent, leased by this replica until `sent` or `finish`."""
         lease_until = now() + timedelta(seconds=self._settings.lease_s)
         await self._commands.track(command, owner=self._owner, lease_until=lease_until)
+        name = command.command.name
+        await self._commands.supersede(
+            command.evse_uid,
+            SAME_KIND.get(name, (name,)),
+            newer=command.command_id,
+            outcome=CommandOutcome("cancelled", as_stored(now()), detail=SUPERSEDED),
+        )
 
     async def sent(self, command: TrackedCommand, ticket: CommandTicket) -> None:
         """The vendor accepted `command`: from now on any replica checks its progress."""
@@ -106,10 +120,10 @@ class CommandTracker(BridgeWorker):
         """The outcome if the command is over; else schedule the next check and return None."""
         at = as_stored(now())
         if command.ticket is None:
-            return CommandOutcome("timeout", at, detail=UNRECORDED)
+            return CommandOutcome("timed_out", at, detail=UNRECORDED)
         code = command.ticket.vendor_response_code
         if at >= command.deadline:
-            return CommandOutcome("timeout", at, vendor_response_code=code)
+            return CommandOutcome("timed_out", at, vendor_response_code=code)
         budget = self._adapters.budgets[command.provider]
         if budget.blocked_for_s > 0:
             await self._again(command, delay_s=budget.blocked_for_s)

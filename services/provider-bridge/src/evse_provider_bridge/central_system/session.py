@@ -235,7 +235,7 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         except OCPPError as error:
             result, code, detail = "failed", error.code, error.description
         except TimeoutError:
-            result = "timeout"
+            result = "timed_out"
         if result == "confirmed" and request.command == "set_current_limit":
             self.snapshot.current_limit_a = request.current_limit_a
         await self._log_command(request, command_id, result, started, code=code, detail=detail)
