@@ -169,13 +169,13 @@ async def running_notifier(
 
 @asynccontextmanager
 async def running_smart_charging(
-    *, nats_url: str, mongodb_url: str, database: str
+    *, nats_url: str, mongodb_url: str, database: str, **overrides: object
 ) -> AsyncIterator[Runtime]:
     settings = SmartChargingSettings(
         nats_url=nats_url,
         mongodb_url=mongodb_url,
         database=database,
-        **bus_user("smart-charging-service"),
+        **{**bus_user("smart-charging-service"), **overrides},
     )
     async with running(create_smart_charging(settings)) as runtime:
         yield runtime

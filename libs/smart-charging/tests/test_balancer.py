@@ -27,9 +27,17 @@ def site(limit: float, *members: SiteMember) -> SetSite:
     return SetSite(site_id="home", max_current_a=limit, members=members)
 
 
-def test_two_active_chargers_share_the_site_equally_and_an_idle_one_gets_nothing() -> None:
+def test_two_active_chargers_share_what_the_idle_ones_minimum_leaves() -> None:
+    """The idle charger is held at its minimum: a car plugging in before the next cycle
+    draws 6 A, which the site has kept free."""
     allocation = balance_site(site(32, member("a"), member("b"), member("c", active=False)))
-    assert allocation.limits_a == {"a": 16.0, "b": 16.0, "c": 0.0}
+    assert allocation.limits_a == {"a": 13.0, "b": 13.0, "c": 6.0}
+
+
+def test_an_idle_charger_whose_minimum_does_not_fit_is_paused_before_an_active_one() -> None:
+    allocation = balance_site(site(10, member("a"), member("b", priority=9, active=False)))
+    assert allocation.paused == ("b",)
+    assert allocation.limits_a == {"a": 10.0, "b": 0.0}
 
 
 def test_a_third_plugging_in_is_rebalanced_in_the_next_cycle() -> None:
@@ -70,6 +78,7 @@ def test_limits_are_lowered_before_any_is_raised() -> None:
     steps = transition(before, after)
     assert steps.lowering == {"a": 10.6, "b": 10.6}
     assert steps.raising == {"c": 10.6}
+    assert sum(before.values()) <= 32
     midway = {**before, **steps.lowering}
     assert sum(midway.values()) <= 32
 
@@ -81,7 +90,7 @@ def test_limits_are_lowered_before_any_is_raised() -> None:
         max_size=12,
     ),
 )
-def test_the_sum_of_limits_never_exceeds_the_site_when_the_fixed_chargers_fit(
+def test_the_sum_of_all_limits_never_exceeds_the_site_when_the_fixed_chargers_fit(
     limit: float, members: list[tuple[bool, int, float, bool]]
 ) -> None:
     built = [

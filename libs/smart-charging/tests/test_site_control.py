@@ -46,7 +46,8 @@ def site(*active: str) -> SetSite:
 
 
 def test_three_chargers_on_32_a_never_exceed_it_and_rebalance_on_plug_in() -> None:
-    chargers = {"a": SimulatedCharger(16), "b": SimulatedCharger(16), "c": SimulatedCharger(0)}
+    # Before the plug-in: the idle charger holds its 6 A reserve, the two others share the rest.
+    chargers = {"a": SimulatedCharger(13), "b": SimulatedCharger(13), "c": SimulatedCharger(6)}
     sent_per_tick: list[dict[str, float]] = []
     samples: list[float] = []
     active = ("a", "b")
@@ -72,7 +73,7 @@ def test_three_chargers_on_32_a_never_exceed_it_and_rebalance_on_plug_in() -> No
 
 def test_raising_everything_at_once_would_have_exceeded_the_site() -> None:
     """The same plug-in without the lowering-first order: the check above can fail."""
-    applied = {"a": 16.0, "b": 16.0, "c": 0.0}
+    applied = {"a": 13.0, "b": 13.0, "c": 6.0}
     target = balance_site(site("a", "b", "c")).limits_a
     raise_first = {**applied, "c": target["c"]}
     assert sum(raise_first.values()) > 32

@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 
 from .base import Contract, UtcDateTime
 from .bus import Route
+from .smart_charging import ChargePlan
 from .telemetry import CommandResult
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "WEBHOOK_SIGNATURE_HEADER",
     "WEBHOOK_TIMESTAMP_HEADER",
     "CommandAccepted",
+    "BridgeCommandName",
     "CommandName",
     "DeviceLookup",
     "EvseCommand",
@@ -72,6 +74,16 @@ VendorCommandName = Literal["start_charging", "stop_charging", "set_current_limi
 CommandName = Literal[
     "start_charging", "stop_charging", "set_current_limit", "reset", "change_availability"
 ]
+BridgeCommandName = Literal[
+    "start_charging",
+    "stop_charging",
+    "set_current_limit",
+    "reset",
+    "change_availability",
+    "set_schedule",
+]
+"""What the bridge takes: the API's commands, and a charge plan as one OCPP charging profile
+(`set_schedule`, sent by the smart-charging service)."""
 CHARGE_POINT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,48}$"
 """URL-path and NATS-subject safe (no dots): the id is a token of the per-charger subjects."""
 
@@ -176,8 +188,18 @@ each one takes (`oneOf` by `command`); the gateway turns it into an `EvseCommand
 class SendCommand(EvseCommand):
     """A command for a linked EVSE, as the bridge receives it."""
 
+    command: BridgeCommandName  # type: ignore[assignment]
     evse_uid: str = Field(min_length=1)
-    source: str = Field("api", description="Who asked: api, schedule, vpp.")
+    source: str = Field("api", description="Who asked: api, site, plan, vpp.")
+    charge_plan: ChargePlan | None = Field(
+        None, description="Required by, and only by, set_schedule."
+    )
+
+    @model_validator(mode="after")
+    def _plan_with_set_schedule(self) -> SendCommand:
+        if (self.command == "set_schedule") != (self.charge_plan is not None):
+            raise ValueError("charge_plan is required by, and only by, set_schedule")
+        return self
 
 
 class CommandAccepted(Contract):
@@ -185,7 +207,7 @@ class CommandAccepted(Contract):
 
     command_id: str
     evse_uid: str
-    command: CommandName
+    command: BridgeCommandName
     state: CommandResult
 
 

@@ -7,7 +7,8 @@ and subscribe only to what it answers:
 
 - only the gateway sends the API's requests (the ones carrying a caller's identity), except
   that the smart-charging service asks the registry for an EVSE as the caller it serves;
-  only onboarding may ask the bridge for OCPP credentials or to send a command;
+  only onboarding may ask the bridge for OCPP credentials; onboarding (for the API) and the
+  smart-charging service (for sites and plans) may ask it to send a command;
 - replies go back on the asker's own inbox prefix (`_INBOX_<user>`), which no other user may
   subscribe to, so replies (tokens, credentials) cannot be read by another service;
 - a responder answers through `allow_responses`, never by publishing to inboxes at large;
@@ -149,9 +150,8 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
     # Asks the registry for an EVSE as the caller it serves, so tenancy holds (`evses.get`).
     "smart-charging-service": _service(
         "smart-charging-service",
-        publish=[evses.EVSES_GET.subject],
+        publish=[evses.EVSES_GET.subject, bridge.BRIDGE_COMMANDS_SEND.subject],
         subscribe=_subjects(SMART_CHARGING_ROUTES),
-        consumes=False,
     ),
 }
 """Each service's NATS user (named as the service) and what it may do."""

@@ -14,7 +14,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .base import Contract, UtcDateTime
-from .bus import Route
+from .bus import Empty, Route
+from .pagination import Page, PageQuery
 
 __all__ = [
     "ACTION_STATES",
@@ -25,7 +26,25 @@ __all__ = [
     "Capabilities",
     "Capability",
     "ChargePlan",
+    "ChargePlanBody",
+    "ChargePlanRef",
     "GetCapabilities",
+    "ListSites",
+    "PLANS_DELETE",
+    "PLANS_GET",
+    "PLANS_PUT",
+    "PutChargePlan",
+    "PutSite",
+    "SITES_DELETE",
+    "SITES_GET",
+    "SITES_LIST",
+    "SITES_PUT",
+    "Site",
+    "SiteBody",
+    "SiteId",
+    "SiteMemberRef",
+    "SiteMemberState",
+    "SiteRef",
     "PlannedInterval",
     "PriceInterval",
     "SetChargePlan",
@@ -108,12 +127,14 @@ class PriceInterval(Contract):
         return self
 
 
-class SetChargePlan(Contract):
-    """A target: energy by a departure time, optionally with a price curve."""
+class ChargePlanBody(Contract):
+    """`PUT /v2/evses/{evse_id}/charge_plan`: energy by a departure time, optionally with the
+    application's price curve (per kWh, in its own currency; intervals must not overlap)."""
 
-    evse_uid: str = Field(min_length=1, max_length=64)
-    target_energy_kwh: float = Field(gt=0, le=500, allow_inf_nan=False)
-    departure_at: UtcDateTime
+    target_energy_kwh: float = Field(
+        gt=0, le=500, allow_inf_nan=False, description="Energy to deliver, in kWh."
+    )
+    departure_at: UtcDateTime = Field(description="When the energy must be in the car.")
     price_curve: tuple[PriceInterval, ...] = Field(default=(), max_length=MAX_PRICE_INTERVALS)
 
     @field_validator("price_curve")
@@ -127,6 +148,30 @@ class SetChargePlan(Contract):
                     f"{after.start_at.isoformat()} overlap"
                 )
         return tuple(ordered)
+
+    @model_validator(mode="after")
+    def _within_a_week(self) -> ChargePlanBody:
+        last = max((item.end_at for item in self.price_curve), default=self.departure_at)
+        first = min((item.start_at for item in self.price_curve), default=self.departure_at)
+        if (max(last, self.departure_at) - first).total_seconds() > MAX_PLAN_HORIZON_S:
+            raise ValueError("a plan and its price curve span at most 7 days")
+        return self
+
+
+class SetChargePlan(ChargePlanBody):
+    """A plan for the EVSE `evse_uid`, as the planner takes it."""
+
+    evse_uid: str = Field(min_length=1, max_length=64)
+
+
+class PutChargePlan(ChargePlanBody):
+    """A plan for the EVSE the caller names by uid or legacy integer id."""
+
+    evse_id: str = Field(min_length=1, max_length=64)
+
+
+class ChargePlanRef(Contract):
+    evse_id: str = Field(min_length=1, max_length=64)
 
 
 class PlannedInterval(Contract):
@@ -192,6 +237,76 @@ class SiteAllocation(Contract):
     """Active members that cannot take a limit, counted at their maximum."""
 
 
+SiteId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+MAX_SITE_MEMBERS = 100
+
+
+class SiteMemberRef(Contract):
+    evse_id: str = Field(
+        min_length=1, max_length=64, description="The EVSE, by uid or legacy integer id."
+    )
+    priority: int = Field(
+        1, ge=1, le=10, description="Its weight in the share; the lowest is paused first."
+    )
+
+
+class SiteBody(Contract):
+    """`PUT /v2/sites/{site_id}`: EVSEs sharing one supply, and its maximum current per phase."""
+
+    max_current_a: float = Field(
+        gt=0, le=1000, allow_inf_nan=False, description="Per phase, for all members together."
+    )
+    members: tuple[SiteMemberRef, ...] = Field(min_length=1, max_length=MAX_SITE_MEMBERS)
+
+    @field_validator("members")
+    @classmethod
+    def _once_each(cls, members: tuple[SiteMemberRef, ...]) -> tuple[SiteMemberRef, ...]:
+        ids = [member.evse_id for member in members]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an EVSE can be a member of a site only once")
+        return members
+
+
+class PutSite(SiteBody):
+    site_id: SiteId
+
+
+class SiteRef(Contract):
+    site_id: SiteId
+
+
+class ListSites(PageQuery):
+    pass
+
+
+class SiteMemberState(Contract):
+    """A member as the last control cycle left it."""
+
+    evse_id: str
+    priority: int
+    active: bool = Field(description="Plugged in, per its latest status.")
+    current_limit_a: float = Field(
+        description="Its share: what the platform holds it to (0 when paused)."
+    )
+    paused: bool = Field(description="Its minimum current did not fit: held stopped.")
+    limitable: bool = Field(
+        description="False when it cannot take a limit: counted at its rated current."
+    )
+    observed_current_limit_a: float | None = Field(
+        description="The limit the charger last reported."
+    )
+
+
+class Site(Contract):
+    site_id: str
+    max_current_a: float
+    members: tuple[SiteMemberState, ...]
+    allocated_current_a: float = Field(description="The sum of the members' limits.")
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    balanced_at: UtcDateTime | None = Field(description="The last control cycle.")
+
+
 class GetCapabilities(Contract):
     """`GET /v2/evses/{evse_id}/capabilities`: the EVSE by its uid or legacy integer id."""
 
@@ -199,3 +314,10 @@ class GetCapabilities(Contract):
 
 
 CAPABILITIES_GET = Route("smart_charging.capabilities.get", GetCapabilities, Capabilities)
+SITES_PUT = Route("smart_charging.sites.put", PutSite, Site)
+SITES_GET = Route("smart_charging.sites.get", SiteRef, Site)
+SITES_LIST = Route("smart_charging.sites.list", ListSites, Page[Site])
+SITES_DELETE = Route("smart_charging.sites.delete", SiteRef, Empty)
+PLANS_PUT = Route("smart_charging.plans.put", PutChargePlan, ChargePlan)
+PLANS_GET = Route("smart_charging.plans.get", ChargePlanRef, ChargePlan)
+PLANS_DELETE = Route("smart_charging.plans.delete", ChargePlanRef, Empty)

@@ -89,7 +89,16 @@ TELEMETRY_ROUTES: Routes = (
     *telemetry.LOG_GET_ROUTES.values(),
     telemetry.CONNECTIVITY_GET,
 )
-SMART_CHARGING_ROUTES: Routes = (smart_charging.CAPABILITIES_GET,)
+SMART_CHARGING_ROUTES: Routes = (
+    smart_charging.CAPABILITIES_GET,
+    smart_charging.SITES_PUT,
+    smart_charging.SITES_GET,
+    smart_charging.SITES_LIST,
+    smart_charging.SITES_DELETE,
+    smart_charging.PLANS_PUT,
+    smart_charging.PLANS_GET,
+    smart_charging.PLANS_DELETE,
+)
 NOTIFIER_ROUTES: Routes = (
     notifications.WEBHOOK_SUBSCRIPTIONS_CREATE,
     notifications.WEBHOOK_SUBSCRIPTIONS_LIST,

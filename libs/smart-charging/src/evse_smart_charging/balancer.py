@@ -1,11 +1,15 @@
-"""Site balancing: share a site's current per phase among its active chargers, never above it.
+"""Site balancing: share a site's current per phase among its chargers, never above it.
 
-Active chargers that cannot take a limit count at their rated current. The rest share what is
-left: each gets at least its minimum current (the lowest priorities, then the later members,
-are paused when the minimums do not all fit) and the remainder goes out in proportion to
-priority (weighted max-min fairness), capped at each charger's maximum. Limits are rounded
-down to 0.1 A, so rounding never pushes the sum over the site limit. Inactive chargers get 0 A,
-so a car plugging in draws nothing until the next cycle gives it its share.
+The sum of every member's limit stays within the site limit at all times, not only at the
+control cycle: a car can plug in between two cycles, and it then draws whatever limit its
+charger holds. So
+- chargers that cannot take a limit count at their rated current, plugged in or not;
+- idle chargers that can are held at their minimum current (a reserve for a car plugging in);
+- active ones get at least their minimum, and the rest goes out in proportion to priority
+  (weighted max-min fairness), capped at each charger's maximum.
+Active members claim their minimums first (higher priority, then earlier members), idle ones
+their reserve after; whoever does not fit is paused (0 A, held stopped). Limits are rounded
+down to 0.1 A, so rounding never pushes the sum over the site limit.
 """
 
 from __future__ import annotations
@@ -57,22 +61,27 @@ def _filled(shares: list[_Share], budget: float) -> dict[str, float]:
 def balance_site(site: SetSite) -> SiteAllocation:
     """The limit of every member for this control cycle."""
     limits = {member.evse_uid: 0.0 for member in site.members}
-    fixed = [m for m in site.members if m.active and not m.capabilities.current_limit]
+    fixed = [m for m in site.members if not m.capabilities.current_limit]
     for member in fixed:
         limits[member.evse_uid] = member.rated_current_a
     budget = site.max_current_a - sum(member.rated_current_a for member in fixed)
-    flexible = [m for m in site.members if m.active and m.capabilities.current_limit]
+    flexible = [m for m in site.members if m.capabilities.current_limit]
     admitted: list[_Share] = []
+    reserved: dict[str, float] = {}
     paused: list[str] = []
     floor_sum = 0.0
-    for member in sorted(flexible, key=lambda m: -m.priority):
+    for member in sorted(flexible, key=lambda m: (not m.active, -m.priority)):
         low, high = _range(member)
-        if floor_sum + low <= budget:
-            floor_sum += low
+        if floor_sum + low > budget:
+            paused.append(member.evse_uid)
+            continue
+        floor_sum += low
+        if member.active:
             admitted.append(_Share(member.evse_uid, float(member.priority), low, high))
         else:
-            paused.append(member.evse_uid)
-    for uid, current in _filled(admitted, max(budget, 0.0)).items():
+            reserved[member.evse_uid] = low
+    shares = _filled(admitted, max(budget - sum(reserved.values()), 0.0))
+    for uid, current in {**shares, **reserved}.items():
         limits[uid] = math.floor(current * 10 + 1e-9) / 10
     return SiteAllocation(
         site_id=site.site_id,
@@ -84,7 +93,8 @@ def balance_site(site: SetSite) -> SiteAllocation:
 
 
 def check_site_limit(site: SetSite) -> SiteAllocation:
-    """The allocation of a newly set site, refused if it would pause an active charger."""
+    """The allocation of a newly set site, refused if it would pause a member: an active one
+    now, or an idle one as soon as its car plugs in."""
     allocation = balance_site(site)
     if allocation.paused:
         raise SiteLimitTooLow(site.site_id, site.max_current_a, allocation.paused)

@@ -26,8 +26,9 @@ _ASSETS = Path(fastapi_offline.__file__).parent / "static"
 _ASSETS_URL = "/docs-assets"
 
 SCOPES = {
-    "evses:read": "Read EVSEs, their logs, connectivity, capabilities and events.",
-    "evses:write": "Import, command, reconnect and decommission EVSEs; manage webhooks.",
+    "evses:read": "Read EVSEs, their logs, connectivity, capabilities, plans, sites and events.",
+    "evses:write": "Import, command, reconnect and decommission EVSEs; set charge plans and "
+    "sites; manage webhooks.",
     "onboarding": "Start the hosted onboarding flow and link vendor accounts (user tokens).",
 }
 
@@ -56,6 +57,13 @@ REQUIRED_SCOPES: dict[tuple[str, str], str] = {
     ("post", "/v2/evses/{evse_id}/commands"): _WRITE,
     ("get", "/v2/evses/{evse_id}/connectivity"): _READ,
     ("get", "/v2/evses/{evse_id}/capabilities"): _READ,
+    ("put", "/v2/evses/{evse_id}/charge_plan"): _WRITE,
+    ("get", "/v2/evses/{evse_id}/charge_plan"): _READ,
+    ("delete", "/v2/evses/{evse_id}/charge_plan"): _WRITE,
+    ("put", "/v2/sites/{site_id}"): _WRITE,
+    ("get", "/v2/sites"): _READ,
+    ("get", "/v2/sites/{site_id}"): _READ,
+    ("delete", "/v2/sites/{site_id}"): _WRITE,
     ("get", "/v2/evse_onboarding"): _ONBOARDING,
     ("post", "/v2/evse_onboarding/import"): _WRITE,
     ("get", "/v2/vendor_accounts"): _READ,

@@ -212,6 +212,66 @@ EXAMPLES["VendorAccountLink"] = {
     "updated_at": _AT,
 }
 EXAMPLES["VendorAccountLinks"] = {"data": [EXAMPLES["VendorAccountLink"]]}
+_EVSE_B = "evse01JD8Z6KQ4M5N7P8R9S0T1V2WD"
+EXAMPLES["ChargePlanBody"] = {
+    "target_energy_kwh": 20.0,
+    "departure_at": "2026-11-29T06:00:00Z",
+    "price_curve": [
+        {"start_at": "2026-11-28T22:00:00Z", "end_at": "2026-11-29T02:00:00Z", "price": 0.12},
+        {"start_at": "2026-11-29T02:00:00Z", "end_at": "2026-11-29T06:00:00Z", "price": 0.09},
+    ],
+}
+EXAMPLES["ChargePlan"] = {
+    "evse_uid": _EVSE_UID,
+    "target_energy_kwh": 20.0,
+    "departure_at": "2026-11-29T06:00:00Z",
+    "planned_at": "2026-11-28T22:00:00Z",
+    "intervals": [
+        {
+            "start_at": "2026-11-29T02:00:00Z",
+            "end_at": "2026-11-29T03:44:21Z",
+            "current_limit_a": 16.0,
+            "energy_kwh": 20.0,
+            "price": 0.09,
+        }
+    ],
+    "expected_energy_kwh": 20.0,
+    "expected_cost": 1.8,
+    "shortfall_kwh": 0.0,
+    "shortfall_reason": None,
+}
+EXAMPLES["SiteBody"] = {
+    "max_current_a": 32.0,
+    "members": [{"evse_id": _EVSE_UID, "priority": 2}, {"evse_id": _EVSE_B, "priority": 1}],
+}
+EXAMPLES["Site"] = {
+    "site_id": "garage-north",
+    "max_current_a": 32.0,
+    "members": [
+        {
+            "evse_id": _EVSE_UID,
+            "priority": 2,
+            "active": True,
+            "current_limit_a": 26.0,
+            "paused": False,
+            "limitable": True,
+            "observed_current_limit_a": 26.0,
+        },
+        {
+            "evse_id": _EVSE_B,
+            "priority": 1,
+            "active": False,
+            "current_limit_a": 6.0,
+            "paused": False,
+            "limitable": True,
+            "observed_current_limit_a": 6.0,
+        },
+    ],
+    "allocated_current_a": 32.0,
+    "created_at": _AT,
+    "updated_at": _AT,
+    "balanced_at": _AT,
+}
 
 _LIST = "ListResponse_"
 

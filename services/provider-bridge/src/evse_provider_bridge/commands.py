@@ -49,9 +49,9 @@ class CommandDesk(BridgeWorker):
                 raise EvseNotLinked(request.evse_uid)
             return await self._ocpp.send(charger, request)
         name = request.command
-        if name == "reset" or name == "change_availability":
-            raise CommandNotSupported(name, link.provider)
         require(link.evse_uid, for_vendor(link.provider), name, request.current_limit_a)
+        if name == "reset" or name == "change_availability" or name == "set_schedule":
+            raise CommandNotSupported(name, link.provider)
         adapter = await self._adapter_for(link.provider, link.vendor_account_uid)
         if adapter is None:
             raise VendorAccountNotLinked(link.provider, broken=True)

@@ -1,10 +1,20 @@
-"""Smart-charging domain errors; each becomes a problem with a stable slug."""
+"""Smart-charging domain errors; each becomes a problem with a stable slug.
+
+The library's own (`evse_smart_charging.errors`): command-not-supported, plan-impossible,
+site-limit-too-low (422).
+"""
 
 from __future__ import annotations
 
-from evse_contracts.problems import NotFound
+from evse_contracts.problems import DomainError, NotFound
 
-__all__ = ["EvseNotFound"]
+__all__ = [
+    "ApplicationTokenRequired",
+    "ChargePlanNotFound",
+    "EvseInAnotherSite",
+    "EvseNotFound",
+    "SiteNotFound",
+]
 
 
 class EvseNotFound(NotFound):
@@ -15,3 +25,41 @@ class EvseNotFound(NotFound):
 
     def __init__(self, evse_id: str) -> None:
         super().__init__(f"no EVSE {evse_id!r} is visible to the caller")
+
+
+class SiteNotFound(NotFound):
+    slug = "site-not-found"
+    title = "Site not found"
+
+    def __init__(self, site_id: str) -> None:
+        super().__init__(f"the application has no site {site_id!r}")
+
+
+class ChargePlanNotFound(NotFound):
+    slug = "charge-plan-not-found"
+    title = "Charge plan not found"
+
+    def __init__(self, evse_id: str) -> None:
+        super().__init__(f"EVSE {evse_id!r} has no charge plan")
+
+
+class ApplicationTokenRequired(DomainError):
+    """Sites span the EVSEs of several users: only the application manages them."""
+
+    slug = "application-token-required"
+    status = 403
+    title = "Application token required"
+
+    def __init__(self) -> None:
+        super().__init__("sites are managed with an application token, not a user token")
+
+
+class EvseInAnotherSite(DomainError):
+    """One EVSE, one supply: balancing it in two sites would break both limits."""
+
+    slug = "evse-in-another-site"
+    status = 409
+    title = "EVSE already in another site"
+
+    def __init__(self, site_id: str) -> None:
+        super().__init__(f"a member is already in site {site_id!r}; remove it there first")

@@ -9,6 +9,7 @@ from ocpp.v16.enums import AvailabilityType, ResetType
 
 from evse_contracts.bridge import SendCommand
 from evse_contracts.telemetry import CommandResult
+from evse_smart_charging.execution import ocpp_plan_profile
 
 __all__ = ["NoTransaction", "command_result", "ocpp_call"]
 
@@ -29,6 +30,9 @@ def ocpp_call(request: SendCommand, *, transaction_id: int | None, id_tag: str) 
         return call.RemoteStopTransaction(transaction_id=transaction_id)
     if request.command == "set_current_limit":
         return call.SetChargingProfile(connector_id=0, cs_charging_profiles=_limit_profile(request))
+    if request.command == "set_schedule" and request.charge_plan is not None:
+        profile = ocpp_plan_profile(request.charge_plan, transaction_id=transaction_id)
+        return call.SetChargingProfile(connector_id=1, cs_charging_profiles=profile)
     if request.command == "reset":
         return call.Reset(type=ResetType.soft)
     available = AvailabilityType.operative if request.available else AvailabilityType.inoperative

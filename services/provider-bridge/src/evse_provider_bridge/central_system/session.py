@@ -256,6 +256,9 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
             parameters["current_limit_a"] = request.current_limit_a
         if request.available is not None:
             parameters["available"] = request.available
+        if request.charge_plan is not None:
+            parameters["plan_intervals"] = len(request.charge_plan.intervals)
+            parameters["departure_at"] = request.charge_plan.departure_at.isoformat()
         event = CommandLog(
             evse_uid=self.charger.evse_uid,
             logged_at=at,
