@@ -74,6 +74,7 @@ async def test_a_cloud_chargers_capabilities_come_from_its_provider(world: World
         "current_limit": True,
         "min_current_a": 6.0,
         "max_current_a": 32.0,
+        "current_step_a": 1.0,
         "schedules": False,
         "power_reading": True,
         "energy_reading": True,

@@ -80,6 +80,13 @@ class Capabilities(Contract):
     current_limit: bool
     min_current_a: Amps | None = None
     max_current_a: Amps | None = None
+    current_step_a: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="The granularity of its limit: vendor clouds take whole amperes, OCPP "
+        "profiles tenths.",
+    )
     schedules: bool
     power_reading: bool
     energy_reading: bool

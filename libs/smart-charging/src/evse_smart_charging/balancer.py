@@ -9,12 +9,14 @@ charger holds. So
   (weighted max-min fairness), capped at each charger's maximum.
 Active members claim their minimums first (higher priority, then earlier members), idle ones
 their reserve after; whoever does not fit is paused (0 A, held stopped). Limits are rounded
-down to 0.1 A, so rounding never pushes the sum over the site limit.
+down to each charger's step (whole amperes for vendor clouds, 0.1 A for OCPP), so rounding
+never pushes the sum over the site limit and a charger reports back the limit it was sent.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from evse_contracts.smart_charging import SetSite, SiteAllocation, SiteMember
@@ -81,8 +83,9 @@ def balance_site(site: SetSite) -> SiteAllocation:
         else:
             reserved[member.evse_uid] = low
     shares = _filled(admitted, max(budget - sum(reserved.values()), 0.0))
+    steps = {m.evse_uid: m.capabilities.current_step_a for m in flexible}
     for uid, current in {**shares, **reserved}.items():
-        limits[uid] = math.floor(current * 10 + 1e-9) / 10
+        limits[uid] = round(math.floor(current / steps[uid] + 1e-9) * steps[uid], 1)
     return SiteAllocation(
         site_id=site.site_id,
         max_current_a=site.max_current_a,
@@ -109,14 +112,14 @@ class Transition:
     raising: dict[str, float]
 
 
-def transition(current: dict[str, float], target: dict[str, float]) -> Transition:
+def transition(current: Mapping[str, float], target: Mapping[str, float]) -> Transition:
     """Order the changes so the site sum stays within the limit between the two steps too."""
     lowering = {uid: a for uid, a in target.items() if a < current.get(uid, math.inf)}
     raising = {uid: a for uid, a in target.items() if a > current.get(uid, math.inf)}
     return Transition(lowering=lowering, raising=raising)
 
 
-def next_limits(observed: dict[str, float], target: dict[str, float]) -> dict[str, float]:
+def next_limits(observed: Mapping[str, float], target: Mapping[str, float]) -> dict[str, float]:
     """The limits to send this control cycle: every lowering first, raisings once none is left.
 
     `observed` is what the chargers report (a member missing counts as unknown, so high); the

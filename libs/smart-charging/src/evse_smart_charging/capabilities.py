@@ -44,6 +44,7 @@ def _cloud(
         current_limit=limit is not None,
         min_current_a=None if limit is None else limit[0],
         max_current_a=None if limit is None else limit[1],
+        current_step_a=1.0,  # every cloud takes (and reports) whole amperes
         schedules=False,
         power_reading=power,
         energy_reading=energy,

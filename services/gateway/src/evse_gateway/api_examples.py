@@ -190,6 +190,7 @@ EXAMPLES: dict[str, Any] = {
         "current_limit": True,
         "min_current_a": 6.0,
         "max_current_a": 32.0,
+        "current_step_a": 1.0,
         "schedules": False,
         "power_reading": True,
         "energy_reading": True,

@@ -2,8 +2,9 @@
 
 Status logs give the plug, charging state, limit, power and session energy; a confirmed
 `set_current_limit` command log gives the limit at once, before the next status poll. A plug
-change hurries the member's site to a control cycle now, so a car plugging in is balanced
-without waiting out the control interval.
+change or a confirmed limit hurries the member's site to a control cycle now: a car plugging in
+is balanced, and a raise follows the lowerings it waited for, without waiting out the control
+interval.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def observer(store: SmartChargingStore) -> MessageHandler:
             limit = event.parameters.get("current_limit_a")
             if event.result == "confirmed" and isinstance(limit, int | float):
                 await store.confirm_limit(event.evse_uid, float(limit))
+                await store.hurry_sites_of(event.evse_uid, datetime.now(UTC))
             return
         fields = {
             "plugged_in": event.plugged_in,

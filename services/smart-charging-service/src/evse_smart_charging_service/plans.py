@@ -119,7 +119,8 @@ class PlanDesk:
         if carried["execution"] == "schedule":
             carried["schedule_sent"] = carried["schedule_sent"] or await self._send_plan(uid, plan)
         else:
-            carried["actions"] = await self._send_due(uid, carried["actions"], now)
+            in_site = await self._store.site_holding([uid], other_than="") is not None
+            carried["actions"] = await self._send_due(uid, carried["actions"], now, in_site)
         changes = {"plugged_in": observed.plugged_in, **carried}
         next_at = min(
             [now + self._interval]
@@ -128,11 +129,15 @@ class PlanDesk:
         await self._store.finish_plan(uid, owner=owner, next_cycle_at=next_at, changes=changes)
 
     async def _send_due(
-        self, evse_uid: str, actions: list[dict[str, Any]], now: datetime
+        self, evse_uid: str, actions: list[dict[str, Any]], now: datetime, in_site: bool
     ) -> list[dict[str, Any]]:
-        """Send every due action in order; one not taken stops the rest until the next cycle."""
+        """Send every due action in order; one not taken stops the rest until the next cycle.
+        A site member's current is its site's to set: the plan only starts and stops it."""
         for action in actions:
             if action["sent"] or _at(action) > now:
+                continue
+            if in_site and action["command"] == "set_current_limit":
+                action["sent"] = True
                 continue
             if not await self._send_action(evse_uid, action["command"], action["current_limit_a"]):
                 break

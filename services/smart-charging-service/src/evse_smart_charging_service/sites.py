@@ -138,8 +138,8 @@ class SiteDesk:
         allocation = balance_site(
             _balancer_input(doc["site_id"], doc["max_current_a"], doc["members"], observed)
         )
-        sent: dict[str, dict[str, Any]] = dict(doc.get("sent", {}))
-        for uid, command, limit in _commands(doc, allocation, observed):
+        sent = _unconfirmed(doc.get("sent", {}), observed)
+        for uid, command, limit in _commands(doc, allocation, observed, _held(observed, sent)):
             prior = sent.get(uid)
             if (
                 prior is not None
@@ -153,6 +153,7 @@ class SiteDesk:
         await self._store.finish_site(
             doc["_id"],
             owner=owner,
+            now=now,
             next_cycle_at=now + self._interval,
             changes={
                 "limits_a": allocation.limits_a,
@@ -164,14 +165,44 @@ class SiteDesk:
         )
 
 
-def _commands(
-    doc: Mapping[str, Any], allocation: SiteAllocation, observed: Mapping[str, Observation]
-) -> list[tuple[str, str, float | None]]:
-    """What to send this cycle: the limits (lowerings first, raisings once none is left),
-    a stop for a paused member still charging, a start for one no longer paused."""
+def _unconfirmed(
+    sent: Mapping[str, dict[str, Any]], observed: Mapping[str, Observation]
+) -> dict[str, dict[str, Any]]:
+    """The commands sent whose effect the chargers do not report yet."""
+    return {
+        uid: command
+        for uid, command in sent.items()
+        if not (
+            command["command"] == "set_current_limit"
+            and (limit := observed.get(uid, Observation(uid)).current_limit_a) is not None
+            and abs(limit - command["limit"]) < SAME_LIMIT_A
+        )
+    }
+
+
+def _held(
+    observed: Mapping[str, Observation], sent: Mapping[str, dict[str, Any]]
+) -> dict[str, float]:
+    """The limit each charger may be holding: the higher of what it last reported and what
+    was sent to it since. A report can predate a raise still in flight, and trusting it would
+    let another charger be raised into current this one already draws."""
     held = {
         uid: obs.current_limit_a for uid, obs in observed.items() if obs.current_limit_a is not None
     }
+    for uid, command in sent.items():
+        if command["command"] == "set_current_limit":
+            held[uid] = max(held.get(uid, math.inf), command["limit"])
+    return held
+
+
+def _commands(
+    doc: Mapping[str, Any],
+    allocation: SiteAllocation,
+    observed: Mapping[str, Observation],
+    held: Mapping[str, float],
+) -> list[tuple[str, str, float | None]]:
+    """What to send this cycle: the limits (lowerings first, raisings once none is left),
+    a stop for a paused member still charging, a start for one no longer paused."""
     limitable = {
         uid: limit
         for uid, limit in allocation.limits_a.items()

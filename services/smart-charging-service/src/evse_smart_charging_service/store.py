@@ -24,6 +24,10 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 """`next_cycle_at` of a plan whose departure has passed: never due again."""
 
 
+_STEERING = ("plugged_in", "current_limit_a")
+"""The observed fields a site's balance depends on."""
+
+
 @dataclass(frozen=True, slots=True)
 class Observation:
     """What an EVSE last reported (its status log), and the last limit it confirmed."""
@@ -99,9 +103,16 @@ class SmartChargingStore:
         )
 
     async def finish_site(
-        self, key: str, *, owner: str, next_cycle_at: datetime, changes: Mapping[str, Any]
+        self,
+        key: str,
+        *,
+        owner: str,
+        now: datetime,
+        next_cycle_at: datetime,
+        changes: Mapping[str, Any],
     ) -> bool:
-        return await release(
+        """Release the site; hurried while its cycle ran, it is due again at once."""
+        released = await release(
             self.sites,
             key,
             due_field="next_cycle_at",
@@ -109,12 +120,22 @@ class SmartChargingStore:
             next_due=next_cycle_at,
             changes=changes,
         )
+        await self.sites.update_one(
+            {"_id": key, "hurried": True, "lease_owner": None},
+            {"$set": {"next_cycle_at": now, "hurried": False}},
+        )
+        return released
 
     async def hurry_sites_of(self, evse_uid: str, now: datetime) -> None:
-        """A member plugged in or out: its site's next cycle is now (unless one is running)."""
+        """A member changed (plug, confirmed limit): its site's next cycle is now, or right
+        after the one running."""
         await self.sites.update_many(
             {"members.evse_uid": evse_uid, "lease_until": {"$lte": now}},
             {"$set": {"next_cycle_at": now}},
+        )
+        await self.sites.update_many(
+            {"members.evse_uid": evse_uid, "lease_until": {"$gt": now}},
+            {"$set": {"hurried": True}},
         )
 
     # plans
@@ -157,13 +178,15 @@ class SmartChargingStore:
             )
 
     async def observe(self, evse_uid: str, fields: Mapping[str, Any], at: datetime) -> bool:
-        """Keep a newer status of a watched EVSE; return whether its plug changed."""
+        """Keep a newer status of a watched EVSE; return whether its plug or limit changed."""
         before = await self._observations.find_one_and_update(
             {"_id": evse_uid, "sampled_at": {"$lt": at}},
             {"$set": {**fields, "sampled_at": at}},
-            projection={"plugged_in": True},
+            projection={"plugged_in": True, "current_limit_a": True},
         )
-        return before is not None and before.get("plugged_in") != fields.get("plugged_in")
+        if before is None:
+            return False
+        return any(before.get(key) != fields[key] for key in _STEERING if key in fields)
 
     async def confirm_limit(self, evse_uid: str, current_limit_a: float) -> None:
         """A confirmed limit command: the charger holds this limit now."""
@@ -178,4 +201,4 @@ class SmartChargingStore:
 
 def site_key(application_uid: str, site_id: str) -> str:
     """A site's `_id`: site ids are the application's own names, unique per application."""
-    return site_key(application_uid, site_id)
+    return f"{application_uid}:{site_id}"
