@@ -76,6 +76,15 @@ class RecordingConnection:
         await self.ws.send(raw)
 
 
+CONFIGURATION = {
+    "SupportedFeatureProfiles": "Core,FirmwareManagement,SmartCharging",
+    "ChargingScheduleAllowedChargingRateUnit": "Current",
+    "MeterValuesSampledData": "Energy.Active.Import.Register,Power.Active.Import",
+    "ChargeProfileMaxStackLevel": "8",
+}
+"""What the simulated charger reports in `GetConfiguration` (OCPP 1.6J section 9.1)."""
+
+
 class SimulatedCharger(ChargePoint):  # type: ignore[misc]
     """One charge point: answers the central system's calls, and sends its own."""
 
@@ -172,6 +181,17 @@ class SimulatedCharger(ChargePoint):  # type: ignore[misc]
     def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: Any) -> Any:
         self.received.append("SetChargingProfile")
         return call_result.SetChargingProfile(status=ChargingProfileStatus.accepted)
+
+    @on(Action.get_configuration)
+    def on_get_configuration(self, key: list[str] | None = None, **_: Any) -> Any:
+        """A three-phase 32 A wallbox with the Smart Charging profile, metering power and energy."""
+        known = [
+            {"key": name, "readonly": True, "value": value}
+            for name, value in CONFIGURATION.items()
+            if not key or name in key
+        ]
+        unknown = [name for name in key or [] if name not in CONFIGURATION]
+        return call_result.GetConfiguration(configuration_key=known, unknown_key=unknown or None)
 
     @on(Action.reset)
     def on_reset(self, type: str) -> Any:

@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from evse_devstack.backends import Backend, NatsCluster, NatsServer, mongodb, nats
 from evse_devstack.keys import KeyPair, ensure_keypair
+
+
+@pytest_asyncio.fixture(scope="session", autouse=True)
+async def no_task_outlives_the_session() -> AsyncIterator[None]:
+    """Stop what tests left running on the session's event loop, before the loop closes.
+
+    The loop's own shutdown cancels leftover tasks once and waits for them without end. A
+    nats-py client whose server a test stopped retries its connection every 2 s, and a cancel
+    that lands while `asyncio.wait_for` completes is swallowed (Python 3.11), so one cancel
+    can leave the whole run hanging after its last test. Cancelling again until they end
+    cannot hang; what still runs after that is named on stderr.
+    """
+    yield
+    current = asyncio.current_task()
+    left: list[asyncio.Task[object]] = []
+    for _ in range(100):
+        left = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+        if not left:
+            return
+        for task in left:
+            task.cancel()
+        await asyncio.wait(left, timeout=0.1)
+    sys.stderr.write(f"\ntasks that would not stop: {left}\n")
 
 
 @pytest.fixture(scope="session")

@@ -228,6 +228,18 @@ class OcppCredentials(Contract):
     issued_at: UtcDateTime
 
 
+class OcppConfigurationRef(Contract):
+    evse_uid: str = Field(min_length=1, max_length=64)
+
+
+class OcppConfiguration(Contract):
+    """The configuration keys an OCPP charger reported (`GetConfiguration` after each boot);
+    its capabilities follow from them. Empty until it has booted once."""
+
+    keys: dict[str, str] = {}
+    reported_at: UtcDateTime | None = None
+
+
 def ocpp_call_subject(charge_point_id: str) -> str:
     """Answered only by the replica holding the charger's socket."""
     return f"bridge.ocpp.{charge_point_id}.call"
@@ -239,6 +251,9 @@ def ocpp_takeover_subject(charge_point_id: str) -> str:
 
 BRIDGE_DEVICES_LOOKUP = Route("bridge.devices.lookup", LookupDevice, DeviceLookup)
 BRIDGE_COMMANDS_SEND = Route("bridge.commands.send", SendCommand, CommandAccepted)
+BRIDGE_OCPP_CONFIGURATION_GET = Route(
+    "bridge.ocpp.configuration.get", OcppConfigurationRef, OcppConfiguration
+)
 BRIDGE_OCPP_CREDENTIALS_ISSUE = Route(
     "bridge.ocpp.credentials.issue", IssueOcppCredentials, OcppCredentials
 )

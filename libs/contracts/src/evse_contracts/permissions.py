@@ -150,7 +150,11 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
     # Asks the registry for an EVSE as the caller it serves, so tenancy holds (`evses.get`).
     "smart-charging-service": _service(
         "smart-charging-service",
-        publish=[evses.EVSES_GET.subject, bridge.BRIDGE_COMMANDS_SEND.subject],
+        publish=[
+            evses.EVSES_GET.subject,
+            bridge.BRIDGE_COMMANDS_SEND.subject,
+            bridge.BRIDGE_OCPP_CONFIGURATION_GET.subject,
+        ],
         subscribe=_subjects(SMART_CHARGING_ROUTES),
     ),
 }

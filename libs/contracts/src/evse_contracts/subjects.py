@@ -75,9 +75,10 @@ BRIDGE_INTERNAL_ROUTES: Routes = (
     bridge.BRIDGE_DEVICES_LOOKUP,
     bridge.BRIDGE_COMMANDS_SEND,
     bridge.BRIDGE_OCPP_CREDENTIALS_ISSUE,
+    bridge.BRIDGE_OCPP_CONFIGURATION_GET,
     vendor_accounts.VENDOR_ACCOUNTS_LINK,
 )
-"""Answered by the bridge, asked by onboarding only."""
+"""Answered by the bridge, asked by other services (never by the gateway)."""
 VENDOR_ACCOUNT_ROUTES: Routes = (
     vendor_accounts.VENDOR_ACCOUNTS_LIST,
     vendor_accounts.VENDOR_ACCOUNTS_GET,

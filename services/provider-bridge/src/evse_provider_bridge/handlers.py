@@ -5,11 +5,14 @@ from __future__ import annotations
 from evse_contracts.bridge import (
     BRIDGE_COMMANDS_SEND,
     BRIDGE_DEVICES_LOOKUP,
+    BRIDGE_OCPP_CONFIGURATION_GET,
     BRIDGE_OCPP_CREDENTIALS_ISSUE,
     CommandAccepted,
     DeviceLookup,
     IssueOcppCredentials,
     LookupDevice,
+    OcppConfiguration,
+    OcppConfigurationRef,
     OcppCredentials,
     SendCommand,
 )
@@ -64,6 +67,11 @@ def register_handlers(
     ) -> OcppCredentials:
         return await ocpp.issue(request)
 
+    async def ocpp_configuration(
+        request: OcppConfigurationRef, _: RequestContext
+    ) -> OcppConfiguration:
+        return await ocpp.configuration(request)
+
     async def link(request: LinkVendorAccount, _: RequestContext) -> VendorAccountLink:
         with budget_wait_limit(max_wait_s):
             return await desk.link(request)
@@ -84,3 +92,4 @@ def register_handlers(
     runtime.respond(VENDOR_ACCOUNTS_UNLINK, unlink)
     runtime.respond(BRIDGE_OCPP_CREDENTIALS_ISSUE, issue_ocpp_credentials)
     runtime.respond(BRIDGE_COMMANDS_SEND, send_command)
+    runtime.respond(BRIDGE_OCPP_CONFIGURATION_GET, ocpp_configuration)

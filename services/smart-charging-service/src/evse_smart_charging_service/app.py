@@ -18,8 +18,9 @@ from evse_runtime.consumers import PullLoop, declare_consumer, one_by_one, pull_
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import DEADLETTER, TELEMETRY, ensure_stream
 
+from .capabilities import CapabilityReader
 from .control import BridgeSender, control_loops
-from .handlers import register_handlers, registry_lookup
+from .handlers import bridge_configuration, register_handlers, registry_lookup
 from .observations import FILTER_SUBJECT, observer
 from .plans import PlanDesk
 from .settings import SmartChargingSettings
@@ -38,18 +39,20 @@ def create_service(settings: SmartChargingSettings) -> Service:
         store = SmartChargingStore(runtime.db)
         await store.ensure_indexes()
         bus = BusClient(runtime.nc, timeout_s=settings.request_timeout_s)
-        lookup = registry_lookup(bus)
+        capabilities = CapabilityReader(registry_lookup(bus), bridge_configuration(bus))
         sender = BridgeSender(bus)
         interval = settings.control_interval_s
         sites = SiteDesk(
             store,
-            lookup,
+            capabilities,
             sender.command("site"),
             interval_s=interval,
             resend_after_s=settings.resend_after_s,
         )
-        plans = PlanDesk(store, lookup, sender.command("plan"), sender.plan, interval_s=interval)
-        register_handlers(runtime, lookup, sites, plans)
+        plans = PlanDesk(
+            store, capabilities, sender.command("plan"), sender.plan, interval_s=interval
+        )
+        register_handlers(runtime, capabilities, sites, plans)
         await _observe_telemetry(runtime, store, settings)
         owner = f"{settings.instance_id}-{secrets.token_hex(4)}"
         for loop in control_loops(

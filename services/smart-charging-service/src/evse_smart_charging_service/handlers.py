@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from evse_contracts.auth import Principal
+from evse_contracts.bridge import BRIDGE_OCPP_CONFIGURATION_GET, OcppConfigurationRef
 from evse_contracts.bus import PRINCIPAL_HEADER, Empty
 from evse_contracts.evses import EVSES_GET, Evse, EvseRef
 from evse_contracts.pagination import Page
@@ -32,11 +34,11 @@ from evse_runtime.principals import caller
 from evse_runtime.responders import RequestContext
 from evse_runtime.service import Runtime
 
-from .capabilities import EvseLookup, capabilities_of
+from .capabilities import CapabilityReader, ConfigurationLookup, EvseLookup
 from .plans import PlanDesk
 from .sites import SiteDesk
 
-__all__ = ["register_handlers", "registry_lookup"]
+__all__ = ["bridge_configuration", "register_handlers", "registry_lookup"]
 
 
 def registry_lookup(bus: BusClient) -> EvseLookup:
@@ -49,11 +51,21 @@ def registry_lookup(bus: BusClient) -> EvseLookup:
     return lookup
 
 
+def bridge_configuration(bus: BusClient) -> ConfigurationLookup:
+    async def configuration(evse_uid: str) -> Mapping[str, str]:
+        reported = await bus.request(
+            BRIDGE_OCPP_CONFIGURATION_GET, OcppConfigurationRef(evse_uid=evse_uid)
+        )
+        return reported.keys
+
+    return configuration
+
+
 def register_handlers(
-    runtime: Runtime, lookup: EvseLookup, sites: SiteDesk, plans: PlanDesk
+    runtime: Runtime, capabilities: CapabilityReader, sites: SiteDesk, plans: PlanDesk
 ) -> None:
     async def get_capabilities(request: GetCapabilities, ctx: RequestContext) -> Capabilities:
-        return await capabilities_of(request, caller(ctx), lookup)
+        return await capabilities.get(request, caller(ctx))
 
     async def put_site(request: PutSite, ctx: RequestContext) -> Site:
         return await sites.put(request, caller(ctx), datetime.now(UTC))

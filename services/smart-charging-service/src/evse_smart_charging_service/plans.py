@@ -30,7 +30,7 @@ from evse_smart_charging.errors import PlanImpossible
 from evse_smart_charging.execution import TimedAction, timed_actions
 from evse_smart_charging.planner import ChargerLimits, limits_of, needs_replan, plan_charging
 
-from .capabilities import EvseLookup, capabilities_for, rated_current_a, visible_evse
+from .capabilities import CapabilityReader, rated_current_a
 from .errors import ChargePlanNotFound
 from .store import FAR_FUTURE, Observation, SmartChargingStore
 
@@ -46,21 +46,21 @@ class PlanDesk:
     def __init__(
         self,
         store: SmartChargingStore,
-        lookup: EvseLookup,
+        capabilities: CapabilityReader,
         send_action: SendAction,
         send_plan: SendPlan,
         *,
         interval_s: float,
     ) -> None:
         self._store = store
-        self._lookup = lookup
+        self._capabilities = capabilities
         self._send_action = send_action
         self._send_plan = send_plan
         self._interval = timedelta(seconds=interval_s)
 
     async def put(self, request: PutChargePlan, principal: Principal, now: datetime) -> ChargePlan:
-        evse = await visible_evse(request.evse_id, principal, self._lookup)
-        caps = capabilities_for(evse)
+        evse = await self._capabilities.visible(request.evse_id, principal)
+        caps = await self._capabilities.of(evse)
         limits = limits_of(caps, rated_current_a(caps))
         await self._store.watch([evse.uid])
         observed = (await self._store.observations([evse.uid])).get(evse.uid, Observation(""))
@@ -86,7 +86,7 @@ class PlanDesk:
         return plan
 
     async def get(self, request: ChargePlanRef, principal: Principal) -> ChargePlan:
-        evse = await visible_evse(request.evse_id, principal, self._lookup)
+        evse = await self._capabilities.visible(request.evse_id, principal)
         doc = await self._store.find_plan(evse.uid)
         if doc is None:
             raise ChargePlanNotFound(request.evse_id)
@@ -94,7 +94,7 @@ class PlanDesk:
 
     async def delete(self, request: ChargePlanRef, principal: Principal) -> None:
         """Forget the plan; actions already sent stay done (the charger keeps its state)."""
-        evse = await visible_evse(request.evse_id, principal, self._lookup)
+        evse = await self._capabilities.visible(request.evse_id, principal)
         if not await self._store.delete_plan(evse.uid):
             raise ChargePlanNotFound(request.evse_id)
 

@@ -33,7 +33,7 @@ from evse_contracts.smart_charging import (
 from evse_runtime.leases import EPOCH
 from evse_smart_charging.balancer import balance_site, check_site_limit, next_limits
 
-from .capabilities import EvseLookup, capabilities_for, rated_current_a, visible_evse
+from .capabilities import CapabilityReader, rated_current_a
 from .errors import ApplicationTokenRequired, EvseInAnotherSite, SiteNotFound
 from .store import Observation, SmartChargingStore, site_key
 
@@ -49,14 +49,14 @@ class SiteDesk:
     def __init__(
         self,
         store: SmartChargingStore,
-        lookup: EvseLookup,
+        capabilities: CapabilityReader,
         send: SendCommand,
         *,
         interval_s: float,
         resend_after_s: float,
     ) -> None:
         self._store = store
-        self._lookup = lookup
+        self._capabilities = capabilities
         self._send = send
         self._interval = timedelta(seconds=interval_s)
         self._resend_after = timedelta(seconds=resend_after_s)
@@ -65,8 +65,8 @@ class SiteDesk:
         app = _application_of(principal)
         members: list[dict[str, Any]] = []
         for ref in request.members:
-            evse = await visible_evse(ref.evse_id, principal, self._lookup)
-            caps = capabilities_for(evse)
+            evse = await self._capabilities.visible(ref.evse_id, principal)
+            caps = await self._capabilities.of(evse)
             members.append(
                 {
                     "evse_uid": evse.uid,

@@ -15,6 +15,8 @@ from nats.aio.client import Client as NatsClient
 from evse_contracts.bridge import (
     CommandAccepted,
     IssueOcppCredentials,
+    OcppConfiguration,
+    OcppConfigurationRef,
     OcppCredentials,
     SendCommand,
     ocpp_call_subject,
@@ -68,6 +70,10 @@ class OcppDesk:
 
     async def find(self, evse_uid: str) -> OcppCharger | None:
         return await self._store.find_by_evse(evse_uid)
+
+    async def configuration(self, request: OcppConfigurationRef) -> OcppConfiguration:
+        keys, at = await self._store.configuration(request.evse_uid)
+        return OcppConfiguration(keys=keys, reported_at=at)
 
     async def send(self, charger: OcppCharger, request: SendCommand) -> CommandAccepted:
         route = Route(ocpp_call_subject(charger.charge_point_id), SendCommand, CommandAccepted)

@@ -20,8 +20,8 @@ from typing import Any
 import structlog
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallError, MessageType, unpack
-from ocpp.routing import on
-from ocpp.v16 import ChargePoint, call_result
+from ocpp.routing import after, on
+from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import (
     Action,
     AuthorizationStatus,
@@ -50,6 +50,14 @@ _FRAME_LOG.setLevel(logging.WARNING)
 _ACCEPTED = {"status": AuthorizationStatus.accepted}
 _MAX_AWAITED = 64
 """Calls of ours whose answer may still come (one at a time, plus ones that timed out)."""
+
+
+CAPABILITY_KEYS = (
+    "SupportedFeatureProfiles",
+    "ChargingScheduleAllowedChargingRateUnit",
+    "MeterValuesSampledData",
+)
+"""OCPP 1.6J configuration keys (section 9.1) the smart-charging capabilities are read from."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,31 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
             current_time=_now_iso(),
             interval=self._settings.heartbeat_interval_s,
             status=RegistrationStatus.accepted,
+        )
+
+    @after(Action.boot_notification)
+    def after_boot(self, **_: Any) -> None:
+        """Ask for the keys our capabilities rest on, once the boot is answered (in the
+        background: this runs inside the loop that reads the charger's answer)."""
+        task = asyncio.create_task(self._read_configuration())
+        self._commands.add(task)
+        task.add_done_callback(self._commands.discard)
+
+    async def _read_configuration(self) -> None:
+        try:
+            response = await self.call(call.GetConfiguration(key=list(CAPABILITY_KEYS)))
+        except (OCPPError, TimeoutError) as exc:
+            log.warning(
+                "no configuration", charge_point_id=self.charger.charge_point_id, error=str(exc)
+            )
+            return
+        keys = {
+            item["key"]: str(item.get("value", ""))[:500]
+            for item in (response.configuration_key or [])[: len(CAPABILITY_KEYS)]
+            if isinstance(item, dict) and item.get("key") in CAPABILITY_KEYS
+        }
+        await self._store.record_configuration(
+            self.charger.charge_point_id, keys, datetime.now(UTC)
         )
 
     @on(Action.heartbeat)

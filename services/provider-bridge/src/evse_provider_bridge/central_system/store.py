@@ -36,6 +36,10 @@ class OcppStore(Protocol):
     async def find_by_evse(self, evse_uid: str) -> OcppCharger | None: ...
     async def revoke(self, evse_uid: str) -> list[str]: ...
     async def record_boot(self, charge_point_id: str, boot: Mapping[str, str]) -> None: ...
+    async def record_configuration(
+        self, charge_point_id: str, keys: Mapping[str, str], at: datetime
+    ) -> None: ...
+    async def configuration(self, evse_uid: str) -> tuple[dict[str, str], datetime | None]: ...
     async def next_transaction_id(self) -> int: ...
 
 
@@ -83,6 +87,23 @@ class MongoOcppStore:
 
     async def record_boot(self, charge_point_id: str, boot: Mapping[str, str]) -> None:
         await self._chargers.update_one({"_id": charge_point_id}, {"$set": {"boot": dict(boot)}})
+
+    async def record_configuration(
+        self, charge_point_id: str, keys: Mapping[str, str], at: datetime
+    ) -> None:
+        await self._chargers.update_one(
+            {"_id": charge_point_id},
+            {"$set": {"configuration": dict(keys), "configuration_at": at}},
+        )
+
+    async def configuration(self, evse_uid: str) -> tuple[dict[str, str], datetime | None]:
+        """The keys the EVSE's charger last reported, and when (none before its first boot)."""
+        doc = await self._chargers.find_one(
+            {"evse_uid": evse_uid}, {"configuration": 1, "configuration_at": 1}
+        )
+        if doc is None:
+            return {}, None
+        return dict(doc.get("configuration", {})), doc.get("configuration_at")
 
     async def next_transaction_id(self) -> int:
         doc = await upsert_and_fetch(self._counters, {"_id": "transaction"}, {"$inc": {"value": 1}})
