@@ -277,6 +277,9 @@ async def test_a_plan_for_a_cloud_charger_sends_its_timed_actions_to_the_vendor(
     assert first["price"] == 0.05
     got = await garage.client.get(f"/v2/evses/{uid}/charge_plan", headers=garage.user)
     assert got.json() == plan
+    # The first block's limit and start are due now: the vendor's charger takes them.
+    await limits_become(garage, {uid: first["current_limit_a"]})
+    assert (await chargers(garage.sim))[garage.serials[uid]]["state"] == "charging"
 
 
 async def test_an_impossible_plan_reports_its_shortfall(garage: Garage) -> None:

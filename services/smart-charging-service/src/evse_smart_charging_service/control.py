@@ -9,6 +9,7 @@ show in the command logs and client events like any other.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
@@ -59,8 +60,9 @@ class BridgeSender:
         return await self._send(request)
 
     async def _send(self, request: SendCommand) -> bool:
+        request_id = str(structlog.contextvars.get_contextvars().get("request_id", ""))
         try:
-            accepted = await self._bus.request(BRIDGE_COMMANDS_SEND, request)
+            accepted = await self._bus.request(BRIDGE_COMMANDS_SEND, request, request_id=request_id)
         except DomainError as exc:
             log.warning(
                 "command not sent",
@@ -91,7 +93,7 @@ def control_loops(
         async def run() -> None:
             await work_off(
                 lambda: claim(now=clock(), owner=owner, lease_s=settings.lease_s),
-                lambda doc: cycle(doc, owner=owner, now=clock()),
+                lambda doc: _traced(cycle(doc, owner=owner, now=clock())),
                 stopping=stopping,
                 concurrency=settings.max_concurrent_cycles,
                 idle_wait_s=settings.idle_wait_s,
@@ -100,3 +102,9 @@ def control_loops(
         return run
 
     return [loop(store.claim_site, sites.cycle), loop(store.claim_plan, plans.cycle)]
+
+
+async def _traced(cycle: Awaitable[None]) -> None:
+    """One request id per control cycle, carried to the bridge with every command it sends."""
+    with structlog.contextvars.bound_contextvars(request_id=secrets.token_hex(16)):
+        await cycle
