@@ -87,6 +87,8 @@ BridgeCommandName = Literal[
 CHARGE_POINT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,48}$"
 """URL-path and NATS-subject safe (no dots): the id is a token of the per-charger subjects."""
 
+VENDOR_BUDGETS_BUCKET = "vendor_budgets"
+"""The JetStream KV bucket where every bridge replica counts its vendor calls."""
 WEBHOOKS_STREAM = "WEBHOOKS"
 WEBHOOK_SIGNATURE_HEADER = "x-webhook-signature"
 """Hex HMAC-SHA256 of `<timestamp>.<raw body>` keyed with the provider's secret (`sha256=` ok)."""

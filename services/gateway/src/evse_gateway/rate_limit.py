@@ -1,25 +1,17 @@
-"""The anonymous rate limit: a fixed-window count per client IP in a JetStream KV bucket.
-
-Every gateway replica counts in the same bucket, so they share one count. A client's window
-opens at its first request and lasts `window_s`; the KV value is `<window start> <count>`.
-Each hit reads the value and writes it back with compare-and-set on the revision it read
-(`create` for a client's first hit); a conflict means another replica counted first, so the
-hit retries on the fresh value, and no update is lost. Within one gateway, hits for the same
-client take turns (a lock per key), so conflicts come only from other replicas and a busy
-client behind one NAT cannot starve its own requests. The bucket's TTL is the window, so a
-client's key expires once its window is over and it has gone quiet.
+"""The gateway's rate limits: fixed-window counts per client IP (and per user, client id or
+email) in a JetStream KV bucket every gateway replica shares (`evse_runtime.windows`), so they
+share one count. A busy client behind one NAT cannot starve its own requests: hits on one key
+take turns within a replica. The bucket's TTL is the window, so a quiet client's key expires.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
-from weakref import WeakValueDictionary
 
 import nats.errors
 import nats.js.errors
@@ -31,6 +23,7 @@ from nats.js.kv import KeyValue
 
 from evse_contracts.problems import DomainError, ServiceUnavailable
 from evse_runtime.streams import ensure_key_value
+from evse_runtime.windows import WindowCounter, WindowsContended
 
 from .settings import GatewaySettings
 
@@ -86,6 +79,8 @@ class RateLimited(DomainError):
 
 
 class FixedWindowCounter:
+    """A shared `WindowCounter` answering as the API does: quotas, 429 problems, 503."""
+
     def __init__(
         self,
         kv: KeyValue,
@@ -96,28 +91,22 @@ class FixedWindowCounter:
         prefix: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._kv = kv
+        self._windows = WindowCounter(
+            kv, limit=limit, window_s=window_s, prefix=prefix, clock=clock
+        )
         self._who = who
-        self._prefix = prefix
         self.limit = limit
         self.window_s = window_s
-        self._clock = clock
-        self._seen: dict[str, tuple[_Window | None, int]] = {}
-        """Per client, the window and KV revision this replica last read or wrote."""
-        self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
     async def hit(self, client: str) -> Quota:
         """Count one request by `client`; raise `RateLimited` once its window is used up."""
-        client = f"{self._prefix}{client}"
-        turn = self._turns.get(client)
-        if turn is None:
-            turn = self._turns[client] = asyncio.Lock()
         try:
-            async with turn:
-                window = await self._count(client)
+            window = await self._windows.hit(client)
         except (nats.errors.Error, TimeoutError) as exc:
             raise ServiceUnavailable("the rate limit store did not answer") from exc
-        reset_s = max(1, math.ceil(window.start + self.window_s - self._clock()))
+        except WindowsContended as exc:
+            raise ServiceUnavailable("the rate limit counter is too contended; try again") from exc
+        reset_s = max(1, math.ceil(window.start + self.window_s - self._windows.now()))
         quota = Quota(self.limit, max(0, self.limit - window.count), reset_s)
         if window.count > self.limit:
             raise RateLimited(quota, self.window_s, self._who)
@@ -126,78 +115,13 @@ class FixedWindowCounter:
     async def refuse_if_spent(self, client: str) -> None:
         """Raise `RateLimited` if `client`'s window is used up, without counting a hit."""
         try:
-            window, _ = await self._read(f"{self._prefix}{client}")
+            window = await self._windows.read(client)
         except (nats.errors.Error, TimeoutError) as exc:
             raise ServiceUnavailable("the rate limit store did not answer") from exc
-        now = self._clock()
-        if window is None or now >= window.start + self.window_s or window.count < self.limit:
+        if window is None or window.count < self.limit:
             return
-        reset_s = max(1, math.ceil(window.start + self.window_s - now))
+        reset_s = max(1, math.ceil(window.start + self.window_s - self._windows.now()))
         raise RateLimited(Quota(self.limit, 0, reset_s), self.window_s, self._who)
-
-    async def _count(self, key: str) -> _Window:
-        """The client's window including this hit; a hit over the limit is not written.
-
-        Optimistic: it writes against the revision this replica last saw (or as a new key),
-        one round trip when no other replica counted meanwhile; on conflict it reads and
-        retries. A refusal is only ever decided on a fresh read.
-        """
-        state, fresh = self._seen.get(key, (None, 0)), False
-        for _ in range(_MAX_ATTEMPTS):
-            current, revision = state
-            now = self._clock()
-            if current is None or now >= current.start + self.window_s:
-                counted = _Window(now, 1)
-            elif current.count < self.limit:
-                counted = _Window(current.start, current.count + 1)
-            elif fresh:
-                return _Window(current.start, current.count + 1)
-            else:
-                state, fresh = await self._read(key), True
-                continue
-            try:
-                if revision == 0:
-                    revision = await self._kv.create(key, counted.encode())
-                else:
-                    revision = await self._kv.update(key, counted.encode(), last=revision)
-            except nats.js.errors.KeyWrongLastSequenceError:
-                state, fresh = await self._read(key), True
-                continue
-            self._remember(key, (counted, revision))
-            return counted
-        raise ServiceUnavailable("the rate limit counter is too contended; try again")
-
-    async def _read(self, key: str) -> tuple[_Window | None, int]:
-        try:
-            entry = await self._kv.get(key)
-        except nats.js.errors.KeyNotFoundError:
-            return None, 0
-        state = (_Window.decode(entry.value), entry.revision or 0)
-        self._remember(key, state)
-        return state
-
-    def _remember(self, key: str, state: tuple[_Window | None, int]) -> None:
-        if len(self._seen) >= _MAX_REMEMBERED:
-            self._seen.clear()
-        self._seen[key] = state
-
-
-@dataclass(frozen=True)
-class _Window:
-    start: float
-    count: int
-
-    def encode(self) -> bytes:
-        return f"{self.start:.3f} {self.count}".encode()
-
-    @classmethod
-    def decode(cls, value: bytes | None) -> _Window | None:
-        """The stored window, or None for a value this code did not write."""
-        try:
-            start, count = (value or b"").split()
-            return cls(float(start), int(count))
-        except ValueError:
-            return None
 
 
 async def open_counter(

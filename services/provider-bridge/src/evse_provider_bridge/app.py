@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from nats.js.api import KeyValueConfig, StorageType
+from nats.js.kv import KeyValue
 
-from evse_contracts.bridge import WEBHOOKS_STREAM
+from evse_contracts.bridge import VENDOR_BUDGETS_BUCKET, WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_runtime.consumers import (
     MessageHandler,
@@ -17,10 +19,12 @@ from evse_runtime.consumers import (
     pull_config,
 )
 from evse_runtime.service import Runtime, Service
+from evse_runtime.streams import ensure_key_value
 
 from .account_store import MongoAccountStore
 from .accounts import AccountDesk
 from .adapters import build_adapters
+from .budget import API_BUDGETS
 from .central_system.listener import central_system
 from .commands import CommandDesk
 from .credentials import SecretBox
@@ -57,7 +61,7 @@ def create_service(settings: BridgeSettings) -> Service:
             httpx.AsyncClient(timeout=timeout) as http,
             central_system(runtime, settings, publisher) as ocpp,
         ):
-            adapters = build_adapters(settings, http, store)
+            adapters = build_adapters(settings, http, store, await _budgets_bucket(runtime))
             parts = WorkerParts(
                 store=store,
                 accounts=accounts,
@@ -111,3 +115,18 @@ async def _consume(
     batch = one_by_one(runtime.js, stream, handle, retry_delay_s=10.0)
     loop = PullLoop(runtime.js, stream, durable, _BATCH, 1.0, batch, runtime.stopping)
     runtime.loop(loop.run)
+
+
+async def _budgets_bucket(runtime: Runtime) -> KeyValue:
+    """Vendor budgets every replica counts in; the TTL outlives the longest window."""
+    longest = max(window_s for _, window_s in API_BUDGETS.values())
+    return await ensure_key_value(
+        runtime.js,
+        KeyValueConfig(
+            bucket=VENDOR_BUDGETS_BUCKET,
+            history=1,
+            ttl=longest,
+            storage=StorageType.FILE,
+            replicas=runtime.settings.stream_replicas,
+        ),
+    )

@@ -1,7 +1,13 @@
-"""Per-vendor request budget (token bucket) and back-off gate, shared by one replica's calls.
+"""Per-vendor request budgets, counted as the vendors count them, and the back-off gate.
 
-The budget is per replica: with N replicas, set `requests_per_period` to the vendor's
-published account limit divided by N (Zaptec: 10 req/s per account).
+Budgets are shared by every bridge replica: calls are paced through a JetStream KV bucket
+(`evse_runtime.windows.SharedPace`, at most the limit in any sliding window), keyed per vendor
+account (its user name) where the vendor counts per account and
+per egress address where it counts per address (`BUDGET_SCOPES`; one key for the whole
+deployment, which leaves the cluster through one address). Some endpoints have a limit of
+their own on top (`API_BUDGETS`). When the bucket does not answer, a replica falls back to a
+local token bucket at the same rate, so an outage of the KV slows nobody down more than the
+vendor would.
 
 Polls and command progress checks (background loops nobody waits on) wait for budget as long
 as it takes. A call somebody waits on (a lookup for an import, sending a command) runs inside
@@ -12,15 +18,55 @@ as it takes. A call somebody waits on (a lookup for an import, sending a command
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Literal
 
+import nats.errors
+import structlog
 from aiolimiter import AsyncLimiter
+from nats.js.kv import KeyValue
 
-__all__ = ["BudgetSpent", "VendorBudget", "backoff_delay", "budget_wait_limit"]
+from evse_runtime.windows import SharedPace, WindowsContended
+
+__all__ = [
+    "API_BUDGETS",
+    "BUDGET_SCOPES",
+    "BudgetSpent",
+    "VendorBudget",
+    "backoff_delay",
+    "budget_wait_limit",
+]
+
+log = structlog.get_logger("evse.bridge.budget")
+BudgetScope = Literal["account", "egress"]
+BUDGET_SCOPES: dict[str, BudgetScope] = {
+    # "10 requests per second per account" (docs.zaptec.com/docs/api-fair-use-policy).
+    "zaptec": "account",
+    # Abuse is blocked per IP for 24 h (Newan/ioBroker.easee#73); pyeasee throttles its one
+    # client to 500 requests per 300 s (`easee.py:148`).
+    "easee": "egress",
+    # DataDome answers about 4 logins per 30 min per IP with a CAPTCHA (evcc `identity.go`);
+    # no API rate is published.
+    "chargepoint": "egress",
+    # Not published (Home Assistant maps 429 to "too_many_requests").
+    "wallbox": "egress",
+}
+"""What each vendor's published (or reported) limit counts: requests per account, or per
+the address they come from."""
+API_BUDGETS: dict[tuple[str, str], tuple[int, float]] = {
+    # "/api/chargers: hard limit 150 requests per 30 minutes" (help.zaptec.com, Zaptec API
+    # Usage Guidelines), per account.
+    ("zaptec", "chargers.list"): (150, 1800.0),
+}
+"""(vendor, api) → (requests, period_s) on top of the vendor's own budget, per account."""
+BURST = 5
+"""Calls a quiet budget answers at once (a sign-in, a listing and a status read), paid for by
+a slightly slower steady rate, so no window of the period ever holds more than the limit."""
 
 _DEADLINE: ContextVar[float | None] = ContextVar("budget_deadline", default=None)
 """`time.monotonic()` after which a call waiting for budget gives up; None: no limit."""
@@ -41,12 +87,60 @@ def budget_wait_limit(seconds: float) -> Iterator[None]:
 
 
 class VendorBudget:
-    def __init__(self, *, requests: float, period_s: float) -> None:
+    def __init__(
+        self,
+        *,
+        provider: str,
+        requests: float,
+        period_s: float,
+        kv: KeyValue | None = None,
+    ) -> None:
+        self._provider = provider
+        self._scope = BUDGET_SCOPES.get(provider, "egress")
         self._limiter = AsyncLimiter(requests, period_s)
+        self._paces: dict[str, SharedPace] = {}
+        if kv is not None:
+            self._paces[""] = SharedPace(
+                kv,
+                limit=max(1, int(requests)),
+                period_s=period_s,
+                burst=BURST,
+                prefix=f"{provider}.",
+            )
+            for (vendor, api), (limit, window_s) in API_BUDGETS.items():
+                if vendor == provider:
+                    self._paces[api] = SharedPace(
+                        kv, limit=limit, period_s=window_s, prefix=f"{provider}.{api}."
+                    )
         self._blocked_until = 0.0
         self._failures = 0
 
-    async def acquire(self) -> None:
+    async def acquire(self, account_key: str = "", api: str = "") -> None:
+        """Wait for a request of `account_key`'s to `api`; `BudgetSpent` past the caller's
+        wait limit (`budget_wait_limit`)."""
+        if not self._paces:
+            await self._local()
+            return
+        account = hashlib.sha256(account_key.encode()).hexdigest()[:24]
+        key = account if self._scope == "account" else "egress"
+        try:
+            if api in self._paces:
+                await self._shared(self._paces[api], account)
+            await self._shared(self._paces[""], key)
+        except (nats.errors.Error, TimeoutError, WindowsContended) as exc:
+            log.warning("shared budget unavailable; counting locally", error=repr(exc))
+            await self._local()
+
+    async def _shared(self, pace: SharedPace, key: str) -> None:
+        deadline = _DEADLINE.get()
+        max_wait_s = None if deadline is None else max(0.0, deadline - time.monotonic())
+        wait_s = await pace.take(key, max_wait_s=max_wait_s)
+        if wait_s is None:
+            raise BudgetSpent("request budget spent for longer than the caller can wait")
+        if wait_s > 0:
+            await asyncio.sleep(wait_s)
+
+    async def _local(self) -> None:
         deadline = _DEADLINE.get()
         if deadline is None:
             await self._limiter.acquire()

@@ -117,7 +117,8 @@ class Poller(BridgeWorker):
         await self._store.finish_poll(
             link.evse_uid,
             owner=self._settings.replica_id,
-            next_poll_at=started + timedelta(seconds=vendor.poll_interval_s),
+            next_poll_at=started
+            + timedelta(seconds=vendor.interval_s(charging=status.state == "charging")),
             failures=0,
         )
 

@@ -37,11 +37,24 @@ class VendorSettings(BaseModel):
     auth_base_url: str | None = Field(
         None, description="Login host when it differs (Wallbox user-api, ChargePoint discovery)."
     )
-    poll_interval_s: float = Field(30.0, gt=0)
-    requests_per_period: float = Field(5.0, gt=0, description="Request budget per replica.")
+    poll_interval_s: float = Field(30.0, gt=0, description="Between polls of a charging EVSE.")
+    idle_poll_interval_s: float | None = Field(
+        None, gt=0, description="Between polls of an EVSE not charging (default: the same)."
+    )
+    requests_per_period: float = Field(
+        5.0,
+        gt=0,
+        description="Request budget per account or egress address (see `budget.BUDGET_SCOPES`), "
+        "shared by every replica.",
+    )
     budget_period_s: float = Field(1.0, gt=0)
     backoff_base_s: float = Field(2.0, gt=0)
     backoff_max_s: float = Field(600.0, gt=0)
+
+    def interval_s(self, *, charging: bool) -> float:
+        if charging or self.idle_poll_interval_s is None:
+            return self.poll_interval_s
+        return self.idle_poll_interval_s
 
 
 class VendorOverrides(BaseModel):
@@ -50,6 +63,7 @@ class VendorOverrides(BaseModel):
     base_url: str | None = None
     auth_base_url: str | None = None
     poll_interval_s: float | None = Field(None, gt=0)
+    idle_poll_interval_s: float | None = Field(None, gt=0)
     requests_per_period: float | None = Field(None, gt=0)
     budget_period_s: float | None = Field(None, gt=0)
     backoff_base_s: float | None = Field(None, gt=0)
@@ -63,8 +77,15 @@ _DEFAULTS: dict[str, dict[str, object]] = {
     # poll gently; its pushes (SignalR) are the better source when available.
     "easee": {"poll_interval_s": 60, "requests_per_period": 30, "budget_period_s": 60},
     "wallbox": {"poll_interval_s": 30, "requests_per_period": 10, "budget_period_s": 10},
-    # Zaptec fair-use policy: 10 requests/s per account.
-    "zaptec": {"poll_interval_s": 30, "requests_per_period": 10, "budget_period_s": 1},
+    # Zaptec fair-use policy: 10 requests/s per account (docs.zaptec.com/docs/api-fair-use-policy);
+    # polled as Home Assistant's integration does: every 60 s while charging, every 10 min
+    # otherwise (custom-components/zaptec `const.py`).
+    "zaptec": {
+        "poll_interval_s": 60,
+        "idle_poll_interval_s": 600,
+        "requests_per_period": 10,
+        "budget_period_s": 1,
+    },
 }
 
 
@@ -168,4 +189,6 @@ class BridgeSettings(ServiceSettings):
                     if getattr(overrides, k) is not None
                 }
             )
+            if overrides.poll_interval_s is not None and overrides.idle_poll_interval_s is None:
+                values["idle_poll_interval_s"] = None  # one interval set: it holds for both
         return VendorSettings.model_validate(values)

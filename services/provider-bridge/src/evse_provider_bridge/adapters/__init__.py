@@ -1,9 +1,10 @@
 """Vendor adapters behind one `ProviderAdapter` protocol, each acting for one user's account.
 
 `Adapters.for_account(provider, account)` gives the adapter of one vendor account link (kept
-while its credentials stay the same, so its token stays in memory); the request budget is per
-vendor and replica, shared by every account. Only the four vendors with a cloud API people
-use have adapters (`CLOUD_PROVIDERS`); EO, Enel X and SyncEV chargers speak OCPP.
+while its credentials stay the same, so its token stays in memory); its calls count against the
+vendor's budget for that account (or for the deployment's address), shared by every replica.
+Only the four vendors with a cloud API people use have adapters (`CLOUD_PROVIDERS`); EO,
+Enel X and SyncEV chargers speak OCPP.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import httpx
+from nats.js.kv import KeyValue
 
 from evse_contracts.bridge import CLOUD_PROVIDERS
 
@@ -72,7 +74,10 @@ class Adapters:
             self._bound.move_to_end(key)
             return bound[1]
         adapter: ProviderAdapter = _CLASSES[provider](
-            self._clients[provider], self._settings[provider], self._vault, account
+            self._clients[provider].for_account(account.credential("username") or account.key),
+            self._settings[provider],
+            self._vault,
+            account,
         )
         self._bound[key] = (account, adapter)
         if len(self._bound) > MAX_BOUND_ACCOUNTS:
@@ -91,7 +96,10 @@ class Adapters:
 
 
 def build_adapters(
-    settings: BridgeSettings, http: httpx.AsyncClient, vault: TokenVault
+    settings: BridgeSettings,
+    http: httpx.AsyncClient,
+    vault: TokenVault,
+    budgets_kv: KeyValue | None = None,
 ) -> Adapters:
     clients: dict[str, VendorClient] = {}
     vendors: dict[str, VendorSettings] = {}
@@ -99,7 +107,10 @@ def build_adapters(
     for provider in CLOUD_PROVIDERS:
         vendor = vendors[provider] = settings.vendor(provider)
         budgets[provider] = VendorBudget(
-            requests=vendor.requests_per_period, period_s=vendor.budget_period_s
+            provider=provider,
+            requests=vendor.requests_per_period,
+            period_s=vendor.budget_period_s,
+            kv=budgets_kv,
         )
         clients[provider] = VendorClient(
             provider=provider, http=http, base_url=vendor.base_url, budget=budgets[provider]

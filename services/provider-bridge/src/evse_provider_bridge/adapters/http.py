@@ -8,6 +8,7 @@ whether retrying later may help, and the vendor's `Retry-After`.
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -69,6 +70,13 @@ class VendorClient:
         self.base_url = base_url.rstrip("/")
         self._http = http
         self._budget = budget
+        self._account_key = ""
+
+    def for_account(self, account_key: str) -> VendorClient:
+        """This client, its calls counted against `account_key`'s budget."""
+        bound = copy.copy(self)
+        bound._account_key = account_key
+        return bound
 
     def url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
@@ -107,7 +115,7 @@ class VendorClient:
 
     async def _send(self, method: str, url: str, *, api: str, **kwargs: Any) -> httpx.Response:
         try:
-            await self._budget.acquire()
+            await self._budget.acquire(self._account_key, api)
         except BudgetSpent as exc:
             VENDOR_CALLS.labels(self.provider, api, "budget_spent").inc()
             raise VendorBudgetSpent(

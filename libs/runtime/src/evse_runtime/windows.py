@@ -1,0 +1,203 @@
+"""Counts and paces shared by every replica, in a JetStream KV bucket.
+
+`WindowCounter` (the gateway's rate limits) counts hits per fixed window; `SharedPace` (the
+bridge's vendor budgets) spaces calls so that no sliding window holds more than the limit.
+
+A key's window opens at its first hit and lasts `window_s`; the KV value is
+`<window start> <count>`. Each hit reads the value and writes it back with compare-and-set on
+the revision it read (`create` for a key's first hit); a conflict means another replica counted
+first, so the hit retries on the fresh value, and no count is lost. Within one replica, hits on
+the same key take turns (a lock per key), so conflicts come only from other replicas. The
+bucket's TTL should be at least the longest window, so a quiet key expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from weakref import WeakValueDictionary
+
+import nats.js.errors
+from nats.js.kv import KeyValue
+
+__all__ = ["SharedPace", "Window", "WindowCounter", "WindowsContended"]
+
+_MAX_ATTEMPTS = 100
+MARGIN = 0.01
+_MAX_REMEMBERED = 100_000
+
+
+class WindowsContended(Exception):
+    """Every compare-and-set attempt lost to another replica."""
+
+
+@dataclass(frozen=True)
+class Window:
+    start: float
+    count: int
+    """Hits counted, this one included; above the limit means this hit was refused."""
+
+    def encode(self) -> bytes:
+        return f"{self.start:.3f} {self.count}".encode()
+
+    @classmethod
+    def decode(cls, value: bytes | None) -> Window | None:
+        """The stored window, or None for a value this code did not write."""
+        try:
+            start, count = (value or b"").split()
+            return cls(float(start), int(count))
+        except ValueError:
+            return None
+
+
+class WindowCounter:
+    """At most `limit` hits per key and window; NATS errors propagate to the caller."""
+
+    def __init__(
+        self,
+        kv: KeyValue,
+        *,
+        limit: int,
+        window_s: float,
+        prefix: str = "",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._kv = kv
+        self._prefix = prefix
+        self.limit = limit
+        self.window_s = window_s
+        self._clock = clock
+        self._seen: dict[str, tuple[Window | None, int]] = {}
+        """Per key, the window and KV revision this replica last read or wrote."""
+        self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+
+    def now(self) -> float:
+        return self._clock()
+
+    async def hit(self, key: str) -> Window:
+        """Count one hit on `key`; a hit over the limit is returned but not written."""
+        key = f"{self._prefix}{key}"
+        turn = self._turns.get(key)
+        if turn is None:
+            turn = self._turns[key] = asyncio.Lock()
+        async with turn:
+            return await self._count(key)
+
+    async def read(self, key: str) -> Window | None:
+        """The key's window as stored (None when it has none), without counting."""
+        window, _ = await self._read(f"{self._prefix}{key}")
+        if window is None or self._clock() >= window.start + self.window_s:
+            return None
+        return window
+
+    async def _count(self, key: str) -> Window:
+        """Optimistic: it writes against the revision this replica last saw (or as a new key),
+        one round trip when no other replica counted meanwhile; on conflict it reads and
+        retries. A refusal is only ever decided on a fresh read."""
+        state, fresh = self._seen.get(key, (None, 0)), False
+        for _ in range(_MAX_ATTEMPTS):
+            current, revision = state
+            now = self._clock()
+            if current is None or now >= current.start + self.window_s:
+                counted = Window(now, 1)
+            elif current.count < self.limit:
+                counted = Window(current.start, current.count + 1)
+            elif fresh:
+                return Window(current.start, current.count + 1)
+            else:
+                state, fresh = await self._read(key), True
+                continue
+            try:
+                if revision == 0:
+                    revision = await self._kv.create(key, counted.encode())
+                else:
+                    revision = await self._kv.update(key, counted.encode(), last=revision)
+            except nats.js.errors.KeyWrongLastSequenceError:
+                state, fresh = await self._read(key), True
+                continue
+            self._remember(key, (counted, revision))
+            return counted
+        raise WindowsContended(key)
+
+    async def _read(self, key: str) -> tuple[Window | None, int]:
+        try:
+            entry = await self._kv.get(key)
+        except nats.js.errors.KeyNotFoundError:
+            return None, 0
+        state = (Window.decode(entry.value), entry.revision or 0)
+        self._remember(key, state)
+        return state
+
+    def _remember(self, key: str, state: tuple[Window | None, int]) -> None:
+        if len(self._seen) >= _MAX_REMEMBERED:
+            self._seen.clear()
+        self._seen[key] = state
+
+
+class SharedPace:
+    """At most `limit` calls per key in any `period_s`, for every replica, `burst` at once.
+
+    The generic cell-rate algorithm (virtual scheduling), waiting instead of refusing: each key
+    keeps its theoretical arrival time `tat` in the KV; a call starts at
+    `max(now, tat - tolerance)` and moves `tat` one interval on, with compare-and-set so
+    replicas never share a slot. With interval `period_s / (limit - burst + 1)` and tolerance
+    `(burst - 1)` intervals, any half-open window of `period_s` holds at most `limit` calls: the
+    way a vendor counting a sliding window sees them (a fixed-window count lets twice the limit
+    through across a window's edge), while a quiet key still answers `burst` calls at once.
+    The interval is `MARGIN` longer, for the clocks of replicas and vendor to differ a little.
+    """
+
+    def __init__(
+        self,
+        kv: KeyValue,
+        *,
+        limit: int,
+        period_s: float,
+        burst: int = 1,
+        prefix: str = "",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        burst = max(1, min(burst, limit))
+        self._kv = kv
+        self._prefix = prefix
+        self.interval_s = period_s / (limit - burst + 1) * (1 + MARGIN)
+        self._tolerance_s = (burst - 1) * self.interval_s
+        self._clock = clock
+        self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+
+    async def take(self, key: str, *, max_wait_s: float | None = None) -> float | None:
+        """Reserve the key's next slot; return how many seconds until it starts (0: now), or
+        None, reserving nothing, when that is later than `max_wait_s`."""
+        key = f"{self._prefix}{key}"
+        turn = self._turns.get(key)
+        if turn is None:
+            turn = self._turns[key] = asyncio.Lock()
+        async with turn:
+            for _ in range(_MAX_ATTEMPTS):
+                tat, revision = await self._read(key)
+                now = self._clock()
+                start = max(now, tat - self._tolerance_s)
+                if max_wait_s is not None and start - now > max_wait_s:
+                    return None
+                value = f"{max(tat, start) + self.interval_s:.6f}".encode()
+                try:
+                    if revision == 0:
+                        await self._kv.create(key, value)
+                    else:
+                        await self._kv.update(key, value, last=revision)
+                except nats.js.errors.KeyWrongLastSequenceError:
+                    continue
+                return start - now
+        raise WindowsContended(key)
+
+    async def _read(self, key: str) -> tuple[float, int]:
+        try:
+            entry = await self._kv.get(key)
+        except nats.js.errors.KeyNotFoundError:
+            return 0.0, 0
+        try:
+            return float(entry.value or b"0"), entry.revision or 0
+        except ValueError:
+            return 0.0, entry.revision or 0
