@@ -167,6 +167,9 @@ class SharedPace:
         self._clock = clock
         self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
+    def now(self) -> float:
+        return self._clock()
+
     async def take(self, key: str, *, max_wait_s: float | None = None) -> float | None:
         """Reserve the key's next slot; return how many seconds until it starts (0: now), or
         None, reserving nothing, when that is later than `max_wait_s`."""

@@ -9,7 +9,7 @@ import httpx
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
-from evse_contracts.bridge import VENDOR_BUDGETS_BUCKET, WEBHOOKS_STREAM
+from evse_contracts.bridge import WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_runtime.consumers import (
     MessageHandler,
@@ -61,7 +61,8 @@ def create_service(settings: BridgeSettings) -> Service:
             httpx.AsyncClient(timeout=timeout) as http,
             central_system(runtime, settings, publisher) as ocpp,
         ):
-            adapters = build_adapters(settings, http, store, await _budgets_bucket(runtime))
+            budgets = await _budgets_bucket(runtime, settings)
+            adapters = build_adapters(settings, http, store, budgets)
             parts = WorkerParts(
                 store=store,
                 accounts=accounts,
@@ -117,16 +118,16 @@ async def _consume(
     runtime.loop(loop.run)
 
 
-async def _budgets_bucket(runtime: Runtime) -> KeyValue:
+async def _budgets_bucket(runtime: Runtime, settings: BridgeSettings) -> KeyValue:
     """Vendor budgets every replica counts in; the TTL outlives the longest window."""
     longest = max(window_s for _, window_s in API_BUDGETS.values())
     return await ensure_key_value(
         runtime.js,
         KeyValueConfig(
-            bucket=VENDOR_BUDGETS_BUCKET,
+            bucket=settings.budget_bucket,
             history=1,
             ttl=longest,
             storage=StorageType.FILE,
-            replicas=runtime.settings.stream_replicas,
+            replicas=settings.stream_replicas,
         ),
     )

@@ -21,7 +21,8 @@ import structlog
 
 from .accounts import AccountDesk
 from .adapters.base import DeviceRef
-from .adapters.errors import SignInRefused, VendorError
+from .adapters.errors import SignInRefused, VendorBudgetSpent, VendorError
+from .budget import budget_wait_limit
 from .events import error_log, now, status_log
 from .metrics import POLLS
 from .store import PARKED, ProviderLink
@@ -83,7 +84,19 @@ class Poller(BridgeWorker):
             await self._park(link)
             return
         try:
-            status = await adapter.read_status(DeviceRef(link.vendor_device_id, link.context))
+            with budget_wait_limit(self._settings.poll_budget_wait_s):
+                status = await adapter.read_status(DeviceRef(link.vendor_device_id, link.context))
+        except VendorBudgetSpent:
+            # The vendor's shared budget is spoken for: poll later, and free this slot for
+            # EVSEs of vendors with budget left (waiting here would starve them).
+            POLLS.labels(link.provider, "deferred").inc()
+            await self._store.finish_poll(
+                link.evse_uid,
+                owner=self._settings.replica_id,
+                next_poll_at=now() + timedelta(seconds=vendor.poll_interval_s),
+                failures=link.failures,
+            )
+            return
         except SignInRefused as exc:
             await self._publisher.publish(error_log(link.evse_uid, exc, at=now()))
             await self._desk.broken(link.vendor_account_uid, "credentials_rejected")

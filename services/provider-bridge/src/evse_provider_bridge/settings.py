@@ -14,6 +14,7 @@ import uuid
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from evse_contracts.bridge import VENDOR_BUDGETS_BUCKET
 from evse_runtime.settings import ServiceSettings
 
 __all__ = ["PRODUCTION_BASE_URLS", "BridgeSettings", "VendorOverrides", "VendorSettings"]
@@ -134,6 +135,18 @@ class BridgeSettings(ServiceSettings):
         gt=0,
         description="Longest wait for vendor budget in a lookup or command somebody waits on; "
         "keep it well under the gateway's bus timeout.",
+    )
+    budget_bucket: str = Field(
+        VENDOR_BUDGETS_BUCKET,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The JetStream KV bucket the replicas pace vendor calls in; replicas that "
+        "share a vendor account or an egress address must share it.",
+    )
+    poll_budget_wait_s: float = Field(
+        1.0,
+        gt=0,
+        description="Longest a poll waits for its vendor's budget before it is put off by "
+        "one poll interval, leaving its slot to EVSEs of other vendors.",
     )
     command_check_interval_s: float = Field(1.0, gt=0)
     command_timeout_s: float = Field(60.0, gt=0)
