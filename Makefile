@@ -72,3 +72,4 @@ bench: install
 	$(UV) run --frozen python bench/onboarding_import.py
 	$(UV) run --frozen python bench/ocpp_connections.py
 	$(UV) run --frozen python bench/webhook_delivery.py
+	$(UV) run --frozen python -m bench.vendor_call_budgets

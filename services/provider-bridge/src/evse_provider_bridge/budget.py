@@ -110,7 +110,11 @@ class VendorBudget:
             for (vendor, api), (limit, window_s) in API_BUDGETS.items():
                 if vendor == provider:
                     self._paces[api] = SharedPace(
-                        kv, limit=limit, period_s=window_s, prefix=f"{provider}.{api}."
+                        kv,
+                        limit=limit,
+                        period_s=window_s,
+                        burst=BURST,
+                        prefix=f"{provider}.{api}.",
                     )
         self._blocked_until = 0.0
         self._failures = 0
