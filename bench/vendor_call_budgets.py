@@ -128,8 +128,9 @@ async def main() -> None:
         vendor = BridgeSettings().vendor(provider)
         limit = vendor.requests_per_period
         cells = [
-            f"{name}: {calls} calls, busiest window {most} = {most / limit:.2f}x"
-            for name, (calls, most) in runs.items()
+            f"{name}: {result[provider][0]} calls, busiest window {result[provider][1]} "
+            f"= {result[provider][1] / limit:.2f}x"
+            for name, result in runs.items()
         ]
         lines.append(
             f"{provider:<12} limit {limit:g}/{vendor.budget_period_s:g}s  " + "; ".join(cells)

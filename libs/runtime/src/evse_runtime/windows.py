@@ -1,7 +1,7 @@
 """Counts and paces shared by every replica, in a JetStream KV bucket.
 
 `WindowCounter` (the gateway's rate limits) counts hits per fixed window; `SharedPace` (the
-bridge's vendor budgets) spaces calls so that no sliding window holds more than the limit.
+bridge's vendor budgets) is a token bucket whose calls wait for their slot.
 
 A key's window opens at its first hit and lasts `window_s`; the KV value is
 `<window start> <count>`. Each hit reads the value and writes it back with compare-and-set on
@@ -137,16 +137,15 @@ class WindowCounter:
 
 
 class SharedPace:
-    """At most `limit` calls per key in any `period_s`, for every replica, `burst` at once.
+    """A token bucket every replica draws from: `limit` calls per `period_s` on average,
+    up to `burst` at once after a quiet spell.
 
     The generic cell-rate algorithm (virtual scheduling), waiting instead of refusing: each key
     keeps its theoretical arrival time `tat` in the KV; a call starts at
-    `max(now, tat - tolerance)` and moves `tat` one interval on, with compare-and-set so
-    replicas never share a slot. With interval `period_s / (limit - burst + 1)` and tolerance
-    `(burst - 1)` intervals, any half-open window of `period_s` holds at most `limit` calls: the
-    way a vendor counting a sliding window sees them (a fixed-window count lets twice the limit
-    through across a window's edge), while a quiet key still answers `burst` calls at once.
-    The interval is `MARGIN` longer, for the clocks of replicas and vendor to differ a little.
+    `max(now, tat - tolerance)` and moves `tat` one interval (`period_s / limit`) on, with
+    compare-and-set so replicas never share a slot. Any window of length w then holds at most
+    `burst + w / interval` calls, whatever the number of replicas; the interval is `MARGIN`
+    longer, for the clocks of replicas and vendor to differ a little.
     """
 
     def __init__(
@@ -159,11 +158,10 @@ class SharedPace:
         prefix: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
-        burst = max(1, min(burst, limit))
         self._kv = kv
         self._prefix = prefix
-        self.interval_s = period_s / (limit - burst + 1) * (1 + MARGIN)
-        self._tolerance_s = (burst - 1) * self.interval_s
+        self.interval_s = period_s / limit * (1 + MARGIN)
+        self._tolerance_s = (max(1, burst) - 1) * self.interval_s
         self._clock = clock
         self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 

@@ -1,8 +1,9 @@
 """Per-vendor request budgets, counted as the vendors count them, and the back-off gate.
 
-Budgets are shared by every bridge replica: calls are paced through a JetStream KV bucket
-(`evse_runtime.windows.SharedPace`, at most the limit in any sliding window), keyed per vendor
-account (its user name) where the vendor counts per account and
+Budgets are shared by every bridge replica: a token bucket of the vendor's size and rate in a
+JetStream KV bucket (`evse_runtime.windows.SharedPace`; the semantics of aiolimiter, which
+pyeasee throttles itself with), keyed per vendor account (its user name) where the vendor
+counts per account and
 per egress address where it counts per address (`BUDGET_SCOPES`; one key for the whole
 deployment, which leaves the cluster through one address). Some endpoints have a limit of
 their own on top (`API_BUDGETS`). When the bucket does not answer, a replica falls back to a
@@ -64,9 +65,6 @@ API_BUDGETS: dict[tuple[str, str], tuple[int, float]] = {
     ("zaptec", "chargers.list"): (150, 1800.0),
 }
 """(vendor, api) → (requests, period_s) on top of the vendor's own budget, per account."""
-BURST = 5
-"""Calls a quiet budget answers at once (a sign-in, a listing and a status read), paid for by
-a slightly slower steady rate, so no window of the period ever holds more than the limit."""
 
 _DEADLINE: ContextVar[float | None] = ContextVar("budget_deadline", default=None)
 """`time.monotonic()` after which a call waiting for budget gives up; None: no limit."""
@@ -104,7 +102,7 @@ class VendorBudget:
                 kv,
                 limit=max(1, int(requests)),
                 period_s=period_s,
-                burst=BURST,
+                burst=max(1, int(requests)),
                 prefix=f"{provider}.",
             )
             for (vendor, api), (limit, window_s) in API_BUDGETS.items():
@@ -113,7 +111,7 @@ class VendorBudget:
                         kv,
                         limit=limit,
                         period_s=window_s,
-                        burst=BURST,
+                        burst=limit,
                         prefix=f"{provider}.{api}.",
                     )
         self._blocked_until = 0.0
