@@ -10,6 +10,7 @@ import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -34,6 +35,11 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("post", "/v2/evses/{evse_id}/reconnect"): None,
     ("delete", "/v2/evses/{evse_id}"): None,
+    ("put", "/v2/evses/{evse_id}/charge_plan"): {
+        "target_energy_kwh": 5,
+        "departure_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+    },
+    ("delete", "/v2/evses/{evse_id}/charge_plan"): None,
 }
 """Requests a route with a body needs; reads need none."""
 
@@ -204,6 +210,8 @@ def test_the_owner_reaches_the_same_routes(tenants: Tenants) -> None:
         if method != "get" or ("{sampled_at}" in path and "/status_logs/" not in path):
             continue
         if "{logged_at}" in path and "/command_logs/" not in path:
+            continue
+        if path.endswith("/charge_plan"):  # exists once set; unset, the owner's 404 is its own
             continue
         url = _concrete(path, tenants.evse["uid"], tenants)
         response = tenants.client.get(url, headers=tenants.owner)

@@ -309,6 +309,16 @@ async def test_a_departure_already_passed_is_refused_and_overlapping_prices_are_
     )
     assert past.status_code == 422, past.text
     assert past.json()["type"].endswith("/plan-impossible")
+    far = await garage.client.put(
+        f"/v2/evses/{uid}/charge_plan",
+        json={
+            "target_energy_kwh": 5,
+            "departure_at": (datetime.now(UTC) + timedelta(days=8)).isoformat(),
+        },
+        headers=garage.user,
+    )
+    assert far.status_code == 400, far.text
+    assert far.json()["errors"][0]["loc"] == "body.departure_at"
     now = datetime.now(UTC)
     overlapping = [
         {"start_at": now.isoformat(), "end_at": (now + timedelta(hours=2)).isoformat(), "price": 1},

@@ -6,11 +6,14 @@ site-limit-too-low (422).
 
 from __future__ import annotations
 
-from evse_contracts.problems import DomainError, NotFound
+from datetime import datetime
+
+from evse_contracts.problems import DomainError, FieldError, NotFound, ValidationFailed
 
 __all__ = [
     "ApplicationTokenRequired",
     "ChargePlanNotFound",
+    "DepartureTooFar",
     "EvseInAnotherSite",
     "EvseNotFound",
     "SiteNotFound",
@@ -63,3 +66,16 @@ class EvseInAnotherSite(DomainError):
 
     def __init__(self, site_id: str) -> None:
         super().__init__(f"a member is already in site {site_id!r}; remove it there first")
+
+
+class DepartureTooFar(ValidationFailed):
+    """Plans look a week ahead at most: day-ahead prices cover less, and the schedule's size
+    grows with the horizon."""
+
+    def __init__(self, departure_at: datetime) -> None:
+        super().__init__(
+            f"the departure {departure_at.isoformat()} is more than 7 days ahead",
+            errors=(
+                FieldError(loc="body.departure_at", msg="within 7 days from now", type="range"),
+            ),
+        )

@@ -19,6 +19,7 @@ import structlog
 
 from evse_contracts.auth import Principal
 from evse_contracts.smart_charging import (
+    MAX_PLAN_HORIZON_S,
     Capabilities,
     ChargePlan,
     ChargePlanRef,
@@ -31,7 +32,7 @@ from evse_smart_charging.execution import TimedAction, timed_actions
 from evse_smart_charging.planner import ChargerLimits, limits_of, needs_replan, plan_charging
 
 from .capabilities import CapabilityReader, rated_current_a
-from .errors import ChargePlanNotFound
+from .errors import ChargePlanNotFound, DepartureTooFar
 from .store import FAR_FUTURE, Observation, SmartChargingStore
 
 __all__ = ["PlanDesk", "SendPlan"]
@@ -59,6 +60,8 @@ class PlanDesk:
         self._interval = timedelta(seconds=interval_s)
 
     async def put(self, request: PutChargePlan, principal: Principal, now: datetime) -> ChargePlan:
+        if (request.departure_at - now).total_seconds() > MAX_PLAN_HORIZON_S:
+            raise DepartureTooFar(request.departure_at)
         evse = await self._capabilities.visible(request.evse_id, principal)
         caps = await self._capabilities.of(evse)
         limits = limits_of(caps, rated_current_a(caps))
