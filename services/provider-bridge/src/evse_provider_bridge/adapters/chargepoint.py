@@ -6,8 +6,9 @@ endpoint bases; `POST {accounts}v2/driver/profile/account/login` gives `sessionI
 `ssoSessionId`, sent as `CP-Session-Token` / `CP-Region` / cookies. Logins are CAPTCHA'd
 after a few per IP, so the session is persisted and reused. Chargers: `POST
 {webservices}mobileapi/v5 {get_pandas}`; status `GET {hcpo_hcm}api/v1/configuration/users/
-{userId}/chargers/{deviceId}/status`; start/stop return an `ackId` polled at
-`POST {accounts}v1/driver/station/session/ack` (422 = not yet, so the charger is read back);
+{userId}/chargers/{deviceId}/status`; start/stop return an `ackId` (a start may answer 422 and
+still carry one: pending, not failed) polled at `POST {accounts}v1/driver/station/session/ack`
+(422 = not yet, so the charger is read back);
 current via `charge-amperage-limit` (integer amps); serial from `…/technical-info`
 (python-chargepoint `client.py:341`). The whole `sessionId` is the session token and hcpo calls
 carry the SSO JWT as Bearer (evcc `api.go:33-59`). The status has no power or energy (they
@@ -17,6 +18,8 @@ live in the session API), so both stay unknown.
 from __future__ import annotations
 
 from typing import Any
+
+import httpx
 
 from .base import (
     Command,
@@ -28,12 +31,13 @@ from .base import (
     readback_progress,
 )
 from .errors import VendorError
-from .payloads import as_float, body_of, expires_in, keyed_statuses
+from .payloads import as_float, body_of, expires_in, keyed_statuses, unparsable
 from .token_adapter import TokenAdapter
 from .tokens import Token
 
-__all__ = ["CHARGING_STATUSES", "ChargePointAdapter", "status_from_body"]
+__all__ = ["CHARGING_STATUSES", "ChargePointAdapter", "ack_id_of", "status_from_body"]
 
+PROVIDER = "chargepoint"
 DEVICE_DATA = {"appId": "com.coulomb.ChargePoint", "manufacturer": "evse-platform", "type": "IOS"}
 CHARGING_STATUSES: dict[str, str] = {
     "AVAILABLE": "available",
@@ -63,7 +67,7 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
 
 
 class ChargePointAdapter(TokenAdapter):
-    provider = "chargepoint"
+    provider = PROVIDER
 
     async def _login(self) -> Token:
         username = self._account.credential("username")
@@ -101,10 +105,12 @@ class ChargePointAdapter(TokenAdapter):
     def _headers(self, token: Token) -> dict[str, str]:
         return _session_headers(token)
 
+    async def _url_at(self, endpoint: str, path: str) -> str:
+        """`path` on one of the region's endpoint bases (from discovery, kept in the token)."""
+        return f"{(await self._tokens.get()).extra[endpoint]}{path}"
+
     async def _call_at(self, method: str, endpoint: str, path: str, api: str, **kwargs: Any) -> Any:
-        """`_call` on one of the region's endpoint bases (from discovery, kept in the token)."""
-        token = await self._tokens.get()
-        return await self._call(method, f"{token.extra[endpoint]}{path}", api, **kwargs)
+        return await self._call(method, await self._url_at(endpoint, path), api, **kwargs)
 
     async def list_devices(self) -> list[VendorDevice]:
         token = await self._tokens.get()
@@ -156,14 +162,15 @@ class ChargePointAdapter(TokenAdapter):
             )
             return CommandTicket()
         action = "startsession" if command.name == "start_charging" else "stopsession"
-        body = await self._call_at(
+        api = f"station.{action}"
+        response = await self._send(
             "POST",
-            "accounts_endpoint",
-            f"v1/driver/station/{action}",
-            f"station.{action}",
+            await self._url_at("accounts_endpoint", f"v1/driver/station/{action}"),
+            api,
             json={"deviceData": DEVICE_DATA, "deviceId": int(device.device_id)},
+            readable=(422,),
         )
-        return CommandTicket(ack_id=str(body["ackId"]))
+        return CommandTicket(ack_id=ack_id_of(response, api))
 
     async def command_progress(
         self, device: DeviceRef, command: Command, ticket: CommandTicket
@@ -192,6 +199,26 @@ class ChargePointAdapter(TokenAdapter):
     def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """ChargePoint has no push; relays may send `{"deviceId", "status": <status body>}`."""
         return keyed_statuses(payload, "deviceId", "status", status_from_body)
+
+
+def ack_id_of(response: httpx.Response, api: str) -> str:
+    """The `ackId` of a start or stop. A start may answer 422 and still carry one: it is
+    pending, not failed (evcc `api.go:155-160`); a 422 without one is a refusal."""
+    body = body_of(response, PROVIDER, api)
+    ack_id = body.get("ackId") if isinstance(body, dict) else None
+    if isinstance(ack_id, int) and not isinstance(ack_id, bool):
+        return str(ack_id)
+    if response.status_code == 422:
+        raise VendorError(
+            PROVIDER,
+            api,
+            response.request.method,
+            response.request.url.path,
+            response.text[:200],
+            retryable=False,
+            http_status=422,
+        )
+    raise unparsable(PROVIDER, api, body)
 
 
 def _session_headers(token: Token) -> dict[str, str]:
