@@ -159,6 +159,24 @@ async def test_adapter_maps_every_simulated_state(
     assert tuple(seen) == EXPECTED_STATES[provider]
 
 
+async def test_chargepoint_power_and_energy_come_from_the_open_session(
+    adapters: Adapters, sim: Simulator
+) -> None:
+    """The status has neither; while charging they come from the session API, and a charger
+    that is not charging costs no session calls and reports no power."""
+    seed = seed_for("chargepoint")[0]
+    device = await device_of(adapters, seed)
+    ref = DeviceRef(device.device_id, device.context)
+    await sim.pin(seed.serial_number, "suspended_ev")
+    before = len(await sim.calls("chargepoint"))
+    idle = await owner_adapter(adapters, seed).read_status(ref)
+    assert (idle.power_w, len(await sim.calls("chargepoint")) - before) == (None, 1)
+    await sim.pin(seed.serial_number, "charging")
+    status = await owner_adapter(adapters, seed).read_status(ref)
+    assert status.power_w is not None and status.power_w > 0
+    assert status.session_energy_wh is not None
+
+
 @pytest.mark.parametrize("provider", CLOUD_PROVIDERS)
 async def test_start_charging_resumes_a_paused_charger(
     adapters: Adapters, sim: Simulator, provider: str

@@ -11,12 +11,13 @@ still carry one: pending, not failed) polled at `POST {accounts}v1/driver/statio
 (422 = not yet, so the charger is read back);
 current via `charge-amperage-limit` (integer amps); serial from `…/technical-info`
 (python-chargepoint `client.py:341`). The whole `sessionId` is the session token and hcpo calls
-carry the SSO JWT as Bearer (evcc `api.go:33-59`). The status has no power or energy (they
-live in the session API), so both stay unknown.
+carry the SSO JWT as Bearer (evcc `api.go:33-59`). The status has no power or energy: while
+charging they are read from the session API, as python-chargepoint does (two more calls).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -35,7 +36,14 @@ from .payloads import as_float, body_of, expires_in, keyed_statuses, unparsable
 from .token_adapter import TokenAdapter
 from .tokens import Token
 
-__all__ = ["CHARGING_STATUSES", "ChargePointAdapter", "ack_id_of", "status_from_body"]
+__all__ = [
+    "CHARGING_STATUSES",
+    "ChargePointAdapter",
+    "ack_id_of",
+    "open_session_id",
+    "status_from_body",
+    "with_session_readings",
+]
 
 PROVIDER = "chargepoint"
 DEVICE_DATA = {"appId": "com.coulomb.ChargePoint", "manufacturer": "evse-platform", "type": "IOS"}
@@ -106,8 +114,9 @@ class ChargePointAdapter(TokenAdapter):
         return _session_headers(token)
 
     async def _url_at(self, endpoint: str, path: str) -> str:
-        """`path` on one of the region's endpoint bases (from discovery, kept in the token)."""
-        return f"{(await self._tokens.get()).extra[endpoint]}{path}"
+        """`path` on one of the region's endpoint bases (from discovery, kept in the token;
+        the internal API gateway's base has no trailing slash)."""
+        return f"{(await self._tokens.get()).extra[endpoint].rstrip('/')}/{path}"
 
     async def _call_at(self, method: str, endpoint: str, path: str, api: str, **kwargs: Any) -> Any:
         return await self._call(method, await self._url_at(endpoint, path), api, **kwargs)
@@ -149,7 +158,36 @@ class ChargePointAdapter(TokenAdapter):
             f"api/v1/configuration/users/{user_id}/chargers/{device.device_id}/status",
             "chargers.status",
         )
-        return status_from_body(body)
+        status = status_from_body(body)
+        if status.state != "charging":
+            return status
+        return await self._with_session_readings(status, device.device_id)
+
+    async def _with_session_readings(self, status: DeviceStatus, device_id: str) -> DeviceStatus:
+        """Power and energy live in the session API, as python-chargepoint reads them: the
+        account's open session (`POST {mapcache}v2 {user_status}`, `client.py:376`), then
+        `POST {internal_api_gateway}driver-bff/v1/sessions/{id}` (`session.py:245`). Absent
+        when the account shows no open session on this charger (that API lags the status)."""
+        if "internal_api_gateway_endpoint" not in (await self._tokens.get()).extra:
+            return status  # a session signed in before discovery's endpoints were all kept
+        found = await self._call_at(
+            "POST",
+            "mapcache_endpoint",
+            "v2",
+            "mapcache.user_status",
+            json={"user_status": {"mfhs": {}}},
+        )
+        session_id = open_session_id(found, device_id)
+        if session_id is None:
+            return status
+        body = await self._call_at(
+            "POST",
+            "internal_api_gateway_endpoint",
+            f"driver-bff/v1/sessions/{session_id}",
+            "driver_bff.session",
+            json={"charging_status": {"session_id": session_id, "mfhs": []}},
+        )
+        return with_session_readings(status, body)
 
     async def send_command(self, device: DeviceRef, command: Command) -> CommandTicket:
         if command.name == "set_current_limit":
@@ -199,6 +237,35 @@ class ChargePointAdapter(TokenAdapter):
     def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """ChargePoint has no push; relays may send `{"deviceId", "status": <status body>}`."""
         return keyed_statuses(payload, "deviceId", "status", status_from_body)
+
+
+def open_session_id(body: Any, device_id: str) -> int | None:
+    """The account's open session on `device_id` from a mapcache `user_status` answer
+    (`{"user_status": {"charging": {"sessionId", "stations": [{"deviceId"}]}}}`, empty without
+    one: python-chargepoint `types.py:195-209`, its conftest `user_charging_status_json`)."""
+    user_status = body.get("user_status") if isinstance(body, dict) else None
+    charging = (user_status or {}).get("charging") if isinstance(user_status, dict) else None
+    if not isinstance(charging, dict):
+        return None
+    stations = charging.get("stations") or []
+    if not any(isinstance(s, dict) and str(s.get("deviceId")) == device_id for s in stations):
+        return None
+    session_id = charging.get("sessionId")
+    return session_id if isinstance(session_id, int) and not isinstance(session_id, bool) else None
+
+
+def with_session_readings(status: DeviceStatus, body: Any) -> DeviceStatus:
+    """`status` with the session's `power_kw` and `energy_kwh` in W and Wh (python-chargepoint
+    `session.py:129-136`); a session answer without them leaves both unknown."""
+    session = body.get("charging_status") if isinstance(body, dict) else None
+    if not isinstance(session, dict) or "error_message" in session or "error" in session:
+        raise unparsable(PROVIDER, "driver_bff.session", body)
+    power_kw, energy_kwh = as_float(session.get("power_kw")), as_float(session.get("energy_kwh"))
+    return replace(
+        status,
+        power_w=None if power_kw is None else power_kw * 1000,
+        session_energy_wh=None if energy_kwh is None else energy_kwh * 1000,
+    )
 
 
 def ack_id_of(response: httpx.Response, api: str) -> str:
