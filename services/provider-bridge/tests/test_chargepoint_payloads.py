@@ -13,6 +13,7 @@ import pytest
 from evse_provider_bridge.adapters.base import DeviceStatus
 from evse_provider_bridge.adapters.chargepoint import (
     ack_id_of,
+    home_charger_ids,
     open_session_id,
     status_from_body,
     with_session_readings,
@@ -55,6 +56,11 @@ SESSION = {
         "last_update_data_timestamp": 1764370060000,
     }
 }
+# test_client.py:369-380 (`get_home_chargers`): ids are strings there
+HOME_CHARGERS = {
+    "data": [{"id": "1234567890", "label": None, "protocolIdentifier": None, "location": None}],
+    "pagination": {"nextCursor": "none"},
+}
 CHARGING = DeviceStatus(state="charging", online=True, plugged_in=True)
 
 
@@ -69,6 +75,12 @@ def test_the_status_fixture_reads_as_charging_at_its_amperage_limit() -> None:
     status = status_from_body(HOME_CHARGER)
     assert (status.state, status.plugged_in, status.current_limit_a) == ("charging", True, 28.0)
     assert status.power_w is None  # not in the status: it lives in the session API
+
+
+def test_home_chargers_are_listed_by_id_and_another_shape_is_unparsable() -> None:
+    assert home_charger_ids(HOME_CHARGERS) == ["1234567890"]
+    with pytest.raises(VendorError, match="unreadable"):
+        home_charger_ids({"get_pandas": {"device_ids": [1]}})
 
 
 def test_a_start_answering_200_gives_its_ack_id() -> None:

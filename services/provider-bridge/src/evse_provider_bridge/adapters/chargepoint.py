@@ -1,18 +1,15 @@
 """ChargePoint Home Flex: the consumer mobile API (unofficial, bot-protected).
 
-Source: evcc branch `blampe/chargepoint-pr` (commit e25df4d), `charger/chargepoint/
-{identity,api,types}.go`. Discovery (`POST discovery/v3/globalconfig`) gives the region's
-endpoint bases; `POST {accounts}v2/driver/profile/account/login` gives `sessionId` and
-`ssoSessionId`, sent as `CP-Session-Token` / `CP-Region` / cookies. Logins are CAPTCHA'd
-after a few per IP, so the session is persisted and reused. Chargers: `POST
-{webservices}mobileapi/v5 {get_pandas}`; status `GET {hcpo_hcm}api/v1/configuration/users/
-{userId}/chargers/{deviceId}/status`; start/stop return an `ackId` (a start may answer 422 and
-still carry one: pending, not failed) polled at `POST {accounts}v1/driver/station/session/ack`
-(422 = not yet, so the charger is read back);
-current via `charge-amperage-limit` (integer amps); serial from `…/technical-info`
-(python-chargepoint `client.py:341`). The whole `sessionId` is the session token and hcpo calls
-carry the SSO JWT as Bearer (evcc `api.go:33-59`). The status has no power or energy: while
-charging they are read from the session API, as python-chargepoint does (two more calls).
+Sources: python-chargepoint 2.3.2 (maintained; `tests/contract` runs it on the simulator) and
+evcc's closed branch `blampe/chargepoint-pr` (e25df4d, `charger/chargepoint/*.go`). Discovery
+gives the region's endpoint bases; sign-in is evcc's `POST {accounts}v2/driver/profile/account/
+login` (`sessionId`, `ssoSessionId`), persisted because logins are CAPTCHA'd after a few per IP.
+Calls send the whole `sessionId` as `CP-Session-Token`, hcpo calls also the SSO JWT as Bearer
+(evcc `api.go:33-59`). Chargers from `{hcpo}…/users/{userId}/chargers`, serial from their
+`technical-info`, state from their `status`. Start/stop answer an `ackId` (a start may answer 422
+and still carry one: pending), polled at `{accounts}v1/driver/station/session/ack` (422 = not
+yet, so the charger is read back). Power and energy are not in the status; while charging they
+come from the session API, as python-chargepoint reads them.
 """
 
 from __future__ import annotations
@@ -40,6 +37,7 @@ __all__ = [
     "CHARGING_STATUSES",
     "ChargePointAdapter",
     "ack_id_of",
+    "home_charger_ids",
     "open_session_id",
     "status_from_body",
     "with_session_readings",
@@ -124,15 +122,14 @@ class ChargePointAdapter(TokenAdapter):
     async def list_devices(self) -> list[VendorDevice]:
         token = await self._tokens.get()
         user_id = token.extra["user_id"]
-        pandas = await self._call_at(
-            "POST",
-            "webservices_endpoint",
-            "mobileapi/v5",
-            "mobileapi.get_pandas",
-            json={"user_id": int(user_id), "get_pandas": {"mfhs": {}}},
+        listed = await self._call_at(
+            "GET",
+            "hcpo_hcm_endpoint",
+            f"api/v1/configuration/users/{user_id}/chargers",
+            "chargers.list",
         )
         devices = []
-        for device_id in pandas["get_pandas"]["device_ids"]:
+        for device_id in home_charger_ids(listed):
             details = await self._call_at(
                 "GET",
                 "hcpo_hcm_endpoint",
@@ -237,6 +234,16 @@ class ChargePointAdapter(TokenAdapter):
     def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
         """ChargePoint has no push; relays may send `{"deviceId", "status": <status body>}`."""
         return keyed_statuses(payload, "deviceId", "status", status_from_body)
+
+
+def home_charger_ids(body: Any) -> list[str]:
+    """Device ids from `GET {hcpo}api/v1/configuration/users/{userId}/chargers`
+    (`{"data": [{"id": "1234567890", …}], "pagination": …}`: python-chargepoint `client.py:
+    306-310`, its test_client.py:362-381)."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list) or not all(isinstance(i, dict) and "id" in i for i in data):
+        raise unparsable(PROVIDER, "chargers.list", body)
+    return [str(item["id"]) for item in data]
 
 
 def open_session_id(body: Any, device_id: str) -> int | None:
