@@ -21,6 +21,7 @@ from evse_runtime.service import Runtime, Service
 from .account_store import MongoAccountStore
 from .accounts import AccountDesk
 from .adapters import build_adapters
+from .adapters.http import shared_http_client
 from .central_system.listener import central_system
 from .commands import CommandDesk
 from .credentials import SecretBox
@@ -54,7 +55,7 @@ def create_service(settings: BridgeSettings) -> Service:
         publisher = TelemetryPublisher(runtime.js)
         timeout = httpx.Timeout(settings.http_timeout_s, connect=min(5.0, settings.http_timeout_s))
         async with (
-            httpx.AsyncClient(timeout=timeout) as http,
+            shared_http_client(timeout=timeout) as http,
             central_system(runtime, settings, publisher) as ocpp,
         ):
             adapters = build_adapters(settings, http, store)

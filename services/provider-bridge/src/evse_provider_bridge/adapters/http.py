@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -22,7 +23,7 @@ from ..metrics import VENDOR_CALL_SECONDS, VENDOR_CALLS
 from .errors import VendorBudgetSpent, VendorError
 from .tokens import Token, TokenSource
 
-__all__ = ["VendorClient", "VendorError", "retry_after_seconds"]
+__all__ = ["VendorClient", "VendorError", "retry_after_seconds", "shared_http_client"]
 
 DO_NOT_RETRY = frozenset({528})
 """5xx answers that are a verdict, not an outage: Zaptec's 528 is a rejected command
@@ -57,6 +58,15 @@ def _error_code(response: httpx.Response) -> str | None:
             if isinstance(value, dict) and isinstance(value.get("code"), str | int):
                 return str(value["code"])
     return None
+
+
+def shared_http_client(*, timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """The one client every account's vendor calls share. It keeps no cookies: ChargePoint sets
+    the account's `coulomb_sess` on every answer (python-chargepoint `client.py:128-131`), and a
+    shared jar would send one account's session with another's calls; adapters send their
+    account's cookies themselves."""
+    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.AsyncClient(timeout=timeout, cookies=no_cookies)
 
 
 class VendorClient:
