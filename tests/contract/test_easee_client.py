@@ -15,19 +15,13 @@ from pyeasee import Easee
 from pyeasee.exceptions import NotFoundException
 
 from evse_vendor_simulator.seed import owner_account, seed_for
-from tests.utils.bridge import Simulator, simulator
+from tests.utils.bridge import Simulator
 
 OP_MODE, TOTAL_POWER, DYNAMIC_CURRENT = 109, 120, 48
 CHARGING, READY_TO_CHARGE = 3, 6  # evcc `charger/easee/types.go`
 SEED = seed_for("easee")[0]
 # pyeasee builds its errors with aiohttp's deprecated `code=` argument (easee.py:43).
 pytestmark = pytest.mark.filterwarnings("ignore:code argument is deprecated:DeprecationWarning")
-
-
-@pytest_asyncio.fixture
-async def sim() -> AsyncIterator[Simulator]:
-    async with simulator(evolve=False, command_delay_s=0.0) as controls:
-        yield controls
 
 
 @pytest_asyncio.fixture

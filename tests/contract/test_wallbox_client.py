@@ -5,7 +5,6 @@ a worker thread, as Home Assistant runs it in an executor."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,18 +13,12 @@ import requests
 from wallbox import Wallbox
 
 from evse_vendor_simulator.seed import owner_account, seed_for
-from tests.utils.bridge import Simulator, simulator
+from tests.utils.bridge import Simulator
 
 SEED = seed_for("wallbox")[0]
 CHARGING, PAUSED = {193, 194, 195}, 182  # Home Assistant `wallbox/coordinator.py` CHARGER_STATUS
 # What Home Assistant's coordinator and entities read from a status (KeyError otherwise).
 HA_CONFIG_FIELDS = ("locked", "energy_price", "max_charging_current", "currency", "plan")
-
-
-@pytest_asyncio.fixture
-async def sim() -> AsyncIterator[Simulator]:
-    async with simulator(evolve=False, command_delay_s=0.0) as controls:
-        yield controls
 
 
 @pytest_asyncio.fixture

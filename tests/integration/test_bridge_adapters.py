@@ -20,6 +20,7 @@ from evse_provider_bridge.adapters.base import (
     VendorDevice,
 )
 from evse_provider_bridge.adapters.errors import VendorError
+from evse_provider_bridge.adapters.http import shared_http_client
 from evse_provider_bridge.adapters.tokens import MemoryVault
 from evse_provider_bridge.settings import BridgeSettings, VendorOverrides
 from evse_vendor_simulator.fleet import STATES
@@ -77,7 +78,7 @@ async def adapters(sim: Simulator) -> AsyncIterator[Adapters]:
     settings = BridgeSettings(
         simulator_url=sim.base_url, vendors=dict.fromkeys(CLOUD_PROVIDERS, unlimited)
     )
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with shared_http_client(timeout=httpx.Timeout(5)) as http:
         yield build_adapters(settings, http, MemoryVault())
 
 
@@ -157,6 +158,39 @@ async def test_adapter_maps_every_simulated_state(
         seen.append(status.state)
         assert status.online is (state != "offline")
     assert tuple(seen) == EXPECTED_STATES[provider]
+
+
+async def test_chargepoint_power_and_energy_come_from_the_open_session(
+    adapters: Adapters, sim: Simulator
+) -> None:
+    """The status has neither; while charging they come from the session API, and a charger
+    that is not charging costs no session calls and reports no power."""
+    seed = seed_for("chargepoint")[0]
+    device = await device_of(adapters, seed)
+    ref = DeviceRef(device.device_id, device.context)
+    await sim.pin(seed.serial_number, "suspended_ev")
+    before = len(await sim.calls("chargepoint"))
+    idle = await owner_adapter(adapters, seed).read_status(ref)
+    assert (idle.power_w, len(await sim.calls("chargepoint")) - before) == (None, 1)
+    await sim.pin(seed.serial_number, "charging")
+    status = await owner_adapter(adapters, seed).read_status(ref)
+    assert status.power_w is not None and status.power_w > 0
+    assert status.session_energy_wh is not None
+
+
+async def test_the_shared_vendor_client_keeps_no_accounts_session_cookie(sim: Simulator) -> None:
+    """ChargePoint answers with the account's `coulomb_sess` cookie; one account's session must
+    not ride along on another account's calls through the client they share."""
+    account = owner_account(seed_for("chargepoint")[0])
+    credentials = {"username": account.username, "password": account.password}
+    async with shared_http_client(timeout=httpx.Timeout(5)) as http:
+        signed_in = await http.post(
+            f"{sim.base_url}/chargepoint/sso/api/v1/user/login", json=credentials
+        )
+        assert signed_in.cookies.get("coulomb_sess")
+        assert not http.cookies
+        discovery = await http.post(f"{sim.base_url}/chargepoint/discovery/v3/globalconfig")
+        assert "cookie" not in discovery.request.headers
 
 
 @pytest.mark.parametrize("provider", CLOUD_PROVIDERS)

@@ -298,4 +298,4 @@ async def test_lookups_share_one_listing_of_the_users_account(
         )
         assert found.vendor_device_id == mine.device_id
     since = (await sim.calls("chargepoint"))[before:]
-    assert sum("mobileapi" in call["path"] for call in since) == 1, since
+    assert sum(call["path"].endswith("/chargers") for call in since) == 1, since

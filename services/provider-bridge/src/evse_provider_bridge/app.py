@@ -24,6 +24,7 @@ from evse_runtime.streams import ensure_key_value
 from .account_store import MongoAccountStore
 from .accounts import AccountDesk
 from .adapters import build_adapters
+from .adapters.http import shared_http_client
 from .budget import API_BUDGETS
 from .central_system.listener import central_system
 from .commands import CommandDesk
@@ -58,7 +59,7 @@ def create_service(settings: BridgeSettings) -> Service:
         publisher = TelemetryPublisher(runtime.js)
         timeout = httpx.Timeout(settings.http_timeout_s, connect=min(5.0, settings.http_timeout_s))
         async with (
-            httpx.AsyncClient(timeout=timeout) as http,
+            shared_http_client(timeout=timeout) as http,
             central_system(runtime, settings, publisher) as ocpp,
         ):
             budgets = await _budgets_bucket(runtime, settings)

@@ -1,20 +1,24 @@
-"""ChargePoint Home Flex consumer API (unofficial; evcc branch `blampe/chargepoint-pr`).
+"""ChargePoint Home Flex consumer API (unofficial; DataDome-protected in production).
 
-`POST /discovery/v3/globalconfig` → region and endpoint bases (all under this prefix here);
-`POST {accounts}v2/driver/profile/account/login` → `{sessionId, ssoSessionId, user.userId}`;
-calls carry the whole `sessionId` as `CP-Session-Token`, hcpo calls also the SSO JWT as
-Bearer; `POST {webservices}mobileapi/v5` `{get_pandas}` → `device_ids`;
-`GET {hcpo_hcm}api/v1/configuration/users/{userId}/chargers/{deviceId}/status`
-(`chargingStatus`, `isPluggedIn`, `isConnected`, `chargeAmperageSettings`);
-`POST {accounts}v1/driver/station/{startsession|stopsession}` → `{ackId}`, polled at
-`POST {accounts}v1/driver/station/session/ack` (422 = not yet); `PUT {hcpo_hcm}api/v1/
-configuration/chargers/{deviceId}/charge-amperage-limit`. Every call is scoped to the signed-in
-user's account; serial, model and firmware come from `…/chargers/{id}/technical-info`. Power
-and energy are not in the status (they live in the session API), so they are absent here.
+Held to the maintained community client python-chargepoint 2.3.2 (tests/contract) and to the
+evcc branch `blampe/chargepoint-pr` (closed unmerged). `POST /discovery/v3/globalconfig` →
+region and endpoint bases, each under its own path as in production (python-chargepoint
+`tests/example/global_config.json`). Sign-in: evcc's `POST {accounts}v2/driver/profile/account/
+login` → `{sessionId, ssoSessionId, user.userId}`, or python-chargepoint's `POST {sso}v1/user/
+login`, which answers the session as the `coulomb_sess` cookie. Calls carry the whole
+`sessionId` as `CP-Session-Token` (or the cookie); a Bearer SSO JWT, sent by evcc on hcpo calls
+and not by python-chargepoint, must belong to the same account when present. Chargers:
+`GET {hcpo}api/v1/configuration/users/{userId}/chargers` or `POST {webservices}mobileapi/v5
+{get_pandas}`; status, technical-info and `charge-amperage-limit` under hcpo;
+`POST {accounts}v1/driver/station/{startsession|stopSession}` → `{ackId}` polled at
+`POST {accounts}v1/driver/station/session/ack` (422 = not yet). Power and energy are not in the
+status: they live in the session API (`POST {mapcache}v2 {user_status}` → session id,
+`POST {internal_api_gateway}driver-bff/v1/sessions/{id}`).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -28,6 +32,21 @@ VENDOR = "chargepoint"
 router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
 USER_ID = "8200101"
 SESSION_SUFFIX = f"D{USER_ID}#RNA-US"
+COULOMB_SESSION = "coulomb_sess"  # python-chargepoint `client.py:41`
+# Production's bases (python-chargepoint `tests/example/global_config.json`), relative to this
+# vendor's prefix; the internal API gateway has no trailing slash there either.
+ENDPOINTS = {
+    "accounts_endpoint": "account/",
+    "sso_endpoint": "sso/api/",
+    "hcpo_hcm_endpoint": "hcpo-charger-management/",
+    "mapcache_endpoint": "map-prod/",
+    "internal_api_gateway_endpoint": "internal-api",
+    "webservices_endpoint": "webservices/backend.php/",
+    "portal_domain_endpoint": "portal/",
+}
+HCPO = "/hcpo-charger-management/api/v1/configuration"
+SESSION_ID_BASE = 5_000_000_000
+"""A charger's open session id is this plus its device id (one session per home charger)."""
 CHARGING_STATUS = {
     "available": "AVAILABLE",
     "preparing": "AVAILABLE",
@@ -42,25 +61,33 @@ CHARGING_STATUS = {
 
 
 def _require_session(request: Request) -> str:
-    """The session's account; 401 unless `CP-Session-Token` is the whole `sessionId`
-    (`<token>#D<userId>#R<region>`, as python-chargepoint `client.py:189` sends it)."""
-    token, _, rest = request.headers.get("cp-session-token", "").partition("#")
+    """The session's account; 401 unless `CP-Session-Token` (or, as python-chargepoint sends
+    it before it sets the header, the `coulomb_sess` cookie) is the whole `sessionId`
+    (`<token>#D<userId>#R<region>`, python-chargepoint `client.py:189`)."""
+    session = request.headers.get("cp-session-token") or request.cookies.get(COULOMB_SESSION, "")
+    token, _, rest = session.partition("#")
     owner = sim_of(request).token_owner(VENDOR, token) if rest == SESSION_SUFFIX else None
     if owner is None:
         raise HTTPException(401, detail="session expired")
     return owner
 
 
-def _owned(request: Request, device_id: str) -> SimCharger:
-    return sim_of(request).owned_charger(VENDOR, _require_session(request), device_id)
+def _owned(request: Request, device_id: object) -> SimCharger:
+    return sim_of(request).owned_charger(VENDOR, _require_session(request), str(device_id))
 
 
-def _owned_hcpo(request: Request, device_id: str) -> SimCharger:
-    """hcpo calls also need `Authorization: Bearer <ssoSessionId>` (evcc `api.go:33-59`)."""
-    sim = sim_of(request)
-    if sim.require_bearer(VENDOR, request) != _require_session(request):
+def _hcpo_user(request: Request, user_id: str) -> str:
+    """The session's account on an hcpo call. A Bearer SSO JWT (evcc `api.go:33-59`) must be
+    the same account's; python-chargepoint sends none and is served."""
+    owner = _require_session(request)
+    if (
+        request.headers.get("authorization")
+        and sim_of(request).require_bearer(VENDOR, request) != owner
+    ):
         raise HTTPException(401, detail="session and SSO token belong to different accounts")
-    return sim.owned_charger(VENDOR, _require_session(request), device_id)
+    if user_id != USER_ID:
+        raise HTTPException(403, detail="not this session's user")
+    return owner
 
 
 @router.post("/discovery/v3/globalconfig")
@@ -69,29 +96,68 @@ async def discovery(request: Request) -> dict[str, Any]:
     return {
         "region": "NA-US",
         "endPoints": {
-            "accounts_endpoint": {"value": base},
-            "hcpo_hcm_endpoint": {"value": base},
-            "webservices_endpoint": {"value": base},
+            name: {"value": f"{base}{path}", "dataDome": True} for name, path in ENDPOINTS.items()
         },
     }
 
 
-@router.post("/v2/driver/profile/account/login")
-async def login(request: Request) -> dict[str, Any]:
-    sim = sim_of(request)
+def _session_of(request: Request, username: str) -> str:
+    return f"{sim_of(request).issue_token(VENDOR, username)}#{SESSION_SUFFIX}"
+
+
+async def _signed_in(request: Request) -> str:
     body = await json_of(request)
     username = body.get("username")
-    if not sim.signed_in(VENDOR, username, body.get("password")):
+    if not sim_of(request).signed_in(VENDOR, username, body.get("password")):
         raise HTTPException(401, detail="invalid username or password")
-    token = sim.issue_token(VENDOR, str(username))
+    return str(username)
+
+
+@router.post("/account/v2/driver/profile/account/login")
+async def login(request: Request) -> dict[str, Any]:
+    """evcc `identity.go:124,204-220`."""
+    username = await _signed_in(request)
     return {
-        "sessionId": f"{token}#{SESSION_SUFFIX}",
-        "ssoSessionId": sim.issue_token(VENDOR, str(username), "sso"),
+        "sessionId": _session_of(request, username),
+        "ssoSessionId": sim_of(request).issue_token(VENDOR, username, "sso"),
         "user": {"userId": int(USER_ID)},
     }
 
 
-@router.post("/mobileapi/v5")
+@router.post("/sso/api/v1/user/login")
+async def sso_login(request: Request) -> JSONResponse:
+    """python-chargepoint `client.py:199-215`: it reads only the `coulomb_sess` cookie."""
+    username = await _signed_in(request)
+    response = JSONResponse({"user": {"userId": int(USER_ID)}})
+    response.set_cookie(COULOMB_SESSION, _session_of(request, username), path="/")
+    return response
+
+
+@router.get("/account/v1/driver/profile/user")
+async def profile(request: Request) -> dict[str, Any]:
+    """python-chargepoint `client.py:292` (`Account`, `types.py:88-92`; conftest `account_json`)."""
+    username = _require_session(request)
+    return {
+        "user": {"userId": int(USER_ID), "username": username, "email": username},
+        "accountBalance": {
+            "accountNumber": USER_ID,
+            "accountState": "ACTIVE",
+            "balance": {"amount": "0.00", "currency": "USD"},
+        },
+    }
+
+
+@router.get(f"{HCPO}/users/{{user_id}}/chargers")
+async def home_chargers(request: Request, user_id: str) -> dict[str, Any]:
+    """python-chargepoint `client.py:306-310` reads `data[].id` (test_client.py:362-381)."""
+    chargers = sim_of(request).fleet.of_account(VENDOR, _hcpo_user(request, user_id))
+    return {
+        "data": [{"id": c.seed.device_id, "label": None} for c in chargers],
+        "pagination": {"nextCursor": "none"},
+    }
+
+
+@router.post("/webservices/backend.php/mobileapi/v5")
 async def mobileapi(request: Request) -> dict[str, Any]:
     username = _require_session(request)
     body = await json_of(request)
@@ -101,46 +167,74 @@ async def mobileapi(request: Request) -> dict[str, Any]:
     return {"get_pandas": {"device_ids": ids}}
 
 
-@router.get("/api/v1/configuration/users/{user_id}/chargers/{device_id}/technical-info")
+@router.get(f"{HCPO}/users/{{user_id}}/chargers/{{device_id}}/technical-info")
 async def technical_info(request: Request, user_id: str, device_id: str) -> dict[str, Any]:
-    """python-chargepoint `client.py:341`, `types.py:117-122`."""
-    charger = _owned_hcpo(request, device_id)
+    """python-chargepoint `client.py:341`, `types.py:117-133` (its conftest
+    `home_charger_tech_info_json`)."""
+    _hcpo_user(request, user_id)
+    charger = _owned(request, device_id)
+    seen_ms = int(time.time() * 1000)
     return {
-        "serialNumber": charger.seed.serial_number,
         "modelNumber": charger.seed.vendor_model,
+        "serialNumber": charger.seed.serial_number,
         "softwareVersion": charger.seed.firmware_version,
+        "lastOtaUpdate": seen_ms,
+        "lastConnectedAt": seen_ms,
+        "stopChargeSupported": True,
     }
 
 
 def status_body(charger: SimCharger) -> dict[str, Any]:
+    """python-chargepoint `types.py:95-114` (conftest `home_charger_json`)."""
     return {
+        "brand": "CP",
+        "model": "HOME FLEX",
         "chargingStatus": CHARGING_STATUS[charger.state],
         "isPluggedIn": charger.plugged_in,
         "isConnected": charger.online,
         "chargeAmperageSettings": {
             "chargeLimit": int(charger.current_limit_a),
-            "possibleChargeLimit": [16, 20, 24, 28, 32, 40, 48],
+            "inProgress": False,
+            "possibleChargeLimit": list(range(16, 49)),
         },
     }
 
 
-@router.get("/api/v1/configuration/users/{user_id}/chargers/{device_id}/status")
+@router.get(f"{HCPO}/users/{{user_id}}/chargers/{{device_id}}/status")
 async def status(request: Request, user_id: str, device_id: str) -> dict[str, Any]:
-    return status_body(_owned_hcpo(request, device_id))
+    _hcpo_user(request, user_id)
+    return status_body(_owned(request, device_id))
 
 
-@router.post("/v1/driver/station/{action}")
-async def session_action(request: Request, action: str) -> JSONResponse:
+@router.put(f"{HCPO}/chargers/{{device_id}}/charge-amperage-limit")
+async def amperage(request: Request, device_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    if action not in {"startsession", "stopsession"}:
+    _hcpo_user(request, USER_ID)
+    charger = _owned(request, device_id)
+    limit = (await json_of(request)).get("chargeAmperageLimit")
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        raise HTTPException(400, detail="chargeAmperageLimit must be an integer")
+    command = sim.fleet.command(charger, "set_current_limit", float(limit))
+    if not command.accepted:
+        raise HTTPException(422, detail=command.detail)
+    return {"chargeAmperageLimit": limit}
+
+
+@router.post("/account/v1/driver/station/{action}")
+async def session_action(request: Request, action: str) -> JSONResponse:
+    """`startsession` / `stopsession` (evcc) or `stopSession` (python-chargepoint `session.py:
+    31-40`): the path is case-insensitive here. A start the charger will not carry out answers
+    422 and still carries its `ackId`, which never acknowledges (evcc `api.go:155-160`)."""
+    sim = sim_of(request)
+    name = {"startsession": "start_charging", "stopsession": "stop_charging"}.get(action.lower())
+    if name is None:
         raise HTTPException(404, detail=f"unknown action {action}")
-    charger = _owned(request, str((await json_of(request)).get("deviceId", "")))
-    name = "start_charging" if action == "startsession" else "stop_charging"
-    command = sim.fleet.command(charger, name)
-    return JSONResponse({"ackId": int(command.command_id)}, status_code=200)
+    command = sim.fleet.command(_owned(request, (await json_of(request)).get("deviceId")), name)
+    status_code = 422 if name == "start_charging" and not command.accepted else 200
+    return JSONResponse({"ackId": int(command.command_id)}, status_code=status_code)
 
 
-@router.post("/v1/driver/station/session/ack")
+@router.post("/account/v1/driver/station/session/ack")
 async def session_ack(request: Request) -> JSONResponse:
     _require_session(request)
     sim = sim_of(request)
@@ -151,17 +245,65 @@ async def session_ack(request: Request) -> JSONResponse:
     if command is None or not command.accepted:
         # 422 is "not yet"; a refused session never acknowledges (evcc `api.go:212-224`).
         return JSONResponse({"error": {"code": "ACK_PENDING"}}, status_code=422)
-    return JSONResponse({"ackId": int(ack_id), "status": "success"})
+    charger = sim.fleet.chargers.get(command.serial_number)
+    return JSONResponse({"ackId": int(ack_id), "sessionId": _session_id(charger)})
 
 
-@router.put("/api/v1/configuration/chargers/{device_id}/charge-amperage-limit")
-async def amperage(request: Request, device_id: str) -> dict[str, Any]:
-    sim = sim_of(request)
-    charger = _owned_hcpo(request, device_id)
-    limit = (await json_of(request)).get("chargeAmperageLimit")
-    if not isinstance(limit, int) or isinstance(limit, bool):
-        raise HTTPException(400, detail="chargeAmperageLimit must be an integer")
-    command = sim.fleet.command(charger, "set_current_limit", float(limit))
-    if not command.accepted:
-        raise HTTPException(422, detail=command.detail)
-    return {"chargeAmperageLimit": limit}
+def _session_id(charger: SimCharger | None) -> int:
+    return SESSION_ID_BASE + int(charger.seed.device_id) if charger else 0
+
+
+@router.post("/map-prod/v2")
+async def user_status(request: Request) -> dict[str, Any]:
+    """python-chargepoint `client.py:376-392`: the account's open session, `{}` without one
+    (conftest `user_charging_status_json`)."""
+    username = _require_session(request)
+    if "user_status" not in await json_of(request):
+        raise HTTPException(400, detail="unsupported mapcache request")
+    charging = [
+        c for c in sim_of(request).fleet.of_account(VENDOR, username) if c.state == "charging"
+    ]
+    if not charging:
+        return {"user_status": {}}
+    charger = charging[0]
+    return {
+        "user_status": {
+            "charging": {
+                "sessionId": _session_id(charger),
+                "state": "in_use",
+                "startTimeUTC": _session_start_ms(charger) / 1000,
+                "stations": [{"deviceId": int(charger.seed.device_id), "name": "CP HOME"}],
+            }
+        }
+    }
+
+
+def _session_start_ms(charger: SimCharger) -> float:
+    charging_s = charger.session_wh / charger.power_w * 3600 if charger.power_w else 0.0
+    return (time.time() - charging_s) * 1000
+
+
+@router.post("/internal-api/driver-bff/v1/sessions/{session_id}")
+async def charging_session(request: Request, session_id: int) -> dict[str, Any]:
+    """python-chargepoint `session.py:245-270`: where power and energy really are (conftest
+    `charging_status_json`; kW and kWh)."""
+    username = _require_session(request)
+    charger = sim_of(request).fleet.find(VENDOR, str(session_id - SESSION_ID_BASE))
+    if charger is None or charger.seed.owner != username or charger.state != "charging":
+        raise HTTPException(404, detail=f"no open session {session_id}")
+    return {
+        "charging_status": {
+            "session_id": session_id,
+            "device_id": int(charger.seed.device_id),
+            "device_name": "CP HOME",
+            "current_charging": "CHARGING",
+            "start_time": _session_start_ms(charger),
+            "last_update_data_timestamp": time.time() * 1000,
+            "power_kw": round(charger.power_w / 1000, 3),
+            "energy_kwh": round(charger.session_wh / 1000, 3),
+            "outlet_number": 1,
+            "is_home_charger": True,
+            "stop_charge_supported": True,
+            "enable_stop_charging": True,
+        }
+    }

@@ -11,9 +11,10 @@ from __future__ import annotations
 import copy
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -23,7 +24,7 @@ from ..metrics import VENDOR_CALL_SECONDS, VENDOR_CALLS
 from .errors import VendorBudgetSpent, VendorError
 from .tokens import Token, TokenSource
 
-__all__ = ["VendorClient", "VendorError", "retry_after_seconds"]
+__all__ = ["VendorClient", "VendorError", "retry_after_seconds", "shared_http_client"]
 
 DO_NOT_RETRY = frozenset({528})
 """5xx answers that are a verdict, not an outage: Zaptec's 528 is a rejected command
@@ -60,6 +61,15 @@ def _error_code(response: httpx.Response) -> str | None:
     return None
 
 
+def shared_http_client(*, timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """The one client every account's vendor calls share. It keeps no cookies: ChargePoint sets
+    the account's `coulomb_sess` on every answer (python-chargepoint `client.py:128-131`), and a
+    shared jar would send one account's session with another's calls; adapters send their
+    account's cookies themselves."""
+    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.AsyncClient(timeout=timeout, cookies=no_cookies)
+
+
 class VendorClient:
     """One vendor's calls over the shared client."""
 
@@ -90,8 +100,11 @@ class VendorClient:
         auth: TokenSource | None = None,
         auth_headers: HeaderBuilder | None = None,
         headers: Mapping[str, str] | None = None,
+        readable: Collection[int] = (),
         **kwargs: Any,
     ) -> httpx.Response:
+        """Send, signing in again once on a 401; `readable`: error statuses whose body the
+        caller reads itself instead of raising (ChargePoint's 422 start with an `ackId`)."""
         url = self.url(path)
         for attempt in (1, 2):
             sent_headers = dict(headers or {})
@@ -108,7 +121,7 @@ class VendorClient:
             ):
                 await auth.invalidate(token)
                 continue
-            if response.is_success:
+            if response.is_success or response.status_code in readable:
                 return response
             raise self._failure(method, url, api, response)
         raise AssertionError("unreachable")
