@@ -166,8 +166,10 @@ class EaseeAdapter(ReadsBack, TokenAdapter):
             "chargers.commands",
             json=payload,
         )
-        ack = body.get("commandId") if isinstance(body, dict) else None
-        return CommandTicket(ack_id=None if ack is None else str(ack))
+        # `ticks` is what the stream's `CommandResponse` echoes (evcc `easee/dispatcher.go`
+        # correlates by it); `commandId` is an observation id, shared by every such command.
+        ticks = body.get("ticks") if isinstance(body, dict) else None
+        return CommandTicket(ack_id=str(ticks) if ticks else None)
 
     @staticmethod
     def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
