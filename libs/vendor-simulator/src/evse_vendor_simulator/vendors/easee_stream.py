@@ -147,7 +147,13 @@ async def hub(socket: WebSocket) -> None:
         if not await _handshake(socket):
             return
         subscriber = _Subscriber(sim, username, socket)
-        await asyncio.gather(_receive(subscriber), _stream(subscriber), _keepalive(subscriber))
+        tasks = [asyncio.create_task(work(subscriber)) for work in (_receive, _stream, _keepalive)]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
     except WebSocketDisconnect:
         return
 
@@ -182,7 +188,15 @@ async def _receive(subscriber: _Subscriber) -> None:
             await subscriber.socket.close(code=1009)
             return
         for raw in filter(None, frame.split(RS)):
-            await _on_message(subscriber, json.loads(raw))
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                message = None
+            if not isinstance(message, dict):
+                await subscriber.send({"type": CLOSE, "error": "messages must be JSON objects"})
+                await subscriber.socket.close(code=1003)
+                return
+            await _on_message(subscriber, message)
 
 
 async def _on_message(subscriber: _Subscriber, message: dict[str, Any]) -> None:
