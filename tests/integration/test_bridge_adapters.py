@@ -290,3 +290,17 @@ async def test_zaptec_528_is_a_refusal_that_is_not_retried(
     assert (caught.value.http_status, caught.value.retryable) == (528, False)
     resumes = [c for c in await sim.calls("zaptec") if c["path"].endswith("/sendCommand/507")]
     assert len(resumes) == 1
+
+
+async def test_an_easee_ticket_keeps_the_ticks_its_command_response_echoes(
+    adapters: Adapters,
+) -> None:
+    """Easee's 202 `commandId` is an observation id; `ticks` (.NET 100-ns ticks) is unique and
+    is what the stream's `CommandResponse` carries back (evcc `easee/dispatcher.go`)."""
+    seed = seed_for("easee")[0]
+    device = await device_of(adapters, seed)
+    ticket = await owner_adapter(adapters, seed).send_command(
+        DeviceRef(device.device_id), Command("set_current_limit", 10.0)
+    )
+    unix_epoch_ticks = 621_355_968_000_000_000
+    assert ticket.ack_id is not None and int(ticket.ack_id) > unix_epoch_ticks

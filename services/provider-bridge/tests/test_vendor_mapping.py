@@ -162,3 +162,34 @@ def test_zaptec_paused_is_mode_5_with_final_stop_active_and_the_limit_is_510() -
     )
     finished = zaptec.status_from_observations(observations[:1])
     assert finished.state == "finishing"
+
+
+# Shaped as Easee's SignalR stream sends `ProductUpdate` (one argument per observation): keys
+# from pyeasee 0.8.21 `easee.py` `_sr_callback` (`mid`, `dataType`, `id`, `value`), the value a
+# string that pyeasee `convert_stream_data` converts by `dataType`; evcc `easee.go` likewise.
+def _product_update(mid: str, obs_id: int, value: str, data_type: int = 3) -> dict[str, object]:
+    return {
+        "mid": mid,
+        "dataType": data_type,
+        "id": obs_id,
+        "timestamp": "2026-11-28T10:00:00Z",
+        "value": value,
+    }
+
+
+def test_easee_stream_updates_become_one_status_per_charger_that_reports_its_op_mode() -> None:
+    pushes = [
+        _product_update("EH100001", 109, "3", data_type=4),
+        _product_update("EH100001", 120, "7.36"),
+        _product_update("EH100001", 48, "32"),
+        _product_update("EH100002", 120, "0.0"),  # no op mode: says nothing about the state
+    ]
+    reports = easee.EaseeAdapter.statuses_from_webhook(json.dumps(pushes).encode())
+    assert [device for device, _ in reports] == ["EH100001"]
+    status = reports[0][1]
+    assert (status.state, status.power_w, status.current_limit_a) == ("charging", 7360.0, 32.0)
+
+
+def test_easee_stream_updates_without_a_charger_id_are_refused() -> None:
+    with pytest.raises(KeyError):
+        easee.EaseeAdapter.statuses_from_webhook(b'[{"chargerId": "x", "observations": []}]')

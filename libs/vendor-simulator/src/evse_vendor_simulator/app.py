@@ -2,7 +2,8 @@
 
 Base URLs: `http://<host>:<port>/<vendor>` for chargepoint, easee, wallbox and zaptec (EO,
 Enel X and SyncEV have no usable cloud API: their chargers speak OCPP to the bridge).
-Wallbox's `user-api` host and ChargePoint's discovery host share the prefix.
+Wallbox's `user-api` host, ChargePoint's discovery host and Easee's SignalR host
+(`/easee/hubs/chargers`) share the prefix.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from . import control
 from .fleet import Fleet
 from .settings import SimulatorSettings
 from .state import SimState
-from .vendors import chargepoint, easee, wallbox, zaptec
+from .vendors import chargepoint, easee, easee_stream, wallbox, zaptec
 
 __all__ = ["create_app"]
 
@@ -26,7 +27,7 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
         command_delay_s=settings.command_delay_s,
     )
     app.state.sim = SimState(settings=settings, fleet=fleet)
-    for module in (chargepoint, easee, wallbox, zaptec):
+    for module in (chargepoint, easee, easee_stream, wallbox, zaptec):
         app.include_router(module.router)
     app.include_router(control.router)
     return app

@@ -44,6 +44,8 @@ CYCLE: tuple[tuple[str, float], ...] = (
     ("faulted", 20.0),
 )
 _CYCLE_LENGTH = sum(duration for _, duration in CYCLE)
+DOTNET_EPOCH_TICKS = 621_355_968_000_000_000
+"""100-ns ticks from 0001-01-01 to 1970-01-01."""
 _PLUGGED = {"preparing", "charging", "suspended_ev", "suspended_evse", "finishing"}
 
 
@@ -78,6 +80,8 @@ class SimCommand:
     accepted: bool
     ready_at: float
     detail: str = ""
+    ticks: int = field(default_factory=lambda: time.time_ns() // 100 + DOTNET_EPOCH_TICKS)
+    """When it was issued, in .NET ticks (Easee's `ticks`, which its `CommandResponse` echoes)."""
 
 
 class Fleet:

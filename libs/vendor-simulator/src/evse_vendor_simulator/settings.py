@@ -17,3 +17,9 @@ class SimulatorSettings(BaseSettings):
     cycle_scale: float = Field(1.0, gt=0, description="Seconds of real time per cycle second.")
     command_delay_s: float = Field(2.0, ge=0, description="Before a command's outcome shows.")
     token_ttl_s: float = Field(3600.0, gt=0)
+    stream_interval_s: float = Field(
+        0.2, gt=0, description="How often the Easee hub looks for changes to push."
+    )
+    stream_keepalive_s: float = Field(
+        15.0, gt=0, description="SignalR ping interval (ASP.NET's KeepAliveInterval default)."
+    )

@@ -68,6 +68,8 @@ class SimState:
         default_factory=lambda: {vendor: {} for vendor in VENDORS}
     )
     """Per vendor: token → (expiry, the account's username)."""
+    stream_connections: dict[str, str] = field(default_factory=dict)
+    """Easee hub connection id (from negotiate) → the account's username."""
 
     def signed_in(self, vendor: str, username: object, password: object) -> bool:
         """Whether `username`/`password` is an account at `vendor` (and credentials are on)."""

@@ -7,7 +7,8 @@
 2026-09-01 (nordicopen/pyeasee#138); `POST /api/chargers/{id}/commands/{pause_charging|
 resume_charging|set_dynamic_charger_current|start_charging|stop_charging}` → 202
 `{device, commandId, ticks}`, start/stop being authorize/deauthorize;
-`POST /api/chargers/{id}/settings` → 202 `[{device, commandId, ticks}]`.
+`POST /api/chargers/{id}/settings` → 202 `[{device, commandId, ticks}]`; the outcome then arrives
+as a SignalR `CommandResponse` with the same `ticks` (`easee_stream.py`).
 The charger list and every charger call are scoped to the signed-in user's account.
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from ..fleet import SimCharger
+from ..fleet import SimCharger, SimCommand
 from ..state import gate, sim_of
 from .forms import json_of
 
@@ -128,8 +129,16 @@ async def get_observations(request: Request, charger_id: str, ids: str = "") -> 
     }
 
 
-def _accepted(charger: SimCharger, command_id: str) -> dict[str, Any]:
-    return {"device": charger.seed.device_id, "commandId": int(command_id), "ticks": 0}
+def _accepted(charger: SimCharger, done: SimCommand | None) -> dict[str, Any]:
+    """`ticks` 0 is a no-op (evcc `easee/dispatcher.go`); otherwise the hub's `CommandResponse`
+    for this command carries the same `ticks`."""
+    if done is None:
+        return {"device": charger.seed.device_id, "commandId": 0, "ticks": 0}
+    return {
+        "device": charger.seed.device_id,
+        "commandId": int(done.command_id),
+        "ticks": done.ticks,
+    }
 
 
 @router.post("/api/chargers/{charger_id}/commands/{command}")
@@ -138,7 +147,7 @@ async def command(request: Request, charger_id: str, command: str) -> JSONRespon
     username = sim.require_bearer(VENDOR, request)
     charger = sim.owned_charger(VENDOR, username, charger_id)
     if command in AUTHORIZE:
-        return JSONResponse(_accepted(charger, "0"), status_code=202)
+        return JSONResponse(_accepted(charger, None), status_code=202)
     if command in PAUSE_RESUME:
         done = sim.fleet.command(charger, PAUSE_RESUME[command])
     elif command == "set_dynamic_charger_current":
@@ -148,7 +157,7 @@ async def command(request: Request, charger_id: str, command: str) -> JSONRespon
         done = sim.fleet.command(charger, "set_current_limit", float(amps))
     else:
         raise HTTPException(404, detail=f"unknown command {command}")
-    return JSONResponse(_accepted(charger, done.command_id), status_code=202)
+    return JSONResponse(_accepted(charger, done), status_code=202)
 
 
 @router.post("/api/chargers/{charger_id}/settings")
@@ -162,4 +171,4 @@ async def settings(request: Request, charger_id: str) -> JSONResponse:
     if not isinstance(current, int | float) or isinstance(current, bool):
         raise HTTPException(400, detail="dynamicChargerCurrent or maxChargerCurrent is required")
     done = sim.fleet.command(charger, "set_current_limit", float(current))
-    return JSONResponse([_accepted(charger, done.command_id)], status_code=202)
+    return JSONResponse([_accepted(charger, done)], status_code=202)

@@ -13,10 +13,13 @@ answer 202 only; the result comes over SignalR (`CommandResponse`), which the br
 hold open yet, so commands are confirmed by reading the observations back. pyeasee throttles
 500 calls / 300 s per account and 12 limit changes a minute per charger (`easee.py:148`,
 `charger.py:266`); only sites, sessions and consumption are 10/h, none of which we call.
+Pushes: the stream's `ProductUpdate` observations, relayed on `webhooks.easee` (`WEBHOOKS`), are
+read by `statuses_from_webhook`; the simulator serves the hub (`easee_stream.py` there).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from .base import (
@@ -163,13 +166,23 @@ class EaseeAdapter(ReadsBack, TokenAdapter):
             "chargers.commands",
             json=payload,
         )
-        ack = body.get("commandId") if isinstance(body, dict) else None
-        return CommandTicket(ack_id=None if ack is None else str(ack))
+        # `ticks` is what the stream's `CommandResponse` echoes (evcc `easee/dispatcher.go`
+        # correlates by it); `commandId` is an observation id, shared by every such command.
+        ticks = body.get("ticks") if isinstance(body, dict) else None
+        return CommandTicket(ack_id=str(ticks) if ticks else None)
 
     @staticmethod
     def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
-        """Pushes relayed as `{chargerId, observations: [...]}`, one item per charger."""
+        """SignalR `ProductUpdate` arguments relayed as they arrive: `[{mid, dataType, id,
+        timestamp, value}]`, `mid` the charger id, `value` a string (pyeasee `easee.py`
+        `_sr_callback`). A charger's batch without its op mode (109) says nothing about its
+        state, so it gives no status: the stream sends op mode first on subscribing and again
+        on each change; lone power or energy readings wait for the next poll."""
+        by_charger: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for update in webhook_items(payload):
+            by_charger[str(update["mid"])].append({**update, "id": int(update["id"])})
         return [
-            (str(item["chargerId"]), status_from_observations(item))
-            for item in webhook_items(payload)
+            (charger, status_from_observations({"observations": updates}))
+            for charger, updates in by_charger.items()
+            if any(u["id"] == OBS_OP_MODE for u in updates)
         ]
