@@ -8,8 +8,8 @@ per account or per address, not per charger), so the demand is 100 polls per int
 than Easee's, Wallbox's and ChargePoint's budgets allow. The simulator timestamps every call
 it receives; the busiest window of each vendor's period is compared with its limit.
 
-Run 1 ("shared"): both replicas pace in one KV bucket. Run 2 ("per replica"): each replica its
-own bucket, as budgets were counted before: the vendor sees up to twice its limit. Prints
+Run 1 ("shared"): both replicas draw from one budget. Run 2 ("per replica"): each replica from
+its own (a namespace each), as budgets were counted before: the vendor sees twice the rate. Prints
 `busiest window / limit` per vendor and run; writes bench/results/vendor_call_budgets.txt.
 """
 
@@ -73,15 +73,11 @@ async def run(nats_url: str, mongodb_url: str, *, shared: bool) -> dict[str, tup
             "idle_wait_s": 0.02,
             "log_level": "WARNING",
             "vendors": vendors,
-            # The operator's user from the URL: the per-replica run needs buckets of its own,
-            # which the bridge's own NATS user may not create.
-            "nats_user": None,
-            "nats_password": None,
         }
-        buckets = ("bench", "bench") if shared else ("bench_a", "bench_b")
+        spaces = (database, database) if shared else (f"{database}_a", f"{database}_b")
         async with (
-            running_bridge(**replica, replica_id="a", budget_bucket=buckets[0]),  # type: ignore[arg-type]
-            running_bridge(**replica, replica_id="b", budget_bucket=buckets[1]),  # type: ignore[arg-type]
+            running_bridge(**replica, replica_id="a", budget_namespace=spaces[0]),  # type: ignore[arg-type]
+            running_bridge(**replica, replica_id="b", budget_namespace=spaces[1]),  # type: ignore[arg-type]
         ):
             await link_everything(nc, sim, mongodb_url, database)
             started = {p: len(await sim.calls(p)) for p in CLOUD_PROVIDERS}

@@ -127,13 +127,15 @@ async def running_simulator(**overrides: object) -> AsyncIterator[str]:
 async def running_bridge(
     *, nats_url: str, mongodb_url: str, database: str, simulator_url: str, **overrides: object
 ) -> AsyncIterator[Runtime]:
-    """The bridge; its OCPP listener on a free port unless `ocpp_port` is given."""
+    """The bridge; its OCPP listener on a free port unless `ocpp_port` is given. Its vendor
+    budgets count in a namespace of the test's own (its database's name), so they start full."""
+    defaults = {"ocpp_port": free_port(), "budget_namespace": database}
     settings = BridgeSettings(
         nats_url=nats_url,
         mongodb_url=mongodb_url,
         database=database,
         simulator_url=simulator_url,
-        **{"ocpp_port": free_port(), **bus_user("provider-bridge"), **overrides},
+        **{**defaults, **bus_user("provider-bridge"), **overrides},
     )
     async with running(create_bridge(settings)) as runtime:
         yield runtime

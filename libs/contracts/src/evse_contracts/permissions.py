@@ -135,7 +135,7 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
             vendor_accounts.EVSE_LINK_RESTORED,
             bridge.ocpp_call_subject("*"),
             bridge.ocpp_takeover_subject("*"),
-            f"$KV.{bridge.VENDOR_BUDGETS_BUCKET}.>",  # the default `budget_bucket`
+            f"$KV.{bridge.VENDOR_BUDGETS_BUCKET}.>",
         ],
         subscribe=[
             *_subjects(BRIDGE_INTERNAL_ROUTES, VENDOR_ACCOUNT_ROUTES),

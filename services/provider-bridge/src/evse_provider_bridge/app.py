@@ -9,7 +9,7 @@ import httpx
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
-from evse_contracts.bridge import WEBHOOKS_STREAM
+from evse_contracts.bridge import VENDOR_BUDGETS_BUCKET, WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_runtime.consumers import (
     MessageHandler,
@@ -125,7 +125,7 @@ async def _budgets_bucket(runtime: Runtime, settings: BridgeSettings) -> KeyValu
     return await ensure_key_value(
         runtime.js,
         KeyValueConfig(
-            bucket=settings.budget_bucket,
+            bucket=VENDOR_BUDGETS_BUCKET,
             history=1,
             ttl=longest,
             storage=StorageType.FILE,

@@ -92,6 +92,7 @@ class VendorBudget:
         requests: float,
         period_s: float,
         kv: KeyValue | None = None,
+        namespace: str = "default",
     ) -> None:
         self._provider = provider
         self._scope = BUDGET_SCOPES.get(provider, "egress")
@@ -103,7 +104,7 @@ class VendorBudget:
                 limit=max(1, int(requests)),
                 period_s=period_s,
                 burst=max(1, int(requests)),
-                prefix=f"{provider}.",
+                prefix=f"{namespace}.{provider}.",
             )
             for (vendor, api), (limit, window_s) in API_BUDGETS.items():
                 if vendor == provider:
@@ -112,7 +113,7 @@ class VendorBudget:
                         limit=limit,
                         period_s=window_s,
                         burst=limit,
-                        prefix=f"{provider}.{api}.",
+                        prefix=f"{namespace}.{provider}.{api}.",
                     )
         self._blocked_until = 0.0
         self._failures = 0

@@ -14,7 +14,6 @@ import uuid
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from evse_contracts.bridge import VENDOR_BUDGETS_BUCKET
 from evse_runtime.settings import ServiceSettings
 
 __all__ = ["PRODUCTION_BASE_URLS", "BridgeSettings", "VendorOverrides", "VendorSettings"]
@@ -136,11 +135,11 @@ class BridgeSettings(ServiceSettings):
         description="Longest wait for vendor budget in a lookup or command somebody waits on; "
         "keep it well under the gateway's bus timeout.",
     )
-    budget_bucket: str = Field(
-        VENDOR_BUDGETS_BUCKET,
-        pattern=r"^[A-Za-z0-9_-]+$",
-        description="The JetStream KV bucket the replicas pace vendor calls in; replicas that "
-        "share a vendor account or an egress address must share it.",
+    budget_namespace: str = Field(
+        "default",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Where in the vendor-budgets bucket these replicas count: replicas that "
+        "share vendor accounts or an egress address must share it (one per deployment).",
     )
     poll_budget_wait_s: float = Field(
         1.0,

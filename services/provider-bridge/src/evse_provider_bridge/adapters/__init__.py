@@ -111,6 +111,7 @@ def build_adapters(
             requests=vendor.requests_per_period,
             period_s=vendor.budget_period_s,
             kv=budgets_kv,
+            namespace=settings.budget_namespace,
         )
         clients[provider] = VendorClient(
             provider=provider, http=http, base_url=vendor.base_url, budget=budgets[provider]
