@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 
 from evse_contracts.telemetry import CommandResult
+from evse_runtime.leases import EPOCH, claim_due, release
 from evse_runtime.mongo import Database
 
 from .adapters.base import Command, CommandTicket, DeviceRef
@@ -31,7 +32,6 @@ __all__ = [
     "TrackedCommand",
 ]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PARKED = datetime(9999, 1, 1, tzinfo=UTC)
 """`next_poll_at` of an EVSE whose account link is broken or unlinked: never due."""
 
@@ -98,7 +98,7 @@ class MongoLinkStore:
                 },
                 "$setOnInsert": {
                     "next_poll_at": first_poll_at,
-                    "lease_until": _EPOCH,
+                    "lease_until": EPOCH,
                     "lease_owner": None,
                     "failures": 0,
                 },
@@ -122,18 +122,10 @@ class MongoLinkStore:
         return [self._link(doc) for doc in docs]
 
     async def claim_due(self, *, now: datetime, owner: str, lease_s: float) -> ProviderLink | None:
-        """Lease the most overdue EVSE: one atomic update, so one replica wins each EVSE.
-
-        The lease moves `next_poll_at` to the lease's end (also kept as `lease_until`), so the
-        claim filters on one indexed field, and an EVSE whose replica died falls due again
-        when its lease ends.
-        """
-        lease_end = now + timedelta(seconds=lease_s)
-        doc = await self._links.find_one_and_update(
-            {"next_poll_at": {"$lte": now}},
-            {"$set": {"next_poll_at": lease_end, "lease_until": lease_end, "lease_owner": owner}},
-            sort=[("next_poll_at", ASCENDING)],
-            return_document=ReturnDocument.AFTER,
+        """Lease the most overdue EVSE (`evse_runtime.leases`): one replica wins each EVSE, and
+        one whose replica died falls due again when its lease ends."""
+        doc = await claim_due(
+            self._links, due_field="next_poll_at", now=now, owner=owner, lease_s=lease_s
         )
         return None if doc is None else self._link(doc)
 
@@ -141,9 +133,13 @@ class MongoLinkStore:
         self, evse_uid: str, *, owner: str, next_poll_at: datetime, failures: int
     ) -> None:
         """Schedule the next poll and release the lease, if this replica still holds it."""
-        await self._links.update_one(
-            {"_id": evse_uid, "lease_owner": owner},
-            {"$set": {"next_poll_at": next_poll_at, "lease_until": _EPOCH, "failures": failures}},
+        await release(
+            self._links,
+            evse_uid,
+            due_field="next_poll_at",
+            owner=owner,
+            next_due=next_poll_at,
+            changes={"failures": failures},
         )
 
     async def links_of_account(self, vendor_account_uid: str) -> Sequence[ProviderLink]:
@@ -154,7 +150,7 @@ class MongoLinkStore:
         """Stop polling the EVSEs behind an account (a poll in flight parks itself)."""
         await self._links.update_many(
             {"vendor_account_uid": vendor_account_uid},
-            {"$set": {"next_poll_at": PARKED, "lease_until": _EPOCH, "lease_owner": None}},
+            {"$set": {"next_poll_at": PARKED, "lease_until": EPOCH, "lease_owner": None}},
         )
 
     async def resume_account(
@@ -310,19 +306,19 @@ class MongoCommandStore:
         self, *, now: datetime, owner: str, lease_s: float
     ) -> TrackedCommand | None:
         """Lease the most overdue command: one atomic update, so one replica wins each check."""
-        lease_end = now + timedelta(seconds=lease_s)
-        doc = await self._tracking.find_one_and_update(
-            {"next_check_at": {"$lte": now}},
-            {"$set": {"next_check_at": lease_end, "lease_until": lease_end, "lease_owner": owner}},
-            sort=[("next_check_at", ASCENDING)],
-            return_document=ReturnDocument.AFTER,
+        doc = await claim_due(
+            self._tracking, due_field="next_check_at", now=now, owner=owner, lease_s=lease_s
         )
         return None if doc is None else self._tracked(doc)
 
     async def release(self, command_id: str, *, owner: str, next_check_at: datetime) -> None:
         """Schedule the next check and give up the lease, if this replica still holds it."""
-        await self._tracking.update_one(
-            {"_id": command_id, "lease_owner": owner}, {"$set": _released(next_check_at)}
+        await release(
+            self._tracking,
+            command_id,
+            due_field="next_check_at",
+            owner=owner,
+            next_due=next_check_at,
         )
 
     async def decide(self, command_id: str, *, owner: str, outcome: CommandOutcome) -> bool:
@@ -390,4 +386,4 @@ class MongoCommandStore:
 
 
 def _released(next_check_at: datetime) -> dict[str, Any]:
-    return {"next_check_at": next_check_at, "lease_until": _EPOCH, "lease_owner": None}
+    return {"next_check_at": next_check_at, "lease_until": EPOCH, "lease_owner": None}
