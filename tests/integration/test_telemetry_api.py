@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timedelta
@@ -537,8 +538,12 @@ async def test_connectivity_asks_the_catalogue_whether_newer_firmware_exists(
         await publish_event(js, status(evse.evse_uid, base_time(), connectivity=link))
         await visible(db, evse.evse_uid)
         await stored(db, "status_logs", evse.evse_uid, 1)
-
-        response = await api.get(f"/v2/evses/{evse.evse_uid}/connectivity")
+        # The snapshot is merged just after the logs are stored (ingest.py): ask until it is.
+        for _ in range(400):
+            response = await api.get(f"/v2/evses/{evse.evse_uid}/connectivity")
+            if response.status_code != 200 or response.json()["firmware"]["version"]:
+                break
+            await asyncio.sleep(0.025)
 
     assert response.status_code == 200, response.text
     firmware = response.json()["firmware"]
