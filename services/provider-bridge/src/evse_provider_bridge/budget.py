@@ -94,7 +94,6 @@ class VendorBudget:
         kv: KeyValue | None = None,
         namespace: str = "default",
     ) -> None:
-        self._provider = provider
         self._scope = BUDGET_SCOPES.get(provider, "egress")
         self._limiter = AsyncLimiter(requests, period_s)
         self._paces: dict[str, SharedPace] = {}

@@ -33,12 +33,12 @@ from evse_smart_charging.planner import ChargerLimits, limits_of, needs_replan, 
 
 from .capabilities import CapabilityReader, rated_current_a
 from .errors import ChargePlanNotFound, DepartureTooFar
+from .sites import SendAction
 from .store import FAR_FUTURE, Observation, SmartChargingStore
 
 __all__ = ["PlanDesk", "SendPlan"]
 
 log = structlog.get_logger("evse.smart_charging.plans")
-SendAction = Callable[[str, str, float | None], Awaitable[bool]]
 SendPlan = Callable[[str, ChargePlan], Awaitable[bool]]
 """(evse_uid, plan) → whether the bridge took the plan as the charger's schedule."""
 

@@ -15,8 +15,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-import structlog
-
 from evse_contracts.auth import Principal
 from evse_contracts.pagination import Page, decode_cursor, encode_cursor
 from evse_contracts.smart_charging import (
@@ -37,10 +35,9 @@ from .capabilities import CapabilityReader, rated_current_a
 from .errors import ApplicationTokenRequired, EvseInAnotherSite, SiteNotFound
 from .store import Observation, SmartChargingStore, site_key
 
-__all__ = ["SendCommand", "SiteDesk"]
+__all__ = ["SendAction", "SiteDesk"]
 
-log = structlog.get_logger("evse.smart_charging.sites")
-SendCommand = Callable[[str, str, float | None], Awaitable[bool]]
+SendAction = Callable[[str, str, float | None], Awaitable[bool]]
 """(evse_uid, command, current_limit_a) → whether the bridge took it."""
 SAME_LIMIT_A = 0.05
 
@@ -50,7 +47,7 @@ class SiteDesk:
         self,
         store: SmartChargingStore,
         capabilities: CapabilityReader,
-        send: SendCommand,
+        send: SendAction,
         *,
         interval_s: float,
         resend_after_s: float,
