@@ -193,6 +193,22 @@ class SharedPace:
                 return start - now
         raise WindowsContended(key)
 
+    async def wait(self, key: str, *, deadline: float | None = None) -> bool:
+        """Take a slot and sleep until it; False, taking nothing, when it starts after
+        `deadline` (`time.monotonic()`). Woken late (a busy event loop), the slot is given up
+        and a new one taken: calls sent in a bunch after a stall would break the vendor's
+        window even though their slots were spaced."""
+        while True:
+            max_wait_s = None if deadline is None else max(0.0, deadline - time.monotonic())
+            wait_s = await self.take(key, max_wait_s=max_wait_s)
+            if wait_s is None:
+                return False
+            slot = self.now() + wait_s
+            if wait_s > 0:
+                await asyncio.sleep(wait_s)
+            if self.now() - slot <= self.interval_s / 2:
+                return True
+
     async def _read(self, key: str) -> tuple[float, int]:
         try:
             entry = await self._kv.get(key)

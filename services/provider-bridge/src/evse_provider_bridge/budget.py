@@ -134,20 +134,8 @@ class VendorBudget:
             await self._local()
 
     async def _shared(self, pace: SharedPace, key: str) -> None:
-        """Take a slot and wait for it. Woken late (a busy event loop), the slot is given up
-        and a new one taken: calls sent in a bunch after a stall would break the vendor's
-        window even though their slots were spaced."""
-        deadline = _DEADLINE.get()
-        while True:
-            max_wait_s = None if deadline is None else max(0.0, deadline - time.monotonic())
-            wait_s = await pace.take(key, max_wait_s=max_wait_s)
-            if wait_s is None:
-                raise BudgetSpent("request budget spent for longer than the caller can wait")
-            slot = pace.now() + wait_s
-            if wait_s > 0:
-                await asyncio.sleep(wait_s)
-            if pace.now() - slot <= pace.interval_s / 2:
-                return
+        if not await pace.wait(key, deadline=_DEADLINE.get()):
+            raise BudgetSpent("request budget spent for longer than the caller can wait")
 
     async def _local(self) -> None:
         deadline = _DEADLINE.get()
