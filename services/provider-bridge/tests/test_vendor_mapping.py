@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import typing
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -13,10 +14,12 @@ from pydantic import SecretStr
 from evse_contracts.telemetry import ChargerState
 from evse_provider_bridge.adapters import chargepoint, easee, wallbox, zaptec
 from evse_provider_bridge.adapters.base import Command, DeviceStatus, readback_progress
+from evse_provider_bridge.adapters.easee_stream import EaseeStream
 from evse_provider_bridge.adapters.http import retry_after_seconds
-from evse_provider_bridge.budget import backoff_delay
+from evse_provider_bridge.adapters.signalr import Invocation
 from evse_provider_bridge.credentials import SecretBox
 from evse_provider_bridge.settings import DEV_CREDENTIALS_KEY
+from evse_runtime.backoff import Backoff
 
 STATES = set(typing.get_args(ChargerState))
 
@@ -86,11 +89,11 @@ def test_every_chargepoint_charging_status_maps(charging_status: str) -> None:
 
 def test_backoff_grows_exponentially_within_bounds_and_honours_retry_after() -> None:
     rng = random.Random(7)
-    delays = [backoff_delay(n, base_s=1, max_s=60, rng=rng) for n in range(1, 10)]
+    delays = [Backoff(1, 60).delay(n, rng=rng) for n in range(1, 10)]
     for n, delay in enumerate(delays, start=1):
         ceiling = min(60, 2 ** (n - 1))
         assert ceiling / 2 <= delay <= ceiling
-    assert backoff_delay(1, base_s=1, max_s=60, retry_after_s=30, rng=rng) == 30
+    assert Backoff(1, 60).delay(1, retry_after_s=30, rng=rng) == 30
 
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:
@@ -177,6 +180,10 @@ def _product_update(mid: str, obs_id: int, value: str, data_type: int = 3) -> di
     }
 
 
+def _relayed(target: str, arguments: list[dict[str, object]]) -> bytes:
+    return json.dumps({"target": target, "arguments": arguments}).encode()
+
+
 def test_easee_stream_updates_become_one_status_per_charger_that_reports_its_op_mode() -> None:
     pushes = [
         _product_update("EH100001", 109, "3", data_type=4),
@@ -184,12 +191,91 @@ def test_easee_stream_updates_become_one_status_per_charger_that_reports_its_op_
         _product_update("EH100001", 48, "32"),
         _product_update("EH100002", 120, "0.0"),  # no op mode: says nothing about the state
     ]
-    reports = easee.EaseeAdapter.statuses_from_webhook(json.dumps(pushes).encode())
-    assert [device for device, _ in reports] == ["EH100001"]
-    status = reports[0][1]
+    push = easee.EaseeAdapter.read_push(_relayed("ProductUpdate", pushes))
+    assert [device for device, _ in push.statuses] == ["EH100001"]
+    status = push.statuses[0][1]
     assert (status.state, status.power_w, status.current_limit_a) == ("charging", 7360.0, 32.0)
+    assert push.command_results == []
 
 
 def test_easee_stream_updates_without_a_charger_id_are_refused() -> None:
     with pytest.raises(KeyError):
-        easee.EaseeAdapter.statuses_from_webhook(b'[{"chargerId": "x", "observations": []}]')
+        easee.EaseeAdapter.read_push(
+            _relayed("ProductUpdate", [{"chargerId": "x", "observations": []}])
+        )
+    with pytest.raises(ValueError):
+        easee.EaseeAdapter.read_push(b'[{"mid": "x", "id": 109, "value": "3"}]')
+
+
+# Shaped as the hub sends `CommandResponse`: evcc `charger/easee/types.go` `SignalRCommandResponse`
+# (`SerialNumber`, `ID`, `Ticks`, `WasAccepted`, `ResultCode`, `Comment`), camel-cased by the
+# JSON hub protocol; `ticks` echoes the REST command's 202 body (evcc `easee/dispatcher.go`).
+def _command_response(ticks: int, accepted: bool, code: int) -> dict[str, object]:
+    return {
+        "serialNumber": "EH100001",
+        "id": 48,
+        "ticks": ticks,
+        "wasAccepted": accepted,
+        "resultCode": code,
+        "comment": None if accepted else "charger refused",
+        "timestamp": "2026-11-28T10:00:01Z",
+        "deliveredAt": "2026-11-28T10:00:01Z",
+    }
+
+
+def test_easee_command_responses_settle_by_ticks() -> None:
+    push = easee.EaseeAdapter.read_push(
+        _relayed(
+            "CommandResponse",
+            [_command_response(638000000000000001, True, 0), _command_response(7, False, 1)],
+        )
+    )
+    assert push.statuses == []
+    assert [(r.ack_id, r.result, r.vendor_response_code) for r in push.command_results] == [
+        ("638000000000000001", "confirmed", "0"),
+        ("7", "failed", "1"),
+    ]
+    assert push.command_results[1].detail == "charger refused"
+
+
+class _ScriptedHub:
+    """What a hub connection would invoke, each at its time on `clock` (a stand-in for the
+    socket)."""
+
+    def __init__(self, script: list[tuple[float, Invocation]], clock: list[float]) -> None:
+        self._script = script
+        self._clock = clock
+
+    async def invocations(self) -> AsyncIterator[Invocation]:
+        for at, invocation in self._script:
+            self._clock[0] = at
+            yield invocation
+
+
+async def test_the_easee_stream_relays_states_at_once_and_readings_every_interval() -> None:
+    script = [
+        (0.0, ("EH1", 109, "3")),  # state: relayed at once, with all that is known
+        (0.0, ("EH1", 120, "7.1")),  # a reading 0 s after the last relay: held
+        (5.0, ("EH1", 120, "7.1")),  # unchanged: nothing
+        (10.0, ("EH1", 120, "7.2")),  # 10 s on: relayed, carrying the op mode too
+        (11.0, ("EH1", 999, "1")),  # an observation the bridge does not read: ignored
+        (11.0, ("EH1", 48, "16")),  # state again: at once
+    ]
+    clock = [0.0]
+    hub = _ScriptedHub(
+        [(at, Invocation("ProductUpdate", [_product_update(*u)])) for at, u in script], clock
+    )
+    stream = EaseeStream(
+        hub,  # type: ignore[arg-type]
+        state_ids=easee.STATE_IDS,
+        reading_ids=easee.READING_IDS,
+        readings_interval_s=10.0,
+        clock=lambda: clock[0],
+    )
+    relayed = [json.loads(body) async for body in stream.pushes()]
+    assert {push["target"] for push in relayed} == {"ProductUpdate"}
+    assert [{a["id"]: a["value"] for a in push["arguments"]} for push in relayed] == [
+        {109: "3"},
+        {109: "3", 120: "7.2"},
+        {109: "3", 120: "7.2", 48: "16"},
+    ]

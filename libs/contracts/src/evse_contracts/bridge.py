@@ -37,6 +37,7 @@ __all__ = [
     "BRIDGE_OCPP_CREDENTIALS_ISSUE",
     "CHARGE_POINT_ID_PATTERN",
     "CLOUD_PROVIDERS",
+    "STREAMED_PROVIDERS",
     "CloudProviderName",
     "OCPP_PROVIDERS",
     "PROVIDERS",
@@ -65,6 +66,8 @@ PROVIDERS: tuple[str, ...] = get_args(ProviderName)
 CloudProviderName = Literal["chargepoint", "easee", "wallbox", "zaptec"]
 CLOUD_PROVIDERS: tuple[str, ...] = get_args(CloudProviderName)
 """Vendors whose cloud the bridge speaks, for the user's own linked account."""
+STREAMED_PROVIDERS: tuple[str, ...] = ("easee",)
+"""Cloud vendors whose accounts push over a stream the bridge holds (Easee's SignalR hub)."""
 OCPP_PROVIDERS: tuple[str, ...] = ("eo", "syncev", "enelx")
 """Vendors without a usable cloud API (EO's closed 2025-11-30, Enel X's is closed, SyncEV never
 had one): their chargers are enrolled for OCPP 1.6J instead."""

@@ -13,7 +13,8 @@ and subscribe only to what it answers:
   subscribe to, so replies (tokens, credentials) cannot be read by another service;
 - a responder answers through `allow_responses`, never by publishing to inboxes at large;
 - a stream's subjects are published only by its producers (TELEMETRY by the bridge, EVSE
-  events by onboarding and the bridge, NOTIFICATIONS by the notifier, WEBHOOKS by the gateway);
+  events by onboarding and the bridge, NOTIFICATIONS by the notifier, WEBHOOKS by the gateway
+  (verified HTTP pushes) and the bridge (the vendor streams it holds, only its vendors' subjects);
 - every service uses the JetStream API for its own streams and consumers, but none may
   delete or purge a stream: that stays with the operator.
 
@@ -136,6 +137,7 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
             bridge.ocpp_call_subject("*"),
             bridge.ocpp_takeover_subject("*"),
             f"$KV.{bridge.VENDOR_BUDGETS_BUCKET}.>",
+            *(bridge.webhook_subject(provider) for provider in bridge.STREAMED_PROVIDERS),
         ],
         subscribe=[
             *_subjects(BRIDGE_INTERNAL_ROUTES, VENDOR_ACCOUNT_ROUTES),

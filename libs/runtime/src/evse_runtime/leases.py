@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
-__all__ = ["EPOCH", "claim_due", "release", "work_off"]
+__all__ = ["EPOCH", "claim_due", "release", "renew", "work_off"]
 
 log = structlog.get_logger("evse.leases")
+T = TypeVar("T")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """`lease_until` of a document nobody holds."""
 
@@ -68,33 +69,55 @@ async def release(
     return result.matched_count == 1
 
 
+async def renew(
+    collection: AsyncCollection[dict[str, Any]],
+    key: str,
+    *,
+    due_field: str,
+    owner: str,
+    now: datetime,
+    lease_s: float,
+    still: Mapping[str, Any] | None = None,
+) -> bool:
+    """Extend a lease held for long-running work (a vendor stream) to `lease_s` from now, if
+    `owner` still holds it and the document still matches `still`; False otherwise, and the
+    holder must stop."""
+    lease_end = now + timedelta(seconds=lease_s)
+    result = await collection.update_one(
+        {**(still or {}), "_id": key, "lease_owner": owner},
+        {"$set": {due_field: lease_end, "lease_until": lease_end}},
+    )
+    return result.matched_count == 1
+
+
 async def work_off(
-    claim: Callable[[], Awaitable[dict[str, Any] | None]],
-    work: Callable[[dict[str, Any]], Awaitable[None]],
+    claim: Callable[[], Awaitable[T | None]],
+    work: Callable[[T], Awaitable[None]],
     *,
     stopping: asyncio.Event,
     concurrency: int,
     idle_wait_s: float,
 ) -> None:
-    """Claim and work due documents, `concurrency` at a time, until `stopping`; wait
-    `idle_wait_s` when nothing is due. Work in flight finishes before this returns."""
+    """Claim and work due documents (or what `claim` makes of them), `concurrency` at a time,
+    until `stopping`; wait `idle_wait_s` when nothing is due. Work in flight finishes before
+    this returns."""
     slots = asyncio.Semaphore(concurrency)
     in_flight: set[asyncio.Task[None]] = set()
     while not stopping.is_set():
         await slots.acquire()
         try:
-            doc = await claim()
+            item = await claim()
         except Exception:
             log.exception("claim failed")
-            doc = None
-        if doc is None:
+            item = None
+        if item is None:
             slots.release()
             try:
                 await asyncio.wait_for(stopping.wait(), timeout=idle_wait_s)
             except TimeoutError:
                 pass
             continue
-        task = asyncio.create_task(_guarded(work, doc))
+        task = asyncio.create_task(_guarded(work, item))
         in_flight.add(task)
         task.add_done_callback(in_flight.discard)
         task.add_done_callback(lambda _: slots.release())
@@ -102,9 +125,10 @@ async def work_off(
         await asyncio.wait(in_flight)
 
 
-async def _guarded(work: Callable[[dict[str, Any]], Awaitable[None]], doc: dict[str, Any]) -> None:
+async def _guarded(work: Callable[[T], Awaitable[None]], item: T) -> None:
     try:
-        await work(doc)
+        await work(item)
     except Exception:
         # Left leased: claimed again when the lease ends.
-        log.exception("leased work failed", key=doc.get("_id"))
+        key = item.get("_id") if isinstance(item, Mapping) else getattr(item, "uid", None)
+        log.exception("leased work failed", key=key)

@@ -3,6 +3,10 @@
 The credentials the user signed in with are sealed (`SecretBox`) before they are written and
 opened only after they are read; unlinking erases them. The session tokens the vendor issued
 live in `provider_tokens` under `<provider>:<uid>` (`adapters.token_adapter.token_key`).
+
+An account at a vendor that pushes (`STREAMED_PROVIDERS`) also carries its push stream's
+lease (`evse_runtime.leases`, due on `stream_due_at`): the replica holding it keeps the stream
+open and renews it; `lease_until` past now means nobody streams the account.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from typing import Any, Protocol
 
 from pymongo import ASCENDING, ReturnDocument
 
+from evse_contracts.bridge import STREAMED_PROVIDERS
 from evse_contracts.vendor_accounts import LinkBrokenReason, LinkState
+from evse_runtime.leases import EPOCH, claim_due, release, renew
 from evse_runtime.mongo import Database
 
 from .adapters.base import VendorAccount
@@ -35,10 +41,16 @@ class LinkedAccount:
     updated_at: datetime
     reason: LinkBrokenReason | None = None
     credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+    stream_lease_until: datetime = EPOCH
+    stream_failures: int = 0
 
     @property
     def account(self) -> VendorAccount:
         return VendorAccount(key=self.uid, credentials=self.credentials)
+
+    def streamed(self, now: datetime) -> bool:
+        """Whether a replica holds this account's push stream open now."""
+        return self.stream_lease_until > now
 
 
 class AccountStore(Protocol):
@@ -53,6 +65,15 @@ class AccountStore(Protocol):
         self, uid: str, *, reason: LinkBrokenReason, at: datetime
     ) -> LinkedAccount | None: ...
     async def mark_unlinked(self, uid: str, *, at: datetime) -> LinkedAccount | None: ...
+    async def claim_stream(
+        self, *, now: datetime, owner: str, lease_s: float
+    ) -> LinkedAccount | None: ...
+    async def renew_stream(
+        self, uid: str, *, owner: str, now: datetime, lease_s: float
+    ) -> bool: ...
+    async def release_stream(
+        self, uid: str, *, owner: str, next_due: datetime, failures: int
+    ) -> None: ...
 
 
 class MongoAccountStore:
@@ -64,6 +85,16 @@ class MongoAccountStore:
         await self._accounts.create_index(
             [("application_uid", ASCENDING), ("user_uid", ASCENDING), ("provider", ASCENDING)],
             unique=True,
+        )
+        await self._accounts.create_index([("stream_due_at", ASCENDING)])
+        # Accounts linked before streams existed: due for one now.
+        await self._accounts.update_many(
+            {
+                "provider": {"$in": list(STREAMED_PROVIDERS)},
+                "state": "linked",
+                "stream_due_at": {"$exists": False},
+            },
+            {"$set": {"stream_due_at": EPOCH}},
         )
 
     async def find(
@@ -100,6 +131,11 @@ class MongoAccountStore:
                     "state": "linked",
                     "reason": None,
                     "updated_at": account.updated_at,
+                    **(
+                        {"stream_due_at": account.updated_at, "stream_failures": 0}
+                        if account.provider in STREAMED_PROVIDERS
+                        else {}
+                    ),
                 },
                 "$setOnInsert": {"_id": account.uid, "linked_at": account.linked_at},
             },
@@ -129,6 +165,40 @@ class MongoAccountStore:
         )
         return None if doc is None else self._account(doc)
 
+    async def claim_stream(
+        self, *, now: datetime, owner: str, lease_s: float
+    ) -> LinkedAccount | None:
+        """Lease the account whose stream is most overdue (no replica holds it)."""
+        doc = await claim_due(
+            self._accounts, due_field="stream_due_at", now=now, owner=owner, lease_s=lease_s
+        )
+        return None if doc is None else self._account(doc)
+
+    async def renew_stream(self, uid: str, *, owner: str, now: datetime, lease_s: float) -> bool:
+        """Keep holding the stream; False once the lease passed on or the link is not linked."""
+        return await renew(
+            self._accounts,
+            uid,
+            due_field="stream_due_at",
+            owner=owner,
+            now=now,
+            lease_s=lease_s,
+            still={"state": "linked"},
+        )
+
+    async def release_stream(
+        self, uid: str, *, owner: str, next_due: datetime, failures: int
+    ) -> None:
+        """Give the stream up until `next_due` (a later one while it keeps failing)."""
+        await release(
+            self._accounts,
+            uid,
+            due_field="stream_due_at",
+            owner=owner,
+            next_due=next_due,
+            changes={"stream_failures": failures},
+        )
+
     def _account(self, doc: Mapping[str, Any]) -> LinkedAccount:
         sealed = doc.get("credentials")
         return LinkedAccount(
@@ -142,4 +212,6 @@ class MongoAccountStore:
             linked_at=doc["linked_at"],
             updated_at=doc["updated_at"],
             credentials=self._box.open(sealed) if sealed else {},
+            stream_lease_until=doc.get("lease_until") or EPOCH,
+            stream_failures=int(doc.get("stream_failures", 0)),
         )

@@ -37,6 +37,7 @@ from .store import MongoCommandStore, MongoLinkStore
 from .streams import ensure_bridge_streams
 from .telemetry_publisher import TelemetryPublisher
 from .tracking import CommandTracker
+from .vendor_streams import StreamKeeper
 from .webhooks import WebhookHandler
 from .worker import WorkerParts
 
@@ -87,7 +88,10 @@ def create_service(settings: BridgeSettings) -> Service:
             lifecycle = LifecycleHandler(
                 store=store, accounts=accounts, adapters=adapters, ocpp=ocpp
             )
-            webhooks = WebhookHandler(store=store, adapters=adapters, publisher=publisher)
+            webhooks = WebhookHandler(
+                store=store, commands=command_store, adapters=adapters, publisher=publisher
+            )
+            streams = StreamKeeper(js=runtime.js, **parts)
 
             async def poll() -> None:
                 await poller.run(runtime.stopping)
@@ -95,8 +99,13 @@ def create_service(settings: BridgeSettings) -> Service:
             async def track() -> None:
                 await tracker.run(runtime.stopping)
 
+            async def stream() -> None:
+                await streams.run(runtime.stopping)
+
             runtime.loop(poll)
             runtime.loop(track)
+            if settings.max_streams:
+                runtime.loop(stream)
             await _consume(
                 runtime, EVSE_EVENTS_STREAM, "evses.events.>", "provider-bridge", lifecycle
             )

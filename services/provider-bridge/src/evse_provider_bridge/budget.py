@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ import structlog
 from aiolimiter import AsyncLimiter
 from nats.js.kv import KeyValue
 
+from evse_runtime.backoff import Backoff
 from evse_runtime.windows import SharedPace, WindowsContended
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "BUDGET_SCOPES",
     "BudgetSpent",
     "VendorBudget",
-    "backoff_delay",
     "budget_wait_limit",
 ]
 
@@ -152,9 +151,7 @@ class VendorBudget:
     ) -> float:
         """A 429 / 5xx / refused login: hold this vendor's polls; return how long."""
         self._failures += 1
-        delay = backoff_delay(
-            self._failures, base_s=base_s, max_s=max_s, retry_after_s=retry_after_s
-        )
+        delay = Backoff(base_s, max_s).delay(self._failures, retry_after_s=retry_after_s)
         self._blocked_until = max(self._blocked_until, time.monotonic() + delay)
         return delay
 
@@ -165,17 +162,3 @@ class VendorBudget:
     def blocked_for_s(self) -> float:
         """Seconds until this vendor may be polled again (0 when it may now)."""
         return max(0.0, self._blocked_until - time.monotonic())
-
-
-def backoff_delay(
-    failures: int,
-    *,
-    base_s: float,
-    max_s: float,
-    retry_after_s: float | None = None,
-    rng: random.Random | None = None,
-) -> float:
-    """Exponential back-off with equal jitter, never shorter than the vendor's Retry-After."""
-    ceiling = min(max_s, base_s * 2 ** max(0, failures - 1))
-    delay = ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
-    return float(max(delay, retry_after_s or 0.0))

@@ -52,9 +52,10 @@ class CommandDesk(BridgeWorker):
         require(link.evse_uid, for_vendor(link.provider), name, request.current_limit_a)
         if name == "reset" or name == "change_availability" or name == "set_schedule":
             raise CommandNotSupported(name, link.provider)
-        adapter = await self._adapter_for(link.provider, link.vendor_account_uid)
-        if adapter is None:
+        linked = await self._linked(link.provider, link.vendor_account_uid)
+        if linked is None:
             raise VendorAccountNotLinked(link.provider, broken=True)
+        account, adapter = linked
         command = self._tracked(link, Command(name, request.current_limit_a), request.source)
         await self._tracker.track(command)
         await self._publisher.publish(
@@ -79,7 +80,12 @@ class CommandDesk(BridgeWorker):
             )
             await self._tracker.finish(command, outcome)
             return self._accepted(command, "failed")
-        await self._tracker.sent(command, ticket)
+        # While the account's stream is up, the vendor pushes the outcome: read back only later.
+        vendor = self._settings.vendor(link.provider)
+        streamed = account.streamed(now())
+        await self._tracker.sent(
+            command, ticket, wait_s=vendor.command_push_wait_s if streamed else 0
+        )
         return self._accepted(command, "pending")
 
     def _tracked(self, link: ProviderLink, command: Command, source: str) -> TrackedCommand:

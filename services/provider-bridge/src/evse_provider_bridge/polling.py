@@ -8,7 +8,9 @@ jitter (at least its `Retry-After`): its EVSEs claimed meanwhile are rescheduled
 Each EVSE is read through its user's vendor account. The vendor refusing the account's
 sign-in (`SignInRefused`) breaks the link (`AccountDesk.broken`): its EVSEs are parked, not
 retried against the vendor, until the user relinks. A 403/404 for one charger means the
-account lost it: that EVSE alone is parked and reported.
+account lost it: that EVSE alone is parked and reported. While a replica holds the account's
+push stream (`vendor_streams.py`), its EVSEs are polled only as a safety net
+(`streamed_poll_interval_s`).
 """
 
 from __future__ import annotations
@@ -79,10 +81,11 @@ class Poller(BridgeWorker):
                 failures=link.failures,
             )
             return
-        adapter = await self._adapter_for(link.provider, link.vendor_account_uid)
-        if adapter is None:
+        linked = await self._linked(link.provider, link.vendor_account_uid)
+        if linked is None:
             await self._park(link)
             return
+        account, adapter = linked
         try:
             with budget_wait_limit(self._settings.poll_budget_wait_s):
                 status = await adapter.read_status(DeviceRef(link.vendor_device_id, link.context))
@@ -131,7 +134,11 @@ class Poller(BridgeWorker):
             link.evse_uid,
             owner=self._settings.replica_id,
             next_poll_at=started
-            + timedelta(seconds=vendor.interval_s(charging=status.state == "charging")),
+            + timedelta(
+                seconds=vendor.interval_s(
+                    charging=status.state == "charging", streamed=account.streamed(started)
+                )
+            ),
             failures=0,
         )
 

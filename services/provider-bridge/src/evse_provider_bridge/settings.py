@@ -24,7 +24,7 @@ DEV_CREDENTIALS_KEY = "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyLWJ5dGU="
 
 PRODUCTION_BASE_URLS = {
     "chargepoint": "https://discovery.chargepoint.com (endpoints come from discovery)",
-    "easee": "https://api.easee.com",
+    "easee": "https://api.easee.com (stream: https://streams.easee.com/hubs/chargers)",
     "wallbox": "https://api.wall-box.com (auth: https://user-api.wall-box.com)",
     "zaptec": "https://api.zaptec.com",
 }
@@ -50,8 +50,31 @@ class VendorSettings(BaseModel):
     budget_period_s: float = Field(1.0, gt=0)
     backoff_base_s: float = Field(2.0, gt=0)
     backoff_max_s: float = Field(600.0, gt=0)
+    stream_url: str | None = Field(
+        None, description="The vendor's push hub, for vendors that stream (Easee's SignalR)."
+    )
+    stream_keepalive_s: float = Field(15.0, gt=0, description="Ping interval on the stream.")
+    stream_readings_interval_s: float = Field(
+        10.0,
+        ge=0,
+        description="Least time between pushed status logs of one charger that only change "
+        "its readings (power, energy); a change of state goes out at once.",
+    )
+    streamed_poll_interval_s: float = Field(
+        600.0,
+        gt=0,
+        description="Between polls of an EVSE whose account's stream is up: a safety net only.",
+    )
+    command_push_wait_s: float = Field(
+        30.0,
+        ge=0,
+        description="While the account's stream is up, how long a command waits for the "
+        "vendor's pushed outcome before it is read back instead.",
+    )
 
-    def interval_s(self, *, charging: bool) -> float:
+    def interval_s(self, *, charging: bool, streamed: bool = False) -> float:
+        if streamed:
+            return self.streamed_poll_interval_s
         if charging or self.idle_poll_interval_s is None:
             return self.poll_interval_s
         return self.idle_poll_interval_s
@@ -68,6 +91,11 @@ class VendorOverrides(BaseModel):
     budget_period_s: float | None = Field(None, gt=0)
     backoff_base_s: float | None = Field(None, gt=0)
     backoff_max_s: float | None = Field(None, gt=0)
+    stream_url: str | None = None
+    stream_keepalive_s: float | None = Field(None, gt=0)
+    stream_readings_interval_s: float | None = Field(None, ge=0)
+    streamed_poll_interval_s: float | None = Field(None, gt=0)
+    command_push_wait_s: float | None = Field(None, ge=0)
 
 
 _DEFAULTS: dict[str, dict[str, object]] = {
@@ -152,6 +180,15 @@ class BridgeSettings(ServiceSettings):
     max_concurrent_command_checks: int = Field(
         16, ge=1, description="Vendor commands one replica checks at once."
     )
+    max_streams: int = Field(
+        200, ge=0, description="Vendor push streams (one per account) one replica holds."
+    )
+    stream_check_s: float = Field(
+        10.0,
+        gt=0,
+        description="How often a held stream subscribes chargers linked since and renews its "
+        "lease; keep it well under `lease_s`.",
+    )
     ocpp_host: str = Field("0.0.0.0", description="Where the OCPP WebSocket listener binds.")
     ocpp_port: int | None = Field(
         9000, ge=0, le=65535, description="OCPP 1.6J listener port; 0 picks a free one, None off."
@@ -187,11 +224,10 @@ class BridgeSettings(ServiceSettings):
     )
 
     def vendor(self, provider: str) -> VendorSettings:
-        """The vendor's settings: simulator defaults, then the configured overrides."""
-        values: dict[str, object] = {
-            "base_url": f"{self.simulator_url.rstrip('/')}/{provider}",
-            **_DEFAULTS.get(provider, {}),
-        }
+        """The vendor's settings: simulator defaults, then the configured overrides. Easee's
+        stream is the simulator's hub while its API is, else streams.easee.com."""
+        simulated = f"{self.simulator_url.rstrip('/')}/{provider}"
+        values: dict[str, object] = {"base_url": simulated, **_DEFAULTS.get(provider, {})}
         overrides = self.vendors.get(provider)
         if overrides is not None:
             values.update(
@@ -203,4 +239,10 @@ class BridgeSettings(ServiceSettings):
             )
             if overrides.poll_interval_s is not None and overrides.idle_poll_interval_s is None:
                 values["idle_poll_interval_s"] = None  # one interval set: it holds for both
+        if provider == "easee" and values.get("stream_url") is None:
+            values["stream_url"] = (
+                f"{simulated}/hubs/chargers"
+                if values["base_url"] == simulated
+                else "https://streams.easee.com/hubs/chargers"
+            )
         return VendorSettings.model_validate(values)

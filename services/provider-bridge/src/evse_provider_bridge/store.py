@@ -249,6 +249,7 @@ class CommandStore(Protocol):
     async def supersede(
         self, evse_uid: str, commands: tuple[str, ...], *, newer: str, outcome: CommandOutcome
     ) -> int: ...
+    async def decide_pushed(self, provider: str, ack_id: str, outcome: CommandOutcome) -> bool: ...
 
 
 class MongoCommandStore:
@@ -261,6 +262,7 @@ class MongoCommandStore:
     async def ensure_indexes(self) -> None:
         await self._tracking.create_index([("next_check_at", ASCENDING)])
         await self._tracking.create_index([("evse_uid", ASCENDING)])
+        await self._tracking.create_index([("ticket.ack_id", ASCENDING)], sparse=True)
 
     async def track(self, command: TrackedCommand, *, owner: str, lease_until: datetime) -> None:
         """Record a command about to be sent, leased by its sender until the vendor answers."""
@@ -325,16 +327,7 @@ class MongoCommandStore:
         """Fix the outcome unless one is fixed already or the lease went to another replica."""
         result = await self._tracking.update_one(
             {"_id": command_id, "lease_owner": owner, "outcome": None},
-            {
-                "$set": {
-                    "outcome": {
-                        "result": outcome.result,
-                        "at": outcome.at,
-                        "vendor_response_code": outcome.vendor_response_code,
-                        "detail": outcome.detail,
-                    }
-                }
-            },
+            {"$set": {"outcome": _outcome(outcome)}},
         )
         return result.matched_count == 1
 
@@ -353,19 +346,18 @@ class MongoCommandStore:
                 "_id": {"$ne": newer},
                 "outcome": None,
             },
-            {
-                "$set": {
-                    "outcome": {
-                        "result": outcome.result,
-                        "at": outcome.at,
-                        "vendor_response_code": None,
-                        "detail": outcome.detail,
-                    },
-                    "next_check_at": outcome.at,
-                }
-            },
+            {"$set": {"outcome": _outcome(outcome), "next_check_at": outcome.at}},
         )
         return result.modified_count
+
+    async def decide_pushed(self, provider: str, ack_id: str, outcome: CommandOutcome) -> bool:
+        """Fix the outcome the vendor pushed for the command it acked as `ack_id`, unless one is
+        fixed already, and make it due: the check loop logs it, whoever holds its lease."""
+        result = await self._tracking.update_one(
+            {"ticket.ack_id": ack_id, "provider": provider, "outcome": None},
+            {"$set": {"outcome": _outcome(outcome), "next_check_at": outcome.at}},
+        )
+        return result.modified_count == 1
 
     def _tracked(self, doc: Mapping[str, Any]) -> TrackedCommand:
         ticket = doc.get("ticket")
@@ -387,3 +379,12 @@ class MongoCommandStore:
 
 def _released(next_check_at: datetime) -> dict[str, Any]:
     return {"next_check_at": next_check_at, "lease_until": EPOCH, "lease_owner": None}
+
+
+def _outcome(outcome: CommandOutcome) -> dict[str, Any]:
+    return {
+        "result": outcome.result,
+        "at": outcome.at,
+        "vendor_response_code": outcome.vendor_response_code,
+        "detail": outcome.detail,
+    }

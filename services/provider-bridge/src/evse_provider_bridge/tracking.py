@@ -61,10 +61,14 @@ class CommandTracker(BridgeWorker):
             outcome=CommandOutcome("cancelled", as_stored(now()), detail=SUPERSEDED),
         )
 
-    async def sent(self, command: TrackedCommand, ticket: CommandTicket) -> None:
-        """The vendor accepted `command`: from now on any replica checks its progress."""
+    async def sent(self, command: TrackedCommand, ticket: CommandTicket, *, wait_s: float) -> None:
+        """The vendor accepted `command`: any replica checks its progress from `wait_s` on (a
+        pushed outcome, `decide_pushed`, makes it due at once)."""
         await self._commands.record_ticket(
-            command.command_id, owner=self._owner, ticket=ticket, next_check_at=self._next(command)
+            command.command_id,
+            owner=self._owner,
+            ticket=ticket,
+            next_check_at=self._next(command, wait_s),
         )
 
     async def finish(self, command: TrackedCommand, outcome: CommandOutcome) -> None:

@@ -1,30 +1,43 @@
-"""Turn relayed vendor pushes (stream `WEBHOOKS`, subject `webhooks.<provider>`) into status logs.
+"""Relayed vendor pushes (stream `WEBHOOKS`, subject `webhooks.<provider>`): status logs and
+command outcomes.
 
-The gateway verified each delivery's signature before publishing it. Each adapter reads its
-vendor's push shape (`statuses_from_webhook`); a payload it cannot read is dead-lettered.
+The gateway verified each HTTP delivery's signature before publishing it; the bridge relays the
+vendor streams it holds itself (`vendor_streams.py`). Each adapter reads its vendor's push shape
+(`read_push`); a payload it cannot read is dead-lettered. A pushed command outcome fixes the
+tracked command's outcome (`decide_pushed`) and the check loop logs it, once, as it logs any.
 """
 
 from __future__ import annotations
 
 import json
 
+import structlog
 from nats.aio.msg import Msg
 
 from evse_runtime.consumers import Poison
+from evse_runtime.mongo import as_stored
 
 from .adapters import Adapters
 from .events import now, status_log
-from .store import LinkStore
+from .store import CommandOutcome, CommandStore, LinkStore
 from .telemetry_publisher import TelemetryPublisher
 
 __all__ = ["WebhookHandler"]
 
+log = structlog.get_logger("evse.bridge.webhooks")
+
 
 class WebhookHandler:
     def __init__(
-        self, *, store: LinkStore, adapters: Adapters, publisher: TelemetryPublisher
+        self,
+        *,
+        store: LinkStore,
+        commands: CommandStore,
+        adapters: Adapters,
+        publisher: TelemetryPublisher,
     ) -> None:
         self._store = store
+        self._commands = commands
         self._adapters = adapters
         self._publisher = publisher
 
@@ -33,12 +46,28 @@ class WebhookHandler:
         if provider not in self._adapters:
             raise Poison(f"no adapter for provider {provider!r}")
         try:
-            reports = self._adapters.statuses_from_webhook(provider, msg.data)
+            push = self._adapters.read_push(provider, msg.data)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise Poison(f"unreadable {provider} webhook payload: {exc!r}") from exc
         at = now()
-        for device_id, status in reports:
+        for device_id, status in push.statuses:
             for link in await self._store.links_for_device(provider, device_id):
                 await self._publisher.publish(
                     status_log(link.evse_uid, status, source="webhook", at=at)
                 )
+        for pushed in push.command_results:
+            outcome = CommandOutcome(
+                pushed.result,
+                as_stored(at),
+                vendor_response_code=pushed.vendor_response_code,
+                detail=pushed.detail,
+            )
+            # No match: a command sent by another app of the user's, or one already logged.
+            matched = await self._commands.decide_pushed(provider, pushed.ack_id, outcome)
+            log.info(
+                "pushed command result",
+                provider=provider,
+                ack_id=pushed.ack_id,
+                result=pushed.result,
+                matched=matched,
+            )

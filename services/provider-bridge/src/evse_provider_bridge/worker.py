@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypedDict, Unpack
 
-from .account_store import AccountStore
+from .account_store import AccountStore, LinkedAccount
 from .adapters import Adapters
 from .adapters.base import ProviderAdapter
 from .settings import BridgeSettings
@@ -35,7 +35,14 @@ class BridgeWorker:
 
     async def _adapter_for(self, provider: str, vendor_account_uid: str) -> ProviderAdapter | None:
         """The adapter acting for a linked account; None if the link is broken or unlinked."""
+        linked = await self._linked(provider, vendor_account_uid)
+        return None if linked is None else linked[1]
+
+    async def _linked(
+        self, provider: str, vendor_account_uid: str
+    ) -> tuple[LinkedAccount, ProviderAdapter] | None:
+        """The linked account and its adapter; None if the link is broken or unlinked."""
         account = await self._accounts.get(vendor_account_uid)
         if account is None or account.state != "linked" or provider not in self._adapters:
             return None
-        return self._adapters.for_account(provider, account.account)
+        return account, self._adapters.for_account(provider, account.account)

@@ -19,7 +19,7 @@ from evse_contracts.bridge import CLOUD_PROVIDERS
 
 from ..budget import VendorBudget
 from ..settings import BridgeSettings, VendorSettings
-from .base import DeviceStatus, ProviderAdapter, VendorAccount
+from .base import ProviderAdapter, VendorAccount, VendorPush
 from .chargepoint import ChargePointAdapter
 from .directory import DeviceDirectory
 from .easee import EaseeAdapter
@@ -89,10 +89,8 @@ class Adapters:
         self._bound.pop((provider, account_key), None)
         self.directory.forget(provider, account_key)
 
-    def statuses_from_webhook(
-        self, provider: str, payload: bytes
-    ) -> list[tuple[str, DeviceStatus]]:
-        return _CLASSES[provider].statuses_from_webhook(payload)
+    def read_push(self, provider: str, payload: bytes) -> VendorPush:
+        return _CLASSES[provider].read_push(payload)
 
 
 def build_adapters(

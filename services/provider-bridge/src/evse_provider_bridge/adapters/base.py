@@ -26,9 +26,11 @@ __all__ = [
     "DeviceRef",
     "DeviceStatus",
     "ProviderAdapter",
+    "PushedCommandResult",
     "ReadsBack",
     "VendorAccount",
     "VendorDevice",
+    "VendorPush",
     "readback_progress",
 ]
 
@@ -100,6 +102,24 @@ class CommandTicket:
     vendor_response_code: str | None = None
 
 
+@dataclass(frozen=True)
+class PushedCommandResult:
+    """A command's outcome as the vendor pushed it, matched to its `CommandTicket.ack_id`."""
+
+    ack_id: str
+    result: Literal["confirmed", "failed"]
+    vendor_response_code: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class VendorPush:
+    """What one relayed vendor push says: device statuses, command outcomes."""
+
+    statuses: list[tuple[str, DeviceStatus]] = field(default_factory=list)
+    command_results: list[PushedCommandResult] = field(default_factory=list)
+
+
 class ProviderAdapter(Protocol):
     """One vendor, acting for one `VendorAccount` (built by `Adapters.for_account`)."""
 
@@ -125,8 +145,9 @@ class ProviderAdapter(Protocol):
         ...
 
     @staticmethod
-    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
-        """`(vendor device id, status)` for each device a vendor push reports on."""
+    def read_push(payload: bytes) -> VendorPush:
+        """What a relayed vendor push (`webhooks.<provider>`) reports: `(vendor device id,
+        status)` per device, and command outcomes where the vendor pushes them."""
         ...
 
 

@@ -26,6 +26,7 @@ from .base import (
     DeviceRef,
     DeviceStatus,
     VendorDevice,
+    VendorPush,
     readback_progress,
 )
 from .errors import VendorError
@@ -231,9 +232,9 @@ class ChargePointAdapter(TokenAdapter):
         return "confirmed"
 
     @staticmethod
-    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
+    def read_push(payload: bytes) -> VendorPush:
         """ChargePoint has no push; relays may send `{"deviceId", "status": <status body>}`."""
-        return keyed_statuses(payload, "deviceId", "status", status_from_body)
+        return VendorPush(keyed_statuses(payload, "deviceId", "status", status_from_body))
 
 
 def home_charger_ids(body: Any) -> list[str]:

@@ -9,17 +9,20 @@ observation ids evcc `easee/signalr.go` reads; charging is switched with
 `commands/{pause_charging|resume_charging}` (start/stop mean authorize/deauthorize and do nothing
 on an open charger: nordicopen/easee_hass#273, evcc PR #10077); the current with
 `commands/set_dynamic_charger_current {amps, minutes}` (pyeasee `charger.py:672`). Commands
-answer 202 only; the result comes over SignalR (`CommandResponse`), which the bridge does not
-hold open yet, so commands are confirmed by reading the observations back. pyeasee throttles
+answer 202 only; the result comes over SignalR (`CommandResponse`, matched by `ticks`); reading
+the observations back is the fallback while the account has no stream. pyeasee throttles
 500 calls / 300 s per account and 12 limit changes a minute per charger (`easee.py:148`,
 `charger.py:266`); only sites, sessions and consumption are 10/h, none of which we call.
-Pushes: the stream's `ProductUpdate` observations, relayed on `webhooks.easee` (`WEBHOOKS`), are
-read by `statuses_from_webhook`; the simulator serves the hub (`easee_stream.py` there).
+Pushes: the account's SignalR stream (`open_stream`, `easee_stream.py`) is relayed on
+`webhooks.easee` (`WEBHOOKS`) and read back by `read_push`; the simulator serves the hub.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from .base import (
@@ -27,10 +30,14 @@ from .base import (
     CommandTicket,
     DeviceRef,
     DeviceStatus,
+    PushedCommandResult,
     ReadsBack,
     VendorDevice,
+    VendorPush,
 )
-from .payloads import as_float, body_of, expires_in, unparsable, webhook_items
+from .easee_stream import COMMAND_RESPONSE, PRODUCT_UPDATE, EaseeStream
+from .payloads import as_float, body_of, expires_in, unparsable
+from .signalr import HubClosed, open_hub
 from .token_adapter import TokenAdapter
 from .tokens import Token
 
@@ -51,17 +58,9 @@ PRODUCT_MODELS = {1: "Easee Home", 2: "Easee Charge Lite", 100: "Easee One"}
 OBS_OP_MODE, OBS_TOTAL_POWER, OBS_SESSION_ENERGY, OBS_LIFETIME_ENERGY = 109, 120, 121, 124
 OBS_DYNAMIC_CURRENT, OBS_FIRMWARE = 48, 80
 """Ids as pyeasee 0.8.21 `const.py` `ChargerStreamData` names them (state_chargerOpMode, …)."""
-OBSERVATION_IDS = ",".join(
-    str(i)
-    for i in (
-        OBS_OP_MODE,
-        OBS_TOTAL_POWER,
-        OBS_SESSION_ENERGY,
-        OBS_LIFETIME_ENERGY,
-        OBS_DYNAMIC_CURRENT,
-        OBS_FIRMWARE,
-    )
-)
+STATE_IDS = frozenset((OBS_OP_MODE, OBS_DYNAMIC_CURRENT, OBS_FIRMWARE))
+READING_IDS = frozenset((OBS_TOTAL_POWER, OBS_SESSION_ENERGY, OBS_LIFETIME_ENERGY))
+OBSERVATION_IDS = ",".join(str(i) for i in sorted(STATE_IDS | READING_IDS))
 COMMANDS = {"start_charging": "resume_charging", "stop_charging": "pause_charging"}
 
 
@@ -171,18 +170,70 @@ class EaseeAdapter(ReadsBack, TokenAdapter):
         ticks = body.get("ticks") if isinstance(body, dict) else None
         return CommandTicket(ack_id=str(ticks) if ticks else None)
 
+    @asynccontextmanager
+    async def open_stream(self) -> AsyncIterator[EaseeStream]:
+        """The account's SignalR connection: negotiated with its bearer token (a budgeted call,
+        signing in again on 401 as every call does), then the websocket with the same token."""
+        hub_url = self._settings.stream_url
+        if hub_url is None:
+            raise HubClosed("no stream URL configured")
+        body = await self._call(
+            "POST", f"{hub_url}/negotiate", "streams.negotiate", params={"negotiateVersion": 1}
+        )
+        connection = body.get("connectionToken") or body.get("connectionId")
+        if not isinstance(connection, str) or not connection:
+            raise unparsable(self.provider, "streams.negotiate", body)
+        token = await self._tokens.get()
+        async with open_hub(
+            hub_url,
+            connection,
+            token.access,
+            keepalive_s=self._settings.stream_keepalive_s,
+            open_timeout_s=10.0,
+        ) as hub:
+            yield EaseeStream(
+                hub,
+                state_ids=STATE_IDS,
+                reading_ids=READING_IDS,
+                readings_interval_s=self._settings.stream_readings_interval_s,
+            )
+
     @staticmethod
-    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
-        """SignalR `ProductUpdate` arguments relayed as they arrive: `[{mid, dataType, id,
-        timestamp, value}]`, `mid` the charger id, `value` a string (pyeasee `easee.py`
-        `_sr_callback`). A charger's batch without its op mode (109) says nothing about its
-        state, so it gives no status: the stream sends op mode first on subscribing and again
-        on each change; lone power or energy readings wait for the next poll."""
-        by_charger: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for update in webhook_items(payload):
-            by_charger[str(update["mid"])].append({**update, "id": int(update["id"])})
-        return [
-            (charger, status_from_observations({"observations": updates}))
-            for charger, updates in by_charger.items()
-            if any(u["id"] == OBS_OP_MODE for u in updates)
-        ]
+    def read_push(payload: bytes) -> VendorPush:
+        """A relayed hub invocation `{"target", "arguments"}` (`easee_stream.py`).
+
+        `ProductUpdate` arguments are observations `{mid, dataType, id, timestamp, value}`,
+        `mid` the charger id, `value` a string (pyeasee `easee.py` `_sr_callback`); a charger
+        whose observations lack its op mode (109) gives no status. `CommandResponse` settles the
+        command whose 202 gave the same `ticks` (evcc `easee/dispatcher.go`)."""
+        message = json.loads(payload)
+        if not isinstance(message, dict) or not isinstance(message.get("arguments"), list):
+            raise ValueError("an Easee push is a hub invocation with an arguments list")
+        target, arguments = message.get("target"), message["arguments"]
+        if target == PRODUCT_UPDATE:
+            return VendorPush(statuses=_statuses(arguments))
+        if target == COMMAND_RESPONSE:
+            return VendorPush(command_results=[_command_result(item) for item in arguments])
+        raise ValueError(f"no Easee push is read for target {target!r}")
+
+
+def _statuses(updates: list[Any]) -> list[tuple[str, DeviceStatus]]:
+    by_charger: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for update in updates:
+        by_charger[str(update["mid"])].append({**update, "id": int(update["id"])})
+    return [
+        (charger, status_from_observations({"observations": observations}))
+        for charger, observations in by_charger.items()
+        if any(o["id"] == OBS_OP_MODE for o in observations)
+    ]
+
+
+def _command_result(response: dict[str, Any]) -> PushedCommandResult:
+    code = response.get("resultCode")
+    comment = response.get("comment")
+    return PushedCommandResult(
+        ack_id=str(response["ticks"]),
+        result="confirmed" if response["wasAccepted"] is True else "failed",
+        vendor_response_code=None if code is None else str(code),
+        detail=str(comment)[:200] if comment else None,
+    )

@@ -22,6 +22,7 @@ from .base import (
     DeviceStatus,
     ReadsBack,
     VendorDevice,
+    VendorPush,
 )
 from .payloads import as_float, body_of, keyed_statuses
 from .token_adapter import TokenAdapter
@@ -157,6 +158,6 @@ class WallboxAdapter(ReadsBack, TokenAdapter):
         return CommandTicket(vendor_response_code=f"action {action}")
 
     @staticmethod
-    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
+    def read_push(payload: bytes) -> VendorPush:
         """Wallbox has no push; relays may send `{"chargerId", "status": <status body>}`."""
-        return keyed_statuses(payload, "chargerId", "status", status_from_body)
+        return VendorPush(keyed_statuses(payload, "chargerId", "status", status_from_body))

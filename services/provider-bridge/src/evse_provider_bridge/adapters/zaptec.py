@@ -16,7 +16,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from .base import Command, CommandTicket, DeviceRef, DeviceStatus, ReadsBack, VendorDevice
+from .base import (
+    Command,
+    CommandTicket,
+    DeviceRef,
+    DeviceStatus,
+    ReadsBack,
+    VendorDevice,
+    VendorPush,
+)
 from .payloads import as_float, body_of, webhook_items
 from .token_adapter import TokenAdapter
 from .tokens import Token
@@ -116,8 +124,10 @@ class ZaptecAdapter(ReadsBack, TokenAdapter):
         return CommandTicket(vendor_response_code=str(command_id))
 
     @staticmethod
-    def statuses_from_webhook(payload: bytes) -> list[tuple[str, DeviceStatus]]:
+    def read_push(payload: bytes) -> VendorPush:
         by_charger: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for observation in webhook_items(payload):
             by_charger[str(observation["ChargerId"])].append(observation)
-        return [(charger, status_from_observations(obs)) for charger, obs in by_charger.items()]
+        return VendorPush(
+            [(charger, status_from_observations(obs)) for charger, obs in by_charger.items()]
+        )

@@ -1,0 +1,27 @@
+"""Retry delays: exponential, capped, with equal jitter, never shorter than a `Retry-After`."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+__all__ = ["Backoff"]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    initial_s: float
+    max_s: float
+
+    def delay(
+        self,
+        failures: int,
+        *,
+        retry_after_s: float | None = None,
+        rng: random.Random | None = None,
+    ) -> float:
+        """The wait after `failures` failures in a row (1-based): a uniform draw between half
+        and all of `initial * 2^(failures-1)`, capped, so callers are not retried in step."""
+        ceiling = min(self.max_s, self.initial_s * 2 ** min(max(0, failures - 1), 40))
+        delay = (rng or random).uniform(ceiling / 2, ceiling)
+        return float(max(delay, retry_after_s or 0.0))

@@ -1,0 +1,166 @@
+"""Vendor push streams: one per linked account at a vendor that pushes, held by one replica.
+
+A replica leases an account's stream (`AccountStore.claim_stream`), opens it through the
+account's adapter, subscribes every charger linked through the account, and relays each push to
+`webhooks.<provider>` in `WEBHOOKS`: the path every push takes, read by `webhooks.py` on any
+replica. Every `stream_check_s` it subscribes chargers linked since and renews the lease. A
+stream that fails is given up with the account's own back-off; polling carries on meanwhile
+(slowed only while a stream is up). A stopping replica hands its streams back at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol, Unpack, runtime_checkable
+
+import structlog
+from nats.js import JetStreamContext
+
+from evse_contracts.bridge import webhook_subject
+from evse_runtime.backoff import Backoff
+from evse_runtime.leases import work_off
+
+from .account_store import LinkedAccount
+from .adapters.errors import VendorError
+from .adapters.signalr import HubClosed
+from .events import now
+from .store import PARKED
+from .worker import BridgeWorker, WorkerParts
+
+__all__ = ["PushStream", "StreamKeeper", "StreamingAdapter"]
+
+log = structlog.get_logger("evse.bridge.streams")
+Ended = Literal["stopping", "lease lost"]
+
+
+class PushStream(Protocol):
+    async def subscribe(self, device_ids: Iterable[str]) -> None: ...
+    def pushes(self) -> AsyncIterator[bytes]:
+        """Relay-ready bodies for `webhooks.<provider>`, until the stream fails (`HubClosed`)."""
+        ...
+
+
+@dataclass
+class _Relayed:
+    count: int = 0
+
+
+@runtime_checkable
+class StreamingAdapter(Protocol):
+    def open_stream(self) -> AbstractAsyncContextManager[PushStream]: ...
+
+
+class StreamKeeper(BridgeWorker):
+    def __init__(self, *, js: JetStreamContext, **parts: Unpack[WorkerParts]) -> None:
+        super().__init__(**parts)
+        self._js = js
+        self._owner = self._settings.replica_id
+        self._stopping = asyncio.Event()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Hold up to `max_streams` streams until `stopping`, then hand them back."""
+        self._stopping = stopping
+        await work_off(
+            self._claim,
+            self._hold,
+            stopping=stopping,
+            concurrency=self._settings.max_streams,
+            idle_wait_s=self._settings.idle_wait_s,
+        )
+
+    async def _claim(self) -> LinkedAccount | None:
+        return await self._accounts.claim_stream(
+            now=now(), owner=self._owner, lease_s=self._settings.lease_s
+        )
+
+    async def _hold(self, account: LinkedAccount) -> None:
+        adapter = None
+        if account.state == "linked" and account.provider in self._adapters:
+            adapter = self._adapters.for_account(account.provider, account.account)
+        if not isinstance(adapter, StreamingAdapter):
+            await self._release(account, next_due=PARKED, failures=0)
+            return
+        relayed = _Relayed()
+        try:
+            async with adapter.open_stream() as stream:
+                log.info("vendor stream open", account=account.uid, provider=account.provider)
+                ended = await self._relay(account, stream, relayed)
+        except (HubClosed, VendorError, OSError) as exc:
+            # An account that streamed a while starts its back-off again.
+            failures = 1 if relayed.count else account.stream_failures + 1
+            vendor = self._settings.vendor(account.provider)
+            delay = Backoff(vendor.backoff_base_s, vendor.backoff_max_s).delay(
+                failures, retry_after_s=getattr(exc, "retry_after_s", None)
+            )
+            log.warning(
+                "vendor stream lost",
+                account=account.uid,
+                provider=account.provider,
+                error=str(exc)[:300],
+                relayed=relayed.count,
+                retry_in_s=round(delay, 1),
+            )
+            await self._release(
+                account, next_due=now() + timedelta(seconds=delay), failures=failures
+            )
+            return
+        log.info("vendor stream closed", account=account.uid, reason=ended, relayed=relayed.count)
+        if ended == "stopping":
+            await self._release(account, next_due=now(), failures=0)
+
+    async def _relay(self, account: LinkedAccount, stream: PushStream, relayed: _Relayed) -> Ended:
+        """Relay pushes while keeping the lease, until stopping or the lease is lost."""
+        subject = webhook_subject(account.provider)
+
+        async def forward() -> None:
+            async for body in stream.pushes():
+                digest = hashlib.sha256(body).hexdigest()[:32]
+                await self._js.publish(
+                    subject, body, headers={"Nats-Msg-Id": f"{subject}:{digest}"}
+                )
+                relayed.count += 1
+            raise HubClosed("the stream ended")
+
+        forwarding = asyncio.create_task(forward())
+        keeping = asyncio.create_task(self._keep(account, stream))
+        try:
+            await asyncio.wait({forwarding, keeping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (forwarding, keeping):
+                task.cancel()
+            await asyncio.gather(forwarding, keeping, return_exceptions=True)
+        if keeping.done() and not keeping.cancelled() and keeping.exception() is None:
+            return keeping.result()
+        failed = forwarding if forwarding.done() and not forwarding.cancelled() else keeping
+        error = failed.exception()
+        raise error if error is not None else HubClosed("the stream ended")
+
+    async def _keep(self, account: LinkedAccount, stream: PushStream) -> Ended:
+        """Subscribe the account's chargers (new ones each round) and renew the lease."""
+        subscribed: set[str] = set()
+        while True:
+            links = await self._store.links_of_account(account.uid)
+            new = sorted({link.vendor_device_id for link in links} - subscribed)
+            if new:
+                await stream.subscribe(new)
+                subscribed.update(new)
+            renewed = await self._accounts.renew_stream(
+                account.uid, owner=self._owner, now=now(), lease_s=self._settings.lease_s
+            )
+            if not renewed:
+                return "lease lost"
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self._settings.stream_check_s)
+                return "stopping"
+            except TimeoutError:
+                pass
+
+    async def _release(self, account: LinkedAccount, *, next_due: datetime, failures: int) -> None:
+        await self._accounts.release_stream(
+            account.uid, owner=self._owner, next_due=next_due, failures=failures
+        )
