@@ -1,8 +1,10 @@
 """Real vendor clouds, over HTTP against the whole platform as processes (issue 15's "done when").
 
 A user links their own accounts at the four cloud vendors on the hosted sign-in pages, imports
-one charger of each by serial, and status logs arrive. The vendor then refuses the password
-(the user changed it in the vendor's app): the EVSE shows the broken link, the application
+one charger of each by serial, status logs arrive, and a current limit sent to each is confirmed
+through the vendor's own signal: Easee's SignalR `CommandResponse`, the others' state read back.
+The vendor then refuses the password (the user changed it in the vendor's app): the EVSE shows
+the broken link, the application
 hears `evse.link_broken`, and signing in again through the EVSE's reconnect page restores
 polling of the same EVSE. EO, Enel X and SyncEV chargers import as OCPP enrolments; a charge
 point built from the `ocpp` package connects with the settings shown and its status logs
@@ -106,6 +108,42 @@ def client_events(
     return seen
 
 
+def command_logs(client: httpx.Client, user: dict[str, str], evse_uid: str) -> list[Any]:
+    response = client.get(f"/v2/evses/{evse_uid}/command_logs", headers=user)
+    assert response.status_code == 200, response.text
+    results: list[Any] = response.json()["results"]
+    return results
+
+
+def confirmed_limit(
+    stack: Stack, client: httpx.Client, user: dict[str, str], provider: str, evse_uid: str
+) -> dict[str, Any]:
+    """Send a current limit to the charging charger; its final command log, once confirmed."""
+    serial = next(c for c in seed_for(provider) if c.owner == OWNER).serial_number
+    simulator = stack.env["EVSE_SIMULATOR_URL"]
+    pinned = httpx.put(f"{simulator}/_sim/chargers/{serial}/state", json={"state": "charging"})
+    assert pinned.status_code == 200, pinned.text
+    sent = client.post(
+        f"/v2/evses/{evse_uid}/commands",
+        json={"command": "set_current_limit", "current_limit_a": 16},
+        headers=user,
+    )
+    assert sent.status_code == 202, sent.text
+    command_id = sent.json()["command_id"]
+    final: dict[str, Any] = eventually(
+        lambda: next(
+            (
+                log
+                for log in command_logs(client, user, evse_uid)
+                if log["command_id"] == command_id and log["result"] != "pending"
+            ),
+            None,
+        )
+    )
+    assert final["result"] == "confirmed", final
+    return final
+
+
 def test_linked_vendor_accounts_import_poll_break_and_relink_the_same_evse(
     e2e_stack: Stack, client: httpx.Client, user: dict[str, str]
 ) -> None:
@@ -125,6 +163,11 @@ def test_linked_vendor_accounts_import_poll_break_and_relink_the_same_evse(
         assert evses[provider]["vendor_link"] == {"state": "linked", "reason": None}
     for evse in evses.values():
         eventually(partial(status_logs, client, user, evse["uid"]))
+    for provider, evse in evses.items():
+        log = confirmed_limit(e2e_stack, client, user, provider, evse["uid"])
+        # Easee's outcome is its hub's `CommandResponse` (`resultCode` 0); the others' is
+        # the charger read back, which carries no code of the vendor's.
+        assert log["vendor_response_code"] == ("0" if provider == "easee" else None), log
 
     evse = evses[VENDOR]
     path = f"/v2/evses/{evse['uid']}"

@@ -2,7 +2,8 @@
 states become status logs, a command is settled by its `CommandResponse`, one replica streams an
 account, and a draining replica hands its streams to another at once.
 
-Polling and read-back are set an hour apart, so whatever arrives within the test came by push.
+Polling, read-back and the stream's own rounds are set an hour apart: whatever arrives within
+the test came by push, and a charger linked after the stream opened was subscribed when told.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def bridge(
         "replica_id": name,
         "idle_wait_s": 0.05,
         "command_check_interval_s": 0.05,
-        "stream_check_s": 0.1,
+        "stream_check_s": HOUR,  # chargers linked later are subscribed when told
         "vendors": {
             "easee": {
                 "poll_interval_s": HOUR,

@@ -38,6 +38,7 @@ __all__ = [
     "CHARGE_POINT_ID_PATTERN",
     "CLOUD_PROVIDERS",
     "STREAMED_PROVIDERS",
+    "BRIDGE_STREAMS_CHANGED",
     "CloudProviderName",
     "OCPP_PROVIDERS",
     "PROVIDERS",
@@ -68,6 +69,9 @@ CLOUD_PROVIDERS: tuple[str, ...] = get_args(CloudProviderName)
 """Vendors whose cloud the bridge speaks, for the user's own linked account."""
 STREAMED_PROVIDERS: tuple[str, ...] = ("easee",)
 """Cloud vendors whose accounts push over a stream the bridge holds (Easee's SignalR hub)."""
+BRIDGE_STREAMS_CHANGED = "bridge.streams.changed"
+"""Core NATS, bridge to bridge: a vendor account (the body, its uid) has a charger linked
+since; the replica holding its stream subscribes it now rather than at its next check."""
 OCPP_PROVIDERS: tuple[str, ...] = ("eo", "syncev", "enelx")
 """Vendors without a usable cloud API (EO's closed 2025-11-30, Enel X's is closed, SyncEV never
 had one): their chargers are enrolled for OCPP 1.6J instead."""

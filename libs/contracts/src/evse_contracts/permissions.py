@@ -138,9 +138,11 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
             bridge.ocpp_takeover_subject("*"),
             f"$KV.{bridge.VENDOR_BUDGETS_BUCKET}.>",
             *(bridge.webhook_subject(provider) for provider in bridge.STREAMED_PROVIDERS),
+            bridge.BRIDGE_STREAMS_CHANGED,
         ],
         subscribe=[
             *_subjects(BRIDGE_INTERNAL_ROUTES, VENDOR_ACCOUNT_ROUTES),
+            bridge.BRIDGE_STREAMS_CHANGED,
             bridge.ocpp_call_subject("*"),
             bridge.ocpp_takeover_subject("*"),
         ],

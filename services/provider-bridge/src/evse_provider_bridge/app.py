@@ -9,7 +9,7 @@ import httpx
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
-from evse_contracts.bridge import VENDOR_BUDGETS_BUCKET, WEBHOOKS_STREAM
+from evse_contracts.bridge import BRIDGE_STREAMS_CHANGED, VENDOR_BUDGETS_BUCKET, WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_runtime.consumers import (
     MessageHandler,
@@ -85,13 +85,17 @@ def create_service(settings: BridgeSettings) -> Service:
                 settings=settings,
             )
             poller = Poller(desk=desk, **parts)
+            streams = StreamKeeper(nc=runtime.nc, js=runtime.js, **parts)
             lifecycle = LifecycleHandler(
-                store=store, accounts=accounts, adapters=adapters, ocpp=ocpp
+                store=store,
+                accounts=accounts,
+                adapters=adapters,
+                ocpp=ocpp,
+                on_linked=streams.linked,
             )
             webhooks = WebhookHandler(
                 store=store, commands=command_store, adapters=adapters, publisher=publisher
             )
-            streams = StreamKeeper(js=runtime.js, **parts)
 
             async def poll() -> None:
                 await poller.run(runtime.stopping)
@@ -106,6 +110,7 @@ def create_service(settings: BridgeSettings) -> Service:
             runtime.loop(track)
             if settings.max_streams:
                 runtime.loop(stream)
+                runtime.listen(BRIDGE_STREAMS_CHANGED, streams.on_changed)
             await _consume(
                 runtime, EVSE_EVENTS_STREAM, "evses.events.>", "provider-bridge", lifecycle
             )

@@ -4,6 +4,8 @@ through its user's linked account at the vendor."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import structlog
 from nats.aio.msg import Msg
 from pydantic import ValidationError
@@ -31,12 +33,19 @@ log = structlog.get_logger("evse.bridge.lifecycle")
 
 class LifecycleHandler:
     def __init__(
-        self, *, store: LinkStore, accounts: AccountStore, adapters: Adapters, ocpp: OcppDesk
+        self,
+        *,
+        store: LinkStore,
+        accounts: AccountStore,
+        adapters: Adapters,
+        ocpp: OcppDesk,
+        on_linked: Callable[[str], Awaitable[None]],
     ) -> None:
         self._store = store
         self._accounts = accounts
         self._adapters = adapters
         self._ocpp = ocpp
+        self._on_linked = on_linked
 
     async def __call__(self, msg: Msg) -> None:
         try:
@@ -70,6 +79,7 @@ class LifecycleHandler:
             context=device.context,
         )
         await self._store.upsert_link(link, first_poll_at=now())
+        await self._on_linked(account.uid)
         log.info("linked", evse_uid=event.evse_uid, provider=event.provider)
 
     async def decommissioned(self, event: EvseDecommissioned) -> None:

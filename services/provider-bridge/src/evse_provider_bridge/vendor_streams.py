@@ -3,7 +3,8 @@
 A replica leases an account's stream (`AccountStore.claim_stream`), opens it through the
 account's adapter, subscribes every charger linked through the account, and relays each push to
 `webhooks.<provider>` in `WEBHOOKS`: the path every push takes, read by `webhooks.py` on any
-replica. Every `stream_check_s` it subscribes chargers linked since and renews the lease. A
+replica. It subscribes chargers linked since when told (`BRIDGE_STREAMS_CHANGED`, from whichever
+replica linked one) and at least every `stream_check_s`, when it also renews the lease. A
 stream that fails is given up with the account's own back-off; polling carries on meanwhile
 (slowed only while a stream is up). A stopping replica hands its streams back at once.
 """
@@ -19,9 +20,11 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol, Unpack, runtime_checkable
 
 import structlog
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from evse_contracts.bridge import webhook_subject
+from evse_contracts.bridge import BRIDGE_STREAMS_CHANGED, webhook_subject
 from evse_runtime.backoff import Backoff
 from evse_runtime.leases import work_off
 
@@ -56,11 +59,25 @@ class StreamingAdapter(Protocol):
 
 
 class StreamKeeper(BridgeWorker):
-    def __init__(self, *, js: JetStreamContext, **parts: Unpack[WorkerParts]) -> None:
+    def __init__(
+        self, *, nc: NatsClient, js: JetStreamContext, **parts: Unpack[WorkerParts]
+    ) -> None:
         super().__init__(**parts)
+        self._nc = nc
         self._js = js
         self._owner = self._settings.replica_id
         self._stopping = asyncio.Event()
+        self._changed: dict[str, asyncio.Event] = {}
+        """Per account streamed here: set when a charger was linked to it."""
+
+    async def linked(self, vendor_account_uid: str) -> None:
+        """Tell the replica streaming the account (if any) that a charger was linked to it."""
+        await self._nc.publish(BRIDGE_STREAMS_CHANGED, vendor_account_uid.encode())
+
+    async def on_changed(self, msg: Msg) -> None:
+        changed = self._changed.get(msg.data.decode(errors="replace"))
+        if changed is not None:
+            changed.set()
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Hold up to `max_streams` streams until `stopping`, then hand them back."""
@@ -142,8 +159,18 @@ class StreamKeeper(BridgeWorker):
 
     async def _keep(self, account: LinkedAccount, stream: PushStream) -> Ended:
         """Subscribe the account's chargers (new ones each round) and renew the lease."""
+        changed = self._changed[account.uid] = asyncio.Event()
+        try:
+            return await self._rounds(account, stream, changed)
+        finally:
+            del self._changed[account.uid]
+
+    async def _rounds(
+        self, account: LinkedAccount, stream: PushStream, changed: asyncio.Event
+    ) -> Ended:
         subscribed: set[str] = set()
         while True:
+            changed.clear()
             links = await self._store.links_of_account(account.uid)
             new = sorted({link.vendor_device_id for link in links} - subscribed)
             if new:
@@ -154,11 +181,14 @@ class StreamKeeper(BridgeWorker):
             )
             if not renewed:
                 return "lease lost"
-            try:
-                await asyncio.wait_for(self._stopping.wait(), self._settings.stream_check_s)
+            woken = [asyncio.create_task(e.wait()) for e in (self._stopping, changed)]
+            await asyncio.wait(
+                woken, timeout=self._settings.stream_check_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in woken:
+                task.cancel()
+            if self._stopping.is_set():
                 return "stopping"
-            except TimeoutError:
-                pass
 
     async def _release(self, account: LinkedAccount, *, next_due: datetime, failures: int) -> None:
         await self._accounts.release_stream(
