@@ -8,7 +8,8 @@ per account or per address, not per charger), so the demand is 100 polls per int
 than Easee's, Wallbox's and ChargePoint's budgets allow. The simulator timestamps every call
 it receives; the busiest window of each vendor's period is compared with its limit.
 
-Run 1 ("shared"): both replicas draw from one budget. Run 2 ("per replica"): each replica from
+Easee's stream is off (`max_streams` 0): this measures polling alone, what happens while a
+stream is down. Run 1 ("shared"): both replicas draw from one budget. Run 2 ("per replica"): each replica from
 its own (a namespace each), as budgets were counted before: the vendor sees twice the rate. Prints
 `busiest window / limit` per vendor and run; writes bench/results/vendor_call_budgets.txt.
 """
@@ -72,6 +73,8 @@ async def run(nats_url: str, mongodb_url: str, *, shared: bool) -> dict[str, tup
             "simulator_url": sim.base_url,
             "idle_wait_s": 0.02,
             "log_level": "WARNING",
+            # Polling only: with Easee's stream up its chargers are polled every 10 minutes.
+            "max_streams": 0,
             "vendors": vendors,
         }
         spaces = (database, database) if shared else (f"{database}_a", f"{database}_b")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytest_asyncio
 from nats.aio.client import Client as NatsClient
+from structlog.testing import capture_logs
 
 from evse_contracts.bridge import CLOUD_PROVIDERS
 from evse_contracts.telemetry import StatusLog
@@ -200,6 +201,30 @@ async def test_server_errors_back_off_exponentially(
     assert all((e.http_status, e.retryable) == (503, True) for e in errors)
     spacing = gaps_of(errors[:5])
     assert spacing[-1] > spacing[0] * 2  # 0.1-0.2 s, then ... 0.8-1.6 s
+
+
+async def test_a_retired_status_route_is_an_alert_not_a_charger_lost(
+    replica: ReplicaSettings, sim: Simulator, nc: NatsClient, tap: TelemetryTap
+) -> None:
+    """The vendor answers 404 on the status route while the account still lists the charger
+    (as Easee's `/state` since 2026-09-01): error logs and an alert, the EVSE polled on."""
+    settings = replica("a", poll_interval_s=0.1)
+    with capture_logs() as logs:
+        async with running_bridge(**settings):  # type: ignore[arg-type]
+            seed = seed_for("zaptec")[0]
+            evse_uid = await onboard(
+                nc.jetstream(), "zaptec", seed.serial_number, await link_owner(nc, seed)
+            )
+            await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+            await sim.faults("zaptec", mode="removed", path_contains="/state")
+            await eventually(lambda: len(tap.errors(evse_uid)) >= 3)
+            await sim.faults("zaptec", mode="ok")
+            polled = len(tap.statuses(evse_uid))
+            await eventually(lambda: len(tap.statuses(evse_uid)) > polled)  # never parked
+    assert all(e.http_status == 404 for e in tap.errors(evse_uid))
+    alerts = [log for log in logs if log.get("alert") == "vendor_endpoint_removed"]
+    assert len(alerts) >= 3 and alerts[0]["log_level"] == "error"
+    assert alerts[0]["path"] == f"/zaptec/api/chargers/{seed.device_id}/state"
 
 
 def gaps_of(events: list) -> list[float]:  # type: ignore[type-arg]

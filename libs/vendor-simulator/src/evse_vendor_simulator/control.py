@@ -23,6 +23,12 @@ class FaultSwitch(BaseModel):
     delay_s: float = Field(0.0, ge=0, description="Added to every call (mode `slow` or any).")
     status: int = Field(503, ge=500, le=599, description="Returned in mode `error`.")
     retry_after_s: int | None = Field(None, ge=0, description="Sent with 429 in `rate_limit`.")
+    path_contains: str | None = Field(
+        None,
+        max_length=200,
+        description="In mode `removed`: the calls whose path contains it answer 404, as a "
+        "vendor answers a route it retired (every call when unset).",
+    )
 
 
 class NewPassword(BaseModel):
@@ -45,7 +51,8 @@ def _vendor(vendor: str) -> str:
 
 @router.put("/vendors/{vendor}/faults")
 async def set_faults(request: Request, vendor: str, switch: FaultSwitch) -> dict[str, Any]:
-    """Make a vendor slow, fail with 5xx, answer 429, or reject credentials (revokes tokens)."""
+    """Make a vendor slow, fail with 5xx, answer 429, reject credentials (revokes tokens), or
+    retire routes (404)."""
     sim = sim_of(request)
     sim.faults[_vendor(vendor)] = VendorFaults(**switch.model_dump())
     if switch.mode == "reject_credentials":

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 VENDORS = ("chargepoint", "easee", "wallbox", "zaptec")
-FaultMode = Literal["ok", "slow", "error", "rate_limit", "reject_credentials"]
+FaultMode = Literal["ok", "slow", "error", "rate_limit", "reject_credentials", "removed"]
 
 
 @dataclass
@@ -37,6 +37,7 @@ class VendorFaults:
     delay_s: float = 0.0
     status: int = 503
     retry_after_s: int | None = None
+    path_contains: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,9 @@ def gate(vendor: str) -> Callable[[Request], Awaitable[None]]:
             await asyncio.sleep(faults.delay_s)
         if faults.mode == "error":
             raise HTTPException(faults.status, detail="simulated vendor failure")
+        if faults.mode == "removed" and (faults.path_contains or "") in request.url.path:
+            # As a vendor answers a route it retired (Easee's `/state` since 2026-09-01).
+            raise HTTPException(404, detail="Not Found")
         if faults.mode == "rate_limit":
             headers = (
                 {} if faults.retry_after_s is None else {"Retry-After": str(faults.retry_after_s)}

@@ -8,9 +8,10 @@ jitter (at least its `Retry-After`): its EVSEs claimed meanwhile are rescheduled
 Each EVSE is read through its user's vendor account. The vendor refusing the account's
 sign-in (`SignInRefused`) breaks the link (`AccountDesk.broken`): its EVSEs are parked, not
 retried against the vendor, until the user relinks. A 403/404 for one charger means the
-account lost it: that EVSE alone is parked and reported. While a replica holds the account's
-push stream (`vendor_streams.py`), its EVSEs are polled only as a safety net
-(`streamed_poll_interval_s`).
+account lost it: that EVSE alone is parked and reported, unless the account still lists the
+charger: then the vendor retired the route (Easee's `/state`), an alert-worthy error. While
+a replica holds the account's push stream (`vendor_streams.py`), its EVSEs are polled only as
+a safety net (`streamed_poll_interval_s`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Unpack
 
 import structlog
 
+from .account_store import LinkedAccount
 from .accounts import AccountDesk
 from .adapters.base import DeviceRef
 from .adapters.errors import SignInRefused, VendorBudgetSpent, VendorError
@@ -106,6 +108,9 @@ class Poller(BridgeWorker):
             await self._park(link)
             return
         except VendorError as exc:
+            if exc.http_status == 404 and await self._route_removed(account, link, exc):
+                await self._failed(link, exc)
+                return
             if exc.http_status in _CHARGER_LOST_STATUSES:
                 await self._publisher.publish(error_log(link.evse_uid, exc, at=now()))
                 await self._park(link)
@@ -141,6 +146,32 @@ class Poller(BridgeWorker):
             ),
             failures=0,
         )
+
+    async def _route_removed(
+        self, account: LinkedAccount, link: ProviderLink, error: VendorError
+    ) -> bool:
+        """Whether a 404 is the vendor retiring the route rather than the charger leaving the
+        account: the account still lists the charger (or its list answers 404 too). Logged
+        at ERROR with `alert`: polling would otherwise go on with nothing to show for it."""
+        try:
+            listed = await self._adapters.directory.find(
+                link.provider, account.account, link.serial_number
+            )
+        except VendorError as listing:
+            removed = listing.http_status == 404
+        else:
+            removed = listed is not None
+        if removed:
+            log.error(
+                "the vendor answers 404 on a known route: removed endpoint?",
+                alert="vendor_endpoint_removed",
+                provider=link.provider,
+                api=error.api,
+                method=error.method,
+                path=error.url_path,
+                evse_uid=link.evse_uid,
+            )
+        return removed
 
     async def _park(self, link: ProviderLink) -> None:
         await self._store.finish_poll(
