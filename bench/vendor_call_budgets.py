@@ -9,8 +9,9 @@ than Easee's, Wallbox's and ChargePoint's budgets allow. The simulator timestamp
 it receives; the busiest window of each vendor's period is compared with its limit.
 
 Easee's stream is off (`max_streams` 0): this measures polling alone, what happens while a
-stream is down. Run 1 ("shared"): both replicas draw from one budget. Run 2 ("per replica"): each replica from
-its own (a namespace each), as budgets were counted before: the vendor sees twice the rate. Prints
+stream is down. Run 1 ("shared"): both replicas draw from one budget. Run 2 ("per replica"):
+each replica from its own (a namespace each), as budgets were counted before: the vendor sees
+twice the rate. Prints
 `busiest window / limit` per vendor and run; writes bench/results/vendor_call_budgets.txt.
 """
 

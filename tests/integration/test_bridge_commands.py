@@ -9,6 +9,7 @@ a command whose outcome was already fixed publishes the same log again, which th
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,12 @@ import pytest
 import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 
-from evse_contracts.bridge import BRIDGE_COMMANDS_SEND, CommandAccepted, SendCommand
+from evse_contracts.bridge import (
+    BRIDGE_COMMANDS_SEND,
+    CLOUD_PROVIDERS,
+    CommandAccepted,
+    SendCommand,
+)
 from evse_contracts.telemetry import CommandLog
 from evse_devstack.backends import NatsServer
 from evse_provider_bridge.credentials import SecretBox
@@ -67,6 +73,8 @@ def replica_settings(
             "idle_wait_s": 0.05,
             "command_check_interval_s": 0.05,
             "command_timeout_s": 30.0,
+            # Budgets far above what these tests call: they are about replicas, not pacing.
+            "vendors": dict.fromkeys(CLOUD_PROVIDERS, {"requests_per_period": 1000}),
             **overrides,
         }
 
@@ -129,7 +137,7 @@ async def test_a_command_whose_replica_is_killed_is_finished_by_another_with_one
     ):
         settings = replica_settings(sim, private_nats.url, mongodb_url, database_name)
         env = {
-            f"EVSE_{key.upper()}": str(value)
+            f"EVSE_{key.upper()}": json.dumps(value) if isinstance(value, dict) else str(value)
             for key, value in settings("a", lease_s=1.0, log_level="WARNING").items()
         }
         async with replica_process(

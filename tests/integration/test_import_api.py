@@ -141,12 +141,14 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
             simulator_url=simulator_url,
             idle_wait_s=0.05,
             device_list_min_refresh_s=0,  # a serial missing from the listing lists again
+            # Budgets far above these tests' calls (two users link all four vendors at once).
             vendors={
+                **dict.fromkeys(CLOUD_PROVIDERS, {"requests_per_period": 1000}),
                 "wallbox": {
                     "poll_interval_s": 0.2,
                     "backoff_base_s": 0.2,
                     "requests_per_period": 1000,
-                }
+                },
             },
         ),
         running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_import_cat"),

@@ -1,7 +1,7 @@
 """Counts and paces shared by every replica, in a JetStream KV bucket.
 
 `WindowCounter` (the gateway's rate limits) counts hits per fixed window; `SharedPace` (the
-bridge's vendor budgets) is a token bucket whose calls wait for their slot.
+bridge's vendor budgets) is a sliding window whose calls wait for their slot.
 
 A key's window opens at its first hit and lasts `window_s`; the KV value is
 `<window start> <count>`. Each hit reads the value and writes it back with compare-and-set on
@@ -137,15 +137,16 @@ class WindowCounter:
 
 
 class SharedPace:
-    """A token bucket every replica draws from: `limit` calls per `period_s` on average,
-    up to `burst` at once after a quiet spell.
+    """At most `limit` calls in any window of `period_s`, every replica drawing from it.
 
-    The generic cell-rate algorithm (virtual scheduling), waiting instead of refusing: each key
-    keeps its theoretical arrival time `tat` in the KV; a call starts at
-    `max(now, tat - tolerance)` and moves `tat` one interval (`period_s / limit`) on, with
-    compare-and-set so replicas never share a slot. Any window of length w then holds at most
-    `burst + w / interval` calls, whatever the number of replicas; the interval is `MARGIN`
-    longer, for the clocks of replicas and vendor to differ a little.
+    A sliding-window log, waiting instead of refusing: each key keeps in the KV the start times
+    of its latest `limit` calls (reserved, some perhaps still ahead). A call starts at once
+    while fewer than `limit` started within the last period, else when the oldest of the
+    latest `limit` leaves the window (`MARGIN` later, for the clocks of replicas and vendor to
+    differ a little); compare-and-set on the revision read means replicas never share a slot.
+    Unlike a token bucket (aiolimiter's, whose window can hold its burst and its rate, up to
+    twice the limit), no window of the vendor's period ever holds more than its limit, and a
+    quiet key still lets `limit` calls through at once.
     """
 
     def __init__(
@@ -154,14 +155,15 @@ class SharedPace:
         *,
         limit: int,
         period_s: float,
-        burst: int = 1,
         prefix: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._kv = kv
         self._prefix = prefix
-        self.interval_s = period_s / limit * (1 + MARGIN)
-        self._tolerance_s = (max(1, burst) - 1) * self.interval_s
+        self._limit = max(1, limit)
+        self._period_s = period_s * (1 + MARGIN)
+        self.late_s = period_s / self._limit / 2
+        """How late a woken call may still use its slot (half the average spacing)."""
         self._clock = clock
         self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
@@ -177,12 +179,16 @@ class SharedPace:
             turn = self._turns[key] = asyncio.Lock()
         async with turn:
             for _ in range(_MAX_ATTEMPTS):
-                tat, revision = await self._read(key)
+                starts, revision = await self._read(key)
                 now = self._clock()
-                start = max(now, tat - self._tolerance_s)
+                latest = sorted(starts)[-self._limit :]
+                start = now
+                if len(latest) == self._limit:
+                    start = max(now, latest[0] + self._period_s)
                 if max_wait_s is not None and start - now > max_wait_s:
                     return None
-                value = f"{max(tat, start) + self.interval_s:.6f}".encode()
+                kept = [t for t in latest if t > start - self._period_s][-(self._limit - 1) :]
+                value = " ".join(f"{t:.6f}" for t in [*kept, start]).encode()
                 try:
                     if revision == 0:
                         await self._kv.create(key, value)
@@ -206,15 +212,15 @@ class SharedPace:
             slot = self.now() + wait_s
             if wait_s > 0:
                 await asyncio.sleep(wait_s)
-            if self.now() - slot <= self.interval_s / 2:
+            if self.now() - slot <= self.late_s:
                 return True
 
-    async def _read(self, key: str) -> tuple[float, int]:
+    async def _read(self, key: str) -> tuple[list[float], int]:
         try:
             entry = await self._kv.get(key)
         except nats.js.errors.KeyNotFoundError:
-            return 0.0, 0
+            return [], 0
         try:
-            return float(entry.value or b"0"), entry.revision or 0
+            return [float(t) for t in (entry.value or b"").split()], entry.revision or 0
         except ValueError:
-            return 0.0, entry.revision or 0
+            return [], entry.revision or 0

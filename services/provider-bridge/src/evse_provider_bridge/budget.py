@@ -1,8 +1,8 @@
 """Per-vendor request budgets, counted as the vendors count them, and the back-off gate.
 
-Budgets are shared by every bridge replica: a token bucket in a JetStream KV bucket
-(`evse_runtime.windows.SharedPace`) sized so that no window of the vendor's period holds more
-than its limit (`_within`), keyed per vendor account (its user name) where the vendor counts
+Budgets are shared by every bridge replica: a sliding window in a JetStream KV bucket
+(`evse_runtime.windows.SharedPace`), so that no window of the vendor's period holds more than
+its limit, keyed per vendor account (its user name) where the vendor counts
 per account and per egress address where it counts per address (`BUDGET_SCOPES`; one key for
 the whole deployment, which leaves the cluster through one address). Some endpoints have a limit of
 their own on top (`API_BUDGETS`). When the bucket does not answer, a replica falls back to a
@@ -82,19 +82,6 @@ def budget_wait_limit(seconds: float) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
-BURST_SHARE = 0.1
-"""The part of a vendor's limit that may go out at once after a quiet spell."""
-
-
-def _within(kv: KeyValue, limit: int, period_s: float, prefix: str) -> SharedPace:
-    """A pace that never puts more than `limit` calls in any window of `period_s`: a bucket
-    lets `burst + period / interval` through in a window, so the burst is taken from the rate
-    (a bucket with burst = limit, as aiolimiter's, lets up to twice the limit through)."""
-    burst = max(1, int(limit * BURST_SHARE))
-    rate = max(1, limit - burst)
-    return SharedPace(kv, limit=rate, period_s=period_s, burst=burst, prefix=prefix)
-
-
 class VendorBudget:
     def __init__(
         self,
@@ -110,10 +97,14 @@ class VendorBudget:
         self._paces: dict[str, SharedPace] = {}
         if kv is not None:
             prefix = f"{namespace}.{provider}."
-            self._paces[""] = _within(kv, max(1, int(requests)), period_s, prefix)
+            self._paces[""] = SharedPace(
+                kv, limit=max(1, int(requests)), period_s=period_s, prefix=prefix
+            )
             for (vendor, api), (limit, window_s) in API_BUDGETS.items():
                 if vendor == provider:
-                    self._paces[api] = _within(kv, limit, window_s, f"{prefix}{api}.")
+                    self._paces[api] = SharedPace(
+                        kv, limit=limit, period_s=window_s, prefix=f"{prefix}{api}."
+                    )
         self._blocked_until = 0.0
         self._failures = 0
 

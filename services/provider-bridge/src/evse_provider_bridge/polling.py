@@ -22,6 +22,8 @@ from typing import Unpack
 
 import structlog
 
+from evse_runtime.leases import work_off
+
 from .account_store import LinkedAccount
 from .accounts import AccountDesk
 from .adapters.base import DeviceRef
@@ -46,25 +48,13 @@ class Poller(BridgeWorker):
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Claim and poll until `stopping`; polls in flight finish before returning."""
-        slots = asyncio.Semaphore(self._settings.max_concurrent_polls)
-        in_flight: set[asyncio.Task[None]] = set()
-        while not stopping.is_set():
-            await slots.acquire()
-            try:
-                link = await self._claim()
-            except Exception:
-                log.exception("claim failed")
-                link = None
-            if link is None:
-                slots.release()
-                await _wait(stopping, self._settings.idle_wait_s)
-                continue
-            task = asyncio.create_task(self._poll(link))
-            in_flight.add(task)
-            task.add_done_callback(in_flight.discard)
-            task.add_done_callback(lambda _: slots.release())
-        if in_flight:
-            await asyncio.wait(in_flight)
+        await work_off(
+            self._claim,
+            self._poll,
+            stopping=stopping,
+            concurrency=self._settings.max_concurrent_polls,
+            idle_wait_s=self._settings.idle_wait_s,
+        )
 
     async def _claim(self) -> ProviderLink | None:
         return await self._store.claim_due(
@@ -197,10 +187,3 @@ class Poller(BridgeWorker):
             next_poll_at=now() + timedelta(seconds=delay),
             failures=link.failures + 1,
         )
-
-
-async def _wait(stopping: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stopping.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

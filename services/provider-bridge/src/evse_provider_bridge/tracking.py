@@ -3,7 +3,8 @@
 Each command not yet logged final is a `command_tracking` document. The check loop leases due
 ones (`claim_due`, as polls are leased), asks the vendor once, and either schedules the next
 check or writes the final command log. A replica that dies leaves its commands to whoever
-claims them when the lease ends; a draining one releases them at once.
+claims them when the lease ends; a draining one finishes the checks in hand, each releasing
+its command.
 
 The final log is written exactly once: the outcome is first fixed in the document (only by the
 lease holder, only if none is fixed yet), then published, then the document is deleted. A
@@ -20,6 +21,7 @@ from typing import Unpack
 
 import structlog
 
+from evse_runtime.leases import work_off
 from evse_runtime.mongo import as_stored
 
 from .adapters.base import CommandTicket
@@ -77,36 +79,20 @@ class CommandTracker(BridgeWorker):
             await self._settle(command, outcome)
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Claim and check due commands until `stopping`; then release those being checked."""
-        slots = asyncio.Semaphore(self._settings.max_concurrent_command_checks)
-        in_flight: dict[asyncio.Task[None], str] = {}
-        while not stopping.is_set():
-            await slots.acquire()
-            try:
-                command = await self._commands.claim_due(
-                    now=now(), owner=self._owner, lease_s=self._settings.lease_s
-                )
-            except Exception:
-                log.exception("claim failed")
-                command = None
-            if command is None:
-                slots.release()
-                await _wait(stopping, self._settings.idle_wait_s)
-                continue
-            task = asyncio.create_task(self._check(command))
-            in_flight[task] = command.command_id
-            task.add_done_callback(in_flight.pop)
-            task.add_done_callback(lambda _: slots.release())
-        await self._release(in_flight)
+        """Claim and check due commands until `stopping`; checks in flight (one vendor call
+        each) finish and release their commands before this returns."""
+        await work_off(
+            self._claim,
+            self._check,
+            stopping=stopping,
+            concurrency=self._settings.max_concurrent_command_checks,
+            idle_wait_s=self._settings.idle_wait_s,
+        )
 
-    async def _release(self, in_flight: dict[asyncio.Task[None], str]) -> None:
-        """Hand the commands being checked back at once, rather than at the lease's end."""
-        held = dict(in_flight)
-        for task in held:
-            task.cancel()
-        await asyncio.gather(*held, return_exceptions=True)
-        for command_id in held.values():
-            await self._commands.release(command_id, owner=self._owner, next_check_at=now())
+    async def _claim(self) -> TrackedCommand | None:
+        return await self._commands.claim_due(
+            now=now(), owner=self._owner, lease_s=self._settings.lease_s
+        )
 
     async def _check(self, command: TrackedCommand) -> None:
         try:
@@ -189,10 +175,3 @@ class CommandTracker(BridgeWorker):
             evse_uid=command.evse_uid,
             result=outcome.result,
         )
-
-
-async def _wait(stopping: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stopping.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
