@@ -18,6 +18,8 @@ import structlog
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
+from .pauses import pause
+
 __all__ = ["EPOCH", "claim_due", "release", "renew", "work_off"]
 
 log = structlog.get_logger("evse.leases")
@@ -112,10 +114,7 @@ async def work_off(
             item = None
         if item is None:
             slots.release()
-            try:
-                await asyncio.wait_for(stopping.wait(), timeout=idle_wait_s)
-            except TimeoutError:
-                pass
+            await pause(stopping, idle_wait_s)
             continue
         task = asyncio.create_task(_guarded(work, item))
         in_flight.add(task)

@@ -9,6 +9,8 @@ from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from pydantic import BaseModel
 
+from evse_runtime.pauses import pause
+
 from .registry import EvseRecord
 from .registry_store import RegistryStore
 
@@ -46,7 +48,4 @@ class EventOutbox:
         while not stopping.is_set():
             for record in await self._store.with_pending_events(limit=100):
                 await self.flush(record)
-            try:
-                await asyncio.wait_for(stopping.wait(), timeout=interval_s)
-            except TimeoutError:
-                continue
+            await pause(stopping, interval_s)
