@@ -58,7 +58,7 @@ async def test_two_replicas_share_one_window_never_over_the_limit(kv: KeyValue) 
     # token bucket with the limit as its burst would let 30 + 30 into the first minute.
     assert sorted(starts)[:3] == pytest.approx([1000.0, 1000.1, 1000.2])
     assert most_in_any_window(starts, 60) == 30
-    assert most_in_any_window(starts, 60.6) == 30  # with the 1 % margin for clocks
+    assert most_in_any_window(starts, 60.25) == 30  # with the allowance for calls in flight
     # 200 calls from two replicas took as long as 200 from one: they shared one window.
     assert max(starts) - min(starts) >= (200 // 30) * 60
 
@@ -69,5 +69,5 @@ async def test_a_call_that_cannot_wait_takes_no_slot(kv: KeyValue) -> None:
     assert await pace.take("a") == 0
     assert await pace.take("a") == 0  # a quiet key: the limit (2) at once
     assert await pace.take("a", max_wait_s=1) is None
-    assert await pace.take("a") == pytest.approx(10.1)  # the refused call reserved nothing
+    assert await pace.take("a") == pytest.approx(10.25)  # the refused call reserved nothing
     assert await pace.take("b") == 0  # keys are independent

@@ -25,7 +25,8 @@ from nats.js.kv import KeyValue
 __all__ = ["SharedPace", "Window", "WindowCounter", "WindowsContended"]
 
 _MAX_ATTEMPTS = 100
-MARGIN = 0.01
+ALLOWANCE_SHARE, MAX_ALLOWANCE_S = 0.1, 0.25
+"""`SharedPace` keeps its window this much longer than the vendor's: a tenth, at most 250 ms."""
 _MAX_REMEMBERED = 100_000
 
 
@@ -142,8 +143,10 @@ class SharedPace:
     A sliding-window log, waiting instead of refusing: each key keeps in the KV the start times
     of its latest `limit` calls (reserved, some perhaps still ahead). A call starts at once
     while fewer than `limit` started within the last period, else when the oldest of the
-    latest `limit` leaves the window (`MARGIN` later, for the clocks of replicas and vendor to
-    differ a little); compare-and-set on the revision read means replicas never share a slot.
+    latest `limit` leaves the window; compare-and-set on the revision read means replicas
+    never share a slot. The window is kept a little longer than the vendor's (`allowance_s`):
+    the vendor counts arrivals, and a call reaches it a little after its slot (a busy event
+    loop, the request on the wire), more for some calls than for others.
     Unlike a token bucket (aiolimiter's, whose window can hold its burst and its rate, up to
     twice the limit), no window of the vendor's period ever holds more than its limit, and a
     quiet key still lets `limit` calls through at once.
@@ -161,9 +164,10 @@ class SharedPace:
         self._kv = kv
         self._prefix = prefix
         self._limit = max(1, limit)
-        self._period_s = period_s * (1 + MARGIN)
-        self.late_s = period_s / self._limit / 2
-        """How late a woken call may still use its slot (half the average spacing)."""
+        self.allowance_s = min(MAX_ALLOWANCE_S, period_s * ALLOWANCE_SHARE)
+        self._period_s = period_s + self.allowance_s
+        self.late_s = self.allowance_s / 2
+        """How late a woken call may still use its slot; later, it takes a new one."""
         self._clock = clock
         self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
