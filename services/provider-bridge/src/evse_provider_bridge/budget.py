@@ -82,6 +82,10 @@ def budget_wait_limit(seconds: float) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+ALL_ACCOUNTS = ""
+"""The back-off key that holds every account of a vendor."""
+
+
 class VendorBudget:
     def __init__(
         self,
@@ -105,8 +109,8 @@ class VendorBudget:
                     self._paces[api] = SharedPace(
                         kv, limit=limit, period_s=window_s, prefix=f"{prefix}{api}."
                     )
-        self._blocked_until = 0.0
-        self._failures = 0
+        self._blocked_until: dict[str, float] = {}
+        self._failures: dict[str, int] = {}
 
     async def acquire(self, account_key: str = "", api: str = "") -> None:
         """Wait for a request of `account_key`'s to `api`; `BudgetSpent` past the caller's
@@ -139,18 +143,31 @@ class VendorBudget:
             raise BudgetSpent("request budget spent for longer than the caller can wait") from exc
 
     def record_failure(
-        self, *, base_s: float, max_s: float, retry_after_s: float | None = None
+        self,
+        account: str,
+        *,
+        status: int | None,
+        base_s: float,
+        max_s: float,
+        retry_after_s: float | None = None,
     ) -> float:
-        """A 429 / 5xx / refused login: hold this vendor's polls; return how long."""
-        self._failures += 1
-        delay = Backoff(base_s, max_s).delay(self._failures, retry_after_s=retry_after_s)
-        self._blocked_until = max(self._blocked_until, time.monotonic() + delay)
+        """A 429 / 5xx / refused login: hold the account's calls (every account's, for a 429
+        where the vendor counts per address); return how long. Per replica, in memory."""
+        key = ALL_ACCOUNTS if status == 429 and self._scope == "egress" else account
+        failures = self._failures[key] = self._failures.get(key, 0) + 1
+        delay = Backoff(base_s, max_s).delay(failures, retry_after_s=retry_after_s)
+        self._blocked_until[key] = max(self._blocked_until.get(key, 0.0), time.monotonic() + delay)
         return delay
 
-    def record_success(self) -> None:
-        self._failures = 0
+    def record_success(self, account: str) -> None:
+        for key in (account, ALL_ACCOUNTS):
+            self._failures.pop(key, None)
 
-    @property
-    def blocked_for_s(self) -> float:
-        """Seconds until this vendor may be polled again (0 when it may now)."""
-        return max(0.0, self._blocked_until - time.monotonic())
+    def blocked_for_s(self, account: str) -> float:
+        """Seconds until the account may call this vendor again (0 when it may now)."""
+        now = time.monotonic()
+        for key in (account, ALL_ACCOUNTS):
+            if self._blocked_until.get(key, now) <= now:
+                self._blocked_until.pop(key, None)  # bounded: only accounts held back now
+        held = (self._blocked_until.get(key, now) for key in (account, ALL_ACCOUNTS))
+        return max(0.0, max(held) - now)

@@ -2,8 +2,9 @@
 
 Leases make replicas share the work: `claim_due` is one `find_one_and_update`, so exactly one
 replica wins each due EVSE, and an EVSE whose replica died is claimable again once its lease
-ends. A vendor answering 429 / 5xx (or refusing our login) is backed off exponentially with
-jitter (at least its `Retry-After`): its EVSEs claimed meanwhile are rescheduled uncalled.
+ends. A vendor answering 429 / 5xx (or refusing our login) is backed off per account,
+exponentially with jitter (at least its `Retry-After`), and for every account on a 429 from a
+vendor that counts per address: the EVSEs claimed meanwhile are rescheduled uncalled.
 
 Each EVSE is read through its user's vendor account. The vendor refusing the account's
 sign-in (`SignInRefused`) breaks the link (`AccountDesk.broken`): its EVSEs are parked, not
@@ -65,11 +66,12 @@ class Poller(BridgeWorker):
         vendor = self._settings.vendor(link.provider)
         budget = self._adapters.budgets[link.provider]
         started = now()
-        if budget.blocked_for_s > 0:
+        held_s = budget.blocked_for_s(link.vendor_account_uid)
+        if held_s > 0:
             await self._store.finish_poll(
                 link.evse_uid,
                 owner=self._settings.replica_id,
-                next_poll_at=started + timedelta(seconds=budget.blocked_for_s),
+                next_poll_at=started + timedelta(seconds=held_s),
                 failures=link.failures,
             )
             return
@@ -122,7 +124,7 @@ class Poller(BridgeWorker):
         except Exception:
             log.exception("poll failed", evse_uid=link.evse_uid)
             return
-        budget.record_success()
+        budget.record_success(link.vendor_account_uid)
         POLLS.labels(link.provider, "ok").inc()
         await self._publisher.publish(status_log(link.evse_uid, status, source="poll", at=now()))
         await self._store.finish_poll(
@@ -175,6 +177,8 @@ class Poller(BridgeWorker):
         delay = vendor.poll_interval_s
         if error.retryable or error.http_status in _BACK_OFF_STATUSES:
             backoff = self._adapters.budgets[link.provider].record_failure(
+                link.vendor_account_uid,
+                status=error.http_status,
                 base_s=vendor.backoff_base_s,
                 max_s=vendor.backoff_max_s,
                 retry_after_s=error.retry_after_s,

@@ -115,8 +115,9 @@ class CommandTracker(BridgeWorker):
         if at >= command.deadline:
             return CommandOutcome("timed_out", at, vendor_response_code=code)
         budget = self._adapters.budgets[command.provider]
-        if budget.blocked_for_s > 0:
-            await self._again(command, delay_s=budget.blocked_for_s)
+        held_s = budget.blocked_for_s(command.vendor_account_uid)
+        if held_s > 0:
+            await self._again(command, delay_s=held_s)
             return None
         adapter = await self._adapter_for(command.provider, command.vendor_account_uid)
         if adapter is None:
@@ -127,18 +128,20 @@ class CommandTracker(BridgeWorker):
             )
         except VendorError as exc:
             await self._publisher.publish(error_log(command.evse_uid, exc, at=now()))
-            await self._again(command, delay_s=self._backoff(command.provider, exc))
+            await self._again(command, delay_s=self._backoff(command, exc))
             return None
         if progress == "pending":
             await self._again(command)
             return None
         return CommandOutcome(progress, as_stored(now()), vendor_response_code=code)
 
-    def _backoff(self, provider: str, error: VendorError) -> float:
+    def _backoff(self, command: TrackedCommand, error: VendorError) -> float:
         if not error.retryable:
             return 0.0
-        vendor = self._settings.vendor(provider)
-        return self._adapters.budgets[provider].record_failure(
+        vendor = self._settings.vendor(command.provider)
+        return self._adapters.budgets[command.provider].record_failure(
+            command.vendor_account_uid,
+            status=error.http_status,
             base_s=vendor.backoff_base_s,
             max_s=vendor.backoff_max_s,
             retry_after_s=error.retry_after_s,
