@@ -1,4 +1,4 @@
-"""Structured JSON logs via structlog; stdlib loggers (uvicorn, faststream) render the same way."""
+"""Structured JSON logs via structlog; stdlib loggers (uvicorn, nats) render the same way."""
 
 from __future__ import annotations
 
