@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from nats.aio.client import Client as NatsClient
 
 from evse_devstack.backends import Backend, NatsCluster, NatsServer, mongodb, nats
 from evse_devstack.keys import KeyPair, ensure_keypair
+from evse_runtime.mongo import Database, open_database
+from tests.utils.bridge import nats_client
 
 
 @pytest_asyncio.fixture(scope="session", autouse=True)
@@ -93,3 +96,17 @@ def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest_asyncio.fixture
+async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
+    """A plain client of the test's NATS server (drained after the test)."""
+    async with nats_client(nats_url) as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def db(mongodb_url: str, database_name: str) -> AsyncIterator[Database]:
+    """The test's own database."""
+    async with open_database(mongodb_url, database_name) as database:
+        yield database

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nats
 import pytest
-import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 from nats.errors import Error as NatsError
 
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_devstack.backends import NatsCluster, NatsServer
 from evse_devstack.bus_users import service_env
-from evse_runtime.mongo import Database, open_database
+from evse_runtime.mongo import Database
 from evse_telemetry.app import log_consumer
 from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import WINDOW, Publisher, caught_up, make_events
@@ -43,12 +41,6 @@ STALL_POLLS = 100
 """Polls (0.1 s apart, plus a consumer info request each) without any publish acked or event
 stored before a phase gives up."""
 STATUS_CONSUMER = log_consumer("status")
-
-
-@pytest_asyncio.fixture
-async def db(mongodb_url: str, database_name: str) -> AsyncIterator[Database]:
-    async with open_database(mongodb_url, database_name) as database:
-        yield database
 
 
 @dataclass

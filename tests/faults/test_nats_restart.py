@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import nats
 import pytest
-import pytest_asyncio
 
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_devstack.backends import NatsServer
 from evse_devstack.bus_users import service_env
-from evse_runtime.mongo import Database, open_database
+from evse_runtime.mongo import Database
 from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import Publisher, caught_up, make_events
 from tests.utils.processes import replica_process
@@ -26,12 +24,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptio
 EVENTS = int(os.environ.get("EVSE_FAULT_EVENTS", "100000"))
 RESTART_AT = EVENTS // 3
 """Acked publishes before NATS is restarted."""
-
-
-@pytest_asyncio.fixture
-async def db(mongodb_url: str, database_name: str) -> AsyncIterator[Database]:
-    async with open_database(mongodb_url, database_name) as database:
-        yield database
 
 
 async def restart_when_reached(server: NatsServer, publisher: Publisher) -> None:

@@ -3,16 +3,14 @@ held unacked is redelivered to the survivor, and every event is stored exactly o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 import nats
-import pytest_asyncio
 
 from evse_devstack.backends import NatsServer
 from evse_devstack.bus_users import service_env
-from evse_runtime.mongo import Database, open_database
+from evse_runtime.mongo import Database
 from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import Publisher, acked_through, caught_up, make_events
 from tests.utils.processes import replica_process
@@ -20,12 +18,6 @@ from tests.utils.processes import replica_process
 EVENTS = 20_000
 KILL_AT = EVENTS // 4
 """Events acked (so stored) before replica `a` is killed; the backlog keeps a batch in its hands."""
-
-
-@pytest_asyncio.fixture
-async def db(mongodb_url: str, database_name: str) -> AsyncIterator[Database]:
-    async with open_database(mongodb_url, database_name) as database:
-        yield database
 
 
 async def test_a_replica_killed_mid_batch_leaves_every_event_stored_once(

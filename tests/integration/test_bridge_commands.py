@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from nats.aio.client import Client as NatsClient
 
 from evse_contracts.bridge import (
@@ -30,7 +29,7 @@ from evse_devstack.backends import NatsServer
 from evse_provider_bridge.credentials import SecretBox
 from evse_provider_bridge.settings import BridgeSettings
 from evse_runtime.bus_client import BusClient
-from evse_runtime.mongo import Database, as_stored, open_database
+from evse_runtime.mongo import Database, as_stored
 from evse_vendor_simulator.seed import SeedCharger, seed_for
 from tests.utils.bridge import (
     Simulator,
@@ -46,18 +45,6 @@ from tests.utils.processes import replica_process
 from tests.utils.services import running_bridge
 
 ReplicaSettings = Callable[..., dict[str, object]]
-
-
-@pytest_asyncio.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    async with nats_client(nats_url) as client:
-        yield client
-
-
-@pytest_asyncio.fixture
-async def db(mongodb_url: str, database_name: str) -> AsyncIterator[Database]:
-    async with open_database(mongodb_url, database_name) as database:
-        yield database
 
 
 def replica_settings(

@@ -18,14 +18,12 @@ from nats.aio.client import Client as NatsClient
 
 from evse_contracts.bridge import BRIDGE_COMMANDS_SEND, SendCommand
 from evse_runtime.bus_client import BusClient
-from evse_runtime.mongo import Database, open_database
 from evse_vendor_simulator.seed import seed_for
 from tests.utils.bridge import (
     Simulator,
     TelemetryTap,
     eventually,
     link_owner,
-    nats_client,
     onboard,
     simulator,
     telemetry_tap,
@@ -34,18 +32,6 @@ from tests.utils.services import running_bridge
 
 HOUR = 3600.0
 SEED = seed_for("easee")[0]
-
-
-@pytest_asyncio.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    async with nats_client(nats_url) as client:
-        yield client
-
-
-@pytest_asyncio.fixture
-async def db(mongodb_url: str, database_name: str) -> AsyncIterator[Database]:
-    async with open_database(mongodb_url, database_name) as database:
-        yield database
 
 
 @pytest_asyncio.fixture

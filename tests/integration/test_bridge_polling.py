@@ -22,7 +22,6 @@ from tests.utils.bridge import (
     TelemetryTap,
     eventually,
     link_owner,
-    nats_client,
     onboard,
     simulator,
     telemetry_tap,
@@ -36,12 +35,6 @@ INTERVAL_S = 0.5
 async def sim() -> AsyncIterator[Simulator]:
     async with simulator(evolve=False) as controls:
         yield controls
-
-
-@pytest_asyncio.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    async with nats_client(nats_url) as client:
-        yield client
 
 
 @pytest_asyncio.fixture

@@ -29,7 +29,6 @@ from tests.utils.bridge import (
     decommission,
     eventually,
     link_owner,
-    nats_client,
     onboard,
     simulator,
     telemetry_tap,
@@ -43,12 +42,6 @@ FAST = {"idle_wait_s": 0.05, "command_check_interval_s": 0.05, "command_timeout_
 async def sim() -> AsyncIterator[Simulator]:
     async with simulator(evolve=False, command_delay_s=0.05) as controls:
         yield controls
-
-
-@pytest_asyncio.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    async with nats_client(nats_url) as client:
-        yield client
 
 
 @pytest_asyncio.fixture

@@ -20,7 +20,7 @@ from evse_contracts.telemetry import (
     publish_event,
 )
 from evse_devstack.backends import NatsServer
-from evse_runtime.mongo import Database, open_database
+from evse_runtime.mongo import Database
 from evse_telemetry.app import log_consumer
 from evse_telemetry.store import MongoTelemetryStore
 from tests.utils.services import running_telemetry
@@ -34,12 +34,6 @@ async def nc(private_nats: NatsServer) -> AsyncIterator[NatsClient]:
         yield client
     finally:
         await client.drain()
-
-
-@pytest_asyncio.fixture
-async def db(mongodb_url: str, database_name: str) -> AsyncIterator[Database]:
-    async with open_database(mongodb_url, database_name) as database:
-        yield database
 
 
 async def consumer_settled(js: JetStreamContext, durable: str) -> None:

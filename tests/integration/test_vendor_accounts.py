@@ -34,7 +34,6 @@ from tests.utils.bridge import (
     TelemetryTap,
     eventually,
     link_owner,
-    nats_client,
     onboard,
     simulator,
     telemetry_tap,
@@ -49,12 +48,6 @@ POLL_FAST = {"poll_interval_s": 0.1, "backoff_base_s": 0.1, "backoff_max_s": 0.2
 async def sim() -> AsyncIterator[Simulator]:
     async with simulator(evolve=False, command_delay_s=0.05) as controls:
         yield controls
-
-
-@pytest_asyncio.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    async with nats_client(nats_url) as client:
-        yield client
 
 
 @pytest_asyncio.fixture
