@@ -89,7 +89,10 @@ class Importer:
             ),
             request_id=request_id,
         )
-        existing = await self._existing(user, provider, lookup.serial_number)
+        if lookup.serial_number == serial_number:  # read already: no second registry read
+            existing = self._owned(user, onboarded, provider, serial_number)
+        else:
+            existing = await self._existing(user, provider, lookup.serial_number)
         if existing is not None:
             return existing, False
         if lookup.evse_model_uid is None:
@@ -171,7 +174,16 @@ class Importer:
         return found
 
     async def _existing(self, user: User, provider: str, serial: str) -> EvseRecord | None:
-        record = await self.evses.find_active_device(provider, serial)
+        return self._owned(
+            user, await self.evses.find_active_device(provider, serial), provider, serial
+        )
+
+    @staticmethod
+    def _owned(
+        user: User, record: EvseRecord | None, provider: str, serial: str
+    ) -> EvseRecord | None:
+        """The user's own active EVSE for the device, None if nobody has it; another user's
+        is a conflict."""
         if record is None:
             return None
         if record.user_uid != user.uid:
