@@ -1,9 +1,10 @@
 """Publish telemetry events off the socket loop: bounded, in order, with a bounded wait.
 
 A socket puts its events here and goes back to its charger; one task publishes them in
-batches, each batch's publishes in flight together (nats-py writes them to the wire in call
-order, so the stream keeps the sockets' order). When JetStream is slow the queue fills and a
-socket waits for room at most `wait_s`, then drops the event and says so.
+batches, each batch's publishes in flight together (written to the wire in queue order, so
+the stream keeps the sockets' order; acks awaited together, no task per event). When
+JetStream is slow the queue fills and a socket waits for room at most `wait_s`, then drops
+the event and says so.
 """
 
 from __future__ import annotations
@@ -61,11 +62,9 @@ class EventQueue:
             batch = [await self._queue.get()]
             while len(batch) < _BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            results = await asyncio.gather(
-                *(self._publisher.publish(event) for event in batch), return_exceptions=True
-            )
+            results = await self._publisher.publish_all(batch)
             for event, result in zip(batch, results, strict=True):
-                if isinstance(result, Exception):
+                if result is not None:
                     log.error(
                         "telemetry publish failed",
                         kind=kind_of(event),
