@@ -118,6 +118,16 @@ async def pace(charger: SimulatedCharger, load: Load, stop_at: float) -> None:
             next_meter += METER_S
 
 
+async def probe_call(charger: SimulatedCharger, latencies: list[float]) -> bool:
+    """The probe's heartbeat; one that fails counts as an infinite latency."""
+    try:
+        await charger.heartbeat()
+    except Exception:
+        latencies.append(float("inf"))
+        return False
+    return True
+
+
 async def probe_stored(
     charger: SimulatedCharger, db: Any, evse_uid: str, stop_at: float
 ) -> list[float]:
@@ -127,7 +137,8 @@ async def probe_stored(
     while loop.time() < stop_at:
         sent_at = datetime.now(UTC).replace(microsecond=0)
         started = time.perf_counter()
-        await charger.heartbeat()
+        if not await probe_call(charger, latencies):
+            continue
         unique_id = json.loads(charger.connection.frames[-2][1])[1]
         query = {"evse_uid": evse_uid, "sampled_at": {"$gte": sent_at}, "unique_id": unique_id}
         while await db["ocpp_logs"].find_one(query) is None:
@@ -161,7 +172,8 @@ async def probe_published(charger: SimulatedCharger, sink: BusSink, stop_at: flo
     latencies: list[float] = []
     while loop.time() < stop_at:
         started = time.perf_counter()
-        await charger.heartbeat()
+        if not await probe_call(charger, latencies):
+            continue
         unique_id = json.loads(charger.connection.frames[-2][1])[1]
         for _ in range(6000):  # 30 s
             if (unique_id, "inbound") in sink.seen:

@@ -96,6 +96,7 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         self._awaited: dict[str, None] = {}
         self._unsolicited = 0
         self.charger = charger
+        self._recorded_boot = charger.boot
         self.snapshot = ChargerSnapshot()
         self._tap = tap
         self._store = store
@@ -204,7 +205,9 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         boot = {"vendor": charge_point_vendor, "model": charge_point_model}
         if firmware is not None:
             boot["firmware_version"] = firmware
-        await self._store.record_boot(self.charger.charge_point_id, boot)
+        if boot != self._recorded_boot:  # a reconnection storm boots the same chargers again
+            await self._store.record_boot(self.charger.charge_point_id, boot)
+            self._recorded_boot = boot
         await self.publish_status()
         return call_result.BootNotification(
             current_time=_now_iso(),
