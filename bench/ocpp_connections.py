@@ -34,6 +34,7 @@ import platform
 import random
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -309,6 +310,7 @@ def platform_phase(mongodb_url: str) -> list[Level]:
             if SINK == "store"
             else None
         )
+        bridge_log = os.environ.get("BENCH_BRIDGE_LOG")  # a file for the bridge's own output
         bridge = spawn(
             ["evse-provider-bridge"],
             env={
@@ -316,7 +318,11 @@ def platform_phase(mongodb_url: str) -> list[Level]:
                 "EVSE_DATABASE": "bench_ocpp_bridge",
                 "EVSE_OCPP_PORT": str(port),
                 "EVSE_SIMULATOR_URL": "http://127.0.0.1:9",
+                # The probe charger heartbeats as soon as its last log is through (several a
+                # second): above the 120 a minute a real charger gets, so it would be closed.
+                "EVSE_OCPP_FRAMES_PER_MINUTE": "100000",
             },
+            output=open(bridge_log, "ab") if bridge_log else subprocess.DEVNULL,  # noqa: SIM115
         )
         try:
             wait_for_port(port)
