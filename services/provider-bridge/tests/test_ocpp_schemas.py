@@ -40,7 +40,7 @@ async def outcome(check: Any, message: Call | CallResult) -> str | None:
     try:
         await check(message)
     except OCPPError as error:
-        return error.code
+        return str(error.code)
     return None
 
 
