@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -86,7 +87,8 @@ async def booted(stored_boot: dict[str, str] | None, boots: int) -> Recorder:
     )
     for n in range(boots):
         await session.route_message(BOOT.format(n=n))
-    await session.finish_commands(0)  # the GetConfiguration each boot asks for
+    await asyncio.sleep(0)  # the boot writes run beside the answers
+    await session.finish_commands(0)  # and the GetConfiguration each boot asks for is dropped
     return recorder
 
 

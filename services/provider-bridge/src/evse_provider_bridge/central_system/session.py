@@ -16,7 +16,7 @@ import json
 import logging
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -206,7 +206,9 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         if firmware is not None:
             boot["firmware_version"] = firmware
         if boot != self._recorded_boot:  # a reconnection storm boots the same chargers again
-            await self._store.record_boot(self.charger.charge_point_id, boot)
+            # Written beside the answer, not before it: a charger's boot should not wait
+            # for the database (finish_commands waits for the write on shutdown).
+            self._in_background(self._store.record_boot(self.charger.charge_point_id, boot))
             self._recorded_boot = boot
         await self.publish_status()
         return call_result.BootNotification(
@@ -219,7 +221,10 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
     def after_boot(self, **_: Any) -> None:
         """Ask for the keys our capabilities rest on, once the boot is answered (in the
         background: this runs inside the loop that reads the charger's answer)."""
-        task = asyncio.create_task(self._read_configuration())
+        self._in_background(self._read_configuration())
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._commands.add(task)
         task.add_done_callback(self._commands.discard)
 
@@ -288,9 +293,7 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         command_id = new_uid("cmd")
         started = datetime.now(UTC)
         await self._log_command(request, command_id, "pending", started)
-        task = asyncio.create_task(self._send_command(request, command_id, started))
-        self._commands.add(task)
-        task.add_done_callback(self._commands.discard)
+        self._in_background(self._send_command(request, command_id, started))
         return CommandAccepted(
             command_id=command_id,
             evse_uid=self.charger.evse_uid,
