@@ -9,11 +9,17 @@ spread at random, for BENCH_HOLD_S (default 20 s). Measured: the chargers' call 
 the latency from sending a frame to its OCPP log being in telemetry's store (p50/p99; the
 bridge logs the frame, JetStream, telemetry in its own process, the store).
 
+BENCH_SINK=count runs no telemetry writer: the bridge publishes every log to JetStream as
+usual, the bench counts them with a plain subscription, and the probe times frame → log
+published on the bus instead of stored. That is the bridge's own limit, apart from the
+store's (the default, BENCH_SINK=store, is the full path).
+
 Baseline in the same run: the same chargers against a bare `websockets` server (its own
 process) that answers every CALL with an empty CALLRESULT: no auth, no `ocpp` package, no
 logging. Ratios: bridge CPU per frame / baseline's, and call p99 / baseline's. A level is
 held when no call fails or times out, call p99 stays under 1 s and stored p99 under 5 s.
-Writes bench/results/ocpp_connections_<scale>x.txt.
+Writes bench/results/ocpp_connections_<scale>x.txt (`..._<scale>x_count.txt` with the count
+sink).
 
 `python bench/ocpp_connections.py echo PORT` is the baseline server process.
 """
@@ -28,6 +34,7 @@ import platform
 import random
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +58,8 @@ BENCH = Path(__file__).parent
 LEVELS = [int(n) for n in os.environ.get("BENCH_LEVELS", "250,500,1000").split(",")]
 SCALE = float(os.environ.get("BENCH_TIME_SCALE", "10"))
 HOLD_S = float(os.environ.get("BENCH_HOLD_S", "20"))
+SINK = os.environ.get("BENCH_SINK", "store")
+assert SINK in ("store", "count"), "BENCH_SINK is store or count"
 HEARTBEAT_S, METER_S = 30.0 / SCALE, 10.0 / SCALE
 QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
 HOLD_P99_MS, STORED_P99_MS = 1000.0, 5000.0
@@ -110,6 +119,16 @@ async def pace(charger: SimulatedCharger, load: Load, stop_at: float) -> None:
             next_meter += METER_S
 
 
+async def probe_call(charger: SimulatedCharger, latencies: list[float]) -> bool:
+    """The probe's heartbeat; one that fails counts as an infinite latency."""
+    try:
+        await charger.heartbeat()
+    except Exception:
+        latencies.append(float("inf"))
+        return False
+    return True
+
+
 async def probe_stored(
     charger: SimulatedCharger, db: Any, evse_uid: str, stop_at: float
 ) -> list[float]:
@@ -119,7 +138,8 @@ async def probe_stored(
     while loop.time() < stop_at:
         sent_at = datetime.now(UTC).replace(microsecond=0)
         started = time.perf_counter()
-        await charger.heartbeat()
+        if not await probe_call(charger, latencies):
+            continue
         unique_id = json.loads(charger.connection.frames[-2][1])[1]
         query = {"evse_uid": evse_uid, "sampled_at": {"$gte": sent_at}, "unique_id": unique_id}
         while await db["ocpp_logs"].find_one(query) is None:
@@ -127,6 +147,41 @@ async def probe_stored(
                 break
             await asyncio.sleep(0.005)
         latencies.append((time.perf_counter() - started) * 1000)
+        await asyncio.sleep(0.1)
+    return latencies
+
+
+class BusSink:
+    """Counts every telemetry event the bridge publishes; remembers when each of the probe
+    charger's OCPP logs went by (its unique id, direction)."""
+
+    def __init__(self, probe_evse: str) -> None:
+        self.events = 0
+        self._probe_subject = f"telemetry.events.ocpp.{probe_evse}"
+        self.seen: dict[tuple[str, str], float] = {}
+
+    async def on_event(self, msg: Any) -> None:
+        self.events += 1
+        if msg.subject == self._probe_subject:
+            log = json.loads(msg.data)
+            self.seen[(log["unique_id"], log["direction"])] = time.perf_counter()
+
+
+async def probe_published(charger: SimulatedCharger, sink: BusSink, stop_at: float) -> list[float]:
+    """Send a heartbeat, wait for its inbound OCPP log on the bus, repeat until `stop_at`."""
+    loop = asyncio.get_running_loop()
+    latencies: list[float] = []
+    while loop.time() < stop_at:
+        started = time.perf_counter()
+        if not await probe_call(charger, latencies):
+            continue
+        unique_id = json.loads(charger.connection.frames[-2][1])[1]
+        for _ in range(6000):  # 30 s
+            if (unique_id, "inbound") in sink.seen:
+                break
+            await asyncio.sleep(0.005)
+        seen_at = sink.seen.get((unique_id, "inbound"), time.perf_counter())
+        latencies.append((seen_at - started) * 1000)
         await asyncio.sleep(0.1)
     return latencies
 
@@ -143,6 +198,7 @@ class Level:
     rss_mb: float
     stored_p50: float | None = None
     stored_p99: float | None = None
+    bus_events: int | None = None
 
 
 async def run_level(
@@ -206,6 +262,19 @@ async def platform_levels(nats_url: str, mongodb_url: str, port: int, pid: int) 
     urls = [(c.url, c.charge_point_id, c.password) for c in credentials]
     levels = []
     probe_evse = await evse_of(mongodb_url, credentials[0].charge_point_id)
+    if SINK == "count":
+        sink = BusSink(probe_evse)
+        await nc.subscribe("telemetry.events.>", cb=sink.on_event)
+
+        async def on_bus(charger: SimulatedCharger, stop_at: float) -> list[float]:
+            return await probe_published(charger, sink, stop_at)
+
+        for count in LEVELS:
+            before = sink.events
+            levels.append(await run_level(count, urls[:count], pid, on_bus))
+            levels[-1].bus_events = sink.events - before
+        await nc.drain()
+        return levels
     async with open_database(mongodb_url, "bench_ocpp_telemetry") as db:
 
         async def probe(charger: SimulatedCharger, stop_at: float) -> list[float]:
@@ -236,7 +305,12 @@ def platform_phase(mongodb_url: str) -> list[Level]:
         server.start()
         port = free_port()
         env = {**QUIET, "EVSE_NATS_URL": server.url, "EVSE_MONGODB_URL": mongodb_url}
-        telemetry = spawn(["evse-telemetry"], env={**env, "EVSE_DATABASE": "bench_ocpp_telemetry"})
+        telemetry = (
+            spawn(["evse-telemetry"], env={**env, "EVSE_DATABASE": "bench_ocpp_telemetry"})
+            if SINK == "store"
+            else None
+        )
+        bridge_log = os.environ.get("BENCH_BRIDGE_LOG")  # a file for the bridge's own output
         bridge = spawn(
             ["evse-provider-bridge"],
             env={
@@ -244,14 +318,19 @@ def platform_phase(mongodb_url: str) -> list[Level]:
                 "EVSE_DATABASE": "bench_ocpp_bridge",
                 "EVSE_OCPP_PORT": str(port),
                 "EVSE_SIMULATOR_URL": "http://127.0.0.1:9",
+                # The probe charger heartbeats as soon as its last log is through (several a
+                # second): above the 120 a minute a real charger gets, so it would be closed.
+                "EVSE_OCPP_FRAMES_PER_MINUTE": "100000",
             },
+            output=open(bridge_log, "ab") if bridge_log else subprocess.DEVNULL,  # noqa: SIM115
         )
         try:
             wait_for_port(port)
             return asyncio.run(platform_levels(server.url, mongodb_url, port, bridge.pid))
         finally:
             stop(bridge)
-            stop(telemetry)
+            if telemetry is not None:
+                stop(telemetry)
             server.stop()
 
 
@@ -300,9 +379,10 @@ def report(platform_results: list[Level], baseline: list[Level], store: str) -> 
         f"ocpp_connections  {datetime.now(UTC):%Y-%m-%d %H:%M}Z  {platform.node()}  "
         f"{os.cpu_count()} cores  store: {store}",
         f"heartbeat {HEARTBEAT_S:g} s, meter values {METER_S:g} s (30 s / 10 s compressed "
-        f"{SCALE:g}x), held {HOLD_S:g} s per level; chargers in the bench process",
+        f"{SCALE:g}x), held {HOLD_S:g} s per level; chargers in the bench process; sink: "
+        + ("telemetry → store" if SINK == "store" else "counted on the bus, no telemetry"),
         "level  who       connect  frames  fail  rtt p50  rtt p99   cpu/frame   rss    "
-        "stored p50  stored p99",
+        + ("stored p50  stored p99" if SINK == "store" else "bus p50     bus p99"),
     ]
     held = 0
     for plat, base in zip(platform_results, baseline, strict=True):
@@ -316,6 +396,7 @@ def report(platform_results: list[Level], baseline: list[Level], store: str) -> 
                 f"{lv.chargers:5d}  {who:8s} {lv.connect_s:6.1f} s {lv.frames:7d} {lv.failures:5d} "
                 f"{lv.rtt_p50:6.1f} ms {lv.rtt_p99:6.1f} ms {lv.cpu_us_per_frame:7.0f} µs "
                 f"{lv.rss_mb:5.0f} MB  {stored}"
+                + (f"  ({lv.bus_events} logs on the bus)" if lv.bus_events is not None else "")
             )
         ok = (
             plat.failures == 0
@@ -326,7 +407,8 @@ def report(platform_results: list[Level], baseline: list[Level], store: str) -> 
         lines.append(
             f"       ratio bridge/baseline: cpu per frame "
             f"{plat.cpu_us_per_frame / base.cpu_us_per_frame:.1f}x, rtt p99 "
-            f"{plat.rtt_p99 / base.rtt_p99:.1f}x; held: {'yes' if ok else 'no'}"
+            f"{plat.rtt_p99 / base.rtt_p99:.1f}x, connect {plat.connect_s / base.connect_s:.1f}x; "
+            f"held: {'yes' if ok else 'no'}"
         )
     top = platform_results[-1]
     real_rate = 2 * (1 / 30 + 1 / 10)
@@ -339,7 +421,8 @@ def report(platform_results: list[Level], baseline: list[Level], store: str) -> 
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     (BENCH / "results").mkdir(exist_ok=True)
-    (BENCH / "results" / f"ocpp_connections_{SCALE:g}x.txt").write_text(text)
+    suffix = "" if SINK == "store" else "_count"
+    (BENCH / "results" / f"ocpp_connections_{SCALE:g}x{suffix}.txt").write_text(text)
 
 
 def main() -> None:

@@ -56,6 +56,7 @@ __all__ = [
     "SignalQuality",
     "SignalStrength",
     "SimCard",
+    "event_message",
     "parse_log_timestamp",
     "publish_event",
     "ERROR",
@@ -259,13 +260,14 @@ async def publish_event(js: JetStreamPublisher, event: TelemetryEvent) -> None:
     lost ack, a re-polled status) is dropped by JetStream; after it, telemetry's unique
     indexes drop it.
     """
+    subject, payload, headers = event_message(event)
+    await js.publish(subject, payload, stream=TELEMETRY_STREAM, headers=headers)
+
+
+def event_message(event: TelemetryEvent) -> tuple[str, bytes, dict[str, str]]:
+    """The subject, body and headers (`Nats-Msg-Id`) `event` is published with."""
     payload = event.__pydantic_serializer__.to_json(event)
-    await js.publish(
-        event_subject(event),
-        payload,
-        stream=TELEMETRY_STREAM,
-        headers={MSG_ID_HEADER: message_id(event)},
-    )
+    return event_subject(event), payload, {MSG_ID_HEADER: message_id(event)}
 
 
 class InvalidTimestamp(ValidationFailed):

@@ -222,6 +222,13 @@ class BridgeSettings(ServiceSettings):
     ocpp_log_wait_s: float = Field(
         2.0, gt=0, description="How long a socket waits for room in the log queue, then drops."
     )
+    ocpp_log_linger_s: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="How long the log queue lets events gather before publishing them: one "
+        "socket write to NATS per batch instead of one per event or two.",
+    )
 
     def vendor(self, provider: str) -> VendorSettings:
         """The vendor's settings: simulator defaults, then the configured overrides. Easee's

@@ -1,9 +1,10 @@
 """The ChargePoint's connection: every frame in and out becomes an OCPP log, in order.
 
-The `ocpp` package reads and writes through `recv()`/`send()`; this wraps the WebSocket so
-each frame is logged (stamped by the charger's millisecond clock) before it is handled or
-sent. Results and errors carry no action on the wire: the tap remembers the action of each
-open call so their logs name it. A CALLERROR sent also becomes an error log. A charger that
+The session reads through `receive()` and the `ocpp` package writes through `send()`; this
+wraps the WebSocket so each frame is logged (stamped by the charger's millisecond clock)
+before it is handled or sent; an inbound frame is parsed once, for its log and its routing.
+Results and errors carry no action on the wire: the tap remembers the action of each open
+call so their logs name it. A CALLERROR sent also becomes an error log. A charger that
 sends faster than `frames_per_minute` (bursts included) is closed with 1008, so one charger
 cannot flood the log queue every charger shares (review M5).
 """
@@ -11,7 +12,7 @@ cannot flood the log queue every charger shares (review M5).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import structlog
 from aiolimiter import AsyncLimiter
@@ -20,7 +21,7 @@ from websockets.asyncio.server import ServerConnection
 from evse_contracts.telemetry import ErrorLog, OcppLog
 
 from .event_queue import EventQueue
-from .frames import Frame, MillisClock, read_frame
+from .frames import Frame, MillisClock, frame_of, parse_json
 
 __all__ = ["FrameTap"]
 
@@ -41,7 +42,8 @@ class FrameTap:
         self._open: dict[Direction, dict[str, str]] = {"inbound": {}, "outbound": {}}
         self._inbound_rate = AsyncLimiter(frames_per_minute, 60)
 
-    async def recv(self) -> str:
+    async def receive(self) -> tuple[str, Any]:
+        """The next inbound frame, raw and parsed (None when it is not JSON), logged."""
         data = await self.ws.recv()
         while not self._inbound_rate.has_capacity():
             log.warning("ocpp frame rate exceeded", evse_uid=self.evse_uid)
@@ -49,15 +51,16 @@ class FrameTap:
             data = await self.ws.recv()  # raises ConnectionClosed now
         await self._inbound_rate.acquire()
         raw = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
-        await self._record("inbound", raw)
-        return raw
+        message = parse_json(raw)
+        await self._record("inbound", raw, message)
+        return raw, message
 
     async def send(self, raw: str) -> None:
-        await self._record("outbound", raw)
+        await self._record("outbound", raw, parse_json(raw))
         await self.ws.send(raw)
 
-    async def _record(self, direction: Direction, raw: str) -> None:
-        frame = read_frame(raw)
+    async def _record(self, direction: Direction, raw: str, message: Any) -> None:
+        frame = frame_of(message)
         at = self.clock.next()
         if frame is None:
             detail = f"unreadable frame: {raw[:500]}"

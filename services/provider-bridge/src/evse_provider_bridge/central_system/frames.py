@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from evse_contracts.telemetry import to_utc_millis
 
-__all__ = ["Frame", "MillisClock", "read_frame"]
+__all__ = ["Frame", "MillisClock", "frame_of", "parse_json", "read_frame"]
 
 MessageTypeId = Literal[2, 3, 4]
 _ONE_MS = timedelta(milliseconds=1)
@@ -25,10 +25,19 @@ class Frame:
 
 def read_frame(raw: str) -> Frame | None:
     """The frame's parts as logged, or None when it is not an OCPP-J message at all."""
+    return frame_of(parse_json(raw))
+
+
+def parse_json(raw: str) -> Any:
+    """The frame's JSON value (None when it is not JSON): parsed once, logged and routed."""
     try:
-        message = json.loads(raw)
+        return json.loads(raw)
     except ValueError:
         return None
+
+
+def frame_of(message: Any) -> Frame | None:
+    """A parsed frame's parts as logged, or None when it is not an OCPP-J message."""
     if not isinstance(message, list) or len(message) < 3 or not isinstance(message[1], str):
         return None
     kind, unique_id = message[0], message[1]

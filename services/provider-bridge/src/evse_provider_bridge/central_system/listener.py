@@ -30,7 +30,12 @@ async def central_system(
     """
     store = MongoOcppStore(runtime.db)
     await store.ensure_indexes()
-    events = EventQueue(publisher, size=settings.ocpp_log_queue, wait_s=settings.ocpp_log_wait_s)
+    events = EventQueue(
+        publisher,
+        size=settings.ocpp_log_queue,
+        wait_s=settings.ocpp_log_wait_s,
+        linger_s=settings.ocpp_log_linger_s,
+    )
     server = OcppServer(
         nc=runtime.nc,
         store=store,

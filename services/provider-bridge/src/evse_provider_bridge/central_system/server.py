@@ -5,6 +5,9 @@ the charge point id as username and its issued password (else 401, unknown path 
 While a socket is open this replica answers `bridge.ocpp.<id>.call`; a new connection first
 publishes `bridge.ocpp.<id>.takeover` so a replica still holding an older socket closes it
 (revocation publishes one too). Closing the listener closes sockets with 1001 (going away).
+The charger read to check the password is the one the socket is served with (one database
+read per connection); a takeover arriving between the check and the socket's registration
+(a revocation, a newer connection) refuses the socket as one arriving after it closes it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import contextlib
 import http
 import re
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 
 import ocpp.messages
@@ -39,7 +43,7 @@ from .event_queue import EventQueue
 from .frame_tap import FrameTap
 from .passwords import password_matches
 from .session import ChargerSession, SessionSettings
-from .store import OcppStore
+from .store import OcppCharger, OcppStore
 
 __all__ = ["OcppServer", "TAKEOVER_SUBJECTS"]
 
@@ -73,6 +77,12 @@ class OcppServer:
         self._server: Server | None = None
         self._sessions: dict[str, tuple[str, ChargerSession, ServerConnection]] = {}
         self._auth = basic_auth(realm="ocpp", check_credentials=self._check_credentials)
+        self._checked: dict[str, OcppCharger] = {}
+        """Chargers whose password matched, until their handshake takes them (no await)."""
+        self._handshakes: weakref.WeakKeyDictionary[ServerConnection, OcppCharger | None] = (
+            weakref.WeakKeyDictionary()
+        )
+        """Authenticated sockets not yet registered; None once a takeover came for them."""
 
     @property
     def port(self) -> int:
@@ -113,17 +123,22 @@ class OcppServer:
         refused = await self._auth(connection, request)
         if refused is not None:
             return refused
-        if connection.username != charge_point_id:
+        charger = self._checked.pop(connection.username or "", None)
+        if charger is None or connection.username != charge_point_id:
             return connection.respond(http.HTTPStatus.UNAUTHORIZED, "Invalid credentials\n")
+        self._handshakes[connection] = charger
         return None
 
     async def _check_credentials(self, username: str, password: str) -> bool:
         charger = await self._store.find(username)
-        return charger is not None and password_matches(password, charger.password_hash)
+        if charger is None or not password_matches(password, charger.password_hash):
+            return False
+        self._checked[username] = charger
+        return True
 
     async def _handle(self, ws: ServerConnection) -> None:
-        charger = await self._store.find(ws.username or "")
-        if charger is None:  # revoked between handshake and now
+        charger = self._handshakes.pop(ws, None)
+        if charger is None:  # revoked (or connected again) between handshake and now
             await ws.close(1008, "credentials revoked")
             return
         cp_id = charger.charge_point_id
@@ -164,6 +179,9 @@ class OcppServer:
     async def on_takeover(self, msg: Msg) -> None:
         """Another connection of this charger (or a revocation): close the socket held here."""
         cp_id = msg.subject.split(".")[2]
+        for connection, charger in list(self._handshakes.items()):
+            if charger is not None and charger.charge_point_id == cp_id:
+                self._handshakes[connection] = None
         await self._replace_local(cp_id, msg.data.decode())
 
     def _answer(self, session: ChargerSession) -> Callable[[Msg], Awaitable[None]]:

@@ -2,22 +2,27 @@
 
 Inbound calls update the charger's snapshot and become status logs; platform commands become
 outbound calls whose outcome is a command log. Frames are logged by the `FrameTap` the
-ChargePoint reads and writes through.
+ChargePoint reads and writes through. Inbound calls are handled as the package's
+`_handle_call` does, minus its per-frame costs: the frame is not parsed again, payloads are
+checked by compiled schemas (`schemas.py`), keys converted through a cache, and no handler
+signature is inspected (ours never take `call_unique_id`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from ocpp.charge_point import _raise_key_error, remove_nones, serialize_as_dict
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallError, MessageType, unpack
 from ocpp.routing import after, on
@@ -37,7 +42,9 @@ from .calls import NoTransaction, command_result, ocpp_call
 from .charger_state import ChargerSnapshot
 from .event_queue import EventQueue
 from .frame_tap import FrameTap
-from .frames import MillisClock
+from .frames import MillisClock, parse_json
+from .messages import message_of, to_camel_case, to_snake_case
+from .schemas import validate_payload
 from .store import OcppCharger, OcppStore
 
 __all__ = ["ChargerSession", "SessionSettings"]
@@ -89,6 +96,7 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         self._awaited: dict[str, None] = {}
         self._unsolicited = 0
         self.charger = charger
+        self._recorded_boot = charger.boot
         self.snapshot = ChargerSnapshot()
         self._tap = tap
         self._store = store
@@ -98,14 +106,25 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         self._command_clock = MillisClock()
         self._commands: set[asyncio.Task[None]] = set()
 
+    async def start(self) -> None:
+        """The package's read loop, routing the frame the tap already parsed for its log."""
+        while True:
+            raw, message = await self._tap.receive()
+            await self._route(raw, message)
+
     async def route_message(self, raw_msg: str) -> None:
+        await self._route(raw_msg, parse_json(raw_msg))
+
+    async def _route(self, raw: str, message: Any) -> None:
         """As the package does, but a frame that is not OCPP-J gets a CALLERROR too."""
-        try:
-            msg = unpack(raw_msg)
-        except OCPPError as error:
-            description = error.description or "not an OCPP-J message"
-            await self._send_error(_unique_id_of(raw_msg), "FormationViolation", description, {})
-            return
+        msg = message_of(message)
+        if msg is None:
+            try:
+                msg = unpack(raw)  # the package's own error (or reading) of a malformed frame
+            except OCPPError as error:
+                description = error.description or "not an OCPP-J message"
+                await self._send_error(_unique_id_of(raw), "FormationViolation", description, {})
+                return
         if msg.message_type_id == MessageType.Call:
             await self._answer(msg)
         elif msg.unique_id in self._awaited:
@@ -113,6 +132,31 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
             self._response_queue.put_nowait(msg)
         else:
             self._drop_unsolicited(msg.unique_id)
+
+    async def _handle_call(self, msg: Call) -> None:
+        """The package's `_handle_call` for our handlers: validate, answer, then `@after`."""
+        handlers = self.route_map.get(msg.action, {})
+        if "_on_action" not in handlers:
+            _raise_key_error(msg.action, self._ocpp_version)
+            return
+        await validate_payload(msg)
+        payload = to_snake_case(msg.payload)
+        try:
+            response = handlers["_on_action"](**payload)
+            if inspect.isawaitable(response):
+                response = await response
+        except Exception as error:
+            self.logger.exception("Error while handling request '%s'", msg)
+            await self._send(msg.create_call_error(error).to_json())
+            return
+        result = msg.create_call_result(to_camel_case(remove_nones(serialize_as_dict(response))))
+        await validate_payload(result)
+        await self._send(result.to_json())
+        after = handlers.get("_after_action")
+        if after is not None:
+            done = after(**payload)
+            if inspect.isawaitable(done):
+                asyncio.ensure_future(done)
 
     def _new_call_id(self) -> str:
         """The package names its calls with this; only their answers are queued for it."""
@@ -161,7 +205,11 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         boot = {"vendor": charge_point_vendor, "model": charge_point_model}
         if firmware is not None:
             boot["firmware_version"] = firmware
-        await self._store.record_boot(self.charger.charge_point_id, boot)
+        if boot != self._recorded_boot:  # a reconnection storm boots the same chargers again
+            # Written beside the answer, not before it: a charger's boot should not wait
+            # for the database (finish_commands waits for the write on shutdown).
+            self._in_background(self._store.record_boot(self.charger.charge_point_id, boot))
+            self._recorded_boot = boot
         await self.publish_status()
         return call_result.BootNotification(
             current_time=_now_iso(),
@@ -173,7 +221,10 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
     def after_boot(self, **_: Any) -> None:
         """Ask for the keys our capabilities rest on, once the boot is answered (in the
         background: this runs inside the loop that reads the charger's answer)."""
-        task = asyncio.create_task(self._read_configuration())
+        self._in_background(self._read_configuration())
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._commands.add(task)
         task.add_done_callback(self._commands.discard)
 
@@ -242,9 +293,7 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         command_id = new_uid("cmd")
         started = datetime.now(UTC)
         await self._log_command(request, command_id, "pending", started)
-        task = asyncio.create_task(self._send_command(request, command_id, started))
-        self._commands.add(task)
-        task.add_done_callback(self._commands.discard)
+        self._in_background(self._send_command(request, command_id, started))
         return CommandAccepted(
             command_id=command_id,
             evse_uid=self.charger.evse_uid,

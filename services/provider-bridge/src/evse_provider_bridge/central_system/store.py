@@ -23,6 +23,8 @@ class OcppCharger:
     application_uid: str
     password_hash: str
     issued_at: datetime
+    boot: Mapping[str, str] | None = None
+    """What it said in its last BootNotification (vendor, model, firmware)."""
 
 
 class ChargePointIdClash(Exception):
@@ -117,4 +119,5 @@ def _charger(doc: Mapping[str, Any]) -> OcppCharger:
         application_uid=doc["application_uid"],
         password_hash=doc["password_hash"],
         issued_at=doc["issued_at"],
+        boot=doc.get("boot"),
     )
