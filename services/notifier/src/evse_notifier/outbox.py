@@ -157,19 +157,19 @@ class Outbox:
             self._full.set()
         return True
 
-    async def fall_behind(self, *, with_in_flight: bool = False) -> None:
-        """Store that it is behind, then let go of what it holds (the batch being sent too,
-        with `with_in_flight`: it failed). Events offered meanwhile are held until stored."""
+    async def fall_behind(self) -> None:
+        """Store that it is behind, then let go of what it holds, the batch being sent too:
+        read again from the stored position, it is sent again unless this send succeeds
+        first. Events offered meanwhile are held until `replaying` is stored."""
         async with self._behind:
             self._overflowing = True
             if not self.replaying:
                 await self._store.fall_behind(self.subscription.id)
                 self.replaying = True
                 log.info("subscription fell behind", subscription=self.subscription.id)
-            held = [e.held for e in self._queue if e.held is not None] + self._owed
-            if with_in_flight:
-                held += [e.held for e in self._in_flight if e.held is not None]
-                self._in_flight = []
+            events = (*self._in_flight, *self._queue)
+            held = [e.held for e in events if e.held is not None] + self._owed
+            self._in_flight = []
             self._queue.clear()
             self._owed = []
             self._overflowing = False
@@ -265,7 +265,7 @@ class Outbox:
 
     async def _failed(self, reason: str) -> None:
         """Fall behind, record the failure and wait out the back-off, or disable."""
-        await self.fall_behind(with_in_flight=True)
+        await self.fall_behind()
         now = _now()
         since = self.subscription.failing_since or now
         attempts = self.subscription.attempts + 1
