@@ -164,7 +164,8 @@ class Outbox:
         async with self._behind:
             self._overflowing = True
             if not self.replaying:
-                await self._store.fall_behind(self.subscription.id)
+                await self._store.fall_behind(self.subscription.id, self._delivered)
+                self._stored = max(self._stored, self._delivered)
                 self.replaying = True
                 log.info("subscription fell behind", subscription=self.subscription.id)
             events = (*self._in_flight, *self._queue)
@@ -192,11 +193,12 @@ class Outbox:
             await self._release(one)
 
     async def save_position(self) -> None:
-        """Store how far an idle live subscription is: every event up to the last offered is
-        delivered or not wanted, so a replica taking over need not read them again."""
-        if self.replaying or self._queue or self._in_flight or self._overflowing:
+        """Store how far a live subscription is (when idle, every event up to the last offered
+        is delivered or not wanted), so a replica taking over skips them."""
+        if self.replaying or self._overflowing:
             return
-        self._delivered = max(self._delivered, self._position)
+        if not self._queue and not self._in_flight:
+            self._delivered = max(self._delivered, self._position)
         if self._delivered > self._stored:
             await self._store.record_delivered(
                 self.subscription.id, self._delivered, replaying=False
@@ -257,11 +259,15 @@ class Outbox:
         return True
 
     async def _delivered_up_to(self, seq: int) -> None:
+        """A live subscription's position is stored with each heartbeat, not each batch: a
+        replica taking over gets its unacked events again, so a stale one only skips less
+        (a write per POST would cost as much as the POST). A replaying one reads by it."""
         self._delivered = max(self._delivered, seq)
-        await self._store.record_delivered(
-            self.subscription.id, self._delivered, replaying=self.replaying
-        )
-        self._stored = self._delivered
+        if self.replaying:
+            await self._store.record_delivered(
+                self.subscription.id, self._delivered, replaying=True
+            )
+            self._stored = self._delivered
 
     async def _failed(self, reason: str) -> None:
         """Fall behind, record the failure and wait out the back-off, or disable."""

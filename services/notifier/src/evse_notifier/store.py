@@ -52,7 +52,7 @@ class NotifierStore(Protocol):
     async def record_delivered(
         self, subscription_id: str, seq: int, *, replaying: bool
     ) -> None: ...
-    async def fall_behind(self, subscription_id: str) -> None: ...
+    async def fall_behind(self, subscription_id: str, delivered_seq: int) -> None: ...
     async def place_subscription(self, subscription_id: str, seq: int) -> None: ...
     async def record_failure(
         self, subscription_id: str, failing_since: datetime, attempts: int, next_at: datetime
@@ -209,9 +209,11 @@ class MongoNotifierStore:
             {"$max": {"delivered_seq": seq}, "$set": {"replaying": replaying}},
         )
 
-    async def fall_behind(self, subscription_id: str) -> None:
+    async def fall_behind(self, subscription_id: str, delivered_seq: int) -> None:
+        """It reads the stream after `delivered_seq` (or after a later stored position)."""
         await self._subscriptions.update_one(
-            {"_id": subscription_id}, {"$set": {"replaying": True}}
+            {"_id": subscription_id},
+            {"$max": {"delivered_seq": delivered_seq}, "$set": {"replaying": True}},
         )
 
     async def place_subscription(self, subscription_id: str, seq: int) -> None:
