@@ -167,7 +167,7 @@ class Outbox:
                 await self._store.fall_behind(self.subscription.id, self._delivered)
                 self._stored = max(self._stored, self._delivered)
                 self.replaying = True
-                log.info("subscription fell behind", subscription=self.subscription.id)
+                log.warning("subscription fell behind", subscription=self.subscription.id)
             events = (*self._in_flight, *self._queue)
             held = [e.held for e in events if e.held is not None] + self._owed
             self._in_flight = []

@@ -64,10 +64,12 @@ class NotifierSettings(ServiceSettings):
         description="A subscription failing for longer than this is disabled (at least 24 h).",
     )
     webhook_queue_max: int = Field(
-        1000,
+        10_000,
         ge=1,
         description="Events queued for one subscription; past it the subscription falls "
-        "behind and reads from the stream instead of holding its application's consumer.",
+        "behind and reads from the stream instead of holding its application's consumer. "
+        "Queues share the events (a reference each), so a long one is cheap; reading back "
+        "from the stream, one request per event, is not.",
     )
     webhook_hold_max: int = Field(
         20_000,
