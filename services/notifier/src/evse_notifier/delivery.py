@@ -119,6 +119,7 @@ class ApplicationDelivery:
     _senders: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _held: dict[int, Held] = field(default_factory=dict)
     _dispatched: int = 0
+    _broken: bool = False
 
     async def run(self) -> None:
         """Deliver until the lease is lost, no subscription is left, or the service stops."""
@@ -154,7 +155,7 @@ class ApplicationDelivery:
             await asyncio.wait_for(self.stopping.wait(), timeout=self.policy.heartbeat_s)
         except TimeoutError:
             pass
-        if self.stopping.is_set() or not await self.lease.held():
+        if self.stopping.is_set() or self._broken or not await self.lease.held():
             return False
         for held in list(self._held.values()):
             await held.msg.in_progress()
@@ -187,8 +188,10 @@ class ApplicationDelivery:
         except asyncio.CancelledError:
             raise
         except Exception:
-            # Its events are let go when it is closed; it starts again with the delivery.
+            # It may hold events it will never send: the whole delivery stops (they go back
+            # to the consumer) and starts again from what each subscription stored.
             log.exception("subscription delivery failed", subscription=outbox.subscription.id)
+            self._broken = True
 
     async def _dispatch(self, msgs: Sequence[Msg]) -> None:
         """Offer each event to every subscription; ack at once the ones nobody holds."""
