@@ -120,6 +120,7 @@ class ApplicationDelivery:
     _held: dict[int, Held] = field(default_factory=dict)
     _dispatched: int = 0
     _broken: bool = False
+    _last_heartbeat: float = 0.0
 
     async def run(self) -> None:
         """Deliver until the lease is lost, no subscription is left, or the service stops."""
@@ -150,16 +151,21 @@ class ApplicationDelivery:
             await self._stop()
 
     async def _beat(self) -> bool:
-        """Wait a heartbeat; keep the lease and the held events; follow subscription changes."""
+        """Follow subscription changes every claim interval; every heartbeat, keep the lease
+        and the held events and store positions."""
         try:
-            await asyncio.wait_for(self.stopping.wait(), timeout=self.policy.heartbeat_s)
+            await asyncio.wait_for(self.stopping.wait(), timeout=self.policy.claim_interval_s)
         except TimeoutError:
             pass
         if self.stopping.is_set() or self._broken or not await self.lease.held():
             return False
+        await self._refresh()
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_heartbeat < self.policy.heartbeat_s:
+            return True
+        self._last_heartbeat = loop.time()
         for held in list(self._held.values()):
             await held.msg.in_progress()
-        await self._refresh()
         for outbox in list(self._outboxes.values()):
             await outbox.save_position()
         return True

@@ -127,6 +127,8 @@ class Outbox:
         """Events taken while falling behind: let go once `replaying` is stored."""
         self._overflowing = False
         self._closed = False
+        self._catch_up_to = 0
+        """While `_delivered` is below it, the events up to it are still read from the stream."""
         self._behind = asyncio.Lock()
         self._ready = asyncio.Event()
         self._full = asyncio.Event()
@@ -195,7 +197,7 @@ class Outbox:
     async def save_position(self) -> None:
         """Store how far a live subscription is (when idle, every event up to the last offered
         is delivered or not wanted), so a replica taking over skips them."""
-        if self.replaying or self._overflowing:
+        if self.replaying or self._overflowing or self._delivered < self._catch_up_to:
             return
         if not self._queue and not self._in_flight:
             self._delivered = max(self._delivered, self._position)
@@ -212,7 +214,7 @@ class Outbox:
             await self._wait_until(self.subscription.next_attempt_at)
             while not self._closed:
                 if self.replaying:
-                    await self._replay_some(sender)
+                    await self._replay(sender)
                     continue
                 batch = await self._next_batch()
                 if batch:
@@ -294,41 +296,45 @@ class Outbox:
         if when is not None and (remaining := (when - _now()).total_seconds()) > 0:
             await asyncio.sleep(remaining)
 
-    async def _replay_some(self, sender: Sender) -> None:
-        """Send the next batch read from the stream; live again once caught up."""
-        batch, scanned, at_end = await self._read_stream()
-        if batch:
-            if not await self._send(sender, batch, scanned):
-                return
-        else:
+    async def _replay(self, sender: Sender) -> None:
+        """Take the consumer's events from now on, and first read the ones before them from
+        the stream: joining at once, it never chases the stream's head one read per event
+        while events keep coming. `replaying` stays stored until it has read them all."""
+        until = self._live_seq()
+        # No await from reading `until` to going live: the consumer's events after it are
+        # offered to it from now on, the ones up to it it reads.
+        self._position = max(until, self._delivered)
+        self._catch_up_to = until
+        self.replaying = False
+        while self._delivered < until:
+            batch, scanned = await self._read_stream(until)
+            if batch and not await self._send(sender, batch, scanned):
+                return  # fell behind again (failed): it starts over after its back-off
+            if self.replaying or self._closed:
+                return  # fell behind again (queue full) meanwhile
             self._delivered = max(self._delivered, scanned)
-        # No await between the check and going live: the consumer's events after `scanned`
-        # are offered to it from now on, the ones up to it it has read.
-        if at_end and self._live_seq() <= self._delivered:
-            self._position = self._delivered
-            self.replaying = False
-            log.info("subscription caught up", subscription=self.subscription.id)
-            await self._store.record_delivered(
-                self.subscription.id, self._delivered, replaying=False
-            )
-            self._stored = self._delivered
+        await self._store.record_delivered(self.subscription.id, self._delivered, replaying=False)
+        self._stored = self._delivered
+        log.info("subscription caught up", subscription=self.subscription.id)
 
-    async def _read_stream(self) -> tuple[list[Event], int, bool]:
-        """Up to a batch of wanted events after the delivered position, the last sequence
-        looked at, and whether the stream has nothing after it."""
+    async def _read_stream(self, until: int) -> tuple[list[Event], int]:
+        """Up to a batch of wanted events after the delivered position up to `until`, and
+        the last sequence looked at."""
         batch: list[Event] = []
         scanned = self._delivered
         subject = application_filter(self.subscription.application_uid)
-        while len(batch) < self._policy.batch_max:
+        while len(batch) < self._policy.batch_max and scanned < until:
             try:
                 raw = await self._js.get_msg(
                     NOTIFICATIONS_STREAM, seq=scanned + 1, subject=subject, next=True
                 )
             except NotFoundError:
-                return batch, scanned, True
-            scanned = raw.seq or scanned + 1
+                return batch, until
+            if raw.seq is None or raw.seq > until:
+                return batch, until
+            scanned = raw.seq
             data = raw.data or b""
             if self.subscription.wants(event_type(raw.headers, data)):
                 event_id = (raw.headers or {}).get(MSG_ID_HEADER, "")
                 batch.append(Event(scanned, data, event_id))
-        return batch, scanned, False
+        return batch, scanned
