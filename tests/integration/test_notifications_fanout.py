@@ -188,7 +188,7 @@ async def test_a_replica_restart_loses_no_event(
     app = new_uid("app")
     headers = application_bearer(keys, app)
     gated = GatedReceiver()
-    receivers = [gated, Receiver(failures=3)]
+    receivers: list[Receiver] = [gated, Receiver(failures=3)]
     notifier: dict[str, Any] = {
         "nats_url": private_nats.url,
         "mongodb_url": mongodb_url,
@@ -214,12 +214,12 @@ async def test_a_replica_restart_loses_no_event(
             await received(receivers[1], 2)
 
             async def in_flight() -> bool:
-                return receivers[0].waiting > 0
+                return gated.waiting > 0
 
             await eventually(in_flight)  # the first replica holds events when it stops
         more = await publish(js, app, 1)
         async with running_notifier(**notifier, instance_id="second"):
-            receivers[0].gate.set()
+            gated.gate.set()
             total = 3 + 3 * len(STATES)
             for receiver in receivers:
                 await received(receiver, total)
