@@ -14,6 +14,9 @@ Latency: BENCH_PACED (default 200) changes published 20 per second; p50/p99 of t
 `sampled_at` (taken when publishing) to the receiver taking the event, against the same
 single-event POST made directly with httpx.
 
+BENCH_PROFILE=<file> runs the notifier under cProfile and writes its profile to <file>
+(`python -m pstats <file>` reads it).
+
 Prints ratios and writes bench/results/webhook_delivery.txt. `python bench/webhook_delivery.py
 receiver <port>` is the receiver child process.
 """
@@ -61,6 +64,7 @@ BENCH = Path(__file__).parent
 SUBSCRIPTIONS = int(os.environ.get("BENCH_SUBSCRIPTIONS", "100"))
 CHANGES = int(os.environ.get("BENCH_CHANGES", "2000"))
 PACED = int(os.environ.get("BENCH_PACED", "200"))
+PROFILE = os.environ.get("BENCH_PROFILE", "")
 PACE_PER_S = 20
 EVSES = 20
 BATCH = 100
@@ -102,7 +106,11 @@ def receiver_app() -> Starlette:
 
 
 def serve_receiver(port: int) -> None:
-    uvicorn.run(receiver_app(), host="127.0.0.1", port=port, log_level="warning")
+    # Keep-alive longer than the run: a connection closed while idle races the next POST on
+    # it (httpx raises ReadError, the notifier backs off), which is not what is measured.
+    uvicorn.run(
+        receiver_app(), host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=600
+    )
 
 
 async def wait_for(receiver: str, each: int, http: httpx.AsyncClient) -> dict[str, Any]:
@@ -281,9 +289,11 @@ def main() -> None:
                 "EVSE_WEBHOOK_BATCH_MAX": str(BATCH),
                 "EVSE_WEBHOOK_MAX_PER_APPLICATION": str(SUBSCRIPTIONS),
             }
-            notifier = spawn(["evse-notifier"], env=env)
+            profiled = [sys.executable, "-m", "cProfile", "-o", PROFILE, "-m", "evse_notifier"]
+            notifier = spawn(profiled if PROFILE else ["evse-notifier"], env=env)
             try:
                 plat = asyncio.run(platform_phase(server.url, receiver))
+                sys.stdout.write(f"platform phase: {plat['seconds']:.2f} s\n")
             finally:
                 stop(notifier)
                 server.stop()

@@ -86,6 +86,11 @@ class PullLoop:
 
     With `may_pull` (e.g. "this replica holds a lease"), it pulls only while that says yes,
     asking before every fetch and waiting `closed_pause_s` between noes.
+
+    With `linger_s`, a fetch waits (up to `fetch_timeout_s`) for one message only, then takes
+    what else comes within `linger_s`, up to `batch`: nats-py's `fetch(batch)` that has to
+    wait returns early only once `batch` messages came, so under light traffic every message
+    would wait the whole fetch timeout. Without it, batches fill (bulk writers want that).
     """
 
     js: JetStreamContext
@@ -97,6 +102,7 @@ class PullLoop:
     stopping: asyncio.Event
     may_pull: Gate | None = None
     closed_pause_s: float = 1.0
+    linger_s: float | None = None
 
     async def run(self) -> None:
         sub = await self.js.pull_subscribe_bind(self.durable, stream=self.stream)
@@ -106,7 +112,7 @@ class PullLoop:
                     await self._pause(self.closed_pause_s)
                     continue
                 try:
-                    msgs = await sub.fetch(self.batch, timeout=self.fetch_timeout_s)
+                    msgs = await self._fetch(sub)
                 except TimeoutError:  # nothing to fetch (nats-py raises both kinds)
                     continue
                 except ServiceUnavailableError:
@@ -127,6 +133,16 @@ class PullLoop:
                     log.exception("batch failed", consumer=self.durable, size=len(msgs))
         finally:
             await sub.unsubscribe()
+
+    async def _fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
+        if self.linger_s is None or self.batch == 1:
+            return await sub.fetch(self.batch, timeout=self.fetch_timeout_s)
+        msgs = await sub.fetch(1, timeout=self.fetch_timeout_s)
+        try:
+            msgs += await sub.fetch(self.batch - 1, timeout=self.linger_s)
+        except (TimeoutError, NatsError):
+            pass  # nothing more came (or the pull failed): the next fetch takes the rest
+        return msgs
 
     async def _open(self) -> bool:
         if self.may_pull is None:

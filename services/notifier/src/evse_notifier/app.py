@@ -24,6 +24,7 @@ from .audiences import AudienceCache
 from .backoff import Backoff
 from .delivery import DeliveryPolicy, Dispatcher
 from .handlers import register_handlers
+from .outbox import OutboxPolicy
 from .sender import Sender, sending_client, tls_context
 from .settings import NotifierSettings
 from .source_loop import Lease
@@ -42,17 +43,23 @@ def telemetry_consumer(kind: str) -> str:
 
 
 def delivery_policy(settings: NotifierSettings) -> DeliveryPolicy:
-    return DeliveryPolicy(
+    outbox = OutboxPolicy(
         batch_max=settings.webhook_batch_max,
         linger_s=settings.webhook_batch_linger_s,
-        fetch_timeout_s=settings.fetch_timeout_s,
+        queue_max=settings.webhook_queue_max,
         timeout_s=settings.webhook_timeout_s,
         backoff=Backoff(settings.webhook_backoff_initial_s, settings.webhook_backoff_max_s),
         retry_window_s=settings.webhook_retry_window_s,
+        allow_private_addresses=settings.webhook_allow_private_addresses,
+    )
+    return DeliveryPolicy(
+        outbox=outbox,
+        hold_max=settings.webhook_hold_max,
+        fetch_timeout_s=settings.fetch_timeout_s,
+        fetch_linger_s=settings.fetch_linger_s,
         lease_s=settings.webhook_lease_s,
         ack_wait_s=settings.webhook_ack_wait_s,
         claim_interval_s=settings.webhook_claim_interval_s,
-        allow_private_addresses=settings.webhook_allow_private_addresses,
     )
 
 
@@ -98,7 +105,8 @@ def create_service(settings: NotifierSettings) -> Service:
         tls = tls_context()
         limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
         policy = delivery_policy(settings)
-        async with sending_client(tls, limits, policy.allow_private_addresses) as pings:
+        allow_private = settings.webhook_allow_private_addresses
+        async with sending_client(tls, limits, allow_private) as pings:
             dispatcher = Dispatcher(runtime.js, store, tls, owner, policy, runtime.stopping)
             runtime.loop(dispatcher.run)
             register_handlers(
@@ -127,7 +135,8 @@ async def _consume(
     lease: Lease,
 ) -> None:
     """One pull loop per consumer, in the replica holding the lease; in a batch, each
-    EVSE's messages in stream order, different EVSEs concurrently."""
+    EVSE's messages in stream order, different EVSEs concurrently. A pull lingers only
+    briefly for more, so an event is not held back waiting for a batch to fill."""
     config = pull_config(
         durable,
         filter_subject,
@@ -146,5 +155,6 @@ async def _consume(
         runtime.stopping,
         may_pull=lease.held,
         closed_pause_s=lease.lease_s / 4,
+        linger_s=settings.fetch_linger_s,
     )
     runtime.loop(loop.run)

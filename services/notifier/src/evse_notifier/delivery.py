@@ -1,15 +1,19 @@
-"""Deliver one subscription's events while holding its lease, then the claim loop over all.
+"""Deliver each application's webhooks from one consumer, fanned out in process.
 
-Each subscription has a durable JetStream consumer on `NOTIFICATIONS` filtered to its
-application, created with the subscription (deliver new events only). One replica at a
-time delivers a subscription: it holds a lease in MongoDB, renewed while it works.
+Each application with a subscription has one durable JetStream consumer on `NOTIFICATIONS`
+(`webhooks-<application uid>`, filtered to its subjects). One replica at a time delivers an
+application, while it holds the application's lease (`leases`, `webhooks:<application>`);
+it pulls the consumer and offers every event to each subscription's `Outbox` (queue, batches,
+sender). An event is acked once every live subscription it was queued for has had it taken
+with a 2xx, or has gone (deleted, disabled) or fallen behind, having stored so; held events
+are marked in progress while they wait, and nak'ed when the replica stops, so a replica
+taking over gets them at once. Each subscription stores the stream sequence it has been
+delivered up to, so the one taking over skips what was delivered and continues a
+subscription's back-off and replay where they were.
 
-A batch is POSTed until the receiver takes it: between attempts the events stay unacked
-(marked in progress) and the consumer's `max_ack_pending` equals the batch size, so nothing
-newer overtakes them: order per EVSE holds. Failures are recorded on the subscription
-(`failing_since`, `attempts`, `next_attempt_at`), so a replica that takes over after a
-restart continues the backoff; a subscription failing longer than the retry window is
-disabled with the reason. Events are acked only after a 2xx: at least once, never lost.
+Before, each subscription had its own consumer (`webhook-<subscription id>`): every event was
+fetched, parsed and acked once per subscription. On start those consumers are deleted, each
+subscription continuing from its consumer's ack floor (`migrate_subscription_consumers`).
 """
 
 from __future__ import annotations
@@ -17,47 +21,44 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
 
 import structlog
 from nats.aio.msg import Msg
-from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from pydantic import ValidationError
+from nats.js.errors import NotFoundError
 
-from evse_contracts.notifications import (
-    EVENT_TYPE_HEADER,
-    NOTIFICATIONS_STREAM,
-    application_filter,
-    parse_event,
-)
+from evse_contracts.notifications import NOTIFICATIONS_STREAM, application_filter
 from evse_contracts.telemetry import MSG_ID_HEADER
-from evse_runtime.consumers import declare_consumer
+from evse_runtime.consumers import PullLoop, declare_consumer
 
-from .backoff import Backoff
-from .sender import Sender, batch_body, own_sender
+from .outbox import Event, Held, Outbox, OutboxPolicy, event_type
+from .source_loop import Lease
 from .store import NotifierStore
-from .subscriptions import Subscription, consumer_name
+from .subscriptions import application_consumer, consumer_name
 
-__all__ = ["DeliveryPolicy", "Dispatcher", "SubscriptionDelivery", "declare_delivery_consumer"]
+__all__ = [
+    "ApplicationDelivery",
+    "DeliveryPolicy",
+    "Dispatcher",
+    "declare_application_consumer",
+    "migrate_subscription_consumers",
+    "stream_last_seq",
+]
 
 log = structlog.get_logger("evse.notifier")
 
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
-    batch_max: int
-    linger_s: float
+    outbox: OutboxPolicy
+    hold_max: int
     fetch_timeout_s: float
-    timeout_s: float
-    backoff: Backoff
-    retry_window_s: float
+    fetch_linger_s: float
     lease_s: float
     ack_wait_s: float
     claim_interval_s: float
-    allow_private_addresses: bool
 
     @property
     def heartbeat_s(self) -> float:
@@ -65,169 +66,197 @@ class DeliveryPolicy:
         return min(self.ack_wait_s, self.lease_s) / 3
 
 
-async def declare_delivery_consumer(
-    js: JetStreamContext, subscription: Subscription, policy: DeliveryPolicy
+async def declare_application_consumer(
+    js: JetStreamContext, application_uid: str, policy: DeliveryPolicy
 ) -> None:
+    """The application's consumer, from the next event on when it is new."""
     config = ConsumerConfig(
-        durable_name=consumer_name(subscription.id),
-        filter_subject=application_filter(subscription.application_uid),
+        durable_name=application_consumer(application_uid),
+        filter_subject=application_filter(application_uid),
         deliver_policy=DeliverPolicy.NEW,
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=policy.ack_wait_s,
         max_deliver=-1,
-        max_ack_pending=policy.batch_max,
+        max_ack_pending=policy.hold_max + policy.outbox.batch_max,
     )
     await declare_consumer(js, NOTIFICATIONS_STREAM, config)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+async def stream_last_seq(js: JetStreamContext) -> int:
+    return (await js.stream_info(NOTIFICATIONS_STREAM)).state.last_seq
 
 
-def _event_type(msg: Msg) -> str:
-    """The event's type from its header; an event without one is parsed (or skipped)."""
-    event_type = (msg.headers or {}).get(EVENT_TYPE_HEADER)
-    if event_type is not None:
-        return event_type
-    try:
-        return parse_event(msg.data).type
-    except ValidationError:
-        log.warning("unreadable event skipped", subject=msg.subject)
-        return ""
+async def migrate_subscription_consumers(js: JetStreamContext, store: NotifierStore) -> None:
+    """Give each subscription of the per-subscription design its consumer's ack floor as its
+    delivered position (behind: it reads the rest from the stream), then delete that
+    consumer. Without one, it starts after the stream's last event."""
+    for subscription in await store.unpositioned_subscriptions():
+        name = consumer_name(subscription.id)
+        try:
+            seq = (await js.consumer_info(NOTIFICATIONS_STREAM, name)).ack_floor.stream_seq
+        except NotFoundError:
+            seq = await stream_last_seq(js)
+        await store.place_subscription(subscription.id, seq)
+        try:
+            await js.delete_consumer(NOTIFICATIONS_STREAM, name)
+        except NotFoundError:
+            pass
+        log.info("subscription consumer migrated", subscription=subscription.id, seq=seq)
 
 
 @dataclass
-class SubscriptionDelivery:
+class ApplicationDelivery:
+    """Deliver one application's subscriptions while holding its lease."""
+
     js: JetStreamContext
     store: NotifierStore
-    sender: Sender
-    subscription: Subscription
-    owner: str
+    tls: ssl.SSLContext
     policy: DeliveryPolicy
+    application_uid: str
+    lease: Lease
     stopping: asyncio.Event
+    _outboxes: dict[str, Outbox] = field(default_factory=dict)
+    _senders: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _held: dict[int, Held] = field(default_factory=dict)
+    _dispatched: int = 0
+    _broken: bool = False
+    _last_heartbeat: float = 0.0
 
     async def run(self) -> None:
-        """Deliver until the lease is lost, the subscription goes, or the service stops."""
+        """Deliver until the lease is lost, no subscription is left, or the service stops."""
+        done = asyncio.Event()
         try:
-            await declare_delivery_consumer(self.js, self.subscription, self.policy)
-            pull = await self.js.pull_subscribe_bind(
-                consumer_name(self.subscription.id), stream=NOTIFICATIONS_STREAM
+            await declare_application_consumer(self.js, self.application_uid, self.policy)
+            await self._refresh()
+            pull = PullLoop(
+                self.js,
+                NOTIFICATIONS_STREAM,
+                application_consumer(self.application_uid),
+                self.policy.outbox.batch_max,
+                self.policy.fetch_timeout_s,
+                self._dispatch,
+                done,
+                linger_s=self.policy.fetch_linger_s,
             )
+            pulling = asyncio.create_task(pull.run())
             try:
-                await self._deliver_all(pull)
+                while self._outboxes and not pulling.done() and await self._beat():
+                    pass
             finally:
-                await pull.unsubscribe()
+                done.set()
+                await pulling
         except Exception:
-            log.exception("delivery stopped", subscription=self.subscription.id)
+            log.exception("application delivery stopped", application=self.application_uid)
         finally:
-            await self.store.release(self.subscription.id, self.owner)
+            await self._stop()
 
-    async def _deliver_all(self, pull: JetStreamContext.PullSubscription) -> None:
-        if not await self._hold_until(self.subscription.next_attempt_at, ()):
-            return
-        while not self.stopping.is_set():
-            try:
-                msgs = await self._fetch(pull)
-            except TimeoutError:
-                msgs = []
-            except NatsError as exc:
-                log.warning("pull failed", subscription=self.subscription.id, error=str(exc))
-                msgs = []
-                await asyncio.sleep(self.policy.fetch_timeout_s)
-            if not msgs:
-                if not await self._renew():
-                    return
-                continue
-            if not await self._deliver(msgs):
-                return
-
-    async def _fetch(self, pull: JetStreamContext.PullSubscription) -> list[Msg]:
-        """Wait for one event, then add what is pending, up to a batch; if nothing else is,
-        wait `linger_s` for more.
-
-        nats-py's `fetch(n)` that has to wait returns early only once `n` messages came,
-        so under light traffic one `fetch(batch_max)` would hold each event for the whole
-        fetch timeout."""
-        msgs = await pull.fetch(1, timeout=self.policy.fetch_timeout_s)
-        if len(msgs) < self.policy.batch_max:
-            try:
-                wanted = self.policy.batch_max - len(msgs)
-                msgs += await pull.fetch(wanted, timeout=self.policy.linger_s)
-            except TimeoutError:
-                pass  # nothing more pending; late arrivals wait in the queue for the next fetch
-        return msgs
-
-    async def _deliver(self, msgs: Sequence[Msg]) -> bool:
-        """Deliver one batch until it is taken; False when delivery must stop."""
-        wanted = [msg for msg in msgs if self.subscription.wants(_event_type(msg))]
-        if wanted:
-            body = batch_body(self.subscription.id, [msg.data for msg in wanted])
-            delivery_id = (wanted[0].headers or {}).get(MSG_ID_HEADER, "")
-            if not await self._post_until_taken(body, delivery_id, msgs):
-                return False
-        for msg in msgs:  # each ack is a buffered publish: no task per message
-            await msg.ack()
-        return True
-
-    async def _post_until_taken(self, body: bytes, delivery_id: str, msgs: Sequence[Msg]) -> bool:
-        while True:
-            outcome = await self.sender.send(
-                url=self.subscription.url,
-                secret=self.subscription.secret,
-                body=body,
-                delivery_id=delivery_id,
-                timeout_s=self.policy.timeout_s,
-            )
-            if outcome.delivered:
-                if self.subscription.failing_since is not None:
-                    await self.store.record_success(self.subscription.id)
-                    self.subscription = replace(self.subscription, failing_since=None, attempts=0)
-                return True
-            if not await self._after_failure(outcome.error or "delivery failed", msgs):
-                return False
-
-    async def _after_failure(self, reason: str, msgs: Sequence[Msg]) -> bool:
-        """Record the failure and wait out the backoff, or disable the subscription."""
-        now = _now()
-        since = self.subscription.failing_since or now
-        attempts = self.subscription.attempts + 1
-        if (now - since).total_seconds() >= self.policy.retry_window_s:
-            hours = self.policy.retry_window_s / 3600
-            why = f"deliveries failed for {hours:g} h ({attempts} attempts); last: {reason}"
-            await self.store.disable(self.subscription.id, why)
-            log.warning("subscription disabled", subscription=self.subscription.id, reason=why)
+    async def _beat(self) -> bool:
+        """Follow subscription changes every claim interval; every heartbeat, keep the lease
+        and the held events and store positions."""
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=self.policy.claim_interval_s)
+        except TimeoutError:
+            pass
+        if self.stopping.is_set() or self._broken or not await self.lease.held():
             return False
-        next_at = now + timedelta(seconds=self.policy.backoff.delay(attempts))
-        await self.store.record_failure(self.subscription.id, since, attempts, next_at)
-        self.subscription = replace(
-            self.subscription, failing_since=since, attempts=attempts, next_attempt_at=next_at
-        )
-        log.info("delivery failed", subscription=self.subscription.id, reason=reason)
-        return await self._hold_until(next_at, msgs)
-
-    async def _hold_until(self, when: datetime | None, msgs: Sequence[Msg]) -> bool:
-        """Wait until `when`, keeping `msgs` and the lease; False if either must go."""
-        while when is not None and (remaining := (when - _now()).total_seconds()) > 0:
-            try:
-                await asyncio.wait_for(
-                    self.stopping.wait(), timeout=min(remaining, self.policy.heartbeat_s)
-                )
-            except TimeoutError:
-                pass
-            if self.stopping.is_set() or not await self._renew():
-                await asyncio.gather(*(msg.nak() for msg in msgs))
-                return False
-            await asyncio.gather(*(msg.in_progress() for msg in msgs))
+        await self._refresh()
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_heartbeat < self.policy.heartbeat_s:
+            return True
+        self._last_heartbeat = loop.time()
+        for held in list(self._held.values()):
+            await held.msg.in_progress()
+        for outbox in list(self._outboxes.values()):
+            await outbox.save_position()
         return True
 
-    async def _renew(self) -> bool:
-        until = _now() + timedelta(seconds=self.policy.lease_s)
-        return await self.store.renew(self.subscription.id, self.owner, until)
+    async def _refresh(self) -> None:
+        """Start new subscriptions; let go of the deleted and disabled ones."""
+        current = {s.id: s for s in await self.store.active_subscriptions(self.application_uid)}
+        for gone in [key for key in self._outboxes if key not in current]:
+            await self._close(gone, let_go=True)
+        for key, subscription in current.items():
+            if key not in self._outboxes:
+                outbox = Outbox(
+                    js=self.js,
+                    store=self.store,
+                    subscription=subscription,
+                    policy=self.policy.outbox,
+                    release=self._release,
+                    live_seq=lambda: self._dispatched,
+                )
+                self._outboxes[key] = outbox
+                self._senders[key] = asyncio.create_task(self._send_all(outbox))
+
+    async def _send_all(self, outbox: Outbox) -> None:
+        try:
+            await outbox.run(self.tls)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # It may hold events it will never send: the whole delivery stops (they go back
+            # to the consumer) and starts again from what each subscription stored.
+            log.exception("subscription delivery failed", subscription=outbox.subscription.id)
+            self._broken = True
+
+    async def _dispatch(self, msgs: Sequence[Msg]) -> None:
+        """Offer each event to every subscription; ack at once the ones nobody holds."""
+        unheld: list[Msg] = []
+        for msg in msgs:
+            seq = msg.metadata.sequence.stream
+            if seq in self._held:
+                continue  # redelivered while still held: its subscriptions have it
+            held = Held(msg, seq)
+            event = Event(seq, msg.data, (msg.headers or {}).get(MSG_ID_HEADER, ""), held)
+            kind = event_type(msg.headers, msg.data)
+            for outbox in self._outboxes.values():
+                if outbox.offer(event, kind):
+                    held.remaining += 1
+            self._dispatched = max(self._dispatched, seq)
+            if held.remaining:
+                self._held[seq] = held
+            else:
+                unheld.append(msg)
+        for outbox in list(self._outboxes.values()):
+            if outbox.overflowing:
+                await outbox.fall_behind()
+        await self._make_room()
+        for msg in unheld:
+            await msg.ack()
+
+    async def _make_room(self) -> None:
+        """Past `hold_max` held events, the subscription with the longest queue falls behind."""
+        while len(self._held) > self.policy.hold_max:
+            queued = [o for o in self._outboxes.values() if o.queued and not o.replaying]
+            if not queued:
+                return  # only batches being sent: they finish (or fail) within the timeout
+            await max(queued, key=lambda o: o.queued).fall_behind()
+
+    async def _release(self, held: Held) -> None:
+        held.remaining -= 1
+        if held.remaining <= 0 and self._held.pop(held.seq, None) is not None:
+            await held.msg.ack()
+
+    async def _close(self, key: str, *, let_go: bool) -> None:
+        outbox = self._outboxes.pop(key)
+        task = self._senders.pop(key)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await outbox.close(let_go=let_go)
+
+    async def _stop(self) -> None:
+        """Stop every sender; what is still held goes back to the consumer for the next
+        holder of the lease."""
+        for key in list(self._outboxes):
+            await self._close(key, let_go=False)
+        held, self._held = list(self._held.values()), {}
+        await asyncio.gather(*(one.msg.nak() for one in held), return_exceptions=True)
+        await self.lease.release()
 
 
 @dataclass
 class Dispatcher:
-    """Claims every subscription nobody delivers and runs its delivery, until stopping."""
+    """Takes the lease of every application nobody delivers and delivers it, until stopping."""
 
     js: JetStreamContext
     store: NotifierStore
@@ -238,11 +267,15 @@ class Dispatcher:
     _running: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
     async def run(self) -> None:
+        try:
+            await migrate_subscription_consumers(self.js, self.store)
+        except Exception:
+            log.exception("migrating subscription consumers failed")
         while not self.stopping.is_set():
             try:
                 await self._claim_all()
             except Exception:
-                log.exception("claiming subscriptions failed")
+                log.exception("claiming applications failed")
             try:
                 await asyncio.wait_for(self.stopping.wait(), timeout=self.policy.claim_interval_s)
             except TimeoutError:
@@ -251,26 +284,20 @@ class Dispatcher:
             await asyncio.wait(self._running.values())
 
     async def _claim_all(self) -> None:
-        while (
-            claimed := await self.store.claim(self.owner, _now(), self.policy.lease_s)
-        ) is not None:
-            if claimed.id in self._running:
+        for application_uid in await self.store.delivering_applications():
+            if application_uid in self._running:
                 continue
-            self._running[claimed.id] = asyncio.create_task(self._deliver(claimed))
+            lease = Lease(
+                self.store, f"webhooks:{application_uid}", self.owner, self.policy.lease_s
+            )
+            if await lease.held():
+                task = asyncio.create_task(self._deliver(application_uid, lease))
+                self._running[application_uid] = task
 
-    async def _deliver(self, subscription: Subscription) -> None:
+    async def _deliver(self, application_uid: str, lease: Lease) -> None:
         try:
-            async with own_sender(
-                self.tls, allow_private_addresses=self.policy.allow_private_addresses
-            ) as sender:
-                await SubscriptionDelivery(
-                    self.js,
-                    self.store,
-                    sender,
-                    subscription,
-                    self.owner,
-                    self.policy,
-                    self.stopping,
-                ).run()
+            await ApplicationDelivery(
+                self.js, self.store, self.tls, self.policy, application_uid, lease, self.stopping
+            ).run()
         finally:
-            self._running.pop(subscription.id, None)
+            self._running.pop(application_uid, None)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 from ulid import ULID
 
 from evse_contracts.bus import Empty
 from evse_contracts.notifications import (
-    NOTIFICATIONS_STREAM,
     WEBHOOK_SUBSCRIPTIONS_CREATE,
     WEBHOOK_SUBSCRIPTIONS_DELETE,
     WEBHOOK_SUBSCRIPTIONS_GET,
@@ -30,14 +27,13 @@ from evse_runtime.principals import caller
 from evse_runtime.responders import RequestContext
 from evse_runtime.service import Runtime
 
-from .delivery import DeliveryPolicy, declare_delivery_consumer
+from .delivery import DeliveryPolicy, declare_application_consumer, stream_last_seq
 from .errors import TooManyWebhookSubscriptions, WebhookSubscriptionNotFound
 from .sender import Sender
 from .settings import NotifierSettings
 from .store import NotifierStore
 from .subscriptions import (
     Subscription,
-    consumer_name,
     created_view,
     ensure_public_destination,
     new_subscription,
@@ -57,13 +53,6 @@ async def _owned(store: NotifierStore, application_uid: str, subscription_id: st
     return subscription
 
 
-async def _delete_consumer(js: JetStreamContext, subscription_id: str) -> None:
-    try:
-        await js.delete_consumer(NOTIFICATIONS_STREAM, consumer_name(subscription_id))
-    except NotFoundError:
-        return
-
-
 def register_handlers(
     runtime: Runtime,
     *,
@@ -78,16 +67,18 @@ def register_handlers(
         application_uid = owning_application(caller(ctx))
         if await store.count_subscriptions(application_uid) >= settings.webhook_max_per_application:
             raise TooManyWebhookSubscriptions(settings.webhook_max_per_application)
+        if not settings.webhook_allow_private_addresses:
+            await ensure_public_destination(request.url.host or "")
+        # The application's consumer first, then the position: the events after it are
+        # delivered even before a replica takes the subscription up.
+        await declare_application_consumer(runtime.js, application_uid, policy)
         subscription = new_subscription(
             request,
             application_uid=application_uid,
             allow_http=settings.webhook_allow_http,
             now=datetime.now(UTC),
+            stream_last_seq=await stream_last_seq(runtime.js),
         )
-        if not settings.webhook_allow_private_addresses:
-            await ensure_public_destination(request.url.host or "")
-        # The consumer first: events from now on are kept even before a replica delivers.
-        await declare_delivery_consumer(runtime.js, subscription, policy)
         await store.insert_subscription(subscription)
         return created_view(subscription)
 
@@ -113,7 +104,6 @@ def register_handlers(
         application_uid = owning_application(caller(ctx))
         if not await store.delete_subscription(application_uid, request.id):
             raise WebhookSubscriptionNotFound(request.id)
-        await _delete_consumer(runtime.js, request.id)
         return Empty()
 
     async def test(request: WebhookSubscriptionRef, ctx: RequestContext) -> WebhookTestResult:

@@ -12,7 +12,14 @@ _HOUR_S = 3600.0
 class NotifierSettings(ServiceSettings):
     database: str = "evse_notifier"
     batch_size: int = Field(500, ge=1, le=10_000, description="Source messages per pull.")
-    fetch_timeout_s: float = Field(1.0, gt=0, description="Longest wait for a pull to fill.")
+    fetch_timeout_s: float = Field(
+        1.0, gt=0, description="Longest wait for a pull's first message."
+    )
+    fetch_linger_s: float = Field(
+        0.005,
+        gt=0,
+        description="Once a pull has a message, how long it waits for more to fill its batch.",
+    )
     ack_wait_s: float = Field(30.0, gt=0, description="Unacked messages are redelivered after it.")
     max_deliver: int = Field(20, ge=1, description="Source deliveries before JetStream gives up.")
     source_lease_s: float = Field(
@@ -56,11 +63,25 @@ class NotifierSettings(ServiceSettings):
         gt=0,
         description="A subscription failing for longer than this is disabled (at least 24 h).",
     )
+    webhook_queue_max: int = Field(
+        10_000,
+        ge=1,
+        description="Events queued for one subscription; past it the subscription falls "
+        "behind and reads from the stream instead of holding its application's consumer. "
+        "Queues share the events (a reference each), so a long one is cheap; reading back "
+        "from the stream, one request per event, is not.",
+    )
+    webhook_hold_max: int = Field(
+        20_000,
+        ge=1,
+        description="Unacked events one application's delivery holds in memory; past it the "
+        "subscription with the longest queue falls behind.",
+    )
     webhook_lease_s: float = Field(
-        30.0, gt=0, description="How long a replica holds a subscription without renewing."
+        30.0, gt=0, description="How long a replica holds an application without renewing."
     )
     webhook_claim_interval_s: float = Field(
-        1.0, gt=0, description="How often a replica looks for subscriptions nobody delivers."
+        1.0, gt=0, description="How often a replica looks for applications nobody delivers."
     )
     webhook_ack_wait_s: float = Field(
         60.0, gt=0, description="Events held by a replica that stopped come back after it."

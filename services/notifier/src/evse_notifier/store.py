@@ -3,17 +3,18 @@
 Collections: `evse_audience` (the projection of the registry's lifecycle events: whose an
 EVSE is), `evse_status` (the last status per EVSE and the one it replaced, to tell a change
 from a repeat), and
-`webhook_subscriptions` (subscriptions with their delivery state and the lease that lets
-one replica at a time deliver each); `leases` (which replica pulls the source consumers).
+`webhook_subscriptions` (subscriptions with their delivery state: back-off, and the stream
+sequence each has been delivered up to); `leases` (which replica pulls the source consumers,
+and which delivers each application's webhooks).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from evse_contracts.evses import EvseOnboarded, EvseReconnected
@@ -45,9 +46,14 @@ class NotifierStore(Protocol):
     ) -> list[Subscription]: ...
     async def subscription(self, subscription_id: str) -> Subscription | None: ...
     async def delete_subscription(self, application_uid: str, subscription_id: str) -> bool: ...
-    async def claim(self, owner: str, now: datetime, lease_s: float) -> Subscription | None: ...
-    async def renew(self, subscription_id: str, owner: str, until: datetime) -> bool: ...
-    async def release(self, subscription_id: str, owner: str) -> None: ...
+    async def delivering_applications(self) -> list[str]: ...
+    async def active_subscriptions(self, application_uid: str) -> list[Subscription]: ...
+    async def unpositioned_subscriptions(self) -> list[Subscription]: ...
+    async def record_delivered(
+        self, subscription_id: str, seq: int, *, replaying: bool
+    ) -> None: ...
+    async def fall_behind(self, subscription_id: str, delivered_seq: int) -> None: ...
+    async def place_subscription(self, subscription_id: str, seq: int) -> None: ...
     async def record_failure(
         self, subscription_id: str, failing_since: datetime, attempts: int, next_at: datetime
     ) -> None: ...
@@ -71,6 +77,8 @@ def _subscription(doc: Document) -> Subscription:
         failing_since=doc.get("failing_since"),
         attempts=doc.get("attempts", 0),
         next_attempt_at=doc.get("next_attempt_at"),
+        delivered_seq=doc.get("delivered_seq", 0),
+        replaying=doc.get("replaying", True),
     )
 
 
@@ -86,7 +94,7 @@ class MongoNotifierStore:
             [("application_uid", ASCENDING), ("_id", ASCENDING)], name="by_application"
         )
         await self._subscriptions.create_index(
-            [("status", ASCENDING), ("lease_until", ASCENDING)], name="claimable"
+            [("status", ASCENDING), ("application_uid", ASCENDING)], name="active"
         )
 
     async def record_onboarded(self, event: EvseOnboarded) -> None:
@@ -180,36 +188,51 @@ class MongoNotifierStore:
         )
         return result.deleted_count == 1
 
-    async def claim(self, owner: str, now: datetime, lease_s: float) -> Subscription | None:
-        """Take the lease of one active subscription nobody holds (or whose holder is gone)."""
-        doc = await self._subscriptions.find_one_and_update(
-            {
-                "status": "active",
-                "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}],
-            },
-            {"$set": {"lease_owner": owner, "lease_until": now + timedelta(seconds=lease_s)}},
-            return_document=ReturnDocument.AFTER,
-        )
-        return None if doc is None else _subscription(doc)
+    async def delivering_applications(self) -> list[str]:
+        """Applications with an active subscription."""
+        cursor = self._subscriptions.find({"status": "active"}, {"application_uid": 1})
+        return sorted({doc["application_uid"] async for doc in cursor})
 
-    async def renew(self, subscription_id: str, owner: str, until: datetime) -> bool:
-        """Extend the lease; False if it was lost, the subscription deleted or disabled."""
-        result = await self._subscriptions.update_one(
-            {"_id": subscription_id, "lease_owner": owner, "status": "active"},
-            {"$set": {"lease_until": until}},
-        )
-        return result.matched_count == 1
+    async def active_subscriptions(self, application_uid: str) -> list[Subscription]:
+        query = {"application_uid": application_uid, "status": "active"}
+        return [_subscription(doc) async for doc in self._subscriptions.find(query)]
 
-    async def release(self, subscription_id: str, owner: str) -> None:
+    async def unpositioned_subscriptions(self) -> list[Subscription]:
+        """Subscriptions made before delivery positions were stored (one consumer each)."""
+        cursor = self._subscriptions.find({"delivered_seq": {"$exists": False}})
+        return [_subscription(doc) async for doc in cursor]
+
+    async def record_delivered(self, subscription_id: str, seq: int, *, replaying: bool) -> None:
+        """Move the delivery position forward (never back) and say whether it is behind."""
         await self._subscriptions.update_one(
-            {"_id": subscription_id, "lease_owner": owner},
-            {"$set": {"lease_owner": None, "lease_until": None}},
+            {"_id": subscription_id},
+            {"$max": {"delivered_seq": seq}, "$set": {"replaying": replaying}},
+        )
+
+    async def fall_behind(self, subscription_id: str, delivered_seq: int) -> None:
+        """It reads the stream after `delivered_seq` (or after a later stored position)."""
+        await self._subscriptions.update_one(
+            {"_id": subscription_id},
+            {"$max": {"delivered_seq": delivered_seq}, "$set": {"replaying": True}},
+        )
+
+    async def place_subscription(self, subscription_id: str, seq: int) -> None:
+        """Give a subscription without one its first delivered position (the first replica
+        to do so wins), behind: it reads from the stream after `seq`."""
+        await self._subscriptions.update_one(
+            {"_id": subscription_id, "delivered_seq": {"$exists": False}},
+            {"$set": {"delivered_seq": seq, "replaying": True}},
         )
 
     async def record_failure(
         self, subscription_id: str, failing_since: datetime, attempts: int, next_at: datetime
     ) -> None:
-        fields = {"failing_since": failing_since, "attempts": attempts, "next_attempt_at": next_at}
+        fields = {
+            "failing_since": failing_since,
+            "attempts": attempts,
+            "next_attempt_at": next_at,
+            "replaying": True,
+        }
         await self._subscriptions.update_one({"_id": subscription_id}, {"$set": fields})
 
     async def record_success(self, subscription_id: str) -> None:
@@ -217,7 +240,7 @@ class MongoNotifierStore:
         await self._subscriptions.update_one({"_id": subscription_id}, {"$set": fields})
 
     async def disable(self, subscription_id: str, reason: str) -> None:
-        fields = {"status": "disabled", "disabled_reason": reason, "lease_owner": None}
+        fields = {"status": "disabled", "disabled_reason": reason}
         await self._subscriptions.update_one({"_id": subscription_id}, {"$set": fields})
 
     async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:

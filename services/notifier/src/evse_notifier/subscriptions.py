@@ -21,6 +21,7 @@ from .errors import ApplicationTokenRequired, InvalidWebhookUrl
 
 __all__ = [
     "Subscription",
+    "application_consumer",
     "consumer_name",
     "created_view",
     "ensure_public_destination",
@@ -44,13 +45,23 @@ class Subscription:
     failing_since: datetime | None = None
     attempts: int = 0
     next_attempt_at: datetime | None = None
+    delivered_seq: int = 0
+    """`NOTIFICATIONS` sequence up to which every event it wants was taken by the receiver."""
+    replaying: bool = True
+    """Behind its application's consumer: it reads from the stream after `delivered_seq`."""
 
     def wants(self, event_type: str) -> bool:
         return event_type in self.event_types
 
 
+def application_consumer(application_uid: str) -> str:
+    """The durable JetStream consumer whose events are fanned out to the application's
+    subscriptions."""
+    return f"webhooks-{application_uid}"
+
+
 def consumer_name(subscription_id: str) -> str:
-    """The durable JetStream consumer that holds a subscription's undelivered events."""
+    """The per-subscription durable consumer of earlier versions, deleted on start."""
     return f"webhook-{subscription_id}"
 
 
@@ -62,9 +73,16 @@ def owning_application(principal: Principal) -> str:
 
 
 def new_subscription(
-    request: CreateWebhookSubscription, *, application_uid: str, allow_http: bool, now: datetime
+    request: CreateWebhookSubscription,
+    *,
+    application_uid: str,
+    allow_http: bool,
+    now: datetime,
+    stream_last_seq: int,
 ) -> Subscription:
-    """A new active subscription with a fresh secret; https only unless `allow_http`."""
+    """A new active subscription with a fresh secret; https only unless `allow_http`. It
+    takes the events after `stream_last_seq`, reading them from the stream until it has
+    caught up with its application's consumer."""
     url = request.url
     if url.scheme != "https" and not (allow_http and url.scheme == "http"):
         raise InvalidWebhookUrl(f"must be an https URL, not {url.scheme}")
@@ -78,6 +96,7 @@ def new_subscription(
         event_types=tuple(dict.fromkeys(request.event_types)),
         description=request.description,
         created_at=now,
+        delivered_seq=stream_last_seq,
     )
 
 
