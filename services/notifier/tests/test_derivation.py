@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from evse_contracts.notifications import ChargerStatus
 from evse_contracts.telemetry import CommandLog, StatusLog
 from evse_contracts.vendor_accounts import EvseLinkBroken, EvseLinkRestored
-from evse_notifier.backoff import Backoff
 from evse_notifier.derivation import Audience, command_event, link_event, status_events
 from evse_notifier.settings import NotifierSettings
 from evse_notifier.signing import signature_header
+from evse_runtime.backoff import Backoff
 
 AUDIENCE = Audience(evse_uid="evse01", evse_id=1, application_uid="app01", user_uid=None)
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -89,9 +89,9 @@ def test_a_pending_command_is_no_event_and_a_timeout_is_a_failure() -> None:
 def test_backoff_grows_is_capped_and_jittered() -> None:
     backoff = Backoff(initial_s=1.0, max_s=60.0)
     rng = random.Random(7)
-    assert 0.5 <= backoff.delay(1, rng) <= 1.0
-    assert 4.0 <= backoff.delay(4, rng) <= 8.0
-    assert 30.0 <= backoff.delay(100, rng) <= 60.0
+    assert 0.5 <= backoff.delay(1, rng=rng) <= 1.0
+    assert 4.0 <= backoff.delay(4, rng=rng) <= 8.0
+    assert 30.0 <= backoff.delay(100, rng=rng) <= 60.0
 
 
 def test_deliveries_are_retried_for_at_least_a_day_by_default() -> None:

@@ -26,6 +26,8 @@ from evse_contracts.bus import (
     deadletter_subject,
 )
 
+from .pauses import pause
+
 __all__ = [
     "BatchHandler",
     "Gate",
@@ -154,11 +156,7 @@ class PullLoop:
             return False
 
     async def _pause(self, seconds: float) -> None:
-        """Sleep, but not past `stopping`."""
-        try:
-            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
+        await pause(self.stopping, seconds)
 
 
 def one_by_one(

@@ -11,6 +11,7 @@ from nats.aio.msg import Msg
 
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_contracts.telemetry import TELEMETRY_STREAM
+from evse_runtime.backoff import Backoff
 from evse_runtime.consumers import (
     MessageHandler,
     PullLoop,
@@ -21,7 +22,6 @@ from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import DEADLETTER, EVSE_EVENTS, NOTIFICATIONS, TELEMETRY, ensure_stream
 
 from .audiences import AudienceCache
-from .backoff import Backoff
 from .delivery import DeliveryPolicy, Dispatcher
 from .handlers import register_handlers
 from .outbox import OutboxPolicy

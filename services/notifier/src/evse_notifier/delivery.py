@@ -32,6 +32,7 @@ from nats.js.errors import NotFoundError
 from evse_contracts.notifications import NOTIFICATIONS_STREAM, application_filter
 from evse_contracts.telemetry import MSG_ID_HEADER
 from evse_runtime.consumers import PullLoop, declare_consumer
+from evse_runtime.pauses import pause
 
 from .outbox import Event, Held, Outbox, OutboxPolicy, event_type
 from .source_loop import Lease
@@ -153,10 +154,7 @@ class ApplicationDelivery:
     async def _beat(self) -> bool:
         """Follow subscription changes every claim interval; every heartbeat, keep the lease
         and the held events and store positions."""
-        try:
-            await asyncio.wait_for(self.stopping.wait(), timeout=self.policy.claim_interval_s)
-        except TimeoutError:
-            pass
+        await pause(self.stopping, self.policy.claim_interval_s)
         if self.stopping.is_set() or self._broken or not await self.lease.held():
             return False
         await self._refresh()
@@ -276,10 +274,7 @@ class Dispatcher:
                 await self._claim_all()
             except Exception:
                 log.exception("claiming applications failed")
-            try:
-                await asyncio.wait_for(self.stopping.wait(), timeout=self.policy.claim_interval_s)
-            except TimeoutError:
-                pass
+            await pause(self.stopping, self.policy.claim_interval_s)
         if self._running:
             await asyncio.wait(self._running.values())
 

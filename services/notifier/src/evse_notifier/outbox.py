@@ -38,8 +38,8 @@ from evse_contracts.notifications import (
     parse_event,
 )
 from evse_contracts.telemetry import MSG_ID_HEADER
+from evse_runtime.backoff import Backoff
 
-from .backoff import Backoff
 from .sender import Sender, batch_body, own_sender
 from .store import NotifierStore
 from .subscriptions import Subscription
