@@ -39,7 +39,7 @@ class LifecycleHandler:
         accounts: AccountStore,
         adapters: Adapters,
         ocpp: OcppDesk,
-        on_linked: Callable[[str], Awaitable[None]],
+        on_linked: Callable[[str, str], Awaitable[None]],
     ) -> None:
         self._store = store
         self._accounts = accounts
@@ -79,7 +79,7 @@ class LifecycleHandler:
             context=device.context,
         )
         await self._store.upsert_link(link, first_poll_at=now())
-        await self._on_linked(account.uid)
+        await self._on_linked(event.provider, account.uid)
         log.info("linked", evse_uid=event.evse_uid, provider=event.provider)
 
     async def decommissioned(self, event: EvseDecommissioned) -> None:

@@ -24,7 +24,7 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from evse_contracts.bridge import BRIDGE_STREAMS_CHANGED, webhook_subject
+from evse_contracts.bridge import BRIDGE_STREAMS_CHANGED, STREAMED_PROVIDERS, webhook_subject
 from evse_runtime.backoff import Backoff
 from evse_runtime.leases import work_off
 
@@ -70,9 +70,10 @@ class StreamKeeper(BridgeWorker):
         self._changed: dict[str, asyncio.Event] = {}
         """Per account streamed here: set when a charger was linked to it."""
 
-    async def linked(self, vendor_account_uid: str) -> None:
+    async def linked(self, provider: str, vendor_account_uid: str) -> None:
         """Tell the replica streaming the account (if any) that a charger was linked to it."""
-        await self._nc.publish(BRIDGE_STREAMS_CHANGED, vendor_account_uid.encode())
+        if provider in STREAMED_PROVIDERS:
+            await self._nc.publish(BRIDGE_STREAMS_CHANGED, vendor_account_uid.encode())
 
     async def on_changed(self, msg: Msg) -> None:
         changed = self._changed.get(msg.data.decode(errors="replace"))
@@ -96,9 +97,7 @@ class StreamKeeper(BridgeWorker):
         )
 
     async def _hold(self, account: LinkedAccount) -> None:
-        adapter = None
-        if account.state == "linked" and account.provider in self._adapters:
-            adapter = self._adapters.for_account(account.provider, account.account)
+        adapter = self._adapter_of(account)
         if not isinstance(adapter, StreamingAdapter):
             await self._release(account, next_due=PARKED, failures=0)
             return

@@ -43,6 +43,11 @@ class BridgeWorker:
     ) -> tuple[LinkedAccount, ProviderAdapter] | None:
         """The linked account and its adapter; None if the link is broken or unlinked."""
         account = await self._accounts.get(vendor_account_uid)
-        if account is None or account.state != "linked" or provider not in self._adapters:
+        adapter = None if account is None else self._adapter_of(account)
+        return None if account is None or adapter is None else (account, adapter)
+
+    def _adapter_of(self, account: LinkedAccount) -> ProviderAdapter | None:
+        """The adapter acting for `account`; None unless it is linked to a cloud vendor."""
+        if account.state != "linked" or account.provider not in self._adapters:
             return None
-        return account, self._adapters.for_account(provider, account.account)
+        return self._adapters.for_account(account.provider, account.account)

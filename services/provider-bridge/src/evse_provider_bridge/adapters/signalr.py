@@ -54,8 +54,24 @@ class Hub:
         self._socket = socket
         self._silence_s = silence_s
         self._ids = itertools.count(1)
-        self.early = ""
+        self._early = ""
         """What came in the handshake's frame after its answer."""
+
+    async def handshake(self, timeout_s: float) -> None:
+        """Ask for the JSON protocol and read the hub's answer (`{}`, or an error)."""
+        await self._send({"protocol": "json", "version": 1})
+        try:
+            frame = await asyncio.wait_for(self._socket.recv(), timeout_s)
+        except (TimeoutError, WebSocketException) as exc:
+            raise HubClosed(f"no handshake answer: {exc!r}") from exc
+        text = frame if isinstance(frame, str) else frame.decode()
+        answer, _, self._early = text.partition(RS)
+        try:
+            error = json.loads(answer).get("error")
+        except (ValueError, AttributeError) as exc:
+            raise HubClosed(f"unreadable handshake answer: {answer[:200]!r}") from exc
+        if error:
+            raise HubClosed(f"handshake refused: {str(error)[:200]}")
 
     async def invoke(self, target: str, *arguments: Any) -> None:
         """Call a hub method; a refusal arrives later as a completion with an error, logged."""
@@ -73,7 +89,7 @@ class Hub:
 
     async def invocations(self) -> AsyncIterator[Invocation]:
         """What the hub invokes, in order, until it closes or falls silent (`HubClosed`)."""
-        text, self.early = self.early, ""
+        text, self._early = self._early, ""
         while True:
             for raw in filter(None, text.split(RS)):
                 invocation = _read(raw)
@@ -142,31 +158,13 @@ async def open_hub(
         raise HubClosed(f"could not open the hub: {exc}") from exc
     async with socket:
         hub = Hub(socket, silence_s=2 * keepalive_s)
-        await hub._send({"protocol": "json", "version": 1})
-        hub.early = await _handshake(socket, open_timeout_s)
+        await hub.handshake(open_timeout_s)
         pinging = asyncio.create_task(_keep_alive(hub, keepalive_s))
         try:
             yield hub
         finally:
             pinging.cancel()
             await asyncio.gather(pinging, return_exceptions=True)
-
-
-async def _handshake(socket: ClientConnection, timeout_s: float) -> str:
-    """Read the handshake answer; return what followed it in the same frame."""
-    try:
-        frame = await asyncio.wait_for(socket.recv(), timeout_s)
-    except (TimeoutError, WebSocketException) as exc:
-        raise HubClosed(f"no handshake answer: {exc!r}") from exc
-    text = frame if isinstance(frame, str) else frame.decode()
-    answer, _, rest = text.partition(RS)
-    try:
-        error = json.loads(answer).get("error")
-    except (ValueError, AttributeError) as exc:
-        raise HubClosed(f"unreadable handshake answer: {answer[:200]!r}") from exc
-    if error:
-        raise HubClosed(f"handshake refused: {str(error)[:200]}")
-    return rest
 
 
 async def _keep_alive(hub: Hub, keepalive_s: float) -> None:
