@@ -10,15 +10,13 @@ from pydantic import ValidationError
 
 from evse_contracts.bridge import CLOUD_PROVIDERS, OCPP_PROVIDERS
 from evse_contracts.vendor_accounts import (
-    VENDOR_ACCOUNTS_LINK,
-    VENDOR_ACCOUNTS_LIST,
     LinkState,
     LinkVendorAccount,
     ListVendorAccounts,
     VendorAccountLink,
 )
-from evse_runtime.bus_client import BusClient
 
+from .bridge_port import VendorBridge
 from .sessions import OnboardingSession
 
 __all__ = [
@@ -52,11 +50,10 @@ def onboards_over_ocpp(provider: str | None) -> bool:
 
 
 async def link_state(
-    bus: BusClient, session: OnboardingSession, provider: str, *, request_id: str
+    bridge: VendorBridge, session: OnboardingSession, provider: str, *, request_id: str
 ) -> LinkState | None:
     """The state of the session user's link at `provider`, or None if they never linked."""
-    links = await bus.request(
-        VENDOR_ACCOUNTS_LIST,
+    links = await bridge.vendor_accounts(
         ListVendorAccounts(
             application_uid=session.application_uid, user_uid=session.user_uid, provider=provider
         ),
@@ -66,7 +63,7 @@ async def link_state(
 
 
 async def link_account(
-    bus: BusClient,
+    bridge: VendorBridge,
     session: OnboardingSession,
     provider: str,
     form: dict[str, str],
@@ -85,5 +82,4 @@ async def link_account(
         )
     except ValidationError as exc:
         raise LinkRefused("Enter your username and password.") from exc
-    # Never retried: one sign-in per submit, so a wrong password is not tried again in a loop.
-    return await bus.request(VENDOR_ACCOUNTS_LINK, request, request_id=request_id, idempotent=False)
+    return await bridge.link_vendor_account(request, request_id=request_id)

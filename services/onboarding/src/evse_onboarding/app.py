@@ -11,14 +11,16 @@ from evse_runtime.consumers import PullLoop, declare_consumer, one_by_one, pull_
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import EVSE_EVENTS, ensure_stream
 
+from .bus_ports import BridgeOverBus, CatalogueOverBus
 from .credentials import SecretChecker
 from .evse_registry import Registry
-from .flow import HostedFlow
 from .handlers import register_handlers
+from .hosted_flow import HostedFlow
 from .importer import Importer
 from .link_health import LinkHealthHandler
 from .outbox import EventOutbox
-from .pages import page_templates
+from .page_visit import PageDeps
+from .pages import PageRenderer, page_templates
 from .registry_store import MongoRegistryStore
 from .sessions_store import MongoSessionStore
 from .settings import OnboardingSettings
@@ -53,19 +55,20 @@ def create_service(settings: OnboardingSettings) -> Service:
             evses, identities, sessions, outbox, settings.public_base_url, settings.session_ttl_s
         )
         bus = BusClient(runtime.nc, timeout_s=settings.request_timeout_s)
-        importer = Importer(evses, outbox, bus)
-        flow = HostedFlow(
-            identities=identities,
+        catalogue, bridge = CatalogueOverBus(bus), BridgeOverBus(bus)
+        importer = Importer(evses, outbox, catalogue, bridge)
+        pages = PageDeps(
             sessions=sessions,
             evses=evses,
+            registry=registry,
             importer=importer,
-            outbox=outbox,
-            catalogue=bus,
-            templates=page_templates(),
+            catalogue=catalogue,
+            bridge=bridge,
+            renderer=PageRenderer(page_templates()),
             public_base_url=settings.public_base_url,
-            session_ttl_s=settings.session_ttl_s,
             simulated_vendors=settings.simulator_url is not None,
         )
+        flow = HostedFlow(identities, pages, settings.session_ttl_s)
         register_handlers(
             runtime,
             identities=identities,
@@ -74,7 +77,8 @@ def create_service(settings: OnboardingSettings) -> Service:
                 at_once=settings.secret_checks_at_once, remember_s=settings.token_ttl_s
             ),
             registry=registry,
-            bus=bus,
+            catalogue=catalogue,
+            bridge=bridge,
             importer=importer,
             flow=flow,
         )

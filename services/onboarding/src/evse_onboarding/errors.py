@@ -1,10 +1,12 @@
-"""Onboarding domain errors; each becomes a problem with a stable slug."""
+"""Onboarding domain errors; each becomes a problem with a stable slug, except
+`DeviceAlreadyImported`, which the registry store raises for its callers to resolve."""
 
 from __future__ import annotations
 
 from evse_contracts.problems import DomainError, NotFound
 
 __all__ = [
+    "DeviceAlreadyImported",
     "EvseAlreadyOnboarded",
     "EvseHasNoUser",
     "EvseModelNotSupported",
@@ -16,6 +18,10 @@ __all__ = [
     "UserTokenRequired",
     "VendorAccountNotLinked",
 ]
+
+
+class DeviceAlreadyImported(Exception):
+    """An EVSE with this evse id, or an active one with this provider and serial, exists."""
 
 
 class InvalidClient(DomainError):

@@ -8,8 +8,10 @@ from datetime import datetime
 from evse_contracts.auth import Principal
 from evse_contracts.evses import (
     EVSE_DECOMMISSIONED,
+    EVSE_RECONNECTED,
     Evse,
     EvseDecommissioned,
+    EvseReconnected,
     ListEvses,
     ReconnectionUrl,
     parse_evse_ref,
@@ -18,7 +20,7 @@ from evse_contracts.pagination import Page, decode_cursor, encode_cursor
 
 from .errors import EvseHasNoUser, EvseNotFound
 from .outbox import EventOutbox, outbox_entry
-from .registry import require_visible
+from .registry import EvseRecord, require_visible
 from .registry_store import EvseFilter, RegistryStore
 from .sessions import new_session
 from .sessions_store import SessionStore
@@ -108,3 +110,19 @@ class Registry:
         )
         await self.sessions.insert(session)
         return ReconnectionUrl(url=session.url(self.public_base_url), expires_at=session.expires_at)
+
+    async def announce_reconnected(
+        self, record: EvseRecord, session_uid: str, *, now: datetime
+    ) -> None:
+        """The reconnect session `session_uid` reached its EVSE again: `evses.events.reconnected`
+        (once per session; a decommissioned EVSE announces nothing)."""
+        event = EvseReconnected(
+            evse_uid=record.uid,
+            evse_id=record.evse_id,
+            application_uid=record.application_uid,
+            user_uid=record.user_uid,
+            occurred_at=now,
+        )
+        entry = outbox_entry(f"reconnected:{session_uid}", EVSE_RECONNECTED, event)
+        if (updated := await self.evses.add_event(record.uid, entry)) is not None:
+            await self.outbox.flush(updated)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from evse_contracts.bridge import BRIDGE_COMMANDS_SEND, CommandAccepted, SendCommand
+from evse_contracts.bridge import CommandAccepted, SendCommand
 from evse_contracts.bus import Empty
-from evse_contracts.catalogue import EVSE_MODELS_GET, GetEvseModel
 from evse_contracts.evses import (
     EVSES_COMMAND,
     EVSES_DECOMMISSION,
@@ -41,17 +40,19 @@ from evse_contracts.onboarding import (
     TokenValidity,
 )
 from evse_contracts.pagination import Page
-from evse_runtime.bus_client import BusClient, RemoteProblem
+from evse_runtime.bus_client import RemoteProblem
 from evse_runtime.mongo import as_stored
 from evse_runtime.principals import caller
 from evse_runtime.responders import RequestContext
 from evse_runtime.service import Runtime
 
+from .bridge_port import VendorBridge
+from .catalogue_port import CatalogueReader
 from .credentials import SecretChecker
-from .errors import UserTokenRequired, VendorAccountNotLinked
+from .errors import VendorAccountNotLinked
 from .evse_registry import Registry
-from .flow import HostedFlow
-from .identity import issue_token, token_validity
+from .hosted_flow import HostedFlow
+from .identity import issue_token, require_user, token_validity
 from .importer import Importer
 from .store import IdentityStore
 from .tokens import TokenSigner
@@ -71,7 +72,8 @@ def register_handlers(
     signer: TokenSigner,
     checker: SecretChecker,
     registry: Registry,
-    bus: BusClient,
+    catalogue: CatalogueReader,
+    bridge: VendorBridge,
     importer: Importer,
     flow: HostedFlow,
 ) -> None:
@@ -98,16 +100,12 @@ def register_handlers(
 
     async def vpp_modes(request: EvseRef, ctx: RequestContext) -> EvseVppModes:
         evse = await registry.get(caller(ctx), request.evse_id)
-        model = await bus.request(
-            EVSE_MODELS_GET, GetEvseModel(uid=evse.evse_model.uid), request_id=ctx.request_id
-        )
+        model = await catalogue.model(evse.evse_model.uid, request_id=ctx.request_id)
         return EvseVppModes(evse_uid=evse.uid, vpp_modes=model.vpp_modes)
 
     async def import_evse(request: ImportEvse, ctx: RequestContext) -> ImportedEvse:
         principal = caller(ctx)
-        user = None if principal.user_uid is None else await identities.user(principal.user_uid)
-        if user is None or user.application_uid != principal.application_uid:
-            raise UserTokenRequired()
+        user = await require_user(principal, identities)
         now = _now()
         try:
             record, created = await importer.import_serial(
@@ -130,18 +128,14 @@ def register_handlers(
         return ImportedEvse(evse=record.to_resource(), created=created, settings_url=settings_url)
 
     async def start_link(request: StartVendorAccountLink, ctx: RequestContext) -> OnboardingLink:
-        principal = caller(ctx)
-        user = None if principal.user_uid is None else await identities.user(principal.user_uid)
-        if user is None or user.application_uid != principal.application_uid:
-            raise UserTokenRequired()
+        user = await require_user(caller(ctx), identities)
         return await flow.start_link(
             user=user, provider=request.provider.strip().lower(), state=request.state, now=_now()
         )
 
     async def start(request: StartOnboarding, ctx: RequestContext) -> OnboardingLink:
-        return await flow.start(
-            principal=caller(ctx), request=request, request_id=ctx.request_id, now=_now()
-        )
+        user = await require_user(caller(ctx), identities)
+        return await flow.start(user=user, request=request, request_id=ctx.request_id, now=_now())
 
     async def page(request: PageRequest, ctx: RequestContext) -> PageResponse:
         return await flow.handle(request, request_id=ctx.request_id, now=_now())
@@ -154,7 +148,7 @@ def register_handlers(
             current_limit_a=request.command.current_limit_a,
             available=request.command.available,
         )
-        return await bus.request(BRIDGE_COMMANDS_SEND, send, request_id=ctx.request_id)
+        return await bridge.send_command(send, request_id=ctx.request_id)
 
     runtime.respond(TOKENS_ISSUE, issue)
     runtime.respond(TOKENS_VALIDITY, validity)

@@ -9,11 +9,17 @@ from evse_contracts.ids import new_uid
 from evse_contracts.onboarding import AccessToken, IssueToken, TokenHolder, TokenValidity
 
 from .credentials import SecretChecker, hash_secret
-from .errors import InvalidClient, InvalidGrant
+from .errors import InvalidClient, InvalidGrant, UserTokenRequired
 from .store import Application, IdentityStore, User
 from .tokens import TokenSigner, granted_scopes
 
-__all__ = ["issue_token", "register_application", "register_user", "token_validity"]
+__all__ = [
+    "issue_token",
+    "register_application",
+    "register_user",
+    "require_user",
+    "token_validity",
+]
 
 
 async def issue_token(
@@ -53,6 +59,17 @@ async def token_validity(*, store: IdentityStore, holder: TokenHolder) -> TokenV
         if user is None or user.application_uid != application.uid:
             return TokenValidity(revoked=True)
     return TokenValidity(valid_after=application.tokens_valid_after)
+
+
+async def require_user(principal: Principal, store: IdentityStore) -> User:
+    """The user a user token acts for; `UserTokenRequired` for an application token, or for a
+    user who is gone or not the token's application's."""
+    if principal.kind != "user" or principal.user_uid is None:
+        raise UserTokenRequired()
+    user = await store.user(principal.user_uid)
+    if user is None or user.application_uid != principal.application_uid:
+        raise UserTokenRequired()
+    return user
 
 
 async def register_application(

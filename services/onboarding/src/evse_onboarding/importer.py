@@ -10,28 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pymongo.errors import DuplicateKeyError
-
-from evse_contracts.bridge import (
-    BRIDGE_DEVICES_LOOKUP,
-    CLOUD_PROVIDERS,
-    OCPP_PROVIDERS,
-    LookupDevice,
-)
-from evse_contracts.catalogue import (
-    EVSE_MODELS_GET,
-    EVSE_MODELS_LIST,
-    EvseMakeSummary,
-    EvseModel,
-    GetEvseModel,
-    ListEvseModels,
-)
+from evse_contracts.bridge import CLOUD_PROVIDERS, OCPP_PROVIDERS, LookupDevice
+from evse_contracts.catalogue import EvseMakeSummary, EvseModel
 from evse_contracts.evses import EVSE_ONBOARDED, EvseModelSummary, EvseOnboarded
 from evse_contracts.ids import new_uid
-from evse_contracts.pagination import MAX_LIMIT
-from evse_runtime.bus_client import BusClient
 
-from .errors import EvseAlreadyOnboarded, EvseModelNotSupported
+from .bridge_port import VendorBridge
+from .catalogue_port import CatalogueReader
+from .errors import DeviceAlreadyImported, EvseAlreadyOnboarded, EvseModelNotSupported
 from .outbox import EventOutbox, outbox_entry
 from .registry import EvseRecord
 from .registry_store import RegistryStore
@@ -44,7 +30,8 @@ __all__ = ["Importer"]
 class Importer:
     evses: RegistryStore
     outbox: EventOutbox
-    bus: BusClient
+    catalogue: CatalogueReader
+    bridge: VendorBridge
 
     async def import_serial(
         self, *, user: User, provider: str, serial_number: str, request_id: str, now: datetime
@@ -64,23 +51,10 @@ class Importer:
             if onboarded is not None:
                 raise EvseAlreadyOnboarded(provider, serial_number)
             model = await self._ocpp_model(provider, request_id)
-            try:
-                record = await self.enrol(
-                    user=user,
-                    model=model,
-                    provider=provider,
-                    serial_number=serial_number,
-                    vendor_device_id=None,
-                    now=now,
-                )
-            except DuplicateKeyError:
-                raced = await self._existing(user, provider, serial_number)
-                if raced is None:
-                    raise
-                return raced, False
-            return record, True
-        lookup = await self.bus.request(
-            BRIDGE_DEVICES_LOOKUP,
+            return await self._enrol_once(
+                user, model, provider, serial_number, None, now=now, asked=serial_number
+            )
+        lookup = await self.bridge.lookup_device(
             LookupDevice(
                 provider=provider,
                 serial_number=serial_number,
@@ -99,20 +73,41 @@ class Importer:
             raise EvseModelNotSupported(
                 f"the {lookup.evse_make} {lookup.vendor_model} is not in the catalogue yet"
             )
-        model = await self.bus.request(
-            EVSE_MODELS_GET, GetEvseModel(uid=lookup.evse_model_uid), request_id=request_id
+        model = await self.catalogue.model(lookup.evse_model_uid, request_id=request_id)
+        return await self._enrol_once(
+            user,
+            model,
+            provider,
+            lookup.serial_number,
+            lookup.vendor_device_id,
+            now=now,
+            asked=serial_number,
         )
+
+    async def _enrol_once(
+        self,
+        user: User,
+        model: EvseModel,
+        provider: str,
+        serial_number: str,
+        vendor_device_id: str | None,
+        *,
+        now: datetime,
+        asked: str,
+    ) -> tuple[EvseRecord, bool]:
+        """Enrol the device, or return the user's EVSE for the serial they `asked` for when a
+        concurrent import of theirs enrolled it first."""
         try:
             record = await self.enrol(
                 user=user,
                 model=model,
                 provider=provider,
-                serial_number=lookup.serial_number,
-                vendor_device_id=lookup.vendor_device_id,
+                serial_number=serial_number,
+                vendor_device_id=vendor_device_id,
                 now=now,
             )
-        except DuplicateKeyError:
-            raced = await self._existing(user, provider, serial_number)
+        except DeviceAlreadyImported:
+            raced = await self._existing(user, provider, asked)
             if raced is None:
                 raise
             return raced, False
@@ -163,12 +158,8 @@ class Importer:
         return record
 
     async def _ocpp_model(self, provider: str, request_id: str) -> EvseModel:
-        models = await self.bus.request(
-            EVSE_MODELS_LIST,
-            ListEvseModels(limit=MAX_LIMIT, onboarding_method="ocpp"),
-            request_id=request_id,
-        )
-        found = next((m for m in models.results if m.provider == provider), None)
+        models = await self.catalogue.models(request_id=request_id, onboarding_method="ocpp")
+        found = next((m for m in models if m.provider == provider), None)
         if found is None:
             raise EvseModelNotSupported(f"no {provider} model is in the catalogue yet")
         return found

@@ -11,11 +11,13 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from evse_contracts.catalogue import EvseMakeSummary
 from evse_contracts.evses import EvseModelSummary
 from evse_runtime.mongo import Database, upsert_and_fetch
 
+from .errors import DeviceAlreadyImported
 from .registry import EvseRecord
 
 __all__ = ["EvseFilter", "MongoRegistryStore", "RegistryStore"]
@@ -68,7 +70,11 @@ class MongoRegistryStore:
         return value
 
     async def insert(self, record: EvseRecord) -> None:
-        await self._evses.insert_one(_document(record))
+        """Raises `DeviceAlreadyImported` when another request inserted the device first."""
+        try:
+            await self._evses.insert_one(_document(record))
+        except DuplicateKeyError as exc:
+            raise DeviceAlreadyImported(record.provider, record.serial_number) from exc
 
     async def find(self, ref: str | int) -> EvseRecord | None:
         query = {"evse_id": ref} if isinstance(ref, int) else {"_id": ref}

@@ -1,10 +1,10 @@
 """Hosted onboarding sessions: one browser journey, short-lived, finished once.
 
 A session remembers what the user picked so far; the next page follows from it
-(`next_step`). A session with `link_provider` only links the user's account at that vendor
-(started by `GET /v2/vendor_accounts/link` or from a `vendor-account-not-linked` problem).
-What the flow needs about the application and user is copied in at
-creation, so a page never has to look them up. `country` is the one the user picked on the
+(`onboarding_flow.next_step`). A session with `link_provider` only links the user's account
+at that vendor (started by `GET /v2/vendor_accounts/link` or from a `vendor-account-not-linked`
+problem). What the flow needs about the application and user is copied in at creation, so a
+page never has to look them up. `country` is the one the user picked on the
 compatibility page (a program's country still wins); `return_url` is where a finished session
 sent the browser back to, so a later visit can offer the same way back.
 """
@@ -14,15 +14,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from evse_contracts.ids import new_capability
 
 from .store import Application, User
 
-__all__ = ["OnboardingSession", "Step", "browser_key_hash", "new_session", "next_step"]
-
-Step = Literal["link", "make", "model", "compatibility", "connect", "done"]
+__all__ = ["OnboardingSession", "browser_key_hash", "new_session"]
 
 
 @dataclass(frozen=True)
@@ -60,19 +57,6 @@ class OnboardingSession:
 
 def browser_key_hash(browser_key: str) -> str:
     return hashlib.sha256(browser_key.encode()).hexdigest()
-
-
-def next_step(session: OnboardingSession) -> Step:
-    """The first page this session still needs."""
-    if session.completed_at is not None:
-        return "done"
-    if session.link_provider is not None:
-        return "link"
-    if session.evse_model_uid is None:
-        return "make" if session.evse_make_uid is None else "model"
-    if session.support is None:
-        return "compatibility"
-    return "connect"
 
 
 def new_session(
