@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from evse_contracts.auth import TOKEN_AUDIENCE
 from evse_devstack.keys import KeyPair, ensure_keypair
-from evse_onboarding.store import MongoIdentityStore
+from evse_onboarding.identity_store import MongoIdentityStore
 from evse_onboarding.tokens import load_private_key
 from evse_runtime.mongo import open_database
 from tests.utils.factories import Tenant, create_tenant

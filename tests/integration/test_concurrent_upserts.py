@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pytest_asyncio
 
 from evse_onboarding.identity import register_user
+from evse_onboarding.identity_store import MongoIdentityStore
 from evse_onboarding.registry_store import MongoRegistryStore
-from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import Database, open_database
 from tests.utils.factories import create_tenant
 

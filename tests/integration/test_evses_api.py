@@ -15,10 +15,10 @@ import pytest_asyncio
 from evse_catalogue.seed import load_seed
 from evse_contracts.evses import EVSE_DECOMMISSIONED, EvseDecommissioned
 from evse_devstack.keys import KeyPair
+from evse_onboarding.evse_record import EvseRecord
+from evse_onboarding.identity_store import MongoIdentityStore
 from evse_onboarding.outbox import outbox_entry
-from evse_onboarding.registry import EvseRecord
 from evse_onboarding.registry_store import MongoRegistryStore
-from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
 from tests.utils.factories import Tenant, create_evse, create_tenant
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding

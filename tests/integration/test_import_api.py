@@ -21,7 +21,7 @@ from evse_contracts.bridge import CLOUD_PROVIDERS, OCPP_PROVIDERS
 from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
-from evse_onboarding.store import MongoIdentityStore
+from evse_onboarding.identity_store import MongoIdentityStore
 from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, SEED_ACCOUNTS, account_username, seed_for
 from tests.utils.bridge import Simulator

@@ -34,8 +34,8 @@ from evse_contracts.evses import EVSE_ONBOARDED, EvseOnboarded
 from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
+from evse_onboarding.identity_store import MongoIdentityStore
 from evse_onboarding.registry_store import MongoRegistryStore
-from evse_onboarding.store import MongoIdentityStore
 from evse_provider_bridge.central_system.desk import OcppDesk
 from evse_provider_bridge.central_system.store import MongoOcppStore
 from evse_runtime.bus_client import BusClient

@@ -17,9 +17,9 @@ import pytest_asyncio
 from evse_catalogue.seed import load_seed
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
+from evse_onboarding.identity_store import Application, MongoIdentityStore, User
 from evse_onboarding.sessions import new_session
 from evse_onboarding.sessions_store import MongoSessionStore
-from evse_onboarding.store import Application, MongoIdentityStore, User
 from evse_runtime.mongo import open_database
 from tests.utils.factories import Tenant, create_tenant, make_uid, model_uid
 from tests.utils.services import (

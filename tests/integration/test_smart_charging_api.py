@@ -22,8 +22,8 @@ from evse_contracts.bridge import (
 from evse_contracts.smart_charging import ChargePlan
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
+from evse_onboarding.identity_store import MongoIdentityStore
 from evse_onboarding.registry_store import MongoRegistryStore
-from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.bus_client import BusClient
 from evse_runtime.mongo import open_database
 from evse_smart_charging.execution import ocpp_plan_profile

@@ -22,7 +22,7 @@ import pytest_asyncio
 
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
-from evse_onboarding.store import MongoIdentityStore
+from evse_onboarding.identity_store import MongoIdentityStore
 from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, account_username, seed_for
 from tests.integration.test_import_api import link_through_pages

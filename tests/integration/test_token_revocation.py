@@ -16,7 +16,7 @@ from evse_contracts.auth import Principal
 from evse_contracts.onboarding import SCOPES
 from evse_devstack.keys import KeyPair
 from evse_onboarding.identity import register_application
-from evse_onboarding.store import MongoIdentityStore
+from evse_onboarding.identity_store import MongoIdentityStore
 from evse_onboarding.tokens import TokenSigner, load_private_key
 from evse_runtime.mongo import open_database
 from tests.utils.factories import Tenant, create_tenant

@@ -9,10 +9,10 @@ from evse_catalogue.seed import load_seed
 from evse_contracts.catalogue import EvseMakeSummary
 from evse_contracts.evses import EvseModelSummary
 from evse_contracts.ids import new_uid
+from evse_onboarding.evse_record import EvseRecord
 from evse_onboarding.identity import register_application, register_user
-from evse_onboarding.registry import EvseRecord
+from evse_onboarding.identity_store import IdentityStore
 from evse_onboarding.registry_store import RegistryStore
-from evse_onboarding.store import IdentityStore
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from evse_runtime.mongo import open_database
 
 from .credentials import new_client_id, new_client_secret
 from .identity import register_application, register_user
+from .identity_store import MongoIdentityStore
 from .settings import OnboardingSettings
-from .store import MongoIdentityStore
 
 __all__ = ["MIN_SECRET_LENGTH", "main"]
 

@@ -13,18 +13,18 @@ from evse_runtime.streams import EVSE_EVENTS, ensure_stream
 
 from .bus_ports import BridgeOverBus, CatalogueOverBus
 from .credentials import SecretChecker
-from .evse_registry import Registry
 from .handlers import register_handlers
 from .hosted_flow import HostedFlow
+from .identity_store import MongoIdentityStore
 from .importer import Importer
 from .link_health import LinkHealthHandler
 from .outbox import EventOutbox
 from .page_visit import PageDeps
 from .pages import PageRenderer, page_templates
+from .registry import Registry
 from .registry_store import MongoRegistryStore
 from .sessions_store import MongoSessionStore
 from .settings import OnboardingSettings
-from .store import MongoIdentityStore
 from .tokens import TokenSigner, load_private_key
 
 __all__ = ["LINK_HEALTH_CONSUMER", "create_service"]

@@ -28,10 +28,10 @@ from .account_links import (
     onboards_over_ocpp,
 )
 from .endings import success_url, with_query
+from .evse_record import EvseRecord
 from .onboarding_flow import next_step
 from .page_messages import SERIAL_MAX_LENGTH, serial_error
 from .page_visit import PageVisit
-from .registry import EvseRecord
 
 __all__ = ["authorize", "connect", "link", "show_connect", "show_link"]
 

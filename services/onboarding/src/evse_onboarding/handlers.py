@@ -50,11 +50,11 @@ from .bridge_port import VendorBridge
 from .catalogue_port import CatalogueReader
 from .credentials import SecretChecker
 from .errors import VendorAccountNotLinked
-from .evse_registry import Registry
 from .hosted_flow import HostedFlow
 from .identity import issue_token, require_user, token_validity
+from .identity_store import IdentityStore
 from .importer import Importer
-from .store import IdentityStore
+from .registry import Registry
 from .tokens import TokenSigner
 
 __all__ = ["register_handlers"]

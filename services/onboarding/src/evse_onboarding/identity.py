@@ -10,7 +10,7 @@ from evse_contracts.onboarding import AccessToken, IssueToken, TokenHolder, Toke
 
 from .credentials import SecretChecker, hash_secret
 from .errors import InvalidClient, InvalidGrant, UserTokenRequired
-from .store import Application, IdentityStore, User
+from .identity_store import Application, IdentityStore, User
 from .tokens import TokenSigner, granted_scopes
 
 __all__ = [

@@ -18,10 +18,10 @@ from evse_contracts.ids import new_uid
 from .bridge_port import VendorBridge
 from .catalogue_port import CatalogueReader
 from .errors import DeviceAlreadyImported, EvseAlreadyOnboarded, EvseModelNotSupported
+from .evse_record import EvseRecord
+from .identity_store import User
 from .outbox import EventOutbox, outbox_entry
-from .registry import EvseRecord
 from .registry_store import RegistryStore
-from .store import User
 
 __all__ = ["Importer"]
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from evse_runtime.pauses import pause
 
-from .registry import EvseRecord
+from .evse_record import EvseRecord
 from .registry_store import RegistryStore
 
 __all__ = ["EventOutbox", "outbox_entry"]

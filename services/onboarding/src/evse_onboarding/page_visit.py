@@ -18,14 +18,14 @@ from evse_contracts.problems import DomainError
 from .bridge_port import VendorBridge
 from .catalogue_port import CatalogueReader
 from .endings import EndingError, error_url
-from .evse_registry import Registry
+from .identity_store import User
 from .importer import Importer
 from .onboarding_flow import STEP_NUMBER, next_step, step_due
 from .pages import PageRenderer
+from .registry import Registry
 from .registry_store import RegistryStore
 from .sessions import OnboardingSession
 from .sessions_store import SessionStore
-from .store import User
 
 __all__ = ["PageDeps", "PageVisit"]
 

@@ -18,7 +18,7 @@ from evse_contracts.evses import EvseModelSummary
 from evse_runtime.mongo import Database, upsert_and_fetch
 
 from .errors import DeviceAlreadyImported
-from .registry import EvseRecord
+from .evse_record import EvseRecord
 
 __all__ = ["EvseFilter", "MongoRegistryStore", "RegistryStore"]
 

@@ -1,4 +1,4 @@
-"""Every MongoDB call of the onboarding service."""
+"""Every MongoDB call about applications and their users (the identities tokens speak for)."""
 
 from __future__ import annotations
 
