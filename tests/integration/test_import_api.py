@@ -1,6 +1,9 @@
 """Import by serial number through the real stack: gateway, onboarding, bridge, simulator.
 
 Users link their own vendor accounts on the hosted sign-in pages first, as a browser would.
+Long on purpose: its scenarios (import, vendor links, commands and logs of an imported
+charger, a broken link relinked) share one stack with its own NATS server, the vendor
+simulator and five services, started once for the module.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from evse_devstack.processes import free_port
 from evse_onboarding.identity_store import MongoIdentityStore
 from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, SEED_ACCOUNTS, account_username, seed_for
+from tests.integration.hosted_pages import form_action
 from tests.utils.bridge import Simulator
 from tests.utils.factories import Tenant, create_tenant, model_uid
 from tests.utils.services import (
@@ -59,12 +63,6 @@ class Stack:
             json={"provider": provider, "serial_number": serial},
             headers=self.auth(who),
         )
-
-
-def form_action(html: str) -> str:
-    match = re.search(r'<form method="post" action="([^"]+)"', html)
-    assert match is not None, html
-    return match.group(1)
 
 
 async def link_through_pages(
