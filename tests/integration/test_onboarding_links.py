@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 from evse_devstack.keys import KeyPair
-from evse_onboarding.identity_store import Application, User
+from evse_onboarding.identity import Application, User
 from evse_onboarding.sessions import new_session
 from tests.integration.hosted_pages import (
     GB,

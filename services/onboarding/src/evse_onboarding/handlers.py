@@ -1,4 +1,5 @@
-"""One small function per onboarding subject: who asks, what the registry says, reply."""
+"""One small function per onboarding subject, named after it: who asks, what the registry says,
+reply."""
 
 from __future__ import annotations
 
@@ -77,12 +78,12 @@ def register_handlers(
     importer: Importer,
     flow: HostedFlow,
 ) -> None:
-    async def issue(request: IssueToken, _: RequestContext) -> AccessToken:
+    async def issue_access_token(request: IssueToken, _: RequestContext) -> AccessToken:
         return await issue_token(
             store=identities, signer=signer, checker=checker, request=request, now=_now()
         )
 
-    async def validity(request: TokenHolder, _: RequestContext) -> TokenValidity:
+    async def get_token_validity(request: TokenHolder, _: RequestContext) -> TokenValidity:
         return await token_validity(store=identities, holder=request)
 
     async def list_evses(request: ListEvses, ctx: RequestContext) -> Page[Evse]:
@@ -91,14 +92,14 @@ def register_handlers(
     async def get_evse(request: EvseRef, ctx: RequestContext) -> Evse:
         return await registry.get(caller(ctx), request.evse_id)
 
-    async def decommission(request: EvseRef, ctx: RequestContext) -> Empty:
+    async def decommission_evse(request: EvseRef, ctx: RequestContext) -> Empty:
         await registry.decommission(caller(ctx), request.evse_id, now=_now())
         return Empty()
 
-    async def reconnect(request: EvseRef, ctx: RequestContext) -> ReconnectionUrl:
+    async def reconnect_evse(request: EvseRef, ctx: RequestContext) -> ReconnectionUrl:
         return await registry.reconnect(caller(ctx), request.evse_id, now=_now())
 
-    async def vpp_modes(request: EvseRef, ctx: RequestContext) -> EvseVppModes:
+    async def get_evse_vpp_modes(request: EvseRef, ctx: RequestContext) -> EvseVppModes:
         evse = await registry.get(caller(ctx), request.evse_id)
         model = await catalogue.model(evse.evse_model.uid, request_id=ctx.request_id)
         return EvseVppModes(evse_uid=evse.uid, vpp_modes=model.vpp_modes)
@@ -127,20 +128,22 @@ def register_handlers(
             settings_url = (await registry.reconnect(principal, record.uid, now=now)).url
         return ImportedEvse(evse=record.to_resource(), created=created, settings_url=settings_url)
 
-    async def start_link(request: StartVendorAccountLink, ctx: RequestContext) -> OnboardingLink:
+    async def start_vendor_account_link(
+        request: StartVendorAccountLink, ctx: RequestContext
+    ) -> OnboardingLink:
         user = await require_user(caller(ctx), identities)
         return await flow.start_link(
             user=user, provider=request.provider.strip().lower(), state=request.state, now=_now()
         )
 
-    async def start(request: StartOnboarding, ctx: RequestContext) -> OnboardingLink:
+    async def start_onboarding(request: StartOnboarding, ctx: RequestContext) -> OnboardingLink:
         user = await require_user(caller(ctx), identities)
         return await flow.start(user=user, request=request, request_id=ctx.request_id, now=_now())
 
-    async def page(request: PageRequest, ctx: RequestContext) -> PageResponse:
+    async def render_page(request: PageRequest, ctx: RequestContext) -> PageResponse:
         return await flow.handle(request, request_id=ctx.request_id, now=_now())
 
-    async def command(request: SendEvseCommand, ctx: RequestContext) -> CommandAccepted:
+    async def send_evse_command(request: SendEvseCommand, ctx: RequestContext) -> CommandAccepted:
         evse = await registry.get(caller(ctx), request.evse_id)
         send = SendCommand(
             evse_uid=evse.uid,
@@ -150,15 +153,15 @@ def register_handlers(
         )
         return await bridge.send_command(send, request_id=ctx.request_id)
 
-    runtime.respond(TOKENS_ISSUE, issue)
-    runtime.respond(TOKENS_VALIDITY, validity)
-    runtime.respond(EVSES_COMMAND, command)
+    runtime.respond(TOKENS_ISSUE, issue_access_token)
+    runtime.respond(TOKENS_VALIDITY, get_token_validity)
+    runtime.respond(EVSES_COMMAND, send_evse_command)
     runtime.respond(ONBOARDING_IMPORT, import_evse)
-    runtime.respond(ONBOARDING_START, start)
-    runtime.respond(ONBOARDING_LINK_START, start_link)
-    runtime.respond(ONBOARDING_PAGE, page)
+    runtime.respond(ONBOARDING_START, start_onboarding)
+    runtime.respond(ONBOARDING_LINK_START, start_vendor_account_link)
+    runtime.respond(ONBOARDING_PAGE, render_page)
     runtime.respond(EVSES_LIST, list_evses)
     runtime.respond(EVSES_GET, get_evse)
-    runtime.respond(EVSES_DECOMMISSION, decommission)
-    runtime.respond(EVSES_RECONNECT, reconnect)
-    runtime.respond(EVSES_VPP_MODES, vpp_modes)
+    runtime.respond(EVSES_DECOMMISSION, decommission_evse)
+    runtime.respond(EVSES_RECONNECT, reconnect_evse)
+    runtime.respond(EVSES_VPP_MODES, get_evse_vpp_modes)

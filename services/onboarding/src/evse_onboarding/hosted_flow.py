@@ -19,7 +19,8 @@ from . import choice_pages, connect_pages
 from .account_links import MAKE_NAMES, needs_link
 from .endings import error_url, form_action_source
 from .errors import UnsupportedProvider, UserTokenRequired
-from .identity_store import Application, IdentityStore, User
+from .identity import Application, User
+from .identity_store import IdentityStore
 from .onboarding_flow import needed_before_post
 from .page_visit import PageDeps, PageVisit
 from .sessions import OnboardingSession, browser_key_hash, new_session

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from evse_contracts.auth import Principal
 from evse_contracts.ids import new_uid
@@ -10,16 +12,41 @@ from evse_contracts.onboarding import AccessToken, IssueToken, TokenHolder, Toke
 
 from .credentials import SecretChecker, hash_secret
 from .errors import InvalidClient, InvalidGrant, UserTokenRequired
-from .identity_store import Application, IdentityStore, User
 from .tokens import TokenSigner, granted_scopes
 
+if TYPE_CHECKING:  # annotations only: the store imports Application and User from here
+    from .identity_store import IdentityStore
+
 __all__ = [
+    "Application",
+    "User",
     "issue_token",
     "register_application",
     "register_user",
     "require_user",
     "token_validity",
 ]
+
+
+@dataclass(frozen=True)
+class Application:
+    uid: str
+    name: str
+    client_id: str
+    client_secret_hash: str
+    onboarding_redirect_url: str
+    program_id: str | None
+    created_at: datetime
+    tokens_valid_after: datetime | None = None
+    """Set when the secret is reset: tokens issued before it no longer work."""
+
+
+@dataclass(frozen=True)
+class User:
+    uid: str
+    application_uid: str
+    email: str
+    created_at: datetime
 
 
 async def issue_token(

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from pymongo import ASCENDING
 
 from evse_runtime.mongo import Database, upsert_and_fetch
 
-__all__ = ["Application", "IdentityStore", "MongoIdentityStore", "User"]
+from .identity import Application, User
 
-
-@dataclass(frozen=True)
-class Application:
-    uid: str
-    name: str
-    client_id: str
-    client_secret_hash: str
-    onboarding_redirect_url: str
-    program_id: str | None
-    created_at: datetime
-    tokens_valid_after: datetime | None = None
-    """Set when the secret is reset: tokens issued before it no longer work."""
-
-
-@dataclass(frozen=True)
-class User:
-    uid: str
-    application_uid: str
-    email: str
-    created_at: datetime
+__all__ = ["IdentityStore", "MongoIdentityStore"]
 
 
 class IdentityStore(Protocol):

@@ -19,7 +19,7 @@ from .bridge_port import VendorBridge
 from .catalogue_port import CatalogueReader
 from .errors import DeviceAlreadyImported, EvseAlreadyOnboarded, EvseModelNotSupported
 from .evse_record import EvseRecord
-from .identity_store import User
+from .identity import User
 from .outbox import EventOutbox, outbox_entry
 from .registry_store import RegistryStore
 

@@ -18,7 +18,7 @@ from evse_contracts.problems import DomainError
 from .bridge_port import VendorBridge
 from .catalogue_port import CatalogueReader
 from .endings import EndingError, error_url
-from .identity_store import User
+from .identity import User
 from .importer import Importer
 from .onboarding_flow import STEP_NUMBER, next_step, step_due
 from .pages import PageRenderer

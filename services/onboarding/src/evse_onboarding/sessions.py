@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from evse_contracts.ids import new_capability
 
-from .identity_store import Application, User
+from .identity import Application, User
 
 __all__ = ["OnboardingSession", "browser_key_hash", "new_session"]
 
