@@ -41,7 +41,7 @@ from evse_contracts.onboarding import (
     TokenValidity,
 )
 from evse_contracts.pagination import Page
-from evse_runtime.bus_client import RemoteProblem
+from evse_contracts.problems import DomainError
 from evse_runtime.mongo import as_stored
 from evse_runtime.principals import caller
 from evse_runtime.responders import RequestContext
@@ -116,13 +116,14 @@ def register_handlers(
                 request_id=ctx.request_id,
                 now=now,
             )
-        except RemoteProblem as exc:
-            if exc.problem.slug != VendorAccountNotLinked.slug:
+        except DomainError as exc:
+            problem = exc.to_problem()
+            if problem.slug != VendorAccountNotLinked.slug:
                 raise
             link = await flow.start_link(
                 user=user, provider=request.provider.strip().lower(), state=None, now=now
             )
-            raise VendorAccountNotLinked(exc.problem.detail, link_url=link.url) from exc
+            raise VendorAccountNotLinked(problem.detail, link_url=link.url) from exc
         settings_url = None
         if record.onboarding_method == "ocpp":
             settings_url = (await registry.reconnect(principal, record.uid, now=now)).url
