@@ -1,18 +1,20 @@
 """A browser on the hosted onboarding pages, behind a real gateway, for the onboarding tests.
 
-`open_browser` starts onboarding, catalogue, bridge and gateway on the shared NATS and
-MongoDB, with databases named after the test module, and signs in alice's user.
+`browser_fixture(name)` is a module's `browser` fixture: `open_browser` starts onboarding,
+catalogue, bridge and gateway on the shared NATS and MongoDB, with databases named `name`,
+and signs in alice's user.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest_asyncio
 
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
@@ -89,6 +91,19 @@ async def open_browser(
             user_token,
             app_token,
         )
+
+
+def browser_fixture(database: str) -> Callable[..., AsyncIterator[Browser]]:
+    """A module-scoped `browser` fixture on databases named `database`."""
+
+    @pytest_asyncio.fixture(scope="module")
+    async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Browser]:
+        async with open_browser(
+            database, nats_url=nats_url, mongodb_url=mongodb_url, keys=keys
+        ) as opened:
+            yield opened
+
+    return browser
 
 
 async def start(browser: Browser, **params: str) -> str:

@@ -8,31 +8,22 @@ test_onboarding_links.py.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 
-from evse_devstack.keys import KeyPair
 from tests.integration.hosted_pages import (
     GB,
     Browser,
     assert_page,
+    browser_fixture,
     follow,
     form_action,
-    open_browser,
     query_of,
     start,
 )
 from tests.utils.factories import make_uid, model_uid
 
-
-@pytest_asyncio.fixture(scope="module")
-async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Browser]:
-    async with open_browser(
-        "test_onboarding_flow", nats_url=nats_url, mongodb_url=mongodb_url, keys=keys
-    ) as opened:
-        yield opened
+browser = browser_fixture("test_onboarding_flow")
 
 
 async def test_a_make_without_integration_offers_the_waitlist_not_a_simulated_consent(

@@ -8,14 +8,11 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-import pytest_asyncio
 
-from evse_devstack.keys import KeyPair
 from evse_onboarding.identity import Application, User
 from evse_onboarding.sessions import new_session
 from tests.integration.hosted_pages import (
@@ -23,21 +20,15 @@ from tests.integration.hosted_pages import (
     SESSIONS_PER_USER,
     Browser,
     assert_page,
+    browser_fixture,
     follow,
     form_action,
-    open_browser,
     start,
 )
 from tests.utils.factories import create_tenant, make_uid, model_uid
 from tests.utils.tokens import issued_token
 
-
-@pytest_asyncio.fixture(scope="module")
-async def browser(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Browser]:
-    async with open_browser(
-        "test_onboarding_links", nats_url=nats_url, mongodb_url=mongodb_url, keys=keys
-    ) as opened:
-        yield opened
+browser = browser_fixture("test_onboarding_links")
 
 
 async def test_a_used_link_shows_a_clear_page(browser: Browser) -> None:
