@@ -7,7 +7,6 @@ and signs in alice's user.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -122,12 +121,6 @@ async def follow(browser: Browser, response: httpx.Response) -> httpx.Response:
     while response.status_code in (302, 303) and "/onboarding/" in response.headers["location"]:
         response = await browser.client.get(response.headers["location"], headers=GB)
     return response
-
-
-def form_action(html: str) -> str:
-    match = re.search(r'<form method="post" action="([^"]+)"', html)
-    assert match is not None, html
-    return match.group(1)
 
 
 def assert_page(response: httpx.Response, status: int, heading: str) -> str:

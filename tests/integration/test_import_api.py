@@ -27,7 +27,6 @@ from evse_devstack.processes import free_port
 from evse_onboarding.identity_store import MongoIdentityStore
 from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, SEED_ACCOUNTS, account_username, seed_for
-from tests.integration.hosted_pages import form_action
 from tests.utils.bridge import Simulator
 from tests.utils.factories import Tenant, create_tenant, model_uid
 from tests.utils.services import (
@@ -38,6 +37,7 @@ from tests.utils.services import (
     running_simulator,
     running_telemetry,
 )
+from tests.utils.vendor_links import form_action
 
 ALICE, BOB = (account_username(name) for name in ACCOUNT_NAMES[:2])
 PROBLEM_JSON = "application/problem+json"

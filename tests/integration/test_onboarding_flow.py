@@ -17,11 +17,11 @@ from tests.integration.hosted_pages import (
     assert_page,
     browser_fixture,
     follow,
-    form_action,
     query_of,
     start,
 )
 from tests.utils.factories import make_uid, model_uid
+from tests.utils.vendor_links import form_action
 
 browser = browser_fixture("test_onboarding_flow")
 

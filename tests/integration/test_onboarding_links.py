@@ -22,11 +22,11 @@ from tests.integration.hosted_pages import (
     assert_page,
     browser_fixture,
     follow,
-    form_action,
     start,
 )
 from tests.utils.factories import create_tenant, make_uid, model_uid
 from tests.utils.tokens import issued_token
+from tests.utils.vendor_links import form_action
 
 browser = browser_fixture("test_onboarding_links")
 
