@@ -35,8 +35,11 @@ DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = 32
 
 
-def wrk(url: str, *headers: str) -> dict[str, float]:
+def wrk(url: str, *headers: str, pids: tuple[int, ...] = ()) -> dict[str, float]:
+    """wrk's rate and latencies, and the CPU µs per request of each process in `pids`
+    (front first, then what answers it behind the bus)."""
     header_args = [arg for header in headers for arg in ("-H", header)]
+    cpu_before = [cpu_seconds(pid) for pid in pids]
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", *header_args, url],
         capture_output=True,
@@ -49,10 +52,21 @@ def wrk(url: str, *headers: str) -> dict[str, float]:
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url} answered {errors.group(1)} non-2xx responses")
-    return {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
+    cpu_us = [
+        (cpu_seconds(pid) - before) * 1e6 / requests
+        for pid, before in zip(pids, cpu_before, strict=True)
+    ]
+    result = {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
+    return result | {f"cpu_us_{n}": us for n, us in enumerate(cpu_us)}
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -96,12 +110,24 @@ def main() -> None:
             for gateway in (port, uncached_port):
                 wait_until_ready_catalogue(f"http://127.0.0.1:{gateway}", model["uid"])
                 wrk(f"http://127.0.0.1:{gateway}{path}", authorization)  # warm-up
-            baseline = wrk(f"http://127.0.0.1:{base_port}/echo/{model['uid']}", authorization)
-            uncached = wrk(f"http://127.0.0.1:{uncached_port}{path}", authorization)
-            cached = wrk(f"http://127.0.0.1:{port}{path}", authorization)
+            catalogue, gateway_, echo_gateway, echo, uncached_gateway = (p.pid for p in procs)
+            baseline = wrk(
+                f"http://127.0.0.1:{base_port}/echo/{model['uid']}",
+                authorization,
+                pids=(echo_gateway, echo),
+            )
+            uncached = wrk(
+                f"http://127.0.0.1:{uncached_port}{path}",
+                authorization,
+                pids=(uncached_gateway, catalogue),
+            )
+            cached = wrk(f"http://127.0.0.1:{port}{path}", authorization, pids=(gateway_,))
             etag = _etag(f"http://127.0.0.1:{port}{path}", authorization)
             revalidated = wrk(
-                f"http://127.0.0.1:{port}{path}", authorization, f"If-None-Match: {etag}"
+                f"http://127.0.0.1:{port}{path}",
+                authorization,
+                f"If-None-Match: {etag}",
+                pids=(gateway_,),
             )
         finally:
             for proc in procs:
@@ -111,6 +137,12 @@ def main() -> None:
         {"cache off": uncached, "cache on": cached, "If-None-Match": revalidated},
         mongo_backend.kind,
     )
+
+
+def _cpu(result: dict[str, float]) -> str:
+    """CPU per request: the HTTP front, then the bus responder behind it (where there is one)."""
+    parts = [f"{result[key]:.0f}" for key in ("cpu_us_0", "cpu_us_1") if key in result]
+    return "CPU µs/request " + " + ".join(parts)
 
 
 def _etag(url: str, authorization: str) -> str:
@@ -145,13 +177,14 @@ def report(baseline: dict[str, float], measured: dict[str, dict[str, float]], st
         f"wrk -c{CONNECTIONS} -d{DURATION} GET /v2/evse_models/{{id}} with an application token "
         "(verified, so not rate limited)",
         f"baseline (FastAPI + raw nats-py request to echo): {baseline['rps']:.0f} req/s  "
-        f"p50 {baseline['p50_ms']:.2f} ms  p99 {baseline['p99_ms']:.2f} ms",
+        f"p50 {baseline['p50_ms']:.2f} ms  p99 {baseline['p99_ms']:.2f} ms  {_cpu(baseline)}",
         f"load average at the end: {os.getloadavg()[0]:.2f}",
     ]
     for name, result in measured.items():
         lines.append(
             f"platform, {name + ':':15} {result['rps']:.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
-            f"p99 {result['p99_ms']:.2f} ms  ratio {result['rps'] / baseline['rps']:.2f}x"
+            f"p99 {result['p99_ms']:.2f} ms  ratio {result['rps'] / baseline['rps']:.2f}x  "
+            f"{_cpu(result)}"
         )
     lines.append("targets: cache off >= 0.85x the baseline, p99 <= 10 ms")
     text = "\n".join(lines) + "\n"
