@@ -14,7 +14,7 @@ import uuid
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from evse_runtime.settings import ServiceSettings
+from evse_runtime.settings import ConsumerSettings, ServiceSettings
 
 __all__ = ["PRODUCTION_BASE_URLS", "BridgeSettings", "VendorOverrides", "VendorSettings"]
 
@@ -121,7 +121,7 @@ def _replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
-class BridgeSettings(ServiceSettings):
+class BridgeSettings(ServiceSettings, ConsumerSettings):
     model_config = SettingsConfigDict(
         env_prefix="EVSE_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
     )
