@@ -10,7 +10,13 @@ from typing import Literal, Self
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["BusSettings", "ConsumerSettings", "ServiceSettings", "instance_health_subject"]
+__all__ = [
+    "BusSettings",
+    "ConsumerSettings",
+    "LeaseSettings",
+    "ServiceSettings",
+    "instance_health_subject",
+]
 
 
 def instance_health_subject(health_subject: str, instance_id: str) -> str:
@@ -113,3 +119,18 @@ class ConsumerSettings(BaseSettings):
     retry_delay_s: float = Field(
         10.0, gt=0, description="Delay before a message whose handling failed is redelivered."
     )
+
+
+class LeaseSettings(BaseSettings):
+    """The tunables of a service's lease loops (`evse_runtime.leases.work_off`): due work that
+    replicas share through MongoDB leases."""
+
+    model_config = SettingsConfigDict(env_prefix="EVSE_", extra="ignore", populate_by_name=True)
+
+    lease_s: float = Field(
+        30.0,
+        gt=0,
+        description="How long a replica owns a piece of due work it claimed; keep it well over "
+        "one piece's work, or a live replica's work is taken over.",
+    )
+    idle_wait_s: float = Field(1.0, gt=0, description="A lease loop's pause when nothing is due.")

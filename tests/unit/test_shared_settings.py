@@ -1,4 +1,5 @@
-"""Every service's durable consumers keep the tunables they had before `ConsumerSettings`."""
+"""Services keep the consumer and lease tunables they had before `ConsumerSettings` and
+`LeaseSettings` (the runtime's) replaced their own copies."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from evse_notifier.settings import NotifierSettings
 from evse_onboarding.settings import OnboardingSettings
 from evse_provider_bridge.settings import BridgeSettings
-from evse_runtime.settings import ConsumerSettings
+from evse_runtime.settings import ConsumerSettings, LeaseSettings
 from evse_smart_charging_service.settings import SmartChargingSettings
 from evse_telemetry.settings import TelemetrySettings
 
@@ -44,3 +45,15 @@ def test_consumer_settings_come_from_the_environment(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("EVSE_MAX_DELIVER", "7")
     settings = BridgeSettings()
     assert (settings.ack_wait_s, settings.max_deliver) == (45.0, 7)
+
+
+@pytest.mark.parametrize(
+    ("settings_type", "lease_s"), [(BridgeSettings, 60.0), (SmartChargingSettings, 30.0)]
+)
+def test_lease_defaults_per_service(
+    settings_type: type[LeaseSettings], lease_s: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in LeaseSettings.model_fields:
+        monkeypatch.delenv(f"EVSE_{name.upper()}", raising=False)
+    settings = settings_type()
+    assert (settings.lease_s, settings.idle_wait_s) == (lease_s, 1.0)
