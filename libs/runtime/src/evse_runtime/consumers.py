@@ -175,18 +175,25 @@ def one_by_one(
 
     async def handle_batch(msgs: Sequence[Msg]) -> None:
         for msg in msgs:
-            try:
-                await handle(msg)
-            except Poison as exc:
-                await dead_letter(js, stream, msg, str(exc))
-                continue
-            except Exception:
-                log.exception("message failed; will retry", subject=msg.subject)
+            if not await _settled(js, stream, handle, msg):
                 await msg.nak(delay=retry_delay_s)
-                continue
-            await msg.ack()
 
     return handle_batch
+
+
+async def _settled(js: JetStreamContext, stream: str, handle: MessageHandler, msg: Msg) -> bool:
+    """Run `handle`, then ack `msg`, or dead-letter it when it is `Poison`; False when the
+    handler failed otherwise, leaving the message to the caller to nak."""
+    try:
+        await handle(msg)
+    except Poison as exc:
+        await dead_letter(js, stream, msg, str(exc))
+        return True
+    except Exception:
+        log.exception("message failed; will retry", subject=msg.subject)
+        return False
+    await msg.ack()
+    return True
 
 
 def per_key(
@@ -199,16 +206,9 @@ def per_key(
 
     async def handle_group(msgs: list[Msg]) -> None:
         for index, msg in enumerate(msgs):
-            try:
-                await handle(msg)
-            except Poison as exc:
-                await dead_letter(js, stream, msg, str(exc))
-                continue
-            except Exception:
-                log.exception("message failed; will retry", subject=msg.subject)
+            if not await _settled(js, stream, handle, msg):
                 await asyncio.gather(*(m.nak(delay=retry_delay_s) for m in msgs[index:]))
                 return
-            await msg.ack()
 
     async def handle_batch(msgs: Sequence[Msg]) -> None:
         groups: dict[str, list[Msg]] = {}
