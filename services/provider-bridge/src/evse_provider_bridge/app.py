@@ -11,13 +11,7 @@ from nats.js.kv import KeyValue
 
 from evse_contracts.bridge import BRIDGE_STREAMS_CHANGED, VENDOR_BUDGETS_BUCKET, WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
-from evse_runtime.consumers import (
-    MessageHandler,
-    PullLoop,
-    declare_consumer,
-    one_by_one,
-    pull_config,
-)
+from evse_runtime.consumers import consume
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import ensure_key_value
 
@@ -42,8 +36,6 @@ from .webhooks import WebhookHandler
 from .worker import WorkerParts
 
 __all__ = ["create_service"]
-
-_BATCH = 16
 
 
 def create_service(settings: BridgeSettings) -> Service:
@@ -111,26 +103,25 @@ def create_service(settings: BridgeSettings) -> Service:
             if settings.max_streams:
                 runtime.loop(stream)
                 runtime.listen(BRIDGE_STREAMS_CHANGED, streams.on_changed)
-            await _consume(
-                runtime, EVSE_EVENTS_STREAM, "evses.events.>", "provider-bridge", lifecycle
+            await consume(
+                runtime,
+                stream=EVSE_EVENTS_STREAM,
+                durable="provider-bridge",
+                filter_subject="evses.events.>",
+                handle=lifecycle,
+                settings=settings,
             )
-            await _consume(
-                runtime, WEBHOOKS_STREAM, "webhooks.>", "provider-bridge-webhooks", webhooks
+            await consume(
+                runtime,
+                stream=WEBHOOKS_STREAM,
+                durable="provider-bridge-webhooks",
+                filter_subject="webhooks.>",
+                handle=webhooks,
+                settings=settings,
             )
             yield
 
     return Service("provider-bridge", "bridge.health", settings, setup)
-
-
-async def _consume(
-    runtime: Runtime, stream: str, subject: str, durable: str, handle: MessageHandler
-) -> None:
-    """Handle `subject` of `stream` message by message through a durable pull consumer."""
-    config = pull_config(durable, subject, ack_wait_s=30.0, max_deliver=20, batch=_BATCH)
-    await declare_consumer(runtime.js, stream, config)
-    batch = one_by_one(runtime.js, stream, handle, retry_delay_s=10.0)
-    loop = PullLoop(runtime.js, stream, durable, _BATCH, 1.0, batch, runtime.stopping)
-    runtime.loop(loop.run)
 
 
 async def _budgets_bucket(runtime: Runtime, settings: BridgeSettings) -> KeyValue:
