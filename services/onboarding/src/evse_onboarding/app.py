@@ -88,5 +88,6 @@ def create_service(settings: OnboardingSettings) -> Service:
             settings=settings,
         )
         yield
+        await outbox.settle(settings.graceful_timeout_s)
 
     return Service("onboarding", "onboarding.health", settings, setup)
