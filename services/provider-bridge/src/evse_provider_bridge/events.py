@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from evse_contracts.telemetry import (
@@ -16,11 +16,7 @@ from evse_contracts.telemetry import (
 from .adapters.base import Command, DeviceStatus
 from .adapters.errors import VendorError
 
-__all__ = ["command_log", "error_log", "now", "status_log"]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["command_log", "error_log", "status_log"]
 
 
 def status_log(
