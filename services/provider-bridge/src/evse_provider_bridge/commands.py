@@ -24,7 +24,7 @@ from .adapters.errors import VendorError
 from .central_system.desk import OcppDesk
 from .clock import Clock, utc_now
 from .errors import CommandNotSupported, EvseNotLinked, VendorAccountNotLinked
-from .events import command_log, error_log
+from .events import error_log
 from .link_store import LinkStore
 from .links import ProviderLink
 from .settings import BridgeSettings
@@ -77,17 +77,7 @@ class CommandDesk:
         account, adapter = linked
         command = self._tracked(link, Command(name, request.current_limit_a), request.source)
         await self._tracker.track(command)
-        await self._publisher.publish(
-            command_log(
-                evse_uid=command.evse_uid,
-                command_id=command.command_id,
-                command=command.command,
-                source=command.source,
-                result="pending",
-                started=command.started,
-                at=command.started,
-            )
-        )
+        await self._publisher.publish(command.log(CommandOutcome("pending", command.started)))
         log.info("command", command_id=command.command_id, evse_uid=link.evse_uid, result="pending")
         try:
             ticket = await adapter.send_command(command.device, command.command)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from evse_contracts.telemetry import CommandResult
+from evse_contracts.telemetry import CommandLog, CommandResult
 
 from .adapters.base import Command, CommandTicket, DeviceRef
+from .events import command_log, command_parameters
 
 __all__ = ["CommandOutcome", "TrackedCommand"]
 
@@ -40,3 +41,18 @@ class TrackedCommand:
     deadline: datetime
     ticket: CommandTicket | None = None
     outcome: CommandOutcome | None = None
+
+    def log(self, outcome: CommandOutcome) -> CommandLog:
+        """The command log saying the command reached `outcome` (`pending` when just sent)."""
+        return command_log(
+            evse_uid=self.evse_uid,
+            command_id=self.command_id,
+            command=self.command.name,
+            parameters=command_parameters(current_limit_a=self.command.current_limit_a),
+            source=self.source,
+            result=outcome.result,
+            started=self.started,
+            at=outcome.at,
+            vendor_response_code=outcome.vendor_response_code,
+            detail=outcome.detail,
+        )

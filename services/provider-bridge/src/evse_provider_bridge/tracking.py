@@ -29,7 +29,7 @@ from .adapters.base import CommandTicket
 from .adapters.errors import VendorError
 from .clock import Clock, utc_now
 from .command_store import CommandStore
-from .events import command_log, error_log
+from .events import error_log
 from .settings import BridgeSettings
 from .telemetry_publisher import TelemetryPublisher
 from .tracked_commands import CommandOutcome, TrackedCommand
@@ -176,18 +176,7 @@ class CommandTracker:
 
     async def _settle(self, command: TrackedCommand, outcome: CommandOutcome) -> None:
         """Publish the decided final log (again, after a takeover), then stop tracking."""
-        event = command_log(
-            evse_uid=command.evse_uid,
-            command_id=command.command_id,
-            command=command.command,
-            source=command.source,
-            result=outcome.result,
-            started=command.started,
-            at=outcome.at,
-            vendor_response_code=outcome.vendor_response_code,
-            detail=outcome.detail,
-        )
-        await self._publisher.publish(event)
+        await self._publisher.publish(command.log(outcome))
         await self._commands.forget(command.command_id, owner=self._owner)
         log.info(
             "command",

@@ -36,8 +36,9 @@ from ocpp.v16.enums import (
 
 from evse_contracts.bridge import CommandAccepted, SendCommand
 from evse_contracts.ids import new_uid
-from evse_contracts.telemetry import CommandLog, CommandResult
+from evse_contracts.telemetry import CommandResult
 
+from ..events import command_log, command_parameters
 from .calls import NoTransaction, command_result, ocpp_call
 from .charger_state import ChargerSnapshot
 from .event_queue import EventQueue
@@ -332,25 +333,21 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         code: str | None = None,
         detail: str | None = None,
     ) -> None:
-        at = self._command_clock.next()
-        parameters: dict[str, str | int | float | bool | None] = {}
-        if request.current_limit_a is not None:
-            parameters["current_limit_a"] = request.current_limit_a
-        if request.available is not None:
-            parameters["available"] = request.available
-        if request.charge_plan is not None:
-            parameters["plan_intervals"] = len(request.charge_plan.intervals)
-            parameters["departure_at"] = request.charge_plan.departure_at.isoformat()
-        event = CommandLog(
+        parameters = command_parameters(
+            current_limit_a=request.current_limit_a,
+            available=request.available,
+            charge_plan=request.charge_plan,
+        )
+        event = command_log(
             evse_uid=self.charger.evse_uid,
-            logged_at=at,
             command_id=command_id,
             command=request.command,
             parameters=parameters,
             source=request.source,
             result=result,
+            started=started,
+            at=self._command_clock.next(),
             vendor_response_code=code or None,
-            latency_ms=max(0.0, (at - started).total_seconds() * 1000),
             detail=detail,
         )
         await self._events.put(event)
