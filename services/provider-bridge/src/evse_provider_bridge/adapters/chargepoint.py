@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from evse_contracts.telemetry import ChargerState
+
 from .base import (
     Command,
     CommandProgress,
@@ -46,7 +48,7 @@ __all__ = [
 
 PROVIDER = "chargepoint"
 DEVICE_DATA = {"appId": "com.coulomb.ChargePoint", "manufacturer": "evse-platform", "type": "IOS"}
-CHARGING_STATUSES: dict[str, str] = {
+CHARGING_STATUSES: dict[str, ChargerState] = {
     "AVAILABLE": "available",
     "CHARGING": "charging",
     "PAUSED": "suspended_evse",
@@ -66,7 +68,7 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
         state = "preparing"
     amperage = body.get("chargeAmperageSettings") or {}
     return DeviceStatus(
-        state=state if online else "offline",  # type: ignore[arg-type]
+        state=state if online else "offline",
         online=online,
         plugged_in=plugged,
         current_limit_a=as_float(amperage.get("chargeLimit")),
