@@ -139,30 +139,23 @@ class AccountDesk:
 
     async def _announce_broken(self, account: LinkedAccount, reason: LinkBrokenReason) -> None:
         for link in await self._links.links_of_account(account.uid):
-            event = EvseLinkBroken(
-                evse_uid=link.evse_uid,
-                application_uid=link.application_uid,
-                user_uid=link.user_uid,
-                provider=link.provider,
-                vendor_account_uid=account.uid,
-                reason=reason,
-                occurred_at=account.updated_at,
-            )
-            await self._announce(EVSE_LINK_BROKEN, event, link, account.updated_at)
+            await self._announce_link_broken(link, reason, at=account.updated_at)
 
     async def charger_lost(self, link: ProviderLink) -> None:
         """The account no longer sees this EVSE's charger (the poller parked it)."""
-        account = await self._accounts.get(link.vendor_account_uid)
-        if account is None:
-            return
-        at = self._clock()
+        if await self._accounts.get(link.vendor_account_uid) is not None:
+            await self._announce_link_broken(link, "charger_not_in_account", at=self._clock())
+
+    async def _announce_link_broken(
+        self, link: ProviderLink, reason: LinkBrokenReason, *, at: datetime
+    ) -> None:
         event = EvseLinkBroken(
             evse_uid=link.evse_uid,
             application_uid=link.application_uid,
             user_uid=link.user_uid,
             provider=link.provider,
-            vendor_account_uid=account.uid,
-            reason="charger_not_in_account",
+            vendor_account_uid=link.vendor_account_uid,
+            reason=reason,
             occurred_at=at,
         )
         await self._announce(EVSE_LINK_BROKEN, event, link, at)
