@@ -15,25 +15,26 @@ from evse_runtime.consumers import consume
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import ensure_key_value
 
+from .account_adapters import AccountAdapters
 from .account_store import MongoAccountStore
 from .accounts import AccountDesk
 from .adapters import build_adapters
 from .adapters.http import shared_http_client
 from .budget import API_BUDGETS
 from .central_system.listener import central_system
+from .command_store import MongoCommandStore
 from .commands import CommandDesk
 from .credentials import SecretBox
 from .handlers import register_handlers
 from .lifecycle import LifecycleHandler
+from .link_store import MongoLinkStore
 from .polling import Poller
 from .settings import BridgeSettings
-from .store import MongoCommandStore, MongoLinkStore
 from .streams import ensure_bridge_streams
 from .telemetry_publisher import TelemetryPublisher
 from .tracking import CommandTracker
 from .vendor_streams import StreamKeeper
 from .webhooks import WebhookHandler
-from .worker import WorkerParts
 
 __all__ = ["create_service"]
 
@@ -42,8 +43,8 @@ def create_service(settings: BridgeSettings) -> Service:
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[None]:
         box = SecretBox(settings.credentials_key)
-        store = MongoLinkStore(runtime.db, box)
-        await store.ensure_indexes()
+        links = MongoLinkStore(runtime.db, box)
+        await links.ensure_indexes()
         accounts = MongoAccountStore(runtime.db, box)
         await accounts.ensure_indexes()
         command_store = MongoCommandStore(runtime.db, box)
@@ -56,17 +57,25 @@ def create_service(settings: BridgeSettings) -> Service:
             central_system(runtime, settings, publisher) as ocpp,
         ):
             budgets = await _budgets_bucket(runtime, settings)
-            adapters = build_adapters(settings, http, store, budgets)
-            parts = WorkerParts(
-                store=store,
-                accounts=accounts,
+            adapters = build_adapters(settings, http, links, budgets)
+            acting = AccountAdapters(accounts=accounts, adapters=adapters)
+            desk = AccountDesk(js=runtime.js, links=links, accounts=accounts, adapters=adapters)
+            tracker = CommandTracker(
+                commands=command_store,
                 adapters=adapters,
+                account_adapters=acting,
                 publisher=publisher,
                 settings=settings,
             )
-            desk = AccountDesk(js=runtime.js, **parts)
-            tracker = CommandTracker(commands=command_store, **parts)
-            commands = CommandDesk(ocpp=ocpp, tracker=tracker, **parts)
+            commands = CommandDesk(
+                links=links,
+                adapters=adapters,
+                account_adapters=acting,
+                ocpp=ocpp,
+                tracker=tracker,
+                publisher=publisher,
+                settings=settings,
+            )
             register_handlers(
                 runtime,
                 adapters=adapters,
@@ -76,17 +85,31 @@ def create_service(settings: BridgeSettings) -> Service:
                 ocpp=ocpp,
                 settings=settings,
             )
-            poller = Poller(desk=desk, **parts)
-            streams = StreamKeeper(nc=runtime.nc, js=runtime.js, **parts)
+            poller = Poller(
+                links=links,
+                adapters=adapters,
+                account_adapters=acting,
+                desk=desk,
+                publisher=publisher,
+                settings=settings,
+            )
+            streams = StreamKeeper(
+                nc=runtime.nc,
+                js=runtime.js,
+                links=links,
+                accounts=accounts,
+                account_adapters=acting,
+                settings=settings,
+            )
             lifecycle = LifecycleHandler(
-                store=store,
+                links=links,
                 accounts=accounts,
                 adapters=adapters,
                 ocpp=ocpp,
                 on_linked=streams.linked,
             )
             webhooks = WebhookHandler(
-                store=store, commands=command_store, adapters=adapters, publisher=publisher
+                links=links, commands=command_store, adapters=adapters, publisher=publisher
             )
 
             async def poll() -> None:
