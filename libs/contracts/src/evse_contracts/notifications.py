@@ -33,6 +33,7 @@ __all__ = [
     "NOTIFICATIONS_STREAM",
     "NOTIFICATIONS_SUBJECTS",
     "SIGNATURE_HEADER",
+    "SUBSCRIPTION_VALIDATION_SLUG",
     "WEBHOOK_SUBSCRIPTIONS_CREATE",
     "WEBHOOK_SUBSCRIPTIONS_DELETE",
     "WEBHOOK_SUBSCRIPTIONS_GET",
@@ -267,6 +268,8 @@ class NewWebhookSubscription(CreateWebhookSubscription):
         return CreateWebhookSubscription.model_validate(self.model_dump())
 
 
+SUBSCRIPTION_VALIDATION_SLUG = "validation-failed-webhook-subscription"
+"""A subscription's invalid input, whether the gateway or the notifier finds it."""
 SubscriptionStatus = Literal["active", "disabled"]
 
 

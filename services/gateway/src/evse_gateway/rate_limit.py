@@ -21,15 +21,15 @@ from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
-from evse_contracts.problems import DomainError, ServiceUnavailable
+from evse_contracts.problems import ServiceUnavailable
 from evse_runtime.streams import ensure_key_value
 from evse_runtime.windows import WindowCounter, WindowsContended
 
+from .errors import RateLimited
 from .settings import GatewaySettings
 
 __all__ = [
     "FixedWindowCounter",
-    "RateLimited",
     "Quota",
     "AddressAndValueCounters",
     "caller_address",
@@ -63,19 +63,6 @@ class Quota:
             "RateLimit-Remaining": str(self.remaining),
             "RateLimit-Reset": str(self.reset_s),
         }
-
-
-class RateLimited(DomainError):
-    slug = "rate-limited"
-    status = 429
-    title = "Too many requests"
-
-    def __init__(self, quota: Quota, window_s: int, what: str) -> None:
-        super().__init__(
-            f"{what} may make {quota.limit} requests per {window_s} s to this "
-            f"resource; try again in {quota.reset_s} s"
-        )
-        self.headers = {**quota.headers(), "Retry-After": str(quota.reset_s)}
 
 
 class FixedWindowCounter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evse_contracts.notifications import SUBSCRIPTION_VALIDATION_SLUG
 from evse_contracts.problems import DomainError, FieldError, NotFound, ValidationFailed
 
 __all__ = [
@@ -23,7 +24,7 @@ class WebhookSubscriptionNotFound(NotFound):
 
 
 class InvalidWebhookUrl(ValidationFailed):
-    slug = "validation-failed-webhook-subscription"
+    slug = SUBSCRIPTION_VALIDATION_SLUG
     title = "Invalid webhook subscription"
 
     def __init__(self, reason: str) -> None:

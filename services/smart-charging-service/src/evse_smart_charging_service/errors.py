@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from evse_contracts.evses import EvseNotFound
 from evse_contracts.problems import DomainError, FieldError, NotFound, ValidationFailed
 
 __all__ = [
@@ -18,16 +19,6 @@ __all__ = [
     "EvseNotFound",
     "SiteNotFound",
 ]
-
-
-class EvseNotFound(NotFound):
-    """Unknown, decommissioned, or another tenant's EVSE: one answer, so nothing leaks."""
-
-    slug = "evse-not-found"
-    title = "EVSE not found"
-
-    def __init__(self, evse_id: str) -> None:
-        super().__init__(f"no EVSE {evse_id!r} is visible to the caller")
 
 
 class SiteNotFound(NotFound):

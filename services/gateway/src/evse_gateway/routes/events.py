@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from sse_starlette import EventSourceResponse
 
+from evse_contracts.auth import EVSES_READ
 from evse_contracts.problems import ValidationFailed
 
 from ..auth import require_principal
@@ -68,7 +69,7 @@ async def stream_events(
 ) -> EventSourceResponse:
     """Live events of the caller's EVSEs: an application token sees all of its EVSEs, a user
     token only that user's."""
-    require_principal(request, "evses:read")
+    require_principal(request, EVSES_READ)
     settings = settings_of(request)
     return EventSourceResponse(
         client_events(
