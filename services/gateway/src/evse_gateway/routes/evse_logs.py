@@ -35,7 +35,7 @@ from ..auth import require_principal
 from ..deps import ask, ask_json
 from ..params import CursorQuery, EvseId, LimitQuery, instant_path, instant_query
 from ..problems import problem_responses
-from ..responses import list_response, raw_json_response
+from ..responses import list_response, raw_json_response, relay
 
 __all__ = ["router"]
 
@@ -169,6 +169,4 @@ for _family in _FAMILIES:
 )
 async def get_connectivity(request: Request, evse_id: EvseId) -> Response:
     """A snapshot of the EVSE's signal, SIM, firmware and connection reliability."""
-    require_principal(request, EVSES_READ)
-    query = GetConnectivity(evse_id=evse_id)
-    return raw_json_response(await ask_json(request, CONNECTIVITY_GET, query))
+    return await relay(request, EVSES_READ, CONNECTIVITY_GET, GetConnectivity(evse_id=evse_id))

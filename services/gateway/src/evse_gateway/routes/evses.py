@@ -27,10 +27,10 @@ from evse_contracts.evses import (
 from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
 from ..auth import require_principal
-from ..deps import ask, ask_json
+from ..deps import ask
 from ..params import CursorQuery, EvseId, LimitQuery, uid_query
 from ..problems import problem_responses
-from ..responses import json_response, list_response, raw_json_response
+from ..responses import json_response, list_response, relay
 
 __all__ = ["router"]
 
@@ -70,8 +70,7 @@ async def list_evses(
 )
 async def get_evse(request: Request, evse_id: EvseId) -> Response:
     """Retrieve a single, specific EVSE's details."""
-    require_principal(request, EVSES_READ)
-    return raw_json_response(await ask_json(request, EVSES_GET, EvseRef(evse_id=evse_id)))
+    return await relay(request, EVSES_READ, EVSES_GET, EvseRef(evse_id=evse_id))
 
 
 @router.delete(
@@ -81,9 +80,9 @@ async def get_evse(request: Request, evse_id: EvseId) -> Response:
 )
 async def decommission_evse(request: Request, evse_id: EvseId) -> Response:
     """Decommission the EVSE by disconnecting it from the platform; its logs are kept."""
-    require_principal(request, EVSES_WRITE)
-    await ask(request, EVSES_DECOMMISSION, EvseRef(evse_id=evse_id))
-    return Response(status_code=204)
+    return await relay(
+        request, EVSES_WRITE, EVSES_DECOMMISSION, EvseRef(evse_id=evse_id), status_code=204
+    )
 
 
 @router.post(

@@ -31,10 +31,10 @@ from evse_contracts.notifications import (
 from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
 from ..auth import require_principal
-from ..deps import ask, ask_json
+from ..deps import ask
 from ..params import CursorQuery, LimitQuery, uid_path
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
-from ..responses import list_response, raw_json_response
+from ..responses import list_response, relay
 
 __all__ = ["router"]
 
@@ -93,9 +93,8 @@ async def create_webhook_subscription(
     request: Request, subscription: NewWebhookSubscription
 ) -> Response:
     """Subscribe a URL to event types; the signing `secret` is in this response only."""
-    require_principal(request, EVSES_WRITE)
-    created = await ask_json(request, WEBHOOK_SUBSCRIPTIONS_CREATE, subscription.to_create())
-    return raw_json_response(created, status_code=201)
+    create = subscription.to_create()
+    return await relay(request, EVSES_WRITE, WEBHOOK_SUBSCRIPTIONS_CREATE, create, status_code=201)
 
 
 @router.get(
@@ -121,11 +120,8 @@ async def list_webhook_subscriptions(
 )
 async def get_webhook_subscription(request: Request, subscription_id: SubscriptionId) -> Response:
     """One subscription, with `disabled_reason` once persistent failure disabled it."""
-    require_principal(request, EVSES_READ)
-    found = await ask_json(
-        request, WEBHOOK_SUBSCRIPTIONS_GET, WebhookSubscriptionRef(id=subscription_id)
-    )
-    return raw_json_response(found)
+    ref = WebhookSubscriptionRef(id=subscription_id)
+    return await relay(request, EVSES_READ, WEBHOOK_SUBSCRIPTIONS_GET, ref)
 
 
 @router.delete("/webhooks/subscriptions/{subscription_id}", status_code=204, responses=PROBLEMS)
@@ -133,9 +129,8 @@ async def delete_webhook_subscription(
     request: Request, subscription_id: SubscriptionId
 ) -> Response:
     """Stop deliveries and forget the subscription."""
-    require_principal(request, EVSES_WRITE)
-    await ask(request, WEBHOOK_SUBSCRIPTIONS_DELETE, WebhookSubscriptionRef(id=subscription_id))
-    return Response(status_code=204)
+    ref = WebhookSubscriptionRef(id=subscription_id)
+    return await relay(request, EVSES_WRITE, WEBHOOK_SUBSCRIPTIONS_DELETE, ref, status_code=204)
 
 
 @router.post(
@@ -145,8 +140,5 @@ async def delete_webhook_subscription(
 )
 async def test_webhook_subscription(request: Request, subscription_id: SubscriptionId) -> Response:
     """Send a signed `webhook.ping` batch now and report how the receiver answered."""
-    require_principal(request, EVSES_WRITE)
-    result = await ask_json(
-        request, WEBHOOK_SUBSCRIPTIONS_TEST, WebhookSubscriptionRef(id=subscription_id)
-    )
-    return raw_json_response(result)
+    ref = WebhookSubscriptionRef(id=subscription_id)
+    return await relay(request, EVSES_WRITE, WEBHOOK_SUBSCRIPTIONS_TEST, ref)
