@@ -9,6 +9,9 @@ redelivered source yields the same id, dropped by JetStream or deduplicated by t
 
 Webhook deliveries are `WebhookBatch` bodies signed in `SIGNATURE_HEADER`
 (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed by the subscription secret>`).
+
+Over 300 lines, kept whole: declarations only, and the two halves are one contract (a
+subscription names event types, a delivery batch carries the events).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from evse_contracts.auth import EVSES_READ, EVSES_WRITE, ONBOARDING
 
-from .api_examples import add_examples
+from .api_examples import example_of
 
 __all__ = ["PUBLIC_OPERATIONS", "REQUIRED_SCOPES", "install_docs"]
 
@@ -114,7 +114,7 @@ def install_docs(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_examples(_with_security(default_openapi()))
+            app.openapi_schema = _with_examples(_with_security(default_openapi()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -155,6 +155,25 @@ def _with_security(document: dict[str, Any]) -> dict[str, Any]:
                 f"{operation.get('description', '').rstrip()}\n\nNeeds a bearer token with "
                 f"scope `{scope}`."
             ).lstrip()
+    return document
+
+
+def _with_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """Put an example on every JSON request body and 2xx JSON answer that has one."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            bodies = [operation.get("requestBody", {})] + [
+                answer
+                for status, answer in operation["responses"].items()
+                if status.startswith("2")
+            ]
+            for body in bodies:
+                media = body.get("content", {}).get("application/json")
+                if media is None or "$ref" not in media.get("schema", {}):
+                    continue
+                example = example_of(media["schema"]["$ref"].rsplit("/", 1)[-1])
+                if example is not None:
+                    media["example"] = example
     return document
 
 

@@ -9,7 +9,8 @@
     ├── ClientAuthenticationMissing (401): `POST /v2/oauth/token` without client credentials
     └── ValidationFailed (contracts, 400)
         ├── InvalidRequest, UnsupportedGrantType: the token endpoint's RFC 6749 slugs
-        └── OnboardingValidationFailed
+        ├── InvalidLastEventId: a malformed `Last-Event-ID` on `GET /v2/events`
+        └── OnboardingValidationFailed: `GET /v2/evse_onboarding` input
     HTTPException (starlette)
     └── PayloadTooLarge (413): raised while reading a body, so FastAPI keeps its status
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ClientAuthenticationMissing",
     "InsufficientScope",
+    "InvalidLastEventId",
     "InvalidRequest",
     "InvalidWebhookSignature",
     "OnboardingValidationFailed",
@@ -88,6 +90,11 @@ class InvalidRequest(ValidationFailed):
 class UnsupportedGrantType(ValidationFailed):
     slug = "unsupported-grant-type"
     title = "Unsupported grant type"
+
+
+class InvalidLastEventId(ValidationFailed):
+    slug = "invalid-last-event-id"
+    title = "Invalid Last-Event-ID"
 
 
 class OnboardingValidationFailed(ValidationFailed):

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Header, Request
 from sse_starlette import EventSourceResponse
 
 from evse_contracts.auth import EVSES_READ
-from evse_contracts.problems import ValidationFailed
 
 from ..auth import require_principal
 from ..deps import settings_of
+from ..errors import InvalidLastEventId
 from ..event_stream import client_events
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 
@@ -30,11 +30,6 @@ _EVENT_SCHEMA = {
         "data": {"type": "string", "contentMediaType": "application/json"},
     },
 }
-
-
-class InvalidLastEventId(ValidationFailed):
-    slug = "invalid-last-event-id"
-    title = "Invalid Last-Event-ID"
 
 
 def _after(last_event_id: str | None) -> int | None:
