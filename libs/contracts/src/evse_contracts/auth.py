@@ -9,6 +9,7 @@ from .base import Contract
 from .problems import DomainError
 
 __all__ = [
+    "ApplicationTokenRequired",
     "EVSES_READ",
     "EVSES_WRITE",
     "ONBOARDING",
@@ -38,6 +39,15 @@ class Principal(Contract):
     def subject(self) -> str:
         """The uid the token speaks for: the user's, else the application's."""
         return self.user_uid or self.application_uid
+
+
+class ApplicationTokenRequired(DomainError):
+    """What spans the EVSEs of several users (sites, webhook subscriptions) belongs to the
+    application: a token acting as a user may not manage it."""
+
+    slug = "application-token-required"
+    status = 403
+    title = "Application token required"
 
 
 class UserTokenRequired(DomainError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evse_contracts.auth import ApplicationTokenRequired
 from evse_contracts.notifications import SUBSCRIPTION_VALIDATION_SLUG
 from evse_contracts.problems import DomainError, FieldError, NotFound, ValidationFailed
 
@@ -29,15 +30,6 @@ class InvalidWebhookUrl(ValidationFailed):
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"body.url: {reason}", errors=(FieldError(loc="body.url", msg=reason),))
-
-
-class ApplicationTokenRequired(DomainError):
-    slug = "application-token-required"
-    status = 403
-    title = "Application token required"
-
-    def __init__(self) -> None:
-        super().__init__("webhook subscriptions are managed with an application token")
 
 
 class TooManyWebhookSubscriptions(DomainError):

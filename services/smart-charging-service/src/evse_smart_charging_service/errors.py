@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from evse_contracts.auth import ApplicationTokenRequired
 from evse_contracts.evses import EvseNotFound
 from evse_contracts.problems import DomainError, FieldError, NotFound, ValidationFailed
 
@@ -35,17 +36,6 @@ class ChargePlanNotFound(NotFound):
 
     def __init__(self, evse_id: str) -> None:
         super().__init__(f"EVSE {evse_id!r} has no charge plan")
-
-
-class ApplicationTokenRequired(DomainError):
-    """Sites span the EVSEs of several users: only the application manages them."""
-
-    slug = "application-token-required"
-    status = 403
-    title = "Application token required"
-
-    def __init__(self) -> None:
-        super().__init__("sites are managed with an application token, not a user token")
 
 
 class EvseInAnotherSite(DomainError):
