@@ -188,14 +188,14 @@ async def onboarding_page(request: Request, session_uid: str, step: str = "") ->
     cookie = _BROWSER_COOKIE_SECURE if secure else _BROWSER_COOKIE_DEV
     known_key = request.cookies.get(cookie, "")
     browser_key = known_key if _BROWSER_KEY.fullmatch(known_key) else secrets.token_urlsafe(32)
+    language = request.headers.get("accept-language", "")[:ACCEPT_LANGUAGE_MAX_LENGTH]
     page = PageRequest(
         session_uid=session_uid,
         step=step,
         method="POST" if request.method == "POST" else "GET",
         form=fields,
         query=query,
-        accept_language=request.headers.get("accept-language", "")[:ACCEPT_LANGUAGE_MAX_LENGTH]
-        or None,
+        accept_language=language or None,
         browser_key=browser_key,
     )
     try:
