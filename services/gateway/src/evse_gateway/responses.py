@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -15,7 +15,14 @@ from evse_contracts.pagination import ListResponse, Page
 from .auth import require_principal
 from .deps import ask, ask_json, settings_of
 
-__all__ = ["json_response", "list_body", "list_response", "raw_json_response", "relay"]
+__all__ = [
+    "json_response",
+    "list_body",
+    "list_response",
+    "raw_json_response",
+    "relay",
+    "relay_page",
+]
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 RequestT = TypeVar("RequestT", bound=BaseModel)
@@ -59,3 +66,11 @@ async def relay(
         await ask(request, route, payload)
         return Response(status_code=204)
     return raw_json_response(await ask_json(request, route, payload), status_code)
+
+
+async def relay_page(
+    request: Request, scope: str, route: Route[RequestT, Page[Any]], query: RequestT
+) -> Response:
+    """`relay` for a list: the service's page becomes `{"results", "next"}`."""
+    require_principal(request, scope)
+    return list_response(request, await ask(request, route, query))

@@ -30,7 +30,7 @@ from ..auth import require_principal
 from ..deps import ask
 from ..params import CursorQuery, EvseId, LimitQuery, uid_query
 from ..problems import problem_responses
-from ..responses import json_response, list_response, relay
+from ..responses import json_response, relay, relay_page
 
 __all__ = ["router"]
 
@@ -51,7 +51,6 @@ async def list_evses(
     evse_model_id: Annotated[str | None, uid_query("evsemodel", "Only this model's EVSEs.")] = None,
 ) -> Response:
     """List all the EVSEs that the authorization token has access to."""
-    require_principal(request, EVSES_READ)
     query = ListEvses(
         limit=limit,
         cursor=cursor,
@@ -60,7 +59,7 @@ async def list_evses(
         evse_make_id=evse_make_id,
         evse_model_id=evse_model_id,
     )
-    return list_response(request, await ask(request, EVSES_LIST, query))
+    return await relay_page(request, EVSES_READ, EVSES_LIST, query)
 
 
 @router.get(
@@ -93,9 +92,8 @@ async def decommission_evse(request: Request, evse_id: EvseId) -> Response:
 )
 async def reconnect_evse(request: Request, evse_id: EvseId) -> Response:
     """Create a reconnection URL for the EVSE. The EVSE must have a user assigned."""
-    require_principal(request, EVSES_WRITE)
-    url = await ask(request, EVSES_RECONNECT, EvseRef(evse_id=evse_id))
-    return json_response(url, status_code=201)
+    ref = EvseRef(evse_id=evse_id)
+    return await relay(request, EVSES_WRITE, EVSES_RECONNECT, ref, status_code=201)
 
 
 @router.get(
@@ -105,8 +103,7 @@ async def reconnect_evse(request: Request, evse_id: EvseId) -> Response:
 )
 async def get_vpp_modes(request: Request, evse_id: EvseId) -> Response:
     """Returns the VPP (Virtual Power Plant) control modes supported by this EVSE."""
-    require_principal(request, EVSES_READ)
-    return json_response(await ask(request, EVSES_VPP_MODES, EvseRef(evse_id=evse_id)))
+    return await relay(request, EVSES_READ, EVSES_VPP_MODES, EvseRef(evse_id=evse_id))
 
 
 @router.post(

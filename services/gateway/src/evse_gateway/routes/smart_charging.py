@@ -37,11 +37,9 @@ from evse_contracts.smart_charging import (
     SiteRef,
 )
 
-from ..auth import require_principal
-from ..deps import ask
 from ..params import CursorQuery, EvseId, LimitQuery
 from ..problems import problem_responses
-from ..responses import list_response, relay
+from ..responses import relay, relay_page
 
 __all__ = ["router"]
 
@@ -138,10 +136,7 @@ async def list_sites(
     request: Request, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
 ) -> Response:
     """The application's sites, by site id."""
-    require_principal(request, EVSES_READ)
-    return list_response(
-        request, await ask(request, SITES_LIST, ListSites(limit=limit, cursor=cursor))
-    )
+    return await relay_page(request, EVSES_READ, SITES_LIST, ListSites(limit=limit, cursor=cursor))
 
 
 @router.get("/sites/{site_id}", response_model=Site, responses=SITE_PROBLEMS)

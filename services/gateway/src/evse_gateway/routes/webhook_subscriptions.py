@@ -30,11 +30,9 @@ from evse_contracts.notifications import (
 )
 from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
-from ..auth import require_principal
-from ..deps import ask
 from ..params import CursorQuery, LimitQuery, uid_path
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
-from ..responses import list_response, relay
+from ..responses import relay, relay_page
 
 __all__ = ["router"]
 
@@ -108,9 +106,8 @@ async def list_webhook_subscriptions(
     cursor: CursorQuery = None,
 ) -> Response:
     """The application's webhook subscriptions, oldest first."""
-    require_principal(request, EVSES_READ)
     query = ListWebhookSubscriptions(limit=limit, cursor=cursor)
-    return list_response(request, await ask(request, WEBHOOK_SUBSCRIPTIONS_LIST, query))
+    return await relay_page(request, EVSES_READ, WEBHOOK_SUBSCRIPTIONS_LIST, query)
 
 
 @router.get(
