@@ -1,5 +1,9 @@
 """Serialise contract models straight to JSON responses (no second validation pass), and
-`relay`, the body most routes share."""
+`relay`/`relay_page`, the body most routes share: check the scope, ask the service, answer.
+
+The payload is built before `relay` checks the scope, so it must hold only what FastAPI has
+already validated (a route that parses more, like the log timestamps, checks first itself).
+"""
 
 from __future__ import annotations
 
