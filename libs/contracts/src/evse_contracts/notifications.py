@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, HttpUrl, TypeAdapter, UrlConstraints
 from ulid import ULID
@@ -91,18 +91,7 @@ EventType = Literal[
     "evse.link_broken",
     "evse.link_restored",
 ]
-EVENT_TYPES: tuple[EventType, ...] = (
-    "evse.onboarded",
-    "evse.decommissioned",
-    "evse.status_changed",
-    "evse.went_offline",
-    "evse.came_online",
-    "evse.command_confirmed",
-    "evse.command_failed",
-    "evse.error",
-    "evse.link_broken",
-    "evse.link_restored",
-)
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 
 def event_id(source_id: str, event_type: str, occurred_at: datetime) -> str:
