@@ -12,7 +12,7 @@ plans and sites share the capability and current types. Sites would be the next 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -62,13 +62,7 @@ Capability = Literal[
 ActionKind = Literal["charging", "current_limit", "schedule"]
 """One active action per EVSE and kind: start/stop share `charging`."""
 ActionState = Literal["pending", "confirmed", "failed", "cancelled", "timed_out"]
-ACTION_STATES: tuple[ActionState, ...] = (
-    "pending",
-    "confirmed",
-    "failed",
-    "cancelled",
-    "timed_out",
-)
+ACTION_STATES: tuple[ActionState, ...] = get_args(ActionState)
 
 Amps = Annotated[float, Field(ge=0, le=1000)]
 MAX_PRICE_INTERVALS = 672
