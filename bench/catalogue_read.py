@@ -1,7 +1,10 @@
 """GET /v2/evse_models/{id} through the whole path vs a raw FastAPI→NATS→echo baseline.
 
-Both run as separate processes on this machine, both loaded by wrk at 32 connections in the
-same run; prints requests/s, p50/p99 and the ratio, and writes them to bench/results/.
+All run as separate processes on this machine, each loaded by wrk at 32 connections in the
+same run: the baseline; a gateway with its catalogue cache off (every read crosses NATS to
+the catalogue, the path the target is about); the same gateway with its cache on (200 from
+memory); and revalidation (`If-None-Match` → 304). Prints requests/s, p50/p99 and the ratios,
+and writes them to bench/results/.
 """
 
 from __future__ import annotations
@@ -32,8 +35,11 @@ DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = 32
 
 
-def wrk(url: str, *headers: str) -> dict[str, float]:
+def wrk(url: str, *headers: str, pids: tuple[int, ...] = ()) -> dict[str, float]:
+    """wrk's rate and latencies, and the CPU µs per request of each process in `pids`
+    (front first, then what answers it behind the bus)."""
     header_args = [arg for header in headers for arg in ("-H", header)]
+    cpu_before = [cpu_seconds(pid) for pid in pids]
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", *header_args, url],
         capture_output=True,
@@ -46,10 +52,21 @@ def wrk(url: str, *headers: str) -> dict[str, float]:
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url} answered {errors.group(1)} non-2xx responses")
-    return {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
+    cpu_us = [
+        (cpu_seconds(pid) - before) * 1e6 / requests
+        for pid, before in zip(pids, cpu_before, strict=True)
+    ]
+    result = {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
+    return result | {f"cpu_us_{n}": us for n, us in enumerate(cpu_us)}
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -64,17 +81,11 @@ def main() -> None:
         authorization = f"Authorization: Bearer {_token(keys)}"
         env = {**quiet, "EVSE_NATS_URL": nats_backend.url, "EVSE_MONGODB_URL": mongo_backend.url}
         subprocess.run(["evse-catalogue", "seed"], env={**os.environ, **env}, check=True)
-        port, base_port = free_port(), free_port()
+        port, uncached_port, base_port = free_port(), free_port(), free_port()
+        gateway_env = {**env, "EVSE_JWT_PUBLIC_KEY_FILE": str(keys.public_key_file)}
         procs = [
             spawn(["evse-catalogue"], env=env),
-            spawn(
-                ["evse-gateway"],
-                env={
-                    **env,
-                    "EVSE_PORT": str(port),
-                    "EVSE_JWT_PUBLIC_KEY_FILE": str(keys.public_key_file),
-                },
-            ),
+            spawn(["evse-gateway"], env={**gateway_env, "EVSE_PORT": str(port)}),
             spawn(
                 [
                     sys.executable,
@@ -89,17 +100,55 @@ def main() -> None:
         procs.append(
             spawn([sys.executable, BENCH / "echo_baseline.py", "responder", nats_backend.url, body])
         )
+        uncached_env = {**gateway_env, "EVSE_PORT": str(uncached_port)}
+        procs.append(
+            spawn(["evse-gateway"], env={**uncached_env, "EVSE_CATALOGUE_CACHE_BYTES": "0"})
+        )
         try:
             wait_for_port(base_port, procs[2])
-            wait_until_ready_catalogue(f"http://127.0.0.1:{port}", model["uid"])
             path = f"/v2/evse_models/{model['uid']}"
-            wrk(f"http://127.0.0.1:{port}{path}", authorization)  # warm-up
-            baseline = wrk(f"http://127.0.0.1:{base_port}/echo/{model['uid']}", authorization)
-            platform_ = wrk(f"http://127.0.0.1:{port}{path}", authorization)
+            for gateway in (port, uncached_port):
+                wait_until_ready_catalogue(f"http://127.0.0.1:{gateway}", model["uid"])
+                wrk(f"http://127.0.0.1:{gateway}{path}", authorization)  # warm-up
+            catalogue, gateway_, echo_gateway, echo, uncached_gateway = (p.pid for p in procs)
+            baseline = wrk(
+                f"http://127.0.0.1:{base_port}/echo/{model['uid']}",
+                authorization,
+                pids=(echo_gateway, echo),
+            )
+            uncached = wrk(
+                f"http://127.0.0.1:{uncached_port}{path}",
+                authorization,
+                pids=(uncached_gateway, catalogue),
+            )
+            cached = wrk(f"http://127.0.0.1:{port}{path}", authorization, pids=(gateway_,))
+            etag = _etag(f"http://127.0.0.1:{port}{path}", authorization)
+            revalidated = wrk(
+                f"http://127.0.0.1:{port}{path}",
+                authorization,
+                f"If-None-Match: {etag}",
+                pids=(gateway_,),
+            )
         finally:
             for proc in procs:
                 stop(proc)
-    report(baseline, platform_, mongo_backend.kind)
+    report(
+        baseline,
+        {"cache off": uncached, "cache on": cached, "If-None-Match": revalidated},
+        mongo_backend.kind,
+    )
+
+
+def _cpu(result: dict[str, float]) -> str:
+    """CPU per request: the HTTP front, then the bus responder behind it (where there is one)."""
+    parts = [f"{result[key]:.0f}" for key in ("cpu_us_0", "cpu_us_1") if key in result]
+    return "CPU µs/request " + " + ".join(parts)
+
+
+def _etag(url: str, authorization: str) -> str:
+    name, value = authorization.split(": ", 1)
+    with urllib.request.urlopen(urllib.request.Request(url, headers={name: value})) as r:
+        return str(r.headers["ETag"])
 
 
 def _token(keys: KeyPair) -> str:
@@ -121,19 +170,23 @@ def wait_until_ready_catalogue(base_url: str, uid: str) -> None:
     raise TimeoutError("catalogue never answered")
 
 
-def report(baseline: dict[str, float], measured: dict[str, float], store: str) -> None:
-    ratio = measured["rps"] / baseline["rps"]
+def report(baseline: dict[str, float], measured: dict[str, dict[str, float]], store: str) -> None:
     lines = [
         f"catalogue_read  {datetime.now(UTC):%Y-%m-%d %H:%M}Z  {platform.node()}  "
         f"{os.cpu_count()} cores  store: {store}",
         f"wrk -c{CONNECTIONS} -d{DURATION} GET /v2/evse_models/{{id}} with an application token "
         "(verified, so not rate limited)",
         f"baseline (FastAPI + raw nats-py request to echo): {baseline['rps']:.0f} req/s  "
-        f"p50 {baseline['p50_ms']:.2f} ms  p99 {baseline['p99_ms']:.2f} ms",
-        f"platform (gateway → NATS → catalogue):           {measured['rps']:.0f} req/s  "
-        f"p50 {measured['p50_ms']:.2f} ms  p99 {measured['p99_ms']:.2f} ms",
-        f"ratio platform/baseline: {ratio:.2f}x   (target >= 0.70x, p99 <= 10 ms)",
+        f"p50 {baseline['p50_ms']:.2f} ms  p99 {baseline['p99_ms']:.2f} ms  {_cpu(baseline)}",
+        f"load average at the end: {os.getloadavg()[0]:.2f}",
     ]
+    for name, result in measured.items():
+        lines.append(
+            f"platform, {name + ':':15} {result['rps']:.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
+            f"p99 {result['p99_ms']:.2f} ms  ratio {result['rps'] / baseline['rps']:.2f}x  "
+            f"{_cpu(result)}"
+        )
+    lines.append("targets: cache off >= 0.85x the baseline, p99 <= 10 ms")
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     results = BENCH / "results"

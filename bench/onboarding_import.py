@@ -16,6 +16,7 @@ sides would wait on.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import platform
 import re
@@ -29,12 +30,14 @@ from pathlib import Path
 
 import httpx
 
+from evse_contracts.ids import new_uid
 from evse_devstack.demo import run_admin
 from evse_devstack.stack import Stack, start_stack
 from evse_provider_bridge.adapters import build_adapters
 from evse_provider_bridge.adapters.base import VendorAccount
 from evse_provider_bridge.adapters.tokens import MemoryVault
 from evse_provider_bridge.settings import BridgeSettings
+from evse_runtime.mongo import open_database, upsert_and_fetch
 from evse_vendor_simulator.seed import (
     ACCOUNT_NAMES,
     SEED_ACCOUNTS,
@@ -50,7 +53,7 @@ UNBOUNDED_BUDGETS = {
     f"EVSE_VENDORS__{vendor.upper()}__REQUESTS_PER_PERIOD": "1000000"
     for vendor in {charger.vendor for charger in SEED_CHARGERS}
 }
-QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
+LOGS = {"EVSE_LOG_LEVEL": "INFO"}  # each handled request's latency, for the breakdown
 
 
 async def timed(samples: list[float], call: Callable[[], Awaitable[None]]) -> None:
@@ -90,6 +93,35 @@ async def baseline(env: dict[str, str]) -> tuple[float, list[float]]:
             return call
 
         return await run_clients([lookup(charger) for charger in SEED_CHARGERS])
+
+
+async def store_floor(mongodb_url: str) -> tuple[float, list[float]]:
+    """The registry's own round trips of an import and a decommission, straight to the same
+    store at the same concurrency: the user, the device's active EVSE, the legacy-id counter,
+    the EVSE insert; then the EVSE read and its decommission. What the store alone costs."""
+    async with open_database(mongodb_url, "bench_store_floor") as db:
+        users, evses, counters = db["users"], db["evses"], db["counters"]
+        await evses.create_index(
+            [("provider", 1), ("serial_number", 1)],
+            unique=True,
+            partialFilterExpression={"state": "active"},
+        )
+        await users.insert_one({"_id": "user", "application_uid": "app"})
+
+        def pair(charger: SeedCharger) -> Callable[[], Awaitable[None]]:
+            async def call() -> None:
+                device = {"provider": charger.vendor, "serial_number": charger.serial_number}
+                await users.find_one({"_id": "user"})
+                await evses.find_one({**device, "state": "active"})
+                await upsert_and_fetch(counters, {"_id": "evse_id"}, {"$inc": {"value": 1}})
+                uid = new_uid("evse")
+                await evses.insert_one({"_id": uid, **device, "state": "active", "outbox": []})
+                await evses.find_one({"_id": uid})
+                await evses.update_one({"_id": uid}, {"$set": {"state": "decommissioned"}})
+
+            return call
+
+        return await run_clients([pair(charger) for charger in SEED_CHARGERS])
 
 
 def link_accounts(http: httpx.Client, bearer: str, username: str) -> None:
@@ -166,17 +198,45 @@ def describe(label: str, wall_s: float, samples: list[float]) -> str:
     )
 
 
+def breakdown(log_dir: Path, since: datetime) -> list[str]:
+    """p50/p99 of each HTTP route and bus subject the services logged handling since `since`
+    (the imports only: user creation and account links come before)."""
+    latencies: dict[str, list[float]] = {}
+    for log_file in sorted(log_dir.glob("*.log")):
+        for line in log_file.read_text(errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if "latency_ms" not in entry or entry.get("timestamp", "") < since.strftime(
+                "%Y-%m-%dT%H:%M:%S"
+            ):
+                continue
+            path = re.sub(r"[a-z]+[0-9A-Z]{26}", "{id}", str(entry.get("path")))
+            what = entry.get("subject") or f"{entry.get('method')} {path}"
+            latencies.setdefault(f"{log_file.stem}: {what}", []).append(entry["latency_ms"])
+    lines = []
+    for what, values in sorted(latencies.items(), key=lambda item: -statistics.median(item[1])):
+        if len(values) >= 10:
+            cuts = statistics.quantiles(values, n=100)
+            lines.append(f"  {what:60} n={len(values):5}  {cuts[49]:8.1f} / {cuts[98]:8.1f}")
+    return lines
+
+
 def main() -> None:
     with (
         tempfile.TemporaryDirectory() as data_dir,
         start_stack(
-            Path(data_dir), persistent=False, extra_env={**QUIET, **UNBOUNDED_BUDGETS}
+            Path(data_dir), persistent=False, extra_env={**LOGS, **UNBOUNDED_BUDGETS}
         ) as stack,
     ):
         asyncio.run(baseline(stack.env))  # warm-up: vendor tokens, connections
         base_wall, base_samples = asyncio.run(baseline(stack.env))
+        started = datetime.now(UTC)
         wall, samples = asyncio.run(platform_imports(stack))
         store = stack.mongodb.kind
+        floor_wall, floor_samples = asyncio.run(store_floor(stack.mongodb.url))
+        steps = breakdown(stack.log_dir, started)
     ratio = (len(samples) / wall) / (len(base_samples) / base_wall)
     lines = [
         f"onboarding_import  {datetime.now(UTC):%Y-%m-%d %H:%M}Z  {platform.node()}  "
@@ -186,6 +246,10 @@ def main() -> None:
         describe("platform (HTTP import + decommission)    ", wall, samples),
         f"ratio platform/baseline: {ratio:.2f}x   (no target: an import and a decommission "
         "against one uncached vendor listing)",
+        describe("store floor (the registry's 6 round trips)", floor_wall, floor_samples),
+        f"load average at the end: {os.getloadavg()[0]:.2f}",
+        "where the time went (each process's own log of what it handled, p50 / p99 ms):",
+        *steps,
     ]
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)

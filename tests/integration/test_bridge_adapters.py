@@ -1,5 +1,9 @@
 """Each vendor adapter against the simulator, acting for the charger owner's own account:
-status mapping and commands, no bus involved."""
+status mapping and commands, no bus involved.
+
+Over 300 lines because it is one scenario per vendor behaviour (sign-in, listing, status,
+each command's outcome) on one shared set of adapters, not because it mixes subjects.
+"""
 
 from __future__ import annotations
 

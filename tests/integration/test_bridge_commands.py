@@ -3,7 +3,9 @@ it to another, and every command gets exactly one final command log.
 
 Final logs are counted as telemetry keeps them, by `(evse_uid, logged_at)`: a replica taking over
 a command whose outcome was already fixed publishes the same log again, which the stream's
-`Nats-Msg-Id` and telemetry's unique index drop; the tap sees every publish.
+`Nats-Msg-Id` and telemetry's unique index drop; the tap sees every publish. Over 300 lines
+because each replica scenario (killed, drained, racing, past its deadline, superseded) needs its
+own replicas and simulator timing; they share one subject and the helpers above them.
 """
 
 from __future__ import annotations

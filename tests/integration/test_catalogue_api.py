@@ -207,6 +207,20 @@ async def test_a_revalidation_is_answered_304_without_asking_the_catalogue(
     await nc.close()
 
 
+async def test_a_held_body_is_answered_as_the_route_answered_it(api: httpx.AsyncClient) -> None:
+    model = SEED["evse_models"][1]["uid"]
+    path = f"/v2/evse_models/{model}"
+    first, held = await api.get(path), await api.get(path)
+    assert held.status_code == first.status_code == 200
+    assert held.content == first.content
+    for header in ("content-type", "content-length", "etag", "cache-control"):
+        assert held.headers[header] == first.headers[header]
+    assert held.headers["x-request-id"] != first.headers["x-request-id"]
+    unknown = await api.get(f"{path[:-1]}Z")
+    assert unknown.status_code in (400, 404)
+    assert unknown.headers["content-type"] == PROBLEM_JSON
+
+
 async def test_a_reloaded_catalogue_replaces_the_cached_bodies(
     api: httpx.AsyncClient, catalogue_db: str, nats_url: str, mongodb_url: str
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -219,7 +220,11 @@ async def test_decommission_hides_the_evse_and_announces_it(world: World) -> Non
         msg = await sub.next_msg(timeout=10)
         event = json.loads(msg.data)
     assert event["application_uid"] == world.bob.application_uid
-    stored = await world.store.find(target.uid)
+    for _ in range(200):  # the outbox is cleared beside the answer, once the event is out
+        stored = await world.store.find(target.uid)
+        if stored is None or stored.outbox == ():
+            break
+        await asyncio.sleep(0.05)
     assert stored is not None and stored.state == "decommissioned" and stored.outbox == ()
     await nc.drain()
 

@@ -2,6 +2,8 @@
 
 Real NATS, the MongoDB-protocol server, real WebSockets: two bridge replicas sharing one
 database, telemetry storing the logs, onboarding and the gateway for the HTTP API.
+Over 300 lines because every scenario shares that one module-scoped stack (started once, ~170
+lines with its helpers): split, each part would start its own.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from evse_catalogue.seed import load_seed
+from evse_contracts.compatibility import ACCEPT_LANGUAGE_MAX_LENGTH
 from evse_contracts.ids import is_uid
 from evse_runtime.mongo import open_database
 from tests.utils.problems import assert_problem, error_locations
@@ -60,6 +61,18 @@ async def test_picker_mode_sign_up_is_created_with_the_accept_language_country(
         "program_id": None,
         "country": "DE",
     }
+
+
+async def test_a_long_accept_language_is_cut_rather_than_refused(api: httpx.AsyncClient) -> None:
+    header = "fr-FR, " + ", ".join(["en;q=0.1"] * 200)
+    assert len(header) > ACCEPT_LANGUAGE_MAX_LENGTH
+    response = await api.post(
+        WAITLIST,
+        json={"email": "hedy@example.com", "evse_model_id": MODEL},
+        headers={"accept-language": header},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["country"] == "FR"
 
 
 async def test_manual_mode_sign_up_defaults_to_us(api: httpx.AsyncClient) -> None:

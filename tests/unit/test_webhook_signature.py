@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evse_gateway.webhook_signature import InvalidWebhookSignature, sign, verify
+from evse_gateway.errors import InvalidWebhookSignature
+from evse_gateway.webhook_signature import sign, verify
 
 BODY = b'{"chargerId":"c1"}'
 

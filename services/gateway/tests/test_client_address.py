@@ -4,7 +4,7 @@ from ipaddress import ip_address, ip_network
 
 import pytest
 
-from evse_gateway.rate_limit import client_address, client_key
+from evse_gateway.client_address import client_address, client_key
 from evse_gateway.settings import GatewaySettings
 
 PROXIES = [ip_network("10.0.0.0/8"), ip_network("127.0.0.1/32")]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from evse_notifier.audiences import AudienceCache
 from evse_notifier.derivation import Audience
-from evse_notifier.source_loop import Lease
+from evse_notifier.lease import Lease
 
 OWNED = Audience(evse_uid="evse1", evse_id=1, application_uid="app1", user_uid="user1")
 

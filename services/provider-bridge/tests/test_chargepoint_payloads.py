@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from evse_provider_bridge.adapters.base import DeviceStatus
-from evse_provider_bridge.adapters.chargepoint import (
+from evse_provider_bridge.adapters.chargepoint_payloads import (
     ack_id_of,
     home_charger_ids,
     open_session_id,

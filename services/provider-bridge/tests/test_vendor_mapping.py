@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from evse_contracts.telemetry import ChargerState
-from evse_provider_bridge.adapters import chargepoint, easee, wallbox, zaptec
+from evse_provider_bridge.adapters import chargepoint_payloads, easee, wallbox, zaptec
 from evse_provider_bridge.adapters.base import Command, DeviceStatus, readback_progress
 from evse_provider_bridge.adapters.easee_stream import EaseeStream
 from evse_provider_bridge.adapters.http import retry_after_seconds
@@ -81,10 +81,10 @@ def test_every_zaptec_operation_mode_maps(mode: int) -> None:
     assert status.state == zaptec.OPERATION_MODES[mode][0]
 
 
-@pytest.mark.parametrize("charging_status", sorted(chargepoint.CHARGING_STATUSES))
+@pytest.mark.parametrize("charging_status", sorted(chargepoint_payloads.CHARGING_STATUSES))
 def test_every_chargepoint_charging_status_maps(charging_status: str) -> None:
-    status = chargepoint.status_from_body({"chargingStatus": charging_status})
-    assert status.state == chargepoint.CHARGING_STATUSES[charging_status]
+    status = chargepoint_payloads.status_from_body({"chargingStatus": charging_status})
+    assert status.state == chargepoint_payloads.CHARGING_STATUSES[charging_status]
 
 
 def test_backoff_grows_exponentially_within_bounds_and_honours_retry_after() -> None:

@@ -16,10 +16,14 @@ __all__ = [
     "CheckEvseCompatibility",
     "CountrySource",
     "EvseCompatibility",
+    "VALIDATION_SLUG",
 ]
 
 ACCEPT_LANGUAGE_MAX_LENGTH = 1024
 """The gateway forwards at most this much of `Accept-Language`; longer tails are cut."""
+
+VALIDATION_SLUG = "validation-failed-evse-compatibility-check"
+"""The check's invalid input, whether the gateway or the catalogue finds it."""
 
 CountrySource = Literal["query", "accept_language", "program", "default"]
 

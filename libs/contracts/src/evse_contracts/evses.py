@@ -17,6 +17,7 @@ from .bridge import CommandAccepted, EvseCommand
 from .bus import Empty, Route
 from .catalogue import EvseMakeSummary, OnboardingMethod, VppModeCapability
 from .pagination import Page, PageQuery
+from .problems import NotFound
 from .vendor_accounts import LinkBrokenReason
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Evse",
     "EvseDecommissioned",
     "EvseModelSummary",
+    "EvseNotFound",
     "EvseOnboarded",
     "EvseReconnected",
     "EvseRef",
@@ -51,6 +53,17 @@ EVSE_EVENTS_SUBJECTS = "evses.events.>"
 EVSE_ONBOARDED = "evses.events.onboarded"
 EVSE_DECOMMISSIONED = "evses.events.decommissioned"
 EVSE_RECONNECTED = "evses.events.reconnected"
+
+
+class EvseNotFound(NotFound):
+    """Unknown, decommissioned, or another tenant's EVSE: one answer, so nothing leaks. Every
+    service that reads an EVSE raises this one."""
+
+    slug = "evse-not-found"
+    title = "EVSE not found"
+
+    def __init__(self, evse_id: str) -> None:
+        super().__init__(f"no EVSE {evse_id!r} is visible to the caller")
 
 
 class EvseOnboarded(Contract):

@@ -9,13 +9,16 @@ redelivered source yields the same id, dropped by JetStream or deduplicated by t
 
 Webhook deliveries are `WebhookBatch` bodies signed in `SIGNATURE_HEADER`
 (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed by the subscription secret>`).
+
+Over 300 lines, kept whole: declarations only, and the two halves are one contract (a
+subscription names event types, a delivery batch carries the events).
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, HttpUrl, TypeAdapter, UrlConstraints
 from ulid import ULID
@@ -33,6 +36,7 @@ __all__ = [
     "NOTIFICATIONS_STREAM",
     "NOTIFICATIONS_SUBJECTS",
     "SIGNATURE_HEADER",
+    "SUBSCRIPTION_VALIDATION_SLUG",
     "WEBHOOK_SUBSCRIPTIONS_CREATE",
     "WEBHOOK_SUBSCRIPTIONS_DELETE",
     "WEBHOOK_SUBSCRIPTIONS_GET",
@@ -87,18 +91,7 @@ EventType = Literal[
     "evse.link_broken",
     "evse.link_restored",
 ]
-EVENT_TYPES: tuple[EventType, ...] = (
-    "evse.onboarded",
-    "evse.decommissioned",
-    "evse.status_changed",
-    "evse.went_offline",
-    "evse.came_online",
-    "evse.command_confirmed",
-    "evse.command_failed",
-    "evse.error",
-    "evse.link_broken",
-    "evse.link_restored",
-)
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 
 def event_id(source_id: str, event_type: str, occurred_at: datetime) -> str:
@@ -267,6 +260,8 @@ class NewWebhookSubscription(CreateWebhookSubscription):
         return CreateWebhookSubscription.model_validate(self.model_dump())
 
 
+SUBSCRIPTION_VALIDATION_SLUG = "validation-failed-webhook-subscription"
+"""A subscription's invalid input, whether the gateway or the notifier finds it."""
 SubscriptionStatus = Literal["active", "disabled"]
 
 

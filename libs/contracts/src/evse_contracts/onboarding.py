@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
+from .auth import SCOPES
 from .base import Contract, UtcDateTime
 from .bridge import ProviderName
 from .bus import Route
@@ -33,9 +34,6 @@ __all__ = [
     "StartOnboarding",
     "StartVendorAccountLink",
 ]
-
-SCOPES = ("evses:read", "evses:write", "onboarding")
-"""Every scope a token can carry; a token gets all of them unless it asks for fewer."""
 
 
 class IssueToken(Contract):

@@ -24,6 +24,7 @@ __all__ = [
     "Problem",
     "ProblemDocument",
     "ServiceUnavailable",
+    "Unauthorized",
     "ValidationFailed",
 ]
 
@@ -109,6 +110,15 @@ class InvalidCursor(DomainError):
     slug = "invalid-cursor"
     status = 400
     title = "Invalid pagination cursor"
+
+
+class Unauthorized(DomainError):
+    """No caller, or one that cannot be verified: the gateway's missing or bad bearer token,
+    a service's request without a verified principal."""
+
+    slug = "unauthorized"
+    status = 401
+    title = "Unauthorized"
 
 
 class ServiceUnavailable(DomainError):

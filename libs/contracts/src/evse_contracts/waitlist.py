@@ -14,8 +14,12 @@ __all__ = [
     "EvseWaitlistEntry",
     "EvseWaitlistSignup",
     "JoinEvseWaitlist",
+    "VALIDATION_SLUG",
     "WaitlistJoined",
 ]
+
+VALIDATION_SLUG = "validation-failed-evse-waitlist"
+"""A sign-up's invalid input, whether the gateway or the catalogue finds it."""
 
 
 _NAME = r"\S"

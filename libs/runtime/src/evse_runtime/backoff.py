@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 __all__ = ["Backoff"]
 
+_JITTER = random.Random()
+"""Jitter of our own, not the `random` module's shared state: code in the same process that
+replays or checks that state (Hypothesis while it draws examples) is not disturbed."""
+
 
 @dataclass(frozen=True)
 class Backoff:
@@ -23,5 +27,5 @@ class Backoff:
         """The wait after `failures` failures in a row (1-based): a uniform draw between half
         and all of `initial * 2^(failures-1)`, capped, so callers are not retried in step."""
         ceiling = min(self.max_s, self.initial_s * 2 ** min(max(0, failures - 1), 40))
-        delay = (rng or random).uniform(ceiling / 2, ceiling)
+        delay = (rng or _JITTER).uniform(ceiling / 2, ceiling)
         return float(max(delay, retry_after_s or 0.0))

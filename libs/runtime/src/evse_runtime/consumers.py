@@ -4,7 +4,9 @@ A `PullLoop` fetches a batch from one durable consumer and hands it to a batch h
 acks, naks or terminates every message it was given; it returns once the runtime is
 stopping, after its current batch. Replicas bind the same durable consumer, so they share
 its messages, and on a cluster a pull loop rides out a consumer leader change without a
-restart. `one_by_one` makes a batch handler of a per-message one.
+restart. `one_by_one` and `per_key` make a batch handler of a per-message one; `consume`
+and `consume_batches` declare a durable consumer and start its pull loops, tuned by the
+service's `ConsumerSettings`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from evse_contracts.bus import (
 )
 
 from .pauses import pause
+from .service import Runtime
+from .settings import ConsumerSettings
 
 __all__ = [
     "BatchHandler",
@@ -34,9 +38,12 @@ __all__ = [
     "MessageHandler",
     "Poison",
     "PullLoop",
+    "consume",
+    "consume_batches",
     "dead_letter",
     "declare_consumer",
     "one_by_one",
+    "per_key",
     "pull_config",
 ]
 
@@ -44,6 +51,7 @@ log = structlog.get_logger("evse.consumers")
 BatchHandler = Callable[[Sequence[Msg]], Awaitable[None]]
 MessageHandler = Callable[[Msg], Awaitable[None]]
 Gate = Callable[[], Awaitable[bool]]
+Key = Callable[[Msg], str]
 
 
 class Poison(Exception):
@@ -167,15 +175,117 @@ def one_by_one(
 
     async def handle_batch(msgs: Sequence[Msg]) -> None:
         for msg in msgs:
-            try:
-                await handle(msg)
-            except Poison as exc:
-                await dead_letter(js, stream, msg, str(exc))
-                continue
-            except Exception:
-                log.exception("message failed; will retry", subject=msg.subject)
+            if not await _settled(js, stream, handle, msg):
                 await msg.nak(delay=retry_delay_s)
-                continue
-            await msg.ack()
 
     return handle_batch
+
+
+async def _settled(js: JetStreamContext, stream: str, handle: MessageHandler, msg: Msg) -> bool:
+    """Run `handle`, then ack `msg`, or dead-letter it when it is `Poison`; False when the
+    handler failed otherwise, leaving the message to the caller to nak."""
+    try:
+        await handle(msg)
+    except Poison as exc:
+        await dead_letter(js, stream, msg, str(exc))
+        return True
+    except Exception:
+        log.exception("message failed; will retry", subject=msg.subject)
+        return False
+    await msg.ack()
+    return True
+
+
+def per_key(
+    js: JetStreamContext, stream: str, handle: MessageHandler, *, key: Key, retry_delay_s: float
+) -> BatchHandler:
+    """A batch handler running the messages of one `key` (e.g. one EVSE) in order and
+    different keys at once. Each message is acked after `handle`; one that fails is nak'ed
+    with the rest of its key's messages in the batch, so none overtakes it; one that raises
+    `Poison` is dead-lettered."""
+
+    async def handle_group(msgs: list[Msg]) -> None:
+        for index, msg in enumerate(msgs):
+            if not await _settled(js, stream, handle, msg):
+                await asyncio.gather(*(m.nak(delay=retry_delay_s) for m in msgs[index:]))
+                return
+
+    async def handle_batch(msgs: Sequence[Msg]) -> None:
+        groups: dict[str, list[Msg]] = {}
+        for msg in msgs:
+            groups.setdefault(key(msg), []).append(msg)
+        await asyncio.gather(*(handle_group(group) for group in groups.values()))
+
+    return handle_batch
+
+
+async def consume(
+    runtime: Runtime,
+    *,
+    stream: str,
+    durable: str,
+    filter_subject: str,
+    handle: MessageHandler,
+    settings: ConsumerSettings,
+    key: Key | None = None,
+    pulls: int = 1,
+    may_pull: Gate | None = None,
+    closed_pause_s: float = 1.0,
+) -> None:
+    """Handle `filter_subject` of `stream` message by message: `one_by_one`, or with `key`
+    `per_key` (each key's messages in order); see `consume_batches` for the rest."""
+    batch = (
+        one_by_one(runtime.js, stream, handle, retry_delay_s=settings.retry_delay_s)
+        if key is None
+        else per_key(runtime.js, stream, handle, key=key, retry_delay_s=settings.retry_delay_s)
+    )
+    await consume_batches(
+        runtime,
+        stream=stream,
+        durable=durable,
+        filter_subject=filter_subject,
+        handle=batch,
+        settings=settings,
+        pulls=pulls,
+        may_pull=may_pull,
+        closed_pause_s=closed_pause_s,
+    )
+
+
+async def consume_batches(
+    runtime: Runtime,
+    *,
+    stream: str,
+    durable: str,
+    filter_subject: str,
+    handle: BatchHandler,
+    settings: ConsumerSettings,
+    pulls: int = 1,
+    may_pull: Gate | None = None,
+    closed_pause_s: float = 1.0,
+) -> None:
+    """Declare the durable consumer and run `pulls` `PullLoop`s of it in this replica (more
+    than one keeps a batch in flight while the next is fetched), each until the runtime stops.
+    """
+    config = pull_config(
+        durable,
+        filter_subject,
+        ack_wait_s=settings.ack_wait_s,
+        max_deliver=settings.max_deliver,
+        batch=settings.batch_size,
+    )
+    await declare_consumer(runtime.js, stream, config)
+    for _ in range(pulls):
+        loop = PullLoop(
+            runtime.js,
+            stream,
+            durable,
+            settings.batch_size,
+            settings.fetch_timeout_s,
+            handle,
+            runtime.stopping,
+            may_pull=may_pull,
+            closed_pause_s=closed_pause_s,
+            linger_s=settings.fetch_linger_s,
+        )
+        runtime.loop(loop.run)

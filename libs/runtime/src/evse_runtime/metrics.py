@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-__all__ = ["BUS_REQUEST_SECONDS", "BUS_REQUESTS"]
+__all__ = ["BUS_REQUESTS", "BUS_REQUEST_SECONDS"]
 
 BUS_REQUESTS = Counter(
     "evse_bus_requests_total",

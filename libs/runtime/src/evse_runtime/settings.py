@@ -10,7 +10,13 @@ from typing import Literal, Self
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["BusSettings", "ServiceSettings", "instance_health_subject"]
+__all__ = [
+    "BusSettings",
+    "ConsumerSettings",
+    "LeaseSettings",
+    "ServiceSettings",
+    "instance_health_subject",
+]
 
 
 def instance_health_subject(health_subject: str, instance_id: str) -> str:
@@ -87,3 +93,44 @@ class ServiceSettings(BusSettings):
     graceful_timeout_s: float = Field(10.0, gt=0)
     max_in_flight: int = Field(256, ge=1, description="Messages handled at once per replica.")
     metrics_port: int | None = Field(None, description="Serve Prometheus metrics on this port.")
+
+
+class ConsumerSettings(BaseSettings):
+    """The tunables of a service's durable pull consumers (`evse_runtime.consumers.consume`).
+
+    A service that consumes a stream mixes this into its settings, overriding a default where
+    its traffic wants another (a bulk writer a larger batch, a low-latency source a linger).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="EVSE_", extra="ignore", populate_by_name=True)
+
+    batch_size: int = Field(16, ge=1, le=10_000, description="Most messages fetched per pull.")
+    fetch_timeout_s: float = Field(
+        1.0, gt=0, description="Longest wait for a pull's first message (or to fill)."
+    )
+    fetch_linger_s: float | None = Field(
+        None,
+        gt=0,
+        description="Once a pull has a message, how long it waits for more to fill its batch; "
+        "none: a pull waits for a full batch or the fetch timeout.",
+    )
+    ack_wait_s: float = Field(30.0, gt=0, description="Unacked messages are redelivered after it.")
+    max_deliver: int = Field(20, ge=1, description="Deliveries before JetStream gives up.")
+    retry_delay_s: float = Field(
+        10.0, gt=0, description="Delay before a message whose handling failed is redelivered."
+    )
+
+
+class LeaseSettings(BaseSettings):
+    """The tunables of a service's lease loops (`evse_runtime.leases.work_off`): due work that
+    replicas share through MongoDB leases."""
+
+    model_config = SettingsConfigDict(env_prefix="EVSE_", extra="ignore", populate_by_name=True)
+
+    lease_s: float = Field(
+        30.0,
+        gt=0,
+        description="How long a replica owns a piece of due work it claimed; keep it well over "
+        "one piece's work, or a live replica's work is taken over.",
+    )
+    idle_wait_s: float = Field(1.0, gt=0, description="A lease loop's pause when nothing is due.")

@@ -14,7 +14,7 @@ from . import control
 from .fleet import Fleet
 from .settings import SimulatorSettings
 from .state import SimState
-from .vendors import chargepoint, easee, easee_stream, wallbox, zaptec
+from .vendors import chargepoint, chargepoint_auth, easee, easee_stream, wallbox, zaptec
 
 __all__ = ["create_app"]
 
@@ -27,7 +27,7 @@ def create_app(settings: SimulatorSettings) -> FastAPI:
         command_delay_s=settings.command_delay_s,
     )
     app.state.sim = SimState(settings=settings, fleet=fleet)
-    for module in (chargepoint, easee, easee_stream, wallbox, zaptec):
+    for module in (chargepoint_auth, chargepoint, easee, easee_stream, wallbox, zaptec):
         app.include_router(module.router)
     app.include_router(control.router)
     return app

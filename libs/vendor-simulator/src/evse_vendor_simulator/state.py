@@ -100,6 +100,10 @@ class SimState:
             raise HTTPException(401, detail="invalid or expired token")
         return owner
 
+    def bearer_charger(self, vendor: str, request: Request, device_id: str) -> SimCharger:
+        """The charger `device_id` of the request's bearer account (401, 404 or 403 otherwise)."""
+        return self.owned_charger(vendor, self.require_bearer(vendor, request), device_id)
+
     def change_password(self, vendor: str, username: str, password: str) -> None:
         """What a user does in the vendor's app: every token of the account stops working."""
         self.accounts[vendor][username] = password

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evse_contracts import compatibility, waitlist
 from evse_contracts.problems import FieldError, NotFound, ValidationFailed
 
 __all__ = [
@@ -53,7 +54,7 @@ def _summary(errors: tuple[FieldError, ...]) -> str:
 
 
 class CompatibilityCheckInvalid(ValidationFailed):
-    slug = "validation-failed-evse-compatibility-check"
+    slug = compatibility.VALIDATION_SLUG
     title = "Invalid EVSE compatibility check"
 
     def __init__(self, errors: tuple[FieldError, ...]) -> None:
@@ -61,7 +62,7 @@ class CompatibilityCheckInvalid(ValidationFailed):
 
 
 class WaitlistSignupInvalid(ValidationFailed):
-    slug = "validation-failed-evse-waitlist"
+    slug = waitlist.VALIDATION_SLUG
     title = "Invalid EVSE waitlist sign-up"
 
     def __init__(self, errors: tuple[FieldError, ...]) -> None:

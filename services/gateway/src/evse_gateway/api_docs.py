@@ -18,7 +18,9 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from .api_examples import add_examples
+from evse_contracts.auth import EVSES_READ, EVSES_WRITE, ONBOARDING
+
+from .api_examples import example_of
 
 __all__ = ["PUBLIC_OPERATIONS", "REQUIRED_SCOPES", "install_docs"]
 
@@ -26,10 +28,10 @@ _ASSETS = Path(fastapi_offline.__file__).parent / "static"
 _ASSETS_URL = "/docs-assets"
 
 SCOPES = {
-    "evses:read": "Read EVSEs, their logs, connectivity, capabilities, plans, sites and events.",
-    "evses:write": "Import, command, reconnect and decommission EVSEs; set charge plans and "
+    EVSES_READ: "Read EVSEs, their logs, connectivity, capabilities, plans, sites and events.",
+    EVSES_WRITE: "Import, command, reconnect and decommission EVSEs; set charge plans and "
     "sites; manage webhooks.",
-    "onboarding": "Start the hosted onboarding flow and link vendor accounts (user tokens).",
+    ONBOARDING: "Start the hosted onboarding flow and link vendor accounts (user tokens).",
 }
 
 PUBLIC_OPERATIONS = frozenset(
@@ -47,37 +49,36 @@ PUBLIC_OPERATIONS = frozenset(
     }
 )
 
-_READ, _WRITE, _ONBOARDING = "evses:read", "evses:write", "onboarding"
 REQUIRED_SCOPES: dict[tuple[str, str], str] = {
-    ("get", "/v2/evses"): _READ,
-    ("get", "/v2/evses/{evse_id}"): _READ,
-    ("delete", "/v2/evses/{evse_id}"): _WRITE,
-    ("post", "/v2/evses/{evse_id}/reconnect"): _WRITE,
-    ("get", "/v2/evses/{evse_id}/vpp_modes"): _READ,
-    ("post", "/v2/evses/{evse_id}/commands"): _WRITE,
-    ("get", "/v2/evses/{evse_id}/connectivity"): _READ,
-    ("get", "/v2/evses/{evse_id}/capabilities"): _READ,
-    ("put", "/v2/evses/{evse_id}/charge_plan"): _WRITE,
-    ("get", "/v2/evses/{evse_id}/charge_plan"): _READ,
-    ("delete", "/v2/evses/{evse_id}/charge_plan"): _WRITE,
-    ("put", "/v2/sites/{site_id}"): _WRITE,
-    ("get", "/v2/sites"): _READ,
-    ("get", "/v2/sites/{site_id}"): _READ,
-    ("delete", "/v2/sites/{site_id}"): _WRITE,
-    ("get", "/v2/evse_onboarding"): _ONBOARDING,
-    ("post", "/v2/evse_onboarding/import"): _WRITE,
-    ("get", "/v2/vendor_accounts"): _READ,
-    ("get", "/v2/vendor_accounts/link"): _ONBOARDING,
-    ("get", "/v2/vendor_accounts/{vendor_account_id}"): _READ,
-    ("delete", "/v2/vendor_accounts/{vendor_account_id}"): _WRITE,
-    ("post", "/v2/webhooks/subscriptions"): _WRITE,
-    ("get", "/v2/webhooks/subscriptions"): _READ,
-    ("get", "/v2/webhooks/subscriptions/{subscription_id}"): _READ,
-    ("delete", "/v2/webhooks/subscriptions/{subscription_id}"): _WRITE,
-    ("post", "/v2/webhooks/subscriptions/{subscription_id}/test"): _WRITE,
-    ("get", "/v2/events"): _READ,
+    ("get", "/v2/evses"): EVSES_READ,
+    ("get", "/v2/evses/{evse_id}"): EVSES_READ,
+    ("delete", "/v2/evses/{evse_id}"): EVSES_WRITE,
+    ("post", "/v2/evses/{evse_id}/reconnect"): EVSES_WRITE,
+    ("get", "/v2/evses/{evse_id}/vpp_modes"): EVSES_READ,
+    ("post", "/v2/evses/{evse_id}/commands"): EVSES_WRITE,
+    ("get", "/v2/evses/{evse_id}/connectivity"): EVSES_READ,
+    ("get", "/v2/evses/{evse_id}/capabilities"): EVSES_READ,
+    ("put", "/v2/evses/{evse_id}/charge_plan"): EVSES_WRITE,
+    ("get", "/v2/evses/{evse_id}/charge_plan"): EVSES_READ,
+    ("delete", "/v2/evses/{evse_id}/charge_plan"): EVSES_WRITE,
+    ("put", "/v2/sites/{site_id}"): EVSES_WRITE,
+    ("get", "/v2/sites"): EVSES_READ,
+    ("get", "/v2/sites/{site_id}"): EVSES_READ,
+    ("delete", "/v2/sites/{site_id}"): EVSES_WRITE,
+    ("get", "/v2/evse_onboarding"): ONBOARDING,
+    ("post", "/v2/evse_onboarding/import"): EVSES_WRITE,
+    ("get", "/v2/vendor_accounts"): EVSES_READ,
+    ("get", "/v2/vendor_accounts/link"): ONBOARDING,
+    ("get", "/v2/vendor_accounts/{vendor_account_id}"): EVSES_READ,
+    ("delete", "/v2/vendor_accounts/{vendor_account_id}"): EVSES_WRITE,
+    ("post", "/v2/webhooks/subscriptions"): EVSES_WRITE,
+    ("get", "/v2/webhooks/subscriptions"): EVSES_READ,
+    ("get", "/v2/webhooks/subscriptions/{subscription_id}"): EVSES_READ,
+    ("delete", "/v2/webhooks/subscriptions/{subscription_id}"): EVSES_WRITE,
+    ("post", "/v2/webhooks/subscriptions/{subscription_id}/test"): EVSES_WRITE,
+    ("get", "/v2/events"): EVSES_READ,
     **{
-        ("get", f"/v2/evses/{{evse_id}}/{family}{suffix}"): _READ
+        ("get", f"/v2/evses/{{evse_id}}/{family}{suffix}"): EVSES_READ
         for family, instant in (
             ("status_logs", "sampled_at"),
             ("command_logs", "logged_at"),
@@ -113,7 +114,7 @@ def install_docs(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_examples(_with_security(default_openapi()))
+            app.openapi_schema = _with_examples(_with_security(default_openapi()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -154,6 +155,25 @@ def _with_security(document: dict[str, Any]) -> dict[str, Any]:
                 f"{operation.get('description', '').rstrip()}\n\nNeeds a bearer token with "
                 f"scope `{scope}`."
             ).lstrip()
+    return document
+
+
+def _with_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """Put an example on every JSON request body and 2xx JSON answer that has one."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            bodies = [operation.get("requestBody", {})] + [
+                answer
+                for status, answer in operation["responses"].items()
+                if status.startswith("2")
+            ]
+            for body in bodies:
+                media = body.get("content", {}).get("application/json")
+                if media is None or "$ref" not in media.get("schema", {}):
+                    continue
+                example = example_of(media["schema"]["$ref"].rsplit("/", 1)[-1])
+                if example is not None:
+                    media["example"] = example
     return document
 
 

@@ -1,16 +1,17 @@
 """Examples in the OpenAPI document: one realistic value per schema, so every operation's
 request and answer show real-looking data instead of Swagger's `"string"` placeholders.
 
-Examples are keyed by the schema's name and attached wherever that schema is a request body or
-a 2xx answer (a list answer gets a page of one). `tests/unit/test_api_examples.py` validates
-every example against its schema and fails when an operation is left without one.
+Examples are keyed by the schema's name; `api_docs` attaches them wherever that schema is a
+request body or a 2xx answer (a list answer gets a page of one).
+`tests/unit/test_api_examples.py` validates every example against its schema and fails when an
+operation is left without one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["EXAMPLES", "add_examples", "example_of"]
+__all__ = ["EXAMPLES", "example_of"]
 
 _AT = "2026-11-28T07:30:00Z"
 _MAKE = {"uid": "evsemake01JD8Z6KQ4M5N7P8R9S0T1V2W3", "name": "Zaptec"}
@@ -283,22 +284,3 @@ def example_of(schema_name: str) -> Any | None:
         item = EXAMPLES.get(schema_name.removeprefix(_LIST).removesuffix("_"))
         return None if item is None else {"results": [item], "next": _CURSOR}
     return EXAMPLES.get(schema_name)
-
-
-def add_examples(document: dict[str, Any]) -> dict[str, Any]:
-    """Put an example on every JSON request body and 2xx JSON answer that has one."""
-    for operations in document["paths"].values():
-        for operation in operations.values():
-            bodies = [operation.get("requestBody", {})] + [
-                answer
-                for status, answer in operation["responses"].items()
-                if status.startswith("2")
-            ]
-            for body in bodies:
-                media = body.get("content", {}).get("application/json")
-                if media is None or "$ref" not in media.get("schema", {}):
-                    continue
-                example = example_of(media["schema"]["$ref"].rsplit("/", 1)[-1])
-                if example is not None:
-                    media["example"] = example
-    return document

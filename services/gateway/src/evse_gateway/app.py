@@ -16,7 +16,7 @@ from evse_runtime.gc_tuning import freeze_startup_objects
 from .api_docs import install_docs
 from .auth import AuthMiddleware, TokenVerifier
 from .body_limit import BodyLimitMiddleware
-from .catalogue_cache import CatalogueCache
+from .catalogue_cache import CachedReads, CatalogueCache
 from .openapi import install_openapi
 from .problems import install_problem_handlers
 from .rate_limit import (
@@ -99,6 +99,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.settings = settings
     app.state.revocations = None  # until the lifespan connects the bus
     verifier = TokenVerifier.from_file(settings.jwt_public_key_file, settings.token_issuer)
+    app.add_middleware(CachedReads)
     app.add_middleware(BodyLimitMiddleware, limit_of=settings.body_limit)
     app.add_middleware(AuthMiddleware, verifier=verifier)
     app.add_middleware(RequestContextMiddleware)

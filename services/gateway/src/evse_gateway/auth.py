@@ -22,36 +22,18 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from evse_contracts.auth import TOKEN_AUDIENCE, Principal
-from evse_contracts.problems import DomainError
+from evse_contracts.problems import Unauthorized
 
+from .errors import InsufficientScope
 from .problems import problem_response
 
 if TYPE_CHECKING:
     from .revocation import Revocations
 
-__all__ = [
-    "AuthMiddleware",
-    "InsufficientScope",
-    "TokenVerifier",
-    "Unauthorized",
-    "VerifiedToken",
-    "require_principal",
-]
+__all__ = ["AuthMiddleware", "TokenVerifier", "VerifiedToken", "require_principal"]
 
 _AUTHORIZATION = b"authorization"
 _CACHE_SIZE = 10_000
-
-
-class Unauthorized(DomainError):
-    slug = "unauthorized"
-    status = 401
-    title = "Unauthorized"
-
-
-class InsufficientScope(DomainError):
-    slug = "insufficient-scope"
-    status = 403
-    title = "Insufficient scope"
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodyLimitMiddleware", "PayloadTooLarge"]
+from .errors import PayloadTooLarge
 
-
-class PayloadTooLarge(HTTPException):
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the body is larger than the {limit} bytes this route accepts")
+__all__ = ["BodyLimitMiddleware"]
 
 
 class BodyLimitMiddleware:

@@ -6,7 +6,7 @@ resolution pass per request, and these are needed by every route on the hot path
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel
@@ -30,14 +30,21 @@ def settings_of(request: Request) -> GatewaySettings:
     return settings
 
 
-def _principal_header(request: Request) -> dict[str, str] | None:
-    """The verified caller, forwarded so services authorise access to what they own."""
+class _Sending(TypedDict):
+    request_id: str
+    headers: dict[str, str] | None
+    idempotent: bool
+
+
+def _sending(request: Request, idempotent: bool | None) -> _Sending:
+    """How this HTTP request's bus request is sent: with its request id, the verified caller
+    (so services authorise access to what they own) and whether it may be sent twice."""
     principal: Principal | None = request.state.principal
-    return None if principal is None else {PRINCIPAL_HEADER: principal.model_dump_json()}
-
-
-def _idempotent(request: Request, idempotent: bool | None) -> bool:
-    return request.method in _SAFE_METHODS if idempotent is None else idempotent
+    return _Sending(
+        request_id=request.state.request_id,
+        headers=None if principal is None else {PRINCIPAL_HEADER: principal.model_dump_json()},
+        idempotent=request.method in _SAFE_METHODS if idempotent is None else idempotent,
+    )
 
 
 async def ask(
@@ -52,13 +59,7 @@ async def ask(
     `idempotent` (default: the HTTP method is GET or HEAD) lets the request be sent twice.
     """
     bus: BusClient = request.app.state.bus
-    return await bus.request(
-        route,
-        payload,
-        request_id=request.state.request_id,
-        headers=_principal_header(request),
-        idempotent=_idempotent(request, idempotent),
-    )
+    return await bus.request(route, payload, **_sending(request, idempotent))
 
 
 async def ask_json(
@@ -70,10 +71,4 @@ async def ask_json(
 ) -> bytes:
     """Like `ask`, but the resource stays the JSON bytes the service sent, for pass-through."""
     bus: BusClient = request.app.state.bus
-    return await bus.request_json(
-        route,
-        payload,
-        request_id=request.state.request_id,
-        headers=_principal_header(request),
-        idempotent=_idempotent(request, idempotent),
-    )
+    return await bus.request_json(route, payload, **_sending(request, idempotent))

@@ -1,7 +1,8 @@
 """Path, query and header parameters shared by routes, with the constraints they enforce.
 
 The patterns come from `evse_contracts.ids` and `fields`, so the OpenAPI document states
-exactly what a request is validated against.
+exactly what a request is validated against. The scopes a route requires are
+`evse_contracts.auth.EVSES_READ`, `EVSES_WRITE` and `ONBOARDING`.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path, Query
+from pydantic import AfterValidator
 
+from evse_contracts.compatibility import ACCEPT_LANGUAGE_MAX_LENGTH
 from evse_contracts.fields import CURSOR_PATTERN
 from evse_contracts.ids import EVSE_ID_PATTERN, uid_pattern
 from evse_contracts.pagination import MAX_LIMIT
 
 __all__ = [
+    "AcceptLanguage",
     "CursorQuery",
     "EvseId",
     "LimitQuery",
@@ -46,6 +50,16 @@ CursorQuery = Annotated[
     str | None,
     Query(pattern=CURSOR_PATTERN, description="Opaque cursor from a previous page's `next`."),
 ]
+
+
+def _head_of_accept_language(value: str | None) -> str | None:
+    """A client may send any number of language tags; the most preferred come first, so a
+    long header is cut rather than refused."""
+    return None if value is None else value[:ACCEPT_LANGUAGE_MAX_LENGTH]
+
+
+AcceptLanguage = Annotated[str | None, AfterValidator(_head_of_accept_language)]
+"""The `Accept-Language` header as it is forwarded; a route adds `Header(description=…)`."""
 
 
 def instant_path(alias: str, description: str) -> Any:

@@ -9,32 +9,29 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 import nats.errors
-import nats.js.errors
 from fastapi import Request
 from fastapi.responses import Response
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
-from evse_contracts.problems import DomainError, ServiceUnavailable
+from evse_contracts.problems import ServiceUnavailable
 from evse_runtime.streams import ensure_key_value
-from evse_runtime.windows import WindowCounter, WindowsContended
+from evse_runtime.windows import Window, WindowCounter, WindowsContended
 
+from .client_address import caller_address, client_key
+from .errors import RateLimited
 from .settings import GatewaySettings
 
 __all__ = [
     "FixedWindowCounter",
-    "RateLimited",
     "Quota",
     "AddressAndValueCounters",
-    "caller_address",
-    "client_address",
-    "client_key",
     "count_anonymous",
     "open_counter",
     "open_token_failure_counters",
@@ -42,11 +39,6 @@ __all__ = [
     "open_session_counter",
     "with_quota",
 ]
-
-IPAddress = IPv4Address | IPv6Address
-IPNetwork = IPv4Network | IPv6Network
-_MAX_ATTEMPTS = 100
-_MAX_REMEMBERED = 100_000
 
 
 @dataclass(frozen=True)
@@ -63,19 +55,6 @@ class Quota:
             "RateLimit-Remaining": str(self.remaining),
             "RateLimit-Reset": str(self.reset_s),
         }
-
-
-class RateLimited(DomainError):
-    slug = "rate-limited"
-    status = 429
-    title = "Too many requests"
-
-    def __init__(self, quota: Quota, window_s: int, what: str) -> None:
-        super().__init__(
-            f"{what} may make {quota.limit} requests per {window_s} s to this "
-            f"resource; try again in {quota.reset_s} s"
-        )
-        self.headers = {**quota.headers(), "Retry-After": str(quota.reset_s)}
 
 
 class FixedWindowCounter:
@@ -100,28 +79,36 @@ class FixedWindowCounter:
 
     async def hit(self, client: str) -> Quota:
         """Count one request by `client`; raise `RateLimited` once its window is used up."""
-        try:
+        with _store_answering():
             window = await self._windows.hit(client)
-        except (nats.errors.Error, TimeoutError) as exc:
-            raise ServiceUnavailable("the rate limit store did not answer") from exc
-        except WindowsContended as exc:
-            raise ServiceUnavailable("the rate limit counter is too contended; try again") from exc
-        reset_s = max(1, math.ceil(window.start + self.window_s - self._windows.now()))
-        quota = Quota(self.limit, max(0, self.limit - window.count), reset_s)
+        quota = Quota(self.limit, max(0, self.limit - window.count), self._reset_s(window))
         if window.count > self.limit:
             raise RateLimited(quota, self.window_s, self._who)
         return quota
 
     async def refuse_if_spent(self, client: str) -> None:
         """Raise `RateLimited` if `client`'s window is used up, without counting a hit."""
-        try:
+        with _store_answering():
             window = await self._windows.read(client)
-        except (nats.errors.Error, TimeoutError) as exc:
-            raise ServiceUnavailable("the rate limit store did not answer") from exc
         if window is None or window.count < self.limit:
             return
-        reset_s = max(1, math.ceil(window.start + self.window_s - self._windows.now()))
-        raise RateLimited(Quota(self.limit, 0, reset_s), self.window_s, self._who)
+        quota = Quota(self.limit, 0, self._reset_s(window))
+        raise RateLimited(quota, self.window_s, self._who)
+
+    def _reset_s(self, window: Window) -> int:
+        """Whole seconds until `window` ends, at least 1 (as `Retry-After` says it)."""
+        return max(1, math.ceil(window.start + self.window_s - self._windows.now()))
+
+
+@contextmanager
+def _store_answering() -> Iterator[None]:
+    """The shared bucket's failures, as the 503 a client can retry."""
+    try:
+        yield
+    except (nats.errors.Error, TimeoutError) as exc:
+        raise ServiceUnavailable("the rate limit store did not answer") from exc
+    except WindowsContended as exc:
+        raise ServiceUnavailable("the rate limit counter is too contended; try again") from exc
 
 
 async def open_counter(
@@ -179,8 +166,6 @@ async def open_token_failure_counters(
     js: JetStreamContext, settings: GatewaySettings
 ) -> AddressAndValueCounters | None:
     """Failed token requests per client id and per IP (review M4); None when off."""
-    if settings.token_failures_per_client_id == 0:
-        return None
     return await _address_and_value(
         js,
         settings,
@@ -197,8 +182,6 @@ async def open_waitlist_counters(
     js: JetStreamContext, settings: GatewaySettings
 ) -> AddressAndValueCounters | None:
     """Anonymous waitlist sign-ups per email and per IP (review L7); None when off."""
-    if settings.waitlist_signups_per_address == 0:
-        return None
     return await _address_and_value(
         js,
         settings,
@@ -221,23 +204,19 @@ async def _address_and_value(
     per_address: int,
     window_s: int,
     prefix: str,
-) -> AddressAndValueCounters:
+) -> AddressAndValueCounters | None:
+    """None when either limit is 0 (the settings let only one of each pair be 0)."""
+    if per_value == 0 or per_address == 0:
+        return None
     bucket = await _bucket(js, settings)
+
+    def counter(limit: int, who: str, key: str) -> FixedWindowCounter:
+        return FixedWindowCounter(
+            bucket, limit=limit, window_s=window_s, who=f"{what} {who}", prefix=f"{prefix}{key}_"
+        )
+
     return AddressAndValueCounters(
-        FixedWindowCounter(
-            bucket,
-            limit=per_value,
-            window_s=window_s,
-            who=f"{what} for one {value}",
-            prefix=f"{prefix}v_",
-        ),  # fmt: skip
-        FixedWindowCounter(
-            bucket,
-            limit=per_address,
-            window_s=window_s,
-            who=f"{what} from one address",
-            prefix=f"{prefix}a_",
-        ),  # fmt: skip
+        counter(per_value, f"for one {value}", "v"), counter(per_address, "from one address", "a")
     )
 
 
@@ -255,39 +234,6 @@ async def _bucket(js: JetStreamContext, settings: GatewaySettings) -> KeyValue:
     )
 
 
-def client_address(
-    peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[IPNetwork]
-) -> IPAddress | None:
-    """The caller's IP: the peer, or behind trusted proxies the right-most untrusted hop.
-
-    `X-Forwarded-For` is read only when the peer is a trusted proxy; it is walked from the
-    right (the hop our own proxy appended) past trusted addresses. An unparsable hop ends
-    the walk at the last address a trusted proxy vouched for.
-    """
-    address = _parse(peer)
-    if address is None or not _is_trusted(address, trusted):
-        return address
-    hops = [hop.strip() for header in forwarded_for for hop in header.split(",")]
-    for hop in reversed(hops):
-        candidate = _parse(hop)
-        if candidate is None:
-            break
-        address = candidate
-        if not _is_trusted(candidate, trusted):
-            break
-    return address
-
-
-def client_key(address: IPAddress | None) -> str:
-    """A KV-safe key token for the client: IPv4 whole, IPv6 by /48 (the block one site gets;
-    by /64 a subscriber holding a /48 would have 65,536 fresh quotas)."""
-    if address is None:
-        return "unknown"
-    if isinstance(address, IPv4Address):
-        return f"v4_{address.packed.hex()}"
-    return f"v6_{address.packed[:6].hex()}"
-
-
 async def count_anonymous(request: Request) -> Quota | None:
     """Count the request against its client IP if it is anonymous; None if not limited."""
     counter: FixedWindowCounter | None = request.app.state.rate_limiter
@@ -296,38 +242,7 @@ async def count_anonymous(request: Request) -> Quota | None:
     return await counter.hit(client_key(caller_address(request)))
 
 
-def caller_address(request: Request) -> IPAddress | None:
-    """The request's client IP, through the trusted proxies (see `client_address`)."""
-    settings: GatewaySettings = request.app.state.settings
-    peer = request.client.host if request.client else None
-    return client_address(
-        peer, request.headers.getlist("x-forwarded-for"), settings.trusted_proxies
-    )
-
-
 def with_quota(response: Response, quota: Quota | None) -> Response:
     if quota is not None:
         response.headers.update(quota.headers())
     return response
-
-
-def _parse(value: str | None) -> IPAddress | None:
-    """An address as a peer or an `X-Forwarded-For` hop gives it, `:port` (some load
-    balancers add one, `[v6]:port` too) set aside."""
-    if not value:
-        return None
-    if value.startswith("[") and "]" in value:
-        value = value[1 : value.index("]")]
-    elif value.count(":") == 1:
-        value = value.partition(":")[0]
-    try:
-        address = ip_address(value)
-    except ValueError:
-        return None
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
-def _is_trusted(address: IPAddress, trusted: Sequence[IPNetwork]) -> bool:
-    return any(address in network for network in trusted)

@@ -5,13 +5,16 @@ Tokens are verified locally by signature; whether their holder still stands is a
 onboarding (`TOKENS_VALIDITY`) once per holder per `ttl_s` and remembered, so a busy token
 costs a dict lookup. A token issued in the second of a reset survives it: JWT `iat` has
 whole seconds. When onboarding does not answer, tokens are accepted on their signature
-(logged): reads of the platform do not stop with onboarding.
+(logged): reads of the platform do not stop with onboarding. That failure is remembered for
+`_RETRY_S` too, so an outage costs one failed request per holder per interval, not one per
+HTTP request.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import structlog
 
@@ -25,6 +28,7 @@ __all__ = ["Revocations"]
 
 log = structlog.get_logger("evse.gateway")
 _MAX_HOLDERS = 100_000
+_RETRY_S = 1.0
 
 
 class Revocations:
@@ -34,7 +38,7 @@ class Revocations:
         self._bus = bus
         self._ttl_s = ttl_s
         self._clock = clock
-        self._known: dict[tuple[str, str | None], tuple[TokenValidity, float]] = {}
+        self._known: dict[tuple[str, str | None], _Heard] = {}
 
     async def revoked(self, token: VerifiedToken) -> bool:
         validity = await self._validity(token.principal.application_uid, token.principal.user_uid)
@@ -48,15 +52,29 @@ class Revocations:
     async def _validity(self, application_uid: str, user_uid: str | None) -> TokenValidity | None:
         key = (application_uid, user_uid)
         known = self._known.get(key)
-        if known is not None and self._clock() - known[1] < self._ttl_s:
-            return known[0]
+        now = self._clock()
+        if known is not None and now < known.until:
+            return known.validity
         holder = TokenHolder(application_uid=application_uid, user_uid=user_uid)
         try:
             validity = await self._bus.request(TOKENS_VALIDITY, holder, idempotent=True)
         except DomainError as exc:
             log.warning("token validity unknown", reason=str(exc), application=application_uid)
-            return None if known is None else known[0]
+            last = None if known is None else known.validity
+            self._remember(key, _Heard(last, now + min(_RETRY_S, self._ttl_s)))
+            return last
+        self._remember(key, _Heard(validity, now + self._ttl_s))
+        return validity
+
+    def _remember(self, key: tuple[str, str | None], heard: _Heard) -> None:
         if len(self._known) >= _MAX_HOLDERS:
             self._known.clear()
-        self._known[key] = (validity, self._clock())
-        return validity
+        self._known[key] = heard
+
+
+@dataclass(frozen=True, slots=True)
+class _Heard:
+    """What onboarding last said of a holder (`None`: it did not answer), trusted `until`."""
+
+    validity: TokenValidity | None
+    until: float

@@ -12,28 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from evse_contracts.problems import DomainError, NotFound
+from .errors import InvalidWebhookSignature
 
-__all__ = [
-    "InvalidWebhookSignature",
-    "UnknownWebhookProvider",
-    "sign",
-    "verify",
-]
-
-
-class InvalidWebhookSignature(DomainError):
-    slug = "invalid-webhook-signature"
-    status = 401
-    title = "Invalid webhook signature"
-
-
-class UnknownWebhookProvider(NotFound):
-    slug = "webhook-provider-not-found"
-    title = "Webhook provider not found"
-
-    def __init__(self, provider: str) -> None:
-        super().__init__(f"no webhook receiver is configured for provider {provider!r}")
+__all__ = ["sign", "verify"]
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

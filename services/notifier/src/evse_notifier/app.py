@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from nats.aio.msg import Msg
 
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_runtime.backoff import Backoff
-from evse_runtime.consumers import (
-    MessageHandler,
-    PullLoop,
-    declare_consumer,
-    pull_config,
-)
+from evse_runtime.consumers import consume
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import DEADLETTER, EVSE_EVENTS, NOTIFICATIONS, TELEMETRY, ensure_stream
 
 from .audiences import AudienceCache
 from .delivery import DeliveryPolicy, Dispatcher
 from .handlers import register_handlers
+from .lease import Lease
 from .outbox import OutboxPolicy
 from .sender import Sender, sending_client, tls_context
 from .settings import NotifierSettings
-from .source_loop import Lease
-from .sources import EvseEventsSource, TelemetrySource, evse_of_subject, one_group, per_evse
+from .sources import EvseEventsSource, TelemetrySource, evse_of_subject, one_group
 from .statuses import StatusBook
 from .store import MongoNotifierStore
 
@@ -79,28 +73,33 @@ def create_service(settings: NotifierSettings) -> Service:
             statuses.clear()
 
         lease = Lease(store, "sources", owner, settings.source_lease_s, forget_sources)
+        # Every source is pulled by the replica holding the lease; in a batch, each EVSE's
+        # messages in stream order, different EVSEs concurrently. A pull lingers only briefly
+        # for more, so an event is not held back waiting for a batch to fill.
         lifecycle = EvseEventsSource(runtime.js, store, audiences)
-        await _consume(
+        await consume(
             runtime,
-            settings,
-            EVSE_EVENTS_STREAM,
-            EVSE_EVENTS_CONSUMER,
-            "evses.events.>",
-            lifecycle.handle,
-            one_group,
-            lease,
+            stream=EVSE_EVENTS_STREAM,
+            durable=EVSE_EVENTS_CONSUMER,
+            filter_subject="evses.events.>",
+            handle=lifecycle.handle,
+            key=one_group,
+            settings=settings,
+            may_pull=lease.held,
+            closed_pause_s=lease.lease_s / 4,
         )
         telemetry = TelemetrySource(runtime.js, statuses, audiences, settings.unknown_evse_wait_s)
         for kind in NOTIFYING_KINDS:
-            await _consume(
+            await consume(
                 runtime,
-                settings,
-                TELEMETRY_STREAM,
-                telemetry_consumer(kind),
-                f"telemetry.events.{kind}.>",
-                telemetry.handle,
-                evse_of_subject,
-                lease,
+                stream=TELEMETRY_STREAM,
+                durable=telemetry_consumer(kind),
+                filter_subject=f"telemetry.events.{kind}.>",
+                handle=telemetry.handle,
+                key=evse_of_subject,
+                settings=settings,
+                may_pull=lease.held,
+                closed_pause_s=lease.lease_s / 4,
             )
         tls = tls_context()
         limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
@@ -122,39 +121,3 @@ def create_service(settings: NotifierSettings) -> Service:
                 await lease.release()
 
     return Service("notifier", "notifier.health", settings, setup)
-
-
-async def _consume(
-    runtime: Runtime,
-    settings: NotifierSettings,
-    stream: str,
-    durable: str,
-    filter_subject: str,
-    handle: MessageHandler,
-    key: Callable[[Msg], str],
-    lease: Lease,
-) -> None:
-    """One pull loop per consumer, in the replica holding the lease; in a batch, each
-    EVSE's messages in stream order, different EVSEs concurrently. A pull lingers only
-    briefly for more, so an event is not held back waiting for a batch to fill."""
-    config = pull_config(
-        durable,
-        filter_subject,
-        ack_wait_s=settings.ack_wait_s,
-        max_deliver=settings.max_deliver,
-        batch=settings.batch_size,
-    )
-    await declare_consumer(runtime.js, stream, config)
-    loop = PullLoop(
-        runtime.js,
-        stream,
-        durable,
-        settings.batch_size,
-        settings.fetch_timeout_s,
-        per_evse(runtime.js, stream, handle, key=key, retry_delay_s=settings.retry_delay_s),
-        runtime.stopping,
-        may_pull=lease.held,
-        closed_pause_s=lease.lease_s / 4,
-        linger_s=settings.fetch_linger_s,
-    )
-    runtime.loop(loop.run)

@@ -34,8 +34,8 @@ from evse_contracts.telemetry import MSG_ID_HEADER
 from evse_runtime.consumers import PullLoop, declare_consumer
 from evse_runtime.pauses import pause
 
+from .lease import Lease
 from .outbox import Event, Held, Outbox, OutboxPolicy, event_type
-from .source_loop import Lease
 from .store import NotifierStore
 from .subscriptions import application_consumer, consumer_name
 

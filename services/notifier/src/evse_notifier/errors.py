@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from evse_contracts.auth import ApplicationTokenRequired
+from evse_contracts.notifications import SUBSCRIPTION_VALIDATION_SLUG
 from evse_contracts.problems import DomainError, FieldError, NotFound, ValidationFailed
 
 __all__ = [
@@ -23,20 +25,11 @@ class WebhookSubscriptionNotFound(NotFound):
 
 
 class InvalidWebhookUrl(ValidationFailed):
-    slug = "validation-failed-webhook-subscription"
+    slug = SUBSCRIPTION_VALIDATION_SLUG
     title = "Invalid webhook subscription"
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"body.url: {reason}", errors=(FieldError(loc="body.url", msg=reason),))
-
-
-class ApplicationTokenRequired(DomainError):
-    slug = "application-token-required"
-    status = 403
-    title = "Application token required"
-
-    def __init__(self) -> None:
-        super().__init__("webhook subscriptions are managed with an application token")
 
 
 class TooManyWebhookSubscriptions(DomainError):

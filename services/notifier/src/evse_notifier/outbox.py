@@ -14,6 +14,10 @@ the events after its stored `delivered_seq` straight from the `NOTIFICATIONS` st
 7 days, beyond the 25 h retry window), batch by batch, until it has caught up with the
 consumer and is live again. Its order holds: it reads the stream in order, and the batch
 that failed is the first it sends again.
+
+One module past 300 lines on purpose: being live, falling behind and replaying share one
+queue, one position and the events held for acking, and the rules that keep the order and ack
+only after delivery hold across all three; split, each part would see half of that state.
 """
 
 from __future__ import annotations

@@ -2,26 +2,21 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from evse_runtime.settings import ServiceSettings
+from evse_runtime.settings import ConsumerSettings, ServiceSettings
 
 __all__ = ["NotifierSettings"]
 
 _HOUR_S = 3600.0
 
 
-class NotifierSettings(ServiceSettings):
+class NotifierSettings(ServiceSettings, ConsumerSettings):
     database: str = "evse_notifier"
     batch_size: int = Field(500, ge=1, le=10_000, description="Source messages per pull.")
-    fetch_timeout_s: float = Field(
-        1.0, gt=0, description="Longest wait for a pull's first message."
-    )
     fetch_linger_s: float = Field(
         0.005,
         gt=0,
         description="Once a pull has a message, how long it waits for more to fill its batch.",
     )
-    ack_wait_s: float = Field(30.0, gt=0, description="Unacked messages are redelivered after it.")
-    max_deliver: int = Field(20, ge=1, description="Source deliveries before JetStream gives up.")
     source_lease_s: float = Field(
         10.0, gt=0, description="One replica pulls the sources; another takes over after it."
     )

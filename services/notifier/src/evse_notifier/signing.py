@@ -2,7 +2,7 @@
 
 The header is `X-EVSE-Signature: t=<unix seconds>,v1=<hex digest>`. A receiver recomputes
 the digest with its secret and compares in constant time, and rejects old timestamps so a
-captured delivery cannot be replayed (see `docs/webhooks.md`).
+captured delivery cannot be replayed (see `docs/notifications.md`).
 """
 
 from __future__ import annotations

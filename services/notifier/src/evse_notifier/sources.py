@@ -8,7 +8,7 @@ drops within its duplicate window (`Nats-Msg-Id` = event id) and clients dedupe 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -36,7 +36,7 @@ from evse_contracts.vendor_accounts import (
     EvseLinkBroken,
     EvseLinkRestored,
 )
-from evse_runtime.consumers import BatchHandler, MessageHandler, Poison, dead_letter
+from evse_runtime.consumers import Poison
 
 from .audiences import AudienceCache
 from .derivation import (
@@ -56,7 +56,6 @@ __all__ = [
     "TelemetrySource",
     "evse_of_subject",
     "one_group",
-    "per_evse",
     "publish_events",
 ]
 
@@ -71,41 +70,6 @@ async def publish_events(js: JetStreamContext, events: Sequence[NotificationEven
         payload = event.__pydantic_serializer__.to_json(event)
         headers = {MSG_ID_HEADER: event.id, EVENT_TYPE_HEADER: event.type}
         await js.publish(subject, payload, headers=headers)
-
-
-def per_evse(
-    js: JetStreamContext,
-    stream: str,
-    handle: MessageHandler,
-    *,
-    key: Callable[[Msg], str],
-    retry_delay_s: float,
-) -> BatchHandler:
-    """A batch handler running each EVSE's messages in order (`key` names the EVSE) and
-    different EVSEs at once. Each message is acked after `handle`; one that fails is nak'ed
-    with the rest of its EVSE's messages in the batch, so none overtakes it; one that raises
-    `Poison` is dead-lettered."""
-
-    async def handle_group(msgs: list[Msg]) -> None:
-        for index, msg in enumerate(msgs):
-            try:
-                await handle(msg)
-            except Poison as exc:
-                await dead_letter(js, stream, msg, str(exc))
-                continue
-            except Exception:
-                log.exception("message failed; will retry", subject=msg.subject)
-                await asyncio.gather(*(m.nak(delay=retry_delay_s) for m in msgs[index:]))
-                return
-            await msg.ack()
-
-    async def handle_batch(msgs: Sequence[Msg]) -> None:
-        groups: dict[str, list[Msg]] = {}
-        for msg in msgs:
-            groups.setdefault(key(msg), []).append(msg)
-        await asyncio.gather(*(handle_group(group) for group in groups.values()))
-
-    return handle_batch
 
 
 def evse_of_subject(msg: Msg) -> str:

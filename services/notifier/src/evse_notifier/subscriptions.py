@@ -68,7 +68,9 @@ def consumer_name(subscription_id: str) -> str:
 def owning_application(principal: Principal) -> str:
     """Subscriptions belong to applications; a user token may not manage them."""
     if principal.kind != "application":
-        raise ApplicationTokenRequired()
+        raise ApplicationTokenRequired(
+            "webhook subscriptions are managed with an application token"
+        )
     return principal.application_uid
 
 

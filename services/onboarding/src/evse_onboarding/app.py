@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_runtime.bus_client import BusClient
-from evse_runtime.consumers import PullLoop, declare_consumer, one_by_one, pull_config
+from evse_runtime.consumers import consume
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import EVSE_EVENTS, ensure_stream
 
@@ -30,7 +30,6 @@ from .tokens import TokenSigner, load_private_key
 __all__ = ["LINK_HEALTH_CONSUMER", "create_service"]
 
 LINK_HEALTH_CONSUMER = "onboarding-link-health"
-_BATCH = 16
 
 
 def create_service(settings: OnboardingSettings) -> Service:
@@ -84,23 +83,15 @@ def create_service(settings: OnboardingSettings) -> Service:
         )
         runtime.loop(lambda: outbox.relay(runtime.stopping, settings.outbox_relay_interval_s))
         # Link health events of the bridge (other lifecycle events are passed over).
-        config = pull_config(
-            LINK_HEALTH_CONSUMER, "evses.events.>", ack_wait_s=30.0, max_deliver=20, batch=_BATCH
+        await consume(
+            runtime,
+            stream=EVSE_EVENTS_STREAM,
+            durable=LINK_HEALTH_CONSUMER,
+            filter_subject="evses.events.>",
+            handle=LinkHealthHandler(evses),
+            settings=settings,
         )
-        await declare_consumer(runtime.js, EVSE_EVENTS_STREAM, config)
-        batch = one_by_one(
-            runtime.js, EVSE_EVENTS_STREAM, LinkHealthHandler(evses), retry_delay_s=10.0
-        )
-        loop = PullLoop(
-            runtime.js,
-            EVSE_EVENTS_STREAM,
-            LINK_HEALTH_CONSUMER,
-            _BATCH,
-            1.0,
-            batch,
-            runtime.stopping,
-        )
-        runtime.loop(loop.run)
         yield
+        await outbox.settle(settings.graceful_timeout_s)
 
     return Service("onboarding", "onboarding.health", settings, setup)

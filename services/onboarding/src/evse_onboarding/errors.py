@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from evse_contracts.problems import DomainError, NotFound
+from evse_contracts.auth import UserTokenRequired
+from evse_contracts.evses import EvseNotFound
+from evse_contracts.problems import DomainError
 
 __all__ = [
     "DeviceAlreadyImported",
@@ -45,14 +47,6 @@ class InvalidScope(DomainError):
     title = "Invalid scope"
 
 
-class EvseNotFound(NotFound):
-    slug = "evse-not-found"
-    title = "EVSE not found"
-
-    def __init__(self, evse_id: str) -> None:
-        super().__init__(f"no EVSE {evse_id!r} is visible to this caller")
-
-
 class EvseHasNoUser(DomainError):
     slug = "evse-has-no-user"
     status = 409
@@ -60,15 +54,6 @@ class EvseHasNoUser(DomainError):
 
     def __init__(self, evse_uid: str) -> None:
         super().__init__(f"EVSE {evse_uid} has no user assigned, so it cannot be reconnected")
-
-
-class UserTokenRequired(DomainError):
-    slug = "user-token-required"
-    status = 403
-    title = "User token required"
-
-    def __init__(self) -> None:
-        super().__init__("this needs a token acting as one of the application's users")
 
 
 class UnsupportedProvider(DomainError):

@@ -83,7 +83,7 @@ class Registry:
         updated = await self.evses.decommission(record.uid, now=now, event=entry)
         if updated is None:
             raise EvseNotFound(evse_id)
-        await self.outbox.flush(updated)
+        self.outbox.flush_soon(updated)
 
     async def reconnect(
         self, principal: Principal, evse_id: str, *, now: datetime

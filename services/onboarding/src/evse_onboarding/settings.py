@@ -4,12 +4,12 @@ from pathlib import Path
 
 from pydantic import Field
 
-from evse_runtime.settings import ServiceSettings
+from evse_runtime.settings import ConsumerSettings, ServiceSettings
 
 __all__ = ["OnboardingSettings"]
 
 
-class OnboardingSettings(ServiceSettings):
+class OnboardingSettings(ServiceSettings, ConsumerSettings):
     database: str = "evse_onboarding"
     jwt_private_key_file: Path | None = Field(
         None, description="Ed25519 private key (PEM) that signs access tokens."

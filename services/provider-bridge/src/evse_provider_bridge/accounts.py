@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Unpack
 
 import structlog
 from nats.js import JetStreamContext
@@ -32,10 +31,12 @@ from evse_contracts.vendor_accounts import (
     VendorAccountRef,
 )
 
-from .account_store import LinkedAccount
+from .account_store import AccountStore, LinkedAccount
+from .adapters import Adapters
 from .adapters.base import VendorAccount
 from .adapters.errors import SignInRefused, VendorBudgetSpent, VendorError
 from .adapters.token_adapter import token_key
+from .clock import Clock, utc_now
 from .errors import (
     ProviderBusy,
     ProviderUnavailable,
@@ -43,19 +44,29 @@ from .errors import (
     VendorAccountNotFound,
     VendorCredentialsRejected,
 )
-from .events import now
-from .store import ProviderLink
-from .worker import BridgeWorker, WorkerParts
+from .link_store import LinkStore
+from .links import ProviderLink
 
 __all__ = ["AccountDesk"]
 
 log = structlog.get_logger("evse.bridge.accounts")
 
 
-class AccountDesk(BridgeWorker):
-    def __init__(self, *, js: JetStreamContext, **parts: Unpack[WorkerParts]) -> None:
-        super().__init__(**parts)
+class AccountDesk:
+    def __init__(
+        self,
+        *,
+        js: JetStreamContext,
+        links: LinkStore,
+        accounts: AccountStore,
+        adapters: Adapters,
+        clock: Clock = utc_now,
+    ) -> None:
         self._js = js
+        self._links = links
+        self._accounts = accounts
+        self._adapters = adapters
+        self._clock = clock
 
     async def link(self, request: LinkVendorAccount) -> VendorAccountLink:
         """Sign in at the vendor as the user; store the link only if the vendor accepts."""
@@ -66,10 +77,10 @@ class AccountDesk(BridgeWorker):
         uid = new_uid("vacct") if existing is None else existing.uid
         credentials = {"username": request.username.strip(), "password": request.password}
         # A fresh sign-in, never the old token: the vault entry is replaced on success.
-        await self._store.forget_token(token_key(provider, uid))
+        await self._links.forget_token(token_key(provider, uid))
         self._adapters.forget(provider, uid)
         await self._sign_in(provider, VendorAccount(uid, credentials), request.username)
-        at = now()
+        at = self._clock()
         account = await self._accounts.save_linked(
             LinkedAccount(
                 uid=uid,
@@ -108,10 +119,10 @@ class AccountDesk(BridgeWorker):
     async def unlink(self, request: VendorAccountRef) -> VendorAccountLink:
         """Erase the credentials and the vendor's tokens; stop polling the account's EVSEs."""
         account = await self._owned(request)
-        await self._store.park_account(account.uid)
-        await self._store.forget_token(token_key(account.provider, account.uid))
+        await self._links.park_account(account.uid)
+        await self._links.forget_token(token_key(account.provider, account.uid))
         self._adapters.forget(account.provider, account.uid)
-        unlinked = await self._accounts.mark_unlinked(account.uid, at=now())
+        unlinked = await self._accounts.mark_unlinked(account.uid, at=self._clock())
         log.info("vendor account unlinked", vendor_account_uid=account.uid)
         if unlinked is not None:
             await self._announce_broken(unlinked, "account_unlinked")
@@ -119,45 +130,38 @@ class AccountDesk(BridgeWorker):
 
     async def broken(self, account_uid: str, reason: LinkBrokenReason) -> None:
         """The vendor refused the account: park its EVSEs and tell each EVSE's client once."""
-        account = await self._accounts.mark_broken(account_uid, reason=reason, at=now())
-        await self._store.park_account(account_uid)
+        account = await self._accounts.mark_broken(account_uid, reason=reason, at=self._clock())
+        await self._links.park_account(account_uid)
         if account is None:
             return  # already broken or unlinked: announced then
         log.warning("vendor account link broken", vendor_account_uid=account_uid, reason=reason)
         await self._announce_broken(account, reason)
 
     async def _announce_broken(self, account: LinkedAccount, reason: LinkBrokenReason) -> None:
-        for link in await self._store.links_of_account(account.uid):
-            event = EvseLinkBroken(
-                evse_uid=link.evse_uid,
-                application_uid=link.application_uid,
-                user_uid=link.user_uid,
-                provider=link.provider,
-                vendor_account_uid=account.uid,
-                reason=reason,
-                occurred_at=account.updated_at,
-            )
-            await self._announce(EVSE_LINK_BROKEN, event, link, account.updated_at)
+        for link in await self._links.links_of_account(account.uid):
+            await self._announce_link_broken(link, reason, at=account.updated_at)
 
     async def charger_lost(self, link: ProviderLink) -> None:
         """The account no longer sees this EVSE's charger (the poller parked it)."""
-        account = await self._accounts.get(link.vendor_account_uid)
-        if account is None:
-            return
-        at = now()
+        if await self._accounts.get(link.vendor_account_uid) is not None:
+            await self._announce_link_broken(link, "charger_not_in_account", at=self._clock())
+
+    async def _announce_link_broken(
+        self, link: ProviderLink, reason: LinkBrokenReason, *, at: datetime
+    ) -> None:
         event = EvseLinkBroken(
             evse_uid=link.evse_uid,
             application_uid=link.application_uid,
             user_uid=link.user_uid,
             provider=link.provider,
-            vendor_account_uid=account.uid,
-            reason="charger_not_in_account",
+            vendor_account_uid=link.vendor_account_uid,
+            reason=reason,
             occurred_at=at,
         )
         await self._announce(EVSE_LINK_BROKEN, event, link, at)
 
     async def _restore(self, account: LinkedAccount) -> None:
-        for link in await self._store.resume_account(account.uid, at=now()):
+        for link in await self._links.resume_account(account.uid, at=self._clock()):
             event = EvseLinkRestored(
                 evse_uid=link.evse_uid,
                 application_uid=link.application_uid,
@@ -203,7 +207,7 @@ class AccountDesk(BridgeWorker):
         return account
 
     async def _view(self, account: LinkedAccount) -> VendorAccountLink:
-        links: Sequence[ProviderLink] = await self._store.links_of_account(account.uid)
+        links: Sequence[ProviderLink] = await self._links.links_of_account(account.uid)
         return VendorAccountLink(
             uid=account.uid,
             provider=account.provider,

@@ -11,47 +11,40 @@ from nats.js.kv import KeyValue
 
 from evse_contracts.bridge import BRIDGE_STREAMS_CHANGED, VENDOR_BUDGETS_BUCKET, WEBHOOKS_STREAM
 from evse_contracts.evses import EVSE_EVENTS_STREAM
-from evse_runtime.consumers import (
-    MessageHandler,
-    PullLoop,
-    declare_consumer,
-    one_by_one,
-    pull_config,
-)
+from evse_runtime.consumers import consume
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import ensure_key_value
 
+from .account_adapters import AccountAdapters
 from .account_store import MongoAccountStore
 from .accounts import AccountDesk
 from .adapters import build_adapters
 from .adapters.http import shared_http_client
 from .budget import API_BUDGETS
 from .central_system.listener import central_system
+from .command_store import MongoCommandStore
 from .commands import CommandDesk
 from .credentials import SecretBox
 from .handlers import register_handlers
 from .lifecycle import LifecycleHandler
+from .link_store import MongoLinkStore
 from .polling import Poller
 from .settings import BridgeSettings
-from .store import MongoCommandStore, MongoLinkStore
 from .streams import ensure_bridge_streams
 from .telemetry_publisher import TelemetryPublisher
 from .tracking import CommandTracker
 from .vendor_streams import StreamKeeper
 from .webhooks import WebhookHandler
-from .worker import WorkerParts
 
 __all__ = ["create_service"]
-
-_BATCH = 16
 
 
 def create_service(settings: BridgeSettings) -> Service:
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[None]:
         box = SecretBox(settings.credentials_key)
-        store = MongoLinkStore(runtime.db, box)
-        await store.ensure_indexes()
+        links = MongoLinkStore(runtime.db, box)
+        await links.ensure_indexes()
         accounts = MongoAccountStore(runtime.db, box)
         await accounts.ensure_indexes()
         command_store = MongoCommandStore(runtime.db, box)
@@ -64,17 +57,25 @@ def create_service(settings: BridgeSettings) -> Service:
             central_system(runtime, settings, publisher) as ocpp,
         ):
             budgets = await _budgets_bucket(runtime, settings)
-            adapters = build_adapters(settings, http, store, budgets)
-            parts = WorkerParts(
-                store=store,
-                accounts=accounts,
+            adapters = build_adapters(settings, http, links, budgets)
+            acting = AccountAdapters(accounts=accounts, adapters=adapters)
+            desk = AccountDesk(js=runtime.js, links=links, accounts=accounts, adapters=adapters)
+            tracker = CommandTracker(
+                commands=command_store,
                 adapters=adapters,
+                account_adapters=acting,
                 publisher=publisher,
                 settings=settings,
             )
-            desk = AccountDesk(js=runtime.js, **parts)
-            tracker = CommandTracker(commands=command_store, **parts)
-            commands = CommandDesk(ocpp=ocpp, tracker=tracker, **parts)
+            commands = CommandDesk(
+                links=links,
+                adapters=adapters,
+                account_adapters=acting,
+                ocpp=ocpp,
+                tracker=tracker,
+                publisher=publisher,
+                settings=settings,
+            )
             register_handlers(
                 runtime,
                 adapters=adapters,
@@ -84,17 +85,31 @@ def create_service(settings: BridgeSettings) -> Service:
                 ocpp=ocpp,
                 settings=settings,
             )
-            poller = Poller(desk=desk, **parts)
-            streams = StreamKeeper(nc=runtime.nc, js=runtime.js, **parts)
+            poller = Poller(
+                links=links,
+                adapters=adapters,
+                account_adapters=acting,
+                desk=desk,
+                publisher=publisher,
+                settings=settings,
+            )
+            streams = StreamKeeper(
+                nc=runtime.nc,
+                js=runtime.js,
+                links=links,
+                accounts=accounts,
+                account_adapters=acting,
+                settings=settings,
+            )
             lifecycle = LifecycleHandler(
-                store=store,
+                links=links,
                 accounts=accounts,
                 adapters=adapters,
                 ocpp=ocpp,
                 on_linked=streams.linked,
             )
             webhooks = WebhookHandler(
-                store=store, commands=command_store, adapters=adapters, publisher=publisher
+                links=links, commands=command_store, adapters=adapters, publisher=publisher
             )
 
             async def poll() -> None:
@@ -111,26 +126,25 @@ def create_service(settings: BridgeSettings) -> Service:
             if settings.max_streams:
                 runtime.loop(stream)
                 runtime.listen(BRIDGE_STREAMS_CHANGED, streams.on_changed)
-            await _consume(
-                runtime, EVSE_EVENTS_STREAM, "evses.events.>", "provider-bridge", lifecycle
+            await consume(
+                runtime,
+                stream=EVSE_EVENTS_STREAM,
+                durable="provider-bridge",
+                filter_subject="evses.events.>",
+                handle=lifecycle,
+                settings=settings,
             )
-            await _consume(
-                runtime, WEBHOOKS_STREAM, "webhooks.>", "provider-bridge-webhooks", webhooks
+            await consume(
+                runtime,
+                stream=WEBHOOKS_STREAM,
+                durable="provider-bridge-webhooks",
+                filter_subject="webhooks.>",
+                handle=webhooks,
+                settings=settings,
             )
             yield
 
     return Service("provider-bridge", "bridge.health", settings, setup)
-
-
-async def _consume(
-    runtime: Runtime, stream: str, subject: str, durable: str, handle: MessageHandler
-) -> None:
-    """Handle `subject` of `stream` message by message through a durable pull consumer."""
-    config = pull_config(durable, subject, ack_wait_s=30.0, max_deliver=20, batch=_BATCH)
-    await declare_consumer(runtime.js, stream, config)
-    batch = one_by_one(runtime.js, stream, handle, retry_delay_s=10.0)
-    loop = PullLoop(runtime.js, stream, durable, _BATCH, 1.0, batch, runtime.stopping)
-    runtime.loop(loop.run)
 
 
 async def _budgets_bucket(runtime: Runtime, settings: BridgeSettings) -> KeyValue:

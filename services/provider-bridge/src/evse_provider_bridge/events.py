@@ -1,30 +1,37 @@
-"""Build the telemetry events the bridge publishes from adapter results (pure)."""
+"""Build the telemetry events the bridge publishes, from vendor clouds and OCPP chargers alike
+(pure): the one place a status, command or error log is put together."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Literal
 
+from evse_contracts.smart_charging import ChargePlan
 from evse_contracts.telemetry import (
     CommandLog,
     CommandResult,
     ConnectivitySample,
     ErrorLog,
+    PhaseReading,
     StatusLog,
 )
 
-from .adapters.base import Command, DeviceStatus
+from .adapters.base import DeviceStatus
 from .adapters.errors import VendorError
 
-__all__ = ["command_log", "error_log", "now", "status_log"]
+__all__ = ["Parameters", "command_log", "command_parameters", "error_log", "status_log"]
 
-
-def now() -> datetime:
-    return datetime.now(UTC)
+Parameters = dict[str, str | int | float | bool | None]
 
 
 def status_log(
-    evse_uid: str, status: DeviceStatus, *, source: Literal["poll", "webhook"], at: datetime
+    evse_uid: str,
+    status: DeviceStatus,
+    *,
+    source: Literal["poll", "webhook", "ocpp"],
+    at: datetime,
+    phases: Iterable[PhaseReading] = (),
 ) -> StatusLog:
     connectivity = (
         None
@@ -41,6 +48,7 @@ def status_log(
         session_energy_wh=status.session_energy_wh,
         lifetime_energy_wh=status.lifetime_energy_wh,
         current_limit_a=status.current_limit_a,
+        phases=tuple(phases),
         temperature_c=status.temperature_c,
         connectivity=connectivity,
         source=source,
@@ -62,11 +70,30 @@ def error_log(evse_uid: str, error: VendorError, *, at: datetime) -> ErrorLog:
     )
 
 
+def command_parameters(
+    *,
+    current_limit_a: float | None = None,
+    available: bool | None = None,
+    charge_plan: ChargePlan | None = None,
+) -> Parameters:
+    """What a command log records of the arguments a command was given."""
+    parameters: Parameters = {}
+    if current_limit_a is not None:
+        parameters["current_limit_a"] = current_limit_a
+    if available is not None:
+        parameters["available"] = available
+    if charge_plan is not None:
+        parameters["plan_intervals"] = len(charge_plan.intervals)
+        parameters["departure_at"] = charge_plan.departure_at.isoformat()
+    return parameters
+
+
 def command_log(
     *,
     evse_uid: str,
     command_id: str,
-    command: Command,
+    command: str,
+    parameters: Parameters,
     source: str,
     result: CommandResult,
     started: datetime,
@@ -74,14 +101,11 @@ def command_log(
     vendor_response_code: str | None = None,
     detail: str | None = None,
 ) -> CommandLog:
-    parameters: dict[str, str | int | float | bool | None] = (
-        {} if command.current_limit_a is None else {"current_limit_a": command.current_limit_a}
-    )
     return CommandLog(
         evse_uid=evse_uid,
         logged_at=at,
         command_id=command_id,
-        command=command.name,
+        command=command,
         parameters=parameters,
         source=source,
         result=result,

@@ -22,9 +22,10 @@ from evse_runtime.consumers import Poison
 from .account_store import AccountStore
 from .adapters import Adapters
 from .central_system.desk import OcppDesk
-from .events import now
+from .clock import Clock, utc_now
+from .link_store import LinkStore
+from .links import ProviderLink
 from .lookup import find_device, linked_account
-from .store import LinkStore, ProviderLink
 
 __all__ = ["LifecycleHandler"]
 
@@ -35,13 +36,15 @@ class LifecycleHandler:
     def __init__(
         self,
         *,
-        store: LinkStore,
+        links: LinkStore,
         accounts: AccountStore,
         adapters: Adapters,
         ocpp: OcppDesk,
         on_linked: Callable[[str, str], Awaitable[None]],
+        clock: Clock = utc_now,
     ) -> None:
-        self._store = store
+        self._links = links
+        self._clock = clock
         self._accounts = accounts
         self._adapters = adapters
         self._ocpp = ocpp
@@ -78,11 +81,11 @@ class LifecycleHandler:
             user_uid=event.user_uid,
             context=device.context,
         )
-        await self._store.upsert_link(link, first_poll_at=now())
+        await self._links.upsert_link(link, first_poll_at=self._clock())
         await self._on_linked(event.provider, account.uid)
         log.info("linked", evse_uid=event.evse_uid, provider=event.provider)
 
     async def decommissioned(self, event: EvseDecommissioned) -> None:
-        await self._store.remove_link(event.evse_uid)
+        await self._links.remove_link(event.evse_uid)
         await self._ocpp.revoke(event.evse_uid)
         log.info("unlinked", evse_uid=event.evse_uid)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-__all__ = ["POLLS", "VENDOR_CALL_SECONDS", "VENDOR_CALLS"]
+__all__ = ["POLLS", "VENDOR_CALLS", "VENDOR_CALL_SECONDS"]
 
 VENDOR_CALLS = Counter(
     "evse_vendor_calls_total",

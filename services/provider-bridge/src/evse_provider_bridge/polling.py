@@ -19,21 +19,25 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Unpack
 
 import structlog
 
 from evse_runtime.leases import work_off
 
+from .account_adapters import AccountAdapters
 from .account_store import LinkedAccount
 from .accounts import AccountDesk
+from .adapters import Adapters
 from .adapters.base import DeviceRef
 from .adapters.errors import SignInRefused, VendorBudgetSpent, VendorError
 from .budget import budget_wait_limit
-from .events import error_log, now, status_log
+from .clock import Clock, utc_now
+from .events import error_log, status_log
+from .link_store import LinkStore
+from .links import PARKED, ProviderLink
 from .metrics import POLLS
-from .store import PARKED, ProviderLink
-from .worker import BridgeWorker, WorkerParts
+from .settings import BridgeSettings
+from .telemetry_publisher import TelemetryPublisher
 
 __all__ = ["Poller"]
 
@@ -42,10 +46,25 @@ _BACK_OFF_STATUSES = frozenset({401, 403})
 _CHARGER_LOST_STATUSES = frozenset({403, 404})
 
 
-class Poller(BridgeWorker):
-    def __init__(self, *, desk: AccountDesk, **parts: Unpack[WorkerParts]) -> None:
-        super().__init__(**parts)
+class Poller:
+    def __init__(
+        self,
+        *,
+        links: LinkStore,
+        adapters: Adapters,
+        account_adapters: AccountAdapters,
+        desk: AccountDesk,
+        publisher: TelemetryPublisher,
+        settings: BridgeSettings,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._links = links
+        self._adapters = adapters
+        self._account_adapters = account_adapters
         self._desk = desk
+        self._publisher = publisher
+        self._settings = settings
+        self._clock = clock
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Claim and poll until `stopping`; polls in flight finish before returning."""
@@ -58,24 +77,24 @@ class Poller(BridgeWorker):
         )
 
     async def _claim(self) -> ProviderLink | None:
-        return await self._store.claim_due(
-            now=now(), owner=self._settings.replica_id, lease_s=self._settings.lease_s
+        return await self._links.claim_due(
+            now=self._clock(), owner=self._settings.replica_id, lease_s=self._settings.lease_s
         )
 
     async def _poll(self, link: ProviderLink) -> None:
         vendor = self._settings.vendor(link.provider)
         budget = self._adapters.budgets[link.provider]
-        started = now()
+        started = self._clock()
         held_s = budget.blocked_for_s(link.vendor_account_uid)
         if held_s > 0:
-            await self._store.finish_poll(
+            await self._links.finish_poll(
                 link.evse_uid,
                 owner=self._settings.replica_id,
                 next_poll_at=started + timedelta(seconds=held_s),
                 failures=link.failures,
             )
             return
-        linked = await self._linked(link.provider, link.vendor_account_uid)
+        linked = await self._account_adapters.linked(link.vendor_account_uid)
         if linked is None:
             await self._park(link)
             return
@@ -87,15 +106,15 @@ class Poller(BridgeWorker):
             # The vendor's shared budget is spoken for: poll later, and free this slot for
             # EVSEs of vendors with budget left (waiting here would starve them).
             POLLS.labels(link.provider, "deferred").inc()
-            await self._store.finish_poll(
+            await self._links.finish_poll(
                 link.evse_uid,
                 owner=self._settings.replica_id,
-                next_poll_at=now() + timedelta(seconds=vendor.poll_interval_s),
+                next_poll_at=self._clock() + timedelta(seconds=vendor.poll_interval_s),
                 failures=link.failures,
             )
             return
         except SignInRefused as exc:
-            await self._publisher.publish(error_log(link.evse_uid, exc, at=now()))
+            await self._publisher.publish(error_log(link.evse_uid, exc, at=self._clock()))
             await self._desk.broken(link.vendor_account_uid, "credentials_rejected")
             await self._park(link)
             return
@@ -104,7 +123,7 @@ class Poller(BridgeWorker):
                 await self._failed(link, exc)
                 return
             if exc.http_status in _CHARGER_LOST_STATUSES:
-                await self._publisher.publish(error_log(link.evse_uid, exc, at=now()))
+                await self._publisher.publish(error_log(link.evse_uid, exc, at=self._clock()))
                 await self._park(link)
                 await self._desk.charger_lost(link)
                 return
@@ -126,8 +145,10 @@ class Poller(BridgeWorker):
             return
         budget.record_success(link.vendor_account_uid)
         POLLS.labels(link.provider, "ok").inc()
-        await self._publisher.publish(status_log(link.evse_uid, status, source="poll", at=now()))
-        await self._store.finish_poll(
+        await self._publisher.publish(
+            status_log(link.evse_uid, status, source="poll", at=self._clock())
+        )
+        await self._links.finish_poll(
             link.evse_uid,
             owner=self._settings.replica_id,
             next_poll_at=started
@@ -166,7 +187,7 @@ class Poller(BridgeWorker):
         return removed
 
     async def _park(self, link: ProviderLink) -> None:
-        await self._store.finish_poll(
+        await self._links.finish_poll(
             link.evse_uid, owner=self._settings.replica_id, next_poll_at=PARKED, failures=0
         )
 
@@ -184,10 +205,10 @@ class Poller(BridgeWorker):
                 retry_after_s=error.retry_after_s,
             )
             delay = max(delay, backoff)
-        await self._publisher.publish(error_log(link.evse_uid, error, at=now()))
-        await self._store.finish_poll(
+        await self._publisher.publish(error_log(link.evse_uid, error, at=self._clock()))
+        await self._links.finish_poll(
             link.evse_uid,
             owner=self._settings.replica_id,
-            next_poll_at=now() + timedelta(seconds=delay),
+            next_poll_at=self._clock() + timedelta(seconds=delay),
             failures=link.failures + 1,
         )

@@ -14,7 +14,7 @@ import uuid
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from evse_runtime.settings import ServiceSettings
+from evse_runtime.settings import ConsumerSettings, LeaseSettings, ServiceSettings
 
 __all__ = ["PRODUCTION_BASE_URLS", "BridgeSettings", "VendorOverrides", "VendorSettings"]
 
@@ -121,7 +121,7 @@ def _replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
-class BridgeSettings(ServiceSettings):
+class BridgeSettings(ServiceSettings, ConsumerSettings, LeaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="EVSE_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
     )
@@ -148,7 +148,6 @@ class BridgeSettings(ServiceSettings):
         description="How long a replica owns an EVSE's poll or a command's send or check; "
         "keep it well over one vendor call, or a live replica's work is taken over.",
     )
-    idle_wait_s: float = Field(1.0, gt=0, description="Poll-loop pause when nothing is due.")
     max_concurrent_polls: int = Field(32, ge=1)
     http_timeout_s: float = Field(10.0, gt=0)
     device_list_ttl_s: float = Field(

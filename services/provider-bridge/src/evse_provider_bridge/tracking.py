@@ -17,18 +17,22 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Unpack
 
 import structlog
 
 from evse_runtime.leases import work_off
 from evse_runtime.mongo import as_stored
 
+from .account_adapters import AccountAdapters
+from .adapters import Adapters
 from .adapters.base import CommandTicket
 from .adapters.errors import VendorError
-from .events import command_log, error_log, now
-from .store import CommandOutcome, CommandStore, TrackedCommand
-from .worker import BridgeWorker, WorkerParts
+from .clock import Clock, utc_now
+from .command_store import CommandStore
+from .events import error_log
+from .settings import BridgeSettings
+from .telemetry_publisher import TelemetryPublisher
+from .tracked_commands import CommandOutcome, TrackedCommand
 
 __all__ = ["CommandTracker"]
 
@@ -45,22 +49,35 @@ SAME_KIND: dict[str, tuple[str, ...]] = {
 other command is a kind of its own."""
 
 
-class CommandTracker(BridgeWorker):
-    def __init__(self, *, commands: CommandStore, **parts: Unpack[WorkerParts]) -> None:
-        super().__init__(**parts)
+class CommandTracker:
+    def __init__(
+        self,
+        *,
+        commands: CommandStore,
+        adapters: Adapters,
+        account_adapters: AccountAdapters,
+        publisher: TelemetryPublisher,
+        settings: BridgeSettings,
+        clock: Clock = utc_now,
+    ) -> None:
         self._commands = commands
-        self._owner = self._settings.replica_id
+        self._adapters = adapters
+        self._account_adapters = account_adapters
+        self._publisher = publisher
+        self._settings = settings
+        self._clock = clock
+        self._owner = settings.replica_id
 
     async def track(self, command: TrackedCommand) -> None:
         """Record `command` before it is sent, leased by this replica until `sent` or `finish`."""
-        lease_until = now() + timedelta(seconds=self._settings.lease_s)
+        lease_until = self._clock() + timedelta(seconds=self._settings.lease_s)
         await self._commands.track(command, owner=self._owner, lease_until=lease_until)
         name = command.command.name
         await self._commands.supersede(
             command.evse_uid,
             SAME_KIND.get(name, (name,)),
             newer=command.command_id,
-            outcome=CommandOutcome("cancelled", as_stored(now()), detail=SUPERSEDED),
+            outcome=CommandOutcome("cancelled", as_stored(self._clock()), detail=SUPERSEDED),
         )
 
     async def sent(self, command: TrackedCommand, ticket: CommandTicket, *, wait_s: float) -> None:
@@ -91,7 +108,7 @@ class CommandTracker(BridgeWorker):
 
     async def _claim(self) -> TrackedCommand | None:
         return await self._commands.claim_due(
-            now=now(), owner=self._owner, lease_s=self._settings.lease_s
+            now=self._clock(), owner=self._owner, lease_s=self._settings.lease_s
         )
 
     async def _check(self, command: TrackedCommand) -> None:
@@ -108,7 +125,7 @@ class CommandTracker(BridgeWorker):
 
     async def _progress(self, command: TrackedCommand) -> CommandOutcome | None:
         """The outcome if the command is over; else schedule the next check and return None."""
-        at = as_stored(now())
+        at = as_stored(self._clock())
         if command.ticket is None:
             return CommandOutcome("timed_out", at, detail=UNRECORDED)
         code = command.ticket.vendor_response_code
@@ -119,7 +136,7 @@ class CommandTracker(BridgeWorker):
         if held_s > 0:
             await self._again(command, delay_s=held_s)
             return None
-        adapter = await self._adapter_for(command.provider, command.vendor_account_uid)
+        adapter = await self._account_adapters.adapter_for(command.vendor_account_uid)
         if adapter is None:
             return CommandOutcome("failed", at, vendor_response_code=code, detail=LINK_GONE)
         try:
@@ -127,13 +144,13 @@ class CommandTracker(BridgeWorker):
                 command.device, command.command, command.ticket
             )
         except VendorError as exc:
-            await self._publisher.publish(error_log(command.evse_uid, exc, at=now()))
+            await self._publisher.publish(error_log(command.evse_uid, exc, at=self._clock()))
             await self._again(command, delay_s=self._backoff(command, exc))
             return None
         if progress == "pending":
             await self._again(command)
             return None
-        return CommandOutcome(progress, as_stored(now()), vendor_response_code=code)
+        return CommandOutcome(progress, as_stored(self._clock()), vendor_response_code=code)
 
     def _backoff(self, command: TrackedCommand, error: VendorError) -> float:
         if not error.retryable:
@@ -155,22 +172,11 @@ class CommandTracker(BridgeWorker):
     def _next(self, command: TrackedCommand, delay_s: float = 0.0) -> datetime:
         """The next check: an interval (or a back-off) from now, never after the deadline."""
         wait_s = max(self._settings.command_check_interval_s, delay_s)
-        return min(now() + timedelta(seconds=wait_s), command.deadline)
+        return min(self._clock() + timedelta(seconds=wait_s), command.deadline)
 
     async def _settle(self, command: TrackedCommand, outcome: CommandOutcome) -> None:
         """Publish the decided final log (again, after a takeover), then stop tracking."""
-        event = command_log(
-            evse_uid=command.evse_uid,
-            command_id=command.command_id,
-            command=command.command,
-            source=command.source,
-            result=outcome.result,
-            started=command.started,
-            at=outcome.at,
-            vendor_response_code=outcome.vendor_response_code,
-            detail=outcome.detail,
-        )
-        await self._publisher.publish(event)
+        await self._publisher.publish(command.log(outcome))
         await self._commands.forget(command.command_id, owner=self._owner)
         log.info(
             "command",

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, Protocol, Unpack, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import structlog
 from nats.aio.client import Client as NatsClient
@@ -28,12 +28,14 @@ from evse_contracts.bridge import BRIDGE_STREAMS_CHANGED, STREAMED_PROVIDERS, we
 from evse_runtime.backoff import Backoff
 from evse_runtime.leases import work_off
 
-from .account_store import LinkedAccount
+from .account_adapters import AccountAdapters
+from .account_store import AccountStore, LinkedAccount
 from .adapters.errors import VendorError
 from .adapters.signalr import HubClosed
-from .events import now
-from .store import PARKED
-from .worker import BridgeWorker, WorkerParts
+from .clock import Clock, utc_now
+from .link_store import LinkStore
+from .links import PARKED
+from .settings import BridgeSettings
 
 __all__ = ["PushStream", "StreamKeeper", "StreamingAdapter"]
 
@@ -58,14 +60,26 @@ class StreamingAdapter(Protocol):
     def open_stream(self) -> AbstractAsyncContextManager[PushStream]: ...
 
 
-class StreamKeeper(BridgeWorker):
+class StreamKeeper:
     def __init__(
-        self, *, nc: NatsClient, js: JetStreamContext, **parts: Unpack[WorkerParts]
+        self,
+        *,
+        nc: NatsClient,
+        js: JetStreamContext,
+        links: LinkStore,
+        accounts: AccountStore,
+        account_adapters: AccountAdapters,
+        settings: BridgeSettings,
+        clock: Clock = utc_now,
     ) -> None:
-        super().__init__(**parts)
         self._nc = nc
         self._js = js
-        self._owner = self._settings.replica_id
+        self._links = links
+        self._accounts = accounts
+        self._account_adapters = account_adapters
+        self._settings = settings
+        self._clock = clock
+        self._owner = settings.replica_id
         self._stopping = asyncio.Event()
         self._changed: dict[str, asyncio.Event] = {}
         """Per account streamed here: set when a charger was linked to it."""
@@ -93,11 +107,11 @@ class StreamKeeper(BridgeWorker):
 
     async def _claim(self) -> LinkedAccount | None:
         return await self._accounts.claim_stream(
-            now=now(), owner=self._owner, lease_s=self._settings.lease_s
+            now=self._clock(), owner=self._owner, lease_s=self._settings.lease_s
         )
 
     async def _hold(self, account: LinkedAccount) -> None:
-        adapter = self._adapter_of(account)
+        adapter = self._account_adapters.acting_for(account)
         if not isinstance(adapter, StreamingAdapter):
             await self._release(account, next_due=PARKED, failures=0)
             return
@@ -122,12 +136,12 @@ class StreamKeeper(BridgeWorker):
                 retry_in_s=round(delay, 1),
             )
             await self._release(
-                account, next_due=now() + timedelta(seconds=delay), failures=failures
+                account, next_due=self._clock() + timedelta(seconds=delay), failures=failures
             )
             return
         log.info("vendor stream closed", account=account.uid, reason=ended, relayed=relayed.count)
         if ended == "stopping":
-            await self._release(account, next_due=now(), failures=0)
+            await self._release(account, next_due=self._clock(), failures=0)
 
     async def _relay(self, account: LinkedAccount, stream: PushStream, relayed: _Relayed) -> Ended:
         """Relay pushes while keeping the lease, until stopping or the lease is lost."""
@@ -170,13 +184,13 @@ class StreamKeeper(BridgeWorker):
         subscribed: set[str] = set()
         while True:
             changed.clear()
-            links = await self._store.links_of_account(account.uid)
+            links = await self._links.links_of_account(account.uid)
             new = sorted({link.vendor_device_id for link in links} - subscribed)
             if new:
                 await stream.subscribe(new)
                 subscribed.update(new)
             renewed = await self._accounts.renew_stream(
-                account.uid, owner=self._owner, now=now(), lease_s=self._settings.lease_s
+                account.uid, owner=self._owner, now=self._clock(), lease_s=self._settings.lease_s
             )
             if not renewed:
                 return "lease lost"

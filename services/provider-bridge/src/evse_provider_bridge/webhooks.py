@@ -18,9 +18,12 @@ from evse_runtime.consumers import Poison
 from evse_runtime.mongo import as_stored
 
 from .adapters import Adapters
-from .events import now, status_log
-from .store import CommandOutcome, CommandStore, LinkStore
+from .clock import Clock, utc_now
+from .command_store import CommandStore
+from .events import status_log
+from .link_store import LinkStore
 from .telemetry_publisher import TelemetryPublisher
+from .tracked_commands import CommandOutcome
 
 __all__ = ["WebhookHandler"]
 
@@ -31,12 +34,14 @@ class WebhookHandler:
     def __init__(
         self,
         *,
-        store: LinkStore,
+        links: LinkStore,
         commands: CommandStore,
         adapters: Adapters,
         publisher: TelemetryPublisher,
+        clock: Clock = utc_now,
     ) -> None:
-        self._store = store
+        self._links = links
+        self._clock = clock
         self._commands = commands
         self._adapters = adapters
         self._publisher = publisher
@@ -49,9 +54,9 @@ class WebhookHandler:
             push = self._adapters.read_push(provider, msg.data)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise Poison(f"unreadable {provider} webhook payload: {exc!r}") from exc
-        at = now()
+        at = self._clock()
         for device_id, status in push.statuses:
-            for link in await self._store.links_for_device(provider, device_id):
+            for link in await self._links.links_for_device(provider, device_id):
                 await self._publisher.publish(
                     status_log(link.evse_uid, status, source="webhook", at=at)
                 )

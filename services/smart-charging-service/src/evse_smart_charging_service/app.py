@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from evse_contracts.subjects import HEALTH_SUBJECTS
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_runtime.bus_client import BusClient
-from evse_runtime.consumers import PullLoop, declare_consumer, one_by_one, pull_config
+from evse_runtime.consumers import consume
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import DEADLETTER, TELEMETRY, ensure_stream
 
@@ -67,24 +67,13 @@ def create_service(settings: SmartChargingSettings) -> Service:
 async def _observe_telemetry(
     runtime: Runtime, store: SmartChargingStore, settings: SmartChargingSettings
 ) -> None:
-    config = pull_config(
-        DURABLE,
-        FILTER_SUBJECT,
-        ack_wait_s=settings.ack_wait_s,
-        max_deliver=settings.max_deliver,
-        batch=settings.batch_size,
-    )
     for stream in (TELEMETRY, DEADLETTER):
         await ensure_stream(runtime.js, stream, replicas=settings.stream_replicas)
-    await declare_consumer(runtime.js, TELEMETRY_STREAM, config)
-    handle = one_by_one(runtime.js, TELEMETRY_STREAM, observer(store), retry_delay_s=1.0)
-    loop = PullLoop(
-        runtime.js,
-        TELEMETRY_STREAM,
-        DURABLE,
-        settings.batch_size,
-        settings.fetch_timeout_s,
-        handle,
-        runtime.stopping,
+    await consume(
+        runtime,
+        stream=TELEMETRY_STREAM,
+        durable=DURABLE,
+        filter_subject=FILTER_SUBJECT,
+        handle=observer(store),
+        settings=settings,
     )
-    runtime.loop(loop.run)

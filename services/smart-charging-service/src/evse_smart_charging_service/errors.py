@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from evse_contracts.auth import ApplicationTokenRequired
+from evse_contracts.evses import EvseNotFound
 from evse_contracts.problems import DomainError, FieldError, NotFound, ValidationFailed
 
 __all__ = [
@@ -18,16 +20,6 @@ __all__ = [
     "EvseNotFound",
     "SiteNotFound",
 ]
-
-
-class EvseNotFound(NotFound):
-    """Unknown, decommissioned, or another tenant's EVSE: one answer, so nothing leaks."""
-
-    slug = "evse-not-found"
-    title = "EVSE not found"
-
-    def __init__(self, evse_id: str) -> None:
-        super().__init__(f"no EVSE {evse_id!r} is visible to the caller")
 
 
 class SiteNotFound(NotFound):
@@ -44,17 +36,6 @@ class ChargePlanNotFound(NotFound):
 
     def __init__(self, evse_id: str) -> None:
         super().__init__(f"EVSE {evse_id!r} has no charge plan")
-
-
-class ApplicationTokenRequired(DomainError):
-    """Sites span the EVSEs of several users: only the application manages them."""
-
-    slug = "application-token-required"
-    status = 403
-    title = "Application token required"
-
-    def __init__(self) -> None:
-        super().__init__("sites are managed with an application token, not a user token")
 
 
 class EvseInAnotherSite(DomainError):

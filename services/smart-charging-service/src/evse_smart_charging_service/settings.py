@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from evse_runtime.settings import ServiceSettings
+from evse_runtime.settings import ConsumerSettings, LeaseSettings, ServiceSettings
 
 __all__ = ["SmartChargingSettings"]
 
 
-class SmartChargingSettings(ServiceSettings):
+class SmartChargingSettings(ServiceSettings, ConsumerSettings, LeaseSettings):
     database: str = "evse_smart_charging"
     control_interval_s: float = Field(
         10.0, gt=0, description="A control cycle: how often each site and plan is looked at."
@@ -17,12 +17,9 @@ class SmartChargingSettings(ServiceSettings):
         gt=0,
         description="A command the charger has not yet reflected is sent again after this.",
     )
-    lease_s: float = Field(
-        30.0, gt=0, description="How long a replica owns a site's or plan's cycle."
-    )
     max_concurrent_cycles: int = Field(16, ge=1)
-    idle_wait_s: float = Field(1.0, gt=0, description="Control-loop pause when nothing is due.")
-    ack_wait_s: float = Field(30.0, gt=0)
-    max_deliver: int = Field(5, ge=1)
-    batch_size: int = Field(100, ge=1, le=1000)
-    fetch_timeout_s: float = Field(1.0, gt=0)
+    max_deliver: int = Field(5, ge=1, description="Deliveries before JetStream gives up.")
+    batch_size: int = Field(100, ge=1, le=1000, description="Most messages fetched per pull.")
+    retry_delay_s: float = Field(
+        1.0, gt=0, description="Delay before an observation that failed is redelivered."
+    )

@@ -278,5 +278,7 @@ def _uids(doc: Mapping[str, Any]) -> list[str]:
 
 def _application_of(principal: Principal) -> str:
     if principal.kind != "application":
-        raise ApplicationTokenRequired()
+        raise ApplicationTokenRequired(
+            "sites are managed with an application token, not a user token"
+        )
     return principal.application_uid

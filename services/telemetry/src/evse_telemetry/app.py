@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from evse_contracts.evses import EVSE_EVENTS_STREAM
 from evse_contracts.telemetry import LOG_KINDS, TELEMETRY_STREAM
-from evse_runtime.consumers import BatchHandler, PullLoop, declare_consumer, pull_config
+from evse_runtime.consumers import consume_batches
 from evse_runtime.mongo import Database
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import DEADLETTER, EVSE_EVENTS, TELEMETRY, ensure_stream
@@ -43,62 +43,27 @@ def create_service(
         for stream in (TELEMETRY, EVSE_EVENTS, DEADLETTER):
             await ensure_stream(runtime.js, stream, replicas=settings.stream_replicas)
         for kind in LOG_KINDS:
-            ingestor = LogIngestor(
-                kind, runtime.js, store, runtime.stopping, settings.write_retry_max_s
-            )
-            await _consume(
+            ingestor = LogIngestor(kind, runtime.js, store, runtime.stopping, settings.write_retry)
+            await consume_batches(
                 runtime,
-                settings,
-                TELEMETRY_STREAM,
-                log_consumer(kind),
-                f"telemetry.events.{kind}.>",
-                ingestor.handle,
+                stream=TELEMETRY_STREAM,
+                durable=log_consumer(kind),
+                filter_subject=f"telemetry.events.{kind}.>",
+                handle=ingestor.handle,
+                settings=settings,
                 pulls=settings.pulls_per_consumer,
             )
-        projector = EvseEventsProjector(
-            runtime.js, store, runtime.stopping, settings.write_retry_max_s
-        )
-        await _consume(
+        projector = EvseEventsProjector(runtime.js, store, runtime.stopping, settings.write_retry)
+        await consume_batches(
             runtime,
-            settings,
-            EVSE_EVENTS_STREAM,
-            EVSE_ACCESS_CONSUMER,
-            "evses.events.>",
-            projector.handle,
+            stream=EVSE_EVENTS_STREAM,
+            durable=EVSE_ACCESS_CONSUMER,
+            filter_subject="evses.events.>",
+            handle=projector.handle,
+            settings=settings,
             pulls=1,  # owner changes are conditional upserts: one batch at a time per replica
         )
         register_handlers(runtime, store)
         yield
 
     return Service("telemetry", "telemetry.health", settings, setup)
-
-
-async def _consume(
-    runtime: Runtime,
-    settings: TelemetrySettings,
-    stream: str,
-    durable: str,
-    filter_subject: str,
-    handle: BatchHandler,
-    *,
-    pulls: int,
-) -> None:
-    config = pull_config(
-        durable,
-        filter_subject,
-        ack_wait_s=settings.ack_wait_s,
-        max_deliver=settings.max_deliver,
-        batch=settings.batch_size,
-    )
-    await declare_consumer(runtime.js, stream, config)
-    for _ in range(pulls):
-        loop = PullLoop(
-            runtime.js,
-            stream,
-            durable,
-            settings.batch_size,
-            settings.fetch_timeout_s,
-            handle,
-            runtime.stopping,
-        )
-        runtime.loop(loop.run)

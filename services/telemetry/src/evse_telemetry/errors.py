@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from evse_contracts.evses import EvseNotFound
 from evse_contracts.problems import NotFound
 from evse_contracts.telemetry import LogKind
 
@@ -16,16 +17,6 @@ __all__ = [
     "StatusLogNotFound",
     "log_not_found",
 ]
-
-
-class EvseNotFound(NotFound):
-    """Unknown, decommissioned, or another tenant's EVSE: one answer, so nothing leaks."""
-
-    slug = "evse-not-found"
-    title = "EVSE not found"
-
-    def __init__(self, evse_id: str) -> None:
-        super().__init__(f"no EVSE {evse_id!r} is visible to the caller")
 
 
 class LogNotFound(NotFound):

@@ -21,7 +21,9 @@ from evse_contracts.evses import (
     EvseOnboarded,
     EvseReconnected,
 )
+from evse_runtime.backoff import Backoff
 from evse_runtime.consumers import dead_letter
+from evse_runtime.pauses import pause
 
 from .store import TelemetryStore
 
@@ -35,7 +37,7 @@ class EvseEventsProjector:
     js: JetStreamContext
     store: TelemetryStore
     stopping: asyncio.Event
-    retry_max_s: float
+    retry: Backoff
 
     async def handle(self, msgs: Sequence[Msg]) -> None:
         """Apply each event in order, acking it once recorded.
@@ -45,7 +47,7 @@ class EvseEventsProjector:
         rest are nak'ed. An event that can never apply (invalid, or a legacy id another
         EVSE holds) is dead-lettered, so it cannot block the ones behind it.
         """
-        backoff_s = 0.1
+        failures = 0
         for index, msg in enumerate(msgs):
             while True:
                 try:
@@ -66,8 +68,8 @@ class EvseEventsProjector:
                         await asyncio.gather(*(m.nak() for m in msgs[index:]))
                         return
                     await asyncio.gather(*(m.in_progress() for m in msgs[index:]))
-                    await asyncio.sleep(backoff_s)
-                    backoff_s = min(backoff_s * 2, self.retry_max_s)
+                    failures += 1
+                    await pause(self.stopping, self.retry.delay(failures))
                     continue
                 await msg.ack()
                 break

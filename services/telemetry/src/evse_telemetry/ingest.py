@@ -21,7 +21,9 @@ from pymongo.errors import PyMongoError
 
 from evse_contracts.base import Contract
 from evse_contracts.telemetry import TELEMETRY_STREAM, LogKind
+from evse_runtime.backoff import Backoff
 from evse_runtime.consumers import dead_letter
+from evse_runtime.pauses import pause
 
 from .connectivity import fold
 from .log_kinds import LOG_MODELS
@@ -54,8 +56,8 @@ class LogIngestor:
     js: JetStreamContext
     store: TelemetryStore
     stopping: asyncio.Event
-    retry_max_s: float
-    _backoff_s: float = field(default=0.1, init=False)
+    retry: Backoff
+    _failures: int = field(default=0, init=False)
 
     async def handle(self, msgs: Sequence[Msg]) -> None:
         accepted: list[tuple[Msg, Any]] = []
@@ -91,8 +93,8 @@ class LogIngestor:
                 if self.stopping.is_set():
                     return None
                 await asyncio.gather(*(msg.in_progress() for msg, _ in accepted))
-                await asyncio.sleep(self._backoff_s)
-                self._backoff_s = min(self._backoff_s * 2, self.retry_max_s)
+                self._failures += 1
+                await pause(self.stopping, self.retry.delay(self._failures))
                 continue
-            self._backoff_s = 0.1
+            self._failures = 0
             return rejected

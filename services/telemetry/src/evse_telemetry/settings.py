@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from evse_runtime.settings import ServiceSettings
+from evse_runtime.backoff import Backoff
+from evse_runtime.settings import ConsumerSettings, ServiceSettings
 
 __all__ = ["TelemetrySettings"]
 
 
-class TelemetrySettings(ServiceSettings):
+class TelemetrySettings(ServiceSettings, ConsumerSettings):
     database: str = "evse_telemetry"
     retention_days: int = Field(400, ge=1, description="Logs older than this are deleted (TTL).")
     batch_size: int = Field(
@@ -19,9 +20,6 @@ class TelemetrySettings(ServiceSettings):
             "batch costs one connectivity upsert per EVSE in it, so larger batches write less."
         ),
     )
-    fetch_timeout_s: float = Field(1.0, gt=0, description="Longest wait for a pull to fill.")
-    ack_wait_s: float = Field(30.0, gt=0, description="Unacked messages are redelivered after it.")
-    max_deliver: int = Field(20, ge=1, description="Deliveries before JetStream gives up.")
     pulls_per_consumer: int = Field(
         2,
         ge=1,
@@ -31,4 +29,12 @@ class TelemetrySettings(ServiceSettings):
             "fetched and validated while the store writes the current one."
         ),
     )
+    write_retry_initial_s: float = Field(
+        0.1, gt=0, description="First delay of the store retry backoff."
+    )
     write_retry_max_s: float = Field(5.0, gt=0, description="Cap of the store retry backoff.")
+
+    @property
+    def write_retry(self) -> Backoff:
+        """How a store write that failed is retried while the batch is kept in hand."""
+        return Backoff(self.write_retry_initial_s, self.write_retry_max_s)

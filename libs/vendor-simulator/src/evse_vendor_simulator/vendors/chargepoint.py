@@ -1,13 +1,8 @@
-"""ChargePoint Home Flex consumer API (unofficial; DataDome-protected in production).
+"""ChargePoint Home Flex consumer API (unofficial; DataDome-protected in production), simulated.
 
 Held to the maintained community client python-chargepoint 2.3.2 (tests/contract) and to the
-evcc branch `blampe/chargepoint-pr` (closed unmerged). `POST /discovery/v3/globalconfig` →
-region and endpoint bases, each under its own path as in production (python-chargepoint
-`tests/example/global_config.json`). Sign-in: evcc's `POST {accounts}v2/driver/profile/account/
-login` → `{sessionId, ssoSessionId, user.userId}`, or python-chargepoint's `POST {sso}v1/user/
-login`, which answers the session as the `coulomb_sess` cookie. Calls carry the whole
-`sessionId` as `CP-Session-Token` (or the cookie); a Bearer SSO JWT, sent by evcc on hcpo calls
-and not by python-chargepoint, must belong to the same account when present. Chargers:
+evcc branch `blampe/chargepoint-pr` (closed unmerged); discovery, sign-in and the session every
+call carries are `chargepoint_auth.py`'s. Chargers:
 `GET {hcpo}api/v1/configuration/users/{userId}/chargers` or `POST {webservices}mobileapi/v5
 {get_pandas}`; status, technical-info and `charge-amperage-limit` under hcpo;
 `POST {accounts}v1/driver/station/{startsession|stopSession}` → `{ackId}` polled at
@@ -26,24 +21,10 @@ from fastapi.responses import JSONResponse
 
 from ..fleet import SimCharger
 from ..state import gate, sim_of
+from .chargepoint_auth import USER_ID, VENDOR, hcpo_user, owned_charger, require_session
 from .forms import json_of
 
-VENDOR = "chargepoint"
 router = APIRouter(prefix=f"/{VENDOR}", dependencies=[Depends(gate(VENDOR))])
-USER_ID = "8200101"
-SESSION_SUFFIX = f"D{USER_ID}#RNA-US"
-COULOMB_SESSION = "coulomb_sess"  # python-chargepoint `client.py:41`
-# Production's bases (python-chargepoint `tests/example/global_config.json`), relative to this
-# vendor's prefix; the internal API gateway has no trailing slash there either.
-ENDPOINTS = {
-    "accounts_endpoint": "account/",
-    "sso_endpoint": "sso/api/",
-    "hcpo_hcm_endpoint": "hcpo-charger-management/",
-    "mapcache_endpoint": "map-prod/",
-    "internal_api_gateway_endpoint": "internal-api",
-    "webservices_endpoint": "webservices/backend.php/",
-    "portal_domain_endpoint": "portal/",
-}
 HCPO = "/hcpo-charger-management/api/v1/configuration"
 SESSION_ID_BASE = 5_000_000_000
 """A charger's open session id is this plus its device id (one session per home charger)."""
@@ -60,97 +41,10 @@ CHARGING_STATUS = {
 }
 
 
-def _require_session(request: Request) -> str:
-    """The session's account; 401 unless `CP-Session-Token` (or, as python-chargepoint sends
-    it before it sets the header, the `coulomb_sess` cookie) is the whole `sessionId`
-    (`<token>#D<userId>#R<region>`, python-chargepoint `client.py:189`)."""
-    session = request.headers.get("cp-session-token") or request.cookies.get(COULOMB_SESSION, "")
-    token, _, rest = session.partition("#")
-    owner = sim_of(request).token_owner(VENDOR, token) if rest == SESSION_SUFFIX else None
-    if owner is None:
-        raise HTTPException(401, detail="session expired")
-    return owner
-
-
-def _owned(request: Request, device_id: object) -> SimCharger:
-    return sim_of(request).owned_charger(VENDOR, _require_session(request), str(device_id))
-
-
-def _hcpo_user(request: Request, user_id: str) -> str:
-    """The session's account on an hcpo call. A Bearer SSO JWT (evcc `api.go:33-59`) must be
-    the same account's; python-chargepoint sends none and is served."""
-    owner = _require_session(request)
-    if (
-        request.headers.get("authorization")
-        and sim_of(request).require_bearer(VENDOR, request) != owner
-    ):
-        raise HTTPException(401, detail="session and SSO token belong to different accounts")
-    if user_id != USER_ID:
-        raise HTTPException(403, detail="not this session's user")
-    return owner
-
-
-@router.post("/discovery/v3/globalconfig")
-async def discovery(request: Request) -> dict[str, Any]:
-    base = f"{str(request.base_url).rstrip('/')}/{VENDOR}/"
-    return {
-        "region": "NA-US",
-        "endPoints": {
-            name: {"value": f"{base}{path}", "dataDome": True} for name, path in ENDPOINTS.items()
-        },
-    }
-
-
-def _session_of(request: Request, username: str) -> str:
-    return f"{sim_of(request).issue_token(VENDOR, username)}#{SESSION_SUFFIX}"
-
-
-async def _signed_in(request: Request) -> str:
-    body = await json_of(request)
-    username = body.get("username")
-    if not sim_of(request).signed_in(VENDOR, username, body.get("password")):
-        raise HTTPException(401, detail="invalid username or password")
-    return str(username)
-
-
-@router.post("/account/v2/driver/profile/account/login")
-async def login(request: Request) -> dict[str, Any]:
-    """evcc `identity.go:124,204-220`."""
-    username = await _signed_in(request)
-    return {
-        "sessionId": _session_of(request, username),
-        "ssoSessionId": sim_of(request).issue_token(VENDOR, username, "sso"),
-        "user": {"userId": int(USER_ID)},
-    }
-
-
-@router.post("/sso/api/v1/user/login")
-async def sso_login(request: Request) -> JSONResponse:
-    """python-chargepoint `client.py:199-215`: it reads only the `coulomb_sess` cookie."""
-    username = await _signed_in(request)
-    response = JSONResponse({"user": {"userId": int(USER_ID)}})
-    response.set_cookie(COULOMB_SESSION, _session_of(request, username), path="/")
-    return response
-
-
-@router.get("/account/v1/driver/profile/user")
-async def profile(request: Request) -> dict[str, Any]:
-    """python-chargepoint `client.py:292` (`Account`, `types.py:88-92`; conftest `account_json`)."""
-    username = _require_session(request)
-    return {
-        "user": {"userId": int(USER_ID), "username": username, "email": username},
-        "accountBalance": {
-            "accountNumber": USER_ID,
-            "accountState": "ACTIVE",
-            "balance": {"amount": "0.00", "currency": "USD"},
-        },
-    }
-
-
 @router.get(f"{HCPO}/users/{{user_id}}/chargers")
 async def home_chargers(request: Request, user_id: str) -> dict[str, Any]:
     """python-chargepoint `client.py:306-310` reads `data[].id` (test_client.py:362-381)."""
-    chargers = sim_of(request).fleet.of_account(VENDOR, _hcpo_user(request, user_id))
+    chargers = sim_of(request).fleet.of_account(VENDOR, hcpo_user(request, user_id))
     return {
         "data": [{"id": c.seed.device_id, "label": None} for c in chargers],
         "pagination": {"nextCursor": "none"},
@@ -159,7 +53,7 @@ async def home_chargers(request: Request, user_id: str) -> dict[str, Any]:
 
 @router.post("/webservices/backend.php/mobileapi/v5")
 async def mobileapi(request: Request) -> dict[str, Any]:
-    username = _require_session(request)
+    username = require_session(request)
     body = await json_of(request)
     if "get_pandas" not in body:
         raise HTTPException(400, detail="unsupported mobileapi request")
@@ -171,8 +65,8 @@ async def mobileapi(request: Request) -> dict[str, Any]:
 async def technical_info(request: Request, user_id: str, device_id: str) -> dict[str, Any]:
     """python-chargepoint `client.py:341`, `types.py:117-133` (its conftest
     `home_charger_tech_info_json`)."""
-    _hcpo_user(request, user_id)
-    charger = _owned(request, device_id)
+    hcpo_user(request, user_id)
+    charger = owned_charger(request, device_id)
     seen_ms = int(time.time() * 1000)
     return {
         "modelNumber": charger.seed.vendor_model,
@@ -202,15 +96,15 @@ def status_body(charger: SimCharger) -> dict[str, Any]:
 
 @router.get(f"{HCPO}/users/{{user_id}}/chargers/{{device_id}}/status")
 async def status(request: Request, user_id: str, device_id: str) -> dict[str, Any]:
-    _hcpo_user(request, user_id)
-    return status_body(_owned(request, device_id))
+    hcpo_user(request, user_id)
+    return status_body(owned_charger(request, device_id))
 
 
 @router.put(f"{HCPO}/chargers/{{device_id}}/charge-amperage-limit")
 async def amperage(request: Request, device_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    _hcpo_user(request, USER_ID)
-    charger = _owned(request, device_id)
+    hcpo_user(request, USER_ID)
+    charger = owned_charger(request, device_id)
     limit = (await json_of(request)).get("chargeAmperageLimit")
     if not isinstance(limit, int) or isinstance(limit, bool):
         raise HTTPException(400, detail="chargeAmperageLimit must be an integer")
@@ -229,14 +123,16 @@ async def session_action(request: Request, action: str) -> JSONResponse:
     name = {"startsession": "start_charging", "stopsession": "stop_charging"}.get(action.lower())
     if name is None:
         raise HTTPException(404, detail=f"unknown action {action}")
-    command = sim.fleet.command(_owned(request, (await json_of(request)).get("deviceId")), name)
+    command = sim.fleet.command(
+        owned_charger(request, (await json_of(request)).get("deviceId")), name
+    )
     status_code = 422 if name == "start_charging" and not command.accepted else 200
     return JSONResponse({"ackId": int(command.command_id)}, status_code=status_code)
 
 
 @router.post("/account/v1/driver/station/session/ack")
 async def session_ack(request: Request) -> JSONResponse:
-    _require_session(request)
+    require_session(request)
     sim = sim_of(request)
     ack_id = str((await json_of(request)).get("ackId", ""))
     if ack_id not in sim.fleet.commands:
@@ -257,7 +153,7 @@ def _session_id(charger: SimCharger | None) -> int:
 async def user_status(request: Request) -> dict[str, Any]:
     """python-chargepoint `client.py:376-392`: the account's open session, `{}` without one
     (conftest `user_charging_status_json`)."""
-    username = _require_session(request)
+    username = require_session(request)
     if "user_status" not in await json_of(request):
         raise HTTPException(400, detail="unsupported mapcache request")
     charging = [
@@ -287,7 +183,7 @@ def _session_start_ms(charger: SimCharger) -> float:
 async def charging_session(request: Request, session_id: int) -> dict[str, Any]:
     """python-chargepoint `session.py:245-270`: where power and energy really are (conftest
     `charging_status_json`; kW and kWh)."""
-    username = _require_session(request)
+    username = require_session(request)
     charger = sim_of(request).fleet.find(VENDOR, str(session_id - SESSION_ID_BASE))
     if charger is None or charger.seed.owner != username or charger.state != "charging":
         raise HTTPException(404, detail=f"no open session {session_id}")

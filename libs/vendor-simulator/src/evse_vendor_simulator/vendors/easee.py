@@ -116,8 +116,7 @@ def _observation_ids(raw: str) -> list[int]:
 async def get_observations(request: Request, charger_id: str, ids: str = "") -> dict[str, Any]:
     """The status read since `GET /api/chargers/{id}/state` was removed (2026-09-01)."""
     sim = sim_of(request)
-    username = sim.require_bearer(VENDOR, request)
-    charger = sim.owned_charger(VENDOR, username, charger_id)
+    charger = sim.bearer_charger(VENDOR, request, charger_id)
     known = observations(charger)
     stamp = datetime.now(UTC).isoformat()
     return {
@@ -144,8 +143,7 @@ def _accepted(charger: SimCharger, done: SimCommand | None) -> dict[str, Any]:
 @router.post("/api/chargers/{charger_id}/commands/{command}")
 async def command(request: Request, charger_id: str, command: str) -> JSONResponse:
     sim = sim_of(request)
-    username = sim.require_bearer(VENDOR, request)
-    charger = sim.owned_charger(VENDOR, username, charger_id)
+    charger = sim.bearer_charger(VENDOR, request, charger_id)
     if command in AUTHORIZE:
         return JSONResponse(_accepted(charger, None), status_code=202)
     if command in PAUSE_RESUME:
@@ -164,8 +162,7 @@ async def command(request: Request, charger_id: str, command: str) -> JSONRespon
 async def settings(request: Request, charger_id: str) -> JSONResponse:
     """Answers an array of command ids (evcc `easee/dispatcher.go`)."""
     sim = sim_of(request)
-    username = sim.require_bearer(VENDOR, request)
-    charger = sim.owned_charger(VENDOR, username, charger_id)
+    charger = sim.bearer_charger(VENDOR, request, charger_id)
     body = await json_of(request)
     current = body.get("dynamicChargerCurrent", body.get("maxChargerCurrent"))
     if not isinstance(current, int | float) or isinstance(current, bool):

@@ -120,15 +120,13 @@ def status_body(charger: SimCharger) -> dict[str, Any]:
 @router.get("/chargers/status/{charger_id}")
 async def status(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    username = sim.require_bearer(VENDOR, request)
-    return status_body(sim.owned_charger(VENDOR, username, charger_id))
+    return status_body(sim.bearer_charger(VENDOR, request, charger_id))
 
 
 @router.post("/v3/chargers/{charger_id}/remote-action")
 async def remote_action(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    username = sim.require_bearer(VENDOR, request)
-    charger = sim.owned_charger(VENDOR, username, charger_id)
+    charger = sim.bearer_charger(VENDOR, request, charger_id)
     action = (await json_of(request)).get("action")
     if action not in (1, 2):
         raise HTTPException(400, detail="action must be 1 (resume) or 2 (pause)")
@@ -141,8 +139,7 @@ async def remote_action(request: Request, charger_id: str) -> dict[str, Any]:
 @router.put("/v2/charger/{charger_id}")
 async def update(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    username = sim.require_bearer(VENDOR, request)
-    charger = sim.owned_charger(VENDOR, username, charger_id)
+    charger = sim.bearer_charger(VENDOR, request, charger_id)
     current = (await json_of(request)).get("maxChargingCurrent")
     if not isinstance(current, int | float):
         raise HTTPException(400, detail="maxChargingCurrent is required")

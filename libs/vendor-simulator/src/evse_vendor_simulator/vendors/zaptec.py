@@ -110,8 +110,7 @@ def observations(charger: SimCharger) -> list[dict[str, Any]]:
 @router.get("/api/chargers/{charger_id}/state")
 async def state(request: Request, charger_id: str) -> list[dict[str, Any]]:
     sim = sim_of(request)
-    username = sim.require_bearer(VENDOR, request)
-    return observations(sim.owned_charger(VENDOR, username, charger_id))
+    return observations(sim.bearer_charger(VENDOR, request, charger_id))
 
 
 def _rejected(detail: str) -> HTTPException:
@@ -122,8 +121,7 @@ def _rejected(detail: str) -> HTTPException:
 async def send_command(request: Request, charger_id: str, command_id: int) -> dict[str, Any]:
     """506 pauses a charging session, 507 resumes a paused one; anything else answers 528."""
     sim = sim_of(request)
-    username = sim.require_bearer(VENDOR, request)
-    charger = sim.owned_charger(VENDOR, username, charger_id)
+    charger = sim.bearer_charger(VENDOR, request, charger_id)
     if command_id not in {STOP_PAUSE, RESUME, DEAUTHORIZE_STOP}:
         raise HTTPException(400, detail=f"command {command_id} is not supported")
     if command_id == RESUME and charger.state != "suspended_evse":
@@ -140,8 +138,7 @@ async def send_command(request: Request, charger_id: str, command_id: int) -> di
 @router.post("/api/chargers/{charger_id}/update")
 async def update(request: Request, charger_id: str) -> dict[str, Any]:
     sim = sim_of(request)
-    username = sim.require_bearer(VENDOR, request)
-    charger = sim.owned_charger(VENDOR, username, charger_id)
+    charger = sim.bearer_charger(VENDOR, request, charger_id)
     body = await json_of(request)
     current = body.get("maxChargeCurrent")
     if not isinstance(current, int | float):

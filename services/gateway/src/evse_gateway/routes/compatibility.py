@@ -8,22 +8,21 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
 from evse_contracts.compatibility import (
-    ACCEPT_LANGUAGE_MAX_LENGTH,
     EVSE_COMPATIBILITY_CHECK,
+    VALIDATION_SLUG,
     CheckEvseCompatibility,
     EvseCompatibility,
 )
 from evse_contracts.fields import CountryCode
 
 from ..deps import ask_json
-from ..params import uid_query
+from ..params import AcceptLanguage, uid_query
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 from ..responses import raw_json_response
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["EVSE compatibility"])
-VALIDATION_SLUG = "validation-failed-evse-compatibility-check"
 
 
 @router.get(
@@ -50,7 +49,7 @@ async def check_evse_compatibility(
         ),
     ] = None,
     accept_language: Annotated[
-        str | None, Header(description="Used for the country when `country` is absent.")
+        AcceptLanguage, Header(description="Used for the country when `country` is absent.")
     ] = None,
 ) -> Response:
     """Whether the EVSE model is supported in the country, and whether as beta or live.
@@ -62,8 +61,6 @@ async def check_evse_compatibility(
         evse_model_id=evse_model_id,
         country=country,
         program_id=program_id,
-        accept_language=None
-        if accept_language is None
-        else accept_language[:ACCEPT_LANGUAGE_MAX_LENGTH],
+        accept_language=accept_language,
     )
     return raw_json_response(await ask_json(request, EVSE_COMPATIBILITY_CHECK, check))

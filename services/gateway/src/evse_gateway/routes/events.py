@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from sse_starlette import EventSourceResponse
 
-from evse_contracts.problems import ValidationFailed
+from evse_contracts.auth import EVSES_READ
 
 from ..auth import require_principal
 from ..deps import settings_of
+from ..errors import InvalidLastEventId
 from ..event_stream import client_events
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 
@@ -29,11 +30,6 @@ _EVENT_SCHEMA = {
         "data": {"type": "string", "contentMediaType": "application/json"},
     },
 }
-
-
-class InvalidLastEventId(ValidationFailed):
-    slug = "invalid-last-event-id"
-    title = "Invalid Last-Event-ID"
 
 
 def _after(last_event_id: str | None) -> int | None:
@@ -68,7 +64,7 @@ async def stream_events(
 ) -> EventSourceResponse:
     """Live events of the caller's EVSEs: an application token sees all of its EVSEs, a user
     token only that user's."""
-    require_principal(request, "evses:read")
+    require_principal(request, EVSES_READ)
     settings = settings_of(request)
     return EventSourceResponse(
         client_events(

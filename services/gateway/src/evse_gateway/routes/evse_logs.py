@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from evse_contracts.auth import EVSES_READ
 from evse_contracts.base import Contract
 from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 from evse_contracts.telemetry import (
@@ -34,7 +35,7 @@ from ..auth import require_principal
 from ..deps import ask, ask_json
 from ..params import CursorQuery, EvseId, LimitQuery, instant_path, instant_query
 from ..problems import problem_responses
-from ..responses import list_response, raw_json_response
+from ..responses import list_response, raw_json_response, relay
 
 __all__ = ["router"]
 
@@ -44,7 +45,6 @@ From = Annotated[
 ]
 To = Annotated[str | None, instant_query("Only logs at or before this ISO 8601 instant.")]
 LIST_PROBLEMS = problem_responses(400, 401, 403, 503, slugs={404: ["evse-not-found"]})
-READ = "evses:read"
 
 
 async def _list(
@@ -56,7 +56,7 @@ async def _list(
     since: str | None,
     until: str | None,
 ) -> Response:
-    require_principal(request, READ)
+    require_principal(request, EVSES_READ)
     query = ListLogs(
         evse_id=evse_id,
         limit=limit,
@@ -68,7 +68,7 @@ async def _list(
 
 
 async def _get(request: Request, kind: LogKind, evse_id: str, at: str, loc: str) -> Response:
-    require_principal(request, READ)
+    require_principal(request, EVSES_READ)
     query = GetLog(evse_id=evse_id, at=parse_log_timestamp(at, loc=loc))
     return raw_json_response(await ask_json(request, LOG_GET_ROUTES[kind], query))
 
@@ -169,6 +169,4 @@ for _family in _FAMILIES:
 )
 async def get_connectivity(request: Request, evse_id: EvseId) -> Response:
     """A snapshot of the EVSE's signal, SIM, firmware and connection reliability."""
-    require_principal(request, READ)
-    query = GetConnectivity(evse_id=evse_id)
-    return raw_json_response(await ask_json(request, CONNECTIVITY_GET, query))
+    return await relay(request, EVSES_READ, CONNECTIVITY_GET, GetConnectivity(evse_id=evse_id))

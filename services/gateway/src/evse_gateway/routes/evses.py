@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from evse_contracts.auth import EVSES_READ, EVSES_WRITE
 from evse_contracts.bridge import CommandAccepted, CommandRequest, EvseCommand
 from evse_contracts.evses import (
     EVSES_COMMAND,
@@ -26,15 +27,14 @@ from evse_contracts.evses import (
 from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
 from ..auth import require_principal
-from ..deps import ask, ask_json
+from ..deps import ask
 from ..params import CursorQuery, EvseId, LimitQuery, uid_query
 from ..problems import problem_responses
-from ..responses import json_response, list_response, raw_json_response
+from ..responses import json_response, relay, relay_page
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["EVSEs"])
-READ, WRITE = "evses:read", "evses:write"
 NOT_FOUND = {404: ["evse-not-found"]}
 
 
@@ -51,7 +51,6 @@ async def list_evses(
     evse_model_id: Annotated[str | None, uid_query("evsemodel", "Only this model's EVSEs.")] = None,
 ) -> Response:
     """List all the EVSEs that the authorization token has access to."""
-    require_principal(request, READ)
     query = ListEvses(
         limit=limit,
         cursor=cursor,
@@ -60,7 +59,7 @@ async def list_evses(
         evse_make_id=evse_make_id,
         evse_model_id=evse_model_id,
     )
-    return list_response(request, await ask(request, EVSES_LIST, query))
+    return await relay_page(request, EVSES_READ, EVSES_LIST, query)
 
 
 @router.get(
@@ -70,8 +69,7 @@ async def list_evses(
 )
 async def get_evse(request: Request, evse_id: EvseId) -> Response:
     """Retrieve a single, specific EVSE's details."""
-    require_principal(request, READ)
-    return raw_json_response(await ask_json(request, EVSES_GET, EvseRef(evse_id=evse_id)))
+    return await relay(request, EVSES_READ, EVSES_GET, EvseRef(evse_id=evse_id))
 
 
 @router.delete(
@@ -81,9 +79,9 @@ async def get_evse(request: Request, evse_id: EvseId) -> Response:
 )
 async def decommission_evse(request: Request, evse_id: EvseId) -> Response:
     """Decommission the EVSE by disconnecting it from the platform; its logs are kept."""
-    require_principal(request, WRITE)
-    await ask(request, EVSES_DECOMMISSION, EvseRef(evse_id=evse_id))
-    return Response(status_code=204)
+    return await relay(
+        request, EVSES_WRITE, EVSES_DECOMMISSION, EvseRef(evse_id=evse_id), status_code=204
+    )
 
 
 @router.post(
@@ -94,9 +92,8 @@ async def decommission_evse(request: Request, evse_id: EvseId) -> Response:
 )
 async def reconnect_evse(request: Request, evse_id: EvseId) -> Response:
     """Create a reconnection URL for the EVSE. The EVSE must have a user assigned."""
-    require_principal(request, WRITE)
-    url = await ask(request, EVSES_RECONNECT, EvseRef(evse_id=evse_id))
-    return json_response(url, status_code=201)
+    ref = EvseRef(evse_id=evse_id)
+    return await relay(request, EVSES_WRITE, EVSES_RECONNECT, ref, status_code=201)
 
 
 @router.get(
@@ -106,8 +103,7 @@ async def reconnect_evse(request: Request, evse_id: EvseId) -> Response:
 )
 async def get_vpp_modes(request: Request, evse_id: EvseId) -> Response:
     """Returns the VPP (Virtual Power Plant) control modes supported by this EVSE."""
-    require_principal(request, READ)
-    return json_response(await ask(request, EVSES_VPP_MODES, EvseRef(evse_id=evse_id)))
+    return await relay(request, EVSES_READ, EVSES_VPP_MODES, EvseRef(evse_id=evse_id))
 
 
 @router.post(
@@ -134,7 +130,7 @@ async def send_command(request: Request, evse_id: EvseId, body: CommandRequest) 
     is a 409 `evse-offline`; a command the charger's integration cannot carry out is a 422
     `command-not-supported` naming the capability, a limit outside its range a 422
     `current-limit-out-of-range`."""
-    require_principal(request, WRITE)
+    require_principal(request, EVSES_WRITE)
     command = EvseCommand.model_validate(body.model_dump())
     accepted = await ask(request, EVSES_COMMAND, SendEvseCommand(evse_id=evse_id, command=command))
     return json_response(accepted, status_code=202)

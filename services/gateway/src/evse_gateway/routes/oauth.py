@@ -12,34 +12,22 @@ from fastapi.responses import Response
 
 from evse_contracts.ids import uid_pattern
 from evse_contracts.onboarding import TOKENS_ISSUE, AccessToken, IssueToken
-from evse_contracts.problems import DomainError, ValidationFailed
 from evse_runtime.bus_client import RemoteProblem
 
 from ..deps import ask
+from ..errors import (
+    ClientAuthenticationMissing,
+    InvalidRequest,
+    RateLimited,
+    UnsupportedGrantType,
+)
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
-from ..rate_limit import AddressAndValueCounters, RateLimited
+from ..rate_limit import AddressAndValueCounters
 from ..responses import json_response
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Authentication"])
-
-
-class InvalidRequest(ValidationFailed):
-    slug = "invalid-request"
-
-
-class ClientAuthenticationMissing(DomainError):
-    """No client authentication at all is `invalid_client` (RFC 6749 §5.2), a 401."""
-
-    slug = "invalid-client"
-    status = 401
-    title = "Invalid client credentials"
-
-
-class UnsupportedGrantType(ValidationFailed):
-    slug = "unsupported-grant-type"
-    title = "Unsupported grant type"
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:

@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from evse_contracts.auth import EVSES_WRITE, ONBOARDING
+from evse_contracts.compatibility import ACCEPT_LANGUAGE_MAX_LENGTH
 from evse_contracts.evses import Evse
 from evse_contracts.onboarding import (
     ONBOARDING_IMPORT,
@@ -18,11 +20,11 @@ from evse_contracts.onboarding import (
     PageRequest,
     StartOnboarding,
 )
-from evse_contracts.problems import DomainError, ValidationFailed
+from evse_contracts.problems import DomainError
 
 from ..auth import require_principal
-from ..body_limit import PayloadTooLarge
 from ..deps import ask, settings_of
+from ..errors import OnboardingValidationFailed, PayloadTooLarge
 from ..hosted_pages import (
     ClientState,
     ResponseType,
@@ -91,10 +93,6 @@ _BROWSER_COOKIE_SECURE = "__Host-evse_browser"
 _BROWSER_COOKIE_DEV = "evse_browser"
 
 
-class OnboardingValidationFailed(ValidationFailed):
-    slug = "validation-failed-evse-onboarding"
-
-
 @router.get(
     "/evse_onboarding",
     response_model=None,
@@ -124,7 +122,7 @@ async def start_onboarding(
     response_type: ResponseType = "redirect",
 ) -> Response:
     """Initiate onboarding of a new EVSE in the user's browser (needs a user token)."""
-    principal = require_principal(request, "onboarding")
+    principal = require_principal(request, ONBOARDING)
     limiter: FixedWindowCounter | None = request.app.state.session_limiter
     if limiter is not None and principal.user_uid is not None:
         await limiter.hit(principal.user_uid)
@@ -164,7 +162,7 @@ async def import_evse(request: Request, body: ImportEvse) -> Response:
     SyncEV have no usable cloud API: their charger is enrolled for OCPP 1.6J, and the `Link`
     header (`rel="ocpp-settings"`) is the hosted page showing the charger's connection
     settings."""
-    require_principal(request, "evses:write")
+    require_principal(request, EVSES_WRITE)
     imported = await ask(request, ONBOARDING_IMPORT, body)
     response = json_response(imported.evse, status_code=201 if imported.created else 200)
     if imported.settings_url is not None:
@@ -190,13 +188,14 @@ async def onboarding_page(request: Request, session_uid: str, step: str = "") ->
     cookie = _BROWSER_COOKIE_SECURE if secure else _BROWSER_COOKIE_DEV
     known_key = request.cookies.get(cookie, "")
     browser_key = known_key if _BROWSER_KEY.fullmatch(known_key) else secrets.token_urlsafe(32)
+    language = request.headers.get("accept-language", "")[:ACCEPT_LANGUAGE_MAX_LENGTH]
     page = PageRequest(
         session_uid=session_uid,
         step=step,
         method="POST" if request.method == "POST" else "GET",
         form=fields,
         query=query,
-        accept_language=request.headers.get("accept-language", "")[:1024] or None,
+        accept_language=language or None,
         browser_key=browser_key,
     )
     try:

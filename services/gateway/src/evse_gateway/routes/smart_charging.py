@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from evse_contracts.auth import EVSES_READ, EVSES_WRITE
 from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 from evse_contracts.smart_charging import (
     CAPABILITIES_GET,
@@ -36,17 +37,13 @@ from evse_contracts.smart_charging import (
     SiteRef,
 )
 
-from ..auth import require_principal
-from ..deps import ask, ask_json
 from ..params import CursorQuery, EvseId, LimitQuery
 from ..problems import problem_responses
-from ..responses import list_response, raw_json_response
+from ..responses import relay, relay_page
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Smart charging"])
-READ = "evses:read"
-WRITE = "evses:write"
 SiteIdPath = Annotated[
     str,
     Path(
@@ -69,9 +66,7 @@ PLAN_PROBLEMS = problem_responses(
 async def get_capabilities(request: Request, evse_id: EvseId) -> Response:
     """Which commands the EVSE takes (start/stop, current limit and its range, schedules) and
     which readings it reports, so an app never sends a command that cannot work."""
-    require_principal(request, READ)
-    query = GetCapabilities(evse_id=evse_id)
-    return raw_json_response(await ask_json(request, CAPABILITIES_GET, query))
+    return await relay(request, EVSES_READ, CAPABILITIES_GET, GetCapabilities(evse_id=evse_id))
 
 
 @router.put(
@@ -94,24 +89,21 @@ async def put_charge_plan(request: Request, evse_id: EvseId, body: ChargePlanBod
     schedule with its expected energy and cost; a target that cannot be met is still planned
     as far as it goes, with `shortfall_kwh` and `shortfall_reason`. A plan that can deliver
     nothing at all (departure passed) is refused with `plan-impossible`."""
-    require_principal(request, WRITE)
     wanted = PutChargePlan(evse_id=evse_id, **body.model_dump())
-    return raw_json_response(await ask_json(request, PLANS_PUT, wanted))
+    return await relay(request, EVSES_WRITE, PLANS_PUT, wanted)
 
 
 @router.get("/evses/{evse_id}/charge_plan", response_model=ChargePlan, responses=PLAN_PROBLEMS)
 async def get_charge_plan(request: Request, evse_id: EvseId) -> Response:
     """The EVSE's current plan, as last (re)planned."""
-    require_principal(request, READ)
-    return raw_json_response(await ask_json(request, PLANS_GET, ChargePlanRef(evse_id=evse_id)))
+    return await relay(request, EVSES_READ, PLANS_GET, ChargePlanRef(evse_id=evse_id))
 
 
 @router.delete("/evses/{evse_id}/charge_plan", status_code=204, responses=PLAN_PROBLEMS)
 async def delete_charge_plan(request: Request, evse_id: EvseId) -> Response:
     """Stop following the plan; what was already sent to the charger stays as it is."""
-    require_principal(request, WRITE)
-    await ask(request, PLANS_DELETE, ChargePlanRef(evse_id=evse_id))
-    return Response(status_code=204)
+    ref = ChargePlanRef(evse_id=evse_id)
+    return await relay(request, EVSES_WRITE, PLANS_DELETE, ref, status_code=204)
 
 
 @router.put(
@@ -135,9 +127,8 @@ async def put_site(request: Request, site_id: SiteIdPath, body: SiteBody) -> Res
     hold their minimum current in reserve, active ones share the rest by `priority`, and it
     rebalances when a car plugs in or out. A limit that cannot give every member its minimum
     is refused (`site-limit-too-low`, naming the members that would be paused)."""
-    require_principal(request, WRITE)
     wanted = PutSite(site_id=site_id, **body.model_dump())
-    return raw_json_response(await ask_json(request, SITES_PUT, wanted))
+    return await relay(request, EVSES_WRITE, SITES_PUT, wanted)
 
 
 @router.get("/sites", response_model=ListResponse[Site], responses=SITE_PROBLEMS)
@@ -145,22 +136,17 @@ async def list_sites(
     request: Request, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
 ) -> Response:
     """The application's sites, by site id."""
-    require_principal(request, READ)
-    return list_response(
-        request, await ask(request, SITES_LIST, ListSites(limit=limit, cursor=cursor))
-    )
+    return await relay_page(request, EVSES_READ, SITES_LIST, ListSites(limit=limit, cursor=cursor))
 
 
 @router.get("/sites/{site_id}", response_model=Site, responses=SITE_PROBLEMS)
 async def get_site(request: Request, site_id: SiteIdPath) -> Response:
     """The site with each member's share, as the last control cycle left it."""
-    require_principal(request, READ)
-    return raw_json_response(await ask_json(request, SITES_GET, SiteRef(site_id=site_id)))
+    return await relay(request, EVSES_READ, SITES_GET, SiteRef(site_id=site_id))
 
 
 @router.delete("/sites/{site_id}", status_code=204, responses=SITE_PROBLEMS)
 async def delete_site(request: Request, site_id: SiteIdPath) -> Response:
     """Stop balancing the site; its chargers keep the limits they hold until changed."""
-    require_principal(request, WRITE)
-    await ask(request, SITES_DELETE, SiteRef(site_id=site_id))
-    return Response(status_code=204)
+    ref = SiteRef(site_id=site_id)
+    return await relay(request, EVSES_WRITE, SITES_DELETE, ref, status_code=204)

@@ -15,10 +15,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from evse_contracts.auth import Principal
+from evse_contracts.auth import EVSES_READ, EVSES_WRITE, ONBOARDING, Principal, UserTokenRequired
 from evse_contracts.bridge import CloudProviderName
 from evse_contracts.onboarding import ONBOARDING_LINK_START, StartVendorAccountLink
-from evse_contracts.problems import DomainError
 from evse_contracts.vendor_accounts import (
     VENDOR_ACCOUNTS_GET,
     VENDOR_ACCOUNTS_LIST,
@@ -55,12 +54,6 @@ Provider = Annotated[
 ]
 
 
-class UserTokenRequired(DomainError):
-    slug = "user-token-required"
-    status = 403
-    title = "User token required"
-
-
 def _user(request: Request, scope: str) -> tuple[str, str]:
     principal: Principal = require_principal(request, scope)
     if principal.kind != "user" or principal.user_uid is None:
@@ -87,7 +80,7 @@ async def list_vendor_accounts(
     ] = None,
 ) -> Response:
     """The user's vendor account links and their health (unlinked ones are left out)."""
-    application_uid, user_uid = _user(request, "evses:read")
+    application_uid, user_uid = _user(request, EVSES_READ)
     query = ListVendorAccounts(
         application_uid=application_uid, user_uid=user_uid, provider=provider
     )
@@ -113,7 +106,7 @@ async def start_vendor_account_link(
     """Send the user's browser to sign in at the vendor; it comes back to the application's
     redirect URL with `vendor_account_id`, `provider` and `state`. Signing in again relinks
     (a broken link is restored, its EVSEs polled again)."""
-    _user(request, "onboarding")
+    _user(request, ONBOARDING)
     start = StartVendorAccountLink(provider=provider, state=state)
     link = await ask(request, ONBOARDING_LINK_START, start, idempotent=False)
     return send_to_hosted_page(link, response_type)
@@ -126,7 +119,7 @@ async def start_vendor_account_link(
 )
 async def get_vendor_account(request: Request, vendor_account_id: VendorAccountId) -> Response:
     """One link and its health."""
-    ref = _ref(request, "evses:read", vendor_account_id)
+    ref = _ref(request, EVSES_READ, vendor_account_id)
     return json_response(await ask(request, VENDOR_ACCOUNTS_GET, ref))
 
 
@@ -138,5 +131,5 @@ async def get_vendor_account(request: Request, vendor_account_id: VendorAccountI
 async def unlink_vendor_account(request: Request, vendor_account_id: VendorAccountId) -> Response:
     """Unlink: the credentials and the vendor's tokens are erased, its EVSEs are no longer
     polled (they stay registered; linking the same account again resumes them)."""
-    ref = _ref(request, "evses:write", vendor_account_id)
+    ref = _ref(request, EVSES_WRITE, vendor_account_id)
     return json_response(await ask(request, VENDOR_ACCOUNTS_UNLINK, ref, idempotent=True))

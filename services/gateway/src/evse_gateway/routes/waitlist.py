@@ -7,15 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
-from evse_contracts.compatibility import ACCEPT_LANGUAGE_MAX_LENGTH
 from evse_contracts.waitlist import (
     EVSE_WAITLIST_JOIN,
+    VALIDATION_SLUG,
     EvseWaitlistEntry,
     EvseWaitlistSignup,
     JoinEvseWaitlist,
 )
 
 from ..deps import ask
+from ..params import AcceptLanguage
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
 from ..rate_limit import AddressAndValueCounters
 from ..responses import json_response
@@ -23,7 +24,6 @@ from ..responses import json_response
 __all__ = ["router"]
 
 router = APIRouter(tags=["EVSE compatibility"])
-VALIDATION_SLUG = "validation-failed-evse-waitlist"
 
 
 @router.post(
@@ -40,7 +40,7 @@ async def join_evse_waitlist(
     request: Request,
     signup: EvseWaitlistSignup,
     accept_language: Annotated[
-        str | None, Header(description="Used for the country when there is no program.")
+        AcceptLanguage, Header(description="Used for the country when there is no program.")
     ] = None,
 ) -> Response:
     """Add a user to the EVSE waitlist (201), or return their existing entry (200).
@@ -51,11 +51,6 @@ async def join_evse_waitlist(
     counters: AddressAndValueCounters | None = request.app.state.waitlist_counters
     if counters is not None:
         await counters.count(request, signup.email.strip().lower())
-    join = JoinEvseWaitlist(
-        signup=signup,
-        accept_language=None
-        if accept_language is None
-        else accept_language[:ACCEPT_LANGUAGE_MAX_LENGTH],
-    )
+    join = JoinEvseWaitlist(signup=signup, accept_language=accept_language)
     joined = await ask(request, EVSE_WAITLIST_JOIN, join)
     return json_response(joined.entry, status_code=201 if joined.created else 200)

@@ -2,6 +2,8 @@
 
 Declared before `POST /v2/webhooks/{provider}` (vendor pushes) so that `subscriptions` is
 never taken for a provider. Application tokens only: the notifier answers a user token 403.
+Managing subscriptions redirects the event feed, so it needs `evses:write`: a read-only token
+may only look.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from evse_contracts.auth import EVSES_READ, EVSES_WRITE
 from evse_contracts.notifications import (
+    SUBSCRIPTION_VALIDATION_SLUG,
     WEBHOOK_SUBSCRIPTIONS_CREATE,
     WEBHOOK_SUBSCRIPTIONS_DELETE,
     WEBHOOK_SUBSCRIPTIONS_GET,
@@ -26,19 +30,13 @@ from evse_contracts.notifications import (
 )
 from evse_contracts.pagination import DEFAULT_LIMIT, ListResponse
 
-from ..auth import require_principal
-from ..deps import ask, ask_json
 from ..params import CursorQuery, LimitQuery, uid_path
 from ..problems import VALIDATION_PROBLEM_KEY, problem_responses
-from ..responses import list_response, raw_json_response
+from ..responses import relay, relay_page
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Webhook subscriptions"])
-VALIDATION_SLUG = "validation-failed-webhook-subscription"
-READ = "evses:read"
-WRITE = "evses:write"
-"""Managing subscriptions redirects the event feed: a read-only token may only look."""
 SubscriptionId = Annotated[str, uid_path("whsub", "The subscription id (`whsub…`).")]
 PROBLEMS = problem_responses(
     400,
@@ -86,16 +84,15 @@ def verify(secret: str, header: str, body: bytes, tolerance_s: int = 300) -> boo
             409: ["too-many-webhook-subscriptions"],
         },
     ),
-    openapi_extra={VALIDATION_PROBLEM_KEY: VALIDATION_SLUG},
+    openapi_extra={VALIDATION_PROBLEM_KEY: SUBSCRIPTION_VALIDATION_SLUG},
     description=WEBHOOKS_DESCRIPTION,
 )
 async def create_webhook_subscription(
     request: Request, subscription: NewWebhookSubscription
 ) -> Response:
     """Subscribe a URL to event types; the signing `secret` is in this response only."""
-    require_principal(request, WRITE)
-    created = await ask_json(request, WEBHOOK_SUBSCRIPTIONS_CREATE, subscription.to_create())
-    return raw_json_response(created, status_code=201)
+    create = subscription.to_create()
+    return await relay(request, EVSES_WRITE, WEBHOOK_SUBSCRIPTIONS_CREATE, create, status_code=201)
 
 
 @router.get(
@@ -109,9 +106,8 @@ async def list_webhook_subscriptions(
     cursor: CursorQuery = None,
 ) -> Response:
     """The application's webhook subscriptions, oldest first."""
-    require_principal(request, READ)
     query = ListWebhookSubscriptions(limit=limit, cursor=cursor)
-    return list_response(request, await ask(request, WEBHOOK_SUBSCRIPTIONS_LIST, query))
+    return await relay_page(request, EVSES_READ, WEBHOOK_SUBSCRIPTIONS_LIST, query)
 
 
 @router.get(
@@ -121,11 +117,8 @@ async def list_webhook_subscriptions(
 )
 async def get_webhook_subscription(request: Request, subscription_id: SubscriptionId) -> Response:
     """One subscription, with `disabled_reason` once persistent failure disabled it."""
-    require_principal(request, READ)
-    found = await ask_json(
-        request, WEBHOOK_SUBSCRIPTIONS_GET, WebhookSubscriptionRef(id=subscription_id)
-    )
-    return raw_json_response(found)
+    ref = WebhookSubscriptionRef(id=subscription_id)
+    return await relay(request, EVSES_READ, WEBHOOK_SUBSCRIPTIONS_GET, ref)
 
 
 @router.delete("/webhooks/subscriptions/{subscription_id}", status_code=204, responses=PROBLEMS)
@@ -133,9 +126,8 @@ async def delete_webhook_subscription(
     request: Request, subscription_id: SubscriptionId
 ) -> Response:
     """Stop deliveries and forget the subscription."""
-    require_principal(request, WRITE)
-    await ask(request, WEBHOOK_SUBSCRIPTIONS_DELETE, WebhookSubscriptionRef(id=subscription_id))
-    return Response(status_code=204)
+    ref = WebhookSubscriptionRef(id=subscription_id)
+    return await relay(request, EVSES_WRITE, WEBHOOK_SUBSCRIPTIONS_DELETE, ref, status_code=204)
 
 
 @router.post(
@@ -145,8 +137,5 @@ async def delete_webhook_subscription(
 )
 async def test_webhook_subscription(request: Request, subscription_id: SubscriptionId) -> Response:
     """Send a signed `webhook.ping` batch now and report how the receiver answered."""
-    require_principal(request, WRITE)
-    result = await ask_json(
-        request, WEBHOOK_SUBSCRIPTIONS_TEST, WebhookSubscriptionRef(id=subscription_id)
-    )
-    return raw_json_response(result)
+    ref = WebhookSubscriptionRef(id=subscription_id)
+    return await relay(request, EVSES_WRITE, WEBHOOK_SUBSCRIPTIONS_TEST, ref)

@@ -20,8 +20,9 @@ from evse_contracts.problems import ServiceUnavailable
 from evse_runtime.streams import WEBHOOKS, ensure_stream
 
 from ..deps import settings_of
+from ..errors import UnknownWebhookProvider
 from ..problems import problem_responses
-from ..webhook_signature import UnknownWebhookProvider, verify
+from ..webhook_signature import verify
 
 __all__ = ["router"]
 

@@ -19,8 +19,8 @@ from evse_contracts.bridge import VendorCommandName
 from evse_contracts.telemetry import ChargerState
 
 __all__ = [
-    "Command",
     "SIGN_IN_FIELDS",
+    "Command",
     "CommandProgress",
     "CommandTicket",
     "DeviceRef",

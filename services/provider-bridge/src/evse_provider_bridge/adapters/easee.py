@@ -25,6 +25,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from evse_contracts.telemetry import ChargerState
+
 from .base import (
     Command,
     CommandTicket,
@@ -43,7 +45,7 @@ from .tokens import Token
 
 __all__ = ["EaseeAdapter", "status_from_observations"]
 
-OP_MODES: dict[int, tuple[str, bool]] = {
+OP_MODES: dict[int, tuple[ChargerState, bool]] = {
     0: ("offline", False),
     1: ("available", False),
     2: ("preparing", True),
@@ -81,7 +83,7 @@ def status_from_observations(body: Any) -> DeviceStatus:
     )
     firmware = values.get(OBS_FIRMWARE)
     return DeviceStatus(
-        state=state,  # type: ignore[arg-type]
+        state=state,
         online=state != "offline",
         plugged_in=plugged,
         power_w=None if kw is None else kw * 1000,

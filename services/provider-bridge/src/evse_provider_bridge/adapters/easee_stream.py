@@ -22,7 +22,7 @@ from typing import Any
 
 from .signalr import Hub, Invocation
 
-__all__ = ["EaseeStream", "PRODUCT_UPDATE", "COMMAND_RESPONSE"]
+__all__ = ["COMMAND_RESPONSE", "PRODUCT_UPDATE", "EaseeStream"]
 
 PRODUCT_UPDATE, COMMAND_RESPONSE = "ProductUpdate", "CommandResponse"
 

@@ -12,7 +12,7 @@ import copy
 import json
 import time
 from collections.abc import Callable, Collection, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from ..budget import BudgetSpent, VendorBudget
+from ..clock import utc_now
 from ..metrics import VENDOR_CALL_SECONDS, VENDOR_CALLS
 from .errors import VendorBudgetSpent, VendorError
 from .tokens import Token, TokenSource
@@ -43,7 +44,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - (now or utc_now())).total_seconds())
 
 
 def _error_code(response: httpx.Response) -> str | None:

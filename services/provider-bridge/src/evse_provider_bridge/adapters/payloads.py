@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
+from ..clock import utc_now
 from .base import DeviceStatus
 from .errors import VendorError
 
@@ -48,7 +49,7 @@ def as_float(value: Any) -> float | None:
 
 
 def expires_in(seconds: Any) -> datetime:
-    return datetime.now(UTC) + timedelta(seconds=as_float(seconds) or 300.0)
+    return utc_now() + timedelta(seconds=as_float(seconds) or 300.0)
 
 
 def webhook_items(payload: bytes) -> list[dict[str, Any]]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from ..clock import utc_now
 from .errors import REFUSED_STATUSES, SignInRefused, VendorError
 
 __all__ = ["MemoryVault", "Token", "TokenSource", "TokenVault"]
@@ -25,7 +26,7 @@ class Token:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def fresh(self, *, skew: timedelta) -> bool:
-        return datetime.now(UTC) + skew < self.expires_at
+        return utc_now() + skew < self.expires_at
 
 
 class TokenVault(Protocol):

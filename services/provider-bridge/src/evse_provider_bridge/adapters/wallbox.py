@@ -15,6 +15,8 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
+from evse_contracts.telemetry import ChargerState
+
 from .base import (
     Command,
     CommandTicket,
@@ -31,8 +33,10 @@ from .tokens import Token
 __all__ = ["STATUS_IDS", "WallboxAdapter", "status_from_body"]
 
 # 0 and 163 are both "Disconnected" in Home Assistant; 0 is read as the cloud link being down.
-_AVAILABLE, _FAULT, _CHARGING = ("available", False), ("faulted", False), ("charging", True)
-STATUS_IDS: dict[int, tuple[str, bool]] = {
+_AVAILABLE: tuple[ChargerState, bool] = ("available", False)
+_FAULT: tuple[ChargerState, bool] = ("faulted", False)
+_CHARGING: tuple[ChargerState, bool] = ("charging", True)
+STATUS_IDS: dict[int, tuple[ChargerState, bool]] = {
     0: ("offline", False),
     163: ("available", False),
     14: _FAULT,
@@ -71,7 +75,7 @@ def status_from_body(body: dict[str, Any]) -> DeviceStatus:
     kw, kwh = as_float(body.get("charging_power")), as_float(body.get("added_energy"))
     software = config.get("software") or {}
     return DeviceStatus(
-        state=state,  # type: ignore[arg-type]
+        state=state,
         online=state != "offline",
         plugged_in=plugged,
         power_w=None if kw is None else kw * 1000,

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from evse_contracts.telemetry import ChargerState
+
 from .base import (
     Command,
     CommandTicket,
@@ -31,7 +33,7 @@ from .tokens import Token
 
 __all__ = ["ZaptecAdapter", "status_from_observations"]
 
-OPERATION_MODES: dict[int, tuple[str, bool]] = {
+OPERATION_MODES: dict[int, tuple[ChargerState, bool]] = {
     0: ("unavailable", False),
     1: ("available", False),
     2: ("preparing", True),
@@ -55,7 +57,7 @@ def status_from_observations(observations: list[dict[str, Any]]) -> DeviceStatus
         state, plugged = "suspended_evse", True
     session_kwh = as_float(values.get(553))
     return DeviceStatus(
-        state=state if online else "offline",  # type: ignore[arg-type]
+        state=state if online else "offline",
         online=online,
         plugged_in=plugged,
         power_w=as_float(values.get(513)),

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from evse_contracts.telemetry import ChargerState, ConnectivitySample, PhaseReading, StatusLog
+from evse_contracts.telemetry import ChargerState, PhaseReading, StatusLog
+
+from ..adapters.base import DeviceStatus
+from ..events import status_log
 
 __all__ = ["ChargerSnapshot", "normalised_state"]
 
@@ -99,25 +102,20 @@ class ChargerSnapshot:
             key = "current_a" if measurand == "Current.Import" else "voltage_v"
             self.phases[phase] = reading.model_copy(update={key: value})
 
-    def status_log(self, evse_uid: str, at: datetime, *, online: bool = True) -> StatusLog:
-        state: ChargerState = self.state if online else "offline"
-        connectivity = (
-            None
-            if self.firmware_version is None
-            else ConnectivitySample(firmware_version=self.firmware_version)
-        )
-        return StatusLog(
-            evse_uid=evse_uid,
-            sampled_at=at,
-            state=state,
+    def status(self, *, online: bool = True) -> DeviceStatus:
+        """What the charger told us, as any vendor's status reads (`offline` once it left)."""
+        return DeviceStatus(
+            state=self.state if online else "offline",
             online=online,
             plugged_in=online and self.state in _PLUGGED,
             power_w=self.power_w if online else None,
             session_energy_wh=self.session_energy_wh,
             lifetime_energy_wh=self.lifetime_energy_wh,
             current_limit_a=self.current_limit_a,
-            phases=tuple(self.phases[k] for k in sorted(self.phases)),
             temperature_c=self.temperature_c,
-            connectivity=connectivity,
-            source="ocpp",
+            firmware_version=self.firmware_version,
         )
+
+    def status_log(self, evse_uid: str, at: datetime, *, online: bool = True) -> StatusLog:
+        phases = (self.phases[k] for k in sorted(self.phases))
+        return status_log(evse_uid, self.status(online=online), source="ocpp", at=at, phases=phases)

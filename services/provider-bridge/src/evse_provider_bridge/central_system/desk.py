@@ -7,8 +7,6 @@ Nobody answering means the charger is not connected: `evse-offline` (409).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import structlog
 from nats.aio.client import Client as NatsClient
 
@@ -26,6 +24,7 @@ from evse_contracts.bus import Route
 from evse_contracts.problems import ServiceUnavailable
 from evse_runtime.bus_client import BusClient
 
+from ..clock import Clock, utc_now
 from ..errors import ChargePointIdTaken, EvseOffline
 from .passwords import hash_password, new_password
 from .store import ChargePointIdClash, OcppCharger, OcppStore
@@ -37,9 +36,16 @@ log = structlog.get_logger("evse.bridge.ocpp")
 
 class OcppDesk:
     def __init__(
-        self, *, nc: NatsClient, store: OcppStore, public_url: str, timeout_s: float
+        self,
+        *,
+        nc: NatsClient,
+        store: OcppStore,
+        public_url: str,
+        timeout_s: float,
+        clock: Clock = utc_now,
     ) -> None:
         self._nc = nc
+        self._clock = clock
         self._store = store
         self._public_url = public_url.rstrip("/")
         self._bus = BusClient(nc, timeout_s=timeout_s)
@@ -47,7 +53,7 @@ class OcppDesk:
     async def issue(self, request: IssueOcppCredentials) -> OcppCredentials:
         """A new password for the charger; the previous one (and its socket) stop working."""
         password = new_password()
-        issued_at = datetime.now(UTC)
+        issued_at = self._clock()
         charger = OcppCharger(
             charge_point_id=request.charge_point_id,
             evse_uid=request.evse_uid,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from evse_contracts.telemetry import to_utc_millis
+
+from ..clock import Clock, utc_now
 
 __all__ = ["Frame", "MillisClock", "frame_of", "parse_json", "read_frame"]
 
@@ -66,11 +68,12 @@ class MillisClock:
     share a key and the second would be dropped as a duplicate.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = utc_now) -> None:
+        self._clock = clock
         self._last: datetime | None = None
 
     def next(self) -> datetime:
-        now = to_utc_millis(datetime.now(UTC))
+        now = to_utc_millis(self._clock())
         if self._last is not None and now <= self._last:
             now = self._last + _ONE_MS
         self._last = now

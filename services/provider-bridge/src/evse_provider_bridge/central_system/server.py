@@ -45,7 +45,7 @@ from .passwords import password_matches
 from .session import ChargerSession, SessionSettings
 from .store import OcppCharger, OcppStore
 
-__all__ = ["OcppServer", "TAKEOVER_SUBJECTS"]
+__all__ = ["TAKEOVER_SUBJECTS", "OcppServer"]
 
 log = structlog.get_logger("evse.bridge.ocpp")
 SUBPROTOCOL = "ocpp1.6"

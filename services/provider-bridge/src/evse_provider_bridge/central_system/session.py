@@ -1,32 +1,22 @@
-"""One connected charger: the `ocpp` package's ChargePoint with the central system's handlers.
+"""One connected charger: the central system's handlers on the `OcppEndpoint` (`endpoint.py`).
 
 Inbound calls update the charger's snapshot and become status logs; platform commands become
 outbound calls whose outcome is a command log. Frames are logged by the `FrameTap` the
-ChargePoint reads and writes through. Inbound calls are handled as the package's
-`_handle_call` does, minus its per-frame costs: the frame is not parsed again, payloads are
-checked by compiled schemas (`schemas.py`), keys converted through a cache, and no handler
-signature is inspected (ours never take `call_unique_id`).
+ChargePoint reads and writes through.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
-import json
-import logging
-import math
-import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
-from ocpp.charge_point import _raise_key_error, remove_nones, serialize_as_dict
 from ocpp.exceptions import OCPPError
-from ocpp.messages import Call, CallError, MessageType, unpack
 from ocpp.routing import after, on
-from ocpp.v16 import ChargePoint, call, call_result
+from ocpp.v16 import call, call_result
 from ocpp.v16.enums import (
     Action,
     AuthorizationStatus,
@@ -36,27 +26,22 @@ from ocpp.v16.enums import (
 
 from evse_contracts.bridge import CommandAccepted, SendCommand
 from evse_contracts.ids import new_uid
-from evse_contracts.telemetry import CommandLog, CommandResult
+from evse_contracts.telemetry import CommandResult
 
+from ..clock import Clock, utc_now
+from ..events import command_log, command_parameters
 from .calls import NoTransaction, command_result, ocpp_call
 from .charger_state import ChargerSnapshot
+from .endpoint import OcppEndpoint
 from .event_queue import EventQueue
 from .frame_tap import FrameTap
-from .frames import MillisClock, parse_json
-from .messages import message_of, to_camel_case, to_snake_case
-from .schemas import validate_payload
+from .frames import MillisClock
 from .store import OcppCharger, OcppStore
 
 __all__ = ["ChargerSession", "SessionSettings"]
 
 log = structlog.get_logger("evse.bridge.ocpp")
-_FRAME_LOG = logging.getLogger("evse.bridge.ocpp.frames")
-# The package logs every frame whole at INFO through the logger it is given; frames are OCPP
-# log events already, so only its warnings and errors reach the service log.
-_FRAME_LOG.setLevel(logging.WARNING)
 _ACCEPTED = {"status": AuthorizationStatus.accepted}
-_MAX_AWAITED = 64
-"""Calls of ours whose answer may still come (one at a time, plus ones that timed out)."""
 
 
 CAPABILITY_KEYS = (
@@ -76,7 +61,7 @@ class SessionSettings:
     """Inbound frames a charger may send per minute (its burst too); above, it is closed."""
 
 
-class ChargerSession(ChargePoint):  # type: ignore[misc]
+class ChargerSession(OcppEndpoint):
     def __init__(
         self,
         charger: OcppCharger,
@@ -85,112 +70,21 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         store: OcppStore,
         events: EventQueue,
         settings: SessionSettings,
+        clock: Clock = utc_now,
     ) -> None:
         super().__init__(
-            charger.charge_point_id,
-            tap,
-            response_timeout=settings.response_timeout_s,
-            logger=_FRAME_LOG,
+            charger.charge_point_id, tap, response_timeout_s=settings.response_timeout_s
         )
-        self._unique_id_generator = self._new_call_id
-        self._awaited: dict[str, None] = {}
-        self._unsolicited = 0
         self.charger = charger
         self._recorded_boot = charger.boot
         self.snapshot = ChargerSnapshot()
-        self._tap = tap
         self._store = store
         self._events = events
         self._settings = settings
-        self._status_clock = MillisClock()
-        self._command_clock = MillisClock()
+        self._clock = clock
+        self._status_clock = MillisClock(clock)
+        self._command_clock = MillisClock(clock)
         self._commands: set[asyncio.Task[None]] = set()
-
-    async def start(self) -> None:
-        """The package's read loop, routing the frame the tap already parsed for its log."""
-        while True:
-            raw, message = await self._tap.receive()
-            await self._route(raw, message)
-
-    async def route_message(self, raw_msg: str) -> None:
-        await self._route(raw_msg, parse_json(raw_msg))
-
-    async def _route(self, raw: str, message: Any) -> None:
-        """As the package does, but a frame that is not OCPP-J gets a CALLERROR too."""
-        msg = message_of(message)
-        if msg is None:
-            try:
-                msg = unpack(raw)  # the package's own error (or reading) of a malformed frame
-            except OCPPError as error:
-                description = error.description or "not an OCPP-J message"
-                await self._send_error(_unique_id_of(raw), "FormationViolation", description, {})
-                return
-        if msg.message_type_id == MessageType.Call:
-            await self._answer(msg)
-        elif msg.unique_id in self._awaited:
-            del self._awaited[msg.unique_id]
-            self._response_queue.put_nowait(msg)
-        else:
-            self._drop_unsolicited(msg.unique_id)
-
-    async def _handle_call(self, msg: Call) -> None:
-        """The package's `_handle_call` for our handlers: validate, answer, then `@after`."""
-        handlers = self.route_map.get(msg.action, {})
-        if "_on_action" not in handlers:
-            _raise_key_error(msg.action, self._ocpp_version)
-            return
-        await validate_payload(msg)
-        payload = to_snake_case(msg.payload)
-        try:
-            response = handlers["_on_action"](**payload)
-            if inspect.isawaitable(response):
-                response = await response
-        except Exception as error:
-            self.logger.exception("Error while handling request '%s'", msg)
-            await self._send(msg.create_call_error(error).to_json())
-            return
-        result = msg.create_call_result(to_camel_case(remove_nones(serialize_as_dict(response))))
-        await validate_payload(result)
-        await self._send(result.to_json())
-        after = handlers.get("_after_action")
-        if after is not None:
-            done = after(**payload)
-            if inspect.isawaitable(done):
-                asyncio.ensure_future(done)
-
-    def _new_call_id(self) -> str:
-        """The package names its calls with this; only their answers are queued for it."""
-        call_id = str(uuid.uuid4())
-        if len(self._awaited) >= _MAX_AWAITED:
-            self._awaited.pop(next(iter(self._awaited)))
-        self._awaited[call_id] = None
-        return call_id
-
-    def _drop_unsolicited(self, unique_id: str) -> None:
-        """An answer to no call of ours: dropped, not queued for the life of the socket
-        (review M5); logged at the 1st, 10th, 100th… of the connection."""
-        self._unsolicited += 1
-        if math.log10(self._unsolicited).is_integer():
-            log.warning(
-                "unsolicited ocpp answers dropped",
-                charge_point_id=self.charger.charge_point_id,
-                unique_id=unique_id[:64],
-                count=self._unsolicited,
-            )
-
-    async def _answer(self, msg: Call) -> None:
-        try:
-            await self._handle_call(msg)
-        except OCPPError as error:
-            # The package's details may hold the offending message object: send only the cause.
-            cause = (error.details or {}).get("cause")
-            details = {} if cause is None else {"cause": str(cause)}
-            await self._send_error(msg.unique_id, error.code, error.description, details)
-
-    async def _send_error(
-        self, unique_id: str, code: str, description: str, details: dict[str, str]
-    ) -> None:
-        await self._send(CallError(unique_id, code, description, details).to_json())
 
     async def publish_status(self, *, online: bool = True) -> None:
         at = self._status_clock.next()
@@ -212,7 +106,7 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
             self._recorded_boot = boot
         await self.publish_status()
         return call_result.BootNotification(
-            current_time=_now_iso(),
+            current_time=self._now_iso(),
             interval=self._settings.heartbeat_interval_s,
             status=RegistrationStatus.accepted,
         )
@@ -241,13 +135,11 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
             for item in (response.configuration_key or [])[: len(CAPABILITY_KEYS)]
             if isinstance(item, dict) and item.get("key") in CAPABILITY_KEYS
         }
-        await self._store.record_configuration(
-            self.charger.charge_point_id, keys, datetime.now(UTC)
-        )
+        await self._store.record_configuration(self.charger.charge_point_id, keys, self._clock())
 
     @on(Action.heartbeat)
     def on_heartbeat(self) -> Any:
-        return call_result.Heartbeat(current_time=_now_iso())
+        return call_result.Heartbeat(current_time=self._now_iso())
 
     @on(Action.status_notification)
     async def on_status(self, connector_id: int, error_code: str, status: str, **_: Any) -> Any:
@@ -291,7 +183,7 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
     async def command(self, request: SendCommand) -> CommandAccepted:
         """Log the command as pending, send it in the background, log how the charger answered."""
         command_id = new_uid("cmd")
-        started = datetime.now(UTC)
+        started = self._clock()
         await self._log_command(request, command_id, "pending", started)
         self._in_background(self._send_command(request, command_id, started))
         return CommandAccepted(
@@ -332,25 +224,21 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
         code: str | None = None,
         detail: str | None = None,
     ) -> None:
-        at = self._command_clock.next()
-        parameters: dict[str, str | int | float | bool | None] = {}
-        if request.current_limit_a is not None:
-            parameters["current_limit_a"] = request.current_limit_a
-        if request.available is not None:
-            parameters["available"] = request.available
-        if request.charge_plan is not None:
-            parameters["plan_intervals"] = len(request.charge_plan.intervals)
-            parameters["departure_at"] = request.charge_plan.departure_at.isoformat()
-        event = CommandLog(
+        parameters = command_parameters(
+            current_limit_a=request.current_limit_a,
+            available=request.available,
+            charge_plan=request.charge_plan,
+        )
+        event = command_log(
             evse_uid=self.charger.evse_uid,
-            logged_at=at,
             command_id=command_id,
             command=request.command,
             parameters=parameters,
             source=request.source,
             result=result,
+            started=started,
+            at=self._command_clock.next(),
             vendor_response_code=code or None,
-            latency_ms=max(0.0, (at - started).total_seconds() * 1000),
             detail=detail,
         )
         await self._events.put(event)
@@ -362,17 +250,5 @@ class ChargerSession(ChargePoint):  # type: ignore[misc]
             for task in pending:
                 task.cancel()
 
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _unique_id_of(raw: str) -> str:
-    """The unique id of a frame that failed to parse, when it has a readable one."""
-    try:
-        message = json.loads(raw)
-    except ValueError:
-        return "-1"
-    if isinstance(message, list) and len(message) > 1 and isinstance(message[1], str):
-        return message[1]
-    return "-1"
+    def _now_iso(self) -> str:
+        return self._clock().isoformat(timespec="milliseconds").replace("+00:00", "Z")
