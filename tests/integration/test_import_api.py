@@ -213,6 +213,20 @@ async def test_importing_the_same_charger_again_returns_the_same_evse(stack: Sta
     assert again.json()["uid"] == first.json()["uid"]
 
 
+async def test_concurrent_imports_of_a_charger_spelt_differently_make_one_evse(
+    stack: Stack,
+) -> None:
+    """The vendor's spelling of the serial is stored: an import that loses the race with
+    another spelling finds the winner's EVSE by it (it used to look for its own: a 500)."""
+    serial = next(c for c in seed_for("chargepoint") if c.owner == BOB).serial_number
+    spellings = [serial.lower(), serial.swapcase(), serial.lower().capitalize()] * 2
+    imports = await asyncio.gather(*(stack.import_("bob", "chargepoint", s) for s in spellings))
+    assert all(r.status_code in (200, 201) for r in imports), [r.text for r in imports]
+    assert [r.status_code for r in imports].count(201) == 1
+    assert {r.json()["uid"] for r in imports} == {imports[0].json()["uid"]}
+    assert imports[0].json()["serial_number"] == serial
+
+
 async def test_import_does_not_tell_whether_another_tenant_onboarded_a_charger(
     stack: Stack,
 ) -> None:

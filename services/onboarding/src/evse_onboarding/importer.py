@@ -51,9 +51,7 @@ class Importer:
             if onboarded is not None:
                 raise EvseAlreadyOnboarded(provider, serial_number)
             model = await self._ocpp_model(provider, request_id)
-            return await self._enrol_once(
-                user, model, provider, serial_number, None, now=now, asked=serial_number
-            )
+            return await self._enrol_once(user, model, provider, serial_number, None, now=now)
         lookup = await self.bridge.lookup_device(
             LookupDevice(
                 provider=provider,
@@ -81,7 +79,6 @@ class Importer:
             lookup.serial_number,
             lookup.vendor_device_id,
             now=now,
-            asked=serial_number,
         )
 
     async def _enrol_once(
@@ -93,10 +90,10 @@ class Importer:
         vendor_device_id: str | None,
         *,
         now: datetime,
-        asked: str,
     ) -> tuple[EvseRecord, bool]:
-        """Enrol the device, or return the user's EVSE for the serial they `asked` for when a
-        concurrent import of theirs enrolled it first."""
+        """Enrol the device, or return the user's EVSE when a concurrent import of theirs
+        enrolled it first: found by the serial that collided (the vendor's spelling, which is
+        what is stored), not the one the user typed."""
         try:
             record = await self.enrol(
                 user=user,
@@ -107,7 +104,7 @@ class Importer:
                 now=now,
             )
         except DeviceAlreadyImported:
-            raced = await self._existing(user, provider, asked)
+            raced = await self._existing(user, provider, serial_number)
             if raced is None:
                 raise
             return raced, False
