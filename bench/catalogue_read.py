@@ -18,6 +18,8 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _common import write_result
+
 from evse_catalogue.seed import load_seed
 from evse_contracts.auth import Principal
 from evse_contracts.ids import new_uid
@@ -134,11 +136,7 @@ def report(baseline: dict[str, float], measured: dict[str, float], store: str) -
         f"p50 {measured['p50_ms']:.2f} ms  p99 {measured['p99_ms']:.2f} ms",
         f"ratio platform/baseline: {ratio:.2f}x   (target >= 0.70x, p99 <= 10 ms)",
     ]
-    text = "\n".join(lines) + "\n"
-    sys.stdout.write(text)
-    results = BENCH / "results"
-    results.mkdir(exist_ok=True)
-    (results / "catalogue_read.txt").write_text(text)
+    write_result("catalogue_read", "\n".join(lines))
 
 
 if __name__ == "__main__":

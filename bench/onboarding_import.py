@@ -20,7 +20,6 @@ import os
 import platform
 import re
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -28,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from _common import QUIET, write_result
 
 from evse_devstack.demo import run_admin
 from evse_devstack.stack import Stack, start_stack
@@ -44,13 +44,11 @@ from evse_vendor_simulator.seed import (
     owner_account,
 )
 
-BENCH = Path(__file__).parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
 UNBOUNDED_BUDGETS = {
     f"EVSE_VENDORS__{vendor.upper()}__REQUESTS_PER_PERIOD": "1000000"
     for vendor in {charger.vendor for charger in SEED_CHARGERS}
 }
-QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
 
 
 async def timed(samples: list[float], call: Callable[[], Awaitable[None]]) -> None:
@@ -187,11 +185,7 @@ def main() -> None:
         f"ratio platform/baseline: {ratio:.2f}x   (no target: an import and a decommission "
         "against one uncached vendor listing)",
     ]
-    text = "\n".join(lines) + "\n"
-    sys.stdout.write(text)
-    results = BENCH / "results"
-    results.mkdir(exist_ok=True)
-    (results / "onboarding_import.txt").write_text(text)
+    write_result("onboarding_import", "\n".join(lines))
 
 
 if __name__ == "__main__":

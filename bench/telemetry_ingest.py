@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+from _common import QUIET, write_result
 from nats.js import JetStreamContext
 
 from evse_contracts.auth import Principal
@@ -58,14 +59,12 @@ from evse_telemetry.connectivity import Reliability7d, Snapshot
 from evse_telemetry.settings import TelemetrySettings
 from evse_telemetry.store import Document, ListQuery, MongoTelemetryStore
 
-BENCH = Path(__file__).parent
 EVENTS = int(os.environ.get("BENCH_EVENTS", "100000"))
 QUERY_ROWS = int(os.environ.get("BENCH_QUERY_ROWS", "0"))
 QUERIES = int(os.environ.get("BENCH_QUERIES", "1000"))
 EVSES = 100
 PUBLISH_WINDOW = 1000
 RAW_CONSUMER = "bench-raw"
-QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
 STALL_S = 60.0
 APPLICATION_UID = "app01"
 
@@ -334,11 +333,7 @@ def report(results: dict[str, Any], store: str) -> None:
         f"{query['rows']} rows in status_logs): p50 {query['p50']:.2f} ms  "
         f"p99 {query['p99']:.2f} ms  plan IXSCAN on (evse_uid, sampled_at): {query['ixscan']}",
     ]
-    text = "\n".join(lines) + "\n"
-    sys.stdout.write(text)
-    results_dir = BENCH / "results"
-    results_dir.mkdir(exist_ok=True)
-    (results_dir / "telemetry_ingest.txt").write_text(text)
+    write_result("telemetry_ingest", "\n".join(lines))
 
 
 def main() -> None:

@@ -38,6 +38,7 @@ from typing import Any
 import httpx
 import nats
 import uvicorn
+from _common import QUIET, write_result
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -60,7 +61,6 @@ from evse_devstack.processes import free_port, spawn, stop
 from evse_runtime.bus_client import BusClient
 from evse_runtime.streams import EVSE_EVENTS, TELEMETRY, ensure_stream
 
-BENCH = Path(__file__).parent
 SUBSCRIPTIONS = int(os.environ.get("BENCH_SUBSCRIPTIONS", "100"))
 CHANGES = int(os.environ.get("BENCH_CHANGES", "2000"))
 PACED = int(os.environ.get("BENCH_PACED", "200"))
@@ -69,7 +69,6 @@ PACE_PER_S = 20
 EVSES = 20
 BATCH = 100
 """The notifier's default `webhook_batch_max`; the baseline posts batches of this size."""
-QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
 STALL_S = 120.0
 
 
@@ -265,10 +264,7 @@ def report(plat: dict[str, Any], base: dict[str, Any]) -> None:
             f"{p50_b:.1f} ms  p99 {p99_b:.1f} ms;  p99 ratio {p99_p / p99_b:.1f}x",
         ]
     )
-    sys.stdout.write(text + "\n")
-    results = BENCH / "results"
-    results.mkdir(exist_ok=True)
-    (results / "webhook_delivery.txt").write_text(text + "\n")
+    write_result("webhook_delivery", text)
 
 
 def main() -> None:

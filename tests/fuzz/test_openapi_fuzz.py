@@ -34,8 +34,8 @@ from schemathesis.specs.openapi.checks import (
 from evse_gateway.app import create_app as create_gateway
 from evse_gateway.settings import GatewaySettings
 from tests.fuzz.conftest import EXAMPLES, Api
+from tests.utils.problems import PROBLEM_JSON
 
-PROBLEM_JSON = "application/problem+json"
 SLUG = re.compile(r"/problems/[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 

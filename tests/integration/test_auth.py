@@ -21,9 +21,8 @@ from evse_onboarding.store import MongoIdentityStore
 from evse_onboarding.tokens import load_private_key
 from evse_runtime.mongo import open_database
 from tests.utils.factories import Tenant, create_tenant
+from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
-
-PROBLEM_JSON = "application/problem+json"
 
 
 @dataclass(frozen=True)
@@ -63,12 +62,6 @@ def claims(api: Api, keys: KeyPair, token: str) -> dict[str, object]:
         token, public_key, algorithms=["EdDSA"], audience=TOKEN_AUDIENCE, issuer="evse-platform"
     )
     return decoded
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json()["type"].endswith(f"/problems/{slug}")
 
 
 async def test_client_credentials_give_an_application_token(api: Api, keys: KeyPair) -> None:

@@ -21,10 +21,9 @@ from evse_onboarding.registry_store import MongoRegistryStore
 from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
 from tests.utils.factories import Tenant, create_evse, create_tenant
+from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
 from tests.utils.tokens import issued_token
-
-PROBLEM_JSON = "application/problem+json"
 
 
 @dataclass(frozen=True)
@@ -82,12 +81,6 @@ async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
 
 def auth(world: World, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {world.tokens[who]}"}
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json()["type"].endswith(f"/problems/{slug}")
 
 
 async def test_an_application_lists_all_its_users_evses(world: World) -> None:

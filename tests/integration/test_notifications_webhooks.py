@@ -18,18 +18,18 @@ from evse_contracts.ids import new_uid
 from evse_contracts.onboarding import SCOPES
 from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
+from tests.utils.notifications import NotifierApi as Api
 from tests.utils.notifications import (
-    FAST_DELIVERY,
     notifier_and_gateway,
     notifier_api,
     onboard,
+    running_notifier,
     status_run,
     subscribe,
 )
-from tests.utils.notifications import NotifierApi as Api
 from tests.utils.problems import assert_problem
 from tests.utils.receiver import Receiver, verify
-from tests.utils.services import running_asgi, running_notifier
+from tests.utils.services import running_asgi
 from tests.utils.telemetry import eventually
 from tests.utils.tokens import application_bearer, bearer
 
@@ -264,7 +264,6 @@ async def test_two_replicas_deliver_each_event_once_per_subscription(
             mongodb_url=mongodb_url,
             database=database_name,
             instance_id="second",
-            **FAST_DELIVERY,
         ),
         httpx.AsyncClient(base_url=base_url, timeout=30) as http,
         AsyncExitStack() as stack,

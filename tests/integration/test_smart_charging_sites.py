@@ -24,17 +24,21 @@ from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
 from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
+from evse_smart_charging_service.app import create_service as create_smart_charging
+from evse_smart_charging_service.settings import SmartChargingSettings
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, account_username, seed_for
 from tests.integration.test_import_api import link_through_pages
 from tests.utils.bridge import Simulator
 from tests.utils.factories import create_tenant
+from tests.utils.problems import PROBLEM_JSON
 from tests.utils.services import (
+    bus_user,
     running_bridge,
     running_catalogue,
     running_gateway,
     running_onboarding,
+    running_service,
     running_simulator,
-    running_smart_charging,
 )
 from tests.utils.tokens import issued_token
 
@@ -42,7 +46,6 @@ OWNER = account_username(ACCOUNT_NAMES[2])
 VENDORS = ("easee", "wallbox", "zaptec")
 SITE_LIMIT_A = 32.0
 FAST_VENDOR = {"poll_interval_s": 0.2, "backoff_base_s": 0.2, "requests_per_period": 1000}
-PROBLEM_JSON = "application/problem+json"
 
 
 @dataclass
@@ -85,13 +88,17 @@ async def garage(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterato
             public_base_url=f"http://127.0.0.1:{port}",
             simulator_url=simulator_url,
         ),
-        running_smart_charging(
-            nats_url=nats_url,
-            mongodb_url=mongodb_url,
-            database="test_sites_sc",
-            control_interval_s=3600,
-            idle_wait_s=0.05,
-            resend_after_s=2.0,
+        running_service(
+            create_smart_charging,
+            SmartChargingSettings(
+                nats_url=nats_url,
+                mongodb_url=mongodb_url,
+                database="test_sites_sc",
+                control_interval_s=3600,
+                idle_wait_s=0.05,
+                resend_after_s=2.0,
+                **bus_user("smart-charging-service"),
+            ),
         ),
         running_gateway(
             nats_url=nats_url, port=port, jwt_public_key_file=keys.public_key_file
