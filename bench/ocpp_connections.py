@@ -1,5 +1,8 @@
 """How many OCPP chargers one bridge process holds, and frame → stored-log latency.
 
+Over 300 lines: one script, whose levels, probe, baseline server and report share the
+processes it starts; the chargers themselves are in `ocpp_chargers.py`.
+
 At each level in BENCH_LEVELS (default 250,500,1000) that many simulated chargers
 (`ocpp_chargers.py`, the `ocpp` package's client, in this process) connect to one bridge
 process, boot, and then send Heartbeat every 30 s and MeterValues every 10 s divided by

@@ -1,5 +1,9 @@
 """Telemetry ingestion throughput against same-run baselines, and list-query latency.
 
+Over 300 lines: one script, whose four phases and their baselines must run in the same
+process tree to be comparable; its two child modes (`null-telemetry`, `raw-consumer`) live here
+because the script spawns itself.
+
 Publishes BENCH_EVENTS (default 100k) status events and times until all are stored, as:
   (a) raw `insert_many` of the same documents into the same store (same indexes);
   platform: publish → JetStream → telemetry (separate process) → store;

@@ -1,5 +1,8 @@
 """Webhook delivery throughput to 100 subscriptions, and state-change → webhook latency.
 
+Over 300 lines: one script; the receiver it serves, the httpx baseline and the two phases
+share the processes it starts, and the receiver runs as this script's own child mode.
+
 One application, BENCH_SUBSCRIPTIONS (default 100) webhook subscriptions to
 `evse.status_changed`, each pointing at its own path of one receiver process (uvicorn +
 starlette, which records every event it takes and its latency from `sampled_at`).

@@ -8,12 +8,11 @@ from pathlib import Path
 
 from nats.aio.client import Client as NatsClient
 
-from evse_catalogue.seed import seed_catalogue
-from evse_catalogue.store import MongoCatalogueStore
+from evse_contracts.bus import Empty
 from evse_contracts.catalogue import EVSE_MAKES_LIST, ListEvseMakes
 from evse_devstack.backends import NatsServer
-from evse_runtime.mongo import open_database
 from tests.utils.processes import process_env, service_replica
+from tests.utils.services import seeded_catalogue
 
 BURST = 200
 
@@ -25,12 +24,14 @@ async def test_sigterm_lets_requests_sent_before_it_finish_and_exits_0(
     database_name: str,
     tmp_path: Path,
 ) -> None:
-    async with open_database(mongodb_url, database_name) as db:
-        await seed_catalogue(MongoCatalogueStore(db))
+    await seeded_catalogue(mongodb_url, database_name)
     env = process_env(
         "catalogue", nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name
     )
     async with service_replica("catalogue", "a", env=env, logs=tmp_path) as catalogue:
+        # A first request sets up the client's reply subscription, so that each of the
+        # burst's requests is sent at once, before the SIGTERM.
+        await private_nc.request("catalogue.health", Empty().model_dump_json().encode(), timeout=5)
         payload = ListEvseMakes().model_dump_json().encode()
         replies = [
             asyncio.create_task(private_nc.request(EVSE_MAKES_LIST.subject, payload, timeout=30))

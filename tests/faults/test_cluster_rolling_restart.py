@@ -15,14 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from evse_catalogue.seed import seed_catalogue
-from evse_catalogue.store import MongoCatalogueStore
 from evse_devstack.backends import NatsCluster
 from evse_runtime.mongo import open_database
 from tests.faults.counts import report
 from tests.faults.reads import Load, outcome
 from tests.utils.processes import process_env, service_replica
-from tests.utils.services import running_gateway
+from tests.utils.services import running_gateway, seeded_catalogue
 
 # A killed node leaves nats-py's dead connection to the garbage collector (see conftest).
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -68,8 +66,7 @@ async def roll(cluster: NatsCluster, done: asyncio.Event) -> None:
 async def test_a_rolling_restart_of_the_cluster_fails_no_read_and_half_writes_nothing(
     nats_cluster: NatsCluster, mongodb_url: str, database_name: str, tmp_path: Path
 ) -> None:
-    async with open_database(mongodb_url, database_name) as db:
-        await seed_catalogue(MongoCatalogueStore(db))
+    await seeded_catalogue(mongodb_url, database_name)
     env = process_env(
         "catalogue",
         nats_url=nats_cluster.url,

@@ -15,6 +15,7 @@ from evse_devstack.keys import KeyPair
 from evse_runtime.mongo import Database, open_database
 from tests.utils.bridge import nats_client
 from tests.utils.databases import fresh_database
+from tests.utils.notifications import NotifierApi, notifier_api
 from tests.utils.processes import started
 from tests.utils.services import running_catalogue, running_gateway, running_telemetry
 from tests.utils.telemetry import TEST_APPLICATION
@@ -90,3 +91,14 @@ async def telemetry_api(
         ) as client,
     ):
         yield client
+
+
+@pytest_asyncio.fixture
+async def notifications_api(
+    private_nats: NatsServer, mongodb_url: str, database_name: str, keys: KeyPair
+) -> AsyncIterator[NotifierApi]:
+    """The notifier and a gateway on the test's own NATS, with clients of both."""
+    async with notifier_api(
+        nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name, keys=keys
+    ) as running:
+        yield running

@@ -57,6 +57,12 @@ async def running_service(
         yield runtime
 
 
+async def seeded_catalogue(mongodb_url: str, database: str) -> None:
+    """Write the catalogue's seed into `database`, as a catalogue process would find it."""
+    async with open_database(mongodb_url, database) as db:
+        await seed_catalogue(MongoCatalogueStore(db))
+
+
 @asynccontextmanager
 async def running_catalogue(
     *,
@@ -67,8 +73,7 @@ async def running_catalogue(
     instance_id: str | None = None,
 ) -> AsyncIterator[Runtime]:
     if seed:
-        async with open_database(mongodb_url, database) as db:
-            await seed_catalogue(MongoCatalogueStore(db))
+        await seeded_catalogue(mongodb_url, database)
     own: dict[str, Any] = {} if instance_id is None else {"instance_id": instance_id}
     settings = CatalogueSettings(
         nats_url=nats_url,
