@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
-from _common import QUIET, write_result
+from _common import QUIET, StallWatch, write_result
 from nats.js import JetStreamContext
 
 from evse_contracts.auth import Principal
@@ -105,15 +105,12 @@ async def publish_all(js: JetStreamContext, events: Sequence[StatusLog]) -> None
 
 async def consumed(js: JetStreamContext, durable: str, count: int) -> None:
     """Wait until `durable` has delivered and had acked `count` messages."""
-    progress, stalled_since = -1, time.monotonic()
+    stall = StallWatch(durable, STALL_S)
     while True:
         info = await js.consumer_info(TELEMETRY_STREAM, durable)
         if info.delivered.stream_seq >= count and not info.num_pending + info.num_ack_pending:
             return
-        if info.ack_floor.stream_seq != progress:
-            progress, stalled_since = info.ack_floor.stream_seq, time.monotonic()
-        elif time.monotonic() - stalled_since > STALL_S:
-            raise RuntimeError(f"{durable} made no progress for {STALL_S:g} s at {progress}")
+        stall.check(info.ack_floor.stream_seq)
         await asyncio.sleep(0.05)
 
 

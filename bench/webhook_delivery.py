@@ -41,7 +41,7 @@ from typing import Any
 import httpx
 import nats
 import uvicorn
-from _common import QUIET, write_result
+from _common import QUIET, StallWatch, write_result
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -117,17 +117,13 @@ def serve_receiver(port: int) -> None:
 
 async def wait_for(receiver: str, each: int, http: httpx.AsyncClient) -> dict[str, Any]:
     """Poll the receiver until every path has `each` events; its stats."""
-    last, last_change = -1, time.monotonic()
+    stall = StallWatch("delivery", STALL_S)
     while True:
         stats: dict[str, Any] = (await http.get(f"{receiver}/stats")).json()
         counts = stats["counts"]
-        total = sum(counts.values())
         if len(counts) == SUBSCRIPTIONS and min(counts.values()) >= each:
             return stats
-        if total != last:
-            last, last_change = total, time.monotonic()
-        elif time.monotonic() - last_change > STALL_S:
-            raise RuntimeError(f"delivery stalled at {total} events")
+        stall.check(sum(counts.values()))
         await asyncio.sleep(0.05)
 
 

@@ -20,6 +20,7 @@ from evse_devstack.keys import KeyPair, ensure_keypair
 from evse_onboarding.store import MongoIdentityStore
 from evse_onboarding.tokens import load_private_key
 from evse_runtime.mongo import open_database
+from tests.utils.databases import fresh_database
 from tests.utils.factories import Tenant, create_tenant
 from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
@@ -35,9 +36,8 @@ class Api:
 
 @pytest_asyncio.fixture(scope="module")
 async def api(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Api]:
-    database = "test_auth_api"
+    database = fresh_database("test_auth_api")
     async with open_database(mongodb_url, database) as db:
-        await db.client.drop_database(database)
         store = MongoIdentityStore(db)
         await store.ensure_indexes()
         alice, bob = await create_tenant(store, "alice"), await create_tenant(store, "bob")
@@ -45,7 +45,9 @@ async def api(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[A
         running_onboarding(
             nats_url=nats_url, mongodb_url=mongodb_url, database=database, keys=keys
         ),
-        running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_auth_cat"),
+        running_catalogue(
+            nats_url=nats_url, mongodb_url=mongodb_url, database=fresh_database("test_auth_cat")
+        ),
         running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base_url,
         httpx.AsyncClient(base_url=base_url) as client,
     ):

@@ -20,6 +20,7 @@ from evse_onboarding.registry import EvseRecord
 from evse_onboarding.registry_store import MongoRegistryStore
 from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.mongo import open_database
+from tests.utils.databases import fresh_database
 from tests.utils.factories import Tenant, create_evse, create_tenant
 from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
@@ -42,9 +43,8 @@ class World:
 
 @pytest_asyncio.fixture(scope="module")
 async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[World]:
-    database = "test_evses_api"
+    database = fresh_database("test_evses_api")
     async with open_database(mongodb_url, database) as db:
-        await db.client.drop_database(database)
         identities = MongoIdentityStore(db)
         await identities.ensure_indexes()
         alice = await create_tenant(identities, "alice")
@@ -53,7 +53,9 @@ async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
         running_onboarding(
             nats_url=nats_url, mongodb_url=mongodb_url, database=database, keys=keys
         ) as onboarding,
-        running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_evses_cat"),
+        running_catalogue(
+            nats_url=nats_url, mongodb_url=mongodb_url, database=fresh_database("test_evses_cat")
+        ),
         running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base_url,
         httpx.AsyncClient(base_url=base_url) as client,
     ):

@@ -32,6 +32,7 @@ from evse_smart_charging_service.settings import SmartChargingSettings
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, account_username, seed_for
 from tests.integration.test_import_api import link_through_pages
 from tests.utils.bridge import Simulator
+from tests.utils.databases import fresh_database
 from tests.utils.factories import create_tenant
 from tests.utils.problems import PROBLEM_JSON
 from tests.utils.services import (
@@ -63,10 +64,8 @@ class Garage:
 
 @pytest_asyncio.fixture(scope="module")
 async def garage(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Garage]:
-    database = "test_sites"
+    database = fresh_database("test_sites")
     async with open_database(mongodb_url, database) as db:
-        for name in (database, "test_sites_bridge", "test_sites_sc", "test_sites_cat"):
-            await db.client.drop_database(name)
         identities = MongoIdentityStore(db)
         await identities.ensure_indexes()
         tenant = await create_tenant(identities, "garage", OWNER)
@@ -76,13 +75,15 @@ async def garage(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterato
         running_bridge(
             nats_url=nats_url,
             mongodb_url=mongodb_url,
-            database="test_sites_bridge",
+            database=fresh_database("test_sites_bridge"),
             simulator_url=simulator_url,
             idle_wait_s=0.05,
             command_check_interval_s=0.05,
             vendors=dict.fromkeys(VENDORS, FAST_VENDOR),
         ),
-        running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_sites_cat"),
+        running_catalogue(
+            nats_url=nats_url, mongodb_url=mongodb_url, database=fresh_database("test_sites_cat")
+        ),
         running_onboarding(
             nats_url=nats_url,
             mongodb_url=mongodb_url,
@@ -96,7 +97,7 @@ async def garage(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterato
             SmartChargingSettings(
                 nats_url=nats_url,
                 mongodb_url=mongodb_url,
-                database="test_sites_sc",
+                database=fresh_database("test_sites_sc"),
                 control_interval_s=3600,
                 idle_wait_s=0.05,
                 resend_after_s=2.0,
