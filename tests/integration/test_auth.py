@@ -17,11 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from evse_contracts.auth import TOKEN_AUDIENCE
 from evse_devstack.keys import KeyPair, ensure_keypair
-from evse_onboarding.store import MongoIdentityStore
 from evse_onboarding.tokens import load_private_key
-from evse_runtime.mongo import open_database
 from tests.utils.databases import fresh_database
-from tests.utils.factories import Tenant, create_tenant
+from tests.utils.factories import Tenant, create_tenant, identity_store
 from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
 
@@ -37,9 +35,7 @@ class Api:
 @pytest_asyncio.fixture(scope="module")
 async def api(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Api]:
     database = fresh_database("test_auth_api")
-    async with open_database(mongodb_url, database) as db:
-        store = MongoIdentityStore(db)
-        await store.ensure_indexes()
+    async with identity_store(mongodb_url, database) as store:
         alice, bob = await create_tenant(store, "alice"), await create_tenant(store, "bob")
     async with (
         running_onboarding(

@@ -18,10 +18,8 @@ from evse_devstack.keys import KeyPair
 from evse_onboarding.outbox import outbox_entry
 from evse_onboarding.registry import EvseRecord
 from evse_onboarding.registry_store import MongoRegistryStore
-from evse_onboarding.store import MongoIdentityStore
-from evse_runtime.mongo import open_database
 from tests.utils.databases import fresh_database
-from tests.utils.factories import Tenant, create_evse, create_tenant
+from tests.utils.factories import Tenant, create_evse, create_tenant, identity_store
 from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
 from tests.utils.tokens import issued_token
@@ -44,9 +42,7 @@ class World:
 @pytest_asyncio.fixture(scope="module")
 async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[World]:
     database = fresh_database("test_evses_api")
-    async with open_database(mongodb_url, database) as db:
-        identities = MongoIdentityStore(db)
-        await identities.ensure_indexes()
+    async with identity_store(mongodb_url, database) as identities:
         alice = await create_tenant(identities, "alice")
         bob = await create_tenant(identities, "bob")
     async with (

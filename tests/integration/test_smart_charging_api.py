@@ -23,15 +23,13 @@ from evse_contracts.smart_charging import ChargePlan
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
 from evse_onboarding.registry_store import MongoRegistryStore
-from evse_onboarding.store import MongoIdentityStore
 from evse_runtime.bus_client import BusClient
-from evse_runtime.mongo import open_database
 from evse_smart_charging.execution import ocpp_plan_profile
 from evse_smart_charging_service.app import create_service as create_smart_charging
 from evse_smart_charging_service.settings import SmartChargingSettings
 from tests.utils.bridge import eventually, nats_client
 from tests.utils.databases import fresh_database
-from tests.utils.factories import Tenant, create_evse, create_tenant
+from tests.utils.factories import Tenant, create_evse, create_tenant, identity_store
 from tests.utils.problems import PROBLEM_JSON
 from tests.utils.services import (
     bus_user,
@@ -59,9 +57,7 @@ class World:
 @pytest_asyncio.fixture(scope="module")
 async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[World]:
     database = fresh_database("test_smart_charging_api")
-    async with open_database(mongodb_url, database) as db:
-        identities = MongoIdentityStore(db)
-        await identities.ensure_indexes()
+    async with identity_store(mongodb_url, database) as identities:
         alice = await create_tenant(identities, "alice")
         bob = await create_tenant(identities, "bob")
     async with (

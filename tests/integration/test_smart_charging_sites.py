@@ -25,15 +25,13 @@ import pytest_asyncio
 
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
-from evse_onboarding.store import MongoIdentityStore
-from evse_runtime.mongo import open_database
 from evse_smart_charging_service.app import create_service as create_smart_charging
 from evse_smart_charging_service.settings import SmartChargingSettings
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, account_username, seed_for
 from tests.integration.test_import_api import link_through_pages
 from tests.utils.bridge import Simulator
 from tests.utils.databases import fresh_database
-from tests.utils.factories import create_tenant
+from tests.utils.factories import create_tenant, identity_store
 from tests.utils.problems import PROBLEM_JSON
 from tests.utils.services import (
     bus_user,
@@ -65,9 +63,7 @@ class Garage:
 @pytest_asyncio.fixture(scope="module")
 async def garage(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Garage]:
     database = fresh_database("test_sites")
-    async with open_database(mongodb_url, database) as db:
-        identities = MongoIdentityStore(db)
-        await identities.ensure_indexes()
+    async with identity_store(mongodb_url, database) as identities:
         tenant = await create_tenant(identities, "garage", OWNER)
     port = free_port()
     async with (
