@@ -21,6 +21,8 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _common import write_result
+
 from evse_catalogue.seed import load_seed
 from evse_contracts.auth import Principal
 from evse_contracts.ids import new_uid
@@ -187,11 +189,7 @@ def report(baseline: dict[str, float], measured: dict[str, dict[str, float]], st
             f"{_cpu(result)}"
         )
     lines.append("targets: cache off >= 0.85x the baseline, p99 <= 10 ms")
-    text = "\n".join(lines) + "\n"
-    sys.stdout.write(text)
-    results = BENCH / "results"
-    results.mkdir(exist_ok=True)
-    (results / "catalogue_read.txt").write_text(text)
+    write_result("catalogue_read", "\n".join(lines))
 
 
 if __name__ == "__main__":

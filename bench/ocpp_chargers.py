@@ -1,5 +1,8 @@
 """Simulated OCPP 1.6J charge points, built on the `ocpp` package's client side.
 
+Over 300 lines: one charge point's behaviour (boot, status, heartbeats, meter values,
+sessions, remote commands) and its command line; they read as one piece.
+
 Importable (tests, `ocpp_connections.py`) and runnable against a running bridge:
 
     python bench/ocpp_chargers.py --nats nats://127.0.0.1:4222 --count 5 --session

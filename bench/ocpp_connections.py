@@ -1,5 +1,8 @@
 """How many OCPP chargers one bridge process holds, and frame → stored-log latency.
 
+Over 300 lines: one script, whose levels, probe, baseline server and report share the
+processes it starts; the chargers themselves are in `ocpp_chargers.py`.
+
 At each level in BENCH_LEVELS (default 250,500,1000) that many simulated chargers
 (`ocpp_chargers.py`, the `ocpp` package's client, in this process) connect to one bridge
 process, boot, and then send Heartbeat every 30 s and MeterValues every 10 s divided by
@@ -45,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+from _common import QUIET, write_result
 from ocpp.v16.enums import ChargePointStatus
 from ocpp_chargers import SimulatedCharger, connected_charger, enrol
 from websockets.asyncio.server import ServerConnection, serve
@@ -54,14 +58,12 @@ from evse_devstack.processes import free_port, spawn, stop
 from evse_runtime.bus_client import BusClient
 from evse_runtime.mongo import open_database
 
-BENCH = Path(__file__).parent
 LEVELS = [int(n) for n in os.environ.get("BENCH_LEVELS", "250,500,1000").split(",")]
 SCALE = float(os.environ.get("BENCH_TIME_SCALE", "10"))
 HOLD_S = float(os.environ.get("BENCH_HOLD_S", "20"))
 SINK = os.environ.get("BENCH_SINK", "store")
 assert SINK in ("store", "count"), "BENCH_SINK is store or count"
 HEARTBEAT_S, METER_S = 30.0 / SCALE, 10.0 / SCALE
-QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
 HOLD_P99_MS, STORED_P99_MS = 1000.0, 5000.0
 
 
@@ -418,11 +420,8 @@ def report(platform_results: list[Level], baseline: list[Level], store: str) -> 
         f"({real_rate:.3f} frames/s per charger) one core of bridge CPU covers about "
         f"{estimate:,.0f} chargers (from cpu per frame at the top level)"
     )
-    text = "\n".join(lines) + "\n"
-    sys.stdout.write(text)
-    (BENCH / "results").mkdir(exist_ok=True)
     suffix = "" if SINK == "store" else "_count"
-    (BENCH / "results" / f"ocpp_connections_{SCALE:g}x{suffix}.txt").write_text(text)
+    write_result(f"ocpp_connections_{SCALE:g}x{suffix}", "\n".join(lines))
 
 
 def main() -> None:

@@ -21,7 +21,6 @@ import os
 import platform
 import re
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -29,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from _common import write_result
 
 from evse_contracts.ids import new_uid
 from evse_devstack.demo import run_admin
@@ -47,7 +47,6 @@ from evse_vendor_simulator.seed import (
     owner_account,
 )
 
-BENCH = Path(__file__).parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
 UNBOUNDED_BUDGETS = {
     f"EVSE_VENDORS__{vendor.upper()}__REQUESTS_PER_PERIOD": "1000000"
@@ -251,11 +250,7 @@ def main() -> None:
         "where the time went (each process's own log of what it handled, p50 / p99 ms):",
         *steps,
     ]
-    text = "\n".join(lines) + "\n"
-    sys.stdout.write(text)
-    results = BENCH / "results"
-    results.mkdir(exist_ok=True)
-    (results / "onboarding_import.txt").write_text(text)
+    write_result("onboarding_import", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+
+from _common import write_result
 
 from evse_contracts.smart_charging import (
     Capabilities,
@@ -32,7 +33,6 @@ from evse_contracts.smart_charging import (
 from evse_smart_charging.balancer import balance_site
 from evse_smart_charging.planner import ChargerLimits, plan_charging
 
-BENCH = Path(__file__).parent
 NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 LIMITABLE = Capabilities(
     start_stop=True, current_limit=True, min_current_a=6, max_current_a=32,
@@ -133,9 +133,7 @@ def main() -> None:
             f"with every EVSE re-planned too: {cycle_s:.2f} s",
         ]
     )
-    print(text)  # noqa: T201
-    (BENCH / "results").mkdir(exist_ok=True)
-    (BENCH / "results" / "smart_charging.txt").write_text(text + "\n")
+    write_result("smart_charging", text)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import nats
+from _common import write_result
 from nats.aio.client import Client as NatsClient
 from nats.js.api import AckPolicy, ConsumerConfig
 
@@ -28,7 +28,6 @@ from evse_contracts.telemetry import TELEMETRY_STREAM, StatusLog, publish_event
 from evse_devstack.backends import NatsCluster
 from evse_runtime.streams import TELEMETRY, ensure_stream
 
-BENCH = Path(__file__).parent
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "50000"))
 WINDOW = int(os.environ.get("BENCH_WINDOW", "1000"))
 
@@ -97,9 +96,7 @@ def main() -> None:
         f"publish+ack  R1 {r1[0]:.0f} msg/s  R3 {r3[0]:.0f} msg/s  ratio {r3[0] / r1[0]:.2f}x\n"
         f"pull+ack     R1 {r1[1]:.0f} msg/s  R3 {r3[1]:.0f} msg/s  ratio {r3[1] / r1[1]:.2f}x\n"
     )
-    sys.stdout.write(text)
-    (BENCH / "results").mkdir(exist_ok=True)
-    (BENCH / "results" / "stream_replicas.txt").write_text(text)
+    write_result("stream_replicas", text)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 """Telemetry ingestion throughput against same-run baselines, and list-query latency.
 
+Over 300 lines: one script, whose four phases and their baselines must run in the same
+process tree to be comparable; its two child modes (`null-telemetry`, `raw-consumer`) live here
+because the script spawns itself.
+
 Publishes BENCH_EVENTS (default 100k) status events and times until all are stored, as:
   (a) raw `insert_many` of the same documents into the same store (same indexes);
   platform: publish → JetStream → telemetry (separate process) → store;
@@ -30,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+from _common import QUIET, StallWatch, write_result
 from nats.js import JetStreamContext
 
 from evse_contracts.auth import Principal
@@ -59,7 +64,6 @@ from evse_telemetry.connectivity import Reliability7d, Snapshot
 from evse_telemetry.settings import TelemetrySettings
 from evse_telemetry.store import Document, ListQuery, MongoTelemetryStore
 
-BENCH = Path(__file__).parent
 EVENTS = int(os.environ.get("BENCH_EVENTS", "100000"))
 QUERY_ROWS = int(os.environ.get("BENCH_QUERY_ROWS", "0"))
 QUERIES = int(os.environ.get("BENCH_QUERIES", "1000"))
@@ -69,7 +73,6 @@ three nodes (`EVSE_STREAM_REPLICAS=3`), as production does; the baselines stay a
 EVSES = 100
 PUBLISH_WINDOW = 1000
 RAW_CONSUMER = "bench-raw"
-QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
 STALL_S = 60.0
 APPLICATION_UID = "app01"
 
@@ -106,15 +109,12 @@ async def publish_all(js: JetStreamContext, events: Sequence[StatusLog]) -> None
 
 async def consumed(js: JetStreamContext, durable: str, count: int) -> None:
     """Wait until `durable` has delivered and had acked `count` messages."""
-    progress, stalled_since = -1, time.monotonic()
+    stall = StallWatch(durable, STALL_S)
     while True:
         info = await js.consumer_info(TELEMETRY_STREAM, durable)
         if info.delivered.stream_seq >= count and not info.num_pending + info.num_ack_pending:
             return
-        if info.ack_floor.stream_seq != progress:
-            progress, stalled_since = info.ack_floor.stream_seq, time.monotonic()
-        elif time.monotonic() - stalled_since > STALL_S:
-            raise RuntimeError(f"{durable} made no progress for {STALL_S:g} s at {progress}")
+        stall.check(info.ack_floor.stream_seq)
         await asyncio.sleep(0.05)
 
 
@@ -336,11 +336,7 @@ def report(results: dict[str, Any], store: str) -> None:
         f"{query['rows']} rows in status_logs): p50 {query['p50']:.2f} ms  "
         f"p99 {query['p99']:.2f} ms  plan IXSCAN on (evse_uid, sampled_at): {query['ixscan']}",
     ]
-    text = "\n".join(lines) + "\n"
-    sys.stdout.write(text)
-    results_dir = BENCH / "results"
-    results_dir.mkdir(exist_ok=True)
-    (results_dir / "telemetry_ingest.txt").write_text(text)
+    write_result("telemetry_ingest", "\n".join(lines))
 
 
 def main() -> None:

@@ -1,5 +1,8 @@
 """Webhook delivery throughput to 100 subscriptions, and state-change → webhook latency.
 
+Over 300 lines: one script; the receiver it serves, the httpx baseline and the two phases
+share the processes it starts, and the receiver runs as this script's own child mode.
+
 One application, BENCH_SUBSCRIPTIONS (default 100) webhook subscriptions to
 `evse.status_changed`, each pointing at its own path of one receiver process (uvicorn +
 starlette, which records every event it takes and its latency from `sampled_at`).
@@ -38,6 +41,7 @@ from typing import Any
 import httpx
 import nats
 import uvicorn
+from _common import QUIET, StallWatch, write_result
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -60,7 +64,6 @@ from evse_devstack.processes import free_port, spawn, stop
 from evse_runtime.bus_client import BusClient
 from evse_runtime.streams import EVSE_EVENTS, TELEMETRY, ensure_stream
 
-BENCH = Path(__file__).parent
 SUBSCRIPTIONS = int(os.environ.get("BENCH_SUBSCRIPTIONS", "100"))
 CHANGES = int(os.environ.get("BENCH_CHANGES", "2000"))
 PACED = int(os.environ.get("BENCH_PACED", "200"))
@@ -69,7 +72,6 @@ PACE_PER_S = 20
 EVSES = 20
 BATCH = 100
 """The notifier's default `webhook_batch_max`; the baseline posts batches of this size."""
-QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
 STALL_S = 120.0
 
 
@@ -115,17 +117,13 @@ def serve_receiver(port: int) -> None:
 
 async def wait_for(receiver: str, each: int, http: httpx.AsyncClient) -> dict[str, Any]:
     """Poll the receiver until every path has `each` events; its stats."""
-    last, last_change = -1, time.monotonic()
+    stall = StallWatch("delivery", STALL_S)
     while True:
         stats: dict[str, Any] = (await http.get(f"{receiver}/stats")).json()
         counts = stats["counts"]
-        total = sum(counts.values())
         if len(counts) == SUBSCRIPTIONS and min(counts.values()) >= each:
             return stats
-        if total != last:
-            last, last_change = total, time.monotonic()
-        elif time.monotonic() - last_change > STALL_S:
-            raise RuntimeError(f"delivery stalled at {total} events")
+        stall.check(sum(counts.values()))
         await asyncio.sleep(0.05)
 
 
@@ -265,10 +263,7 @@ def report(plat: dict[str, Any], base: dict[str, Any]) -> None:
             f"{p50_b:.1f} ms  p99 {p99_b:.1f} ms;  p99 ratio {p99_p / p99_b:.1f}x",
         ]
     )
-    sys.stdout.write(text + "\n")
-    results = BENCH / "results"
-    results.mkdir(exist_ok=True)
-    (results / "webhook_delivery.txt").write_text(text + "\n")
+    write_result("webhook_delivery", text)
 
 
 def main() -> None:

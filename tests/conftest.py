@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from evse_devstack.backends import Backend, NatsCluster, NatsServer, mongodb, na
 from evse_devstack.keys import KeyPair, ensure_keypair
 from evse_runtime.mongo import Database, open_database
 from tests.utils.bridge import nats_client
+from tests.utils.databases import fresh_database
+from tests.utils.processes import started
 
 
 @pytest_asyncio.fixture(scope="session", autouse=True)
@@ -73,35 +74,34 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> KeyPair:
 
 @pytest.fixture
 def database_name() -> str:
-    return f"test_{uuid.uuid4().hex[:12]}"
+    return fresh_database("test")
 
 
 @pytest.fixture
 def private_nats(tmp_path: Path) -> Iterator[NatsServer]:
     """A NATS server of this test's own, for tests that start and stop services on it."""
-    server = NatsServer(tmp_path / "nats")
-    server.start()
-    try:
+    with started(NatsServer(tmp_path / "nats")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
     """Three clustered NATS nodes of this test's own, for tests that lose nodes."""
-    cluster = NatsCluster(tmp_path / "nats-cluster")
-    cluster.start()
-    try:
+    with started(NatsCluster(tmp_path / "nats-cluster")) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest_asyncio.fixture
 async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
     """A plain client of the test's NATS server (drained after the test)."""
     async with nats_client(nats_url) as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def private_nc(private_nats: NatsServer) -> AsyncIterator[NatsClient]:
+    """A plain client of the test's own NATS server (drained after the test)."""
+    async with nats_client(private_nats.url) as client:
         yield client
 
 

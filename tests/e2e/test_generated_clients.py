@@ -12,11 +12,10 @@ import importlib
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +23,7 @@ import pytest
 from evse_devstack.stack import Stack
 from evse_vendor_simulator.seed import seed_for
 from tests.e2e.conftest import CLIENT_VENDOR
+from tests.utils.polling import eventually
 from tests.utils.vendor_links import link_vendor_account
 
 pytestmark = pytest.mark.e2e
@@ -32,19 +32,6 @@ REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / ".tools" / "node_modules" / ".bin"
 """Where `make test` installs openapi-typescript and typescript (npm)."""
 BIN = Path(sys.executable).parent
-POLL_S = 0.2
-ATTEMPTS = 300
-"""Bounded waits: at most ATTEMPTS polls of POLL_S each (no wall-clock assertion)."""
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None]) -> T:
-    for _ in range(ATTEMPTS):
-        result = probe()
-        if result:
-            return result
-        time.sleep(POLL_S)
-    pytest.fail(f"condition not met after {ATTEMPTS} polls")
 
 
 @pytest.fixture(scope="module")

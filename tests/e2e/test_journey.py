@@ -7,8 +7,7 @@ through its command log, a vendor outage seen as an error log, connectivity, dec
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,13 +17,10 @@ import pytest
 from evse_devstack.stack import Stack
 from evse_vendor_simulator.seed import seed_for
 from tests.e2e.conftest import VENDOR
+from tests.utils.polling import eventually
 from tests.utils.vendor_links import link_vendor_account
 
 pytestmark = pytest.mark.e2e
-
-POLL_S = 0.2
-ATTEMPTS = 300
-"""Bounded waits: at most ATTEMPTS polls of POLL_S each (no wall-clock assertion)."""
 
 
 @dataclass
@@ -47,16 +43,6 @@ def _token(client: httpx.Client, stack: Stack, **extra: str) -> dict[str, str]:
     response = client.post("/v2/oauth/token", data=form)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def eventually(probe: Callable[[], Any]) -> Any:
-    """Poll `probe` until it returns something truthy; fail after ATTEMPTS tries."""
-    for _ in range(ATTEMPTS):
-        result = probe()
-        if result:
-            return result
-        time.sleep(POLL_S)
-    pytest.fail(f"condition not met after {ATTEMPTS} polls")
 
 
 @pytest.fixture(scope="module")

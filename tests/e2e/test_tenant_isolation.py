@@ -7,8 +7,7 @@ without editing this test; a write route whose body this test does not know fail
 from __future__ import annotations
 
 import functools
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,13 +19,12 @@ from evse_devstack.demo import run_admin
 from evse_devstack.stack import Stack
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, account_username, seed_for
 from tests.e2e.conftest import VENDOR
+from tests.utils.polling import eventually
 from tests.utils.problems import assert_problem
 from tests.utils.vendor_links import link_vendor_account
 
 pytestmark = pytest.mark.e2e
 
-POLL_S = 0.2
-ATTEMPTS = 300
 
 BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("post", "/v2/evses/{evse_id}/commands"): {
@@ -53,14 +51,6 @@ class Tenants:
     intruders: dict[str, dict[str, str]]
     evse: dict[str, Any]
     log_timestamps: dict[str, str]
-
-
-def _eventually(probe: Callable[[], Any]) -> Any:
-    for _ in range(ATTEMPTS):
-        if result := probe():
-            return result
-        time.sleep(POLL_S)
-    pytest.fail(f"condition not met after {ATTEMPTS} polls")
 
 
 def _token(client: httpx.Client, client_id: str, secret: str, **extra: str) -> dict[str, str]:
@@ -140,7 +130,7 @@ def tenants(e2e_stack: Stack) -> Iterator[Tenants]:
         )
         assert command.status_code == 202, command.text
         timestamps = {
-            kind: _eventually(functools.partial(_newest, client, owner, evse["uid"], kind))
+            kind: eventually(functools.partial(_newest, client, owner, evse["uid"], kind))
             for kind in LOG_KINDS
         }
         yield Tenants(client, owner, intruders, evse, timestamps)

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import httpx
 
 from evse_catalogue.seed import load_seed
+from tests.utils.problems import PROBLEM_JSON
 
 __all__ = ["CLIENTS", "Load", "outcome"]
 
 CLIENTS = 16
-PROBLEM_JSON = "application/problem+json"
 MODEL_UID = load_seed()["evse_models"][0]["uid"]
 
 

@@ -11,15 +11,11 @@ from pathlib import Path
 
 import httpx
 
-from evse_catalogue.seed import seed_catalogue
-from evse_catalogue.store import MongoCatalogueStore
 from evse_devstack.backends import NatsServer
-from evse_devstack.bus_users import service_env
-from evse_runtime.mongo import open_database
 from tests.faults.counts import report
 from tests.faults.reads import CLIENTS, Load
-from tests.utils.processes import Replica, replica_process
-from tests.utils.services import running_gateway
+from tests.utils.processes import Replica, process_env, service_replica
+from tests.utils.services import running_gateway, seeded_catalogue
 
 UNDER_LOAD = 2_000
 """Requests while at least one replica is up; the first replica dies a third of the way in."""
@@ -48,25 +44,14 @@ async def test_killing_a_catalogue_replica_under_load_fails_no_request_while_one
     database_name: str,
     tmp_path: Path,
 ) -> None:
-    async with open_database(mongodb_url, database_name) as db:
-        await seed_catalogue(MongoCatalogueStore(db))
-    env = {
-        "EVSE_NATS_URL": private_nats.url,
-        **service_env("catalogue"),
-        "EVSE_MONGODB_URL": mongodb_url,
-        "EVSE_DATABASE": database_name,
-        "EVSE_LOG_LEVEL": "WARNING",
-    }
+    await seeded_catalogue(mongodb_url, database_name)
+    env = process_env(
+        "catalogue", nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name
+    )
     async with AsyncExitStack() as stack:
         a, b = [
             await stack.enter_async_context(
-                replica_process(
-                    "evse-catalogue",
-                    "catalogue.health",
-                    instance_id=f"catalogue-{name}",
-                    env=env,
-                    log_file=tmp_path / f"catalogue-{name}.log",
-                )
+                service_replica("catalogue", name, env=env, logs=tmp_path)
             )
             for name in ("a", "b")
         ]

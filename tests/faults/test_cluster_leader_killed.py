@@ -20,13 +20,12 @@ from nats.errors import Error as NatsError
 
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_devstack.backends import NatsCluster, NatsServer
-from evse_devstack.bus_users import service_env
 from evse_runtime.mongo import Database
 from evse_telemetry.app import log_consumer
 from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import WINDOW, Publisher, caught_up, make_events
 from tests.utils.cluster import current_everywhere, leader_of
-from tests.utils.processes import replica_process
+from tests.utils.processes import process_env, service_replica
 
 # A killed node leaves nats-py's dead connection to the garbage collector (see conftest).
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -116,23 +115,16 @@ async def test_losing_the_telemetry_leader_and_then_another_node_loses_no_event(
     db: Database,
     tmp_path: Path,
 ) -> None:
-    env = {
-        "EVSE_NATS_URL": nats_cluster.url,
-        **service_env("telemetry"),
-        "EVSE_STREAM_REPLICAS": str(REPLICAS),
-        "EVSE_MONGODB_URL": mongodb_url,
-        "EVSE_DATABASE": database_name,
-        "EVSE_LOG_LEVEL": "WARNING",
-        "EVSE_ACK_WAIT_S": "10",
-    }
+    env = process_env(
+        "telemetry",
+        nats_url=nats_cluster.url,
+        mongodb_url=mongodb_url,
+        database=database_name,
+        stream_replicas=REPLICAS,
+        ack_wait_s=10,
+    )
     events = make_events(EVENTS)
-    async with replica_process(
-        "evse-telemetry",
-        "telemetry.health",
-        instance_id="telemetry-a",
-        env=env,
-        log_file=tmp_path / "telemetry-a.log",
-    ) as telemetry:
+    async with service_replica("telemetry", "a", env=env, logs=tmp_path) as telemetry:
         nc = await nats.connect(nats_cluster.url.split(","), max_reconnect_attempts=-1)
         try:
             publisher = Publisher(nc)
@@ -144,7 +136,7 @@ async def test_losing_the_telemetry_leader_and_then_another_node_loses_no_event(
             stream = await nc.jetstream().stream_info(TELEMETRY_STREAM)
         finally:
             await nc.close()
-        alive = telemetry.proc.poll() is None
+        alive = telemetry.alive()
     documents, duplicates = await duplicate_keys(db, "status_logs")
     report(
         "telemetry leader killed",
@@ -158,7 +150,7 @@ async def test_losing_the_telemetry_leader_and_then_another_node_loses_no_event(
         stored=documents,
         duplicates=duplicates,
     )
-    assert alive, (tmp_path / "telemetry-a.log").read_text()[-3000:]
+    assert alive, telemetry.log_tail()
     assert [o.node for o in faults.outages] and len(faults.outages) == 2
     for outage in faults.outages:  # the ingest went on while each node was down
         # (more acks than the publishes that were in flight when the node died)

@@ -15,15 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from evse_catalogue.seed import seed_catalogue
-from evse_catalogue.store import MongoCatalogueStore
 from evse_devstack.backends import NatsCluster
-from evse_devstack.bus_users import service_env
 from evse_runtime.mongo import open_database
 from tests.faults.counts import report
 from tests.faults.reads import Load, outcome
-from tests.utils.processes import replica_process
-from tests.utils.services import running_gateway
+from tests.utils.processes import process_env, service_replica
+from tests.utils.services import running_gateway, seeded_catalogue
 
 # A killed node leaves nats-py's dead connection to the garbage collector (see conftest).
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -69,26 +66,18 @@ async def roll(cluster: NatsCluster, done: asyncio.Event) -> None:
 async def test_a_rolling_restart_of_the_cluster_fails_no_read_and_half_writes_nothing(
     nats_cluster: NatsCluster, mongodb_url: str, database_name: str, tmp_path: Path
 ) -> None:
-    async with open_database(mongodb_url, database_name) as db:
-        await seed_catalogue(MongoCatalogueStore(db))
-    env = {
-        "EVSE_NATS_URL": nats_cluster.url,
-        **service_env("catalogue"),
-        "EVSE_STREAM_REPLICAS": "3",
-        "EVSE_MONGODB_URL": mongodb_url,
-        "EVSE_DATABASE": database_name,
-        "EVSE_LOG_LEVEL": "WARNING",
-    }
+    await seeded_catalogue(mongodb_url, database_name)
+    env = process_env(
+        "catalogue",
+        nats_url=nats_cluster.url,
+        mongodb_url=mongodb_url,
+        database=database_name,
+        stream_replicas=3,
+    )
     async with AsyncExitStack() as stack:
         for name in ("a", "b"):
             await stack.enter_async_context(
-                replica_process(
-                    "evse-catalogue",
-                    "catalogue.health",
-                    instance_id=f"catalogue-{name}",
-                    env=env,
-                    log_file=tmp_path / f"catalogue-{name}.log",
-                )
+                service_replica("catalogue", name, env=env, logs=tmp_path)
             )
         gateways = [
             await stack.enter_async_context(

@@ -12,12 +12,11 @@ from nats.aio.client import Client as NatsClient
 
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_devstack.backends import MongoServer, NatsServer
-from evse_devstack.bus_users import service_env
 from evse_runtime.mongo import open_database
 from evse_telemetry.app import log_consumer
 from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import Publisher, acked_through, caught_up, make_events
-from tests.utils.processes import replica_process
+from tests.utils.processes import process_env, service_replica, started
 
 EVENTS = 20_000
 STOP_AT = EVENTS // 4
@@ -37,25 +36,16 @@ async def ack_floor(nc: NatsClient) -> int:
 async def test_a_mongodb_restart_mid_ingest_stops_acks_then_stores_every_event_once(
     private_nats: NatsServer, database_name: str, tmp_path: Path
 ) -> None:
-    mongo = MongoServer(tmp_path / "mongo")
-    mongo.start()
-    env = {
-        "EVSE_NATS_URL": private_nats.url,
-        **service_env("telemetry"),
-        "EVSE_MONGODB_URL": mongo.url,
-        "EVSE_DATABASE": database_name,
-        "EVSE_LOG_LEVEL": "WARNING",
-        "EVSE_BATCH_SIZE": str(BATCH),
-        "EVSE_PULLS_PER_CONSUMER": str(PULLS),
-    }
-    try:
-        async with replica_process(
-            "evse-telemetry",
-            "telemetry.health",
-            instance_id="telemetry-a",
-            env=env,
-            log_file=tmp_path / "telemetry-a.log",
-        ) as telemetry:
+    with started(MongoServer(tmp_path / "mongo")) as mongo:
+        env = process_env(
+            "telemetry",
+            nats_url=private_nats.url,
+            mongodb_url=mongo.url,
+            database=database_name,
+            batch_size=BATCH,
+            pulls_per_consumer=PULLS,
+        )
+        async with service_replica("telemetry", "a", env=env, logs=tmp_path) as telemetry:
             nc = await nats.connect(private_nats.url)
             try:
                 publisher = Publisher(nc)
@@ -70,11 +60,9 @@ async def test_a_mongodb_restart_mid_ingest_stops_acks_then_stores_every_event_o
                 info = await caught_up(nc, EVENTS)
             finally:
                 await nc.close()
-            alive = telemetry.proc.poll() is None
+            alive = telemetry.alive()
         async with open_database(mongo.url, database_name) as db:
             documents, duplicates = await duplicate_keys(db, "status_logs")
-    finally:
-        mongo.stop()
     report(
         "mongodb restart",
         events=EVENTS,
@@ -84,7 +72,7 @@ async def test_a_mongodb_restart_mid_ingest_stops_acks_then_stores_every_event_o
         stored=documents,
         duplicates=duplicates,
     )
-    assert alive, (tmp_path / "telemetry-a.log").read_text()[-3000:]
+    assert alive, telemetry.log_tail()
     assert at_stop < EVENTS - BATCH * PULLS  # the stop came with work still to do
     assert while_down <= BATCH * PULLS  # only batches whose writes had finished were acked
     assert info.acked == EVENTS

@@ -12,11 +12,10 @@ import pytest
 
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_devstack.backends import NatsServer
-from evse_devstack.bus_users import service_env
 from evse_runtime.mongo import Database
 from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import Publisher, caught_up, make_events
-from tests.utils.processes import replica_process
+from tests.utils.processes import process_env, service_replica
 
 # A killed node leaves nats-py's dead connection to the garbage collector (see conftest).
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -40,24 +39,17 @@ async def test_nats_restart_mid_ingest_loses_and_duplicates_no_event(
     db: Database,
     tmp_path: Path,
 ) -> None:
-    env = {
-        "EVSE_NATS_URL": private_nats.url,
-        **service_env("telemetry"),
-        "EVSE_MONGODB_URL": mongodb_url,
-        "EVSE_DATABASE": database_name,
-        "EVSE_LOG_LEVEL": "WARNING",
+    env = process_env(
+        "telemetry",
+        nats_url=private_nats.url,
+        mongodb_url=mongodb_url,
+        database=database_name,
         # Bigger pulls, fewer store round trips: the embedded store's write rate bounds
         # this test's length; the restart is met either way (batches in hand, pulls waiting).
-        "EVSE_BATCH_SIZE": "5000",
-    }
+        batch_size=5000,
+    )
     events = make_events(EVENTS)
-    async with replica_process(
-        "evse-telemetry",
-        "telemetry.health",
-        instance_id="telemetry-a",
-        env=env,
-        log_file=tmp_path / "telemetry-a.log",
-    ) as telemetry:
+    async with service_replica("telemetry", "a", env=env, logs=tmp_path) as telemetry:
         nc = await nats.connect(private_nats.url, max_reconnect_attempts=-1)
         try:
             publisher = Publisher(nc)
@@ -68,7 +60,7 @@ async def test_nats_restart_mid_ingest_loses_and_duplicates_no_event(
             stream = await nc.jetstream().stream_info(TELEMETRY_STREAM)
         finally:
             await nc.close()
-        alive = telemetry.proc.poll() is None
+        alive = telemetry.alive()
     documents, duplicates = await duplicate_keys(db, "status_logs")
     report(
         "nats restart",
@@ -79,7 +71,7 @@ async def test_nats_restart_mid_ingest_loses_and_duplicates_no_event(
         stored=documents,
         duplicates=duplicates,
     )
-    assert alive, (tmp_path / "telemetry-a.log").read_text()[-3000:]
+    assert alive, telemetry.log_tail()
     assert publisher.failures > 0  # the restart really happened mid-publish
     assert stream.state.messages == EVENTS
     assert (documents, duplicates) == (EVENTS, 0)

@@ -9,11 +9,10 @@ from pathlib import Path
 import nats
 
 from evse_devstack.backends import NatsServer
-from evse_devstack.bus_users import service_env
 from evse_runtime.mongo import Database
 from tests.faults.counts import duplicate_keys, report
 from tests.faults.ingest import Publisher, acked_through, caught_up, make_events
-from tests.utils.processes import replica_process
+from tests.utils.processes import process_env, service_replica
 
 EVENTS = 20_000
 KILL_AT = EVENTS // 4
@@ -27,25 +26,18 @@ async def test_a_replica_killed_mid_batch_leaves_every_event_stored_once(
     db: Database,
     tmp_path: Path,
 ) -> None:
-    env = {
-        "EVSE_NATS_URL": private_nats.url,
-        **service_env("telemetry"),
-        "EVSE_MONGODB_URL": mongodb_url,
-        "EVSE_DATABASE": database_name,
-        "EVSE_LOG_LEVEL": "WARNING",
-        "EVSE_ACK_WAIT_S": "5",
-    }
+    env = process_env(
+        "telemetry",
+        nats_url=private_nats.url,
+        mongodb_url=mongodb_url,
+        database=database_name,
+        ack_wait_s=5,
+    )
     events = make_events(EVENTS)
     async with AsyncExitStack() as stack:
         a, b = [
             await stack.enter_async_context(
-                replica_process(
-                    "evse-telemetry",
-                    "telemetry.health",
-                    instance_id=f"telemetry-{name}",
-                    env=env,
-                    log_file=tmp_path / f"telemetry-{name}.log",
-                )
+                service_replica("telemetry", name, env=env, logs=tmp_path)
             )
             for name in ("a", "b")
         ]
@@ -58,7 +50,7 @@ async def test_a_replica_killed_mid_batch_leaves_every_event_stored_once(
             info = await caught_up(nc, EVENTS)
         finally:
             await nc.close()
-        survivor_alive = b.proc.poll() is None
+        survivor_alive = b.alive()
     documents, duplicates = await duplicate_keys(db, "status_logs")
     redelivered = info.redelivered
     report(

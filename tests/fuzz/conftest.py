@@ -21,19 +21,23 @@ from evse_contracts.bridge import CLOUD_PROVIDERS
 from evse_contracts.onboarding import SCOPES
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
+from evse_notifier.app import create_service as create_notifier
+from evse_notifier.settings import NotifierSettings
 from evse_onboarding.identity_store import MongoIdentityStore
 from evse_runtime.mongo import open_database
+from evse_smart_charging_service.app import create_service as create_smart_charging
+from evse_smart_charging_service.settings import SmartChargingSettings
 from evse_vendor_simulator.seed import seed_for
 from tests.utils.bridge import link_owner, nats_client
 from tests.utils.factories import Tenant, create_tenant
 from tests.utils.services import (
+    bus_user,
     running_bridge,
     running_catalogue,
     running_gateway,
-    running_notifier,
     running_onboarding,
+    running_service,
     running_simulator,
-    running_smart_charging,
     running_telemetry,
 )
 from tests.utils.tokens import bearer
@@ -93,24 +97,21 @@ class _StackThread:
             tenant = await create_tenant(identities, "fuzz", "alice@example.com")
             rival = await create_tenant(identities, "fuzz-rival", "alice@example.com")
             simulator_url = await stack.enter_async_context(running_simulator(evolve=False))
-            await stack.enter_async_context(
+            for service in (
                 running_catalogue(
                     nats_url=nats_url, mongodb_url=mongodb_url, database=f"{prefix}_cat"
-                )
-            )
-            await stack.enter_async_context(
+                ),
                 running_telemetry(
                     nats_url=nats_url, mongodb_url=mongodb_url, database=f"{prefix}_tel"
-                )
-            )
-            await stack.enter_async_context(
+                ),
                 running_bridge(
                     nats_url=nats_url,
                     mongodb_url=mongodb_url,
                     database=f"{prefix}_bri",
                     simulator_url=simulator_url,
-                )
-            )
+                ),
+            ):
+                await stack.enter_async_context(service)
             async with nats_client(nats_url) as nc:
                 for linked in (tenant, rival):
                     for provider in CLOUD_PROVIDERS:
@@ -120,25 +121,34 @@ class _StackThread:
                             application_uid=linked.application_uid,
                             user_uid=linked.user_uid,
                         )
-            await stack.enter_async_context(
-                running_notifier(
-                    nats_url=nats_url, mongodb_url=mongodb_url, database=f"{prefix}_not"
-                )
-            )
-            await stack.enter_async_context(
-                running_smart_charging(
-                    nats_url=nats_url, mongodb_url=mongodb_url, database=f"{prefix}_sc"
-                )
-            )
-            await stack.enter_async_context(
+            for service in (
+                running_service(
+                    create_notifier,
+                    NotifierSettings(
+                        nats_url=nats_url,
+                        mongodb_url=mongodb_url,
+                        database=f"{prefix}_not",
+                        **bus_user("notifier"),
+                    ),
+                ),
+                running_service(
+                    create_smart_charging,
+                    SmartChargingSettings(
+                        nats_url=nats_url,
+                        mongodb_url=mongodb_url,
+                        database=f"{prefix}_sc",
+                        **bus_user("smart-charging-service"),
+                    ),
+                ),
                 running_onboarding(
                     nats_url=nats_url,
                     mongodb_url=mongodb_url,
                     database=f"{prefix}_onb",
                     keys=keys,
                     public_base_url=f"http://127.0.0.1:{port}",
-                )
-            )
+                ),
+            ):
+                await stack.enter_async_context(service)
             base_url = await stack.enter_async_context(
                 running_gateway(
                     nats_url=nats_url, port=port, jwt_public_key_file=keys.public_key_file

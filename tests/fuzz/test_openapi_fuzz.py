@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 from evse_gateway.app import create_app as create_gateway
 from evse_gateway.settings import GatewaySettings
 from tests.fuzz.conftest import EXAMPLES, Api
+from tests.utils.problems import PROBLEM_JSON
 
 # The stack runs in a thread beside Hypothesis; pymongo draws every wire message's request id
 # from the `random` module, and Hypothesis takes a draw in that thread for one in its strategy.
@@ -41,8 +42,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:Do not use the `random` module inside strategies"
     ":hypothesis.errors.HypothesisDeprecationWarning"
 )
-
-PROBLEM_JSON = "application/problem+json"
 SLUG = re.compile(r"/problems/[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 

@@ -17,13 +17,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from evse_contracts.auth import TOKEN_AUDIENCE
 from evse_devstack.keys import KeyPair, ensure_keypair
-from evse_onboarding.identity_store import MongoIdentityStore
 from evse_onboarding.tokens import load_private_key
-from evse_runtime.mongo import open_database
-from tests.utils.factories import Tenant, create_tenant
+from tests.utils.databases import fresh_database
+from tests.utils.factories import Tenant, create_tenant, identity_store
+from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
-
-PROBLEM_JSON = "application/problem+json"
 
 
 @dataclass(frozen=True)
@@ -36,17 +34,16 @@ class Api:
 
 @pytest_asyncio.fixture(scope="module")
 async def api(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Api]:
-    database = "test_auth_api"
-    async with open_database(mongodb_url, database) as db:
-        await db.client.drop_database(database)
-        store = MongoIdentityStore(db)
-        await store.ensure_indexes()
+    database = fresh_database("test_auth_api")
+    async with identity_store(mongodb_url, database) as store:
         alice, bob = await create_tenant(store, "alice"), await create_tenant(store, "bob")
     async with (
         running_onboarding(
             nats_url=nats_url, mongodb_url=mongodb_url, database=database, keys=keys
         ),
-        running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_auth_cat"),
+        running_catalogue(
+            nats_url=nats_url, mongodb_url=mongodb_url, database=fresh_database("test_auth_cat")
+        ),
         running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base_url,
         httpx.AsyncClient(base_url=base_url) as client,
     ):
@@ -63,12 +60,6 @@ def claims(api: Api, keys: KeyPair, token: str) -> dict[str, object]:
         token, public_key, algorithms=["EdDSA"], audience=TOKEN_AUDIENCE, issuer="evse-platform"
     )
     return decoded
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json()["type"].endswith(f"/problems/{slug}")
 
 
 async def test_client_credentials_give_an_application_token(api: Api, keys: KeyPair) -> None:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import nats
 import pytest
-import pytest_asyncio
 
 from evse_catalogue.seed import load_seed
 from evse_contracts.catalogue import PROGRAMS_GET, PROGRAMS_LIST, GetProgram, ListPrograms
 from evse_runtime.bus_client import BusClient, RemoteProblem
-from evse_runtime.mongo import open_database
 from tests.utils.problems import assert_problem, error_locations
-from tests.utils.services import running_catalogue, running_gateway
 
 SEED = load_seed()
 CHECK = "/v2/evse_compatibility/check"
@@ -36,31 +32,18 @@ EO_MINI_PRO_3 = model("EO Mini Pro 3")  # great_britain beta
 EMPORIA = model("Smart EV Charger (48 A)")  # north_america beta, in no US program
 
 
-@pytest_asyncio.fixture(scope="module")
-async def api(nats_url: str, mongodb_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    database = "test_compatibility_api"
-    async with open_database(mongodb_url, database) as db:
-        await db.client.drop_database(database)
-    async with (
-        running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database=database),
-        running_gateway(nats_url=nats_url) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
-    ):
-        yield client
-
-
 async def check(
-    api: httpx.AsyncClient, accept_language: str | None = None, **params: str
+    catalogue_api: httpx.AsyncClient, accept_language: str | None = None, **params: str
 ) -> dict[str, Any]:
     headers = {} if accept_language is None else {"accept-language": accept_language}
-    response = await api.get(CHECK, params=params, headers=headers)
+    response = await catalogue_api.get(CHECK, params=params, headers=headers)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
-async def test_country_query_is_used_and_echoed(api: httpx.AsyncClient) -> None:
-    body = await check(api, evse_model_id=ZAPTEC_GO, country="GB")
+async def test_country_query_is_used_and_echoed(catalogue_api: httpx.AsyncClient) -> None:
+    body = await check(catalogue_api, evse_model_id=ZAPTEC_GO, country="GB")
     assert body == {
         "evse_model_id": ZAPTEC_GO,
         "program_id": None,
@@ -72,21 +55,23 @@ async def test_country_query_is_used_and_echoed(api: httpx.AsyncClient) -> None:
     }
 
 
-async def test_country_query_wins_over_accept_language(api: httpx.AsyncClient) -> None:
-    body = await check(api, "nb-NO", evse_model_id=ZAPTEC_GO, country="au")
+async def test_country_query_wins_over_accept_language(catalogue_api: httpx.AsyncClient) -> None:
+    body = await check(catalogue_api, "nb-NO", evse_model_id=ZAPTEC_GO, country="au")
     assert (body["country"], body["country_source"], body["region"]) == ("AU", "query", "oceania")
 
 
 async def test_accept_language_gives_the_country_of_the_most_preferred_tag_with_a_region(
-    api: httpx.AsyncClient,
+    catalogue_api: httpx.AsyncClient,
 ) -> None:
-    body = await check(api, "en;q=1, fr-FR;q=0.5, nb-NO;q=0.9", evse_model_id=ZAPTEC_GO)
+    body = await check(catalogue_api, "en;q=1, fr-FR;q=0.5, nb-NO;q=0.9", evse_model_id=ZAPTEC_GO)
     assert (body["country"], body["country_source"]) == ("NO", "accept_language")
     assert (body["region"], body["supported"], body["support"]) == ("nordics", True, "live")
 
 
-async def test_without_country_or_region_tag_the_default_is_us(api: httpx.AsyncClient) -> None:
-    body = await check(api, "en, fr;q=0.8", evse_model_id=ZAPTEC_GO)
+async def test_without_country_or_region_tag_the_default_is_us(
+    catalogue_api: httpx.AsyncClient,
+) -> None:
+    body = await check(catalogue_api, "en, fr;q=0.8", evse_model_id=ZAPTEC_GO)
     assert (body["country"], body["country_source"], body["region"]) == (
         "US",
         "default",
@@ -94,23 +79,25 @@ async def test_without_country_or_region_tag_the_default_is_us(api: httpx.AsyncC
     )
 
 
-async def test_without_any_hint_the_default_is_us(api: httpx.AsyncClient) -> None:
-    body = await check(api, evse_model_id=ZAPTEC_GO)
+async def test_without_any_hint_the_default_is_us(catalogue_api: httpx.AsyncClient) -> None:
+    body = await check(catalogue_api, evse_model_id=ZAPTEC_GO)
     assert (body["country"], body["country_source"]) == ("US", "default")
 
 
-async def test_beta_support_is_reported_as_beta(api: httpx.AsyncClient) -> None:
-    body = await check(api, evse_model_id=EO_MINI_PRO_3, country="GB")
+async def test_beta_support_is_reported_as_beta(catalogue_api: httpx.AsyncClient) -> None:
+    body = await check(catalogue_api, evse_model_id=EO_MINI_PRO_3, country="GB")
     assert (body["supported"], body["support"]) == (True, "beta")
 
 
-async def test_a_region_the_model_does_not_list_is_unsupported(api: httpx.AsyncClient) -> None:
-    body = await check(api, evse_model_id=EO_MINI_PRO_3, country="US")
+async def test_a_region_the_model_does_not_list_is_unsupported(
+    catalogue_api: httpx.AsyncClient,
+) -> None:
+    body = await check(catalogue_api, evse_model_id=EO_MINI_PRO_3, country="US")
     assert (body["region"], body["supported"], body["support"]) == ("north_america", False, None)
 
 
-async def test_a_country_in_no_region_is_unsupported(api: httpx.AsyncClient) -> None:
-    body = await check(api, evse_model_id=ZAPTEC_GO, country="JP")
+async def test_a_country_in_no_region_is_unsupported(catalogue_api: httpx.AsyncClient) -> None:
+    body = await check(catalogue_api, evse_model_id=ZAPTEC_GO, country="JP")
     assert (body["country"], body["region"], body["supported"], body["support"]) == (
         "JP",
         None,
@@ -120,11 +107,11 @@ async def test_a_country_in_no_region_is_unsupported(api: httpx.AsyncClient) -> 
 
 
 async def test_program_country_overrides_query_and_accept_language(
-    api: httpx.AsyncClient,
+    catalogue_api: httpx.AsyncClient,
 ) -> None:
     australian = program("AU")
     body = await check(
-        api, "en-GB", evse_model_id=ZAPTEC_GO, country="GB", program_id=australian["uid"]
+        catalogue_api, "en-GB", evse_model_id=ZAPTEC_GO, country="GB", program_id=australian["uid"]
     )
     assert body == {
         "evse_model_id": ZAPTEC_GO,
@@ -138,13 +125,13 @@ async def test_program_country_overrides_query_and_accept_language(
 
 
 async def test_a_model_outside_the_program_is_unsupported_even_where_its_region_is(
-    api: httpx.AsyncClient,
+    catalogue_api: httpx.AsyncClient,
 ) -> None:
     american = program("US")
     assert EMPORIA not in american["supported_evse_models"]
-    without = await check(api, evse_model_id=EMPORIA, country="US")
+    without = await check(catalogue_api, evse_model_id=EMPORIA, country="US")
     assert (without["supported"], without["support"]) == (True, "beta")
-    within = await check(api, evse_model_id=EMPORIA, program_id=american["uid"])
+    within = await check(catalogue_api, evse_model_id=EMPORIA, program_id=american["uid"])
     assert (within["region"], within["supported"], within["support"]) == (
         "north_america",
         False,
@@ -152,48 +139,56 @@ async def test_a_model_outside_the_program_is_unsupported_even_where_its_region_
     )
 
 
-async def test_missing_model_id_is_a_400_problem(api: httpx.AsyncClient) -> None:
-    body = assert_problem(await api.get(CHECK, params={"country": "GB"}), 400, INVALID)
+async def test_missing_model_id_is_a_400_problem(catalogue_api: httpx.AsyncClient) -> None:
+    body = assert_problem(await catalogue_api.get(CHECK, params={"country": "GB"}), 400, INVALID)
     assert error_locations(body) == {"query.evse_model_id"}
 
 
 @pytest.mark.parametrize(
     "model_id", ["", "abc", "evsemodel01", "evsemake01M89P5KYPBVZJK1MEFEQY31NZ"]
 )
-async def test_malformed_model_id_is_a_400_problem(api: httpx.AsyncClient, model_id: str) -> None:
-    response = await api.get(CHECK, params={"evse_model_id": model_id})
+async def test_malformed_model_id_is_a_400_problem(
+    catalogue_api: httpx.AsyncClient, model_id: str
+) -> None:
+    response = await catalogue_api.get(CHECK, params={"evse_model_id": model_id})
     assert error_locations(assert_problem(response, 400, INVALID)) == {"query.evse_model_id"}
 
 
 @pytest.mark.parametrize("country", ["XX", "GBR", "1", "", "U$"])
 async def test_unknown_or_malformed_country_is_a_400_problem(
-    api: httpx.AsyncClient, country: str
+    catalogue_api: httpx.AsyncClient, country: str
 ) -> None:
-    response = await api.get(CHECK, params={"evse_model_id": ZAPTEC_GO, "country": country})
+    response = await catalogue_api.get(
+        CHECK, params={"evse_model_id": ZAPTEC_GO, "country": country}
+    )
     assert error_locations(assert_problem(response, 400, INVALID)) == {"query.country"}
 
 
 async def test_oversized_parameter_is_a_400_problem_of_the_same_type(
-    api: httpx.AsyncClient,
+    catalogue_api: httpx.AsyncClient,
 ) -> None:
-    response = await api.get(CHECK, params={"evse_model_id": ZAPTEC_GO, "country": "G" * 65})
+    response = await catalogue_api.get(
+        CHECK, params={"evse_model_id": ZAPTEC_GO, "country": "G" * 65}
+    )
     assert error_locations(assert_problem(response, 400, INVALID)) == {"query.country"}
 
 
-async def test_every_invalid_parameter_is_reported_at_once(api: httpx.AsyncClient) -> None:
-    response = await api.get(CHECK, params={"evse_model_id": "nope", "country": "ZZ"})
+async def test_every_invalid_parameter_is_reported_at_once(
+    catalogue_api: httpx.AsyncClient,
+) -> None:
+    response = await catalogue_api.get(CHECK, params={"evse_model_id": "nope", "country": "ZZ"})
     body = assert_problem(response, 400, INVALID)
     assert error_locations(body) == {"query.evse_model_id", "query.country"}
 
 
-async def test_unknown_model_is_a_404_problem(api: httpx.AsyncClient) -> None:
+async def test_unknown_model_is_a_404_problem(catalogue_api: httpx.AsyncClient) -> None:
     unknown = "evsemodel01ZZZZZZZZZZZZZZZZZZZZZZZZ"
-    response = await api.get(CHECK, params={"evse_model_id": unknown})
+    response = await catalogue_api.get(CHECK, params={"evse_model_id": unknown})
     assert unknown in assert_problem(response, 404, "evse-model-not-found")["detail"]
 
 
-async def test_unknown_program_is_a_404_problem(api: httpx.AsyncClient) -> None:
-    response = await api.get(
+async def test_unknown_program_is_a_404_problem(catalogue_api: httpx.AsyncClient) -> None:
+    response = await catalogue_api.get(
         CHECK,
         params={"evse_model_id": ZAPTEC_GO, "program_id": "program01ZZZZZZZZZZZZZZZZZZZZZZZZ"},
     )
@@ -201,7 +196,7 @@ async def test_unknown_program_is_a_404_problem(api: httpx.AsyncClient) -> None:
 
 
 async def test_other_services_read_programs_over_the_bus(
-    api: httpx.AsyncClient, nats_url: str
+    catalogue_api: httpx.AsyncClient, nats_url: str
 ) -> None:
     nc = await nats.connect(nats_url)
     try:

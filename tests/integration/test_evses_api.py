@@ -17,15 +17,13 @@ from evse_catalogue.seed import load_seed
 from evse_contracts.evses import EVSE_DECOMMISSIONED, EvseDecommissioned
 from evse_devstack.keys import KeyPair
 from evse_onboarding.evse_record import EvseRecord
-from evse_onboarding.identity_store import MongoIdentityStore
 from evse_onboarding.outbox import outbox_entry
 from evse_onboarding.registry_store import MongoRegistryStore
-from evse_runtime.mongo import open_database
-from tests.utils.factories import Tenant, create_evse, create_tenant
+from tests.utils.databases import fresh_database
+from tests.utils.factories import Tenant, create_evse, create_tenant, identity_store
+from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
 from tests.utils.tokens import issued_token
-
-PROBLEM_JSON = "application/problem+json"
 
 
 @dataclass(frozen=True)
@@ -44,18 +42,17 @@ class World:
 
 @pytest_asyncio.fixture(scope="module")
 async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[World]:
-    database = "test_evses_api"
-    async with open_database(mongodb_url, database) as db:
-        await db.client.drop_database(database)
-        identities = MongoIdentityStore(db)
-        await identities.ensure_indexes()
+    database = fresh_database("test_evses_api")
+    async with identity_store(mongodb_url, database) as identities:
         alice = await create_tenant(identities, "alice")
         bob = await create_tenant(identities, "bob")
     async with (
         running_onboarding(
             nats_url=nats_url, mongodb_url=mongodb_url, database=database, keys=keys
         ) as onboarding,
-        running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_evses_cat"),
+        running_catalogue(
+            nats_url=nats_url, mongodb_url=mongodb_url, database=fresh_database("test_evses_cat")
+        ),
         running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base_url,
         httpx.AsyncClient(base_url=base_url) as client,
     ):
@@ -83,12 +80,6 @@ async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
 
 def auth(world: World, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {world.tokens[who]}"}
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json()["type"].endswith(f"/problems/{slug}")
 
 
 async def test_an_application_lists_all_its_users_evses(world: World) -> None:

@@ -24,15 +24,15 @@ from evse_devstack.keys import KeyPair
 from evse_notifier.subscriptions import application_consumer
 from evse_runtime.mongo import open_database
 from tests.utils.notifications import (
-    FAST_DELIVERY,
     handled,
     notifier_and_gateway,
     onboard,
+    running_notifier,
     status_run,
     subscribe,
 )
 from tests.utils.receiver import Receiver
-from tests.utils.services import running_asgi, running_gateway, running_notifier
+from tests.utils.services import running_asgi, running_gateway
 from tests.utils.telemetry import eventually
 from tests.utils.tokens import application_bearer
 
@@ -193,7 +193,6 @@ async def test_a_replica_restart_loses_no_event(
         "nats_url": private_nats.url,
         "mongodb_url": mongodb_url,
         "database": database_name,
-        **FAST_DELIVERY,
     }
     async with AsyncExitStack() as stack:
         base_url = await stack.enter_async_context(

@@ -1,11 +1,14 @@
 """Webhook subscriptions and deliveries: the notifier and the gateway on real NATS, MongoDB
-protocol server and HTTP, with a local receiver."""
+protocol server and HTTP, with a local receiver.
+
+Over 300 lines: one subject (a subscription's life: validation, delivery, retries, replicas),
+long for its scenarios; the shared stack helpers are in `tests/utils/notifications.py`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 
@@ -19,31 +22,20 @@ from evse_contracts.onboarding import SCOPES
 from evse_devstack.backends import NatsServer
 from evse_devstack.keys import KeyPair
 from tests.utils.notifications import (
-    FAST_DELIVERY,
+    NotifierApi,
     notifier_and_gateway,
-    notifier_api,
     onboard,
+    running_notifier,
     status_run,
     subscribe,
 )
-from tests.utils.notifications import NotifierApi as Api
 from tests.utils.problems import assert_problem
 from tests.utils.receiver import Receiver, verify
-from tests.utils.services import running_asgi, running_notifier
+from tests.utils.services import running_asgi
 from tests.utils.telemetry import eventually
 from tests.utils.tokens import application_bearer, bearer
 
 SUBSCRIPTION_SLUG = "validation-failed-webhook-subscription"
-
-
-@pytest.fixture
-async def api(
-    private_nats: NatsServer, mongodb_url: str, database_name: str, keys: KeyPair
-) -> AsyncIterator[Api]:
-    async with notifier_api(
-        nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name, keys=keys
-    ) as running:
-        yield running
 
 
 async def received(receiver: Receiver, count: int) -> None:
@@ -53,8 +45,10 @@ async def received(receiver: Receiver, count: int) -> None:
     await eventually(enough)
 
 
-async def test_a_receiver_gets_signed_batches_of_changes_only(api: Api, keys: KeyPair) -> None:
-    http, js = api.http, api.js
+async def test_a_receiver_gets_signed_batches_of_changes_only(
+    notifications_api: NotifierApi, keys: KeyPair
+) -> None:
+    http, js = notifications_api.http, notifications_api.js
     app = new_uid("app")
     receiver = Receiver()
     async with running_asgi(receiver) as url:
@@ -92,9 +86,9 @@ async def test_a_receiver_gets_signed_batches_of_changes_only(api: Api, keys: Ke
 
 
 async def test_a_receiver_that_fails_then_recovers_gets_every_event_once_in_order(
-    api: Api, keys: KeyPair
+    notifications_api: NotifierApi, keys: KeyPair
 ) -> None:
-    http, js = api.http, api.js
+    http, js = notifications_api.http, notifications_api.js
     app = new_uid("app")
     receiver = Receiver(failures=4)
     async with running_asgi(receiver) as url:
@@ -152,8 +146,10 @@ async def test_a_subscription_failing_past_the_retry_window_is_disabled_with_the
     assert body["failing_since"] is not None
 
 
-async def test_another_application_receives_none_of_the_events(api: Api, keys: KeyPair) -> None:
-    http, js = api.http, api.js
+async def test_another_application_receives_none_of_the_events(
+    notifications_api: NotifierApi, keys: KeyPair
+) -> None:
+    http, js = notifications_api.http, notifications_api.js
     first, second = new_uid("app"), new_uid("app")
     mine, theirs = Receiver(), Receiver()
     async with running_asgi(mine) as mine_url, running_asgi(theirs) as their_url:
@@ -168,8 +164,10 @@ async def test_another_application_receives_none_of_the_events(api: Api, keys: K
     assert {e["application_uid"] for e in mine.events} == {first}
 
 
-async def test_the_test_endpoint_sends_a_signed_ping(api: Api, keys: KeyPair) -> None:
-    http = api.http
+async def test_the_test_endpoint_sends_a_signed_ping(
+    notifications_api: NotifierApi, keys: KeyPair
+) -> None:
+    http = notifications_api.http
     app = new_uid("app")
     receiver = Receiver()
     async with running_asgi(receiver) as url:
@@ -186,9 +184,9 @@ async def test_the_test_endpoint_sends_a_signed_ping(api: Api, keys: KeyPair) ->
 
 
 async def test_subscriptions_are_listed_shown_without_secret_and_deleted(
-    api: Api, keys: KeyPair
+    notifications_api: NotifierApi, keys: KeyPair
 ) -> None:
-    http = api.http
+    http = notifications_api.http
     headers = application_bearer(keys, new_uid("app"))
     created = await subscribe(http, headers, "https://hooks.example/evse")
     listed = (await http.get("/v2/webhooks/subscriptions", headers=headers)).json()
@@ -212,9 +210,9 @@ async def test_subscriptions_are_listed_shown_without_secret_and_deleted(
     ],
 )
 async def test_an_invalid_subscription_is_a_400_problem(
-    api: Api, keys: KeyPair, body: dict[str, object], loc: str
+    notifications_api: NotifierApi, keys: KeyPair, body: dict[str, object], loc: str
 ) -> None:
-    http = api.http
+    http = notifications_api.http
     response = await http.post(
         "/v2/webhooks/subscriptions", json=body, headers=application_bearer(keys, new_uid("app"))
     )
@@ -222,8 +220,10 @@ async def test_an_invalid_subscription_is_a_400_problem(
     assert loc in {error["loc"] for error in problem["errors"]}
 
 
-async def test_another_applications_subscription_is_not_found(api: Api, keys: KeyPair) -> None:
-    http = api.http
+async def test_another_applications_subscription_is_not_found(
+    notifications_api: NotifierApi, keys: KeyPair
+) -> None:
+    http = notifications_api.http
     created = await subscribe(http, application_bearer(keys, new_uid("app")), "https://a.example")
     other = application_bearer(keys, new_uid("app"))
     for method, suffix in (("GET", ""), ("DELETE", ""), ("POST", "/test")):
@@ -233,8 +233,10 @@ async def test_another_applications_subscription_is_not_found(api: Api, keys: Ke
         assert_problem(response, 404, "webhook-subscription-not-found")
 
 
-async def test_a_user_token_may_not_manage_subscriptions(api: Api, keys: KeyPair) -> None:
-    http = api.http
+async def test_a_user_token_may_not_manage_subscriptions(
+    notifications_api: NotifierApi, keys: KeyPair
+) -> None:
+    http = notifications_api.http
     user = Principal(
         kind="user", application_uid=new_uid("app"), user_uid=new_uid("user"), scopes=SCOPES
     )
@@ -242,8 +244,8 @@ async def test_a_user_token_may_not_manage_subscriptions(api: Api, keys: KeyPair
     assert_problem(response, 403, "application-token-required")
 
 
-async def test_vendor_webhooks_still_reach_their_route(api: Api) -> None:
-    http = api.http
+async def test_vendor_webhooks_still_reach_their_route(notifications_api: NotifierApi) -> None:
+    http = notifications_api.http
     response = await http.post("/v2/webhooks/not-a-vendor", content=b"{}")
     assert_problem(response, 404, "webhook-provider-not-found")
 
@@ -264,7 +266,6 @@ async def test_two_replicas_deliver_each_event_once_per_subscription(
             mongodb_url=mongodb_url,
             database=database_name,
             instance_id="second",
-            **FAST_DELIVERY,
         ),
         httpx.AsyncClient(base_url=base_url, timeout=30) as http,
         AsyncExitStack() as stack,
@@ -326,11 +327,11 @@ async def test_http_urls_and_non_public_addresses_are_refused_outside_developmen
 
 
 async def test_status_published_before_its_evse_is_announced_still_becomes_an_event(
-    api: Api, keys: KeyPair
+    notifications_api: NotifierApi, keys: KeyPair
 ) -> None:
     """An OCPP charger boots the moment it is set up: its first samples can reach the
     notifier before the EVSE's onboarded event does."""
-    http, js = api.http, api.js
+    http, js = notifications_api.http, notifications_api.js
     app = new_uid("app")
     receiver = Receiver()
     async with running_asgi(receiver) as url:
@@ -354,9 +355,9 @@ async def test_status_published_before_its_evse_is_announced_still_becomes_an_ev
 
 
 async def test_a_read_only_token_may_look_at_subscriptions_but_not_change_them(
-    api: Api, keys: KeyPair
+    notifications_api: NotifierApi, keys: KeyPair
 ) -> None:
-    http = api.http
+    http = notifications_api.http
     app_uid = new_uid("app")
     created = await subscribe(http, application_bearer(keys, app_uid), "https://a.example")
     reader = bearer(

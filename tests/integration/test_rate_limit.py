@@ -6,19 +6,17 @@ import asyncio
 import contextlib
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from evse_catalogue.seed import load_seed
 from evse_devstack.bus_users import service_env
 from evse_devstack.processes import free_port, spawn, stop, wait_for_port
-from evse_runtime.mongo import open_database
 from tests.utils.problems import assert_problem
-from tests.utils.services import running_catalogue, running_gateway
+from tests.utils.services import running_gateway
 
 SEED = load_seed()
 MAKE = SEED["evse_makes"][0]["uid"]
@@ -41,17 +39,8 @@ def bucket() -> str:
     return f"rl_{uuid.uuid4().hex[:12]}"
 
 
-@pytest_asyncio.fixture(scope="module")
-async def catalogue(nats_url: str, mongodb_url: str) -> AsyncIterator[None]:
-    database = "test_rate_limit"
-    async with open_database(mongodb_url, database) as db:
-        await db.client.drop_database(database)
-    async with running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database=database):
-        yield
-
-
 async def test_the_limit_counts_makes_and_models_reads_together_then_refuses(
-    catalogue: None, nats_url: str, bucket: str
+    catalogue_database: str, nats_url: str, bucket: str
 ) -> None:
     async with (
         running_gateway(
@@ -79,7 +68,9 @@ async def test_the_limit_counts_makes_and_models_reads_together_then_refuses(
         ).status_code == 200
 
 
-async def test_other_routes_are_not_limited(catalogue: None, nats_url: str, bucket: str) -> None:
+async def test_other_routes_are_not_limited(
+    catalogue_database: str, nats_url: str, bucket: str
+) -> None:
     async with (
         running_gateway(nats_url=nats_url, anonymous_rate_limit=1, rate_limit_bucket=bucket) as url,
         httpx.AsyncClient(base_url=url) as client,
@@ -96,7 +87,7 @@ async def test_other_routes_are_not_limited(catalogue: None, nats_url: str, buck
 
 
 async def test_forged_forwarded_for_from_an_untrusted_peer_is_ignored(
-    catalogue: None, nats_url: str, bucket: str
+    catalogue_database: str, nats_url: str, bucket: str
 ) -> None:
     async with (
         running_gateway(nats_url=nats_url, anonymous_rate_limit=2, rate_limit_bucket=bucket) as url,
@@ -110,7 +101,7 @@ async def test_forged_forwarded_for_from_an_untrusted_peer_is_ignored(
 
 
 async def test_a_new_window_starts_once_the_old_one_is_over(
-    catalogue: None, nats_url: str, bucket: str
+    catalogue_database: str, nats_url: str, bucket: str
 ) -> None:
     async with (
         running_gateway(
@@ -128,7 +119,9 @@ async def test_a_new_window_starts_once_the_old_one_is_over(
         assert (await client.get("/v2/evse_makes")).status_code == 200
 
 
-async def test_a_limit_of_zero_turns_the_limiter_off(catalogue: None, nats_url: str) -> None:
+async def test_a_limit_of_zero_turns_the_limiter_off(
+    catalogue_database: str, nats_url: str
+) -> None:
     async with (
         running_gateway(nats_url=nats_url, anonymous_rate_limit=0) as url,
         httpx.AsyncClient(base_url=url) as client,
@@ -162,7 +155,7 @@ def two_gateways(nats_url: str, bucket: str, tmp_path: Path) -> Iterator[list[st
 
 
 async def test_51st_request_from_one_ip_fails_across_two_gateway_processes(
-    catalogue: None, two_gateways: list[str]
+    catalogue_database: str, two_gateways: list[str]
 ) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         urls = [f"{two_gateways[n % 2]}/v2/evse_models/{MODEL}" for n in range(60)]
@@ -185,7 +178,7 @@ async def test_51st_request_from_one_ip_fails_across_two_gateway_processes(
 
 
 async def test_waitlist_sign_ups_are_limited_per_email_and_per_address(
-    catalogue: None, nats_url: str, bucket: str
+    catalogue_database: str, nats_url: str, bucket: str
 ) -> None:
     """Review L7: the anonymous waitlist was unlimited."""
     async with (

@@ -22,23 +22,25 @@ from evse_contracts.bridge import (
 from evse_contracts.smart_charging import ChargePlan
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
-from evse_onboarding.identity_store import MongoIdentityStore
 from evse_onboarding.registry_store import MongoRegistryStore
 from evse_runtime.bus_client import BusClient
-from evse_runtime.mongo import open_database
 from evse_smart_charging.execution import ocpp_plan_profile
+from evse_smart_charging_service.app import create_service as create_smart_charging
+from evse_smart_charging_service.settings import SmartChargingSettings
 from tests.utils.bridge import eventually, nats_client
-from tests.utils.factories import Tenant, create_evse, create_tenant
+from tests.utils.databases import fresh_database
+from tests.utils.factories import Tenant, create_evse, create_tenant, identity_store
+from tests.utils.problems import PROBLEM_JSON
 from tests.utils.services import (
+    bus_user,
     running_bridge,
     running_catalogue,
     running_gateway,
     running_onboarding,
-    running_smart_charging,
+    running_service,
 )
 from tests.utils.tokens import issued_token
 
-PROBLEM_JSON = "application/problem+json"
 OCPP_MODEL = "EO Mini Pro 3"
 
 
@@ -54,28 +56,33 @@ class World:
 
 @pytest_asyncio.fixture(scope="module")
 async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[World]:
-    database = "test_smart_charging_api"
-    async with open_database(mongodb_url, database) as db:
-        for name in (database, "test_sc", "test_sc_bridge"):
-            await db.client.drop_database(name)
-        identities = MongoIdentityStore(db)
-        await identities.ensure_indexes()
+    database = fresh_database("test_smart_charging_api")
+    async with identity_store(mongodb_url, database) as identities:
         alice = await create_tenant(identities, "alice")
         bob = await create_tenant(identities, "bob")
     async with (
         running_onboarding(
             nats_url=nats_url, mongodb_url=mongodb_url, database=database, keys=keys
         ) as onboarding,
-        running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_sc_cat"),
+        running_catalogue(
+            nats_url=nats_url, mongodb_url=mongodb_url, database=fresh_database("test_sc_cat")
+        ),
         running_bridge(
             nats_url=nats_url,
             mongodb_url=mongodb_url,
-            database="test_sc_bridge",
+            database=fresh_database("test_sc_bridge"),
             simulator_url="http://127.0.0.1:9",  # no vendor cloud is called here
             ocpp_port=free_port(),
         ),
-        running_smart_charging(
-            nats_url=nats_url, mongodb_url=mongodb_url, database="test_sc", idle_wait_s=0.05
+        running_service(
+            create_smart_charging,
+            SmartChargingSettings(
+                nats_url=nats_url,
+                mongodb_url=mongodb_url,
+                database=fresh_database("test_sc"),
+                idle_wait_s=0.05,
+                **bus_user("smart-charging-service"),
+            ),
         ),
         running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base_url,
         httpx.AsyncClient(base_url=base_url) as client,

@@ -6,6 +6,9 @@ groups them in a 32 A site. The control interval is an hour, so every rebalance 
 made by the cycle a change triggers (a plug-in, a confirmed limit): "within one control cycle".
 The simulator's own charger state is sampled throughout: the sum of the limits the charging
 chargers hold is what the supply carries, and it must never exceed the site's 32 A.
+
+Over 300 lines: one module-scoped stack (five services and the simulator) serves every
+scenario, and starting it costs more than the tests; split, each part would start its own.
 """
 
 from __future__ import annotations
@@ -22,19 +25,22 @@ import pytest_asyncio
 
 from evse_devstack.keys import KeyPair
 from evse_devstack.processes import free_port
-from evse_onboarding.identity_store import MongoIdentityStore
-from evse_runtime.mongo import open_database
+from evse_smart_charging_service.app import create_service as create_smart_charging
+from evse_smart_charging_service.settings import SmartChargingSettings
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, account_username, seed_for
 from tests.integration.test_import_api import link_through_pages
 from tests.utils.bridge import Simulator
-from tests.utils.factories import create_tenant
+from tests.utils.databases import fresh_database
+from tests.utils.factories import create_tenant, identity_store
+from tests.utils.problems import PROBLEM_JSON
 from tests.utils.services import (
+    bus_user,
     running_bridge,
     running_catalogue,
     running_gateway,
     running_onboarding,
+    running_service,
     running_simulator,
-    running_smart_charging,
 )
 from tests.utils.tokens import issued_token
 
@@ -42,7 +48,6 @@ OWNER = account_username(ACCOUNT_NAMES[2])
 VENDORS = ("easee", "wallbox", "zaptec")
 SITE_LIMIT_A = 32.0
 FAST_VENDOR = {"poll_interval_s": 0.2, "backoff_base_s": 0.2, "requests_per_period": 1000}
-PROBLEM_JSON = "application/problem+json"
 
 
 @dataclass
@@ -57,12 +62,8 @@ class Garage:
 
 @pytest_asyncio.fixture(scope="module")
 async def garage(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Garage]:
-    database = "test_sites"
-    async with open_database(mongodb_url, database) as db:
-        for name in (database, "test_sites_bridge", "test_sites_sc", "test_sites_cat"):
-            await db.client.drop_database(name)
-        identities = MongoIdentityStore(db)
-        await identities.ensure_indexes()
+    database = fresh_database("test_sites")
+    async with identity_store(mongodb_url, database) as identities:
         tenant = await create_tenant(identities, "garage", OWNER)
     port = free_port()
     async with (
@@ -70,13 +71,15 @@ async def garage(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterato
         running_bridge(
             nats_url=nats_url,
             mongodb_url=mongodb_url,
-            database="test_sites_bridge",
+            database=fresh_database("test_sites_bridge"),
             simulator_url=simulator_url,
             idle_wait_s=0.05,
             command_check_interval_s=0.05,
             vendors=dict.fromkeys(VENDORS, FAST_VENDOR),
         ),
-        running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database="test_sites_cat"),
+        running_catalogue(
+            nats_url=nats_url, mongodb_url=mongodb_url, database=fresh_database("test_sites_cat")
+        ),
         running_onboarding(
             nats_url=nats_url,
             mongodb_url=mongodb_url,
@@ -85,13 +88,17 @@ async def garage(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterato
             public_base_url=f"http://127.0.0.1:{port}",
             simulator_url=simulator_url,
         ),
-        running_smart_charging(
-            nats_url=nats_url,
-            mongodb_url=mongodb_url,
-            database="test_sites_sc",
-            control_interval_s=3600,
-            idle_wait_s=0.05,
-            resend_after_s=2.0,
+        running_service(
+            create_smart_charging,
+            SmartChargingSettings(
+                nats_url=nats_url,
+                mongodb_url=mongodb_url,
+                database=fresh_database("test_sites_sc"),
+                control_interval_s=3600,
+                idle_wait_s=0.05,
+                resend_after_s=2.0,
+                **bus_user("smart-charging-service"),
+            ),
         ),
         running_gateway(
             nats_url=nats_url, port=port, jwt_public_key_file=keys.public_key_file

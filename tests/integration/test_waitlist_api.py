@@ -3,49 +3,33 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from evse_catalogue.seed import load_seed
 from evse_contracts.compatibility import ACCEPT_LANGUAGE_MAX_LENGTH
 from evse_contracts.ids import is_uid
 from evse_runtime.mongo import open_database
 from tests.utils.problems import assert_problem, error_locations
-from tests.utils.services import running_catalogue, running_gateway
 
 SEED = load_seed()
 WAITLIST = "/v2/evse_waitlist"
 INVALID = "validation-failed-evse-waitlist"
-DATABASE = "test_waitlist_api"
 MODEL = next(m["uid"] for m in SEED["evse_models"] if m["name"] == "Zaptec Go")
 NORWAY = next(p for p in SEED["programs"] if p["country"] == "NO")
 
 
-@pytest_asyncio.fixture(scope="module")
-async def api(nats_url: str, mongodb_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with open_database(mongodb_url, DATABASE) as db:
-        await db.client.drop_database(DATABASE)
-    async with (
-        running_catalogue(nats_url=nats_url, mongodb_url=mongodb_url, database=DATABASE),
-        running_gateway(nats_url=nats_url) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
-    ):
-        yield client
-
-
-async def stored_entries(mongodb_url: str, email: str) -> list[dict[str, Any]]:
-    async with open_database(mongodb_url, DATABASE) as db:
+async def stored_entries(mongodb_url: str, database: str, email: str) -> list[dict[str, Any]]:
+    async with open_database(mongodb_url, database) as db:
         return await db["evse_waitlist"].find({"email": email}).to_list()
 
 
 async def test_picker_mode_sign_up_is_created_with_the_accept_language_country(
-    api: httpx.AsyncClient,
+    catalogue_api: httpx.AsyncClient,
 ) -> None:
-    response = await api.post(
+    response = await catalogue_api.post(
         WAITLIST,
         json={"email": "ada@example.com", "evse_model_id": MODEL},
         headers={"accept-language": "de-DE, en;q=0.5"},
@@ -63,10 +47,12 @@ async def test_picker_mode_sign_up_is_created_with_the_accept_language_country(
     }
 
 
-async def test_a_long_accept_language_is_cut_rather_than_refused(api: httpx.AsyncClient) -> None:
+async def test_a_long_accept_language_is_cut_rather_than_refused(
+    catalogue_api: httpx.AsyncClient,
+) -> None:
     header = "fr-FR, " + ", ".join(["en;q=0.1"] * 200)
     assert len(header) > ACCEPT_LANGUAGE_MAX_LENGTH
-    response = await api.post(
+    response = await catalogue_api.post(
         WAITLIST,
         json={"email": "hedy@example.com", "evse_model_id": MODEL},
         headers={"accept-language": header},
@@ -75,8 +61,8 @@ async def test_a_long_accept_language_is_cut_rather_than_refused(api: httpx.Asyn
     assert response.json()["country"] == "FR"
 
 
-async def test_manual_mode_sign_up_defaults_to_us(api: httpx.AsyncClient) -> None:
-    response = await api.post(
+async def test_manual_mode_sign_up_defaults_to_us(catalogue_api: httpx.AsyncClient) -> None:
+    response = await catalogue_api.post(
         WAITLIST,
         json={
             "email": "grace@example.com",
@@ -93,8 +79,8 @@ async def test_manual_mode_sign_up_defaults_to_us(api: httpx.AsyncClient) -> Non
     )
 
 
-async def test_program_country_wins_over_accept_language(api: httpx.AsyncClient) -> None:
-    response = await api.post(
+async def test_program_country_wins_over_accept_language(catalogue_api: httpx.AsyncClient) -> None:
+    response = await catalogue_api.post(
         WAITLIST,
         json={"email": "linus@example.com", "evse_model_id": MODEL, "program_id": NORWAY["uid"]},
         headers={"accept-language": "en-GB"},
@@ -104,48 +90,52 @@ async def test_program_country_wins_over_accept_language(api: httpx.AsyncClient)
 
 
 async def test_repeated_picker_sign_up_returns_the_existing_entry_and_stores_one(
-    api: httpx.AsyncClient, mongodb_url: str
+    catalogue_api: httpx.AsyncClient, mongodb_url: str, catalogue_database: str
 ) -> None:
     signup = {"email": "margaret@example.com", "evse_model_id": MODEL}
-    first = await api.post(WAITLIST, json=signup)
-    again = await api.post(WAITLIST, json={**signup, "email": "Margaret@Example.com"})
+    first = await catalogue_api.post(WAITLIST, json=signup)
+    again = await catalogue_api.post(WAITLIST, json={**signup, "email": "Margaret@Example.com"})
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
-    assert len(await stored_entries(mongodb_url, "margaret@example.com")) == 1
+    assert len(await stored_entries(mongodb_url, catalogue_database, "margaret@example.com")) == 1
 
 
 async def test_repeated_manual_sign_up_matches_names_ignoring_case_and_spacing(
-    api: httpx.AsyncClient, mongodb_url: str
+    catalogue_api: httpx.AsyncClient, mongodb_url: str, catalogue_database: str
 ) -> None:
     email = "barbara@example.com"
-    first = await api.post(
+    first = await catalogue_api.post(
         WAITLIST, json={"email": email, "evse_make_name": "Acme", "evse_model_name": "Volt 7"}
     )
-    again = await api.post(
+    again = await catalogue_api.post(
         WAITLIST, json={"email": email, "evse_make_name": "ACME", "evse_model_name": " volt  7"}
     )
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["uid"] == first.json()["uid"]
-    assert len(await stored_entries(mongodb_url, email)) == 1
+    assert len(await stored_entries(mongodb_url, catalogue_database, email)) == 1
 
 
-async def test_concurrent_repeats_store_one_entry(api: httpx.AsyncClient, mongodb_url: str) -> None:
+async def test_concurrent_repeats_store_one_entry(
+    catalogue_api: httpx.AsyncClient, mongodb_url: str, catalogue_database: str
+) -> None:
     signup = {"email": "katherine@example.com", "evse_model_id": MODEL}
-    responses = await asyncio.gather(*(api.post(WAITLIST, json=signup) for _ in range(8)))
+    responses = await asyncio.gather(*(catalogue_api.post(WAITLIST, json=signup) for _ in range(8)))
     assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
     assert len({r.json()["uid"] for r in responses}) == 1
-    assert len(await stored_entries(mongodb_url, "katherine@example.com")) == 1
+    assert len(await stored_entries(mongodb_url, catalogue_database, "katherine@example.com")) == 1
 
 
 async def test_another_device_for_the_same_email_is_a_new_entry(
-    api: httpx.AsyncClient, mongodb_url: str
+    catalogue_api: httpx.AsyncClient, mongodb_url: str, catalogue_database: str
 ) -> None:
     email = "edsger@example.com"
     other = next(m["uid"] for m in SEED["evse_models"] if m["name"] == "Zaptec Pro")
     for device in (MODEL, other):
-        response = await api.post(WAITLIST, json={"email": email, "evse_model_id": device})
+        response = await catalogue_api.post(
+            WAITLIST, json={"email": email, "evse_model_id": device}
+        )
         assert response.status_code == 201
-    assert len(await stored_entries(mongodb_url, email)) == 2
+    assert len(await stored_entries(mongodb_url, catalogue_database, email)) == 2
 
 
 @pytest.mark.parametrize(
@@ -185,9 +175,9 @@ async def test_another_device_for_the_same_email_is_a_new_entry(
     ],
 )
 async def test_invalid_device_or_reference_is_a_400_problem_per_field(
-    api: httpx.AsyncClient, device: dict[str, str], locations: set[str]
+    catalogue_api: httpx.AsyncClient, device: dict[str, str], locations: set[str]
 ) -> None:
-    response = await api.post(WAITLIST, json={"email": "alan@example.com", **device})
+    response = await catalogue_api.post(WAITLIST, json={"email": "alan@example.com", **device})
     assert error_locations(assert_problem(response, 400, INVALID)) == locations
 
 
@@ -202,24 +192,26 @@ async def test_invalid_device_or_reference_is_a_400_problem_per_field(
     ids=["bad-email", "missing-email", "unknown-field", "wrong-type"],
 )
 async def test_invalid_body_is_a_400_problem_of_the_waitlist_type(
-    api: httpx.AsyncClient, body: dict[str, Any], location: str
+    catalogue_api: httpx.AsyncClient, body: dict[str, Any], location: str
 ) -> None:
-    response = await api.post(WAITLIST, json=body)
+    response = await catalogue_api.post(WAITLIST, json=body)
     assert location in error_locations(assert_problem(response, 400, INVALID))
 
 
 async def test_malformed_json_is_a_400_problem_of_the_waitlist_type(
-    api: httpx.AsyncClient,
+    catalogue_api: httpx.AsyncClient,
 ) -> None:
-    response = await api.post(
+    response = await catalogue_api.post(
         WAITLIST, content=b"{not json", headers={"content-type": "application/json"}
     )
     assert_problem(response, 400, INVALID)
 
 
 async def test_nothing_is_stored_for_an_invalid_sign_up(
-    api: httpx.AsyncClient, mongodb_url: str
+    catalogue_api: httpx.AsyncClient, mongodb_url: str, catalogue_database: str
 ) -> None:
     email = "john@example.com"
-    await api.post(WAITLIST, json={"email": email, "evse_model_id": MODEL, "evse_make_name": "x"})
-    assert await stored_entries(mongodb_url, email) == []
+    await catalogue_api.post(
+        WAITLIST, json={"email": email, "evse_model_id": MODEL, "evse_make_name": "x"}
+    )
+    assert await stored_entries(mongodb_url, catalogue_database, email) == []

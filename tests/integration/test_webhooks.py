@@ -23,10 +23,10 @@ from tests.utils.bridge import (
     simulator,
     telemetry_tap,
 )
+from tests.utils.problems import assert_problem
 from tests.utils.services import running_bridge, running_gateway
 
 SECRET = "test-webhook-secret"
-PROBLEM_JSON = "application/problem+json"
 
 
 @pytest_asyncio.fixture
@@ -72,12 +72,6 @@ def signed(
     if delivery:
         headers["x-webhook-delivery"] = delivery
     return headers
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json()["type"].endswith(f"/problems/{slug}")
 
 
 async def stored_messages(nc: NatsClient) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,8 +13,9 @@ from evse_contracts.evses import EvseModelSummary
 from evse_contracts.ids import new_uid
 from evse_onboarding.evse_record import EvseRecord
 from evse_onboarding.identity import register_application, register_user
-from evse_onboarding.identity_store import IdentityStore
+from evse_onboarding.identity_store import IdentityStore, MongoIdentityStore
 from evse_onboarding.registry_store import RegistryStore
+from evse_runtime.mongo import open_database
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,15 @@ class Tenant:
     client_secret: str
     application_uid: str
     user_uid: str
+
+
+@asynccontextmanager
+async def identity_store(mongodb_url: str, database: str) -> AsyncIterator[MongoIdentityStore]:
+    """Onboarding's identity store in `database`, with its indexes, to create tenants in."""
+    async with open_database(mongodb_url, database) as db:
+        store = MongoIdentityStore(db)
+        await store.ensure_indexes()
+        yield store
 
 
 async def create_tenant(store: IdentityStore, name: str, email: str | None = None) -> Tenant:

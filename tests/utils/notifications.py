@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,10 +15,13 @@ from nats.js import JetStreamContext
 from evse_contracts.evses import EVSE_RECONNECTED, EvseOnboarded, EvseReconnected
 from evse_contracts.telemetry import publish_event
 from evse_devstack.keys import KeyPair
-from tests.utils.services import running_gateway, running_notifier
+from evse_notifier.app import create_service as create_notifier
+from evse_notifier.settings import NotifierSettings
+from evse_runtime.service import Runtime
+from tests.utils.services import bus_user, running_gateway, running_service
 from tests.utils.telemetry import base_time, eventually, onboard, status
 
-FAST_DELIVERY: dict[str, object] = {
+FAST_DELIVERY: dict[str, Any] = {
     "webhook_allow_http": True,
     "webhook_allow_private_addresses": True,
     "webhook_backoff_initial_s": 0.05,
@@ -30,18 +33,28 @@ FAST_DELIVERY: dict[str, object] = {
 """Delivery timings short enough for tests; `webhook_retry_window_s` stays 25 h."""
 
 
+def running_notifier(
+    *, nats_url: str, mongodb_url: str, database: str, **overrides: Any
+) -> AbstractAsyncContextManager[Runtime]:
+    """A notifier replica with `FAST_DELIVERY` timings, connected as its own bus user."""
+    settings = NotifierSettings(
+        nats_url=nats_url,
+        mongodb_url=mongodb_url,
+        database=database,
+        **{**FAST_DELIVERY, **bus_user("notifier"), **overrides},
+    )
+    return running_service(create_notifier, settings)
+
+
 @asynccontextmanager
 async def notifier_and_gateway(
-    *, nats_url: str, mongodb_url: str, database: str, keys: KeyPair, **overrides: object
+    *, nats_url: str, mongodb_url: str, database: str, keys: KeyPair, **overrides: Any
 ) -> AsyncIterator[tuple[str, JetStreamContext]]:
     """The notifier and a gateway; yield the gateway URL and a JetStream context to publish."""
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(
             running_notifier(
-                nats_url=nats_url,
-                mongodb_url=mongodb_url,
-                database=database,
-                **{**FAST_DELIVERY, **overrides},
+                nats_url=nats_url, mongodb_url=mongodb_url, database=database, **overrides
             )
         )
         base_url = await stack.enter_async_context(

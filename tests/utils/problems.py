@@ -10,13 +10,14 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    """The response is a problem of this status and slug; return its body."""
+    """The response is the gateway's problem of this status and slug; return its body."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM_JSON
     body: dict[str, Any] = response.json()
     assert body["type"].endswith(f"/problems/{slug}"), body["type"]
     assert body["status"] == status
     assert body["instance"] == response.request.url.path
+    assert body["request_id"] == response.headers["x-request-id"]
     return body
 
 

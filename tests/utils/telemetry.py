@@ -7,8 +7,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
+from evse_contracts.auth import Principal
+from evse_contracts.bus import PRINCIPAL_HEADER
 from evse_contracts.evses import (
     EVSE_DECOMMISSIONED,
     EVSE_ONBOARDED,
@@ -16,14 +19,18 @@ from evse_contracts.evses import (
     EvseOnboarded,
 )
 from evse_contracts.ids import new_uid
+from evse_contracts.pagination import Page
 from evse_contracts.telemetry import (
+    STATUS_LOGS_LIST,
     CommandLog,
     ConnectivitySample,
     ErrorLog,
+    ListLogs,
     OcppLog,
     StatusLog,
     to_utc_millis,
 )
+from evse_runtime.bus_client import BusClient
 from evse_runtime.mongo import Database
 
 _legacy_ids = iter(range(1_000, 10_000_000))
@@ -152,3 +159,10 @@ async def visible(db: Database, evse_uid: str) -> None:
         return await db["evse_access"].count_documents(query) == 1
 
     await eventually(known)
+
+
+async def ask_status_logs(nc: NatsClient, evse_id: str, principal: Principal | None) -> Page[Any]:
+    """Telemetry's answer to `principal` asking for an EVSE's status logs over the bus."""
+    headers = {} if principal is None else {PRINCIPAL_HEADER: principal.model_dump_json()}
+    bus = BusClient(nc, timeout_s=5)
+    return await bus.request(STATUS_LOGS_LIST, ListLogs(evse_id=evse_id), headers=headers)
