@@ -100,8 +100,11 @@ async def test_commands_errors_and_decommissioning_become_events(
     at = base_time()
     await publish_event(notifications_api.js, command(evse.evse_uid, at))
     await publish_event(notifications_api.js, error(evse.evse_uid, at))
+    # Three consumers (command, error, lifecycle) with no order among them: a sample handled
+    # after the decommission is dropped, so the decommission waits until both are handled.
+    for kind in ("command", "error"):
+        await handled(notifications_api.js, TELEMETRY_STREAM, telemetry_consumer(kind))
     await decommission(notifications_api.js, evse)
-    # three consumers (command, error, lifecycle): no order among them, so compare by type
     events = {
         e["type"]: e for e in await read(notifications_api, headers, str(onboarded["sse_id"]), 3)
     }
