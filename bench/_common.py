@@ -1,7 +1,9 @@
-"""What the benchmarks share: quiet service processes, a stall watch, where a result is kept."""
+"""What the benchmarks share: quiet service processes, a process's CPU time, a stall watch,
+where a result is kept."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -9,6 +11,12 @@ from pathlib import Path
 RESULTS = Path(__file__).parent / "results"
 QUIET = {"EVSE_LOG_LEVEL": "WARNING"}
 """Environment that keeps a service process's logs to warnings and worse."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def write_result(name: str, text: str) -> None:

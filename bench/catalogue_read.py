@@ -21,7 +21,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import write_result
+from _common import cpu_seconds, write_result
 
 from evse_catalogue.seed import load_seed
 from evse_contracts.auth import Principal
@@ -64,11 +64,6 @@ def wrk(url: str, *headers: str, pids: tuple[int, ...] = ()) -> dict[str, float]
     ]
     result = {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
     return result | {f"cpu_us_{n}": us for n, us in enumerate(cpu_us)}
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
-from _common import QUIET, write_result
+from _common import QUIET, cpu_seconds, write_result
 from ocpp.v16.enums import ChargePointStatus
 from ocpp_chargers import SimulatedCharger, connected_charger, enrol
 from websockets.asyncio.server import ServerConnection, serve
@@ -65,11 +65,6 @@ SINK = os.environ.get("BENCH_SINK", "store")
 assert SINK in ("store", "count"), "BENCH_SINK is store or count"
 HEARTBEAT_S, METER_S = 30.0 / SCALE, 10.0 / SCALE
 HOLD_P99_MS, STORED_P99_MS = 1000.0, 5000.0
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:

@@ -33,6 +33,7 @@ from _common import write_result
 from evse_contracts.ids import new_uid
 from evse_devstack.demo import run_admin
 from evse_devstack.stack import Stack, start_stack
+from evse_onboarding.registry_store import MongoRegistryStore
 from evse_provider_bridge.adapters import build_adapters
 from evse_provider_bridge.adapters.base import VendorAccount
 from evse_provider_bridge.adapters.tokens import MemoryVault
@@ -100,11 +101,7 @@ async def store_floor(mongodb_url: str) -> tuple[float, list[float]]:
     the EVSE insert; then the EVSE read and its decommission. What the store alone costs."""
     async with open_database(mongodb_url, "bench_store_floor") as db:
         users, evses, counters = db["users"], db["evses"], db["counters"]
-        await evses.create_index(
-            [("provider", 1), ("serial_number", 1)],
-            unique=True,
-            partialFilterExpression={"state": "active"},
-        )
+        await MongoRegistryStore(db).ensure_indexes()
         await users.insert_one({"_id": "user", "application_uid": "app"})
 
         def pair(charger: SeedCharger) -> Callable[[], Awaitable[None]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from tests.utils.databases import fresh_database
 from tests.utils.factories import Tenant, create_evse, create_tenant, identity_store
 from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
+from tests.utils.telemetry import eventually
 from tests.utils.tokens import issued_token
 
 
@@ -211,11 +211,13 @@ async def test_decommission_hides_the_evse_and_announces_it(world: World) -> Non
         msg = await sub.next_msg(timeout=10)
         event = json.loads(msg.data)
     assert event["application_uid"] == world.bob.application_uid
-    for _ in range(200):  # the outbox is cleared beside the answer, once the event is out
+
+    async def outbox_cleared() -> bool:  # beside the answer, once the event is out
         stored = await world.store.find(target.uid)
-        if stored is None or stored.outbox == ():
-            break
-        await asyncio.sleep(0.05)
+        return stored is None or stored.outbox == ()
+
+    await eventually(outbox_cleared)
+    stored = await world.store.find(target.uid)
     assert stored is not None and stored.state == "decommissioned" and stored.outbox == ()
     await nc.drain()
 

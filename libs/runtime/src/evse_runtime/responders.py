@@ -23,7 +23,7 @@ from evse_contracts.problems import DomainError, InternalError
 from .metrics import BUS_REQUEST_SECONDS, BUS_REQUESTS
 from .replies import bad_request_problem, encode_ok, encode_problem
 
-__all__ = ["Handler", "RequestContext", "Responder"]
+__all__ = ["Handler", "InFlight", "RequestContext", "Responder"]
 
 RequestT = TypeVar("RequestT", bound=BaseModel)
 ReplyT = TypeVar("ReplyT", bound=BaseModel)

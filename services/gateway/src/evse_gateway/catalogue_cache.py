@@ -26,6 +26,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["CACHE_RESPONSES", "CachedBody", "CachedReads", "CatalogueCache", "cached_response"]
@@ -108,10 +109,7 @@ async def cached_response(request: Request, read: Callable[[], Awaitable[bytes]]
     entry = cache.get(key)
     if entry is None:
         entry = cache.put(key, await read())
-    headers = _headers(entry, cache.max_age_s)
-    if _matches(request.headers.get("if-none-match"), entry.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(entry.body, media_type="application/json", headers=headers)
+    return _answer(entry, request.headers.get("if-none-match"), cache.max_age_s)
 
 
 class CachedReads:
@@ -126,20 +124,8 @@ class CachedReads:
             await self.app(scope, receive, send)
             return
         cache: CatalogueCache = scope["app"].state.catalogue_cache
-        headers = [
-            (name.lower().encode(), value.encode())
-            for name, value in _headers(entry, cache.max_age_s).items()
-        ]
-        if _matches(_header(scope, b"if-none-match"), entry.etag):
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        headers += [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(entry.body)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": entry.body})
+        answer = _answer(entry, Headers(scope=scope).get("if-none-match"), cache.max_age_s)
+        await answer(scope, receive, send)
 
     @staticmethod
     def _held(scope: Scope) -> CachedBody | None:
@@ -159,15 +145,12 @@ def _key(scope: Scope) -> str:
     return f"{scope['path']}?{query.decode('latin-1')}"
 
 
-def _headers(entry: CachedBody, max_age_s: int) -> dict[str, str]:
-    return {"ETag": entry.etag, "Cache-Control": f"public, max-age={max_age_s}"}
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
+def _answer(entry: CachedBody, if_none_match: str | None, max_age_s: int) -> Response:
+    """The held body, or `304` when the caller already has it; both tagged for caches."""
+    headers = {"ETag": entry.etag, "Cache-Control": f"public, max-age={max_age_s}"}
+    if _matches(if_none_match, entry.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type="application/json", headers=headers)
 
 
 def _entity_tag(body: bytes) -> str:

@@ -151,7 +151,7 @@ class Importer:
             outbox=(outbox_entry(f"onboarded:{uid}", EVSE_ONBOARDED, event),),
         )
         await self.evses.insert(record)
-        self.outbox.flush_soon(record)
+        await self.outbox.flush_soon(record)
         return record
 
     async def _ocpp_model(self, provider: str, request_id: str) -> EvseModel:

@@ -16,6 +16,7 @@ from nats.js import JetStreamContext
 from pydantic import BaseModel
 
 from evse_runtime.pauses import pause
+from evse_runtime.responders import InFlight
 
 from .evse_record import EvseRecord
 from .registry_store import RegistryStore
@@ -23,6 +24,8 @@ from .registry_store import RegistryStore
 __all__ = ["EventOutbox", "outbox_entry"]
 
 log = structlog.get_logger("evse.onboarding.outbox")
+_IN_HAND = 256
+"""Background flushes at once; beyond, the caller waits for a slot (back-pressure)."""
 
 
 def outbox_entry(event_id: str, subject: str, event: BaseModel) -> dict[str, str]:
@@ -34,23 +37,21 @@ class EventOutbox:
     def __init__(self, js: JetStreamContext, store: RegistryStore) -> None:
         self._js = js
         self._store = store
-        self._flushing: set[asyncio.Task[None]] = set()
+        self._flushing = InFlight(_IN_HAND)
 
-    def flush_soon(self, record: EvseRecord) -> None:
+    async def flush_soon(self, record: EvseRecord) -> None:
         """`flush` in the background; `settle` waits for what is still in hand."""
-        task = asyncio.create_task(self.flush(record))
-        self._flushing.add(task)
-        task.add_done_callback(self._flushed)
+        await self._flushing.start(self._flush_or_leave(record))
 
     async def settle(self, timeout_s: float) -> None:
         """Let the background flushes finish (on shutdown); the relay has what they do not."""
-        if self._flushing:
-            await asyncio.wait(set(self._flushing), timeout=timeout_s)
+        await self._flushing.wait(timeout_s)
 
-    def _flushed(self, task: asyncio.Task[None]) -> None:
-        self._flushing.discard(task)
-        if not task.cancelled() and (error := task.exception()) is not None:
-            log.warning("event left for the relay", error=repr(error))
+    async def _flush_or_leave(self, record: EvseRecord) -> None:
+        try:
+            await self.flush(record)
+        except Exception as exc:  # the answer is given: the relay publishes what is left
+            log.warning("event left for the relay", error=repr(exc))
 
     async def flush(self, record: EvseRecord) -> None:
         """Publish the record's pending events now; what fails stays for the relay."""

@@ -83,7 +83,7 @@ class Registry:
         updated = await self.evses.decommission(record.uid, now=now, event=entry)
         if updated is None:
             raise EvseNotFound(evse_id)
-        self.outbox.flush_soon(updated)
+        await self.outbox.flush_soon(updated)
 
     async def reconnect(
         self, principal: Principal, evse_id: str, *, now: datetime
