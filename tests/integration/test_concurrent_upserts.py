@@ -43,6 +43,19 @@ async def test_concurrent_first_counter_upserts_hand_out_distinct_ids(
         assert len(set(ids)) == CLIENTS and min(ids) == 1, round_
 
 
+async def test_replicas_reserving_id_blocks_hand_out_distinct_ids(db: Database) -> None:
+    """Three replicas drawing at once from blocks of 8: every id once, and one counter write
+    per block (the round trip an enrolment no longer pays)."""
+    replicas = [MongoRegistryStore(db, evse_id_block=8) for _ in range(3)]
+    ids = await asyncio.gather(*(replicas[i % 3].next_evse_id() for i in range(CLIENTS)))
+    assert len(set(ids)) == CLIENTS
+    counter = await db["counters"].find_one({"_id": "evse_id"})
+    assert counter is not None
+    blocks = counter["value"] // 8
+    assert counter["value"] % 8 == 0 and blocks <= CLIENTS // 8 + 3
+    assert set(ids) <= set(range(1, counter["value"] + 1))
+
+
 async def test_concurrent_registrations_of_one_email_make_one_user(db: Database) -> None:
     identities = MongoIdentityStore(db)
     await identities.ensure_indexes()

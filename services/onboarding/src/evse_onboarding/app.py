@@ -44,7 +44,7 @@ def create_service(settings: OnboardingSettings) -> Service:
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[None]:
         identities = MongoIdentityStore(runtime.db)
-        evses = MongoRegistryStore(runtime.db)
+        evses = MongoRegistryStore(runtime.db, evse_id_block=settings.evse_id_block)
         sessions = MongoSessionStore(runtime.db)
         for store in (identities, evses, sessions):
             await store.ensure_indexes()

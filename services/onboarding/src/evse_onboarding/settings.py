@@ -27,6 +27,13 @@ class OnboardingSettings(ServiceSettings, ConsumerSettings):
         30, ge=1, description="Onboarding sessions one user may start per hour."
     )
     outbox_relay_interval_s: float = Field(2.0, gt=0)
+    evse_id_block: int = Field(
+        32,
+        ge=1,
+        le=10_000,
+        description="Legacy EVSE ids a replica reserves with one counter write and hands out "
+        "from memory; a restart leaves the rest of its block unused (ids stay unique).",
+    )
     simulator_url: str | None = Field(
         None,
         description="Set when the vendor clouds are the simulator (development): the hosted "
