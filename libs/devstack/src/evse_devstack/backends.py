@@ -33,6 +33,9 @@ __all__ = ["Backend", "MongoServer", "NatsCluster", "NatsServer", "mongodb", "na
 class Backend:
     url: str
     kind: str
+    pids: tuple[int, ...] = ()
+    """The server processes started for it (none when the URL came from outside): what a
+    benchmark reads their CPU time from."""
 
 
 def _venv_binary(name: str) -> str:
@@ -82,6 +85,10 @@ class NatsServer:
     @property
     def running(self) -> bool:
         return self._proc is not None
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        return () if self._proc is None else (self._proc.pid,)
 
     def start(self, *, wait: bool = True) -> None:
         """Start the server; with `wait`, return once its JetStream is ready (`/healthz`)."""
@@ -169,6 +176,10 @@ class NatsCluster:
     def node(self, name: str) -> NatsServer:
         return next(node for node in self.nodes if node.name == name)
 
+    @property
+    def pids(self) -> tuple[int, ...]:
+        return tuple(pid for node in self.nodes for pid in node.pids)
+
     def start(self) -> None:
         for node in self.nodes:
             node.start(wait=False)
@@ -195,7 +206,7 @@ def nats(store_dir: Path | None = None, *, nodes: int = 1) -> Iterator[Backend]:
         server.start()
         stack.callback(server.stop)
         shape = "nats-server" if nodes == 1 else f"{nodes}-node nats-server cluster"
-        yield Backend(server.url, f"{shape} (JetStream store {store_dir})")
+        yield Backend(server.url, f"{shape} (JetStream store {store_dir})", server.pids)
 
 
 def _docker_answers() -> bool:
@@ -238,6 +249,10 @@ class MongoServer:
     def url(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
 
+    @property
+    def pids(self) -> tuple[int, ...]:
+        return () if self._proc is None else (self._proc.pid,)
+
     def start(self) -> None:
         storage = ":memory:" if self.data_dir is None else str(self.data_dir)
         if self.data_dir is not None:
@@ -258,7 +273,7 @@ def _secantus(data_dir: Path | None) -> Iterator[Backend]:
     server.start()
     try:
         where = "in memory" if data_dir is None else f"data in {data_dir}"
-        yield Backend(server.url, f"embedded secantusdb ({where})")
+        yield Backend(server.url, f"embedded secantusdb ({where})", server.pids)
     finally:
         server.stop()
 
