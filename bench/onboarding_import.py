@@ -39,7 +39,7 @@ from evse_provider_bridge.adapters import build_adapters
 from evse_provider_bridge.adapters.base import VendorAccount
 from evse_provider_bridge.adapters.tokens import MemoryVault
 from evse_provider_bridge.settings import BridgeSettings
-from evse_runtime.mongo import open_database, upsert_and_fetch
+from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import (
     ACCOUNT_NAMES,
     SEED_ACCOUNTS,
