@@ -112,9 +112,10 @@ async def store_floor(mongodb_url: str) -> tuple[float, list[float]]:
                 device = {"provider": charger.vendor, "serial_number": charger.serial_number}
                 await users.find_one({"_id": "user"})
                 await evses.find_one({**device, "state": "active"})
-                await registry.next_evse_id()
+                evse_id = await registry.next_evse_id()
                 uid = new_uid("evse")
-                await evses.insert_one({"_id": uid, **device, "state": "active", "outbox": []})
+                document = {"_id": uid, "evse_id": evse_id, **device, "state": "active"}
+                await evses.insert_one({**document, "outbox": []})
                 await evses.find_one({"_id": uid})
                 await evses.update_one({"_id": uid}, {"$set": {"state": "decommissioned"}})
 
