@@ -128,7 +128,6 @@ class DeviceLookup(Contract):
     evse_model_uid: str | None = Field(
         description="The catalogue model, or None when the vendor model is not in the catalogue."
     )
-    firmware_version: str | None = None
 
 
 class EvseCommand(Contract):

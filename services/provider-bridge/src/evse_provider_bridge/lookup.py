@@ -11,7 +11,7 @@ from evse_contracts.bridge import CLOUD_PROVIDERS, DeviceLookup, LookupDevice
 
 from .account_store import AccountStore, LinkedAccount
 from .adapters import Adapters
-from .adapters.base import DeviceRef, VendorDevice
+from .adapters.base import VendorDevice
 from .adapters.errors import VendorBudgetSpent, VendorError
 from .errors import (
     DeviceNotFound,
@@ -64,15 +64,6 @@ async def lookup_device(
         accounts, request.application_uid, request.user_uid, request.provider
     )
     device = await find_device(adapters, account, request.serial_number)
-    firmware = device.firmware_version
-    if firmware is None:
-        try:
-            status = await adapters.for_account(request.provider, account.account).read_status(
-                DeviceRef(device.device_id, device.context)
-            )
-        except (VendorError, KeyError, TypeError, ValueError):
-            status = None
-        firmware = None if status is None else status.firmware_version
     return DeviceLookup(
         provider=request.provider,
         vendor_account_uid=account.uid,
@@ -81,5 +72,4 @@ async def lookup_device(
         evse_make=MAKES[request.provider],
         vendor_model=device.vendor_model,
         evse_model_uid=evse_model_uid(request.provider, device.vendor_model),
-        firmware_version=firmware,
     )

@@ -63,7 +63,6 @@ class VendorDevice:
     device_id: str
     serial_number: str
     vendor_model: str
-    firmware_version: str | None = None
     context: Mapping[str, str] = field(default_factory=dict)
 
 

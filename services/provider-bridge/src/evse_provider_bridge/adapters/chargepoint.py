@@ -116,7 +116,6 @@ class ChargePointAdapter(TokenAdapter):
                     device_id=str(device_id),
                     serial_number=str(details.get("serialNumber", "")),
                     vendor_model=MODELS.get(model, model),
-                    firmware_version=details.get("softwareVersion"),
                 )
             )
         return devices

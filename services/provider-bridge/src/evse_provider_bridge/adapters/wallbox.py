@@ -134,7 +134,6 @@ class WallboxAdapter(ReadsBack, TokenAdapter):
                         device_id=str(charger["id"]),
                         serial_number=str(config.get("serial_number", "")),
                         vendor_model=PART_MODELS.get(part.split("-")[0], part),
-                        firmware_version=status_from_body(status).firmware_version,
                     )
                 )
         return devices
