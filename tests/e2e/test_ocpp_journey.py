@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -23,6 +23,7 @@ from bench.ocpp_chargers import connected_charger
 from evse_catalogue.seed import load_seed
 from evse_contracts.notifications import EVENT_TYPES
 from evse_devstack.stack import Stack
+from tests.utils.polling import until
 from tests.utils.receiver import Receiver, verify
 from tests.utils.services import running_asgi
 
@@ -31,14 +32,6 @@ pytestmark = pytest.mark.e2e
 OCPP_MODEL = "Terra AC Wallbox (22 kW)"
 GERMAN = {"Accept-Language": "de-DE"}
 ATTEMPTS, PAUSE_S = 300, 0.2
-
-
-async def eventually(probe: Callable[[], Awaitable[Any]]) -> Any:
-    for _ in range(ATTEMPTS):
-        if result := await probe():
-            return result
-        await asyncio.sleep(PAUSE_S)
-    pytest.fail(f"condition not met after {ATTEMPTS} polls")
 
 
 async def token(http: httpx.AsyncClient, stack: Stack, **extra: str) -> dict[str, str]:
@@ -151,7 +144,7 @@ async def test_an_ocpp_charger_onboards_charges_is_stopped_and_its_application_h
                 found = list(reversed(response.json()["results"]))
                 return found if len(found) >= len(frames_sent) else None
 
-            frames = await eventually(all_frames)
+            frames = await until(all_frames, attempts=ATTEMPTS, pause_s=PAUSE_S)
         # Each direction in order; across directions the two ends may see calls cross (the
         # central system's GetConfiguration after boot, the charger's StatusNotification).
         logged = [(f["direction"], f["unique_id"]) for f in frames]
@@ -166,7 +159,7 @@ async def test_an_ocpp_charger_onboards_charges_is_stopped_and_its_application_h
             charged = any((e.get("status") or {}).get("state") == "charging" for e in mine)
             return mine if charged and wanted <= {e["type"] for e in mine} else None
 
-        webhook_events = await eventually(heard)
+        webhook_events = await until(heard, attempts=ATTEMPTS, pause_s=PAUSE_S)
     assert all(verify(secret, d.signature, d.body) for d in receiver.accepted)
     assert len({e["id"] for e in webhook_events}) == len(webhook_events)
     streamed = await asyncio.wait_for(sse_events(client, app, evse_uid, wanted), timeout=60)

@@ -16,8 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
@@ -32,6 +31,7 @@ from evse_devstack.demo import run_admin
 from evse_devstack.stack import Stack
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, account_username, seed_for
 from tests.e2e.conftest import VENDOR
+from tests.utils.polling import eventually
 from tests.utils.vendor_links import form_action, link_vendor_account
 
 pytestmark = pytest.mark.e2e
@@ -39,15 +39,6 @@ pytestmark = pytest.mark.e2e
 OWNER = account_username(ACCOUNT_NAMES[1])
 """The simulator's second account holder: the other e2e modules leave their chargers alone."""
 NEW_PASSWORD = "changed-in-the-vendor-app"
-ATTEMPTS, PAUSE_S = 300, 0.2
-
-
-def eventually(probe: Callable[[], Any]) -> Any:
-    for _ in range(ATTEMPTS):
-        if result := probe():
-            return result
-        time.sleep(PAUSE_S)
-    pytest.fail(f"condition not met after {ATTEMPTS} polls")
 
 
 def token(client: httpx.Client, stack: Stack, **extra: str) -> dict[str, str]:

@@ -30,9 +30,8 @@ from tests.utils.bridge import (
     simulator,
     telemetry_tap,
 )
-from tests.utils.bridge import eventually as eventually_true
+from tests.utils.polling import until, until_holds
 from tests.utils.services import running_bridge, running_telemetry
-from tests.utils.telemetry import eventually
 
 VENDOR = "zaptec"
 CHARGERS = 3
@@ -103,7 +102,7 @@ async def test_a_vendor_outage_is_backed_off_logged_and_loses_no_status_log(
                 )
                 for seed in seed_for(VENDOR)[:CHARGERS]
             ]
-            await eventually_true(lambda: all(len(tap.statuses(u)) >= 2 for u in evse_uids))
+            await until_holds(lambda: all(len(tap.statuses(u)) >= 2 for u in evse_uids))
             outage_start = time.monotonic()
             await sim.faults(VENDOR, mode="error", status=503)
             await asyncio.sleep(OUTAGE_S / 2)
@@ -113,7 +112,7 @@ async def test_a_vendor_outage_is_backed_off_logged_and_loses_no_status_log(
             outage_end = time.monotonic()
             errors = len(tap.errors())
             statuses_before = {u: len(tap.statuses(u)) for u in evse_uids}
-            await eventually_true(
+            await until_holds(
                 lambda: all(len(tap.statuses(u)) > statuses_before[u] for u in evse_uids),
                 attempts=1_000,
             )
@@ -145,4 +144,4 @@ async def all_stored(db: Database, published: dict[str, int]) -> None:
         counts = {kind: await db[kind].count_documents({}) for kind in published}
         return counts == published
 
-    await eventually(caught_up)
+    await until(caught_up)

@@ -36,13 +36,13 @@ from evse_vendor_simulator.seed import SeedCharger, seed_for
 from tests.utils.bridge import (
     Simulator,
     TelemetryTap,
-    eventually,
     link_owner,
     nats_client,
     onboard,
     simulator,
     telemetry_tap,
 )
+from tests.utils.polling import until_holds
 from tests.utils.processes import replica_process
 from tests.utils.services import running_bridge
 
@@ -91,7 +91,7 @@ async def linked(nc: NatsClient, sim: Simulator, tap: TelemetryTap, seed: SeedCh
     await sim.pin(seed.serial_number, "available")
     user = await link_owner(nc, seed)
     evse_uid = await onboard(nc.jetstream(), seed.vendor, seed.serial_number, user)
-    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
     return evse_uid
 
 
@@ -108,7 +108,7 @@ async def tracked(db: Database) -> int:
 
 async def settled(db: Database, tap: TelemetryTap, command_ids: list[str]) -> None:
     """Wait until every command has a final log and nothing is tracked any more."""
-    await eventually(lambda: all(finals(tap, c) for c in command_ids))
+    await until_holds(lambda: all(finals(tap, c) for c in command_ids))
     for _ in range(400):
         if await tracked(db) == 0:
             return
@@ -243,7 +243,7 @@ async def test_a_newer_command_of_the_same_kind_cancels_the_older_one(
             stop = await bus.request(
                 BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="stop_charging")
             )
-            await eventually(lambda: bool(finals(tap, start.command_id)))
+            await until_holds(lambda: bool(finals(tap, start.command_id)))
             await asyncio.sleep(0.3)
     for other in (limit, stop):
         assert "cancelled" not in {log.result for log in finals(tap, other.command_id).values()}

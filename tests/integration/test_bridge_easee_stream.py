@@ -22,12 +22,12 @@ from evse_vendor_simulator.seed import seed_for
 from tests.utils.bridge import (
     Simulator,
     TelemetryTap,
-    eventually,
     link_owner,
     onboard,
     simulator,
     telemetry_tap,
 )
+from tests.utils.polling import until_holds
 from tests.utils.services import running_bridge
 
 HOUR = 3600.0
@@ -82,15 +82,15 @@ async def test_pushed_states_become_status_logs_and_a_command_is_settled_by_its_
         await sim.pin(SEED.serial_number, "available")
         user = await link_owner(nc, SEED)
         evse_uid = await onboard(nc.jetstream(), "easee", SEED.serial_number, user)
-        await eventually(lambda: "available" in pushed_states(tap, evse_uid))
+        await until_holds(lambda: "available" in pushed_states(tap, evse_uid))
         await sim.pin(SEED.serial_number, "charging")
-        await eventually(lambda: pushed_states(tap, evse_uid)[-1:] == ["charging"])
+        await until_holds(lambda: pushed_states(tap, evse_uid)[-1:] == ["charging"])
 
         accepted = await BusClient(nc, timeout_s=10).request(
             BRIDGE_COMMANDS_SEND,
             SendCommand(evse_uid=evse_uid, command="set_current_limit", current_limit_a=16),
         )
-        await eventually(
+        await until_holds(
             lambda: any(
                 log.command_id == accepted.command_id and log.result != "pending"
                 for log in tap.commands(evse_uid)
@@ -120,11 +120,11 @@ async def test_one_replica_streams_an_account_and_a_drained_one_hands_it_over(
         await sim.pin(SEED.serial_number, "available")
         user = await link_owner(nc, SEED)
         evse_uid = await onboard(nc.jetstream(), "easee", SEED.serial_number, user)
-        await eventually(lambda: "available" in pushed_states(tap, evse_uid))
+        await until_holds(lambda: "available" in pushed_states(tap, evse_uid))
         await replicas.enter_async_context(running_bridge(**b))
         await asyncio.sleep(0.5)  # room for `b` to open a second stream, if it could
         assert await negotiations(sim) == 1
         await first.aclose()  # `a` drains
         await sim.pin(SEED.serial_number, "charging")
-        await eventually(lambda: pushed_states(tap, evse_uid)[-1:] == ["charging"])
+        await until_holds(lambda: pushed_states(tap, evse_uid)[-1:] == ["charging"])
         assert await negotiations(sim) == 2

@@ -20,12 +20,12 @@ from evse_vendor_simulator.seed import seed_for
 from tests.utils.bridge import (
     Simulator,
     TelemetryTap,
-    eventually,
     link_owner,
     onboard,
     simulator,
     telemetry_tap,
 )
+from tests.utils.polling import until_holds
 from tests.utils.services import running_bridge
 
 INTERVAL_S = 0.5
@@ -86,7 +86,7 @@ async def test_two_replicas_poll_each_evse_once_per_interval(
             for provider in ("zaptec", "wallbox")
             for seed in seed_for(provider)
         ]
-        await eventually(lambda: all(len(tap.statuses(uid)) >= 5 for uid in evse_uids))
+        await until_holds(lambda: all(len(tap.statuses(uid)) >= 5 for uid in evse_uids))
     # Claims are exactly an interval apart; `sampled_at` adds each call's latency, which a
     # loaded machine makes jittery. A double poll (two replicas in one round) shows as a
     # gap near zero, far under half an interval.
@@ -107,9 +107,9 @@ async def test_a_live_replica_takes_over_when_the_other_stops(
                 )
                 for seed in seed_for("easee")
             ]
-            await eventually(lambda: all(len(tap.statuses(uid)) >= 2 for uid in evse_uids))
+            await until_holds(lambda: all(len(tap.statuses(uid)) >= 2 for uid in evse_uids))
         stopped_at = datetime.now(UTC)
-        await eventually(
+        await until_holds(
             lambda: all(
                 len([s for s in tap.statuses(uid) if s.sampled_at > stopped_at]) >= 3
                 for uid in evse_uids
@@ -146,7 +146,7 @@ async def test_an_evse_leased_by_a_dead_replica_is_polled_after_the_lease_expire
             }
         )
     async with running_bridge(**settings):  # type: ignore[arg-type]
-        await eventually(lambda: len(tap.statuses("evse01DEADREPLICA0000000000000")) >= 1)
+        await until_holds(lambda: len(tap.statuses("evse01DEADREPLICA0000000000000")) >= 1)
     first = tap.statuses("evse01DEADREPLICA0000000000000")[0]
     assert first.sampled_at >= lease_until.replace(
         microsecond=lease_until.microsecond // 1000 * 1000
@@ -162,13 +162,13 @@ async def test_rate_limited_vendor_is_backed_off_with_error_logs_and_no_tight_lo
         evse_uid = await onboard(
             nc.jetstream(), "zaptec", seed.serial_number, await link_owner(nc, seed)
         )
-        await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+        await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
         await sim.faults("zaptec", mode="rate_limit", retry_after_s=1)
         before = len(await sim.calls("zaptec"))
         await asyncio.sleep(3.0)
         during = len(await sim.calls("zaptec")) - before
         await sim.faults("zaptec", mode="ok")
-        await eventually(
+        await until_holds(
             lambda: tap.statuses(evse_uid)[-1].sampled_at > tap.errors(evse_uid)[-1].sampled_at
         )
     errors = tap.errors(evse_uid)
@@ -187,9 +187,9 @@ async def test_server_errors_back_off_exponentially(
         evse_uid = await onboard(
             nc.jetstream(), "wallbox", seed.serial_number, await link_owner(nc, seed)
         )
-        await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+        await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
         await sim.faults("wallbox", mode="error", status=503)
-        await eventually(lambda: len(tap.errors(evse_uid)) >= 5)
+        await until_holds(lambda: len(tap.errors(evse_uid)) >= 5)
     errors = tap.errors(evse_uid)
     assert all((e.http_status, e.retryable) == (503, True) for e in errors)
     spacing = gaps_of(errors[:5])
@@ -208,12 +208,12 @@ async def test_a_retired_status_route_is_an_alert_not_a_charger_lost(
             evse_uid = await onboard(
                 nc.jetstream(), "zaptec", seed.serial_number, await link_owner(nc, seed)
             )
-            await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+            await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
             await sim.faults("zaptec", mode="removed", path_contains="/state")
-            await eventually(lambda: len(tap.errors(evse_uid)) >= 3)
+            await until_holds(lambda: len(tap.errors(evse_uid)) >= 3)
             await sim.faults("zaptec", mode="ok")
             polled = len(tap.statuses(evse_uid))
-            await eventually(lambda: len(tap.statuses(evse_uid)) > polled)  # never parked
+            await until_holds(lambda: len(tap.statuses(evse_uid)) > polled)  # never parked
     assert all(e.http_status == 404 for e in tap.errors(evse_uid))
     alerts = [log for log in logs if log.get("alert") == "vendor_endpoint_removed"]
     assert len(alerts) >= 3 and alerts[0]["log_level"] == "error"

@@ -27,12 +27,12 @@ from tests.utils.bridge import (
     Simulator,
     TelemetryTap,
     decommission,
-    eventually,
     link_owner,
     onboard,
     simulator,
     telemetry_tap,
 )
+from tests.utils.polling import until_holds
 from tests.utils.services import running_bridge
 
 FAST = {"idle_wait_s": 0.05, "command_check_interval_s": 0.05, "command_timeout_s": 5.0}
@@ -152,7 +152,7 @@ async def test_an_onboarded_evse_is_polled_and_a_decommissioned_one_is_not(
     await sim.pin(seed.serial_number, "charging")
     user = await link_owner(nc, seed)
     evse_uid = await onboard(nc.jetstream(), "wallbox", seed.serial_number, user)
-    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
     first = tap.statuses(evse_uid)[0]
     assert (first.state, first.online, first.plugged_in, first.source) == (
         "charging",
@@ -174,7 +174,7 @@ async def start_charging_once_polled(
     await sim.pin(seed.serial_number, state)
     user = await link_owner(nc, seed)
     evse_uid = await onboard(nc.jetstream(), seed.vendor, seed.serial_number, user)
-    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
     reply = await bus(nc).request(
         BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="start_charging")
     )
@@ -188,7 +188,7 @@ async def test_a_command_is_logged_pending_then_confirmed(
         nc, sim, tap, seed_for("chargepoint")[0], "suspended_ev"
     )
     assert reply.state == "pending"
-    await eventually(lambda: len(tap.commands(evse_uid)) == 2)
+    await until_holds(lambda: len(tap.commands(evse_uid)) == 2)
     logs = tap.commands(evse_uid)
     assert [log.result for log in logs] == ["pending", "confirmed"]
     assert {log.command_id for log in logs} == {reply.command_id}
@@ -200,7 +200,7 @@ async def test_a_refused_command_is_failed_with_an_error_log(
     seed = seed_for("zaptec")[0]
     evse_uid, reply = await start_charging_once_polled(nc, sim, tap, seed, "available")
     assert reply.state == "failed"
-    await eventually(lambda: len(tap.commands(evse_uid)) == 2 and len(tap.errors(evse_uid)) == 1)
+    await until_holds(lambda: len(tap.commands(evse_uid)) == 2 and len(tap.errors(evse_uid)) == 1)
     assert [log.result for log in tap.commands(evse_uid)] == ["pending", "failed"]
     error = tap.errors(evse_uid)[0]
     # Zaptec refuses a resume of a charger that is not paused with HTTP 528: not retried.
@@ -224,7 +224,7 @@ async def test_vendor_credentials_and_tokens_are_stored_encrypted(
     seed = seed_for("zaptec")[0]
     user = await link_owner(nc, seed)
     evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number, user)
-    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
     async with open_database(mongodb_url, database_name) as db:
         links = await db["provider_links"].find().to_list()
         tokens = await db["provider_tokens"].find().to_list()

@@ -20,9 +20,9 @@ from evse_onboarding.outbox import outbox_entry
 from evse_onboarding.registry_store import MongoRegistryStore
 from tests.utils.databases import fresh_database
 from tests.utils.factories import Tenant, create_evse, create_tenant, identity_store
+from tests.utils.polling import until
 from tests.utils.problems import assert_problem
 from tests.utils.services import running_catalogue, running_gateway, running_onboarding
-from tests.utils.telemetry import eventually
 from tests.utils.tokens import issued_token
 
 
@@ -216,7 +216,7 @@ async def test_decommission_hides_the_evse_and_announces_it(world: World) -> Non
         stored = await world.store.find(target.uid)
         return stored is None or stored.outbox == ()
 
-    await eventually(outbox_cleared)
+    await until(outbox_cleared)
     stored = await world.store.find(target.uid)
     assert stored is not None and stored.state == "decommissioned" and stored.outbox == ()
     await nc.drain()

@@ -31,9 +31,9 @@ from tests.utils.notifications import (
     status_run,
     subscribe,
 )
+from tests.utils.polling import until
 from tests.utils.receiver import Receiver
 from tests.utils.services import running_asgi, running_gateway
-from tests.utils.telemetry import eventually
 from tests.utils.tokens import application_bearer
 
 STATES = [("charging", True), ("suspended_ev", True), ("available", True)] * 4
@@ -66,7 +66,7 @@ async def received(receiver: Receiver, count: int) -> None:
     async def enough() -> bool:
         return len({event["id"] for event in receiver.events}) >= count
 
-    await eventually(enough)
+    await until(enough)
 
 
 def in_order(receiver: Receiver, evses: list[EvseOnboarded]) -> None:
@@ -88,7 +88,7 @@ async def live(mongodb_url: str, database: str, *subscriptions: dict[str, Any]) 
             query = {"_id": {"$in": ids}, "replaying": False}
             return await db["webhook_subscriptions"].count_documents(query) == len(ids)
 
-        await eventually(caught_up)
+        await until(caught_up)
 
 
 async def behind(mongodb_url: str, database: str, subscription: dict[str, Any]) -> bool:
@@ -215,7 +215,7 @@ async def test_a_replica_restart_loses_no_event(
             async def in_flight() -> bool:
                 return gated.waiting > 0
 
-            await eventually(in_flight)  # the first replica holds events when it stops
+            await until(in_flight)  # the first replica holds events when it stops
         more = await publish(js, app, 1)
         async with running_notifier(**notifier, instance_id="second"):
             gated.gate.set()

@@ -29,10 +29,10 @@ from tests.utils.notifications import (
     status_run,
     subscribe,
 )
+from tests.utils.polling import until
 from tests.utils.problems import assert_problem
 from tests.utils.receiver import Receiver, verify
 from tests.utils.services import running_asgi
-from tests.utils.telemetry import eventually
 from tests.utils.tokens import application_bearer, bearer
 
 SUBSCRIPTION_SLUG = "validation-failed-webhook-subscription"
@@ -42,7 +42,7 @@ async def received(receiver: Receiver, count: int) -> None:
     async def enough() -> bool:
         return len(receiver.events) >= count
 
-    await eventually(enough)
+    await until(enough)
 
 
 async def test_a_receiver_gets_signed_batches_of_changes_only(
@@ -140,7 +140,7 @@ async def test_a_subscription_failing_past_the_retry_window_is_disabled_with_the
             status: str = (await http.get(path, headers=headers)).json()["status"]
             return status == "disabled"
 
-        await eventually(disabled)
+        await until(disabled)
         body = (await http.get(path, headers=headers)).json()
     assert "HTTP 500" in body["disabled_reason"]
     assert body["failing_since"] is not None

@@ -8,10 +8,9 @@ lines with its helpers): split, each part would start its own.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +44,7 @@ from evse_runtime.mongo import open_database
 from evse_runtime.service import Runtime
 from tests.utils.bridge import decommission, nats_client
 from tests.utils.factories import Tenant, create_evse, create_tenant
+from tests.utils.polling import until, until_holds
 from tests.utils.services import (
     running_bridge,
     running_gateway,
@@ -155,17 +155,6 @@ async def logs(stack: Stack, evse_uid: str, kind: str) -> list[dict[str, Any]]:
     return list(reversed(response.json()["results"]))
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], attempts: int = 500) -> Any:
-    """Poll `check` until it returns something truthy; return that."""
-    result = None
-    for _ in range(attempts):
-        result = await check()
-        if result:
-            return result
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"never held; last: {result!r}")
-
-
 def as_logged(direction: str, raw: str) -> tuple[str, int, str]:
     message = json.loads(raw)
     return direction, message[0], message[1]
@@ -196,7 +185,7 @@ async def test_charger_boots_runs_a_session_and_is_stopped_through_the_api(stack
             found = await logs(stack, evse_uid, "ocpp")
             return found if len(found) >= len(expected) else None
 
-        frames = await eventually(all_frames)
+        frames = await until(all_frames)
     logged = [(f["direction"], f["message_type_id"], f["unique_id"]) for f in frames]
     assert logged == expected
     assert frames[0]["action"] == "BootNotification" and frames[1]["action"] == "BootNotification"
@@ -211,7 +200,7 @@ async def test_charger_boots_runs_a_session_and_is_stopped_through_the_api(stack
         found = await logs(stack, evse_uid, "command")
         return found if [c["result"] for c in found] == ["pending", "confirmed"] else None
 
-    commands = await eventually(confirmed)
+    commands = await until(confirmed)
     assert commands[1]["command"] == "stop_charging"
     assert commands[1]["vendor_response_code"] == "Accepted"
 
@@ -219,7 +208,7 @@ async def test_charger_boots_runs_a_session_and_is_stopped_through_the_api(stack
         found = await logs(stack, evse_uid, "status")
         return found if found and found[-1]["state"] == "offline" else None
 
-    states = [s["state"] for s in await eventually(offline_recorded)]
+    states = [s["state"] for s in await until(offline_recorded)]
     assert "charging" in states and states[-2] == "available"
     assert states.index("charging") < len(states) - 2
     connectivity = await stack.http.get(f"/v2/evses/{evse_uid}/connectivity", headers=stack.auth)
@@ -274,7 +263,7 @@ async def test_malformed_frames_get_a_callerror_and_an_error_log_and_the_socket_
         codes = [e["error_code"] for e in found]
         return found if codes.count("FormationViolation") >= 2 and len(found) >= 4 else None
 
-    errors = await eventually(three_errors)
+    errors = await until(three_errors)
     codes = [e["error_code"] for e in errors]
     assert "TypeConstraintViolation" in codes and "NotSupported" in codes
     assert all(e["provider"] == "ocpp" for e in errors)
@@ -360,7 +349,7 @@ async def test_a_command_reaches_a_charger_held_by_another_replica(stack: Stack)
         ):
             accepted = await desk.send(charger, command)
             assert accepted.state == "pending"
-        await eventually(lambda: _async(len(cp.received) == 3))
+        await until_holds(lambda: len(cp.received) == 3, attempts=500)
         assert cp.received == [
             "SetChargingProfile",
             "ChangeAvailability",

@@ -27,9 +27,10 @@ from evse_runtime.bus_client import BusClient
 from evse_smart_charging.execution import ocpp_plan_profile
 from evse_smart_charging_service.app import create_service as create_smart_charging
 from evse_smart_charging_service.settings import SmartChargingSettings
-from tests.utils.bridge import eventually, nats_client
+from tests.utils.bridge import nats_client
 from tests.utils.databases import fresh_database
 from tests.utils.factories import Tenant, create_evse, create_tenant, identity_store
+from tests.utils.polling import until_holds
 from tests.utils.problems import PROBLEM_JSON
 from tests.utils.services import (
     bus_user,
@@ -206,7 +207,7 @@ async def test_a_charge_plan_arrives_at_an_ocpp_charge_point_as_its_profile_peri
         )
         assert planned.status_code == 200, planned.text
         plan = ChargePlan.model_validate(planned.json())
-        await eventually(lambda: received_profile(charger) is not None)
+        await until_holds(lambda: received_profile(charger) is not None)
         profile = received_profile(charger)
     assert profile is not None
     expected = ocpp_plan_profile(plan, transaction_id=None)["charging_schedule"]

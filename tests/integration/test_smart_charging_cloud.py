@@ -29,13 +29,13 @@ from evse_vendor_simulator.seed import seed_for
 from tests.utils.bridge import (
     Simulator,
     TelemetryTap,
-    eventually,
     link_owner,
     nats_client,
     onboard,
     simulator,
     telemetry_tap,
 )
+from tests.utils.polling import until_holds
 from tests.utils.services import running_bridge
 
 NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
@@ -91,7 +91,7 @@ async def test_a_cloud_plan_produces_the_planned_timed_actions_in_the_simulator(
     await sim.pin(seed.serial_number, "suspended_evse")
     user = await link_owner(nc, seed)
     evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number, user)
-    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
     curve = tuple(
         PriceInterval(start_at=hours(i), end_at=hours(i + 1), price=p)
         for i, p in enumerate((0.40, 0.10, 0.35, 0.20))
@@ -125,7 +125,7 @@ async def test_a_cloud_plan_produces_the_planned_timed_actions_in_the_simulator(
                 source="schedule",
             ),  # fmt: skip
         )
-        await eventually(partial(is_confirmed, tap, evse_uid, reply.command_id))
+        await until_holds(partial(is_confirmed, tap, evse_uid, reply.command_id))
         state = await charger_state(sim, seed.serial_number)
         (confirmed,) = book.observe(
             evse_uid,
@@ -154,7 +154,7 @@ async def test_a_limit_outside_the_chargers_range_is_refused_before_the_vendor_c
     seed = seed_for("zaptec")[0]
     user = await link_owner(nc, seed)
     evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number, user)
-    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
     with pytest.raises(RemoteProblem) as caught:
         await BusClient(nc, timeout_s=10).request(
             BRIDGE_COMMANDS_SEND,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +32,7 @@ from tests.integration.test_import_api import link_through_pages
 from tests.utils.bridge import Simulator
 from tests.utils.databases import fresh_database
 from tests.utils.factories import create_tenant, identity_store
+from tests.utils.polling import until
 from tests.utils.problems import PROBLEM_JSON
 from tests.utils.services import (
     bus_user,
@@ -154,14 +155,6 @@ class Sampler:
             await asyncio.sleep(0.02)
 
 
-async def until(probe: Callable[[], Awaitable[bool]], attempts: int = 600) -> None:
-    for _ in range(attempts):
-        if await probe():
-            return
-        await asyncio.sleep(0.05)
-    assert await probe(), "condition never became true"
-
-
 async def limits_become(garage: Garage, wanted: dict[str, float]) -> None:
     async def held() -> bool:
         state = await chargers(garage.sim)
@@ -170,7 +163,7 @@ async def limits_become(garage: Garage, wanted: dict[str, float]) -> None:
             for uid, limit in wanted.items()
         )
 
-    await until(held)
+    await until(held, attempts=600, pause_s=0.05)
 
 
 async def test_three_chargers_on_a_32_a_site_never_exceed_it_and_rebalance_on_plug_in(

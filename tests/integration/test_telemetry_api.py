@@ -18,13 +18,13 @@ from evse_contracts.telemetry import (
     timestamp_of,
 )
 from evse_runtime.mongo import Database
+from tests.utils.polling import until
 from tests.utils.problems import assert_problem
 from tests.utils.telemetry import (
     base_time,
     command,
     decommission,
     error,
-    eventually,
     ocpp,
     onboard,
     status,
@@ -267,7 +267,7 @@ async def test_a_decommissioned_evse_keeps_its_logs_but_reads_are_404(
         response = await telemetry_api.get(f"/v2/evses/{evse.evse_uid}/status_logs")
         return response.status_code == 404
 
-    await eventually(gone)
+    await until(gone)
     assert_problem(
         await telemetry_api.get(f"/v2/evses/{evse.evse_id}/connectivity"), 404, "evse-not-found"
     )

@@ -33,11 +33,11 @@ from evse_runtime.bus_client import RemoteProblem
 from evse_runtime.mongo import Database
 from evse_telemetry.app import log_consumer
 from evse_telemetry.store import MongoTelemetryStore
+from tests.utils.polling import until
 from tests.utils.services import running_telemetry
 from tests.utils.telemetry import (
     ask_status_logs,
     base_time,
-    eventually,
     onboard,
     status,
     stored,
@@ -52,7 +52,7 @@ async def consumer_settled(js: JetStreamContext, durable: str) -> None:
         info = await js.consumer_info(TELEMETRY_STREAM, durable)
         return not info.num_pending and not info.num_ack_pending
 
-    await eventually(settled)
+    await until(settled)
 
 
 async def test_every_event_published_twice_and_republished_is_stored_once(
@@ -231,7 +231,7 @@ async def test_a_late_onboarded_event_does_not_undo_a_later_reconnection(
         doc = await telemetry_db["evse_access"].find_one({"_id": onboarded.evse_uid})
         return doc is not None and "evse_model_uid" in doc
 
-    await eventually(model_known)
+    await until(model_known)
     owner = Principal(kind="user", application_uid=app, user_uid=second_user)
     assert (await ask_status_logs(telemetry_nc, "987654", owner)).results == ()
     with pytest.raises(RemoteProblem):

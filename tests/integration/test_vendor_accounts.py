@@ -32,12 +32,12 @@ from tests.utils.bridge import (
     LinkedUser,
     Simulator,
     TelemetryTap,
-    eventually,
     link_owner,
     onboard,
     simulator,
     telemetry_tap,
 )
+from tests.utils.polling import until_holds
 from tests.utils.services import running_bridge
 
 FAST = {"idle_wait_s": 0.05}
@@ -152,7 +152,7 @@ async def test_linking_twice_keeps_one_link_and_lists_it_with_its_evses(
     )
     assert again.uid == user.vendor_account_uid
     evse_uid = await onboard(nc.jetstream(), "easee", seed.serial_number, user)
-    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
     links = await bus(nc).request(
         VENDOR_ACCOUNTS_LIST,
         ListVendorAccounts(application_uid=user.application_uid, user_uid=user.user_uid),
@@ -176,9 +176,9 @@ async def test_a_changed_password_breaks_the_link_and_relinking_restores_the_sam
     seed = seed_for("zaptec")[0]
     user = await link_owner(nc, seed)
     evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number, user)
-    await eventually(lambda: len(tap.statuses(evse_uid)) >= 2)
+    await until_holds(lambda: len(tap.statuses(evse_uid)) >= 2)
     await sim.change_password("zaptec", seed.owner, "changed-at-zaptec")
-    await eventually(lambda: len(link_events.broken) == 1)
+    await until_holds(lambda: len(link_events.broken) == 1)
     assert (link_events.broken[0].evse_uid, link_events.broken[0].reason) == (
         evse_uid,
         "credentials_rejected",
@@ -196,7 +196,7 @@ async def test_a_changed_password_breaks_the_link_and_relinking_restores_the_sam
         "linked",
         (evse_uid,),
     )
-    await eventually(lambda: len(tap.statuses(evse_uid)) > polled)
+    await until_holds(lambda: len(tap.statuses(evse_uid)) > polled)
     assert [event.evse_uid for event in link_events.restored] == [evse_uid]
     assert len(link_events.broken) == 1
     await link_owner_again(nc, user, seed.owner, "changed-at-zaptec")  # a double submit
@@ -231,10 +231,10 @@ async def test_unlinking_stops_polling_and_erases_the_credentials(
     seed = seed_for("easee")[1]
     user = await link_owner(nc, seed)
     evse_uid = await onboard(nc.jetstream(), "easee", seed.serial_number, user)
-    await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+    await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
     unlinked = await bus(nc).request(VENDOR_ACCOUNTS_UNLINK, ref(user))
     assert unlinked.state == "unlinked"
-    await eventually(lambda: len(link_events.broken) == 1)
+    await until_holds(lambda: len(link_events.broken) == 1)
     assert link_events.broken[0].reason == "account_unlinked"
     await asyncio.sleep(0.3)  # a poll in flight may still finish
     calls = len(await sim.calls("easee"))

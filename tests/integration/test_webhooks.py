@@ -16,13 +16,13 @@ from evse_gateway.webhook_signature import sign
 from evse_runtime.streams import WEBHOOKS, ensure_stream
 from evse_vendor_simulator.seed import seed_for
 from tests.utils.bridge import (
-    eventually,
     link_owner,
     nats_client,
     onboard,
     simulator,
     telemetry_tap,
 )
+from tests.utils.polling import until_holds
 from tests.utils.problems import assert_problem
 from tests.utils.services import running_bridge, running_gateway
 
@@ -86,7 +86,7 @@ async def test_a_signed_webhook_is_accepted_and_relayed_raw(
     headers = signed(body, delivery="d-1")
     response = await api.post("/v2/webhooks/zaptec", content=body, headers=headers)
     assert response.status_code == 202
-    await eventually(lambda: len(relayed) == 1)
+    await until_holds(lambda: len(relayed) == 1)
     assert relayed[0].subject == "webhooks.zaptec"
     assert relayed[0].data == body
     assert relayed[0].headers is not None
@@ -172,7 +172,7 @@ async def test_the_bridge_turns_a_vendor_push_into_a_status_log(
         await sim.pin(seed.serial_number, "available")
         user = await link_owner(nc, seed)
         evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number, user)
-        await eventually(lambda: len(tap.statuses(evse_uid)) >= 1)
+        await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
         push = [
             {"ChargerId": seed.device_id, "StateId": state_id, "ValueAsString": value}
             for state_id, value in ((-2, "1"), (710, "3"), (513, "7360.0"), (510, "32"))
@@ -180,7 +180,7 @@ async def test_the_bridge_turns_a_vendor_push_into_a_status_log(
         body = json.dumps(push).encode()
         response = await api.post("/v2/webhooks/zaptec", content=body, headers=signed(body))
         assert response.status_code == 202
-        await eventually(lambda: any(s.source == "webhook" for s in tap.statuses(evse_uid)))
+        await until_holds(lambda: any(s.source == "webhook" for s in tap.statuses(evse_uid)))
     pushed = next(s for s in tap.statuses(evse_uid) if s.source == "webhook")
     assert (pushed.state, pushed.plugged_in, pushed.power_w, pushed.current_limit_a) == (
         "charging",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +32,6 @@ __all__ = [
     "Simulator",
     "TelemetryTap",
     "decommission",
-    "eventually",
     "link_owner",
     "nats_client",
     "onboard",
@@ -136,17 +134,6 @@ async def nats_client(nats_url: str) -> AsyncIterator[NatsClient]:
         yield client
     finally:
         await client.drain()
-
-
-async def eventually(
-    check: Callable[[], bool], *, attempts: int = 400, pause_s: float = 0.025
-) -> None:
-    """Wait until `check()` holds, polling; fail the test if it never does."""
-    for _ in range(attempts):
-        if check():
-            return
-        await asyncio.sleep(pause_s)
-    assert check(), "condition never became true"
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from evse_devstack.keys import KeyPair
 from evse_notifier.app import create_service as create_notifier
 from evse_notifier.settings import NotifierSettings
 from evse_runtime.service import Runtime
+from tests.utils.polling import until
 from tests.utils.services import bus_user, running_gateway, running_service
-from tests.utils.telemetry import base_time, eventually, onboard, status
+from tests.utils.telemetry import base_time, onboard, status
 
 FAST_DELIVERY: dict[str, Any] = {
     "webhook_allow_http": True,
@@ -124,7 +125,7 @@ async def handled(js: JetStreamContext, stream: str, durable: str) -> None:
         info = await js.consumer_info(stream, durable)
         return not info.num_pending and not info.num_ack_pending
 
-    await eventually(settled)
+    await until(settled)
 
 
 __all__ = [

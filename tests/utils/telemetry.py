@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +30,7 @@ from evse_contracts.telemetry import (
 )
 from evse_runtime.bus_client import BusClient
 from evse_runtime.mongo import Database
+from tests.utils.polling import until
 
 _legacy_ids = iter(range(1_000, 10_000_000))
 
@@ -133,22 +132,13 @@ def ocpp(evse_uid: str, at: datetime) -> OcppLog:
     )
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], attempts: int = 1_000) -> None:
-    """Poll `check` until it holds; ingestion is asynchronous."""
-    for _ in range(attempts):
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the condition never held")
-
-
 async def stored(db: Database, collection: str, evse_uid: str, count: int) -> None:
     """Wait until `count` documents of the EVSE are in `collection`."""
 
     async def enough() -> bool:
         return await db[collection].count_documents({"evse_uid": evse_uid}) >= count
 
-    await eventually(enough)
+    await until(enough)
 
 
 async def visible(db: Database, evse_uid: str) -> None:
@@ -158,7 +148,7 @@ async def visible(db: Database, evse_uid: str) -> None:
         query = {"_id": evse_uid, "application_uid": {"$exists": True}}
         return await db["evse_access"].count_documents(query) == 1
 
-    await eventually(known)
+    await until(known)
 
 
 async def ask_status_logs(nc: NatsClient, evse_id: str, principal: Principal | None) -> Page[Any]:
