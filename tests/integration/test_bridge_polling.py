@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -13,7 +14,7 @@ from nats.aio.client import Client as NatsClient
 from structlog.testing import capture_logs
 
 from evse_contracts.bridge import CLOUD_PROVIDERS
-from evse_contracts.telemetry import StatusLog
+from evse_contracts.telemetry import ErrorLog, StatusLog
 from evse_provider_bridge.settings import VendorOverrides
 from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import seed_for
@@ -43,14 +44,14 @@ async def tap(nats_url: str) -> AsyncIterator[TelemetryTap]:
         yield telemetry
 
 
-ReplicaSettings = Callable[..., dict[str, object]]
+ReplicaSettings = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
 def replica(sim: Simulator, nats_url: str, mongodb_url: str, database_name: str) -> ReplicaSettings:
     """Settings for the bridge replica `name`; keyword arguments override the vendor settings."""
 
-    def settings(name: str, **vendor: float) -> dict[str, object]:
+    def settings(name: str, **vendor: float) -> dict[str, Any]:
         overrides = VendorOverrides.model_validate(
             {"poll_interval_s": INTERVAL_S, "requests_per_period": 1000, **vendor}
         )
@@ -78,7 +79,7 @@ async def test_two_replicas_poll_each_evse_once_per_interval(
     settings = [replica(name) for name in ("a", "b")]
     async with AsyncExitStack() as stack:
         for one in settings:
-            await stack.enter_async_context(running_bridge(**one))  # type: ignore[arg-type]
+            await stack.enter_async_context(running_bridge(**one))
         evse_uids = [
             await onboard(
                 nc.jetstream(), seed.vendor, seed.serial_number, await link_owner(nc, seed)
@@ -99,8 +100,8 @@ async def test_a_live_replica_takes_over_when_the_other_stops(
 ) -> None:
     a = replica("a")
     b = replica("b")
-    async with running_bridge(**a):  # type: ignore[arg-type]
-        async with running_bridge(**b):  # type: ignore[arg-type]
+    async with running_bridge(**a):
+        async with running_bridge(**b):
             evse_uids = [
                 await onboard(
                     nc.jetstream(), "easee", seed.serial_number, await link_owner(nc, seed)
@@ -126,7 +127,7 @@ async def test_an_evse_leased_by_a_dead_replica_is_polled_after_the_lease_expire
 ) -> None:
     settings = replica("live")
     seed = seed_for("wallbox")[0]
-    async with running_bridge(**settings):  # type: ignore[arg-type]
+    async with running_bridge(**settings):
         user = await link_owner(nc, seed)
     lease_until = datetime.now(UTC) + timedelta(seconds=1.5)
     async with open_database(mongodb_url, database_name) as db:
@@ -145,7 +146,7 @@ async def test_an_evse_leased_by_a_dead_replica_is_polled_after_the_lease_expire
                 "failures": 0,
             }
         )
-    async with running_bridge(**settings):  # type: ignore[arg-type]
+    async with running_bridge(**settings):
         await until_holds(lambda: len(tap.statuses("evse01DEADREPLICA0000000000000")) >= 1)
     first = tap.statuses("evse01DEADREPLICA0000000000000")[0]
     assert first.sampled_at >= lease_until.replace(
@@ -157,7 +158,7 @@ async def test_rate_limited_vendor_is_backed_off_with_error_logs_and_no_tight_lo
     replica: ReplicaSettings, sim: Simulator, nc: NatsClient, tap: TelemetryTap
 ) -> None:
     settings = replica("a", poll_interval_s=0.05, backoff_base_s=0.4)
-    async with running_bridge(**settings):  # type: ignore[arg-type]
+    async with running_bridge(**settings):
         seed = seed_for("zaptec")[0]
         evse_uid = await onboard(
             nc.jetstream(), "zaptec", seed.serial_number, await link_owner(nc, seed)
@@ -182,7 +183,7 @@ async def test_server_errors_back_off_exponentially(
     replica: ReplicaSettings, sim: Simulator, nc: NatsClient, tap: TelemetryTap
 ) -> None:
     settings = replica("a", poll_interval_s=0.05, backoff_base_s=0.2)
-    async with running_bridge(**settings):  # type: ignore[arg-type]
+    async with running_bridge(**settings):
         seed = seed_for("wallbox")[0]
         evse_uid = await onboard(
             nc.jetstream(), "wallbox", seed.serial_number, await link_owner(nc, seed)
@@ -203,7 +204,7 @@ async def test_a_retired_status_route_is_an_alert_not_a_charger_lost(
     (as Easee's `/state` since 2026-09-01): error logs and an alert, the EVSE polled on."""
     settings = replica("a", poll_interval_s=0.1)
     with capture_logs() as logs:
-        async with running_bridge(**settings):  # type: ignore[arg-type]
+        async with running_bridge(**settings):
             seed = seed_for("zaptec")[0]
             evse_uid = await onboard(
                 nc.jetstream(), "zaptec", seed.serial_number, await link_owner(nc, seed)
@@ -220,7 +221,7 @@ async def test_a_retired_status_route_is_an_alert_not_a_charger_lost(
     assert alerts[0]["path"] == f"/zaptec/api/chargers/{seed.device_id}/state"
 
 
-def gaps_of(events: list) -> list[float]:  # type: ignore[type-arg]
+def gaps_of(events: Sequence[StatusLog | ErrorLog]) -> list[float]:
     times = [e.sampled_at for e in events]
     return [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
 
@@ -229,7 +230,7 @@ async def test_claiming_due_evses_and_finding_a_device_use_indexes(
     replica: ReplicaSettings, mongodb_url: str, database_name: str
 ) -> None:
     settings = replica("a")
-    async with running_bridge(**settings):  # type: ignore[arg-type]
+    async with running_bridge(**settings):
         pass
     now = datetime.now(UTC)
     async with open_database(mongodb_url, database_name) as db:

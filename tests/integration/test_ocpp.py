@@ -84,7 +84,7 @@ def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest_asyncio.fixture(scope="module")
 async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[Stack]:
     port_a, port_b = free_port(), free_port()
-    bridge = {
+    bridge: dict[str, Any] = {
         "nats_url": nats_url,
         "mongodb_url": mongodb_url,
         "database": "test_ocpp_bridge",
@@ -103,8 +103,8 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
         running_onboarding(
             nats_url=nats_url, mongodb_url=mongodb_url, database="test_ocpp_onboarding", keys=keys
         ) as onboarding,
-        running_bridge(**bridge, ocpp_port=port_a) as replica_a,  # type: ignore[arg-type]
-        running_bridge(**bridge, ocpp_port=port_b) as replica_b,  # type: ignore[arg-type]
+        running_bridge(**bridge, ocpp_port=port_a) as replica_a,
+        running_bridge(**bridge, ocpp_port=port_b) as replica_b,
         running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base,
         httpx.AsyncClient(base_url=base) as http,
         nats_client(nats_url) as nc,
