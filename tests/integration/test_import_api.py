@@ -29,6 +29,7 @@ from evse_runtime.mongo import open_database
 from evse_vendor_simulator.seed import ACCOUNT_NAMES, SEED_ACCOUNTS, account_username, seed_for
 from tests.utils.bridge import Simulator
 from tests.utils.factories import Tenant, create_tenant, model_uid
+from tests.utils.problems import assert_problem
 from tests.utils.services import (
     running_bridge,
     running_catalogue,
@@ -40,7 +41,6 @@ from tests.utils.services import (
 from tests.utils.vendor_links import form_action
 
 ALICE, BOB = (account_username(name) for name in ACCOUNT_NAMES[:2])
-PROBLEM_JSON = "application/problem+json"
 
 
 @dataclass(frozen=True)
@@ -176,14 +176,6 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
             await sim.close()
 
 
-def assert_problem(response: httpx.Response, status: int, slug: str) -> str:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.json()["type"].endswith(f"/problems/{slug}")
-    detail: str = response.json()["detail"]
-    return detail
-
-
 @pytest.mark.parametrize("provider", CLOUD_PROVIDERS)
 async def test_importing_a_users_charger_creates_an_evse_that_gets_polled(
     stack: Stack, provider: str
@@ -234,21 +226,22 @@ async def test_import_does_not_tell_whether_another_tenant_onboarded_a_charger(
     serial = next(c for c in seed_for("easee") if c.owner == ALICE).serial_number
     assert (await stack.import_("alice", "easee", serial)).status_code in (200, 201)
     unknown = "EHNOBODY01"
-    bodies = [
-        assert_problem(await stack.import_("bob", "easee", s), 404, "device-not-found")
+    details = [
+        assert_problem(await stack.import_("bob", "easee", s), 404, "device-not-found")["detail"]
         for s in (serial, unknown)
     ]
-    assert bodies[0].replace(serial, unknown) == bodies[1]
+    assert details[0].replace(serial, unknown) == details[1]
 
 
 async def test_an_unsupported_provider_is_a_400_listing_the_supported_ones(stack: Stack) -> None:
-    detail = assert_problem(await stack.import_("alice", "tesla", "X1"), 400, "validation-failed")
+    response = await stack.import_("alice", "tesla", "X1")
+    detail = assert_problem(response, 400, "validation-failed")["detail"]
     assert all(provider in detail for provider in CLOUD_PROVIDERS)
 
 
 async def test_an_unknown_serial_is_a_404_naming_the_provider_and_account(stack: Stack) -> None:
     response = await stack.import_("alice", "zaptec", "ZAP-DOES-NOT-EXIST")
-    detail = assert_problem(response, 404, "device-not-found")
+    detail = assert_problem(response, 404, "device-not-found")["detail"]
     assert "zaptec" in detail and ALICE in detail
 
 
@@ -256,7 +249,8 @@ async def test_another_owners_charger_is_the_same_404_as_an_unknown_serial(
     stack: Stack,
 ) -> None:
     serial = next(c for c in seed_for("zaptec") if c.owner == BOB).serial_number
-    detail = assert_problem(await stack.import_("alice", "zaptec", serial), 404, "device-not-found")
+    response = await stack.import_("alice", "zaptec", serial)
+    detail = assert_problem(response, 404, "device-not-found")["detail"]
     assert BOB not in detail
 
 
