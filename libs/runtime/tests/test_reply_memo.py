@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import cast
 
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from pydantic import BaseModel
 
@@ -32,10 +33,18 @@ class FakeMsg:
     data: bytes
     reply: str = "_INBOX.1"
     headers: dict[str, str] = field(default_factory=lambda: {REQUEST_ID_HEADER: "r1"})
-    sent: list[bytes] = field(default_factory=list)
 
-    async def respond(self, data: bytes) -> None:
-        self.sent.append(data)
+
+@dataclass
+class FakeBus:
+    """Records what is published, as (subject, payload, headers)."""
+
+    sent: list[tuple[str, bytes, dict[str, str] | None]] = field(default_factory=list)
+
+    async def publish(
+        self, subject: str, payload: bytes, headers: dict[str, str] | None = None
+    ) -> None:
+        self.sent.append((subject, payload, headers))
 
 
 @dataclass
@@ -52,18 +61,26 @@ class Things:
         return Thing(uid=request.uid, version=self.version)
 
 
+def responder_of(things: Things, memo: ReplyMemo) -> Responder[Get, Thing]:
+    return Responder(ROUTE, things.get, cast(NatsClient, FakeBus()), memo=memo)
+
+
 async def ask(responder: Responder[Get, Thing], data: bytes) -> bytes:
     """What a subscription callback does: a held reply at once, else the handler."""
     msg = FakeMsg(data)
+    bus = cast(FakeBus, responder.nc)
+    sent = len(bus.sent)
     if not await responder.answer_held(cast(Msg, msg)):
         await responder(cast(Msg, msg))
-    [reply] = msg.sent
+    [(inbox, reply, headers)] = bus.sent[sent:]
+    assert inbox == msg.reply
+    assert headers is None, "the request's headers are not sent back"
     return reply
 
 
 async def test_a_repeated_request_is_answered_with_the_same_bytes_without_the_handler() -> None:
     things = Things()
-    responder = Responder(ROUTE, things.get, memo=ReplyMemo(max_bytes=10_000))
+    responder = responder_of(things, ReplyMemo(max_bytes=10_000))
     first = await ask(responder, b'{"uid":"a"}')
     again = await ask(responder, b'{"uid":"a"}')
     assert again == first
@@ -74,7 +91,7 @@ async def test_a_repeated_request_is_answered_with_the_same_bytes_without_the_ha
 
 async def test_problems_are_not_held() -> None:
     things = Things()
-    responder = Responder(ROUTE, things.get, memo=ReplyMemo(max_bytes=10_000))
+    responder = responder_of(things, ReplyMemo(max_bytes=10_000))
     for _ in range(2):
         assert b'"problem"' in await ask(responder, b'{"uid":"missing"}')
     assert things.asked == 2
@@ -82,7 +99,7 @@ async def test_problems_are_not_held() -> None:
 
 async def test_after_a_clear_the_handler_answers_from_the_new_data() -> None:
     things, memo = Things(), ReplyMemo(max_bytes=10_000)
-    responder = Responder(ROUTE, things.get, memo=memo)
+    responder = responder_of(things, memo)
     await ask(responder, b'{"uid":"a"}')
     things.version = 2
     memo.clear()

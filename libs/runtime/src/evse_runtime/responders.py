@@ -14,6 +14,7 @@ from time import perf_counter
 from typing import Any, Generic, TypeVar
 
 import structlog
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from pydantic import BaseModel, ValidationError
 
@@ -46,6 +47,7 @@ Handler = Callable[[RequestT, RequestContext], Awaitable[ReplyT]]
 class Responder(Generic[RequestT, ReplyT]):
     route: Route[RequestT, ReplyT]
     handler: Handler[RequestT, ReplyT]
+    nc: NatsClient
     shared: bool = True
     memo: ReplyMemo | None = None
     """Where `ok` replies are kept by subject and request bytes: only for a handler whose
@@ -61,7 +63,7 @@ class Responder(Generic[RequestT, ReplyT]):
             context = RequestContext(request_id, headers.get(PRINCIPAL_HEADER))
             body, outcome = await self._reply_to(msg.data, context)
             if msg.reply:
-                await msg.respond(body)
+                await self._send(msg.reply, body)
             elapsed = perf_counter() - started
             log.info("handled", outcome=outcome, latency_ms=round(elapsed * 1000, 3))
         if self.memo is not None and generation is not None and outcome == "ok":
@@ -76,7 +78,7 @@ class Responder(Generic[RequestT, ReplyT]):
         if reply is None:
             return False
         started = perf_counter()
-        await msg.respond(reply)
+        await self._send(msg.reply, reply)
         elapsed = perf_counter() - started
         request_id = (msg.headers or {}).get(REQUEST_ID_HEADER, "")
         log.info(
@@ -90,6 +92,11 @@ class Responder(Generic[RequestT, ReplyT]):
         BUS_REQUESTS.labels(subject, "ok").inc()
         BUS_REQUEST_SECONDS.labels(subject).observe(elapsed)
         return True
+
+    async def _send(self, inbox: str, body: bytes) -> None:
+        # Not `msg.respond()`: nats-py sends the request's headers back with the reply (the
+        # request id and the caller's principal), which the asker parses and never reads.
+        await self.nc.publish(inbox, body)
 
     async def _reply_to(self, data: bytes, context: RequestContext) -> tuple[bytes, str]:
         try:

@@ -75,7 +75,7 @@ class Runtime:
         """Answer `route`; `shared` (the default) in the service's queue group, so replicas
         share the load, else in this replica alone. With a `memo`, a request answered `ok`
         before is answered again from it (see `ReplyMemo`)."""
-        self._responders.append(Responder(route, handler, shared, memo))
+        self._responders.append(Responder(route, handler, self.nc, shared, memo))
 
     def listen(self, subject: str, callback: MessageCallback) -> None:
         """Receive every message on `subject` in every replica (a broadcast, no queue group)."""
