@@ -21,7 +21,7 @@ def create_service(settings: CatalogueSettings) -> Service:
     async def setup(runtime: Runtime) -> AsyncIterator[None]:
         store = MongoCatalogueStore(runtime.db)
         await store.ensure_indexes()
-        replies = ReplyMemo(max_bytes=settings.held_replies_bytes)
+        replies = ReplyMemo(max_bytes=settings.reply_memo_bytes)
         register_handlers(runtime, await SnapshotHolder.load(store, replies), store)
         yield
 

@@ -9,7 +9,7 @@ __all__ = ["CatalogueSettings"]
 
 class CatalogueSettings(ServiceSettings):
     database: str = "evse_catalogue"
-    held_replies_bytes: int = Field(
+    reply_memo_bytes: int = Field(
         32 * 2**20,
         ge=0,
         description="Bytes of encoded read replies each replica keeps until its catalogue "
