@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, cast
 
 import pytest
@@ -91,3 +92,22 @@ async def test_once_onboarding_answers_again_its_answer_is_kept_for_the_interval
     for _ in range(10):
         await checks.revoked(TOKEN)
     assert onboarding.asked == 2
+
+
+async def test_a_holders_requests_arriving_while_it_is_asked_share_one_question(
+    onboarding: Onboarding,
+) -> None:
+    answer = asyncio.Event()
+    asked_first = onboarding.request
+
+    async def slow_request(*args: Any, **kwargs: Any) -> TokenValidity:
+        await answer.wait()
+        return await asked_first(*args, **kwargs)
+
+    onboarding.request = slow_request  # type: ignore[method-assign]
+    checks = revocations(onboarding, Clock())
+    waiting = [asyncio.create_task(checks.revoked(TOKEN)) for _ in range(32)]
+    await asyncio.sleep(0)
+    answer.set()
+    assert await asyncio.gather(*waiting) == [False] * 32
+    assert onboarding.asked == 1

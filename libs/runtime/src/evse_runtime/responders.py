@@ -14,6 +14,7 @@ from time import perf_counter
 from typing import Any, Generic, TypeVar
 
 import structlog
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from pydantic import BaseModel, ValidationError
 
@@ -22,6 +23,7 @@ from evse_contracts.problems import DomainError, InternalError
 
 from .metrics import BUS_REQUEST_SECONDS, BUS_REQUESTS
 from .replies import bad_request_problem, encode_ok, encode_problem
+from .reply_memo import ReplyMemo
 
 __all__ = ["Handler", "InFlight", "RequestContext", "Responder"]
 
@@ -45,22 +47,56 @@ Handler = Callable[[RequestT, RequestContext], Awaitable[ReplyT]]
 class Responder(Generic[RequestT, ReplyT]):
     route: Route[RequestT, ReplyT]
     handler: Handler[RequestT, ReplyT]
+    nc: NatsClient
     shared: bool = True
+    memo: ReplyMemo | None = None
+    """Where `ok` replies are kept by subject and request bytes: only for a handler whose
+    answer depends on the request alone (not on who asks) until the memo is cleared."""
 
     async def __call__(self, msg: Msg) -> None:
         headers = msg.headers or {}
         request_id = headers.get(REQUEST_ID_HEADER, "")
         subject = self.route.subject
         started = perf_counter()
+        generation = None if self.memo is None else self.memo.generation
         with structlog.contextvars.bound_contextvars(request_id=request_id, subject=subject):
             context = RequestContext(request_id, headers.get(PRINCIPAL_HEADER))
             body, outcome = await self._reply_to(msg.data, context)
             if msg.reply:
-                await msg.respond(body)
+                await self._send(msg.reply, body)
             elapsed = perf_counter() - started
             log.info("handled", outcome=outcome, latency_ms=round(elapsed * 1000, 3))
+        if self.memo is not None and generation is not None and outcome == "ok":
+            self.memo.put(subject, msg.data, body, generation=generation)
         BUS_REQUESTS.labels(subject, outcome).inc()
         BUS_REQUEST_SECONDS.labels(subject).observe(elapsed)
+
+    async def answer_held(self, msg: Msg) -> bool:
+        """Answer `msg` with the reply its memo holds for the same request; False if none."""
+        subject = self.route.subject
+        reply = None if self.memo is None or not msg.reply else self.memo.get(subject, msg.data)
+        if reply is None:
+            return False
+        started = perf_counter()
+        await self._send(msg.reply, reply)
+        elapsed = perf_counter() - started
+        request_id = (msg.headers or {}).get(REQUEST_ID_HEADER, "")
+        log.info(
+            "handled",
+            request_id=request_id,
+            subject=subject,
+            outcome="ok",
+            held=True,
+            latency_ms=round(elapsed * 1000, 3),
+        )
+        BUS_REQUESTS.labels(subject, "ok").inc()
+        BUS_REQUEST_SECONDS.labels(subject).observe(elapsed)
+        return True
+
+    async def _send(self, inbox: str, body: bytes) -> None:
+        # Not `msg.respond()`: nats-py sends the request's headers back with the reply (the
+        # request id and the caller's principal), which the asker parses and never reads.
+        await self.nc.publish(inbox, body)
 
     async def _reply_to(self, data: bytes, context: RequestContext) -> tuple[bytes, str]:
         try:

@@ -35,6 +35,7 @@ from .connection import connect_bus
 from .gc_tuning import freeze_startup_objects
 from .logging import configure_logging
 from .mongo import Database, open_database
+from .reply_memo import ReplyMemo
 from .responders import Handler, InFlight, RequestContext, Responder
 from .settings import ServiceSettings, instance_health_subject
 
@@ -69,10 +70,12 @@ class Runtime:
         handler: Handler[RequestT, ReplyT],
         *,
         shared: bool = True,
+        memo: ReplyMemo | None = None,
     ) -> None:
         """Answer `route`; `shared` (the default) in the service's queue group, so replicas
-        share the load, else in this replica alone."""
-        self._responders.append(Responder(route, handler, shared))
+        share the load, else in this replica alone. With a `memo`, a request answered `ok`
+        before is answered again from it (see `ReplyMemo`)."""
+        self._responders.append(Responder(route, handler, self.nc, shared, memo))
 
     def listen(self, subject: str, callback: MessageCallback) -> None:
         """Receive every message on `subject` in every replica (a broadcast, no queue group)."""
@@ -87,7 +90,7 @@ class Runtime:
             sub = await self.nc.subscribe(
                 responder.route.subject,
                 queue=self.service if responder.shared else "",
-                cb=self._scheduled(responder),
+                cb=self._answering(responder),
             )
             self._subscriptions.append(sub)
         for subject, callback in self._listeners:
@@ -97,6 +100,15 @@ class Runtime:
         # A round trip to the server: every SUB above is in place before we say we serve.
         await self.nc.flush()
         self._tasks = [asyncio.create_task(body()) for body in self._loops]
+
+    def _answering(self, responder: Responder[Any, Any]) -> Callable[[Msg], Awaitable[None]]:
+        """A held reply is sent at once; anything else is handled in a task of its own."""
+
+        async def answer(msg: Msg) -> None:
+            if not await responder.answer_held(msg):
+                await self._in_flight.start(responder(msg))
+
+        return answer
 
     def _scheduled(
         self, work: Callable[[Msg], Awaitable[None]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from evse_runtime.reply_memo import ReplyMemo
 from evse_runtime.service import Runtime, Service
 
 from .handlers import register_handlers
@@ -20,7 +21,8 @@ def create_service(settings: CatalogueSettings) -> Service:
     async def setup(runtime: Runtime) -> AsyncIterator[None]:
         store = MongoCatalogueStore(runtime.db)
         await store.ensure_indexes()
-        register_handlers(runtime, await SnapshotHolder.load(store), store)
+        replies = ReplyMemo(max_bytes=settings.reply_memo_bytes)
+        register_handlers(runtime, await SnapshotHolder.load(store, replies), store)
         yield
 
     return Service("catalogue", "catalogue.health", settings, setup)

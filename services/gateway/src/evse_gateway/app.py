@@ -95,7 +95,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         openapi_url="/openapi.json",
     )
     install_openapi(app)
-    install_docs(app)
     app.state.settings = settings
     app.state.revocations = None  # until the lifespan connects the bus
     verifier = TokenVerifier.from_file(settings.jwt_public_key_file, settings.token_issuer)
@@ -104,9 +103,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.add_middleware(AuthMiddleware, verifier=verifier)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
+    # FastAPI tries routes in order, twice per included router (match, then handle): the
+    # public catalogue reads, the busiest, come first and the documentation pages last
+    # (bench/catalogue_read.py: a read's routing went from 12 route checks to 8).
+    app.include_router(catalogue.router, prefix="/v2")
     app.include_router(health.router)
     app.include_router(oauth.router, prefix="/v2")
-    app.include_router(catalogue.router, prefix="/v2")
     app.include_router(firmware.router, prefix="/v2")
     app.include_router(compatibility.router, prefix="/v2")
     app.include_router(waitlist.router, prefix="/v2")
@@ -120,4 +122,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(events.router, prefix="/v2")
     app.include_router(evse_logs.router, prefix="/v2")
     app.include_router(smart_charging.router, prefix="/v2")
+    install_docs(app)
     return app

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,11 @@ class VerifiedToken:
     principal: Principal
     issued_at: float
     expires_at: float
+
+    @cached_property
+    def principal_json(self) -> str:
+        """The principal as bus requests carry it: serialised once per token, not per request."""
+        return self.principal.model_dump_json()
 
 
 class TokenVerifier:

@@ -11,10 +11,10 @@ from typing import TypedDict, TypeVar
 from fastapi import Request
 from pydantic import BaseModel
 
-from evse_contracts.auth import Principal
 from evse_contracts.bus import PRINCIPAL_HEADER, Route
 from evse_runtime.bus_client import BusClient
 
+from .auth import VerifiedToken
 from .settings import GatewaySettings
 
 __all__ = ["ask", "ask_json", "settings_of"]
@@ -39,10 +39,10 @@ class _Sending(TypedDict):
 def _sending(request: Request, idempotent: bool | None) -> _Sending:
     """How this HTTP request's bus request is sent: with its request id, the verified caller
     (so services authorise access to what they own) and whether it may be sent twice."""
-    principal: Principal | None = request.state.principal
+    token: VerifiedToken | None = request.state.token
     return _Sending(
         request_id=request.state.request_id,
-        headers=None if principal is None else {PRINCIPAL_HEADER: principal.model_dump_json()},
+        headers=None if token is None else {PRINCIPAL_HEADER: token.principal_json},
         idempotent=request.method in _SAFE_METHODS if idempotent is None else idempotent,
     )
 

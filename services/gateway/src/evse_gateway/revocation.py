@@ -7,11 +7,14 @@ costs a dict lookup. A token issued in the second of a reset survives it: JWT `i
 whole seconds. When onboarding does not answer, tokens are accepted on their signature
 (logged): reads of the platform do not stop with onboarding. That failure is remembered for
 `_RETRY_S` too, so an outage costs one failed request per holder per interval, not one per
-HTTP request.
+HTTP request. Requests of one holder arriving while it is being asked wait for that answer
+rather than ask again (bench/catalogue_read.py, 32 connections of one token: every expiry
+had sent 32 requests).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +32,8 @@ __all__ = ["Revocations"]
 log = structlog.get_logger("evse.gateway")
 _MAX_HOLDERS = 100_000
 _RETRY_S = 1.0
+_Holder = tuple[str, str | None]
+"""An application uid, and the user uid for a user's token."""
 
 
 class Revocations:
@@ -38,7 +43,8 @@ class Revocations:
         self._bus = bus
         self._ttl_s = ttl_s
         self._clock = clock
-        self._known: dict[tuple[str, str | None], _Heard] = {}
+        self._known: dict[_Holder, _Heard] = {}
+        self._asking: dict[_Holder, asyncio.Future[TokenValidity | None]] = {}
 
     async def revoked(self, token: VerifiedToken) -> bool:
         validity = await self._validity(token.principal.application_uid, token.principal.user_uid)
@@ -52,9 +58,18 @@ class Revocations:
     async def _validity(self, application_uid: str, user_uid: str | None) -> TokenValidity | None:
         key = (application_uid, user_uid)
         known = self._known.get(key)
-        now = self._clock()
-        if known is not None and now < known.until:
+        if known is not None and self._clock() < known.until:
             return known.validity
+        asking = self._asking.get(key)
+        if asking is None:
+            asking = self._asking[key] = asyncio.ensure_future(self._ask(key, known))
+            asking.add_done_callback(lambda _: self._asking.pop(key, None))
+        # Shielded: one waiter's cancellation (a client gone) must not fail the others.
+        return await asyncio.shield(asking)
+
+    async def _ask(self, key: _Holder, known: _Heard | None) -> TokenValidity | None:
+        now = self._clock()
+        application_uid, user_uid = key
         holder = TokenHolder(application_uid=application_uid, user_uid=user_uid)
         try:
             validity = await self._bus.request(TOKENS_VALIDITY, holder, idempotent=True)
@@ -66,7 +81,7 @@ class Revocations:
         self._remember(key, _Heard(validity, now + self._ttl_s))
         return validity
 
-    def _remember(self, key: tuple[str, str | None], heard: _Heard) -> None:
+    def _remember(self, key: _Holder, heard: _Heard) -> None:
         if len(self._known) >= _MAX_HOLDERS:
             self._known.clear()
         self._known[key] = heard
