@@ -21,6 +21,9 @@ Baseline in the same run: the same chargers against a bare `websockets` server (
 process) that answers every CALL with an empty CALLRESULT: no auth, no `ocpp` package, no
 logging. Ratios: bridge CPU per frame / baseline's, and call p99 / baseline's. A level is
 held when no call fails or times out, call p99 stays under 1 s and stored p99 under 5 s.
+Between the connect storm and the hold the bench waits for the storm's tail ("settle": the
+bridge's store holding every charger's boot and configuration, then its CPU quiet), so the
+hold's CPU per frame is the steady state's; BENCH_PROFILE=prefix records each hold with py-spy.
 Writes bench/results/ocpp_connections_<scale>x.txt (`..._<scale>x_count.txt` with the count
 sink).
 
@@ -185,6 +188,28 @@ async def probe_published(charger: SimulatedCharger, sink: BusSink, stop_at: flo
     return latencies
 
 
+Recorded = Callable[[list[tuple[str, str, str]], datetime], Callable[[], Awaitable[bool]]]
+"""For a level's chargers and its start: whether the bridge recorded all their boots."""
+
+
+def bridge_recorded(db: Any) -> Recorded:
+    """The bridge's store holds every charger's boot and a configuration read since `since`."""
+
+    def check(urls: list[tuple[str, str, str]], since: datetime) -> Callable[[], Awaitable[bool]]:
+        query = {
+            "_id": {"$in": [cp_id for _, cp_id, _ in urls]},
+            "boot": {"$exists": True},
+            "configuration_at": {"$gte": since},
+        }
+
+        async def recorded() -> bool:
+            return bool(await db["ocpp_chargers"].count_documents(query) == len(urls))
+
+        return recorded
+
+    return check
+
+
 @dataclass
 class Level:
     chargers: int
@@ -206,9 +231,11 @@ async def run_level(
     urls: list[tuple[str, str, str]],
     pid: int,
     probe: Callable[[SimulatedCharger, float], Awaitable[list[float]]] | None,
+    recorded: Recorded | None = None,
 ) -> Level:
     async with contextlib.AsyncExitStack() as stack:
         started = time.perf_counter()
+        since = datetime.now(UTC).replace(microsecond=0)
         chargers: list[SimulatedCharger] = []
         for i in range(0, count, 50):
             batch = await asyncio.gather(
@@ -224,7 +251,7 @@ async def run_level(
                 *(c.status(ChargePointStatus.available) for c in chargers[i : i + 100])
             )
         connect_s = time.perf_counter() - started
-        settle_s = await settle(pid)
+        settle_s = await settle(pid, None if recorded is None else recorded(urls[:count], since))
         load = Load()
         loop = asyncio.get_running_loop()
         stop_at = loop.time() + HOLD_S
@@ -260,11 +287,15 @@ async def run_level(
         return level
 
 
-async def settle(pid: int) -> float:
-    """Wait (at most 120 s) for the server to go quiet after the connect storm: what it does
-    in the background for the boots (the bridge's store writes) is not the hold's per-frame
-    work. Quiet: under 20 ms of CPU in a 0.5 s window, with no charger sending."""
+async def settle(pid: int, recorded: Callable[[], Awaitable[bool]] | None = None) -> float:
+    """Wait (at most 120 s) for the connect storm's tail: what the server does in the
+    background for the boots (the bridge's store writes: `recorded` says when they are all
+    in) is not the hold's per-frame work. Then for quiet: under 20 ms of CPU in 0.5 s."""
     started = time.perf_counter()
+    for _ in range(240):
+        if recorded is None or await recorded():
+            break
+        await asyncio.sleep(0.5)
     before = cpu_seconds(pid)
     for _ in range(240):
         await asyncio.sleep(0.5)
@@ -285,6 +316,13 @@ def hold_profile(pid: int, name: str) -> subprocess.Popen[bytes] | None:
 
 
 async def platform_levels(nats_url: str, mongodb_url: str, port: int, pid: int) -> list[Level]:
+    async with open_database(mongodb_url, "bench_ocpp_bridge") as bridge_db:
+        return await _platform_levels(nats_url, mongodb_url, pid, bridge_recorded(bridge_db))
+
+
+async def _platform_levels(
+    nats_url: str, mongodb_url: str, pid: int, recorded: Recorded
+) -> list[Level]:
     nc = await nats.connect(nats_url)
     bus = BusClient(nc, timeout_s=30)
     credentials = [await enrol(bus) for _ in range(max(LEVELS))]
@@ -300,7 +338,7 @@ async def platform_levels(nats_url: str, mongodb_url: str, port: int, pid: int) 
 
         for count in LEVELS:
             before = sink.events
-            levels.append(await run_level(count, urls[:count], pid, on_bus))
+            levels.append(await run_level(count, urls[:count], pid, on_bus, recorded))
             levels[-1].bus_events = sink.events - before
         await nc.drain()
         return levels
@@ -310,7 +348,7 @@ async def platform_levels(nats_url: str, mongodb_url: str, port: int, pid: int) 
             return await probe_stored(charger, db, probe_evse, stop_at)
 
         for count in LEVELS:
-            levels.append(await run_level(count, urls[:count], pid, probe))
+            levels.append(await run_level(count, urls[:count], pid, probe, recorded))
     await nc.drain()
     return levels
 
