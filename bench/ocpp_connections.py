@@ -21,6 +21,9 @@ Baseline in the same run: the same chargers against a bare `websockets` server (
 process) that answers every CALL with an empty CALLRESULT: no auth, no `ocpp` package, no
 logging. Ratios: bridge CPU per frame / baseline's, and call p99 / baseline's. A level is
 held when no call fails or times out, call p99 stays under 1 s and stored p99 under 5 s.
+Between the connect storm and the hold the bench waits for the storm's tail ("settle": the
+bridge's store holding every charger's boot and configuration, then its CPU quiet), so the
+hold's CPU per frame is the steady state's; BENCH_PROFILE=prefix records each hold with py-spy.
 Writes bench/results/ocpp_connections_<scale>x.txt (`..._<scale>x_count.txt` with the count
 sink).
 
@@ -62,6 +65,8 @@ LEVELS = [int(n) for n in os.environ.get("BENCH_LEVELS", "250,500,1000").split("
 SCALE = float(os.environ.get("BENCH_TIME_SCALE", "10"))
 HOLD_S = float(os.environ.get("BENCH_HOLD_S", "20"))
 SINK = os.environ.get("BENCH_SINK", "store")
+PROFILE = os.environ.get("BENCH_PROFILE")
+"""A path prefix: py-spy records each hold phase to `<prefix>-<bridge|baseline>-<level>.txt`."""
 assert SINK in ("store", "count"), "BENCH_SINK is store or count"
 HEARTBEAT_S, METER_S = 30.0 / SCALE, 10.0 / SCALE
 HOLD_P99_MS, STORED_P99_MS = 1000.0, 5000.0
@@ -183,10 +188,33 @@ async def probe_published(charger: SimulatedCharger, sink: BusSink, stop_at: flo
     return latencies
 
 
+Recorded = Callable[[list[tuple[str, str, str]], datetime], Callable[[], Awaitable[bool]]]
+"""For a level's chargers and its start: whether the bridge recorded all their boots."""
+
+
+def bridge_recorded(db: Any) -> Recorded:
+    """The bridge's store holds every charger's boot and a configuration read since `since`."""
+
+    def check(urls: list[tuple[str, str, str]], since: datetime) -> Callable[[], Awaitable[bool]]:
+        query = {
+            "_id": {"$in": [cp_id for _, cp_id, _ in urls]},
+            "boot": {"$exists": True},
+            "configuration_at": {"$gte": since},
+        }
+
+        async def recorded() -> bool:
+            return bool(await db["ocpp_chargers"].count_documents(query) == len(urls))
+
+        return recorded
+
+    return check
+
+
 @dataclass
 class Level:
     chargers: int
     connect_s: float
+    settle_s: float
     frames: int
     failures: int
     rtt_p50: float
@@ -203,9 +231,11 @@ async def run_level(
     urls: list[tuple[str, str, str]],
     pid: int,
     probe: Callable[[SimulatedCharger, float], Awaitable[list[float]]] | None,
+    recorded: Recorded | None = None,
 ) -> Level:
     async with contextlib.AsyncExitStack() as stack:
         started = time.perf_counter()
+        since = datetime.now(UTC).replace(microsecond=0)
         chargers: list[SimulatedCharger] = []
         for i in range(0, count, 50):
             batch = await asyncio.gather(
@@ -221,10 +251,12 @@ async def run_level(
                 *(c.status(ChargePointStatus.available) for c in chargers[i : i + 100])
             )
         connect_s = time.perf_counter() - started
+        settle_s = await settle(pid, None if recorded is None else recorded(urls[:count], since))
         load = Load()
         loop = asyncio.get_running_loop()
         stop_at = loop.time() + HOLD_S
         cpu_before = cpu_seconds(pid)
+        spy = hold_profile(pid, f"{'baseline' if probe is None else 'bridge'}-{count}")
         work: list[Awaitable[Any]] = [pace(c, load, stop_at) for c in chargers[1:]]
         stored: list[float] = []
         if probe is not None:
@@ -235,10 +267,13 @@ async def run_level(
         if probe is not None:
             stored = results[-1]
         cpu = cpu_seconds(pid) - cpu_before
+        if spy is not None:
+            await asyncio.to_thread(spy.wait)
         frames = 2 * (load.calls + len(stored))
         level = Level(
             chargers=count,
             connect_s=connect_s,
+            settle_s=settle_s,
             frames=frames,
             failures=load.failures,
             rtt_p50=quantile(load.round_trips_ms, 50),
@@ -252,7 +287,42 @@ async def run_level(
         return level
 
 
+async def settle(pid: int, recorded: Callable[[], Awaitable[bool]] | None = None) -> float:
+    """Wait (at most 120 s) for the connect storm's tail: what the server does in the
+    background for the boots (the bridge's store writes: `recorded` says when they are all
+    in) is not the hold's per-frame work. Then for quiet: under 20 ms of CPU in 0.5 s."""
+    started = time.perf_counter()
+    for _ in range(240):
+        if recorded is None or await recorded():
+            break
+        await asyncio.sleep(0.5)
+    before = cpu_seconds(pid)
+    for _ in range(240):
+        await asyncio.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - before < 0.02:
+            break
+        before = now
+    return time.perf_counter() - started
+
+
+def hold_profile(pid: int, name: str) -> subprocess.Popen[bytes] | None:
+    """py-spy on `pid` for the hold phase (raw stacks, 50 Hz, without blocking it)."""
+    if PROFILE is None:
+        return None
+    command = ["py-spy", "record", "--nonblocking", "-r", "50", "-f", "raw", "-p", str(pid)]
+    command += ["-d", f"{HOLD_S:.0f}", "-o", f"{PROFILE}-{name}.txt"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 async def platform_levels(nats_url: str, mongodb_url: str, port: int, pid: int) -> list[Level]:
+    async with open_database(mongodb_url, "bench_ocpp_bridge") as bridge_db:
+        return await _platform_levels(nats_url, mongodb_url, pid, bridge_recorded(bridge_db))
+
+
+async def _platform_levels(
+    nats_url: str, mongodb_url: str, pid: int, recorded: Recorded
+) -> list[Level]:
     nc = await nats.connect(nats_url)
     bus = BusClient(nc, timeout_s=30)
     credentials = [await enrol(bus) for _ in range(max(LEVELS))]
@@ -268,7 +338,7 @@ async def platform_levels(nats_url: str, mongodb_url: str, port: int, pid: int) 
 
         for count in LEVELS:
             before = sink.events
-            levels.append(await run_level(count, urls[:count], pid, on_bus))
+            levels.append(await run_level(count, urls[:count], pid, on_bus, recorded))
             levels[-1].bus_events = sink.events - before
         await nc.drain()
         return levels
@@ -278,7 +348,7 @@ async def platform_levels(nats_url: str, mongodb_url: str, port: int, pid: int) 
             return await probe_stored(charger, db, probe_evse, stop_at)
 
         for count in LEVELS:
-            levels.append(await run_level(count, urls[:count], pid, probe))
+            levels.append(await run_level(count, urls[:count], pid, probe, recorded))
     await nc.drain()
     return levels
 
@@ -378,7 +448,7 @@ def report(platform_results: list[Level], baseline: list[Level], store: str) -> 
         f"heartbeat {HEARTBEAT_S:g} s, meter values {METER_S:g} s (30 s / 10 s compressed "
         f"{SCALE:g}x), held {HOLD_S:g} s per level; chargers in the bench process; sink: "
         + ("telemetry → store" if SINK == "store" else "counted on the bus, no telemetry"),
-        "level  who       connect  frames  fail  rtt p50  rtt p99   cpu/frame   rss    "
+        "level  who       connect  settle  frames  fail  rtt p50  rtt p99   cpu/frame   rss    "
         + ("stored p50  stored p99" if SINK == "store" else "bus p50     bus p99"),
     ]
     held = 0
@@ -390,8 +460,9 @@ def report(platform_results: list[Level], baseline: list[Level], store: str) -> 
                 else ""
             )
             lines.append(
-                f"{lv.chargers:5d}  {who:8s} {lv.connect_s:6.1f} s {lv.frames:7d} {lv.failures:5d} "
-                f"{lv.rtt_p50:6.1f} ms {lv.rtt_p99:6.1f} ms {lv.cpu_us_per_frame:7.0f} µs "
+                f"{lv.chargers:5d}  {who:8s} {lv.connect_s:6.1f} s {lv.settle_s:5.1f} s "
+                f"{lv.frames:7d} {lv.failures:5d} {lv.rtt_p50:6.1f} ms {lv.rtt_p99:6.1f} ms "
+                f"{lv.cpu_us_per_frame:7.0f} µs "
                 f"{lv.rss_mb:5.0f} MB  {stored}"
                 + (f"  ({lv.bus_events} logs on the bus)" if lv.bus_events is not None else "")
             )

@@ -50,7 +50,7 @@ def create_service(settings: BridgeSettings) -> Service:
         command_store = MongoCommandStore(runtime.db, box)
         await command_store.ensure_indexes()
         await ensure_bridge_streams(runtime.js, replicas=settings.stream_replicas)
-        publisher = TelemetryPublisher(runtime.js)
+        publisher = TelemetryPublisher(runtime.js, runtime.nc)
         timeout = httpx.Timeout(settings.http_timeout_s, connect=min(5.0, settings.http_timeout_s))
         async with (
             shared_http_client(timeout=timeout) as http,

@@ -20,6 +20,8 @@ __all__ = ["message_of", "to_camel_case", "to_snake_case"]
 
 _KEYS = 1024
 """Distinct keys remembered per direction: OCPP 1.6 has a few hundred."""
+_NESTED = (dict, list)
+"""Only these are descended into: a call per scalar value was most of the conversion."""
 
 
 def message_of(message: Any) -> Call | CallResult | CallError | None:
@@ -38,18 +40,24 @@ def message_of(message: Any) -> Call | CallResult | CallError | None:
 def to_snake_case(data: Any) -> Any:
     """`ocpp.charge_point.camel_to_snake_case`, each key converted once."""
     if isinstance(data, dict):
-        return {_snake_key(key): to_snake_case(value) for key, value in data.items()}
+        return {
+            _snake_key(key): to_snake_case(value) if isinstance(value, _NESTED) else value
+            for key, value in data.items()
+        }
     if isinstance(data, list):
-        return [to_snake_case(value) for value in data]
+        return [to_snake_case(value) if isinstance(value, _NESTED) else value for value in data]
     return data
 
 
 def to_camel_case(data: Any) -> Any:
     """`ocpp.charge_point.snake_to_camel_case`, each key converted once."""
     if isinstance(data, dict):
-        return {_camel_key(key): to_camel_case(value) for key, value in data.items()}
+        return {
+            _camel_key(key): to_camel_case(value) if isinstance(value, _NESTED) else value
+            for key, value in data.items()
+        }
     if isinstance(data, list):
-        return [to_camel_case(value) for value in data]
+        return [to_camel_case(value) if isinstance(value, _NESTED) else value for value in data]
     return data
 
 
