@@ -9,12 +9,12 @@ from .base import Contract
 from .problems import DomainError
 
 __all__ = [
-    "ApplicationTokenRequired",
     "EVSES_READ",
     "EVSES_WRITE",
     "ONBOARDING",
     "SCOPES",
     "TOKEN_AUDIENCE",
+    "ApplicationTokenRequired",
     "Principal",
     "UserTokenRequired",
 ]

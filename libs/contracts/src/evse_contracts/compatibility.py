@@ -13,10 +13,10 @@ from .catalogue import SupportLevel
 __all__ = [
     "ACCEPT_LANGUAGE_MAX_LENGTH",
     "EVSE_COMPATIBILITY_CHECK",
+    "VALIDATION_SLUG",
     "CheckEvseCompatibility",
     "CountrySource",
     "EvseCompatibility",
-    "VALIDATION_SLUG",
 ]
 
 ACCEPT_LANGUAGE_MAX_LENGTH = 1024

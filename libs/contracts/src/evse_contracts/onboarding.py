@@ -22,8 +22,6 @@ __all__ = [
     "SCOPES",
     "TOKENS_ISSUE",
     "TOKENS_VALIDITY",
-    "TokenHolder",
-    "TokenValidity",
     "AccessToken",
     "ImportEvse",
     "ImportedEvse",
@@ -33,6 +31,8 @@ __all__ = [
     "PageResponse",
     "StartOnboarding",
     "StartVendorAccountLink",
+    "TokenHolder",
+    "TokenValidity",
 ]
 
 

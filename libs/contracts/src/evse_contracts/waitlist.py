@@ -11,10 +11,10 @@ from .ids import uid_pattern
 
 __all__ = [
     "EVSE_WAITLIST_JOIN",
+    "VALIDATION_SLUG",
     "EvseWaitlistEntry",
     "EvseWaitlistSignup",
     "JoinEvseWaitlist",
-    "VALIDATION_SLUG",
     "WaitlistJoined",
 ]
 

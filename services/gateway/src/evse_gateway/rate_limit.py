@@ -29,14 +29,14 @@ from .errors import RateLimited
 from .settings import GatewaySettings
 
 __all__ = [
+    "AddressAndValueCounters",
     "FixedWindowCounter",
     "Quota",
-    "AddressAndValueCounters",
     "count_anonymous",
     "open_counter",
+    "open_session_counter",
     "open_token_failure_counters",
     "open_waitlist_counters",
-    "open_session_counter",
     "with_quota",
 ]
 

@@ -20,8 +20,8 @@ from .bridge_port import VendorBridge
 from .sessions import OnboardingSession
 
 __all__ = [
-    "LinkRefused",
     "MAKE_NAMES",
+    "LinkRefused",
     "link_account",
     "link_state",
     "needs_link",
