@@ -172,10 +172,11 @@ async def test_new_catalogue_data_is_served_after_a_change_event(
     nc = await nats.connect(nats_url)
     await nc.publish(CATALOGUE_CHANGED, b"{}")
     await nc.drain()
-    for _ in range(100):
+    for _ in range(200):  # the reload reads the store: polls with a pause, not back to back
         response = await catalogue_api.get(f"/v2/evse_makes/{make['uid']}")
         if response.status_code == 200:
             break
+        await asyncio.sleep(0.05)
     assert response.json() == make
 
 
