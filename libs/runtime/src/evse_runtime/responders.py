@@ -64,12 +64,9 @@ class Responder(Generic[RequestT, ReplyT]):
             body, outcome = await self._reply_to(msg.data, context)
             if msg.reply:
                 await self._send(msg.reply, body)
-            elapsed = perf_counter() - started
-            log.info("handled", outcome=outcome, latency_ms=round(elapsed * 1000, 3))
+            self._handled(outcome, started)
         if self.memo is not None and generation is not None and outcome == "ok":
             self.memo.put(subject, msg.data, body, generation=generation)
-        BUS_REQUESTS.labels(subject, outcome).inc()
-        BUS_REQUEST_SECONDS.labels(subject).observe(elapsed)
 
     async def answer_held(self, msg: Msg) -> bool:
         """Answer `msg` with the reply its memo holds for the same request; False if none."""
@@ -79,19 +76,16 @@ class Responder(Generic[RequestT, ReplyT]):
             return False
         started = perf_counter()
         await self._send(msg.reply, reply)
-        elapsed = perf_counter() - started
         request_id = (msg.headers or {}).get(REQUEST_ID_HEADER, "")
-        log.info(
-            "handled",
-            request_id=request_id,
-            subject=subject,
-            outcome="ok",
-            held=True,
-            latency_ms=round(elapsed * 1000, 3),
-        )
-        BUS_REQUESTS.labels(subject, "ok").inc()
-        BUS_REQUEST_SECONDS.labels(subject).observe(elapsed)
+        self._handled("ok", started, request_id=request_id, subject=subject, held=True)
         return True
+
+    def _handled(self, outcome: str, started: float, **fields: object) -> None:
+        """Log and count one answered request (`fields`: what the log context lacks)."""
+        elapsed = perf_counter() - started
+        log.info("handled", outcome=outcome, latency_ms=round(elapsed * 1000, 3), **fields)
+        BUS_REQUESTS.labels(self.route.subject, outcome).inc()
+        BUS_REQUEST_SECONDS.labels(self.route.subject).observe(elapsed)
 
     async def _send(self, inbox: str, body: bytes) -> None:
         # Not `msg.respond()`: nats-py sends the request's headers back with the reply (the
