@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,25 @@ from evse_runtime.mongo import Database, open_database
 from tests.utils.bridge import nats_client
 from tests.utils.databases import fresh_database
 from tests.utils.processes import started
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport() -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """No garbage collection while a test's report is formed.
+
+    To show a failing test's source, pytest runs `ast.parse`. On CPython before 3.11.8
+    (gh-106905) a collection inside it can run a finalizer that parses too (an asyncio task's
+    unretrieved error logged with its traceback, whose carets need `ast.parse`); the outer
+    parse then raises "AST constructor recursion depth mismatch" and ends the whole session
+    with an INTERNALERROR (seen in `make test`, after a failure in test_bridge_commands.py).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @pytest_asyncio.fixture(scope="session", autouse=True)

@@ -130,7 +130,7 @@ ODD_EVSE_IDS = ["¹", "٣", "9" * 40, "0" * 19]
 def test_odd_evse_ids_break_the_documented_pattern(api: Api, evse_id: str, suffix: str) -> None:
     for caller in ("application", "user"):
         response = httpx.get(
-            f"{api.base_url}/v2/evses/{evse_id}{suffix}", headers=api.callers[caller]
+            f"{api.base_url}/v2/evses/{evse_id}{suffix}", headers=api.callers[caller], timeout=30
         )
         assert response.status_code == 400, response.text
         assert response.headers["content-type"] == PROBLEM_JSON

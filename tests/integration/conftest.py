@@ -35,7 +35,7 @@ async def catalogue_api(catalogue_database: str, nats_url: str) -> AsyncIterator
     """An HTTP client of a gateway in front of the module's catalogue."""
     async with (
         running_gateway(nats_url=nats_url) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
         yield client
 
@@ -87,7 +87,7 @@ async def telemetry_api(
             nats_url=module_nats.url, jwt_public_key_file=keys.public_key_file
         ) as base_url,
         httpx.AsyncClient(
-            base_url=base_url, headers=application_bearer(keys, TEST_APPLICATION)
+            base_url=base_url, headers=application_bearer(keys, TEST_APPLICATION), timeout=30
         ) as client,
     ):
         yield client

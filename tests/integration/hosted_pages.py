@@ -78,7 +78,7 @@ async def open_browser(
             onboarding_sessions_per_user=SESSIONS_PER_USER,
             rate_limit_bucket=f"{database}_{port}",
         ) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
         app_token = await issued_token(client, alice)
         user_token = await issued_token(client, alice, user_uid=alice.user_uid)

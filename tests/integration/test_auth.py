@@ -45,7 +45,7 @@ async def api(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator[A
             nats_url=nats_url, mongodb_url=mongodb_url, database=fresh_database("test_auth_cat")
         ),
         running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
         yield Api(client, base_url, alice, bob)
 
@@ -158,7 +158,7 @@ async def test_failed_token_requests_are_limited_per_client_id_and_address(
             token_failures_per_address=5,
             rate_limit_bucket=f"test_token_failures_{secrets.token_hex(4)}",
         ) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
 
         async def attempt(client_id: str, secret: str) -> httpx.Response:

@@ -83,7 +83,7 @@ async def generated(size: int) -> AsyncIterator[bytes]:
 
 
 async def test_a_streamed_body_over_the_limit_gets_the_problem(base_url: str) -> None:
-    async with httpx.AsyncClient(base_url=base_url) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         response = await client.post(
             "/v2/evse_waitlist",
             content=generated(LIMIT * 4),
@@ -93,7 +93,7 @@ async def test_a_streamed_body_over_the_limit_gets_the_problem(base_url: str) ->
 
 
 async def test_a_body_within_the_limit_reaches_the_route(base_url: str) -> None:
-    async with httpx.AsyncClient(base_url=base_url) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         response = await client.post(
             "/v2/evse_waitlist",
             content=b" " * (LIMIT - 10) + b"[]",
@@ -103,7 +103,7 @@ async def test_a_body_within_the_limit_reaches_the_route(base_url: str) -> None:
 
 
 async def test_a_hosted_page_answers_an_oversized_form_with_a_page(base_url: str) -> None:
-    async with httpx.AsyncClient(base_url=base_url) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         response = await client.post(
             "/onboarding/someone/serial", data={"serial_number": "S" * PAGE_LIMIT}
         )

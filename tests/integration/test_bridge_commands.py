@@ -96,7 +96,7 @@ async def linked(nc: NatsClient, sim: Simulator, tap: TelemetryTap, seed: SeedCh
 
 
 async def limit_current(nc: NatsClient, evse_uid: str) -> CommandAccepted:
-    return await BusClient(nc, timeout_s=10).request(
+    return await BusClient(nc, timeout_s=30).request(
         BRIDGE_COMMANDS_SEND,
         SendCommand(evse_uid=evse_uid, command="set_current_limit", current_limit_a=16),
     )
@@ -214,7 +214,7 @@ async def test_a_command_past_its_deadline_is_logged_timed_out(
         async with running_bridge(**settings("a", command_timeout_s=0.5)):  # type: ignore[arg-type]
             # ChargePoint acknowledges a session start only after the simulator's delay.
             evse_uid = await linked(nc, sim, tap, seed_for("chargepoint")[0])
-            accepted = await BusClient(nc, timeout_s=10).request(
+            accepted = await BusClient(nc, timeout_s=30).request(
                 BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="start_charging")
             )
             await settled(db, tap, [accepted.command_id])
@@ -235,7 +235,7 @@ async def test_a_newer_command_of_the_same_kind_cancels_the_older_one(
         settings = replica_settings(sim, nats_url, mongodb_url, database_name)
         async with running_bridge(**settings("a")):  # type: ignore[arg-type]
             evse_uid = await linked(nc, sim, tap, seed_for("chargepoint")[0])
-            bus = BusClient(nc, timeout_s=10)
+            bus = BusClient(nc, timeout_s=30)
             start = await bus.request(
                 BRIDGE_COMMANDS_SEND, SendCommand(evse_uid=evse_uid, command="start_charging")
             )

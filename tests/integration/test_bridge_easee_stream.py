@@ -86,7 +86,7 @@ async def test_pushed_states_become_status_logs_and_a_command_is_settled_by_its_
         await sim.pin(SEED.serial_number, "charging")
         await until_holds(lambda: pushed_states(tap, evse_uid)[-1:] == ["charging"])
 
-        accepted = await BusClient(nc, timeout_s=10).request(
+        accepted = await BusClient(nc, timeout_s=30).request(
             BRIDGE_COMMANDS_SEND,
             SendCommand(evse_uid=evse_uid, command="set_current_limit", current_limit_a=16),
         )

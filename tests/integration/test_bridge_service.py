@@ -65,7 +65,7 @@ async def tap(nats_url: str) -> AsyncIterator[TelemetryTap]:
 
 
 def bus(nc: NatsClient) -> BusClient:
-    return BusClient(nc, timeout_s=10)
+    return BusClient(nc, timeout_s=30)
 
 
 def lookup(user: LinkedUser, provider: str, serial_number: str) -> LookupDevice:

@@ -269,7 +269,7 @@ async def test_gateway_answers_503_at_once_when_catalogue_is_not_running(
 ) -> None:
     async with (
         running_gateway(nats_url=private_nats.url, request_timeout_s=600) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
         body = assert_problem(await client.get("/v2/evse_models"), 503, "service-unavailable")
     assert body["detail"] == "no catalogue service is running"
@@ -280,7 +280,7 @@ async def test_gateway_recovers_when_catalogue_comes_back(
 ) -> None:
     async with (
         running_gateway(nats_url=private_nats.url) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
         async with running_catalogue(
             nats_url=private_nats.url, mongodb_url=mongodb_url, database=database_name
@@ -303,7 +303,7 @@ async def test_gateway_readiness_follows_its_nats_connection_not_the_services(
 ) -> None:
     async with (
         running_gateway(nats_url=private_nats.url) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
         assert_problem(await client.get("/readyz"), 503, "service-unavailable")
         assert (await client.get("/readyz/gateway")).json() == {"status": "ready"}

@@ -200,7 +200,7 @@ async def test_other_services_read_programs_over_the_bus(
 ) -> None:
     nc = await nats.connect(nats_url)
     try:
-        bus = BusClient(nc, timeout_s=5)
+        bus = BusClient(nc, timeout_s=30)
         norwegian = program("NO")
         got = await bus.request(PROGRAMS_GET, GetProgram(uid=norwegian["uid"]))
         assert got.model_dump(mode="json") == norwegian

@@ -54,7 +54,7 @@ async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
             nats_url=nats_url, mongodb_url=mongodb_url, database=fresh_database("test_evses_cat")
         ),
         running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
         store = MongoRegistryStore(onboarding.db)
         tokens = {

@@ -162,7 +162,7 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
         running_gateway(
             nats_url=nats_url, port=port, jwt_public_key_file=keys.public_key_file
         ) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
         sim = Simulator(simulator_url)
         try:

@@ -106,7 +106,7 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
         running_bridge(**bridge, ocpp_port=port_a) as replica_a,
         running_bridge(**bridge, ocpp_port=port_b) as replica_b,
         running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base,
-        httpx.AsyncClient(base_url=base) as http,
+        httpx.AsyncClient(base_url=base, timeout=30) as http,
         nats_client(nats_url) as nc,
     ):
         yield Stack(
@@ -139,7 +139,7 @@ async def enrol(stack: Stack, serial: str) -> tuple[str, OcppCredentials]:
     request = IssueOcppCredentials(
         evse_uid=record.uid, application_uid=record.application_uid, charge_point_id=serial
     )
-    credentials = await BusClient(stack.nc, timeout_s=10).request(
+    credentials = await BusClient(stack.nc, timeout_s=30).request(
         BRIDGE_OCPP_CREDENTIALS_ISSUE, request
     )
     return record.uid, credentials
@@ -338,7 +338,7 @@ async def test_a_command_reaches_a_charger_held_by_another_replica(stack: Stack)
             nc=stack.replica_a.nc,
             store=MongoOcppStore(stack.replica_a.db),
             public_url=stack.url_a,
-            timeout_s=5,
+            timeout_s=30,
         )
         charger = await desk.find(evse_uid)
         assert charger is not None

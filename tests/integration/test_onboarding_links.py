@@ -122,7 +122,7 @@ async def test_a_link_opened_in_one_browser_serves_no_other(
         200,
         "Choose your charger brand",
     )
-    async with httpx.AsyncClient(base_url=str(browser.client.base_url)) as other:
+    async with httpx.AsyncClient(base_url=str(browser.client.base_url), timeout=30) as other:
         assert_page(
             await other.post(f"{url}/{step}", data=form), 403, "Open the link in your browser"
         )
@@ -137,7 +137,7 @@ async def test_a_link_opened_in_one_browser_serves_no_other(
 @pytest.mark.parametrize("step", ["make", "compatibility", "connect", "authorize"])
 async def test_a_post_to_a_link_never_opened_is_refused(browser: Browser, step: str) -> None:
     url = await start(browser, model_id=model_uid("Home Pro"))
-    async with httpx.AsyncClient(base_url=str(browser.client.base_url)) as other:
+    async with httpx.AsyncClient(base_url=str(browser.client.base_url), timeout=30) as other:
         page = await other.post(f"{url}/{step}", data={"decision": "allow"})
     assert_page(page, 403, "Open the link in your browser")
     assert_page(
@@ -149,7 +149,7 @@ async def test_a_post_to_a_link_never_opened_is_refused(browser: Browser, step: 
 
 async def test_the_browser_cookie_is_http_only_and_same_site(browser: Browser) -> None:
     url = await start(browser, model_id=model_uid("Home Pro"))
-    async with httpx.AsyncClient(base_url=str(browser.client.base_url)) as fresh:
+    async with httpx.AsyncClient(base_url=str(browser.client.base_url), timeout=30) as fresh:
         page = await fresh.get(url)
     cookie = page.headers["set-cookie"]
     assert cookie.startswith("evse_browser=") and "HttpOnly" in cookie and "SameSite=lax" in cookie

@@ -49,7 +49,7 @@ async def test_the_limit_counts_makes_and_models_reads_together_then_refuses(
             rate_limit_bucket=bucket,
             trusted_proxies=["127.0.0.1"],
         ) as base_url,
-        httpx.AsyncClient(base_url=base_url, headers=from_ip("203.0.113.5")) as client,
+        httpx.AsyncClient(base_url=base_url, headers=from_ip("203.0.113.5"), timeout=30) as client,
     ):
         for remaining, path in zip((3, 2, 1, 0), LIMITED_PATHS, strict=True):
             response = await client.get(path)
@@ -73,7 +73,7 @@ async def test_other_routes_are_not_limited(
 ) -> None:
     async with (
         running_gateway(nats_url=nats_url, anonymous_rate_limit=1, rate_limit_bucket=bucket) as url,
-        httpx.AsyncClient(base_url=url) as client,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
         assert (await client.get("/v2/evse_makes")).status_code == 200
         assert (await client.get("/v2/evse_makes")).status_code == 429
@@ -91,7 +91,7 @@ async def test_forged_forwarded_for_from_an_untrusted_peer_is_ignored(
 ) -> None:
     async with (
         running_gateway(nats_url=nats_url, anonymous_rate_limit=2, rate_limit_bucket=bucket) as url,
-        httpx.AsyncClient(base_url=url) as client,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
         statuses = [
             (await client.get("/v2/evse_makes", headers=from_ip(f"203.0.113.{n}"))).status_code
@@ -110,7 +110,7 @@ async def test_a_new_window_starts_once_the_old_one_is_over(
             anonymous_rate_window_s=1,
             rate_limit_bucket=bucket,
         ) as url,
-        httpx.AsyncClient(base_url=url) as client,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
         assert (await client.get("/v2/evse_makes")).status_code == 200
         refused = await client.get("/v2/evse_makes")
@@ -124,7 +124,7 @@ async def test_a_limit_of_zero_turns_the_limiter_off(
 ) -> None:
     async with (
         running_gateway(nats_url=nats_url, anonymous_rate_limit=0) as url,
-        httpx.AsyncClient(base_url=url) as client,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
         response = await client.get("/v2/evse_makes")
     assert response.status_code == 200 and "ratelimit-limit" not in response.headers
@@ -188,7 +188,7 @@ async def test_waitlist_sign_ups_are_limited_per_email_and_per_address(
             waitlist_signups_per_email=2,
             rate_limit_bucket=bucket,
         ) as url,
-        httpx.AsyncClient(base_url=url) as client,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
 
         async def sign_up(email: str) -> httpx.Response:

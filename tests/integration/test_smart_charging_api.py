@@ -86,7 +86,7 @@ async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
             ),
         ),
         running_gateway(nats_url=nats_url, jwt_public_key_file=keys.public_key_file) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
         nats_client(nats_url) as nc,
     ):
         tokens = {
@@ -130,7 +130,7 @@ async def enrolled(world: World, serial: str) -> tuple[str, OcppCredentials]:
     request = IssueOcppCredentials(
         evse_uid=evse.uid, application_uid=world.alice.application_uid, charge_point_id=serial
     )
-    issued = await BusClient(world.nc, timeout_s=10).request(BRIDGE_OCPP_CREDENTIALS_ISSUE, request)
+    issued = await BusClient(world.nc, timeout_s=30).request(BRIDGE_OCPP_CREDENTIALS_ISSUE, request)
     return evse.uid, issued
 
 

@@ -72,7 +72,7 @@ async def tap(nats_url: str) -> AsyncIterator[TelemetryTap]:
 
 
 async def charger_state(sim: Simulator, serial_number: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=sim.base_url) as http:
+    async with httpx.AsyncClient(base_url=sim.base_url, timeout=30) as http:
         chargers = (await http.get("/_sim/chargers")).json()
     (charger,) = [c for c in chargers if c["serial_number"] == serial_number]
     return dict(charger)
@@ -110,7 +110,7 @@ async def test_a_cloud_plan_produces_the_planned_timed_actions_in_the_simulator(
         (hours(3.25), "stop_charging"),
     ]
     book = ActionBook(retry_interval_s=60, timeout_s=600)
-    bus = BusClient(nc, timeout_s=10)
+    bus = BusClient(nc, timeout_s=30)
     observed: list[tuple[str, float | None]] = []
     for timed in actions:  # the simulated clock jumps to each action's time
         require(evse_uid, caps, timed.command)
@@ -156,7 +156,7 @@ async def test_a_limit_outside_the_chargers_range_is_refused_before_the_vendor_c
     evse_uid = await onboard(nc.jetstream(), "zaptec", seed.serial_number, user)
     await until_holds(lambda: len(tap.statuses(evse_uid)) >= 1)
     with pytest.raises(RemoteProblem) as caught:
-        await BusClient(nc, timeout_s=10).request(
+        await BusClient(nc, timeout_s=30).request(
             BRIDGE_COMMANDS_SEND,
             SendCommand(evse_uid=evse_uid, command="set_current_limit", current_limit_a=40),
         )

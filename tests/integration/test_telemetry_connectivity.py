@@ -109,7 +109,7 @@ async def test_connectivity_asks_the_catalogue_whether_newer_firmware_exists(
         # does not serve firmware versions yet makes it unknown (null), not an error.
         try:
             listed: tuple[EvseFirmwareVersion, ...] | None = (
-                await BusClient(telemetry_nc, timeout_s=5).request(
+                await BusClient(telemetry_nc, timeout_s=30).request(
                     EVSE_FIRMWARE_VERSIONS_LIST,
                     ListEvseFirmwareVersions(evse_model_id=model_uid, limit=500),
                 )

@@ -47,7 +47,7 @@ async def stack(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
                 jwt_public_key_file=keys.public_key_file,
                 revocation_check_s=0.2,
             ) as base_url,
-            httpx.AsyncClient(base_url=base_url) as http,
+            httpx.AsyncClient(base_url=base_url, timeout=30) as http,
         ):
             yield Stack(http, db, keys)
 

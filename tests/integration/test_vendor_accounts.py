@@ -94,7 +94,7 @@ async def link_events(nc: NatsClient) -> AsyncIterator[LinkEvents]:
 
 
 def bus(nc: NatsClient) -> BusClient:
-    return BusClient(nc, timeout_s=10)
+    return BusClient(nc, timeout_s=30)
 
 
 def ref(user: LinkedUser) -> VendorAccountRef:

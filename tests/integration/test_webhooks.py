@@ -40,7 +40,7 @@ async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
 async def api(nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with (
         running_gateway(nats_url=nats_url, webhook_secrets={"zaptec": SECRET}) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
         yield client
 
@@ -196,7 +196,7 @@ async def test_an_oversized_webhook_is_refused(nats_url: str) -> None:
         running_gateway(
             nats_url=nats_url, webhook_secrets={"zaptec": SECRET}, webhook_max_body_bytes=1000
         ) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as client,
     ):
         response = await client.post("/v2/webhooks/zaptec", content=body, headers=signed(body))
     assert_problem(response, 413, "payload-too-large")

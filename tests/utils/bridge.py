@@ -89,7 +89,7 @@ class Simulator:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self._http = httpx.AsyncClient(base_url=base_url)
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=30)
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -158,7 +158,7 @@ async def link_owner(
     account = owner_account(charger)
     application_uid = application_uid or new_uid("app")
     user_uid = user_uid or new_uid("user")
-    link = await BusClient(nc, timeout_s=10).request(
+    link = await BusClient(nc, timeout_s=30).request(
         VENDOR_ACCOUNTS_LINK,
         LinkVendorAccount(
             application_uid=application_uid,

@@ -116,7 +116,9 @@ async def running_gateway(
     """Serve the gateway over real HTTP on `port` (default: a free one); yield its base URL.
 
     The anonymous rate limit is off unless a test sets `anonymous_rate_limit`: every test
-    client is the same IP, so a shared count would make tests depend on each other.
+    client is the same IP, so a shared count would make tests depend on each other. A service
+    has 30 s to answer, not 5: on a loaded 2-core runner an answer can be that slow, and
+    tests check what is answered, never how fast.
     """
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -128,6 +130,7 @@ async def running_gateway(
             "anonymous_rate_limit": 0,
             "token_failures_per_client_id": 0,
             "waitlist_signups_per_address": 0,
+            "request_timeout_s": 30.0,
             **bus_user("gateway"),
             **overrides,
         },

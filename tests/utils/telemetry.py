@@ -154,5 +154,5 @@ async def visible(db: Database, evse_uid: str) -> None:
 async def ask_status_logs(nc: NatsClient, evse_id: str, principal: Principal | None) -> Page[Any]:
     """Telemetry's answer to `principal` asking for an EVSE's status logs over the bus."""
     headers = {} if principal is None else {PRINCIPAL_HEADER: principal.model_dump_json()}
-    bus = BusClient(nc, timeout_s=5)
+    bus = BusClient(nc, timeout_s=30)
     return await bus.request(STATUS_LOGS_LIST, ListLogs(evse_id=evse_id), headers=headers)
