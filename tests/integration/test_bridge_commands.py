@@ -156,8 +156,10 @@ async def test_a_command_whose_replica_is_killed_is_finished_by_another_with_one
 async def test_a_drained_replica_leaves_its_commands_to_another_at_once(
     nats_url: str, mongodb_url: str, database_name: str, db: Database, nc: NatsClient
 ) -> None:
+    # The vendor confirms 4 s after the send: `a` must be drained before then (1.5 s was
+    # too short for a loaded runner, where `a` saw the confirmation itself).
     async with (
-        simulator(evolve=False, command_delay_s=1.5) as sim,
+        simulator(evolve=False, command_delay_s=4.0) as sim,
         telemetry_tap(nats_url) as tap,
     ):
         settings = replica_settings(sim, nats_url, mongodb_url, database_name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -238,15 +239,16 @@ async def test_vendor_credentials_and_tokens_are_stored_encrypted(
 async def test_lookup_against_a_slow_vendor_is_provider_unavailable(
     sim: Simulator, nc: NatsClient, nats_url: str, mongodb_url: str, database_name: str
 ) -> None:
-    async with running_bridge(
-        nats_url=nats_url,
-        mongodb_url=mongodb_url,
-        database=database_name,
-        simulator_url=sim.base_url,
-        http_timeout_s=0.3,
-        device_list_ttl_s=0.001,
-    ):
-        user = await link_owner(nc, seed_for("easee")[0])
+    bridge: dict[str, Any] = {
+        "nats_url": nats_url,
+        "mongodb_url": mongodb_url,
+        "database": database_name,
+        "simulator_url": sim.base_url,
+        "device_list_ttl_s": 0.001,
+    }
+    async with running_bridge(**bridge):  # linked at the default timeout: a loaded runner
+        user = await link_owner(nc, seed_for("easee")[0])  # can take 0.3 s to sign in
+    async with running_bridge(**bridge, http_timeout_s=0.3):
         await sim.faults("easee", mode="slow", delay_s=2.0)
         status, slug, detail = await lookup_problem(nc, lookup(user, "easee", "EH101001"))
     assert (status, slug) == (502, "provider-unavailable")

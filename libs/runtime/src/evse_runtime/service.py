@@ -123,10 +123,23 @@ class Runtime:
         await asyncio.gather(*(sub.drain() for sub in self._subscriptions))  # type: ignore[no-untyped-call]
         self.stopping.set()
         timeout = self.settings.graceful_timeout_s
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=timeout)
+        cut = await self._stop_loops(timeout)
         abandoned = await self._in_flight.wait(timeout)
-        log.info("drained", abandoned=abandoned)
+        log.info("drained", abandoned=abandoned, loops_cut=cut)
+
+    async def _stop_loops(self, timeout_s: float) -> int:
+        """Wait for the loops to see `stopping`, cancel those still running (e.g. in a fetch)
+        after `timeout_s`, and collect every loop's end: one left running would fail later on
+        the closed connection, with an error no one retrieves. Returns how many were cut."""
+        if not self._tasks:
+            return 0
+        _, running = await asyncio.wait(self._tasks, timeout=timeout_s)
+        for task in running:
+            task.cancel()
+        for ended in await asyncio.gather(*self._tasks, return_exceptions=True):
+            if isinstance(ended, Exception):
+                log.error("loop failed", exc_info=ended)
+        return len(running)
 
 
 @dataclass(frozen=True)
