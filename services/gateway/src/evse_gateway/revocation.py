@@ -14,7 +14,6 @@ had sent 32 requests).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ import structlog
 from evse_contracts.onboarding import TOKENS_VALIDITY, TokenHolder, TokenValidity
 from evse_contracts.problems import DomainError
 from evse_runtime.bus_client import BusClient
+from evse_runtime.lru import LruCache
+from evse_runtime.single_flight import SingleFlight
 
 from .auth import VerifiedToken
 
@@ -43,8 +44,8 @@ class Revocations:
         self._bus = bus
         self._ttl_s = ttl_s
         self._clock = clock
-        self._known: dict[_Holder, _Heard] = {}
-        self._asking: dict[_Holder, asyncio.Future[TokenValidity | None]] = {}
+        self._known: LruCache[_Holder, _Heard] = LruCache(max_size=_MAX_HOLDERS)
+        self._asking: SingleFlight[_Holder, TokenValidity | None] = SingleFlight()
 
     async def revoked(self, token: VerifiedToken) -> bool:
         validity = await self._validity(token.principal.application_uid, token.principal.user_uid)
@@ -60,12 +61,8 @@ class Revocations:
         known = self._known.get(key)
         if known is not None and self._clock() < known.until:
             return known.validity
-        asking = self._asking.get(key)
-        if asking is None:
-            asking = self._asking[key] = asyncio.ensure_future(self._ask(key, known))
-            asking.add_done_callback(lambda _: self._asking.pop(key, None))
-        # Shielded: one waiter's cancellation (a client gone) must not fail the others.
-        return await asyncio.shield(asking)
+        # A client gone while its holder is asked does not fail the others waiting.
+        return await self._asking.run(key, lambda: self._ask(key, known))
 
     async def _ask(self, key: _Holder, known: _Heard | None) -> TokenValidity | None:
         now = self._clock()
@@ -76,15 +73,10 @@ class Revocations:
         except DomainError as exc:
             log.warning("token validity unknown", reason=str(exc), application=application_uid)
             last = None if known is None else known.validity
-            self._remember(key, _Heard(last, now + min(_RETRY_S, self._ttl_s)))
+            self._known.put(key, _Heard(last, now + min(_RETRY_S, self._ttl_s)))
             return last
-        self._remember(key, _Heard(validity, now + self._ttl_s))
+        self._known.put(key, _Heard(validity, now + self._ttl_s))
         return validity
-
-    def _remember(self, key: _Holder, heard: _Heard) -> None:
-        if len(self._known) >= _MAX_HOLDERS:
-            self._known.clear()
-        self._known[key] = heard
 
 
 @dataclass(frozen=True, slots=True)
