@@ -111,3 +111,26 @@ async def test_a_holders_requests_arriving_while_it_is_asked_share_one_question(
     answer.set()
     assert await asyncio.gather(*waiting) == [False] * 32
     assert onboarding.asked == 1
+
+
+async def test_a_request_given_up_on_while_its_holder_is_asked_does_not_fail_the_others(
+    onboarding: Onboarding,
+) -> None:
+    answer = asyncio.Event()
+    asked_first = onboarding.request
+
+    async def slow_request(*args: Any, **kwargs: Any) -> TokenValidity:
+        await answer.wait()
+        return await asked_first(*args, **kwargs)
+
+    onboarding.request = slow_request  # type: ignore[method-assign]
+    checks = revocations(onboarding, Clock())
+    first, second = (asyncio.create_task(checks.revoked(TOKEN)) for _ in range(2))
+    await asyncio.sleep(0)
+    first.cancel()
+    await asyncio.sleep(0)
+    answer.set()
+    assert await second is False
+    assert onboarding.asked == 1
+    with pytest.raises(asyncio.CancelledError):
+        await first

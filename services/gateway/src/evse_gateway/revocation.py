@@ -23,7 +23,6 @@ import structlog
 from evse_contracts.onboarding import TOKENS_VALIDITY, TokenHolder, TokenValidity
 from evse_contracts.problems import DomainError
 from evse_runtime.bus_client import BusClient
-from evse_runtime.lru import LruCache
 from evse_runtime.single_flight import SingleFlight
 
 from .auth import VerifiedToken
@@ -44,7 +43,7 @@ class Revocations:
         self._bus = bus
         self._ttl_s = ttl_s
         self._clock = clock
-        self._known: LruCache[_Holder, _Heard] = LruCache(max_size=_MAX_HOLDERS)
+        self._known: dict[_Holder, _Heard] = {}
         self._asking: SingleFlight[_Holder, TokenValidity | None] = SingleFlight()
 
     async def revoked(self, token: VerifiedToken) -> bool:
@@ -73,10 +72,17 @@ class Revocations:
         except DomainError as exc:
             log.warning("token validity unknown", reason=str(exc), application=application_uid)
             last = None if known is None else known.validity
-            self._known.put(key, _Heard(last, now + min(_RETRY_S, self._ttl_s)))
+            self._remember(key, _Heard(last, now + min(_RETRY_S, self._ttl_s)))
             return last
-        self._known.put(key, _Heard(validity, now + self._ttl_s))
+        self._remember(key, _Heard(validity, now + self._ttl_s))
         return validity
+
+    def _remember(self, key: _Holder, heard: _Heard) -> None:
+        # A plain dict emptied when full, not `LruCache`: this lookup runs on every request
+        # with a token, and the LRU's bookkeeping cost 0.44 µs of it (2026-11-29).
+        if len(self._known) >= _MAX_HOLDERS:
+            self._known.clear()
+        self._known[key] = heard
 
 
 @dataclass(frozen=True, slots=True)
