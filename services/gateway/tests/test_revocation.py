@@ -111,3 +111,29 @@ async def test_a_holders_requests_arriving_while_it_is_asked_share_one_question(
     answer.set()
     assert await asyncio.gather(*waiting) == [False] * 32
     assert onboarding.asked == 1
+
+
+class SlowOnboarding(Onboarding):
+    """Answers only once `answer` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer = asyncio.Event()
+
+    async def request(self, *args: Any, **kwargs: Any) -> TokenValidity:
+        await self.answer.wait()
+        return await super().request(*args, **kwargs)
+
+
+async def test_a_request_given_up_on_while_its_holder_is_asked_does_not_fail_the_others() -> None:
+    onboarding = SlowOnboarding()
+    checks = revocations(onboarding, Clock())
+    first, second = (asyncio.create_task(checks.revoked(TOKEN)) for _ in range(2))
+    await asyncio.sleep(0)
+    first.cancel()
+    await asyncio.sleep(0)
+    onboarding.answer.set()
+    assert await second is False
+    assert onboarding.asked == 1
+    with pytest.raises(asyncio.CancelledError):
+        await first

@@ -10,42 +10,34 @@ that is not kept (`generation`).
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from .lru import LruCache
 
 __all__ = ["ReplyMemo"]
+
+
+def _size(key: tuple[str, bytes], reply: bytes) -> int:
+    return len(key[1]) + len(reply)
 
 
 class ReplyMemo:
     """Replies up to `max_bytes` in all, least recently used out first (0: keep none)."""
 
     def __init__(self, *, max_bytes: int) -> None:
-        self._replies: OrderedDict[tuple[str, bytes], bytes] = OrderedDict()
-        self._max_bytes = max_bytes
-        self._held_bytes = 0
+        self._replies: LruCache[tuple[str, bytes], bytes] = LruCache(max_size=max_bytes, size=_size)
         self.generation = 0
         """Changes on every `clear()`: a reply begun before it is not kept."""
 
     def get(self, subject: str, request: bytes) -> bytes | None:
-        key = (subject, request)
-        reply = self._replies.get(key)
-        if reply is not None:
-            self._replies.move_to_end(key)
-        return reply
+        return self._replies.get((subject, request))
 
     def put(self, subject: str, request: bytes, reply: bytes, *, generation: int) -> None:
         """Keep `reply` to `request` on `subject`, unless the data changed since `generation`
         was read."""
         key = (subject, request)
-        size = len(request) + len(reply)
-        if generation != self.generation or key in self._replies or size > self._max_bytes:
+        if generation != self.generation or key in self._replies:
             return
-        self._replies[key] = reply
-        self._held_bytes += size
-        while self._held_bytes > self._max_bytes:
-            (_, oldest), dropped = self._replies.popitem(last=False)
-            self._held_bytes -= len(oldest) + len(dropped)
+        self._replies.put(key, reply)
 
     def clear(self) -> None:
         self._replies.clear()
-        self._held_bytes = 0
         self.generation += 1

@@ -9,7 +9,6 @@ every route: bad credentials are never downgraded to anonymous.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from evse_contracts.auth import TOKEN_AUDIENCE, Principal
 from evse_contracts.problems import Unauthorized
+from evse_runtime.lru import LruCache
 
 from .errors import InsufficientScope
 from .problems import problem_response
@@ -55,7 +55,7 @@ class TokenVerifier:
     def __init__(self, public_key: Ed25519PublicKey | None, issuer: str) -> None:
         self._key = public_key
         self._issuer = issuer
-        self._verified: OrderedDict[str, VerifiedToken] = OrderedDict()
+        self._verified: LruCache[str, VerifiedToken] = LruCache(max_size=_CACHE_SIZE)
 
     @classmethod
     def from_file(cls, path: Path | None, issuer: str) -> TokenVerifier:
@@ -71,9 +71,7 @@ class TokenVerifier:
         if cached is not None and cached.expires_at > time.time():
             return cached
         verified = self._decode(token)
-        self._verified[token] = verified
-        if len(self._verified) > _CACHE_SIZE:
-            self._verified.popitem(last=False)
+        self._verified.put(token, verified)
         return verified
 
     def _decode(self, token: str) -> VerifiedToken:

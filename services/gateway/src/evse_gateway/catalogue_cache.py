@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from evse_runtime.lru import LruCache
 
 __all__ = ["CACHE_RESPONSES", "CachedBody", "CachedReads", "CatalogueCache", "cached_response"]
 
@@ -68,38 +69,28 @@ class CatalogueCache:
         max_age_s: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._entries: OrderedDict[str, CachedBody] = OrderedDict()
-        self._max_bytes = max_bytes
-        self._held_bytes = 0
+        self._entries: LruCache[str, CachedBody] = LruCache(max_size=max_bytes, size=_body_size)
         self.max_age_s = max_age_s
         self._clock = clock
 
     def get(self, key: str) -> CachedBody | None:
         entry = self._entries.get(key)
-        if entry is None:
+        if entry is not None and self._clock() - entry.stored_at >= self.max_age_s:
+            self._entries.pop(key)
             return None
-        if self._clock() - entry.stored_at >= self.max_age_s:
-            self._drop(key)
-            return None
-        self._entries.move_to_end(key)
         return entry
 
     def put(self, key: str, body: bytes) -> CachedBody:
         entry = CachedBody(body, _entity_tag(body), self._clock())
-        if key in self._entries:
-            self._drop(key)
-        self._entries[key] = entry
-        self._held_bytes += len(body)
-        while self._held_bytes > self._max_bytes:
-            self._drop(next(iter(self._entries)))
+        self._entries.put(key, entry)
         return entry
 
     def clear(self) -> None:
         self._entries.clear()
-        self._held_bytes = 0
 
-    def _drop(self, key: str) -> None:
-        self._held_bytes -= len(self._entries.pop(key).body)
+
+def _body_size(_key: str, entry: CachedBody) -> int:
+    return len(entry.body)
 
 
 async def cached_response(request: Request, read: Callable[[], Awaitable[bytes]]) -> Response:

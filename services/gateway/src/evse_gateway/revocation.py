@@ -14,7 +14,6 @@ had sent 32 requests).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import structlog
 from evse_contracts.onboarding import TOKENS_VALIDITY, TokenHolder, TokenValidity
 from evse_contracts.problems import DomainError
 from evse_runtime.bus_client import BusClient
+from evse_runtime.single_flight import SingleFlight
 
 from .auth import VerifiedToken
 
@@ -44,7 +44,7 @@ class Revocations:
         self._ttl_s = ttl_s
         self._clock = clock
         self._known: dict[_Holder, _Heard] = {}
-        self._asking: dict[_Holder, asyncio.Future[TokenValidity | None]] = {}
+        self._asking: SingleFlight[_Holder, TokenValidity | None] = SingleFlight()
 
     async def revoked(self, token: VerifiedToken) -> bool:
         validity = await self._validity(token.principal.application_uid, token.principal.user_uid)
@@ -60,12 +60,8 @@ class Revocations:
         known = self._known.get(key)
         if known is not None and self._clock() < known.until:
             return known.validity
-        asking = self._asking.get(key)
-        if asking is None:
-            asking = self._asking[key] = asyncio.ensure_future(self._ask(key, known))
-            asking.add_done_callback(lambda _: self._asking.pop(key, None))
-        # Shielded: one waiter's cancellation (a client gone) must not fail the others.
-        return await asyncio.shield(asking)
+        # A client gone while its holder is asked does not fail the others waiting.
+        return await self._asking.run(key, lambda: self._ask(key, known))
 
     async def _ask(self, key: _Holder, known: _Heard | None) -> TokenValidity | None:
         now = self._clock()
@@ -82,6 +78,8 @@ class Revocations:
         return validity
 
     def _remember(self, key: _Holder, heard: _Heard) -> None:
+        # A plain dict emptied when full, not `LruCache`: this lookup runs on every request
+        # with a token, and the LRU's bookkeeping cost 0.44 µs of it (2026-11-29).
         if len(self._known) >= _MAX_HOLDERS:
             self._known.clear()
         self._known[key] = heard

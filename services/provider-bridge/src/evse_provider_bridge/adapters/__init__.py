@@ -9,13 +9,13 @@ Enel X and SyncEV chargers speak OCPP.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 
 import httpx
 from nats.js.kv import KeyValue
 
 from evse_contracts.bridge import CLOUD_PROVIDERS
+from evse_runtime.lru import LruCache
 
 from ..budget import VendorBudget
 from ..settings import BridgeSettings, VendorSettings
@@ -58,8 +58,8 @@ class Adapters:
         self._settings = settings
         self.budgets = budgets
         self._vault = vault
-        self._bound: OrderedDict[tuple[str, str], tuple[VendorAccount, ProviderAdapter]] = (
-            OrderedDict()
+        self._bound: LruCache[tuple[str, str], tuple[VendorAccount, ProviderAdapter]] = LruCache(
+            max_size=MAX_BOUND_ACCOUNTS
         )
         self.directory = DeviceDirectory(self.for_account, ttl_s=ttl_s, min_refresh_s=min_refresh_s)
 
@@ -71,7 +71,6 @@ class Adapters:
         key = (provider, account.key)
         bound = self._bound.get(key)
         if bound is not None and bound[0] == account:
-            self._bound.move_to_end(key)
             return bound[1]
         adapter: ProviderAdapter = _CLASSES[provider](
             self._clients[provider].for_account(account.credential("username") or account.key),
@@ -79,14 +78,12 @@ class Adapters:
             self._vault,
             account,
         )
-        self._bound[key] = (account, adapter)
-        if len(self._bound) > MAX_BOUND_ACCOUNTS:
-            self._bound.popitem(last=False)
+        self._bound.put(key, (account, adapter))
         return adapter
 
     def forget(self, provider: str, account_key: str) -> None:
         """Drop the account's adapter and listing (after unlink or relink)."""
-        self._bound.pop((provider, account_key), None)
+        self._bound.pop((provider, account_key))
         self.directory.forget(provider, account_key)
 
     def read_push(self, provider: str, payload: bytes) -> VendorPush:

@@ -4,17 +4,18 @@ Listing an account costs one call per page and, for some vendors, one per device
 (ChargePoint and Wallbox: 1 + N). Without a cache every import (and every retry or double
 submit) spends that much of the vendor's request budget. A serial missing from a fresh list
 triggers one refresh (a charger added since), at most one per `min_refresh_s` per account;
-concurrent lookups share the refresh in flight. Per replica, in memory: a stale entry only
-delays a newly added charger by `min_refresh_s`.
+concurrent lookups share the refresh in flight (`evse_runtime.single_flight`). Per replica, in
+memory: a stale entry only delays a newly added charger by `min_refresh_s`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from evse_runtime.lru import LruCache
+from evse_runtime.single_flight import SingleFlight
 
 from .base import ProviderAdapter, VendorAccount, VendorDevice
 
@@ -53,12 +54,12 @@ class DeviceDirectory:
         self._bind = bind
         self._ttl_s = ttl_s
         self._min_refresh_s = min_refresh_s
-        self._listings: OrderedDict[tuple[str, str], _Listing] = OrderedDict()
-        self._refreshing: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._listings: LruCache[tuple[str, str], _Listing] = LruCache(max_size=MAX_LISTINGS)
+        self._refreshing: SingleFlight[tuple[str, str], _Listing] = SingleFlight()
 
     def forget(self, provider: str, account_key: str) -> None:
-        self._listings.pop((provider, account_key), None)
-        self._refreshing.pop((provider, account_key), None)
+        self._listings.pop((provider, account_key))
+        self._refreshing.forget((provider, account_key))
 
     async def find(
         self, provider: str, account: VendorAccount, serial_number: str
@@ -70,14 +71,10 @@ class DeviceDirectory:
             found = _match(listing.devices, serial_number)
             if found is not None or listing.age_s < self._min_refresh_s:
                 return found
-        async with self._refreshing[key]:
-            listing = self._listings.get(key)
-            # Another lookup may have refreshed it while this one waited for the lock.
-            if listing is None or listing.age_s >= min(self._ttl_s, self._min_refresh_s):
-                listing = _Listing(await self._bind(provider, account).list_devices())
-                self._listings[key] = listing
-                self._listings.move_to_end(key)
-                if len(self._listings) > MAX_LISTINGS:
-                    dropped, _ = self._listings.popitem(last=False)
-                    self._refreshing.pop(dropped, None)
+        listing = await self._refreshing.run(key, lambda: self._refresh(provider, account))
         return _match(listing.devices, serial_number)
+
+    async def _refresh(self, provider: str, account: VendorAccount) -> _Listing:
+        listing = _Listing(await self._bind(provider, account).list_devices())
+        self._listings.put((provider, account.key), listing)
+        return listing
