@@ -4,6 +4,7 @@ caller leaves the call running for the others; the key is forgotten once the cal
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
@@ -84,6 +85,30 @@ async def test_the_call_ends_even_when_every_caller_is_gone() -> None:
         await asyncio.sleep(0)
     assert results == [1]
     assert "a" not in flights
+
+
+async def test_a_failure_with_every_caller_gone_is_not_left_unretrieved() -> None:
+    """Else the task's finalizer reports "exception was never retrieved" whenever it is
+    collected (and on CPython 3.11.7 such a report inside pytest's own parse ended a run)."""
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        flights: SingleFlight[str, int] = SingleFlight()
+        vendor = Vendor()
+        vendor.failing = True
+        only = asyncio.create_task(flights.run("a", vendor.ask))
+        await started([only])
+        only.cancel()
+        vendor.answer.set()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert "a" not in flights
+        del only, flights
+        gc.collect()
+    finally:
+        loop.set_exception_handler(None)
+    assert reported == []
 
 
 async def test_an_exception_reaches_every_caller() -> None:

@@ -44,3 +44,5 @@ class SingleFlight(Generic[K, V]):
     def _landed(self, key: K, flight: asyncio.Task[V]) -> None:
         if self._flights.get(key) is flight:
             del self._flights[key]
+        if not flight.cancelled():
+            flight.exception()  # retrieved: with every caller gone, no one else would
