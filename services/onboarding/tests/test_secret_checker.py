@@ -75,3 +75,17 @@ async def test_a_verified_secret_is_remembered_until_it_expires(
     clock.now = 60.0
     assert await checker.check("right", STORED)
     assert len(hashed) == 4
+
+
+async def test_a_full_memory_forgets_the_least_recently_used_secret_not_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(SecretChecker, "_MAX_REMEMBERED", 2)
+    stored = {name: hash_secret(name) for name in ("a", "b", "c")}
+    checker = SecretChecker(at_once=1, remember_s=60, clock=Clock())
+    for name in ("a", "b", "a", "c"):  # "c" pushes out "b", used least recently
+        assert await checker.check(name, stored[name])
+    hashed = counting_scrypt(monkeypatch)
+    for name in ("a", "c", "b"):
+        assert await checker.check(name, stored[name])
+    assert hashed == ["b"]

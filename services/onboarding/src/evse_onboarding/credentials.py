@@ -9,6 +9,8 @@ import secrets
 import time
 from collections.abc import Callable
 
+from evse_runtime.lru import LruCache
+
 __all__ = ["SecretChecker", "hash_secret", "new_client_id", "new_client_secret", "verify_secret"]
 
 _N, _R, _P = 2**14, 8, 1
@@ -60,18 +62,16 @@ class SecretChecker:
         self._remember_s = remember_s
         self._clock = clock
         self._stand_in = hash_secret(secrets.token_urlsafe(32))
-        self._verified: dict[bytes, float] = {}
+        self._verified: LruCache[bytes, float] = LruCache(max_size=self._MAX_REMEMBERED)
 
     async def check(self, secret: str, stored: str | None) -> bool:
         """Whether `secret` matches `stored` (None: the client id is unknown)."""
         key = hashlib.sha256(f"{stored}\0{secret}".encode()).digest()
-        if self._verified.get(key, 0.0) > self._clock():
+        if (self._verified.get(key) or 0.0) > self._clock():
             return True
         async with self._slots:
             matches = await asyncio.to_thread(verify_secret, secret, stored or self._stand_in)
         if not matches or stored is None:
             return False
-        if len(self._verified) >= self._MAX_REMEMBERED:
-            self._verified.clear()
-        self._verified[key] = self._clock() + self._remember_s
+        self._verified.put(key, self._clock() + self._remember_s)
         return True
