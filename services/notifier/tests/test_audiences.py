@@ -61,14 +61,16 @@ async def test_a_read_that_raced_a_write_is_not_kept() -> None:
     assert found is not None and found.user_uid == "user2"
 
 
-async def test_the_oldest_entry_goes_when_the_cache_is_full() -> None:
+async def test_the_least_recently_used_entry_goes_when_the_cache_is_full() -> None:
     store = FakeAudiences({"evse1": OWNED})
     cache = AudienceCache(store, max_entries=2)
-    for evse_uid in ("evse1", "evse2", "evse3"):
+    for evse_uid in ("evse1", "evse2", "evse1", "evse3"):  # "evse3" pushes out "evse2"
         await cache.audience(evse_uid)
-    await cache.audience("evse3")
     assert store.reads == 3
     await cache.audience("evse1")
+    await cache.audience("evse3")
+    assert store.reads == 3
+    await cache.audience("evse2")
     assert store.reads == 4
 
 

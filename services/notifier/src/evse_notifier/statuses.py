@@ -14,6 +14,7 @@ from typing import Protocol
 
 from evse_contracts.notifications import ChargerStatus
 from evse_contracts.telemetry import StatusLog
+from evse_runtime.lru import LruCache
 
 from .derivation import LastStatus, status_of
 
@@ -38,7 +39,10 @@ class Change:
 class StatusBook:
     store: StatusStore
     max_entries: int
-    _last: dict[str, LastStatus] = field(default_factory=dict, init=False)
+    _last: LruCache[str, LastStatus] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._last = LruCache(max_size=self.max_entries)
 
     async def record(self, sample: StatusLog) -> Change | None:
         """Record the sample as the EVSE's latest (compare and set, so replicas agree on what
@@ -52,20 +56,14 @@ class StatusBook:
             if last is not None and last.sampled_at > sample.sampled_at:
                 return None  # older than what is known: no longer a change
             if last is not None and last.sampled_at == sample.sampled_at:
-                self._remember(evse_uid, last)
+                self._last.put(evse_uid, last)
                 return Change(last.previous)
             previous = None if last is None else last.status
             new = LastStatus(status_of(sample), sample.sampled_at, previous)
             if await self.store.advance_status(evse_uid, last, new):
-                self._remember(evse_uid, new)
+                self._last.put(evse_uid, new)
                 return Change(previous)
             last = await self.store.last_status(evse_uid)  # someone else recorded one
 
     def clear(self) -> None:
         self._last.clear()
-
-    def _remember(self, evse_uid: str, last: LastStatus) -> None:
-        self._last.pop(evse_uid, None)
-        if len(self._last) >= self.max_entries:
-            del self._last[next(iter(self._last))]
-        self._last[evse_uid] = last
