@@ -30,6 +30,7 @@ from evse_contracts.telemetry import CommandResult
 
 from ..clock import Clock, utc_now
 from ..events import command_log, command_parameters
+from ..telemetry_publisher import encode_event
 from .calls import NoTransaction, command_result, ocpp_call
 from .charger_state import ChargerSnapshot
 from .endpoint import OcppEndpoint
@@ -88,7 +89,7 @@ class ChargerSession(OcppEndpoint):
 
     async def publish_status(self, *, online: bool = True) -> None:
         at = self._status_clock.next()
-        await self._events.put(self.snapshot.status_log(self.charger.evse_uid, at, online=online))
+        await self._events.put(self.snapshot.status_event(self.charger.evse_uid, at, online=online))
 
     @on(Action.boot_notification)
     async def on_boot(
@@ -241,7 +242,7 @@ class ChargerSession(OcppEndpoint):
             vendor_response_code=code or None,
             detail=detail,
         )
-        await self._events.put(event)
+        await self._events.put(encode_event(event))
         log.info("command", command_id=command_id, evse_uid=self.charger.evse_uid, result=result)
 
     async def finish_commands(self, timeout_s: float) -> None:
