@@ -78,6 +78,8 @@ class ChargerSession(OcppEndpoint):
         )
         self.charger = charger
         self._recorded_boot = charger.boot
+        self._unrecorded_boot: Mapping[str, str] | None = None
+        """A boot that said something new, written with the configuration it leads to."""
         self.snapshot = ChargerSnapshot()
         self._store = store
         self._events = events
@@ -101,10 +103,9 @@ class ChargerSession(OcppEndpoint):
         if firmware is not None:
             boot["firmware_version"] = firmware
         if boot != self._recorded_boot:  # a reconnection storm boots the same chargers again
-            # Written beside the answer, not before it: a charger's boot should not wait
-            # for the database (finish_commands waits for the write on shutdown).
-            self._in_background(self._store.record_boot(self.charger.charge_point_id, boot))
-            self._recorded_boot = boot
+            # Not written before the answer (a charger's boot should not wait for the
+            # database) but with the configuration the answer asks for: one write per boot.
+            self._unrecorded_boot = self._recorded_boot = boot
         await self.publish_status()
         return call_result.BootNotification(
             current_time=self._now_iso(),
@@ -124,19 +125,24 @@ class ChargerSession(OcppEndpoint):
         task.add_done_callback(self._commands.discard)
 
     async def _read_configuration(self) -> None:
+        """Ask for the capability keys; store them with the boot not written yet (the boot
+        alone when the charger does not answer)."""
+        cp_id = self.charger.charge_point_id
+        boot, self._unrecorded_boot = self._unrecorded_boot, None
         try:
-            response = await self.call(call.GetConfiguration(key=list(CAPABILITY_KEYS)))
+            request = call.GetConfiguration(key=list(CAPABILITY_KEYS))
+            response = await self.call(request, suppress=False)  # a CALLERROR raises
         except (OCPPError, TimeoutError) as exc:
-            log.warning(
-                "no configuration", charge_point_id=self.charger.charge_point_id, error=str(exc)
-            )
+            log.warning("no configuration", charge_point_id=cp_id, error=str(exc))
+            if boot is not None:
+                await self._store.record_boot(cp_id, boot)
             return
         keys = {
             item["key"]: str(item.get("value", ""))[:500]
             for item in (response.configuration_key or [])[: len(CAPABILITY_KEYS)]
             if isinstance(item, dict) and item.get("key") in CAPABILITY_KEYS
         }
-        await self._store.record_configuration(self.charger.charge_point_id, keys, self._clock())
+        await self._store.record_configuration(cp_id, keys, self._clock(), boot=boot)
 
     @on(Action.heartbeat)
     def on_heartbeat(self) -> Any:
