@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import evse_provider_bridge.central_system.server  # noqa: F401  (inline validation, as served)
 from evse_provider_bridge.central_system.event_queue import EventQueue
 from evse_provider_bridge.central_system.frame_tap import FrameTap
 from evse_provider_bridge.central_system.session import ChargerSession, SessionSettings
@@ -60,6 +62,7 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[str] = []
         self.boots: list[dict[str, str]] = []
+        self.configurations: list[dict[str, str]] = []
         self.events: list[Any] = []
 
     async def send(self, raw: str) -> None:
@@ -68,6 +71,13 @@ class Recorder:
     async def record_boot(self, charge_point_id: str, boot: dict[str, str]) -> None:
         self.boots.append(boot)
 
+    async def record_configuration(
+        self, charge_point_id: str, keys: dict[str, str], at: datetime, *, boot: Any = None
+    ) -> None:
+        self.configurations.append(keys)
+        if boot is not None:
+            self.boots.append(boot)
+
     async def put(self, event: Any) -> None:
         self.events.append(event)
 
@@ -75,7 +85,19 @@ class Recorder:
 BOOT = '[2, "b-{n}", "BootNotification", {{"chargePointVendor": "V", "chargePointModel": "M"}}]'
 
 
-async def booted(stored_boot: dict[str, str] | None, boots: int) -> Recorder:
+def configured(call_id: str) -> str:
+    key = {"key": "MeterValuesSampledData", "readonly": False, "value": "x"}
+    return json.dumps([3, call_id, {"configurationKey": [key]}])
+
+
+def refused(call_id: str) -> str:
+    return json.dumps([4, call_id, "NotSupported", "", {}])
+
+
+async def booted(
+    stored_boot: dict[str, str] | None, boots: int, answer: Callable[[str], str] = configured
+) -> Recorder:
+    """A session after `boots` BootNotifications, each configuration read answered `answer`."""
     recorder = Recorder()
     charger = OcppCharger("CP-1", "evse01", "app01", "hash", datetime.now(UTC), stored_boot)
     session = ChargerSession(
@@ -87,8 +109,15 @@ async def booted(stored_boot: dict[str, str] | None, boots: int) -> Recorder:
     )
     for n in range(boots):
         await session.route_message(BOOT.format(n=n))
-    await asyncio.sleep(0)  # the boot writes run beside the answers
-    await session.finish_commands(0)  # and the GetConfiguration each boot asks for is dropped
+        call_ids: list[str] = []
+        for _ in range(100):  # the configuration read the answer asks for is sent
+            await asyncio.sleep(0)
+            call_ids = [m[1] for m in map(json.loads, recorder.sent) if m[0] == 2]
+            if len(call_ids) > n:
+                break
+        call_id = call_ids[n]
+        await session.route_message(answer(call_id))
+    await session.finish_commands(5)
     return recorder
 
 
@@ -103,3 +132,12 @@ async def test_a_boot_is_answered_and_stored_only_when_it_says_something_new() -
     assert again.boots == []
     changed = await booted({"vendor": "V", "model": "Old"}, 1)
     assert changed.boots == [{"vendor": "V", "model": "M"}]
+
+
+async def test_a_new_boot_is_written_with_its_configuration_or_alone_when_that_is_refused() -> None:
+    answered = await booted(None, 1)
+    assert answered.configurations == [{"MeterValuesSampledData": "x"}]
+    assert answered.boots == [{"vendor": "V", "model": "M"}]  # in that one write
+    unanswered = await booted(None, 1, refused)
+    assert unanswered.configurations == []
+    assert unanswered.boots == [{"vendor": "V", "model": "M"}]

@@ -81,6 +81,7 @@ __all__ = [
     "TelemetryEvent",
     "event_message",
     "event_subject",
+    "iso_millis",
     "kind_of",
     "message_id",
     "parse_log_timestamp",
@@ -96,14 +97,14 @@ def to_utc_millis(value: datetime) -> datetime:
     return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 
 
-def _iso_millis(value: datetime) -> str:
+def iso_millis(value: datetime) -> str:
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 LogTimestamp = Annotated[
     AwareDatetime,
     AfterValidator(to_utc_millis),
-    PlainSerializer(_iso_millis, return_type=str, when_used="json"),
+    PlainSerializer(iso_millis, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]
 """A log's key timestamp: any offset in, UTC millisecond precision stored and served.
@@ -235,7 +236,7 @@ def kind_of(event: TelemetryEvent) -> LogKind:
 
 def timestamp_of(event: TelemetryEvent) -> str:
     """The event's key timestamp in ISO 8601 UTC with `Z`, as it appears on the wire."""
-    return _iso_millis(event.logged_at if isinstance(event, CommandLog) else event.sampled_at)
+    return iso_millis(event.logged_at if isinstance(event, CommandLog) else event.sampled_at)
 
 
 def event_subject(event: TelemetryEvent) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -14,17 +15,40 @@ from nats.js.api import Header
 from nats.js.errors import APIError, NoStreamResponseError
 
 from evse_contracts.telemetry import (
+    MSG_ID_HEADER,
     TELEMETRY_STREAM,
+    LogKind,
     TelemetryEvent,
     event_message,
+    kind_of,
     publish_event,
 )
 
-__all__ = ["TelemetryPublisher"]
+__all__ = ["EncodedEvent", "TelemetryPublisher", "encode_event"]
 
 _ACK_TIMEOUT_S = 5.0
 """How long a batch waits for the stream's acks (nats-py's own default for a publish)."""
 _NO_RESPONDERS = "503"
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedEvent:
+    """A telemetry event as it is published: its subject, JSON body and `Nats-Msg-Id`.
+
+    The OCPP socket logs build theirs without the pydantic model (`central_system/log_events`);
+    any other event is `encode_event(model)`.
+    """
+
+    kind: LogKind
+    evse_uid: str
+    subject: str
+    payload: bytes
+    message_id: str
+
+
+def encode_event(event: TelemetryEvent) -> EncodedEvent:
+    subject, payload, headers = event_message(event)
+    return EncodedEvent(kind_of(event), event.evse_uid, subject, payload, headers[MSG_ID_HEADER])
 
 
 class TelemetryPublisher:
@@ -39,7 +63,9 @@ class TelemetryPublisher:
     async def publish(self, event: TelemetryEvent) -> None:
         await publish_event(self._js, event)
 
-    async def publish_all(self, events: Sequence[TelemetryEvent]) -> list[BaseException | None]:
+    async def publish_all(
+        self, events: Sequence[TelemetryEvent | EncodedEvent]
+    ) -> list[BaseException | None]:
         """Publish the events in order, then wait for all their acks: what failed, per event.
 
         Each event names its own reply subject under one inbox this publisher listens on.
@@ -54,16 +80,21 @@ class TelemetryPublisher:
         acks: list[asyncio.Future[None] | BaseException] = []
         tokens: list[str] = []
         for event in events:
-            subject, payload, headers = event_message(event)
-            headers[Header.EXPECTED_STREAM] = TELEMETRY_STREAM
             self._sent += 1
             token = str(self._sent)
             ack: asyncio.Future[None] = loop.create_future()
             self._awaited[token] = ack
             tokens.append(token)
             try:
-                await self._nc.publish(subject, payload, self._inbox + token, headers)
-            except Exception as exc:  # not written to the connection: report, go on
+                message = event if isinstance(event, EncodedEvent) else encode_event(event)
+                headers = {
+                    MSG_ID_HEADER: message.message_id,
+                    Header.EXPECTED_STREAM: TELEMETRY_STREAM,
+                }
+                await self._nc.publish(
+                    message.subject, message.payload, self._inbox + token, headers
+                )
+            except Exception as exc:  # not encoded or not written to the connection: report, go on
                 ack.cancel()
                 acks.append(exc)
             else:

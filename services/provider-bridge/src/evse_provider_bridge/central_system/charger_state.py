@@ -16,6 +16,8 @@ from evse_contracts.telemetry import ChargerState, PhaseReading, StatusLog
 
 from ..adapters.base import DeviceStatus
 from ..events import status_log
+from ..telemetry_publisher import EncodedEvent
+from .log_events import status_event
 
 __all__ = ["ChargerSnapshot", "normalised_state"]
 
@@ -52,7 +54,8 @@ class ChargerSnapshot:
     current_limit_a: float | None = None
     temperature_c: float | None = None
     transaction_id: int | None = None
-    phases: dict[Literal[1, 2, 3], PhaseReading] = field(default_factory=dict)
+    phases: dict[Literal[1, 2, 3], dict[str, float]] = field(default_factory=dict)
+    """Per phase, its readings by `PhaseReading` field."""
 
     def apply_status(self, connector_id: int, status: str) -> None:
         state = normalised_state(status)
@@ -98,9 +101,8 @@ class ChargerSnapshot:
         elif measurand == "Temperature":
             self.temperature_c = value
         elif measurand in ("Current.Import", "Voltage") and phase is not None:
-            reading = self.phases.get(phase, PhaseReading(phase=phase))
             key = "current_a" if measurand == "Current.Import" else "voltage_v"
-            self.phases[phase] = reading.model_copy(update={key: value})
+            self.phases.setdefault(phase, {})[key] = value
 
     def status(self, *, online: bool = True) -> DeviceStatus:
         """What the charger told us, as any vendor's status reads (`offline` once it left)."""
@@ -117,5 +119,9 @@ class ChargerSnapshot:
         )
 
     def status_log(self, evse_uid: str, at: datetime, *, online: bool = True) -> StatusLog:
-        phases = (self.phases[k] for k in sorted(self.phases))
+        phases = (PhaseReading(phase=k, **self.phases[k]) for k in sorted(self.phases))
         return status_log(evse_uid, self.status(online=online), source="ocpp", at=at, phases=phases)
+
+    def status_event(self, evse_uid: str, at: datetime, *, online: bool = True) -> EncodedEvent:
+        """`status_log` as it is published, built without the model (`log_events.py`)."""
+        return status_event(evse_uid, self.status(online=online), at=at, phases=self.phases)

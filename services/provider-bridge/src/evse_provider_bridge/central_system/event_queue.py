@@ -16,9 +16,7 @@ import contextlib
 
 import structlog
 
-from evse_contracts.telemetry import TelemetryEvent, kind_of
-
-from ..telemetry_publisher import TelemetryPublisher
+from ..telemetry_publisher import EncodedEvent, TelemetryPublisher
 
 __all__ = ["EventQueue"]
 
@@ -31,13 +29,13 @@ class EventQueue:
         self, publisher: TelemetryPublisher, *, size: int, wait_s: float, linger_s: float
     ) -> None:
         self._publisher = publisher
-        self._queue: asyncio.Queue[TelemetryEvent] = asyncio.Queue(size)
+        self._queue: asyncio.Queue[EncodedEvent] = asyncio.Queue(size)
         self._wait_s = wait_s
         self._linger_s = linger_s
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
 
-    async def put(self, event: TelemetryEvent) -> None:
+    async def put(self, event: EncodedEvent) -> None:
         try:
             self._queue.put_nowait(event)
             return
@@ -47,7 +45,7 @@ class EventQueue:
             await asyncio.wait_for(self._queue.put(event), self._wait_s)
         except TimeoutError:
             self.dropped += 1
-            log.warning("telemetry event dropped", kind=kind_of(event), evse_uid=event.evse_uid)
+            log.warning("telemetry event dropped", kind=event.kind, evse_uid=event.evse_uid)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._publish_forever())
@@ -74,7 +72,7 @@ class EventQueue:
                 if result is not None:
                     log.error(
                         "telemetry publish failed",
-                        kind=kind_of(event),
+                        kind=event.kind,
                         evse_uid=event.evse_uid,
                         error=repr(result),
                     )

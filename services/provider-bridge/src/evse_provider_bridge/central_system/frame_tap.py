@@ -16,12 +16,15 @@ from typing import Any, Literal
 
 import structlog
 from aiolimiter import AsyncLimiter
+from pydantic_core import PydanticSerializationError
 from websockets.asyncio.server import ServerConnection
 
-from evse_contracts.telemetry import ErrorLog, OcppLog
+from evse_contracts.telemetry import ErrorLog
 
+from ..telemetry_publisher import EncodedEvent, encode_event
 from .event_queue import EventQueue
 from .frames import Frame, MillisClock, frame_of, parse_json
+from .log_events import ocpp_log_event
 
 __all__ = ["FrameTap"]
 
@@ -67,17 +70,13 @@ class FrameTap:
             await self._events.put(self._error(at, "FormationViolation", direction, detail))
             return
         action = self._action_of(direction, frame)
-        await self._events.put(
-            OcppLog(
-                evse_uid=self.evse_uid,
-                sampled_at=at,
-                direction=direction,
-                message_type_id=frame.message_type_id,
-                unique_id=frame.unique_id,
-                action=action,
-                payload=frame.payload,
+        try:
+            event = ocpp_log_event(self.evse_uid, at, direction, frame, action)
+        except PydanticSerializationError:  # a string JSON escapes but UTF-8 cannot hold
+            event = self._error(
+                at, "FormationViolation", direction, f"unencodable frame: {raw[:500]}"
             )
-        )
+        await self._events.put(event)
         if frame.message_type_id == 4 and direction == "outbound":
             code = str(frame.payload.get("errorCode"))
             detail = (
@@ -96,13 +95,15 @@ class FrameTap:
         answered = self._open["outbound" if direction == "inbound" else "inbound"]
         return answered.pop(frame.unique_id, None) or None
 
-    def _error(self, at: datetime, code: str, direction: Direction, message: str) -> ErrorLog:
-        return ErrorLog(
-            evse_uid=self.evse_uid,
-            sampled_at=at,
-            provider="ocpp",
-            vendor_api=f"ocpp.{direction}",
-            error_code=code,
-            message=message,
-            retryable=False,
+    def _error(self, at: datetime, code: str, direction: Direction, message: str) -> EncodedEvent:
+        return encode_event(
+            ErrorLog(
+                evse_uid=self.evse_uid,
+                sampled_at=at,
+                provider="ocpp",
+                vendor_api=f"ocpp.{direction}",
+                error_code=code,
+                message=message,
+                retryable=False,
+            )
         )

@@ -30,6 +30,7 @@ from evse_contracts.telemetry import CommandResult
 
 from ..clock import Clock, utc_now
 from ..events import command_log, command_parameters
+from ..telemetry_publisher import encode_event
 from .calls import NoTransaction, command_result, ocpp_call
 from .charger_state import ChargerSnapshot
 from .endpoint import OcppEndpoint
@@ -77,6 +78,8 @@ class ChargerSession(OcppEndpoint):
         )
         self.charger = charger
         self._recorded_boot = charger.boot
+        self._unrecorded_boot: Mapping[str, str] | None = None
+        """A boot that said something new, written with the configuration it leads to."""
         self.snapshot = ChargerSnapshot()
         self._store = store
         self._events = events
@@ -88,7 +91,7 @@ class ChargerSession(OcppEndpoint):
 
     async def publish_status(self, *, online: bool = True) -> None:
         at = self._status_clock.next()
-        await self._events.put(self.snapshot.status_log(self.charger.evse_uid, at, online=online))
+        await self._events.put(self.snapshot.status_event(self.charger.evse_uid, at, online=online))
 
     @on(Action.boot_notification)
     async def on_boot(
@@ -100,10 +103,9 @@ class ChargerSession(OcppEndpoint):
         if firmware is not None:
             boot["firmware_version"] = firmware
         if boot != self._recorded_boot:  # a reconnection storm boots the same chargers again
-            # Written beside the answer, not before it: a charger's boot should not wait
-            # for the database (finish_commands waits for the write on shutdown).
-            self._in_background(self._store.record_boot(self.charger.charge_point_id, boot))
-            self._recorded_boot = boot
+            # Not written before the answer (a charger's boot should not wait for the
+            # database) but with the configuration the answer asks for: one write per boot.
+            self._unrecorded_boot = self._recorded_boot = boot
         await self.publish_status()
         return call_result.BootNotification(
             current_time=self._now_iso(),
@@ -123,19 +125,24 @@ class ChargerSession(OcppEndpoint):
         task.add_done_callback(self._commands.discard)
 
     async def _read_configuration(self) -> None:
+        """Ask for the capability keys; store them with the boot not written yet (the boot
+        alone when the charger does not answer)."""
+        cp_id = self.charger.charge_point_id
+        boot, self._unrecorded_boot = self._unrecorded_boot, None
         try:
-            response = await self.call(call.GetConfiguration(key=list(CAPABILITY_KEYS)))
+            request = call.GetConfiguration(key=list(CAPABILITY_KEYS))
+            response = await self.call(request, suppress=False)  # a CALLERROR raises
         except (OCPPError, TimeoutError) as exc:
-            log.warning(
-                "no configuration", charge_point_id=self.charger.charge_point_id, error=str(exc)
-            )
+            log.warning("no configuration", charge_point_id=cp_id, error=str(exc))
+            if boot is not None:
+                await self._store.record_boot(cp_id, boot)
             return
         keys = {
             item["key"]: str(item.get("value", ""))[:500]
             for item in (response.configuration_key or [])[: len(CAPABILITY_KEYS)]
             if isinstance(item, dict) and item.get("key") in CAPABILITY_KEYS
         }
-        await self._store.record_configuration(self.charger.charge_point_id, keys, self._clock())
+        await self._store.record_configuration(cp_id, keys, self._clock(), boot=boot)
 
     @on(Action.heartbeat)
     def on_heartbeat(self) -> Any:
@@ -241,7 +248,7 @@ class ChargerSession(OcppEndpoint):
             vendor_response_code=code or None,
             detail=detail,
         )
-        await self._events.put(event)
+        await self._events.put(encode_event(event))
         log.info("command", command_id=command_id, evse_uid=self.charger.evse_uid, result=result)
 
     async def finish_commands(self, timeout_s: float) -> None:

@@ -39,7 +39,12 @@ class OcppStore(Protocol):
     async def revoke(self, evse_uid: str) -> list[str]: ...
     async def record_boot(self, charge_point_id: str, boot: Mapping[str, str]) -> None: ...
     async def record_configuration(
-        self, charge_point_id: str, keys: Mapping[str, str], at: datetime
+        self,
+        charge_point_id: str,
+        keys: Mapping[str, str],
+        at: datetime,
+        *,
+        boot: Mapping[str, str] | None = None,
     ) -> None: ...
     async def configuration(self, evse_uid: str) -> tuple[dict[str, str], datetime | None]: ...
     async def next_transaction_id(self) -> int: ...
@@ -91,12 +96,18 @@ class MongoOcppStore:
         await self._chargers.update_one({"_id": charge_point_id}, {"$set": {"boot": dict(boot)}})
 
     async def record_configuration(
-        self, charge_point_id: str, keys: Mapping[str, str], at: datetime
+        self,
+        charge_point_id: str,
+        keys: Mapping[str, str],
+        at: datetime,
+        *,
+        boot: Mapping[str, str] | None = None,
     ) -> None:
-        await self._chargers.update_one(
-            {"_id": charge_point_id},
-            {"$set": {"configuration": dict(keys), "configuration_at": at}},
-        )
+        """The keys its charger reported, and the boot it answered (one write per boot)."""
+        fields: dict[str, Any] = {"configuration": dict(keys), "configuration_at": at}
+        if boot is not None:
+            fields["boot"] = dict(boot)
+        await self._chargers.update_one({"_id": charge_point_id}, {"$set": fields})
 
     async def configuration(self, evse_uid: str) -> tuple[dict[str, str], datetime | None]:
         """The keys the EVSE's charger last reported, and when (none before its first boot)."""

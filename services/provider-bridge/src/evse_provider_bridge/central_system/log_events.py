@@ -1,0 +1,114 @@
+"""A socket's OCPP and status logs, encoded straight to the JSON they are published as (pure).
+
+A MeterValues made three contract models (its OcppLog in and out, a StatusLog), each validated
+(its timestamp re-truncated by a Python validator) and serialised (the timestamp formatted by
+a Python serialiser, then again for the message id). Here each log is a dict of the model's
+own fields, in its order, dumped by the serialiser the model uses (pydantic-core's, not
+inf/NaN → null as the model writes them), its timestamp formatted once. The contract models stay
+the schema: a status the model would refuse (a negative reading) goes through the model and
+is refused as before, and `test_log_events.py` holds every fast output to the model's bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic_core import to_json
+
+from evse_contracts.telemetry import (
+    OCPP,
+    STATUS,
+    ConnectivitySample,
+    PhaseReading,
+    iso_millis,
+)
+
+from ..adapters.base import DeviceStatus
+from ..events import status_log
+from ..telemetry_publisher import EncodedEvent, encode_event
+from .frames import Frame
+
+__all__ = ["Phases", "ocpp_log_event", "status_event"]
+
+Phases = Mapping[Literal[1, 2, 3], Mapping[str, float]]
+"""Per phase, its readings by `PhaseReading` field (`current_a`, `voltage_v`)."""
+
+_NO_PHASE = PhaseReading(phase=1).model_dump(mode="json")
+_NO_CONNECTIVITY = ConnectivitySample().model_dump(mode="json")
+
+
+def ocpp_log_event(
+    evse_uid: str,
+    at: datetime,
+    direction: Literal["inbound", "outbound"],
+    frame: Frame,
+    action: str | None,
+) -> EncodedEvent:
+    """`encode_event(OcppLog(...))` for a frame `frame_of` read (`at` in UTC milliseconds)."""
+    stamp = iso_millis(at)
+    log = {
+        "evse_uid": evse_uid,
+        "sampled_at": stamp,
+        "direction": direction,
+        "message_type_id": frame.message_type_id,
+        "unique_id": frame.unique_id,
+        "action": action,
+        "payload": frame.payload,
+        "ocpp_version": "1.6",
+    }
+    return EncodedEvent(
+        OCPP,
+        evse_uid,
+        f"telemetry.events.{OCPP}.{evse_uid}",
+        to_json(log, inf_nan_mode="null"),
+        f"{OCPP}:{evse_uid}:{stamp}",
+    )
+
+
+def status_event(
+    evse_uid: str, status: DeviceStatus, *, at: datetime, phases: Phases
+) -> EncodedEvent:
+    """`encode_event(status_log(..., source="ocpp"))` (`at` in UTC milliseconds)."""
+    at_least_zero = (
+        status.power_w,
+        status.session_energy_wh,
+        status.lifetime_energy_wh,
+        status.current_limit_a,
+    )
+    if all(value is None or value >= 0 for value in at_least_zero):  # NaN is not
+        return _status_event(evse_uid, status, at, phases)
+    readings = (PhaseReading(phase=phase, **phases[phase]) for phase in sorted(phases))
+    return encode_event(status_log(evse_uid, status, source="ocpp", at=at, phases=readings))
+
+
+def _status_event(
+    evse_uid: str, status: DeviceStatus, at: datetime, phases: Phases
+) -> EncodedEvent:
+    stamp = iso_millis(at)
+    connectivity: dict[str, Any] | None = None
+    if status.firmware_version is not None:
+        connectivity = {**_NO_CONNECTIVITY, "firmware_version": status.firmware_version}
+    log = {
+        "evse_uid": evse_uid,
+        "sampled_at": stamp,
+        "state": status.state,
+        "online": status.online,
+        "plugged_in": status.plugged_in,
+        "power_w": status.power_w,
+        "session_energy_wh": status.session_energy_wh,
+        "lifetime_energy_wh": status.lifetime_energy_wh,
+        "current_limit_a": status.current_limit_a,
+        "phases": [{**_NO_PHASE, "phase": phase, **phases[phase]} for phase in sorted(phases)],
+        "temperature_c": status.temperature_c,
+        "connectivity": connectivity,
+        "source": "ocpp",
+    }
+    return EncodedEvent(
+        STATUS,
+        evse_uid,
+        f"telemetry.events.{STATUS}.{evse_uid}",
+        to_json(log, inf_nan_mode="null"),
+        f"{STATUS}:{evse_uid}:{stamp}",
+    )
