@@ -84,8 +84,10 @@ __all__ = [
     "iso_millis",
     "kind_of",
     "message_id",
+    "message_id_of",
     "parse_log_timestamp",
     "publish_event",
+    "subject_of",
     "timestamp_of",
     "to_utc_millis",
 ]
@@ -240,11 +242,21 @@ def timestamp_of(event: TelemetryEvent) -> str:
 
 
 def event_subject(event: TelemetryEvent) -> str:
-    return f"telemetry.events.{kind_of(event)}.{event.evse_uid}"
+    return subject_of(kind_of(event), event.evse_uid)
+
+
+def subject_of(kind: LogKind, evse_uid: str) -> str:
+    """The subject an EVSE's events of `kind` are published on."""
+    return f"telemetry.events.{kind}.{evse_uid}"
 
 
 def message_id(event: TelemetryEvent) -> str:
-    return f"{kind_of(event)}:{event.evse_uid}:{timestamp_of(event)}"
+    return message_id_of(kind_of(event), event.evse_uid, timestamp_of(event))
+
+
+def message_id_of(kind: LogKind, evse_uid: str, timestamp: str) -> str:
+    """The `Nats-Msg-Id` of an event: one per kind, EVSE and wire timestamp (`timestamp_of`)."""
+    return f"{kind}:{evse_uid}:{timestamp}"
 
 
 class JetStreamPublisher(Protocol):

@@ -23,6 +23,8 @@ from evse_contracts.telemetry import (
     ConnectivitySample,
     PhaseReading,
     iso_millis,
+    message_id_of,
+    subject_of,
 )
 
 from ..adapters.base import DeviceStatus
@@ -61,9 +63,9 @@ def ocpp_log_event(
     return EncodedEvent(
         OCPP,
         evse_uid,
-        f"telemetry.events.{OCPP}.{evse_uid}",
+        subject_of(OCPP, evse_uid),
         to_json(log, inf_nan_mode="null"),
-        f"{OCPP}:{evse_uid}:{stamp}",
+        message_id_of(OCPP, evse_uid, stamp),
     )
 
 
@@ -108,7 +110,7 @@ def _status_event(
     return EncodedEvent(
         STATUS,
         evse_uid,
-        f"telemetry.events.{STATUS}.{evse_uid}",
+        subject_of(STATUS, evse_uid),
         to_json(log, inf_nan_mode="null"),
-        f"{STATUS}:{evse_uid}:{stamp}",
+        message_id_of(STATUS, evse_uid, stamp),
     )
