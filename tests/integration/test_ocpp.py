@@ -249,6 +249,8 @@ async def test_malformed_frames_get_a_callerror_and_an_error_log_and_the_socket_
             "this is not json",
             '[2, "m-2", "BootNotification", {"chargePointVendor": 7}]',
             '[2, "m-3", "FlyToTheMoon", {}]',
+            '[2, "m-5", "BootNotification", {"chargePointVendor": "\\ud800", '
+            '"chargePointModel": "M"}]',
             '[2, "m-4", "Heartbeat", {}]',
         ):
             await ws.send(frame)
@@ -256,7 +258,13 @@ async def test_malformed_frames_get_a_callerror_and_an_error_log_and_the_socket_
     assert answers[0][:3] == [4, "-1", "FormationViolation"]
     assert answers[1][:3] == [4, "m-2", "TypeConstraintViolation"]
     assert answers[2][:3] == [4, "m-3", "NotSupported"]
-    assert answers[3][0] == 3 and answers[3][1] == "m-4" and "currentTime" in answers[3][2]
+    assert answers[3][:4] == [
+        4,
+        "m-5",
+        "FormationViolation",
+        "a string escapes a lone UTF-16 surrogate",
+    ]
+    assert answers[4][0] == 3 and answers[4][1] == "m-4" and "currentTime" in answers[4][2]
 
     async def three_errors() -> list[dict[str, Any]] | None:
         found = await logs(stack, evse_uid, "error")

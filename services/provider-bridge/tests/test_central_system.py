@@ -10,7 +10,12 @@ from ocpp.v16 import call
 from evse_contracts.bridge import SendCommand
 from evse_provider_bridge.central_system.calls import NoTransaction, command_result, ocpp_call
 from evse_provider_bridge.central_system.charger_state import ChargerSnapshot, normalised_state
-from evse_provider_bridge.central_system.frames import MillisClock, read_frame
+from evse_provider_bridge.central_system.frames import (
+    MillisClock,
+    escapes_lone_surrogate,
+    parse_json,
+    read_frame,
+)
 from evse_provider_bridge.central_system.passwords import (
     hash_password,
     new_password,
@@ -61,6 +66,21 @@ def test_frames_are_read_into_their_parts(raw: str, expected: tuple[object, ...]
 @pytest.mark.parametrize("raw", ["nope", "{}", "[2]", '[9, "a", {}]', '[2, 1, "X", {}]'])
 def test_what_is_not_an_ocpp_frame_reads_as_none(raw: str) -> None:
     assert read_frame(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "lone"),
+    [
+        ('[2, "u", "Heartbeat", {}]', False),
+        ('[3, "u", {"s": "\\ud83d\\ude00"}]', False),  # a pair: one code point
+        ('[3, "u", {"s": "\\ud800"}]', True),
+        ('[3, "u", {"s": ["ok", "\\uDC00"]}]', True),
+        ('[3, "u", {"\\ud800": 1}]', True),
+        ('[3, "u", {"s": "\\\\ud800"}]', False),  # an escaped backslash, then text
+    ],
+)
+def test_a_lone_surrogate_is_found_wherever_it_is_escaped(raw: str, lone: bool) -> None:
+    assert escapes_lone_surrogate(raw, parse_json(raw)) is lone
 
 
 def test_every_ocpp_status_maps_to_a_normalised_state() -> None:

@@ -24,7 +24,7 @@ from ocpp.messages import Call, CallError, MessageType, unpack
 from ocpp.v16 import ChargePoint
 
 from .frame_tap import FrameTap
-from .frames import parse_json
+from .frames import escapes_lone_surrogate, parse_json
 from .messages import message_of, to_camel_case, to_snake_case
 from .schemas import validate_payload
 
@@ -60,6 +60,10 @@ class OcppEndpoint(ChargePoint):  # type: ignore[misc]
 
     async def _route(self, raw: str, message: Any) -> None:
         """As the package does, but a frame that is not OCPP-J gets a CALLERROR too."""
+        if escapes_lone_surrogate(raw, message):
+            description = "a string escapes a lone UTF-16 surrogate"
+            await self._send_error(_unique_id_of(raw), "FormationViolation", description, {})
+            return
         msg = message_of(message)
         if msg is None:
             try:

@@ -11,7 +11,7 @@ from evse_contracts.telemetry import to_utc_millis
 
 from ..clock import Clock, utc_now
 
-__all__ = ["Frame", "MillisClock", "frame_of", "parse_json", "read_frame"]
+__all__ = ["Frame", "MillisClock", "escapes_lone_surrogate", "frame_of", "parse_json", "read_frame"]
 
 MessageTypeId = Literal[2, 3, 4]
 _ONE_MS = timedelta(milliseconds=1)
@@ -36,6 +36,20 @@ def parse_json(raw: str) -> Any:
         return json.loads(raw)
     except ValueError:
         return None
+
+
+def escapes_lone_surrogate(raw: str, message: Any) -> bool:
+    """Whether a string in the frame is a lone UTF-16 surrogate (`"\\ud800"`): valid JSON
+    text that RFC 8259 (8.2) calls unpredictable, and that no UTF-8 log or store can hold.
+    Only an escape can carry one (websockets decodes text frames as strict UTF-8), so most
+    frames cost two substring searches."""
+    if "\\ud" not in raw and "\\uD" not in raw:
+        return False
+    try:
+        json.dumps(message, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def frame_of(message: Any) -> Frame | None:
