@@ -31,6 +31,7 @@ from evse_vendor_simulator.seed import seed_for
 from tests.utils.bridge import link_owner, nats_client
 from tests.utils.factories import Tenant, create_tenant
 from tests.utils.services import (
+    PATIENT,
     bus_user,
     running_bridge,
     running_catalogue,
@@ -128,6 +129,7 @@ class _StackThread:
                         nats_url=nats_url,
                         mongodb_url=mongodb_url,
                         database=f"{prefix}_not",
+                        **PATIENT,
                         **bus_user("notifier"),
                     ),
                 ),
@@ -137,6 +139,7 @@ class _StackThread:
                         nats_url=nats_url,
                         mongodb_url=mongodb_url,
                         database=f"{prefix}_sc",
+                        **PATIENT,
                         **bus_user("smart-charging-service"),
                     ),
                 ),

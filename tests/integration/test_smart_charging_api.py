@@ -33,6 +33,7 @@ from tests.utils.factories import Tenant, create_evse, create_tenant, identity_s
 from tests.utils.polling import until_holds
 from tests.utils.problems import PROBLEM_JSON
 from tests.utils.services import (
+    PATIENT,
     bus_user,
     running_bridge,
     running_catalogue,
@@ -82,6 +83,7 @@ async def world(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterator
                 mongodb_url=mongodb_url,
                 database=fresh_database("test_sc"),
                 idle_wait_s=0.05,
+                **PATIENT,
                 **bus_user("smart-charging-service"),
             ),
         ),

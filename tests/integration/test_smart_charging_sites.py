@@ -36,6 +36,7 @@ from tests.utils.factories import create_tenant, identity_store
 from tests.utils.polling import until
 from tests.utils.problems import PROBLEM_JSON
 from tests.utils.services import (
+    PATIENT,
     bus_user,
     running_bridge,
     running_catalogue,
@@ -99,6 +100,7 @@ async def garage(nats_url: str, mongodb_url: str, keys: KeyPair) -> AsyncIterato
                 control_interval_s=3600,
                 idle_wait_s=0.05,
                 resend_after_s=2.0,
+                **PATIENT,
                 **bus_user("smart-charging-service"),
             ),
         ),

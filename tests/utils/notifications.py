@@ -19,7 +19,7 @@ from evse_notifier.app import create_service as create_notifier
 from evse_notifier.settings import NotifierSettings
 from evse_runtime.service import Runtime
 from tests.utils.polling import until
-from tests.utils.services import bus_user, running_gateway, running_service
+from tests.utils.services import PATIENT, bus_user, running_gateway, running_service
 from tests.utils.telemetry import base_time, onboard, status
 
 FAST_DELIVERY: dict[str, Any] = {
@@ -42,7 +42,7 @@ def running_notifier(
         nats_url=nats_url,
         mongodb_url=mongodb_url,
         database=database,
-        **{**FAST_DELIVERY, **bus_user("notifier"), **overrides},
+        **{**FAST_DELIVERY, **PATIENT, **bus_user("notifier"), **overrides},
     )
     return running_service(create_notifier, settings)
 

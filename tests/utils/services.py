@@ -42,6 +42,10 @@ def bus_user(service: str) -> BusUser:
     return {"nats_user": service, "nats_password": password(service)}
 
 
+PATIENT: dict[str, Any] = {"request_timeout_s": 30.0}
+"""A service started here waits 30 s for another's answer, not 5: on a loaded 2-core runner an
+answer can be that slow, and tests check what is answered, never how fast."""
+
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
@@ -80,6 +84,7 @@ async def running_catalogue(
         mongodb_url=mongodb_url,
         database=database,
         **own,
+        **PATIENT,
         **bus_user("catalogue"),
     )
     async with running_service(create_catalogue, settings) as runtime:
@@ -103,6 +108,7 @@ async def running_onboarding(
         jwt_private_key_file=keys.private_key_file,
         public_base_url=public_base_url,
         simulator_url=simulator_url,
+        **PATIENT,
         **bus_user("onboarding"),
     )
     async with running_service(create_onboarding, settings) as runtime:
@@ -116,9 +122,7 @@ async def running_gateway(
     """Serve the gateway over real HTTP on `port` (default: a free one); yield its base URL.
 
     The anonymous rate limit is off unless a test sets `anonymous_rate_limit`: every test
-    client is the same IP, so a shared count would make tests depend on each other. A service
-    has 30 s to answer, not 5: on a loaded 2-core runner an answer can be that slow, and
-    tests check what is answered, never how fast.
+    client is the same IP, so a shared count would make tests depend on each other.
     """
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -130,7 +134,7 @@ async def running_gateway(
             "anonymous_rate_limit": 0,
             "token_failures_per_client_id": 0,
             "waitlist_signups_per_address": 0,
-            "request_timeout_s": 30.0,
+            **PATIENT,
             **bus_user("gateway"),
             **overrides,
         },
@@ -160,7 +164,7 @@ async def running_bridge(
         mongodb_url=mongodb_url,
         database=database,
         simulator_url=simulator_url,
-        **{**defaults, **bus_user("provider-bridge"), **overrides},
+        **{**defaults, **PATIENT, **bus_user("provider-bridge"), **overrides},
     )
     async with running_service(create_bridge, settings) as runtime:
         yield runtime
@@ -175,7 +179,7 @@ def running_telemetry(
         mongodb_url=mongodb_url,
         database=database,
         **bus_user("telemetry"),
-        **overrides,
+        **{**PATIENT, **overrides},
     )
     return running_service(create_telemetry, settings)
 
