@@ -21,6 +21,7 @@ from evse_contracts.telemetry import (
     OCPP,
     STATUS,
     ConnectivitySample,
+    LogKind,
     PhaseReading,
     iso_millis,
     message_id_of,
@@ -60,13 +61,7 @@ def ocpp_log_event(
         "payload": frame.payload,
         "ocpp_version": "1.6",
     }
-    return EncodedEvent(
-        OCPP,
-        evse_uid,
-        subject_of(OCPP, evse_uid),
-        to_json(log, inf_nan_mode="null"),
-        message_id_of(OCPP, evse_uid, stamp),
-    )
+    return _encoded(OCPP, evse_uid, stamp, log)
 
 
 def status_event(
@@ -107,10 +102,15 @@ def _status_event(
         "connectivity": connectivity,
         "source": "ocpp",
     }
+    return _encoded(STATUS, evse_uid, stamp, log)
+
+
+def _encoded(kind: LogKind, evse_uid: str, stamp: str, log: dict[str, Any]) -> EncodedEvent:
+    """The log's JSON as its model would write it (inf and NaN as null), on its subject."""
     return EncodedEvent(
-        STATUS,
+        kind,
         evse_uid,
-        subject_of(STATUS, evse_uid),
+        subject_of(kind, evse_uid),
         to_json(log, inf_nan_mode="null"),
-        message_id_of(STATUS, evse_uid, stamp),
+        message_id_of(kind, evse_uid, stamp),
     )
