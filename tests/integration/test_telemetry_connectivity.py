@@ -24,6 +24,7 @@ from evse_contracts.telemetry import (
 from evse_devstack.backends import NatsServer
 from evse_runtime.bus_client import BusClient
 from evse_runtime.mongo import Database
+from tests.utils.polling import until
 from tests.utils.services import running_catalogue
 from tests.utils.telemetry import (
     base_time,
@@ -57,8 +58,15 @@ async def test_connectivity_reports_signal_sim_and_reliability(
     await visible(telemetry_db, evse.evse_uid)
     await stored(telemetry_db, "status_logs", evse.evse_uid, len(events))
 
-    response = await telemetry_api.get(f"/v2/evses/{evse.evse_uid}/connectivity")
+    async def merged() -> httpx.Response | None:
+        """The snapshot is merged just after a batch's logs are stored (ingest.py)."""
+        response = await telemetry_api.get(f"/v2/evses/{evse.evse_uid}/connectivity")
+        if response.status_code == 200 and response.json()["sampled_at"] != last:
+            return None
+        return response
 
+    last = timestamp_of(events[-1])
+    response = await until(merged)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["connection_type"] == "cellular"
