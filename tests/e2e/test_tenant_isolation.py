@@ -123,12 +123,21 @@ def tenants(e2e_stack: Stack) -> Iterator[Tenants]:
         )
         assert imported.status_code in (200, 201), imported.text  # 200: a rerun's fixture
         evse = imported.json()
-        command = client.post(
-            f"/v2/evses/{evse['uid']}/commands",
-            json={"command": "set_current_limit", "current_limit_a": 16},
-            headers=owner,
-        )
-        assert command.status_code == 202, command.text
+
+        def accepted() -> httpx.Response | None:
+            """The bridge links a new EVSE once it reads its onboarding event: until then a
+            command is `evse-not-linked`."""
+            command = client.post(
+                f"/v2/evses/{evse['uid']}/commands",
+                json={"command": "set_current_limit", "current_limit_a": 16},
+                headers=owner,
+            )
+            if command.status_code == 404 and command.json()["type"].endswith("/evse-not-linked"):
+                return None
+            assert command.status_code == 202, command.text
+            return command
+
+        eventually(accepted)
         timestamps = {
             kind: eventually(functools.partial(_newest, client, owner, evse["uid"], kind))
             for kind in LOG_KINDS
