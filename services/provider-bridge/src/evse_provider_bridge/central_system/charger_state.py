@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from evse_contracts.telemetry import ChargerState, PhaseReading, StatusLog
+from evse_contracts.telemetry import ChargerState, StatusLog
 
 from ..adapters.base import DeviceStatus
-from ..events import status_log
 from ..telemetry_publisher import EncodedEvent
-from .log_events import status_event
+from .log_events import status_event, status_model
 
 __all__ = ["ChargerSnapshot", "normalised_state"]
 
@@ -119,8 +118,7 @@ class ChargerSnapshot:
         )
 
     def status_log(self, evse_uid: str, at: datetime, *, online: bool = True) -> StatusLog:
-        phases = (PhaseReading(phase=k, **self.phases[k]) for k in sorted(self.phases))
-        return status_log(evse_uid, self.status(online=online), source="ocpp", at=at, phases=phases)
+        return status_model(evse_uid, self.status(online=online), at=at, phases=self.phases)
 
     def status_event(self, evse_uid: str, at: datetime, *, online: bool = True) -> EncodedEvent:
         """`status_log` as it is published, built without the model (`log_events.py`)."""

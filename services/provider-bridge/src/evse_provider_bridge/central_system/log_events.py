@@ -23,6 +23,7 @@ from evse_contracts.telemetry import (
     ConnectivitySample,
     LogKind,
     PhaseReading,
+    StatusLog,
     iso_millis,
     message_id_of,
     subject_of,
@@ -33,7 +34,7 @@ from ..events import status_log
 from ..telemetry_publisher import EncodedEvent, encode_event
 from .frames import Frame
 
-__all__ = ["Phases", "ocpp_log_event", "status_event"]
+__all__ = ["Phases", "ocpp_log_event", "status_event", "status_model"]
 
 Phases = Mapping[Literal[1, 2, 3], Mapping[str, float]]
 """Per phase, its readings by `PhaseReading` field (`current_a`, `voltage_v`)."""
@@ -76,8 +77,13 @@ def status_event(
     )
     if all(value is None or value >= 0 for value in at_least_zero):  # NaN is not
         return _status_event(evse_uid, status, at, phases)
+    return encode_event(status_model(evse_uid, status, at=at, phases=phases))
+
+
+def status_model(evse_uid: str, status: DeviceStatus, *, at: datetime, phases: Phases) -> StatusLog:
+    """The same status log through the contract model, which refuses what it must."""
     readings = (PhaseReading(phase=phase, **phases[phase]) for phase in sorted(phases))
-    return encode_event(status_log(evse_uid, status, source="ocpp", at=at, phases=readings))
+    return status_log(evse_uid, status, source="ocpp", at=at, phases=readings)
 
 
 def _status_event(
