@@ -71,6 +71,7 @@ bench: install
 	$(UV) run --frozen python bench/telemetry_ingest.py
 	$(UV) run --frozen python bench/onboarding_import.py
 	$(UV) run --frozen python bench/ocpp_connections.py
+	BENCH_SINK=count $(UV) run --frozen python bench/ocpp_connections.py
 	$(UV) run --frozen python bench/ocpp_log_publish.py
 	$(UV) run --frozen python bench/webhook_delivery.py
 	$(UV) run --frozen python -m bench.vendor_call_budgets

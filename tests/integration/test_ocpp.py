@@ -245,12 +245,15 @@ async def test_malformed_frames_get_a_callerror_and_an_error_log_and_the_socket_
         additional_headers={"Authorization": basic_auth("CP-MALFORMED-1", credentials.password)},
     ) as ws:
         answers = []
+        deep, deeper = "[" * 900 + "]" * 900, "[" * 5000 + "]" * 5000
         for frame in (
             "this is not json",
             '[2, "m-2", "BootNotification", {"chargePointVendor": 7}]',
             '[2, "m-3", "FlyToTheMoon", {}]',
             '[2, "m-5", "BootNotification", {"chargePointVendor": "\\ud800", '
             '"chargePointModel": "M"}]',
+            '[2, "m-6", "DataTransfer", {"vendorId": "V", "data": ' + deeper + "}]",
+            '[2, "m-7", "DataTransfer", {"vendorId": "V", "data": ' + deep + "}]",
             '[2, "m-4", "Heartbeat", {}]',
         ):
             await ws.send(frame)
@@ -264,7 +267,9 @@ async def test_malformed_frames_get_a_callerror_and_an_error_log_and_the_socket_
         "FormationViolation",
         "a string escapes a lone UTF-16 surrogate",
     ]
-    assert answers[4][0] == 3 and answers[4][1] == "m-4" and "currentTime" in answers[4][2]
+    assert answers[4][:3] == [4, "-1", "FormationViolation"]  # nested deeper than JSON is read
+    assert answers[5][:3] == [4, "m-7", "TypeConstraintViolation"]  # read by json.loads
+    assert answers[6][0] == 3 and answers[6][1] == "m-4" and "currentTime" in answers[6][2]
 
     async def three_errors() -> list[dict[str, Any]] | None:
         found = await logs(stack, evse_uid, "error")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -66,6 +67,29 @@ def test_frames_are_read_into_their_parts(raw: str, expected: tuple[object, ...]
 @pytest.mark.parametrize("raw", ["nope", "{}", "[2]", '[9, "a", {}]', '[2, 1, "X", {}]'])
 def test_what_is_not_an_ocpp_frame_reads_as_none(raw: str) -> None:
     assert read_frame(raw) is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '[2, "a", "MeterValues", {"connectorId": 1, "meterValue": [{"sampledValue": []}]}]',
+        "[1, NaN, Infinity, -Infinity, -0.0, 1e400, 5e-324, 1.0000000000000002]",
+        "[123456789012345678901234567890, -0, 1E5]",
+        '{"a": 1, "a": 2}',  # the last of a repeated key
+        '["\\ud83d\\ude00", "\\/", "\\b\\f\\n\\r\\t", "\\u0000", "é"]',
+        '["\\ud800"]',  # refused by pydantic-core, read by json.loads
+        "[" * 300 + "]" * 300,
+    ],
+)
+def test_a_frame_parses_to_what_json_loads_gives(raw: str) -> None:
+    assert repr(parse_json(raw)) == repr(json.loads(raw))
+
+
+@pytest.mark.parametrize(
+    "raw", ["nope", "[1] x", '["a\x01b"]', "[1,]", "", "\ufeff[1]", "[" * 5000 + "]" * 5000]
+)
+def test_what_is_not_json_parses_to_none(raw: str) -> None:
+    assert parse_json(raw) is None
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import logging
 import math
 import uuid
@@ -71,6 +70,10 @@ class OcppEndpoint(ChargePoint):  # type: ignore[misc]
             except OCPPError as error:
                 description = error.description or "not an OCPP-J message"
                 await self._send_error(_unique_id_of(raw), "FormationViolation", description, {})
+                return
+            except RecursionError:
+                description = "nested too deeply to read"
+                await self._send_error("-1", "FormationViolation", description, {})
                 return
         if msg.message_type_id == MessageType.Call:
             await self._answer(msg)
@@ -142,10 +145,7 @@ class OcppEndpoint(ChargePoint):  # type: ignore[misc]
 
 def _unique_id_of(raw: str) -> str:
     """The unique id of a frame that failed to parse, when it has a readable one."""
-    try:
-        message = json.loads(raw)
-    except ValueError:
-        return "-1"
+    message = parse_json(raw)
     if isinstance(message, list) and len(message) > 1 and isinstance(message[1], str):
         return message[1]
     return "-1"

