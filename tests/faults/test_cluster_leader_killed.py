@@ -36,9 +36,10 @@ PHASE = EVENTS // 5
 """Acked publishes before the first kill, and again while each node is down."""
 STORED_WHILE_DOWN = 1_000
 """Events telemetry must store while a node is down (its consumer's ack floor rising)."""
-STALL_POLLS = 100
+STALL_POLLS = 300
 """Polls (0.1 s apart, plus a consumer info request each) without any publish acked or event
-stored before a phase gives up."""
+stored before a phase gives up: more than two of telemetry's ack waits (10 s), since acks lost
+with a killed leader hold the ack floor still until their messages are delivered again."""
 STATUS_CONSUMER = log_consumer("status")
 
 
