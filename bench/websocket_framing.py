@@ -1,0 +1,179 @@
+"""CPU per frame of a bare OCPP echo server on each WebSocket library: what framing alone costs.
+
+The OCPP bench's baseline (`ocpp_connections.py`) is a bare `websockets` server. This runs
+the same bare server (answer every CALL with an empty CALLRESULT, nothing else) on
+`websockets` (the bridge's library), on aiohttp's server, and, when it is installed, on
+picows (not a dependency: `uv pip install picows`). BENCH_CHARGERS connections (the
+`websockets` client, offering permessage-deflate, as the OCPP bench's chargers do) each
+send a MeterValues and await its answer every second; the server process's CPU over
+BENCH_HOLD_S, per frame (a call and its answer are two frames). Each library twice,
+alternating.
+
+    uv run --frozen python bench/websocket_framing.py
+    python bench/websocket_framing.py serve LIBRARY PORT   # one server process
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+
+import uvloop
+from _common import cpu_seconds, write_result
+from ocpp_connections import wait_for_port
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
+
+from evse_devstack.processes import free_port, spawn, stop
+
+CHARGERS = int(os.environ.get("BENCH_CHARGERS", "1000"))
+HOLD_S = float(os.environ.get("BENCH_HOLD_S", "15"))
+SUBPROTOCOL = "ocpp1.6"
+SAMPLES = [
+    {"value": "1000000", "measurand": "Energy.Active.Import.Register"},
+    {"value": "0", "measurand": "Power.Active.Import", "unit": "W"},
+    {"value": "16", "measurand": "Current.Import", "phase": "L1", "unit": "A"},
+]
+METER = {
+    "connectorId": 1,
+    "meterValue": [{"timestamp": "2026-11-29T17:00:00Z", "sampledValue": SAMPLES}],
+}
+
+
+def answer_to(raw: str) -> str | None:
+    message = json.loads(raw)
+    if message[0] != 2:
+        return None
+    reply = {"currentTime": datetime.now(UTC).isoformat()} if message[2] == "Heartbeat" else {}
+    return json.dumps([3, message[1], reply])
+
+
+async def websockets_server(port: int) -> None:
+    async def answer(ws: ServerConnection) -> None:
+        async for raw in ws:
+            reply = answer_to(str(raw))
+            if reply is not None:
+                await ws.send(reply)
+
+    async with serve(answer, "127.0.0.1", port, subprotocols=[SUBPROTOCOL], ping_interval=None):  # type: ignore[list-item]
+        await asyncio.Event().wait()
+
+
+async def aiohttp_server(port: int) -> None:
+    from aiohttp import WSMsgType, web
+
+    async def answer(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,))
+        await ws.prepare(request)
+        async for msg in ws:
+            reply = answer_to(msg.data) if msg.type == WSMsgType.TEXT else None
+            if reply is not None:
+                await ws.send_str(reply)
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/{path:.*}", answer)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await asyncio.Event().wait()
+
+
+async def picows_server(port: int) -> None:
+    import picows
+
+    class Listener(picows.WSListener):
+        def on_ws_frame(self, transport: picows.WSTransport, frame: picows.WSFrame) -> None:
+            if frame.msg_type == picows.WSMsgType.TEXT:
+                reply = answer_to(frame.get_payload_as_utf8_text())
+                if reply is not None:
+                    transport.send(picows.WSMsgType.TEXT, reply.encode())
+            elif frame.msg_type == picows.WSMsgType.CLOSE:
+                transport.send_close(frame.get_close_code())
+                transport.disconnect()
+
+    def listener(_: picows.WSUpgradeRequest) -> picows.WSUpgradeResponseWithListener:
+        headers = {"Sec-WebSocket-Protocol": SUBPROTOCOL}
+        response = picows.WSUpgradeResponse.create_101_response(extra_headers=headers)
+        return picows.WSUpgradeResponseWithListener(response, Listener())
+
+    await picows.ws_create_server(listener, "127.0.0.1", port)
+    await asyncio.Event().wait()
+
+
+SERVERS: dict[str, Callable[[int], Coroutine[None, None, None]]] = {
+    "websockets": websockets_server,
+    "aiohttp": aiohttp_server,
+    "picows": picows_server,
+}
+
+
+async def charger(url: str, stop_at: float, frames: list[int]) -> None:
+    async with connect(url, subprotocols=[SUBPROTOCOL], ping_interval=None) as ws:  # type: ignore[list-item]
+        await asyncio.sleep(random.random())
+        sent = 0
+        while time.perf_counter() < stop_at:
+            sent += 1
+            await ws.send(json.dumps([2, f"m-{sent}", "MeterValues", METER]))
+            await ws.recv()
+            frames[0] += 2
+            await asyncio.sleep(1.0)
+
+
+async def cpu_per_frame(port: int, pid: int) -> float:
+    """Server CPU µs per frame over the hold, after the chargers connected and settled."""
+    frames = [0]
+    stop_at = time.perf_counter() + 5 + HOLD_S
+    url = f"ws://127.0.0.1:{port}/ocpp"
+    chargers = [
+        asyncio.create_task(charger(f"{url}/CP-{i}", stop_at, frames)) for i in range(CHARGERS)
+    ]
+    await asyncio.sleep(5)
+    cpu, counted = cpu_seconds(pid), frames[0]
+    await asyncio.sleep(HOLD_S)
+    cpu, counted = cpu_seconds(pid) - cpu, frames[0] - counted
+    await asyncio.gather(*chargers)
+    return cpu / counted * 1e6
+
+
+def measure(library: str) -> float:
+    port = free_port()
+    server = spawn([sys.executable, __file__, "serve", library, str(port)])
+    try:
+        wait_for_port(port)
+        return float(asyncio.run(cpu_per_frame(port, server.pid)))
+    finally:
+        stop(server)
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["serve"]:
+        uvloop.run(SERVERS[sys.argv[2]](int(sys.argv[3])))
+        return
+    libraries = [name for name in SERVERS if name != "picows" or importlib.util.find_spec(name)]
+    runs: dict[str, list[float]] = {name: [] for name in libraries}
+    for _ in range(2):
+        for name in libraries:
+            runs[name].append(measure(name))
+    base = min(runs["websockets"])
+    lines = [
+        f"websocket_framing  {datetime.now(UTC):%Y-%m-%d %H:%M}Z  {CHARGERS} chargers, a "
+        f"MeterValues each per second, {HOLD_S:.0f} s held; server CPU per frame, two runs",
+        *(
+            f"{name:10s} {' / '.join(f'{us:.1f}' for us in values)} µs; "
+            f"{min(values) / base:.2f}x websockets"
+            for name, values in runs.items()
+        ),
+    ]
+    write_result("websocket_framing", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
