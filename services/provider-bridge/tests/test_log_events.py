@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -11,11 +12,12 @@ from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 
 from evse_contracts.telemetry import OcppLog, StatusLog
+from evse_provider_bridge.adapters.base import DeviceStatus
 from evse_provider_bridge.central_system.charger_state import ChargerSnapshot
 from evse_provider_bridge.central_system.event_queue import EventQueue
 from evse_provider_bridge.central_system.frame_tap import FrameTap
 from evse_provider_bridge.central_system.frames import read_frame
-from evse_provider_bridge.central_system.log_events import ocpp_log_event
+from evse_provider_bridge.central_system.log_events import ocpp_log_event, status_event
 from evse_provider_bridge.telemetry_publisher import EncodedEvent, encode_event
 
 AT = datetime(2026, 11, 29, 12, 0, 0, 120_000, tzinfo=UTC)
@@ -148,11 +150,23 @@ def test_a_status_log_is_the_models_bytes(snapshot: ChargerSnapshot, online: boo
     assert encode_event(StatusLog.model_validate_json(fast.payload)) == fast
 
 
-@pytest.mark.parametrize("reading", ["-5", "nan"])
-def test_a_status_the_model_refuses_is_refused_as_before(reading: str) -> None:
+@pytest.mark.parametrize("reading", [-5.0, math.nan])
+def test_a_status_the_model_refuses_is_refused_as_before(reading: float) -> None:
+    status = DeviceStatus("available", online=True, plugged_in=False, lifetime_energy_wh=reading)
+    with pytest.raises(ValidationError):
+        status_event("evse1", status, at=AT, phases={})
+
+
+@pytest.mark.parametrize("reading", ["-5", "nan", "inf", "-1e400"])
+def test_a_reading_the_log_cannot_hold_is_left_out_of_it(reading: str) -> None:
     snapshot = ChargerSnapshot()
-    snapshot.apply_meter_values([{"sampled_value": [{"value": reading}]}])  # energy register
-    with pytest.raises(ValidationError):
-        snapshot.status_log("evse1", AT)
-    with pytest.raises(ValidationError):
-        snapshot.status_event("evse1", AT)
+    snapshot.start_transaction(1, -19493.0)  # meterStart has no minimum in OCPP 1.6
+    for measurand in ("Energy.Active.Import.Register", "Power.Active.Import", "Current.Offered"):
+        snapshot.apply_meter_values(
+            [{"sampled_value": [{"value": reading, "measurand": measurand}]}]
+        )
+    log = snapshot.status_log("evse1", AT)
+    readings = (log.power_w, log.lifetime_energy_wh, log.current_limit_a)
+    assert all(value is None or (value >= 0 and math.isfinite(value)) for value in readings)
+    assert log.lifetime_energy_wh is None
+    assert snapshot.status_event("evse1", AT) == encode_event(log)
