@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 
 from evse_contracts.telemetry import OcppLog, StatusLog
@@ -17,7 +16,11 @@ from evse_provider_bridge.central_system.charger_state import ChargerSnapshot
 from evse_provider_bridge.central_system.event_queue import EventQueue
 from evse_provider_bridge.central_system.frame_tap import FrameTap
 from evse_provider_bridge.central_system.frames import read_frame
-from evse_provider_bridge.central_system.log_events import ocpp_log_event, status_event
+from evse_provider_bridge.central_system.log_events import (
+    ocpp_log_event,
+    status_event,
+    status_model,
+)
 from evse_provider_bridge.telemetry_publisher import EncodedEvent, encode_event
 
 AT = datetime(2026, 11, 29, 12, 0, 0, 120_000, tzinfo=UTC)
@@ -150,11 +153,21 @@ def test_a_status_log_is_the_models_bytes(snapshot: ChargerSnapshot, online: boo
     assert encode_event(StatusLog.model_validate_json(fast.payload)) == fast
 
 
-@pytest.mark.parametrize("reading", [-5.0, math.nan])
-def test_a_status_the_model_refuses_is_refused_as_before(reading: float) -> None:
-    status = DeviceStatus("available", online=True, plugged_in=False, lifetime_energy_wh=reading)
-    with pytest.raises(ValidationError):
-        status_event("evse1", status, at=AT, phases={})
+@pytest.mark.parametrize("reading", [-5.0, math.nan, math.inf, -math.inf])
+def test_a_reading_no_log_can_hold_is_left_out_on_either_path(reading: float) -> None:
+    status = DeviceStatus(
+        "charging",
+        online=True,
+        plugged_in=True,
+        power_w=reading,
+        session_energy_wh=reading,
+        lifetime_energy_wh=reading,
+        current_limit_a=reading,
+    )
+    model = status_model("evse1", status, at=AT, phases={})
+    assert (model.power_w, model.session_energy_wh, model.lifetime_energy_wh) == (None,) * 3
+    assert model.current_limit_a is None
+    assert status_event("evse1", status, at=AT, phases={}) == encode_event(model)
 
 
 @pytest.mark.parametrize("reading", ["-5", "nan", "inf", "-1e400"])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
@@ -20,7 +21,14 @@ from evse_contracts.telemetry import (
 from .adapters.base import DeviceStatus
 from .adapters.errors import VendorError
 
-__all__ = ["Parameters", "command_log", "command_parameters", "error_log", "status_log"]
+__all__ = [
+    "Parameters",
+    "command_log",
+    "command_parameters",
+    "error_log",
+    "loggable",
+    "status_log",
+]
 
 Parameters = dict[str, str | int | float | bool | None]
 
@@ -44,15 +52,23 @@ def status_log(
         state=status.state,
         online=status.online,
         plugged_in=status.plugged_in,
-        power_w=status.power_w,
-        session_energy_wh=status.session_energy_wh,
-        lifetime_energy_wh=status.lifetime_energy_wh,
-        current_limit_a=status.current_limit_a,
+        power_w=loggable(status.power_w),
+        session_energy_wh=loggable(status.session_energy_wh),
+        lifetime_energy_wh=loggable(status.lifetime_energy_wh),
+        current_limit_a=loggable(status.current_limit_a),
         phases=tuple(phases),
         temperature_c=status.temperature_c,
         connectivity=connectivity,
         source=source,
     )
+
+
+def loggable(reading: float | None) -> float | None:
+    """A power, energy or limit reading a status log can hold (finite, not negative), else
+    None. A meter may say -19493 Wh (OCPP's meterStart has no minimum) or NaN: the log then
+    lacks that reading. Refused, it cost the whole log, and for an OCPP charger an
+    InternalError answer to that call and to every call after it."""
+    return reading if reading is not None and 0.0 <= reading < math.inf else None
 
 
 def error_log(evse_uid: str, error: VendorError, *, at: datetime) -> ErrorLog:

@@ -7,7 +7,6 @@ status counts only when it says the whole charger is `Unavailable` or `Faulted`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -110,10 +109,10 @@ class ChargerSnapshot:
             state=self.state if online else "offline",
             online=online,
             plugged_in=online and self.state in _PLUGGED,
-            power_w=_loggable(self.power_w) if online else None,
-            session_energy_wh=_loggable(self.session_energy_wh),
-            lifetime_energy_wh=_loggable(self.lifetime_energy_wh),
-            current_limit_a=_loggable(self.current_limit_a),
+            power_w=self.power_w if online else None,
+            session_energy_wh=self.session_energy_wh,
+            lifetime_energy_wh=self.lifetime_energy_wh,
+            current_limit_a=self.current_limit_a,
             temperature_c=self.temperature_c,
             firmware_version=self.firmware_version,
         )
@@ -124,10 +123,3 @@ class ChargerSnapshot:
     def status_event(self, evse_uid: str, at: datetime, *, online: bool = True) -> EncodedEvent:
         """`status_log` as it is published, built without the model (`log_events.py`)."""
         return status_event(evse_uid, self.status(online=online), at=at, phases=self.phases)
-
-
-def _loggable(reading: float | None) -> float | None:
-    """A reading the status log can hold (finite, not negative), else None. A charger's meter
-    may say -19493 Wh or NaN; its status log then lacks that reading, where the log's model
-    refused it, the charger's call got an InternalError, and so did every call after it."""
-    return reading if reading is not None and 0.0 <= reading < math.inf else None

@@ -5,8 +5,8 @@ A MeterValues made three contract models (its OcppLog in and out, a StatusLog), 
 a Python serialiser, then again for the message id). Here each log is a dict of the model's
 own fields, in its order, dumped by the serialiser the model uses (pydantic-core's, not
 inf/NaN → null as the model writes them), its timestamp formatted once. The contract models stay
-the schema: a status the model would refuse (a negative reading) goes through the model and
-is refused as before, and `test_log_events.py` holds every fast output to the model's bytes.
+the schema: a reading no log can hold is left out as `events.status_log` leaves it out, and
+`test_log_events.py` holds every fast output to the model's bytes.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from evse_contracts.telemetry import (
 )
 
 from ..adapters.base import DeviceStatus
-from ..events import status_log
-from ..telemetry_publisher import EncodedEvent, encode_event
+from ..events import loggable, status_log
+from ..telemetry_publisher import EncodedEvent
 from .frames import Frame
 
 __all__ = ["Phases", "ocpp_log_event", "status_event", "status_model"]
@@ -68,27 +68,7 @@ def ocpp_log_event(
 def status_event(
     evse_uid: str, status: DeviceStatus, *, at: datetime, phases: Phases
 ) -> EncodedEvent:
-    """`encode_event(status_log(..., source="ocpp"))` (`at` in UTC milliseconds)."""
-    at_least_zero = (
-        status.power_w,
-        status.session_energy_wh,
-        status.lifetime_energy_wh,
-        status.current_limit_a,
-    )
-    if all(value is None or value >= 0 for value in at_least_zero):  # NaN is not
-        return _status_event(evse_uid, status, at, phases)
-    return encode_event(status_model(evse_uid, status, at=at, phases=phases))
-
-
-def status_model(evse_uid: str, status: DeviceStatus, *, at: datetime, phases: Phases) -> StatusLog:
-    """The same status log through the contract model, which refuses what it must."""
-    readings = (PhaseReading(phase=phase, **phases[phase]) for phase in sorted(phases))
-    return status_log(evse_uid, status, source="ocpp", at=at, phases=readings)
-
-
-def _status_event(
-    evse_uid: str, status: DeviceStatus, at: datetime, phases: Phases
-) -> EncodedEvent:
+    """`encode_event(status_model(...))` (`at` in UTC milliseconds)."""
     stamp = iso_millis(at)
     connectivity: dict[str, Any] | None = None
     if status.firmware_version is not None:
@@ -99,16 +79,22 @@ def _status_event(
         "state": status.state,
         "online": status.online,
         "plugged_in": status.plugged_in,
-        "power_w": status.power_w,
-        "session_energy_wh": status.session_energy_wh,
-        "lifetime_energy_wh": status.lifetime_energy_wh,
-        "current_limit_a": status.current_limit_a,
+        "power_w": loggable(status.power_w),
+        "session_energy_wh": loggable(status.session_energy_wh),
+        "lifetime_energy_wh": loggable(status.lifetime_energy_wh),
+        "current_limit_a": loggable(status.current_limit_a),
         "phases": [{**_NO_PHASE, "phase": phase, **phases[phase]} for phase in sorted(phases)],
         "temperature_c": status.temperature_c,
         "connectivity": connectivity,
         "source": "ocpp",
     }
     return _encoded(STATUS, evse_uid, stamp, log)
+
+
+def status_model(evse_uid: str, status: DeviceStatus, *, at: datetime, phases: Phases) -> StatusLog:
+    """The same status log through the contract model."""
+    readings = (PhaseReading(phase=phase, **phases[phase]) for phase in sorted(phases))
+    return status_log(evse_uid, status, source="ocpp", at=at, phases=readings)
 
 
 def _encoded(kind: LogKind, evse_uid: str, stamp: str, log: dict[str, Any]) -> EncodedEvent:
