@@ -35,6 +35,7 @@ from .account_store import AccountStore, LinkedAccount
 from .adapters import Adapters
 from .adapters.base import VendorAccount
 from .adapters.errors import SignInRefused, VendorBudgetSpent, VendorError
+from .adapters.payloads import SHAPE_ERRORS
 from .adapters.token_adapter import token_key
 from .clock import Clock, utc_now
 from .errors import (
@@ -191,7 +192,7 @@ class AccountDesk:
         except VendorError as exc:
             self._adapters.forget(provider, account.key)
             raise ProviderUnavailable(provider, str(exc)) from exc
-        except (KeyError, TypeError, ValueError) as exc:
+        except SHAPE_ERRORS as exc:
             self._adapters.forget(provider, account.key)
             raise ProviderUnavailable(provider, f"unexpected response shape ({exc!r})") from exc
 

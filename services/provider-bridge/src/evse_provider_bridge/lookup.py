@@ -13,6 +13,7 @@ from .account_store import AccountStore, LinkedAccount
 from .adapters import Adapters
 from .adapters.base import VendorDevice
 from .adapters.errors import VendorBudgetSpent, VendorError
+from .adapters.payloads import SHAPE_ERRORS
 from .errors import (
     DeviceNotFound,
     ProviderBusy,
@@ -50,7 +51,7 @@ async def find_device(
         raise ProviderBusy(provider) from exc
     except VendorError as exc:
         raise ProviderUnavailable(provider, str(exc)) from exc
-    except (KeyError, TypeError, ValueError) as exc:
+    except SHAPE_ERRORS as exc:
         raise ProviderUnavailable(provider, f"unexpected response shape ({exc!r})") from exc
     if device is None:
         raise DeviceNotFound(provider, serial_number, account.username)

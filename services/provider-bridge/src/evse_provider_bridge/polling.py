@@ -30,6 +30,7 @@ from .accounts import AccountDesk
 from .adapters import Adapters
 from .adapters.base import DeviceRef
 from .adapters.errors import SignInRefused, VendorBudgetSpent, VendorError
+from .adapters.payloads import SHAPE_ERRORS
 from .budget import budget_wait_limit
 from .clock import Clock, utc_now
 from .events import error_log, status_log
@@ -129,7 +130,7 @@ class Poller:
                 return
             await self._failed(link, exc)
             return
-        except (KeyError, TypeError, ValueError) as exc:
+        except SHAPE_ERRORS as exc:
             error = VendorError(
                 link.provider,
                 "status",

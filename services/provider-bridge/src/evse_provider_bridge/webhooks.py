@@ -9,8 +9,6 @@ tracked command's outcome (`decide_pushed`) and the check loop logs it, once, as
 
 from __future__ import annotations
 
-import json
-
 import structlog
 from nats.aio.msg import Msg
 
@@ -18,6 +16,7 @@ from evse_runtime.consumers import Poison
 from evse_runtime.mongo import as_stored
 
 from .adapters import Adapters
+from .adapters.payloads import SHAPE_ERRORS
 from .clock import Clock, utc_now
 from .command_store import CommandStore
 from .events import status_log
@@ -52,7 +51,7 @@ class WebhookHandler:
             raise Poison(f"no adapter for provider {provider!r}")
         try:
             push = self._adapters.read_push(provider, msg.data)
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        except SHAPE_ERRORS as exc:  # JSONDecodeError is a ValueError
             raise Poison(f"unreadable {provider} webhook payload: {exc!r}") from exc
         at = self._clock()
         for device_id, status in push.statuses:

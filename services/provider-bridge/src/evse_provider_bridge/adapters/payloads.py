@@ -13,9 +13,20 @@ from ..clock import utc_now
 from .base import DeviceStatus
 from .errors import VendorError
 
-__all__ = ["as_float", "body_of", "expires_in", "keyed_statuses", "unparsable", "webhook_items"]
+__all__ = [
+    "SHAPE_ERRORS",
+    "as_float",
+    "body_of",
+    "expires_in",
+    "keyed_statuses",
+    "unparsable",
+    "webhook_items",
+]
 
 EXCERPT_CHARS = 200
+SHAPE_ERRORS = (AttributeError, KeyError, TypeError, ValueError)
+"""What reading a vendor body of an unexpected shape raises: a missing key, a string where a
+number belongs, a null or a list where an object belongs (`.get` on it: AttributeError)."""
 
 
 def body_of(response: httpx.Response, provider: str, api: str) -> Any:
