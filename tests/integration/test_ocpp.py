@@ -235,6 +235,26 @@ async def test_unknown_charger_wrong_password_and_wrong_subprotocol_are_refused(
     assert await status_of("CP-REFUSE-1", credentials.password, "ocpp2.0.1") == 400
 
 
+async def test_a_charger_with_a_faulty_meter_keeps_its_session_and_its_status_logs(
+    stack: Stack,
+) -> None:
+    evse_uid, credentials = await enrol(stack, "CP-FAULTY-METER-1")
+    async with connected_charger(credentials.url, "CP-FAULTY-METER-1", credentials.password) as cp:
+        cp.meter.energy_wh = -19_493  # OCPP 1.6 sets no minimum for meterStart or a reading
+        await cp.boot()
+        assert await cp.start_session() > 0  # StartTransaction answered with a transaction
+        answers = [json.loads(raw) for way, raw in cp.connection.frames if way == "received"]
+    assert [a for a in answers if a[0] == 4] == []
+
+    async def charging_logged() -> list[dict[str, Any]] | None:
+        found = await logs(stack, evse_uid, "status")
+        return found if any(s["power_w"] for s in found) else None
+
+    charging = [s for s in await until(charging_logged) if s["state"] == "charging"]
+    assert charging and all(s["lifetime_energy_wh"] is None for s in charging)
+    assert charging[-1]["power_w"] == 7200.0
+
+
 async def test_malformed_frames_get_a_callerror_and_an_error_log_and_the_socket_survives(
     stack: Stack,
 ) -> None:
