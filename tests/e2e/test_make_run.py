@@ -22,6 +22,10 @@ REPO = Path(__file__).resolve().parents[2]
 READY = "Press Ctrl-C to stop everything."
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.fixture(scope="module")
 def running(
     tmp_path_factory: pytest.TempPathFactory,
@@ -41,6 +45,9 @@ def running(
         stdout=subprocess.PIPE,
         text=True,
         cwd=data_dir,
+        # As a background job of a shell without job control starts it: SIGINT ignored, which
+        # Python keeps, so Ctrl-C works only because `evse-dev` asks for it (a CI run hung here).
+        preexec_fn=_ignore_sigint,
     )
     assert proc.stdout is not None
     lines = []

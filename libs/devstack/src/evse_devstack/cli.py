@@ -105,6 +105,9 @@ def main() -> None:
         help="3: a NATS cluster on loopback, every stream and KV bucket on all three nodes",
     )
     args = parser.parse_args()
+    # Ctrl-C even when started where SIGINT is ignored (a background job of a shell without
+    # job control): Python leaves an ignored SIGINT ignored, and the stack would not stop.
+    signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         with start_stack(
