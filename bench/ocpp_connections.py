@@ -419,23 +419,28 @@ def wait_for_port(port: int) -> None:
     raise TimeoutError(f"nothing listens on {port}")
 
 
+def echo_reply(raw: str) -> str | None:
+    """The baseline's answer to a frame: an empty CALLRESULT to a CALL (the fields a Heartbeat
+    or BootNotification answer needs), nothing to anything else."""
+    message = json.loads(raw)
+    if message[0] != 2:
+        return None
+    reply: dict[str, Any] = {}
+    if message[2] == "Heartbeat":
+        reply = {"currentTime": datetime.now(UTC).isoformat()}
+    elif message[2] == "BootNotification":
+        reply = {"currentTime": datetime.now(UTC).isoformat(), "interval": 30, "status": "Accepted"}
+    return json.dumps([3, message[1], reply])
+
+
 async def echo_server(port: int) -> None:
     """The baseline: answer every CALL with an empty CALLRESULT, nothing else."""
 
     async def answer(ws: ServerConnection) -> None:
         async for raw in ws:
-            message = json.loads(raw)
-            if message[0] == 2:
-                reply: dict[str, Any] = {}
-                if message[2] == "Heartbeat":
-                    reply = {"currentTime": datetime.now(UTC).isoformat()}
-                elif message[2] == "BootNotification":
-                    reply = {
-                        "currentTime": datetime.now(UTC).isoformat(),
-                        "interval": 30,
-                        "status": "Accepted",
-                    }
-                await ws.send(json.dumps([3, message[1], reply]))
+            reply = echo_reply(str(raw))
+            if reply is not None:
+                await ws.send(reply)
 
     async with serve(answer, "127.0.0.1", port, subprotocols=["ocpp1.6"], ping_interval=None):  # type: ignore[list-item]
         await asyncio.Event().wait()

@@ -27,9 +27,8 @@ from datetime import UTC, datetime
 
 import uvloop
 from _common import cpu_seconds, write_result
-from ocpp_connections import wait_for_port
+from ocpp_connections import echo_reply, echo_server, wait_for_port
 from websockets.asyncio.client import connect
-from websockets.asyncio.server import ServerConnection, serve
 
 from evse_devstack.processes import free_port, spawn, stop
 
@@ -47,25 +46,6 @@ METER = {
 }
 
 
-def answer_to(raw: str) -> str | None:
-    message = json.loads(raw)
-    if message[0] != 2:
-        return None
-    reply = {"currentTime": datetime.now(UTC).isoformat()} if message[2] == "Heartbeat" else {}
-    return json.dumps([3, message[1], reply])
-
-
-async def websockets_server(port: int) -> None:
-    async def answer(ws: ServerConnection) -> None:
-        async for raw in ws:
-            reply = answer_to(str(raw))
-            if reply is not None:
-                await ws.send(reply)
-
-    async with serve(answer, "127.0.0.1", port, subprotocols=[SUBPROTOCOL], ping_interval=None):  # type: ignore[list-item]
-        await asyncio.Event().wait()
-
-
 async def aiohttp_server(port: int) -> None:
     from aiohttp import WSMsgType, web
 
@@ -73,7 +53,7 @@ async def aiohttp_server(port: int) -> None:
         ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,))
         await ws.prepare(request)
         async for msg in ws:
-            reply = answer_to(msg.data) if msg.type == WSMsgType.TEXT else None
+            reply = echo_reply(msg.data) if msg.type == WSMsgType.TEXT else None
             if reply is not None:
                 await ws.send_str(reply)
         return ws
@@ -92,7 +72,7 @@ async def picows_server(port: int) -> None:
     class Listener(picows.WSListener):
         def on_ws_frame(self, transport: picows.WSTransport, frame: picows.WSFrame) -> None:
             if frame.msg_type == picows.WSMsgType.TEXT:
-                reply = answer_to(frame.get_payload_as_utf8_text())
+                reply = echo_reply(frame.get_payload_as_utf8_text())
                 if reply is not None:
                     transport.send(picows.WSMsgType.TEXT, reply.encode())
             elif frame.msg_type == picows.WSMsgType.CLOSE:
@@ -109,7 +89,7 @@ async def picows_server(port: int) -> None:
 
 
 SERVERS: dict[str, Callable[[int], Coroutine[None, None, None]]] = {
-    "websockets": websockets_server,
+    "websockets": echo_server,
     "aiohttp": aiohttp_server,
     "picows": picows_server,
 }
