@@ -21,6 +21,7 @@ async def test_an_existing_stream_and_bucket_are_scaled_to_three_replicas(
     try:
         js = nc.jetstream(timeout=30)
         await ensure_stream(js, TELEMETRY, replicas=1)
+        assert await current_everywhere(nc, TELEMETRY_STREAM, 1)  # a leader to store it
         await js.publish("telemetry.events.status.x", b"{}", stream=TELEMETRY_STREAM)
         await js.create_key_value(KeyValueConfig(bucket="rl", storage=StorageType.FILE))
         await ensure_stream(js, TELEMETRY, replicas=3)

@@ -47,8 +47,11 @@ def _stream(name: str, subjects: list[str], max_age_s: float) -> StreamConfig:
     )
 
 
-TELEMETRY = _stream(TELEMETRY_STREAM, ["telemetry.events.>"], 7 * _DAY_S)
-"""Status, command, error and OCPP log events; a week lets telemetry catch up after an outage."""
+TELEMETRY = replace(
+    _stream(TELEMETRY_STREAM, ["telemetry.events.>"], 7 * _DAY_S), allow_batched=True
+)
+"""Status, command, error and OCPP log events; a week lets telemetry catch up after an outage.
+`allow_batched`: the bridge publishes OCPP logs in fast-ingest batches (nats-server 2.14+)."""
 EVSE_EVENTS = _stream(EVSE_EVENTS_STREAM, [EVSE_EVENTS_SUBJECTS], 30 * _DAY_S)
 """EVSE lifecycle events; kept 30 days so a consumer down for a while catches up."""
 WEBHOOKS = _stream(WEBHOOKS_STREAM, ["webhooks.>"], 7 * _DAY_S)
@@ -67,11 +70,13 @@ async def ensure_stream(js: JetStreamContext, config: StreamConfig, *, replicas:
     configuration (the server scales an existing stream's replicas up or down in place)."""
     config = replace(config, num_replicas=replicas)
     try:
-        await js.add_stream(config)
+        info = await js.add_stream(config)
     except BadRequestError as exc:
         if exc.err_code != _STREAM_NAME_IN_USE:
             raise
-        await js.update_stream(config)
+        info = await js.update_stream(config)
+    if config.allow_batched and not info.config.allow_batched:  # a server that ignores it
+        raise RuntimeError(f"stream {config.name} needs nats-server 2.14+ (fast-ingest batches)")
 
 
 async def ensure_key_value(js: JetStreamContext, config: KeyValueConfig) -> KeyValue:

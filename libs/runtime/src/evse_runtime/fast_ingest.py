@@ -1,0 +1,181 @@
+"""Publish messages to a JetStream stream in fast-ingest batches: one ack per batch, not per
+message.
+
+nats-server 2.14+ stores each message of a *fast batch* (ADR-50) as it arrives and acks the
+batch, not the message: a flow ack says every message up to a batch sequence is stored, and the
+commit's PubAck says how many were. Reading a PubAck per message was half the CPU of publishing
+the bridge's OCPP logs. The stream needs `allow_batched`.
+
+As nats-server reads it, a message's reply subject carries the batch:
+`<inbox>.<batch id>.<flow>.fail.<batch seq>.<op>.$FI`. Op 0 opens the batch, 1 adds to it, 2
+adds its last message and commits it, 3 commits it with an empty message that is not stored.
+Gaps `fail`: the batch ends at the first message the stream refuses, and the PubAck's `count`
+is how many before it were stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from nats.js.api import Header
+from nats.js.errors import APIError, NoStreamResponseError
+
+__all__ = ["BatchEnded", "FastIngest", "Outgoing"]
+
+_FLOW = 500
+"""Messages per flow ack asked for: the server's ceiling, so a batch of up to 500 is acked once."""
+_OPEN, _ADD, _COMMIT, _END = 0, 1, 2, 3
+_NO_RESPONDERS = "503"
+_BATCH_ERRORS = frozenset({10205, 10206, 10207, 10208, 10211})
+"""nats-server's refusals of a batch rather than of a message: batching disabled, pattern or
+id invalid, id unknown (a new leader, or the batch timed out), too many batches in flight."""
+
+
+class BatchEnded(Exception):
+    """The batch ended before this message with no reason given for it (a leader change, a
+    stream that went away): it is not known to be stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    subject: str
+    payload: bytes
+    headers: dict[str, str]
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What the stream has said of one batch so far."""
+
+    ended: asyncio.Future[None]
+    stored: int = 0
+    """Every message up to this batch sequence is stored."""
+    errors: dict[int, BaseException] = field(default_factory=dict)
+    """Refusals by batch sequence (one past the last written: the batch's own)."""
+
+    @property
+    def answered(self) -> bool:
+        return self.ended.done() and not self.ended.cancelled()
+
+
+class FastIngest:
+    def __init__(self, nc: NatsClient, *, ack_timeout_s: float = 5.0) -> None:
+        self._nc = nc
+        self._ack_timeout_s = ack_timeout_s
+        self._inbox = ""
+        self._replies: Subscription | None = None
+        self._batches: dict[str, _Batch] = {}
+        self._numbers = itertools.count(1)
+
+    async def publish(self, messages: Sequence[Outgoing]) -> list[BaseException | None]:
+        """Publish `messages` in order: for each, None once stored (a duplicate `Nats-Msg-Id`
+        counts as stored), else why not.
+
+        A batch ends at the first message the stream refuses: that one fails, the rest go
+        again in a new batch. When it ends short for a reason of the batch's own (a leader
+        change), the rest go again if it stored any (`Nats-Msg-Id` drops those it had stored
+        after all), else they fail with that reason, as they do when it does not answer.
+        """
+        outcomes: list[BaseException | None] = [None] * len(messages)
+        pending = list(range(len(messages)))
+        while pending:
+            written, batch = await self._send(messages, pending, outcomes)
+            unstored = written[batch.stored :]
+            if not unstored:
+                break
+            refusal = batch.errors.get(batch.stored + 1)
+            if batch.answered and _refused_alone(refusal):
+                outcomes[unstored[0]] = refusal
+                pending = unstored[1:]
+            elif batch.answered and batch.stored:
+                pending = unstored
+            else:
+                reason = next(iter(sorted(batch.errors.items())), (0, BatchEnded()))[1]
+                for index in unstored:
+                    outcomes[index] = reason
+                break
+        return outcomes
+
+    async def _send(
+        self, messages: Sequence[Outgoing], pending: list[int], outcomes: list[BaseException | None]
+    ) -> tuple[list[int], _Batch]:
+        """One batch of the `pending` messages: those written, in batch order, and the batch
+        once ended. A message that could not be written gets its error in `outcomes`."""
+        if self._replies is None:
+            self._inbox = self._nc.new_inbox()
+            self._replies = await self._nc.subscribe(f"{self._inbox}.>", cb=self._on_reply)
+        batch_id = f"{self._inbox.rsplit('.', 1)[-1]}{next(self._numbers)}"
+        prefix = f"{self._inbox}.{batch_id}.{_FLOW}.fail."
+        batch = _Batch(asyncio.get_running_loop().create_future())
+        self._batches[batch_id] = batch
+        written: list[int] = []
+        try:
+            for index in pending:
+                message = messages[index]
+                op = _COMMIT if index == pending[-1] else _ADD if written else _OPEN
+                reply = f"{prefix}{len(written) + 1}.{op}.$FI"
+                try:
+                    await self._nc.publish(message.subject, message.payload, reply, message.headers)
+                except Exception as exc:  # not written: this message's failure, go on
+                    outcomes[index] = exc
+                    continue
+                written.append(index)
+            if not written:
+                return written, batch
+            try:
+                if written[-1] != pending[-1]:  # the last one was not written: end it empty
+                    end = f"{prefix}{len(written) + 1}.{_END}.$FI"
+                    await self._nc.publish(messages[written[-1]].subject, b"", end)
+                await asyncio.wait_for(batch.ended, self._ack_timeout_s)
+            except Exception as exc:  # not ended, or no answer: stored is what was acked
+                batch.errors.setdefault(len(written) + 1, exc)
+            return written, batch
+        finally:
+            del self._batches[batch_id]
+
+    async def _on_reply(self, msg: Msg) -> None:
+        tokens = msg.subject[len(self._inbox) + 1 :].split(".")
+        batch = self._batches.get(tokens[0]) if len(tokens) == 6 else None
+        if batch is None or batch.ended.done():
+            return
+        sequence, op = int(tokens[3]), int(tokens[4])
+        if msg.headers and msg.headers.get(Header.STATUS) == _NO_RESPONDERS:
+            error: BaseException | None = NoStreamResponseError()
+            reply: dict[str, object] = {}
+        else:
+            reply = json.loads(msg.data)
+            error = _refusal(reply.get("error"))
+        kind = reply.get("type")
+        if kind == "ack":
+            batch.stored = max(batch.stored, int(str(reply["seq"])))
+        elif kind == "err":
+            batch.errors.setdefault(int(str(reply["seq"])), error or BatchEnded())
+        elif kind is None and error is None:  # the PubAck: the batch ended, `count` stored
+            batch.stored = max(batch.stored, int(str(reply.get("count", 0))))
+            batch.ended.set_result(None)
+        elif kind is None and error is not None:
+            batch.errors.setdefault(sequence, error)
+            if op in (_COMMIT, _END):
+                batch.ended.set_result(None)
+
+
+def _refused_alone(error: BaseException | None) -> bool:
+    """Whether the stream refused this one message, not its batch (a leader change, a limit)."""
+    return isinstance(error, APIError) and error.err_code not in _BATCH_ERRORS
+
+
+def _refusal(error: object) -> BaseException | None:
+    if not isinstance(error, dict):
+        return None
+    try:
+        APIError.from_error(error)  # raises the refusal as nats-py's own error type
+    except APIError as refused:
+        return refused
+    return APIError()

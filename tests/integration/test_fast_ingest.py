@@ -1,0 +1,113 @@
+"""Fast-ingest batches against a real nats-server: one outcome per message, in order; a
+message the stream refuses fails alone; every message reported stored is in the stream, once."""
+
+from __future__ import annotations
+
+from nats.aio.client import Client as NatsClient
+from nats.errors import MaxPayloadError
+from nats.js import JetStreamContext
+from nats.js.api import Header, StreamConfig
+from nats.js.errors import APIError, NoStreamResponseError
+
+from evse_contracts.telemetry import MSG_ID_HEADER
+from evse_runtime.fast_ingest import FastIngest, Outgoing
+
+STREAM = "INGEST"
+NOT_THIS_STREAM = 10060
+
+
+async def ingest_stream(nc: NatsClient, *, batched: bool = True) -> JetStreamContext:
+    js = nc.jetstream()
+    await js.add_stream(
+        StreamConfig(name=STREAM, subjects=["ingest.>"], duplicate_window=60, allow_batched=batched)
+    )
+    return js
+
+
+def messages(count: int, *, start: int = 0) -> list[Outgoing]:
+    return [
+        Outgoing(
+            f"ingest.evse-{i % 7}",
+            f'{{"n":{i}}}'.encode(),
+            {MSG_ID_HEADER: f"m-{i}", Header.EXPECTED_STREAM: STREAM},
+        )
+        for i in range(start, start + count)
+    ]
+
+
+async def stored_payloads(js: JetStreamContext) -> list[bytes]:
+    info = await js.stream_info(STREAM)
+    return [
+        (await js.get_msg(STREAM, seq)).data or b""
+        for seq in range(info.state.first_seq, info.state.last_seq + 1)
+    ]
+
+
+async def test_every_message_is_stored_in_order_and_reported(private_nc: NatsClient) -> None:
+    js = await ingest_stream(private_nc)
+    sent = messages(1200)  # more than one flow ack's worth (500)
+
+    outcomes = await FastIngest(private_nc).publish(sent)
+
+    assert outcomes == [None] * 1200
+    assert await stored_payloads(js) == [m.payload for m in sent]
+
+
+async def test_a_duplicate_counts_as_stored_and_is_not_stored_again(
+    private_nc: NatsClient,
+) -> None:
+    js = await ingest_stream(private_nc)
+    ingest = FastIngest(private_nc)
+    await ingest.publish(messages(4))
+
+    outcomes = await ingest.publish(messages(6))  # the first four again, then two new
+
+    assert outcomes == [None] * 6
+    assert await stored_payloads(js) == [m.payload for m in messages(6)]
+
+
+async def test_a_message_the_stream_refuses_fails_alone(private_nc: NatsClient) -> None:
+    js = await ingest_stream(private_nc)
+    sent = messages(6)
+    for refused in (0, 3):  # the batch's first message, and one in its middle
+        sent[refused] = Outgoing(
+            sent[refused].subject,
+            sent[refused].payload,
+            {**sent[refused].headers, Header.EXPECTED_STREAM: "ANOTHER"},
+        )
+
+    outcomes = await FastIngest(private_nc).publish(sent)
+
+    refusals = [isinstance(outcome, APIError) for outcome in outcomes]
+    assert refusals == [True, False, False, True, False, False], outcomes
+    assert {outcome.err_code for outcome in outcomes if isinstance(outcome, APIError)} == {
+        NOT_THIS_STREAM
+    }
+    assert await stored_payloads(js) == [sent[i].payload for i in (1, 2, 4, 5)]
+
+
+async def test_a_message_too_big_to_send_fails_alone(private_nc: NatsClient) -> None:
+    js = await ingest_stream(private_nc)
+    sent = messages(3)
+    sent[1] = Outgoing(sent[1].subject, b"x" * (private_nc.max_payload + 1), sent[1].headers)
+
+    outcomes = await FastIngest(private_nc).publish(sent)
+
+    assert outcomes[0] is None and outcomes[2] is None
+    assert isinstance(outcomes[1], MaxPayloadError)
+    assert await stored_payloads(js) == [sent[0].payload, sent[2].payload]
+
+
+async def test_a_stream_without_batching_refuses_every_message(private_nc: NatsClient) -> None:
+    js = await ingest_stream(private_nc, batched=False)
+
+    outcomes = await FastIngest(private_nc).publish(messages(3))
+
+    assert all(isinstance(outcome, APIError) for outcome in outcomes)
+    assert (await js.stream_info(STREAM)).state.messages == 0
+
+
+async def test_no_stream_fails_every_message(private_nc: NatsClient) -> None:
+    outcomes = await FastIngest(private_nc).publish(messages(3))
+
+    assert all(isinstance(outcome, NoStreamResponseError) for outcome in outcomes)
