@@ -113,7 +113,8 @@ class OcppServer:
             await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), timeout_s)
         sessions = [session for _, session, _ in self._sessions.values()]
         await asyncio.gather(*(s.finish_commands(timeout_s) for s in sessions))
-        await runner.cleanup()
+        with contextlib.suppress(TimeoutError):  # handlers end as their sockets close
+            await asyncio.wait_for(runner.cleanup(), timeout_s)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         charge_point_id = _charge_point_id(request.path)
