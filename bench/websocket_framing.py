@@ -2,7 +2,8 @@
 
 The OCPP bench's baseline (`ocpp_connections.py`) is a bare `websockets` server. This runs
 the same bare server (answer every CALL with an empty CALLRESULT, nothing else) on
-`websockets` (the bridge's library), on aiohttp's server, and, when it is installed, on
+`websockets` (the OCPP bench's baseline), on aiohttp's server (the bridge's since session 11:
+this bench is why), and, when it is installed, on
 picows (not a dependency: `uv pip install picows`). BENCH_CHARGERS connections (the
 `websockets` client, offering permessage-deflate, as the OCPP bench's chargers do) each
 send a MeterValues and await its answer every second; the server process's CPU over
