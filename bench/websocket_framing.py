@@ -2,13 +2,12 @@
 
 The OCPP bench's baseline (`ocpp_connections.py`) is a bare `websockets` server. This runs
 the same bare server (answer every CALL with an empty CALLRESULT, nothing else) on
-`websockets` (the OCPP bench's baseline), on aiohttp's server (the bridge's since session 11:
-this bench is why), and, when it is installed, on
+`websockets` (the bridge's library), on aiohttp's server, and, when it is installed, on
 picows (not a dependency: `uv pip install picows`). BENCH_CHARGERS connections (the
 `websockets` client, offering permessage-deflate, as the OCPP bench's chargers do) each
 send a MeterValues and await its answer every second; the server process's CPU over
-BENCH_HOLD_S, per frame (a call and its answer are two frames). Each library twice,
-alternating.
+BENCH_HOLD_S, per frame (a call and its answer are two frames), and the server's memory
+(RSS) per connection once they all hold a socket. Each library twice, alternating.
 
     uv run --frozen python bench/websocket_framing.py
     python bench/websocket_framing.py serve LIBRARY PORT   # one server process
@@ -25,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from pathlib import Path
 
 import uvloop
 from _common import cpu_seconds, write_result
@@ -108,8 +108,10 @@ async def charger(url: str, stop_at: float, frames: list[int]) -> None:
             await asyncio.sleep(1.0)
 
 
-async def cpu_per_frame(port: int, pid: int) -> float:
-    """Server CPU µs per frame over the hold, after the chargers connected and settled."""
+async def cpu_and_memory(port: int, pid: int) -> tuple[float, float]:
+    """Server CPU µs per frame over the hold, after the chargers connected and settled, and
+    KB of server memory (RSS) per connection."""
+    idle = rss_kb(pid)
     frames = [0]
     stop_at = time.perf_counter() + 5 + HOLD_S
     url = f"ws://127.0.0.1:{port}/ocpp"
@@ -120,16 +122,24 @@ async def cpu_per_frame(port: int, pid: int) -> float:
     cpu, counted = cpu_seconds(pid), frames[0]
     await asyncio.sleep(HOLD_S)
     cpu, counted = cpu_seconds(pid) - cpu, frames[0] - counted
+    held = rss_kb(pid)
     await asyncio.gather(*chargers)
-    return cpu / counted * 1e6
+    return cpu / counted * 1e6, (held - idle) / CHARGERS
 
 
-def measure(library: str) -> float:
+def rss_kb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return float(line.split()[1])
+    return 0.0
+
+
+def measure(library: str) -> tuple[float, float]:
     port = free_port()
     server = spawn([sys.executable, __file__, "serve", library, str(port)])
     try:
         wait_for_port(port)
-        return float(asyncio.run(cpu_per_frame(port, server.pid)))
+        return asyncio.run(cpu_and_memory(port, server.pid))
     finally:
         stop(server)
 
@@ -139,17 +149,19 @@ def main() -> None:
         uvloop.run(SERVERS[sys.argv[2]](int(sys.argv[3])))
         return
     libraries = [name for name in SERVERS if name != "picows" or importlib.util.find_spec(name)]
-    runs: dict[str, list[float]] = {name: [] for name in libraries}
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in libraries}
     for _ in range(2):
         for name in libraries:
             runs[name].append(measure(name))
-    base = min(runs["websockets"])
+    base = min(cpu for cpu, _ in runs["websockets"])
     lines = [
         f"websocket_framing  {datetime.now(UTC):%Y-%m-%d %H:%M}Z  {CHARGERS} chargers, a "
-        f"MeterValues each per second, {HOLD_S:.0f} s held; server CPU per frame, two runs",
+        f"MeterValues each per second, {HOLD_S:.0f} s held; server CPU per frame and memory "
+        "per connection, two runs",
         *(
-            f"{name:10s} {' / '.join(f'{us:.1f}' for us in values)} µs; "
-            f"{min(values) / base:.2f}x websockets"
+            f"{name:10s} {' / '.join(f'{cpu:.1f}' for cpu, _ in values)} µs; "
+            f"{min(cpu for cpu, _ in values) / base:.2f}x websockets; "
+            f"{' / '.join(f'{kb:.0f}' for _, kb in values)} KB per connection"
             for name, values in runs.items()
         ),
     ]

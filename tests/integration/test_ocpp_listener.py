@@ -1,5 +1,6 @@
 """The OCPP listener's handshake and shutdown, with a real WebSocket client and NATS: what a
-charger sees on a path, a password or a subprotocol the listener refuses, and on a drain."""
+charger sees on a path, a password or a subprotocol the listener refuses, and on a drain.
+Written to hold an aiohttp listener to what the `websockets` one answers (both pass)."""
 
 from __future__ import annotations
 

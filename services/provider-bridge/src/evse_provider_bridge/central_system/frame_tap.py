@@ -12,11 +12,12 @@ cannot flood the log queue every charger shares (review M5).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import structlog
 from aiolimiter import AsyncLimiter
 from pydantic_core import PydanticSerializationError
+from websockets.asyncio.server import ServerConnection
 
 from evse_contracts.telemetry import ErrorLog
 
@@ -33,19 +34,9 @@ _POLICY_VIOLATION = 1008
 log = structlog.get_logger("evse.bridge.ocpp")
 
 
-class Socket(Protocol):
-    """What the tap needs of the charger's WebSocket (`ChargerSocket`)."""
-
-    async def recv(self) -> str | bytes: ...
-
-    async def send(self, raw: str) -> None: ...
-
-    async def close(self, code: int, reason: str) -> None: ...
-
-
 class FrameTap:
     def __init__(
-        self, ws: Socket, *, evse_uid: str, events: EventQueue, frames_per_minute: int
+        self, ws: ServerConnection, *, evse_uid: str, events: EventQueue, frames_per_minute: int
     ) -> None:
         self.ws = ws
         self.evse_uid = evse_uid
@@ -60,7 +51,7 @@ class FrameTap:
         while not self._inbound_rate.has_capacity():
             log.warning("ocpp frame rate exceeded", evse_uid=self.evse_uid)
             await self.ws.close(_POLICY_VIOLATION, "frame rate exceeded")
-            data = await self.ws.recv()  # raises SocketClosed now
+            data = await self.ws.recv()  # raises ConnectionClosed now
         await self._inbound_rate.acquire()
         raw = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
         message = parse_json(raw)

@@ -1,34 +1,34 @@
 """The OCPP WebSocket listener: handshake auth, one session per socket, sockets across replicas.
 
-Handshake: path `/ocpp/<charge_point_id>` (else 404), HTTP Basic with the charge point id as
-username and its issued password (else 401), subprotocol `ocpp1.6` (else 400).
+Handshake: path `/ocpp/<charge_point_id>`, subprotocol `ocpp1.6` (else 400), HTTP Basic with
+the charge point id as username and its issued password (else 401, unknown path 404).
 While a socket is open this replica answers `bridge.ocpp.<id>.call`; a new connection first
 publishes `bridge.ocpp.<id>.takeover` so a replica still holding an older socket closes it
 (revocation publishes one too). Closing the listener closes sockets with 1001 (going away).
 The charger read to check the password is the one the socket is served with (one database
 read per connection); a takeover arriving between the check and the socket's registration
 (a revocation, a newer connection) refuses the socket as one arriving after it closes it.
-
-aiohttp serves it: its WebSocket framing costs 0.66–0.82x the CPU of `websockets`'
-(`bench/websocket_framing.py`), and its handler runs before the upgrade, so the password
-read from the store decides the 401.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import http
 import re
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 
 import ocpp.messages
 import structlog
-from aiohttp import BasicAuth, hdrs, web
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from pydantic import ValidationError
+from websockets.asyncio.server import Server, ServerConnection, basic_auth, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 
 from evse_contracts.bridge import (
     CHARGE_POINT_ID_PATTERN,
@@ -39,7 +39,6 @@ from evse_contracts.bridge import (
 from evse_contracts.problems import DomainError
 from evse_runtime.replies import bad_request_problem, encode_ok, encode_problem
 
-from .charger_socket import ChargerSocket, SocketClosed
 from .event_queue import EventQueue
 from .frame_tap import FrameTap
 from .passwords import password_matches
@@ -54,9 +53,6 @@ TAKEOVER_SUBJECTS = ocpp_takeover_subject("*")
 _PREFIX = "/ocpp/"
 _REPLACED = 4000
 """Close code for a socket superseded by a newer connection of the same charger."""
-_GOING_AWAY = 1001
-_REVOKED = 1008
-_CHALLENGE = {hdrs.WWW_AUTHENTICATE: 'Basic realm="ocpp", charset="UTF-8"'}
 
 # Validate payloads inline: the package's default runs every jsonschema check in a thread,
 # a thread hop per frame that costs more than the check itself.
@@ -78,90 +74,76 @@ class OcppServer:
         self._store = store
         self._events = events
         self._settings = settings
-        self._runner: web.AppRunner | None = None
-        self._sessions: dict[str, tuple[str, ChargerSession, ChargerSocket]] = {}
-        self._sockets: set[web.WebSocketResponse] = set()
-        self._handshakes: dict[object, str | None] = {}
-        """Authenticated handshakes not yet registered, by charge point id; None once a
-        takeover came for them."""
+        self._server: Server | None = None
+        self._sessions: dict[str, tuple[str, ChargerSession, ServerConnection]] = {}
+        self._auth = basic_auth(realm="ocpp", check_credentials=self._check_credentials)
+        self._checked: dict[str, OcppCharger] = {}
+        """Chargers whose password matched, until their handshake takes them (no await)."""
+        self._handshakes: weakref.WeakKeyDictionary[ServerConnection, OcppCharger | None] = (
+            weakref.WeakKeyDictionary()
+        )
+        """Authenticated sockets not yet registered; None once a takeover came for them."""
 
     @property
     def port(self) -> int:
-        assert self._runner is not None
-        return int(self._runner.addresses[0][1])
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
 
     @property
     def connected(self) -> int:
         return len(self._sessions)
 
     async def start(self, host: str, port: int) -> None:
-        app = web.Application()
-        app.router.add_get("/{path:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
+        self._server = await serve(
+            self._handle,
+            host,
+            port,
+            subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
+            process_request=self._process_request,
+            ping_interval=None,  # chargers heartbeat at the OCPP level
+            max_size=self._max_frame_bytes,
+        )
         log.info("ocpp listening", host=host, port=self.port)
 
     async def close(self, timeout_s: float) -> None:
-        if self._runner is None:
+        if self._server is None:
             return
-        runner, self._runner = self._runner, None
-        for site in list(runner.sites):
-            await site.stop()  # no new connections
-        closing = [ws.close(code=_GOING_AWAY, message=b"going away") for ws in self._sockets]
+        self._server.close()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), timeout_s)
+            await asyncio.wait_for(self._server.wait_closed(), timeout_s)
         sessions = [session for _, session, _ in self._sessions.values()]
         await asyncio.gather(*(s.finish_commands(timeout_s) for s in sessions))
-        with contextlib.suppress(TimeoutError):  # handlers end as their sockets close
-            await asyncio.wait_for(runner.cleanup(), timeout_s)
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
         charge_point_id = _charge_point_id(request.path)
         if charge_point_id is None:
-            return web.Response(status=404, text="Unknown path\n")
-        charger = await self._authenticated(request, charge_point_id)
-        if charger is None:
-            return web.Response(status=401, text="Invalid credentials\n", headers=_CHALLENGE)
-        handshake = object()
-        self._handshakes[handshake] = charge_point_id
-        try:
-            if SUBPROTOCOL not in _offered_subprotocols(request):
-                return web.Response(status=400, text="Unsupported subprotocol\n")
-            ws = web.WebSocketResponse(
-                protocols=(SUBPROTOCOL,),
-                heartbeat=None,  # chargers heartbeat at the OCPP level
-                max_msg_size=self._max_frame_bytes,
-            )
-            await ws.prepare(request)
-        finally:
-            revoked = self._handshakes.pop(handshake) is None
-        self._sockets.add(ws)
-        try:
-            if revoked:  # revoked (or connected again) between the check and now
-                await ws.close(code=_REVOKED, message=b"credentials revoked")
-            else:
-                await self._serve(charger, ChargerSocket(ws))
-        finally:
-            self._sockets.discard(ws)
-        return ws
+            return connection.respond(http.HTTPStatus.NOT_FOUND, "Unknown path\n")
+        refused = await self._auth(connection, request)
+        if refused is not None:
+            return refused
+        charger = self._checked.pop(connection.username or "", None)
+        if charger is None or connection.username != charge_point_id:
+            return connection.respond(http.HTTPStatus.UNAUTHORIZED, "Invalid credentials\n")
+        self._handshakes[connection] = charger
+        return None
 
-    async def _authenticated(self, request: web.Request, cp_id: str) -> OcppCharger | None:
-        try:
-            credentials = BasicAuth.decode(request.headers.get(hdrs.AUTHORIZATION, ""))
-        except ValueError:
-            return None
-        if credentials.login != cp_id:
-            return None
-        charger = await self._store.find(cp_id)
-        if charger is None or not password_matches(credentials.password, charger.password_hash):
-            return None
-        return charger
+    async def _check_credentials(self, username: str, password: str) -> bool:
+        charger = await self._store.find(username)
+        if charger is None or not password_matches(password, charger.password_hash):
+            return False
+        self._checked[username] = charger
+        return True
 
-    async def _serve(self, charger: OcppCharger, socket: ChargerSocket) -> None:
+    async def _handle(self, ws: ServerConnection) -> None:
+        charger = self._handshakes.pop(ws, None)
+        if charger is None:  # revoked (or connected again) between handshake and now
+            await ws.close(1008, "credentials revoked")
+            return
         cp_id = charger.charge_point_id
         tap = FrameTap(
-            socket,
+            ws,
             evse_uid=charger.evse_uid,
             events=self._events,
             frames_per_minute=self._settings.frames_per_minute,
@@ -172,13 +154,13 @@ class OcppServer:
         connection_id = uuid.uuid4().hex
         await self._nc.publish(ocpp_takeover_subject(cp_id), connection_id.encode())
         await self._replace_local(cp_id, connection_id)
-        self._sessions[cp_id] = (connection_id, session, socket)
+        self._sessions[cp_id] = (connection_id, session, ws)
         sub = await self._nc.subscribe(ocpp_call_subject(cp_id), cb=self._answer(session))
         await self._nc.flush()
         log.info("charger connected", charge_point_id=cp_id, evse_uid=charger.evse_uid)
         try:
             await session.start()
-        except SocketClosed:
+        except ConnectionClosed:
             pass
         finally:
             await _unsubscribe(sub)
@@ -186,7 +168,7 @@ class OcppServer:
             if current is not None and current[0] == connection_id:
                 del self._sessions[cp_id]
                 await session.publish_status(online=False)
-            log.info("charger disconnected", charge_point_id=cp_id, code=socket.close_code)
+            log.info("charger disconnected", charge_point_id=cp_id, code=ws.close_code)
 
     async def _replace_local(self, cp_id: str, connection_id: str) -> None:
         held = self._sessions.get(cp_id)
@@ -197,9 +179,9 @@ class OcppServer:
     async def on_takeover(self, msg: Msg) -> None:
         """Another connection of this charger (or a revocation): close the socket held here."""
         cp_id = msg.subject.split(".")[2]
-        for handshake, handshaking in list(self._handshakes.items()):
-            if handshaking == cp_id:
-                self._handshakes[handshake] = None
+        for connection, charger in list(self._handshakes.items()):
+            if charger is not None and charger.charge_point_id == cp_id:
+                self._handshakes[connection] = None
         await self._replace_local(cp_id, msg.data.decode())
 
     def _answer(self, session: ChargerSession) -> Callable[[Msg], Awaitable[None]]:
@@ -215,11 +197,6 @@ class OcppServer:
                 await msg.respond(body)
 
         return answer
-
-
-def _offered_subprotocols(request: web.Request) -> list[str]:
-    offered = request.headers.getall(hdrs.SEC_WEBSOCKET_PROTOCOL, [])
-    return [name.strip() for header in offered for name in header.split(",")]
 
 
 def _charge_point_id(path: str) -> str | None:
