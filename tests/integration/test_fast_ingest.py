@@ -3,6 +3,8 @@ message the stream refuses fails alone; every message reported stored is in the 
 
 from __future__ import annotations
 
+import asyncio
+
 from nats.aio.client import Client as NatsClient
 from nats.errors import MaxPayloadError
 from nats.js import JetStreamContext
@@ -51,6 +53,19 @@ async def test_every_message_is_stored_in_order_and_reported(private_nc: NatsCli
 
     assert outcomes == [None] * 1200
     assert await stored_payloads(js) == [m.payload for m in sent]
+
+
+async def test_batches_published_at_once_are_each_stored_and_reported(
+    private_nc: NatsClient,
+) -> None:
+    js = await ingest_stream(private_nc)
+    ingest = FastIngest(private_nc)
+    parts = [messages(300, start=i * 300) for i in range(4)]
+
+    outcomes = await asyncio.gather(*(ingest.publish(part) for part in parts))
+
+    assert outcomes == [[None] * 300] * 4
+    assert sorted(await stored_payloads(js)) == sorted(m.payload for p in parts for m in p)
 
 
 async def test_a_duplicate_counts_as_stored_and_is_not_stored_again(

@@ -69,8 +69,9 @@ class FastIngest:
     def __init__(self, nc: NatsClient, *, ack_timeout_s: float = 5.0) -> None:
         self._nc = nc
         self._ack_timeout_s = ack_timeout_s
-        self._inbox = ""
+        self._inbox = nc.new_inbox()
         self._replies: Subscription | None = None
+        self._subscribing = asyncio.Lock()
         self._batches: dict[str, _Batch] = {}
         self._numbers = itertools.count(1)
 
@@ -108,9 +109,9 @@ class FastIngest:
     ) -> tuple[list[int], _Batch]:
         """One batch of the `pending` messages: those written, in batch order, and the batch
         once ended. A message that could not be written gets its error in `outcomes`."""
-        if self._replies is None:
-            self._inbox = self._nc.new_inbox()
-            self._replies = await self._nc.subscribe(f"{self._inbox}.>", cb=self._on_reply)
+        async with self._subscribing:  # once, whoever publishes first
+            if self._replies is None:
+                self._replies = await self._nc.subscribe(f"{self._inbox}.>", cb=self._on_reply)
         batch_id = f"{self._inbox.rsplit('.', 1)[-1]}{next(self._numbers)}"
         prefix = f"{self._inbox}.{batch_id}.{_FLOW}.fail."
         batch = _Batch(asyncio.get_running_loop().create_future())
