@@ -9,7 +9,6 @@ from collections import Counter
 
 import nats
 import pytest
-from nats.aio.client import Client as NatsClient
 from nats.js.api import Header, StreamConfig
 
 from evse_contracts.telemetry import MSG_ID_HEADER
@@ -17,6 +16,7 @@ from evse_devstack.backends import NatsCluster
 from evse_runtime.fast_ingest import FastIngest, Outgoing
 from tests.faults.counts import report
 from tests.utils.cluster import current_everywhere, leader_of
+from tests.utils.jetstream import stream_payloads
 
 # A killed node leaves nats-py's dead connection to the garbage collector (see conftest).
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -39,16 +39,6 @@ def batch(number: int) -> list[Outgoing]:
             {MSG_ID_HEADER: f"{number}-{i}", Header.EXPECTED_STREAM: STREAM},
         )
         for i in range(BATCH)
-    ]
-
-
-async def stream_payloads(nc: NatsClient) -> list[bytes]:
-    """Every message in the stream, one by one."""
-    js = nc.jetstream(timeout=10)
-    state = (await js.stream_info(STREAM)).state
-    return [
-        (await js.get_msg(STREAM, seq)).data or b""
-        for seq in range(state.first_seq, state.last_seq + 1)
     ]
 
 
@@ -89,7 +79,7 @@ async def test_a_killed_leader_loses_and_doubles_no_message_reported_stored(
         assert kill is not None
         await kill
         assert await current_everywhere(nc, STREAM, 2)
-        in_stream = Counter(await stream_payloads(nc))
+        in_stream = Counter(await stream_payloads(nc.jetstream(timeout=10), STREAM))
     finally:
         await nc.close()
     report(

@@ -13,6 +13,7 @@ from nats.js.errors import APIError, NoStreamResponseError
 
 from evse_contracts.telemetry import MSG_ID_HEADER
 from evse_runtime.fast_ingest import FastIngest, Outgoing
+from tests.utils.jetstream import stream_payloads
 
 STREAM = "INGEST"
 NOT_THIS_STREAM = 10060
@@ -37,14 +38,6 @@ def messages(count: int, *, start: int = 0) -> list[Outgoing]:
     ]
 
 
-async def stored_payloads(js: JetStreamContext) -> list[bytes]:
-    info = await js.stream_info(STREAM)
-    return [
-        (await js.get_msg(STREAM, seq)).data or b""
-        for seq in range(info.state.first_seq, info.state.last_seq + 1)
-    ]
-
-
 async def test_every_message_is_stored_in_order_and_reported(private_nc: NatsClient) -> None:
     js = await ingest_stream(private_nc)
     sent = messages(1200)  # more than one flow ack's worth (500)
@@ -52,7 +45,7 @@ async def test_every_message_is_stored_in_order_and_reported(private_nc: NatsCli
     outcomes = await FastIngest(private_nc).publish(sent)
 
     assert outcomes == [None] * 1200
-    assert await stored_payloads(js) == [m.payload for m in sent]
+    assert await stream_payloads(js, STREAM) == [m.payload for m in sent]
 
 
 async def test_batches_published_at_once_are_each_stored_and_reported(
@@ -65,7 +58,7 @@ async def test_batches_published_at_once_are_each_stored_and_reported(
     outcomes = await asyncio.gather(*(ingest.publish(part) for part in parts))
 
     assert outcomes == [[None] * 300] * 4
-    assert sorted(await stored_payloads(js)) == sorted(m.payload for p in parts for m in p)
+    assert sorted(await stream_payloads(js, STREAM)) == sorted(m.payload for p in parts for m in p)
 
 
 async def test_a_duplicate_counts_as_stored_and_is_not_stored_again(
@@ -78,7 +71,7 @@ async def test_a_duplicate_counts_as_stored_and_is_not_stored_again(
     outcomes = await ingest.publish(messages(6))  # the first four again, then two new
 
     assert outcomes == [None] * 6
-    assert await stored_payloads(js) == [m.payload for m in messages(6)]
+    assert await stream_payloads(js, STREAM) == [m.payload for m in messages(6)]
 
 
 async def test_a_message_the_stream_refuses_fails_alone(private_nc: NatsClient) -> None:
@@ -98,7 +91,7 @@ async def test_a_message_the_stream_refuses_fails_alone(private_nc: NatsClient) 
     assert {outcome.err_code for outcome in outcomes if isinstance(outcome, APIError)} == {
         NOT_THIS_STREAM
     }
-    assert await stored_payloads(js) == [sent[i].payload for i in (1, 2, 4, 5)]
+    assert await stream_payloads(js, STREAM) == [sent[i].payload for i in (1, 2, 4, 5)]
 
 
 async def test_a_message_too_big_to_send_fails_alone(private_nc: NatsClient) -> None:
@@ -110,7 +103,7 @@ async def test_a_message_too_big_to_send_fails_alone(private_nc: NatsClient) -> 
 
     assert outcomes[0] is None and outcomes[2] is None
     assert isinstance(outcomes[1], MaxPayloadError)
-    assert await stored_payloads(js) == [sent[0].payload, sent[2].payload]
+    assert await stream_payloads(js, STREAM) == [sent[0].payload, sent[2].payload]
 
 
 async def test_a_stream_without_batching_refuses_every_message(private_nc: NatsClient) -> None:

@@ -20,6 +20,7 @@ import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -98,7 +99,7 @@ class FastIngest:
             elif batch.answered and batch.stored:
                 pending = unstored
             else:
-                reason = next(iter(sorted(batch.errors.items())), (0, BatchEnded()))[1]
+                reason = batch.errors[min(batch.errors)] if batch.errors else BatchEnded()
                 for index in unstored:
                     outcomes[index] = reason
                 break
@@ -149,17 +150,17 @@ class FastIngest:
         sequence, op = int(tokens[3]), int(tokens[4])
         if msg.headers and msg.headers.get(Header.STATUS) == _NO_RESPONDERS:
             error: BaseException | None = NoStreamResponseError()
-            reply: dict[str, object] = {}
+            reply: dict[str, Any] = {}
         else:
             reply = json.loads(msg.data)
             error = _refusal(reply.get("error"))
         kind = reply.get("type")
         if kind == "ack":
-            batch.stored = max(batch.stored, int(str(reply["seq"])))
+            batch.stored = max(batch.stored, int(reply["seq"]))
         elif kind == "err":
-            batch.errors.setdefault(int(str(reply["seq"])), error or BatchEnded())
+            batch.errors.setdefault(int(reply["seq"]), error or BatchEnded())
         elif kind is None and error is None:  # the PubAck: the batch ended, `count` stored
-            batch.stored = max(batch.stored, int(str(reply.get("count", 0))))
+            batch.stored = max(batch.stored, int(reply.get("count", 0)))
             batch.ended.set_result(None)
         elif kind is None and error is not None:
             batch.errors.setdefault(sequence, error)
