@@ -14,7 +14,7 @@ from nats.aio.msg import Msg
 
 from evse_contracts.bridge import BRIDGE_OCPP_CREDENTIALS_ISSUE
 from evse_contracts.bus import PRINCIPAL_HEADER
-from evse_contracts.evses import EVSES_GET
+from evse_contracts.evses import EVSES_DECOMMISSION, EVSES_GET
 from evse_contracts.permissions import SERVICE_PERMISSIONS, inbox_prefix
 from evse_contracts.subjects import SUBJECT_TABLE
 from evse_devstack.backends import NatsServer
@@ -64,7 +64,7 @@ async def test_a_client_without_credentials_cannot_connect(private_nats: NatsSer
     ("user", "subject"),
     [
         ("notifier", EVSES_GET.subject),  # a forged caller header on the registry
-        ("telemetry", EVSES_GET.subject),
+        ("telemetry", EVSES_DECOMMISSION.subject),  # it may read the registry, not change it
         ("provider-bridge", "onboarding.tokens.issue"),
         ("gateway", BRIDGE_OCPP_CREDENTIALS_ISSUE.subject),  # only onboarding may
         ("notifier", BRIDGE_OCPP_CREDENTIALS_ISSUE.subject),

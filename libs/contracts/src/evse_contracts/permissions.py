@@ -114,9 +114,10 @@ SERVICE_PERMISSIONS: Mapping[str, Permissions] = {
         subscribe=[*_subjects(CATALOGUE_ROUTES), catalogue.CATALOGUE_CHANGED],
         consumes=False,
     ),
+    # Asks the registry, as the caller, for an EVSE its projection has not seen yet.
     "telemetry": _service(
         "telemetry",
-        publish=[catalogue.EVSE_FIRMWARE_VERSIONS_LIST.subject],
+        publish=[catalogue.EVSE_FIRMWARE_VERSIONS_LIST.subject, evses.EVSES_GET.subject],
         subscribe=_subjects(TELEMETRY_ROUTES),
     ),
     "onboarding": _service(

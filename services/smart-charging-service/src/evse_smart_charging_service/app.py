@@ -15,12 +15,13 @@ from evse_contracts.subjects import HEALTH_SUBJECTS
 from evse_contracts.telemetry import TELEMETRY_STREAM
 from evse_runtime.bus_client import BusClient
 from evse_runtime.consumers import consume
+from evse_runtime.registry import registry_lookup
 from evse_runtime.service import Runtime, Service
 from evse_runtime.streams import DEADLETTER, TELEMETRY, ensure_stream
 
 from .capabilities import CapabilityReader
 from .control import BridgeSender, control_loops
-from .handlers import bridge_configuration, register_handlers, registry_lookup
+from .handlers import bridge_configuration, register_handlers
 from .observations import FILTER_SUBJECT, observer
 from .plans import PlanDesk
 from .settings import SmartChargingSettings

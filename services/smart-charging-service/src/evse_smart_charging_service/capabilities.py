@@ -14,6 +14,7 @@ from evse_contracts.auth import Principal
 from evse_contracts.bridge import OCPP_PROVIDERS
 from evse_contracts.evses import Evse, EvseRef
 from evse_contracts.smart_charging import Capabilities, GetCapabilities
+from evse_runtime.registry import EvseLookup
 from evse_smart_charging.capabilities import for_ocpp, for_vendor
 
 from .errors import EvseNotFound
@@ -23,7 +24,6 @@ __all__ = [
     "OCPP_RATED_CURRENT_A",
     "CapabilityReader",
     "ConfigurationLookup",
-    "EvseLookup",
     "rated_current_a",
 ]
 
@@ -33,7 +33,6 @@ OCPP_BASELINE = {"SupportedFeatureProfiles": "Core"}
 OCPP_RATED_CURRENT_A = 32.0
 """The usual ceiling of a three-phase wallbox, used until the charger reports its own."""
 
-EvseLookup = Callable[[EvseRef, Principal], Awaitable[Evse]]
 ConfigurationLookup = Callable[[str], Awaitable[Mapping[str, str]]]
 """evse_uid → the OCPP configuration keys its charger reported (empty before its first boot)."""
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from evse_contracts.auth import Principal
 from evse_contracts.bridge import BRIDGE_OCPP_CONFIGURATION_GET, OcppConfigurationRef
-from evse_contracts.bus import PRINCIPAL_HEADER, Empty
-from evse_contracts.evses import EVSES_GET, Evse, EvseRef
+from evse_contracts.bus import Empty
 from evse_contracts.pagination import Page
 from evse_contracts.smart_charging import (
     CAPABILITIES_GET,
@@ -34,21 +32,11 @@ from evse_runtime.principals import caller
 from evse_runtime.responders import RequestContext
 from evse_runtime.service import Runtime
 
-from .capabilities import CapabilityReader, ConfigurationLookup, EvseLookup
+from .capabilities import CapabilityReader, ConfigurationLookup
 from .plans import PlanDesk
 from .sites import SiteDesk
 
-__all__ = ["bridge_configuration", "register_handlers", "registry_lookup"]
-
-
-def registry_lookup(bus: BusClient) -> EvseLookup:
-    """Ask the registry as the caller, so its tenant check (and its 404) applies unchanged."""
-
-    async def lookup(ref: EvseRef, principal: Principal) -> Evse:
-        headers = {PRINCIPAL_HEADER: principal.model_dump_json()}
-        return await bus.request(EVSES_GET, ref, headers=headers)
-
-    return lookup
+__all__ = ["bridge_configuration", "register_handlers"]
 
 
 def bridge_configuration(bus: BusClient) -> ConfigurationLookup:

@@ -25,6 +25,7 @@ from evse_contracts.telemetry import (
 )
 from evse_runtime.bus_client import BusClient, RemoteProblem
 from evse_runtime.principals import caller
+from evse_runtime.registry import registry_lookup
 from evse_runtime.responders import Handler, RequestContext
 from evse_runtime.service import Runtime
 
@@ -64,7 +65,7 @@ def _get(queries: LogQueries, kind: LogKind) -> Handler[GetLog, Any]:
 
 def register_handlers(runtime: Runtime, store: TelemetryStore) -> None:
     bus = BusClient(runtime.nc, timeout_s=runtime.settings.request_timeout_s)
-    queries = LogQueries(store, catalogue_firmware_versions(bus))
+    queries = LogQueries(store, catalogue_firmware_versions(bus), registry_lookup(bus))
 
     async def get_connectivity(request: GetConnectivity, ctx: RequestContext) -> Connectivity:
         return await queries.connectivity(request, caller(ctx))

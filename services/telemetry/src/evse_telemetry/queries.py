@@ -20,8 +20,9 @@ from evse_contracts.telemetry import (
     LogKind,
     to_utc_millis,
 )
+from evse_runtime.registry import EvseLookup
 
-from .access import EvseAccess, check_access
+from .access import EvseAccess, visible
 from .connectivity import firmware_status, render
 from .errors import log_not_found
 from .log_kinds import LOG_MODELS, time_field
@@ -50,9 +51,12 @@ def _cursor_time(token: str) -> datetime:
 class LogQueries:
     store: TelemetryStore
     firmware_versions: FirmwareVersionsOf
+    registry: EvseLookup
 
     async def _visible(self, evse_id: str, principal: Principal) -> EvseAccess:
-        return check_access(await self.store.find_access(evse_id), principal, evse_id)
+        return await visible(
+            await self.store.find_access(evse_id), principal, evse_id, self.registry
+        )
 
     async def list_logs(self, kind: LogKind, request: ListLogs, principal: Principal) -> Page[Any]:
         access = await self._visible(request.evse_id, principal)
