@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from nats.aio.client import Client as NatsClient
-from nats.errors import MaxPayloadError
+from nats.aio.msg import Msg
+from nats.errors import BadHeaderError, BadSubjectError, MaxPayloadError
 from nats.js import JetStreamContext
 from nats.js.api import Header, StreamConfig
 from nats.js.errors import APIError, NoStreamResponseError
@@ -104,6 +105,68 @@ async def test_a_message_too_big_to_send_fails_alone(private_nc: NatsClient) -> 
     assert outcomes[0] is None and outcomes[2] is None
     assert isinstance(outcomes[1], MaxPayloadError)
     assert await stream_payloads(js, STREAM) == [sent[0].payload, sent[2].payload]
+
+
+async def test_each_message_arrives_as_sent_with_its_headers_and_the_batch_reply(
+    private_nc: NatsClient,
+) -> None:
+    """The batch is written as protocol commands built here, not by nats-py's `publish`: a
+    plain subscriber must read every message as nats-py would have sent it."""
+    await ingest_stream(private_nc)
+    seen: list[Msg] = []
+
+    async def keep(msg: Msg) -> None:
+        seen.append(msg)
+
+    await private_nc.subscribe("ingest.>", cb=keep)
+    sent = messages(3)
+    sent[1] = Outgoing("ingest.üñí", '{"é":1}'.encode(), {**sent[1].headers, " X-Pad ": " v "})
+
+    assert await FastIngest(private_nc).publish(sent) == [None] * 3
+    await private_nc.flush()
+
+    assert [(m.subject, m.data) for m in seen] == [(m.subject, m.payload) for m in sent]
+    assert [m.headers for m in seen] == [
+        {name.strip(): value.strip() for name, value in m.headers.items()} for m in sent
+    ]
+    assert [m.reply.rsplit(".", 3)[1:] for m in seen] == [  # batch sequence, op (open, add, commit)
+        ["1", "0", "$FI"],
+        ["2", "1", "$FI"],
+        ["3", "2", "$FI"],
+    ]
+
+
+async def test_a_subject_or_header_that_could_inject_a_command_is_refused_or_defused(
+    private_nc: NatsClient,
+) -> None:
+    js = await ingest_stream(private_nc)
+    seen: list[str] = []
+
+    async def keep(msg: Msg) -> None:
+        seen.append(msg.subject)
+
+    await private_nc.subscribe(">", cb=keep)
+    injected = "\r\nPUB ingest.evil 1\r\nX"
+    sent = messages(4)
+    sent[0] = Outgoing(f"ingest.a{injected}", sent[0].payload, sent[0].headers)
+    sent[1] = Outgoing("ingest.a b", sent[1].payload, sent[1].headers)
+    sent[2] = Outgoing(sent[2].subject, sent[2].payload, {**sent[2].headers, "Bad Name": "v"})
+    sent[3] = Outgoing(sent[3].subject, sent[3].payload, {**sent[3].headers, "X-Note": injected})
+
+    outcomes = await FastIngest(private_nc).publish(sent)
+    await private_nc.flush()
+
+    assert [type(outcome) for outcome in outcomes[:3]] == [
+        BadSubjectError,
+        BadSubjectError,
+        BadHeaderError,
+    ]
+    assert outcomes[3] is None
+    assert await stream_payloads(js, STREAM) == [sent[3].payload]
+    stored = await js.get_msg(STREAM, 1)
+    assert stored.headers is not None
+    assert stored.headers["X-Note"] == injected.replace("\r", " ").replace("\n", " ").strip()
+    assert "ingest.evil" not in seen
 
 
 async def test_a_stream_without_batching_refuses_every_message(private_nc: NatsClient) -> None:

@@ -18,13 +18,22 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from nats.errors import (
+    BadHeaderError,
+    BadSubjectError,
+    ConnectionClosedError,
+    ConnectionDrainingError,
+    MaxPayloadError,
+)
 from nats.js.api import Header
 from nats.js.errors import APIError, NoStreamResponseError
 
@@ -37,6 +46,9 @@ _NO_RESPONDERS = "503"
 _BATCH_ERRORS = frozenset({10205, 10206, 10207, 10208, 10211})
 """nats-server's refusals of a batch rather than of a message: batching disabled, pattern or
 id invalid, id unknown (a new leader, or the batch timed out), too many batches in flight."""
+_SPACE = re.compile(r"[ \t\r\n]")
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_NEWLINES = str.maketrans({"\r": " ", "\n": " "})
 
 
 class BatchEnded(Exception):
@@ -118,29 +130,41 @@ class FastIngest:
         batch = _Batch(asyncio.get_running_loop().create_future())
         self._batches[batch_id] = batch
         written: list[int] = []
+        commands: list[bytes] = []
         try:
             for index in pending:
                 message = messages[index]
                 op = _COMMIT if index == pending[-1] else _ADD if written else _OPEN
                 reply = f"{prefix}{len(written) + 1}.{op}.$FI"
                 try:
-                    await self._nc.publish(message.subject, message.payload, reply, message.headers)
+                    commands.append(self._encoded(message, reply))
                 except Exception as exc:  # not written: this message's failure, go on
                     outcomes[index] = exc
                     continue
                 written.append(index)
             if not written:
                 return written, batch
+            if written[-1] != pending[-1]:  # the last one was not written: end it empty
+                end = f"{prefix}{len(written) + 1}.{_END}.$FI"
+                commands.append(_command(messages[written[-1]].subject, end, None, b""))
             try:
-                if written[-1] != pending[-1]:  # the last one was not written: end it empty
-                    end = f"{prefix}{len(written) + 1}.{_END}.$FI"
-                    await self._nc.publish(messages[written[-1]].subject, b"", end)
+                await _write(self._nc, b"".join(commands))
+            except Exception as exc:  # closed or draining: none of it was written
+                for index in written:
+                    outcomes[index] = exc
+                return [], batch
+            try:
                 await asyncio.wait_for(batch.ended, self._ack_timeout_s)
             except Exception as exc:  # not ended, or no answer: stored is what was acked
                 batch.errors.setdefault(len(written) + 1, exc)
             return written, batch
         finally:
             del self._batches[batch_id]
+
+    def _encoded(self, message: Outgoing, reply: str) -> bytes:
+        if len(message.payload) > self._nc.max_payload:
+            raise MaxPayloadError
+        return _command(message.subject, reply, message.headers, message.payload)
 
     async def _on_reply(self, msg: Msg) -> None:
         tokens = msg.subject[len(self._inbox) + 1 :].split(".")
@@ -166,6 +190,62 @@ class FastIngest:
             batch.errors.setdefault(sequence, error)
             if op in (_COMMIT, _END):
                 batch.ended.set_result(None)
+
+
+def _command(subject: str, reply: str, headers: Mapping[str, str] | None, payload: bytes) -> bytes:
+    """The protocol command nats-py's `publish` writes for this message (`PUB`, or `HPUB` with
+    headers), with its refusals: whitespace in the subject or reply (a CR or LF there would end
+    the command and inject another), a header name outside the token characters; CR and LF in
+    a header value become spaces, as nats-py makes them."""
+    if not subject or _SPACE.search(subject) or _SPACE.search(reply):
+        raise BadSubjectError
+    if not headers:
+        return b"PUB %s %s %d\r\n%s\r\n" % (subject.encode(), reply.encode(), len(payload), payload)
+    head = [b"NATS/1.0\r\n"]
+    for name, value in headers.items():
+        line = _header_line(name)
+        if line:
+            value = value.strip()
+            if "\r" in value or "\n" in value:
+                value = value.translate(_NEWLINES)
+            head += (line, value.encode(), b"\r\n")
+    head.append(b"\r\n")
+    block = b"".join(head)
+    size = len(block) + len(payload)
+    return b"HPUB %s %s %d %d\r\n%s%s\r\n" % (
+        subject.encode(),
+        reply.encode(),
+        len(block),
+        size,
+        block,
+        payload,
+    )
+
+
+@lru_cache(maxsize=64)
+def _header_line(name: str) -> bytes:
+    """`name: ` as written, checked once per name (a batch repeats the same few); empty for a
+    blank name, which nats-py skips."""
+    name = name.strip()
+    if name and not _HEADER_NAME.fullmatch(name):
+        raise BadHeaderError(name)
+    return f"{name}: ".encode() if name else b""
+
+
+async def _write(nc: NatsClient, commands: bytes) -> None:
+    """Queue a batch's commands on nats-py's outgoing buffer in one piece and wake its flusher,
+    as its `publish` does for one message (nats-py 2.16's `_send_command` and `_flush_pending`,
+    the only use of its internals here). Its `publish` validated and formatted each message
+    through two coroutines: a batch of the bridge's logs cost ~23 µs of CPU per message, ~13 µs
+    written this way. `tests/integration/test_fast_ingest.py` holds it to a real nats-server.
+    """
+    if nc.is_closed:
+        raise ConnectionClosedError
+    if nc.is_draining_pubs:
+        raise ConnectionDrainingError
+    await nc._send_command(commands)
+    if nc._flush_queue is not None and nc._flush_queue.empty():
+        await nc._flush_pending()
 
 
 def _refused_alone(error: BaseException | None) -> bool:
