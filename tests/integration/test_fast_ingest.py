@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import asyncio
 
+import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.errors import BadHeaderError, BadSubjectError, MaxPayloadError
+from nats.errors import (
+    BadHeaderError,
+    BadSubjectError,
+    MaxPayloadError,
+    OutboundBufferLimitError,
+)
 from nats.js import JetStreamContext
 from nats.js.api import Header, StreamConfig
 from nats.js.errors import APIError, NoStreamResponseError
 
 from evse_contracts.telemetry import MSG_ID_HEADER
+from evse_devstack.backends import NatsServer
 from evse_runtime.fast_ingest import FastIngest, Outgoing
 from tests.utils.jetstream import stream_payloads
+from tests.utils.polling import until_holds
 
 STREAM = "INGEST"
 NOT_THIS_STREAM = 10060
@@ -123,7 +131,7 @@ async def test_each_message_arrives_as_sent_with_its_headers_and_the_batch_reply
     sent[1] = Outgoing("ingest.üñí", '{"é":1}'.encode(), {**sent[1].headers, " X-Pad ": " v "})
 
     assert await FastIngest(private_nc).publish(sent) == [None] * 3
-    await private_nc.flush()
+    await until_holds(lambda: len(seen) == len(sent))
 
     assert [(m.subject, m.data) for m in seen] == [(m.subject, m.payload) for m in sent]
     assert [m.headers for m in seen] == [
@@ -154,7 +162,7 @@ async def test_a_subject_or_header_that_could_inject_a_command_is_refused_or_def
     sent[3] = Outgoing(sent[3].subject, sent[3].payload, {**sent[3].headers, "X-Note": injected})
 
     outcomes = await FastIngest(private_nc).publish(sent)
-    await private_nc.flush()
+    await until_holds(lambda: sent[3].subject in seen)
 
     assert [type(outcome) for outcome in outcomes[:3]] == [
         BadSubjectError,
@@ -167,6 +175,36 @@ async def test_a_subject_or_header_that_could_inject_a_command_is_refused_or_def
     assert stored.headers is not None
     assert stored.headers["X-Note"] == injected.replace("\r", " ").replace("\n", " ").strip()
     assert "ingest.evil" not in seen
+
+
+async def test_while_reconnecting_a_batch_waits_if_it_fits_the_buffer_and_fails_if_not(
+    private_nats: NatsServer,
+) -> None:
+    """As nats-py's `publish` does: what fits the client's reconnect buffer is sent once the
+    server is back, a batch that does not fit fails at once."""
+    nc = await nats.connect(
+        private_nats.url, pending_size=2048, reconnect_time_wait=0.1, max_reconnect_attempts=-1
+    )
+    try:
+        js = await ingest_stream(nc)
+        ingest = FastIngest(nc, ack_timeout_s=60)
+        assert await ingest.publish(messages(1)) == [None]
+        private_nats.stop()
+        await until_holds(lambda: not nc.is_connected)
+        big = [Outgoing(m.subject, b"x" * 1000, m.headers) for m in messages(3, start=1)]
+
+        refused = await ingest.publish(big)
+        held = asyncio.create_task(ingest.publish(messages(2, start=4)))
+        await until_holds(lambda: nc.pending_data_size > 0)  # in the buffer, not yet sent
+        private_nats.start()
+
+        assert all(isinstance(outcome, OutboundBufferLimitError) for outcome in refused)
+        assert await held == [None, None]
+        assert await stream_payloads(js, STREAM) == [
+            m.payload for m in messages(1) + messages(2, start=4)
+        ]
+    finally:
+        await nc.close()
 
 
 async def test_a_stream_without_batching_refuses_every_message(private_nc: NatsClient) -> None:

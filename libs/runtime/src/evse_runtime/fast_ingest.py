@@ -33,6 +33,7 @@ from nats.errors import (
     ConnectionClosedError,
     ConnectionDrainingError,
     MaxPayloadError,
+    OutboundBufferLimitError,
 )
 from nats.js.api import Header
 from nats.js.errors import APIError, NoStreamResponseError
@@ -234,15 +235,18 @@ def _header_line(name: str) -> bytes:
 
 async def _write(nc: NatsClient, commands: bytes) -> None:
     """Queue a batch's commands on nats-py's outgoing buffer in one piece and wake its flusher,
-    as its `publish` does for one message (nats-py 2.16's `_send_command` and `_flush_pending`,
-    the only use of its internals here). Its `publish` validated and formatted each message
-    through two coroutines: a batch of the bridge's logs cost ~23 µs of CPU per message, ~13 µs
-    written this way. `tests/integration/test_fast_ingest.py` holds it to a real nats-server.
+    as its `publish` does for one message (nats-py 2.16's `_send_command`, `_flush_pending` and
+    `_max_pending_size`, the only use of its internals here). Its `publish` validated and
+    formatted each message through two coroutines: a batch of the bridge's logs cost ~23 µs of
+    CPU per message, ~13 µs written this way. `tests/integration/test_fast_ingest.py` holds it
+    to a real nats-server.
     """
     if nc.is_closed:
         raise ConnectionClosedError
     if nc.is_draining_pubs:
         raise ConnectionDrainingError
+    if not nc.is_connected and len(commands) + nc.pending_data_size > nc._max_pending_size:
+        raise OutboundBufferLimitError  # reconnecting: nats-py holds what fits its buffer
     await nc._send_command(commands)
     if nc._flush_queue is not None and nc._flush_queue.empty():
         await nc._flush_pending()
