@@ -235,11 +235,11 @@ def _header_line(name: str) -> bytes:
 
 async def _write(nc: NatsClient, commands: bytes) -> None:
     """Queue a batch's commands on nats-py's outgoing buffer in one piece and wake its flusher,
-    as its `publish` does for one message (nats-py 2.16's `_send_command`, `_flush_pending` and
-    `_max_pending_size`, the only use of its internals here). Its `publish` validated and
-    formatted each message through two coroutines: a batch of the bridge's logs cost ~23 µs of
-    CPU per message, ~13 µs written this way. `tests/integration/test_fast_ingest.py` holds it
-    to a real nats-server.
+    as its `publish` does for one message (nats-py 2.16's `_send_command`, `_flush_pending`,
+    `_flush_queue` and `_max_pending_size`: the only use of its internals here). Its `publish`
+    validated and formatted each message through two coroutines: a batch of the bridge's logs
+    cost ~23 µs of CPU per message, ~13 µs written this way. `tests/integration/test_fast_ingest.py`
+    holds it to a real nats-server.
     """
     if nc.is_closed:
         raise ConnectionClosedError
