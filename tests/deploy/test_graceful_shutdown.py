@@ -11,6 +11,7 @@ from nats.aio.client import Client as NatsClient
 from evse_contracts.bus import Empty
 from evse_contracts.catalogue import EVSE_MAKES_LIST, ListEvseMakes
 from evse_devstack.backends import NatsServer
+from tests.utils.polling import until_holds
 from tests.utils.processes import process_env, service_replica
 from tests.utils.services import seeded_catalogue
 
@@ -33,11 +34,17 @@ async def test_sigterm_lets_requests_sent_before_it_finish_and_exits_0(
         # burst's requests is sent at once, before the SIGTERM.
         await private_nc.request("catalogue.health", Empty().model_dump_json().encode(), timeout=5)
         payload = ListEvseMakes().model_dump_json().encode()
+        published = private_nc.stats["out_msgs"] + BURST
         replies = [
             asyncio.create_task(private_nc.request(EVSE_MAKES_LIST.subject, payload, timeout=30))
             for _ in range(BURST)
         ]
-        await asyncio.sleep(0)
+        # nats-py's `flush` writes its PING at once, ahead of commands its flusher has not
+        # written yet: first the burst must leave the client, then the round trip says the
+        # server has routed every request before the SIGTERM.
+        await until_holds(
+            lambda: private_nc.stats["out_msgs"] >= published and private_nc.pending_data_size == 0
+        )
         await private_nc.flush()
         catalogue.proc.send_signal(signal.SIGTERM)
         answered = await asyncio.gather(*replies)

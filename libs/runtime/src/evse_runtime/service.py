@@ -97,7 +97,8 @@ class Runtime:
             self._subscriptions.append(
                 await self.nc.subscribe(subject, cb=self._scheduled(callback))
             )
-        # A round trip to the server: every SUB above is in place before we say we serve.
+        # A round trip to the server. It does not prove the SUBs above in place (nats-py writes
+        # its PING ahead of commands its flusher has not sent); health, subscribed last, does.
         await self.nc.flush()
         self._tasks = [asyncio.create_task(body()) for body in self._loops]
 
