@@ -98,7 +98,8 @@ class Runtime:
                 await self.nc.subscribe(subject, cb=self._scheduled(callback))
             )
         # A round trip to the server. It does not prove the SUBs above in place (nats-py writes
-        # its PING ahead of commands its flusher has not sent); health, subscribed last, does.
+        # its PING ahead of commands its flusher has not sent): health answering does, for
+        # every responder, since its SUB is written after theirs.
         await self.nc.flush()
         self._tasks = [asyncio.create_task(body()) for body in self._loops]
 
