@@ -194,16 +194,20 @@ class MongoTelemetryStore:
         )
 
     async def record_onboarded(self, event: EvseOnboarded) -> None:
-        await self._set_owner(event)
-        await self._access.update_one(
-            {"_id": event.evse_uid}, {"$set": {"evse_model_uid": event.evse_model_uid}}
-        )
+        """The owner and the model in one write, so no read finds the EVSE without its model;
+        the model again on its own for an event older than the recorded owner."""
+        model = {"evse_model_uid": event.evse_model_uid}
+        if not await self._set_owner(event, model):
+            await self._access.update_one({"_id": event.evse_uid}, {"$set": model})
 
     async def record_reconnected(self, event: EvseReconnected) -> None:
         await self._set_owner(event)
 
-    async def _set_owner(self, event: EvseOnboarded | EvseReconnected) -> None:
-        """Set the owner unless a later event already did (events may arrive out of order).
+    async def _set_owner(
+        self, event: EvseOnboarded | EvseReconnected, facts: dict[str, Any] | None = None
+    ) -> bool:
+        """Set the owner (and `facts` with it) unless a later event already did (events may
+        arrive out of order); True when it was set.
 
         The upsert's duplicate key means the EVSE's document exists but did not match: a later
         owner is recorded, or a concurrent first upsert inserted it just before. Updating again
@@ -221,12 +225,14 @@ class MongoTelemetryStore:
                 "application_uid": event.application_uid,
                 "user_uid": event.user_uid,
                 "owner_since": since,
+                **(facts or {}),
             }
         }
         try:
-            await self._access.update_one(query, owner, upsert=True)
+            result = await self._access.update_one(query, owner, upsert=True)
         except DuplicateKeyError:
-            await self._access.update_one(query, owner)
+            result = await self._access.update_one(query, owner)
+        return result.matched_count == 1 or result.upserted_id is not None
 
     async def record_decommissioned(self, event: EvseDecommissioned) -> None:
         await self._access.update_one(
